@@ -1,0 +1,93 @@
+"""The ``irpredict`` command line.
+
+One module per command (``_validate.py``, ``_simulate.py``, ...); each defines
+``command`` with typer annotations and keeps heavy imports inside the function
+body so that ``irpredict --help`` starts quickly. Errors raised on purpose
+(:class:`irpredict.exceptions.IRPredictError`) are caught here, at the
+boundary, and printed as one line with exit status 1.
+"""
+
+import importlib
+import os
+import sys
+
+import typer
+
+from irpredict import __version__
+from irpredict.exceptions import IRPredictError
+
+__all__ = ["app", "main"]
+
+#: (command name, module) in the order ``--help`` lists them.
+COMMANDS = (
+    ("demo", "_demo"),
+    ("simulate", "_simulate"),
+    ("validate", "_validate"),
+)
+
+app = typer.Typer(
+    help="Predict and monitor response to immunotherapy in breast cancer.",
+    no_args_is_help=True,
+    pretty_exceptions_enable=False,
+    add_completion=False,
+    rich_markup_mode="rich",
+)
+
+
+def _version_callback(value: bool):
+    if value:
+        typer.echo(f"irpredict {__version__}")
+        raise typer.Exit()
+
+
+@app.callback()
+def _root(
+    version: bool = typer.Option(
+        False, "--version", callback=_version_callback, is_eager=True,
+        help="Print the version and exit.",
+    ),
+):
+    """Predict and monitor response to immunotherapy in breast cancer.
+
+    Start with [bold]irpredict demo[/bold], or [bold]irpredict simulate --out cohort/[/bold]
+    followed by [bold]irpredict validate cohort/[/bold].
+    """
+
+
+for _name, _module in COMMANDS:
+    _mod = importlib.import_module(f"irpredict.cli.{_module}")
+    app.command(_name)(_mod.command)
+
+
+def _print_error(message):
+    from rich.console import Console
+
+    Console(stderr=True, highlight=False, soft_wrap=True).print(
+        f"[bold red]error:[/bold red] {message}", markup=True, emoji=False,
+    )
+
+
+def main(argv=None):
+    """Run the command line; exit status 1 with one message on bad input."""
+    try:
+        app(args=argv, prog_name="irpredict", standalone_mode=True)
+    except IRPredictError as exc:
+        _print_error(_escape(str(exc)))
+        sys.exit(1)
+    except KeyboardInterrupt:
+        _print_error("interrupted")
+        sys.exit(130)
+    except Exception as exc:  # noqa: BLE001 - last resort: no traceback for users
+        if os.environ.get("IRPREDICT_DEBUG"):
+            raise
+        _print_error(
+            _escape(f"unexpected {type(exc).__name__}: {exc}")
+            + " (set IRPREDICT_DEBUG=1 to see the traceback)"
+        )
+        sys.exit(1)
+
+
+def _escape(text):
+    from rich.markup import escape
+
+    return escape(text)

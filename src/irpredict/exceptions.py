@@ -1,0 +1,55 @@
+"""Errors and warnings raised by irpredict.
+
+Every error subclasses the builtin that callers already catch, so
+``except ValueError`` keeps working for code that does not know irpredict.
+"""
+
+__all__ = [
+    "IRPredictError",
+    "CohortDataError",
+    "ExperimentConfigError",
+    "UnknownTherapyError",
+    "LeakageError",
+    "SparseTrajectoryWarning",
+]
+
+
+class IRPredictError(Exception):
+    """Base class of every error irpredict raises on purpose.
+
+    The CLI prints the message of these errors (and of their subclasses) as
+    one readable line and exits with status 1.
+    """
+
+
+class CohortDataError(IRPredictError, ValueError):
+    """A cohort file or table is malformed.
+
+    Parameters
+    ----------
+    message : str
+        What is wrong, where (file, column, rows or patients) and how to fix it.
+    failure_cases : pandas.DataFrame or None, default=None
+        The structured failure cases (pandera's payload) when available.
+    """
+
+    def __init__(self, message, failure_cases=None):
+        super().__init__(message)
+        self.failure_cases = failure_cases
+
+
+class ExperimentConfigError(IRPredictError, ValueError):
+    """An experiment file (``experiments/<study>.toml``) is malformed."""
+
+
+class UnknownTherapyError(IRPredictError, ValueError):
+    """A therapy class is not one irpredict knows or a model was trained on."""
+
+
+class LeakageError(IRPredictError, ValueError):
+    """A label column, or data derived from the response assessment, was asked
+    to be used as a feature."""
+
+
+class SparseTrajectoryWarning(UserWarning):
+    """Too few on-treatment observations to compute a kinetic feature."""
