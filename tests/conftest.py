@@ -1,0 +1,58 @@
+"""Shared fixtures.
+
+Tests that read the real cohorts in ``../shared/data`` use the
+``shared_data`` fixture: they skip with a reason when the folder is absent,
+and fail instead when ``IRPREDICT_REQUIRE_SHARED_DATA=1`` (set by CI).
+"""
+
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+REPO_ROOT = Path(__file__).resolve().parents[1]
+SHARED_DATA = REPO_ROOT.parent / "shared" / "data"
+
+
+@pytest.fixture(scope="session")
+def shared_data():
+    """Path of ``../shared/data``; skip (or fail in CI) when it is absent."""
+    if not SHARED_DATA.is_dir():
+        reason = f"the shared cohorts folder {SHARED_DATA} is absent"
+        if os.environ.get("IRPREDICT_REQUIRE_SHARED_DATA") == "1":
+            pytest.fail(reason + " (IRPREDICT_REQUIRE_SHARED_DATA=1)")
+        pytest.skip(reason)
+    return SHARED_DATA
+
+
+@pytest.fixture(scope="session")
+def repo_root():
+    """Root of the repository (where pyproject.toml is)."""
+    return REPO_ROOT
+
+
+def run_cli(*args, cwd=None, timeout=600, env=None):
+    """Run ``python -m irpredict ARGS`` in a subprocess, as a user would.
+
+    Returns
+    -------
+    subprocess.CompletedProcess
+        With ``stdout`` and ``stderr`` as text.
+    """
+    full_env = dict(os.environ)
+    full_env.setdefault("MPLBACKEND", "Agg")
+    full_env["COLUMNS"] = "200"
+    if env:
+        full_env.update(env)
+    return subprocess.run(
+        [sys.executable, "-m", "irpredict", *map(str, args)],
+        cwd=cwd, capture_output=True, text=True, timeout=timeout, env=full_env,
+    )
+
+
+@pytest.fixture
+def cli():
+    """The :func:`run_cli` helper as a fixture."""
+    return run_cli
