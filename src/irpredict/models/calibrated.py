@@ -1,0 +1,92 @@
+"""``CalibratedModel``: post-hoc calibration as a searchable hyperparameter."""
+
+from numbers import Integral
+
+from sklearn.base import BaseEstimator, ClassifierMixin, clone
+from sklearn.utils._param_validation import HasMethods, Interval, StrOptions
+from sklearn.utils.validation import check_is_fitted
+
+__all__ = ["CALIBRATION_METHODS", "CalibratedModel"]
+
+#: Values of ``CalibratedModel(method=...)``.
+CALIBRATION_METHODS = ("none", "sigmoid", "isotonic")
+
+
+class CalibratedModel(ClassifierMixin, BaseEstimator):
+    """Wrap a classifier with optional post-hoc probability calibration.
+
+    ``method="none"`` fits the estimator as is; ``"sigmoid"`` (Platt) and
+    ``"isotonic"`` fit :class:`sklearn.calibration.CalibratedClassifierCV`
+    with ``cv`` internal folds, so calibration is learnt on data the
+    classifier did not see. Because ``method`` is a parameter, a grid
+    search can choose it inside the inner loop of nested cross-validation.
+
+    Parameters
+    ----------
+    estimator : estimator
+        Unfitted classifier with ``predict_proba``.
+    method : {"none", "sigmoid", "isotonic"}, default="none"
+        Calibration method.
+    cv : int, default=3
+        Internal folds of the calibrator.
+
+    Attributes
+    ----------
+    estimator_ : estimator
+        The fitted classifier or calibrated classifier.
+    classes_ : ndarray
+        Labels seen in ``fit``.
+
+    Examples
+    --------
+    >>> from sklearn.linear_model import LogisticRegression
+    >>> CalibratedModel(LogisticRegression(), method="sigmoid").get_params()["method"]
+    'sigmoid'
+    """
+
+    _parameter_constraints = {
+        "estimator": [HasMethods(["fit", "predict_proba"])],
+        "method": [StrOptions(set(CALIBRATION_METHODS))],
+        "cv": [Interval(Integral, 2, None, closed="left")],
+    }
+
+    def __init__(self, estimator, *, method="none", cv=3):
+        self.estimator = estimator
+        self.method = method
+        self.cv = cv
+
+    def fit(self, X, y):
+        """Fit the estimator, calibrated or not.
+
+        Parameters
+        ----------
+        X : array-like or pandas.DataFrame
+        y : array-like of shape (n_samples,)
+
+        Returns
+        -------
+        self
+        """
+        self._validate_params()
+        if self.method == "none":
+            self.estimator_ = clone(self.estimator).fit(X, y)
+        else:
+            from sklearn.calibration import CalibratedClassifierCV
+            from sklearn.model_selection import StratifiedKFold
+
+            self.estimator_ = CalibratedClassifierCV(
+                clone(self.estimator), method=self.method,
+                cv=StratifiedKFold(self.cv, shuffle=True, random_state=0),
+            ).fit(X, y)
+        self.classes_ = self.estimator_.classes_
+        return self
+
+    def predict_proba(self, X):
+        """Calibrated class probabilities."""
+        check_is_fitted(self, "estimator_")
+        return self.estimator_.predict_proba(X)
+
+    def predict(self, X):
+        """Most probable label."""
+        check_is_fitted(self, "estimator_")
+        return self.estimator_.predict(X)

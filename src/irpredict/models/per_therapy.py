@@ -1,0 +1,262 @@
+"""``PerTherapyClassifier``: one model per therapy class, a pooled model for the rest."""
+
+from numbers import Integral
+
+import numpy as np
+from sklearn.base import BaseEstimator, ClassifierMixin, clone
+from sklearn.utils._param_validation import HasMethods, Interval
+from sklearn.utils.validation import check_is_fitted
+
+from irpredict.exceptions import CohortDataError, UnknownTherapyError
+
+__all__ = ["PerTherapyClassifier"]
+
+
+def _first(items, k=5):
+    items = list(items)
+    more = f" and {len(items) - k} more" if len(items) > k else ""
+    return f"{items[:k]}{more}"
+
+
+class PerTherapyClassifier(ClassifierMixin, BaseEstimator):
+    """Fit one classifier per therapy class, and a pooled one for small classes.
+
+    A therapy class gets its own clone of ``estimator`` when the training
+    data hold at least ``min_patients`` patients of that class with at least
+    ``min_responders`` responders and ``min_responders`` non-responders.
+    Every other class is predicted by one pooled clone, fitted on **all**
+    training patients with one-hot therapy-class indicators added
+    (``therapy_class__cytokine``, ...), so small classes borrow strength.
+    ``predict_proba`` routes each row by its therapy class; rows keep their
+    order. The therapy column is never passed to the per-class models.
+
+    Parameters
+    ----------
+    estimator : estimator or None, default=None
+        Unfitted classifier with ``predict_proba`` that accepts a DataFrame
+        (normally :func:`~irpredict.models.make_model`); ``None`` uses
+        ``make_model("xgboost")``. Its hyperparameters are reachable as
+        ``estimator__<name>`` and are shared by all clones.
+    therapy_col : str, default="therapy_class"
+        Column of ``X`` holding the therapy class.
+    min_patients : int, default=30
+        Minimum number of patients for a class-specific model.
+    min_responders : int, default=8
+        Minimum number of responders, and of non-responders, for a
+        class-specific model.
+
+    Attributes
+    ----------
+    estimators_ : dict of str to estimator
+        Fitted class-specific models.
+    pooled_estimator_ : estimator or None
+        Fitted pooled model; ``None`` when every class has its own model.
+    therapies_ : list of str
+        Classes with their own model.
+    pooled_therapies_ : list of str
+        Classes predicted by the pooled model.
+    indicator_therapies_ : list of str
+        All classes seen in ``fit``, one indicator column each in the
+        pooled model's input.
+    counts_ : pandas.DataFrame
+        Patients, responders and non-responders per class, and the route.
+    classes_ : ndarray
+        Labels seen in ``fit`` (``[0, 1]``).
+    feature_names_in_ : ndarray of str
+        Columns of ``X`` seen in ``fit``.
+
+    Notes
+    -----
+    The input must be a pandas DataFrame holding ``therapy_col``, so the
+    array-based sklearn estimator checks do not apply; the parameter
+    checks (``get_params``/``set_params``/``clone``, nothing set in
+    ``__init__``) do and are tested.
+
+    Examples
+    --------
+    >>> from irpredict.models import make_model
+    >>> clf = PerTherapyClassifier(make_model("logistic"), min_patients=40)
+    >>> clf.get_params()["estimator__classifier__C"]
+    0.5
+    """
+
+    _parameter_constraints = {
+        "estimator": [HasMethods(["fit", "predict_proba"]), None],
+        "therapy_col": [str],
+        "min_patients": [Interval(Integral, 1, None, closed="left")],
+        "min_responders": [Interval(Integral, 1, None, closed="left")],
+    }
+
+    def __init__(self, estimator=None, *, therapy_col="therapy_class", min_patients=30,
+                 min_responders=8):
+        self.estimator = estimator
+        self.therapy_col = therapy_col
+        self.min_patients = min_patients
+        self.min_responders = min_responders
+
+    def fit(self, X, y):
+        """Fit the class-specific and pooled models.
+
+        Parameters
+        ----------
+        X : pandas.DataFrame
+            One row per patient, including ``therapy_col``.
+        y : array-like of shape (n_patients,)
+            0/1 response labels.
+
+        Returns
+        -------
+        self
+        """
+        self._validate_params()
+        therapy = self._check_X(X)
+        y = np.asarray(y)
+        self.feature_names_in_ = np.asarray(X.columns, dtype=object)
+        self.n_features_in_ = X.shape[1]
+        self.classes_ = np.unique(y)
+        self.counts_ = self._route(therapy, y)
+        self.therapies_ = self.counts_.index[self.counts_["own_model"]].tolist()
+        self.pooled_therapies_ = self.counts_.index[~self.counts_["own_model"]].tolist()
+        self.indicator_therapies_ = self.counts_.index.tolist()
+        base = self._base_estimator()
+        features = X.drop(columns=[self.therapy_col])
+        self.estimators_ = {}
+        for cls in self.therapies_:
+            mask = therapy == cls
+            self.estimators_[cls] = clone(base).fit(features.loc[mask], y[mask])
+        self.pooled_estimator_ = None
+        if self.pooled_therapies_:
+            self.pooled_estimator_ = clone(base).fit(self.pooled_input(X), y)
+        return self
+
+    def predict_proba(self, X):
+        """Class probabilities, each row from the model of its therapy class.
+
+        Parameters
+        ----------
+        X : pandas.DataFrame
+            Rows to predict, including ``therapy_col``.
+
+        Returns
+        -------
+        ndarray of shape (n_patients, 2)
+
+        Raises
+        ------
+        UnknownTherapyError
+            When a row's therapy class was not seen in ``fit``.
+        """
+        check_is_fitted(self, "estimators_")
+        therapy = self._check_X(X)
+        known = set(self.indicator_therapies_)
+        unknown = sorted(set(therapy) - known)
+        if unknown:
+            bad = X.index[np.isin(therapy, unknown)]
+            raise UnknownTherapyError(
+                f"Column '{self.therapy_col}': therapy class(es) {unknown} were not seen in "
+                f"training ({len(bad)} rows, e.g. {_first(bad.astype(str))}); known classes: "
+                f"{sorted(known)}. Predict only classes the model was trained on."
+            )
+        out = np.full((len(X), len(self.classes_)), np.nan)
+        features = X.drop(columns=[self.therapy_col])
+        for cls, est in self.estimators_.items():
+            mask = therapy == cls
+            if mask.any():
+                out[mask] = est.predict_proba(features.loc[mask])
+        pooled = np.isin(therapy, self.pooled_therapies_)
+        if pooled.any():
+            out[pooled] = self.pooled_estimator_.predict_proba(self.pooled_input(X.loc[pooled]))
+        return out
+
+    def predict(self, X):
+        """Most probable label of each row."""
+        return self.classes_[np.argmax(self.predict_proba(X), axis=1)]
+
+    def estimator_for(self, therapy):
+        """The fitted model that predicts a therapy class.
+
+        Parameters
+        ----------
+        therapy : str
+            A therapy class seen in ``fit``.
+
+        Returns
+        -------
+        estimator : fitted estimator
+        pooled : bool
+            True when it is the pooled model, whose input comes from
+            :meth:`pooled_input`.
+        """
+        check_is_fitted(self, "estimators_")
+        if therapy in self.estimators_:
+            return self.estimators_[therapy], False
+        if therapy in self.pooled_therapies_:
+            return self.pooled_estimator_, True
+        raise UnknownTherapyError(
+            f"Therapy class {therapy!r} was not seen in training; known classes: "
+            f"{sorted(self.indicator_therapies_)}."
+        )
+
+    def pooled_input(self, X):
+        """``X`` without the therapy column, plus one 0/1 indicator per class.
+
+        Parameters
+        ----------
+        X : pandas.DataFrame
+            Rows including ``therapy_col``.
+
+        Returns
+        -------
+        pandas.DataFrame
+            Indicator columns are named ``"{therapy_col}__{class}"``.
+        """
+        check_is_fitted(self, "indicator_therapies_")
+        therapy = X[self.therapy_col].astype(str).to_numpy()
+        out = X.drop(columns=[self.therapy_col]).copy()
+        for cls in self.indicator_therapies_:
+            out[f"{self.therapy_col}__{cls}"] = (therapy == cls).astype(float)
+        return out
+
+    def _base_estimator(self):
+        if self.estimator is not None:
+            return self.estimator
+        from irpredict.models.pipeline import make_model
+
+        return make_model("xgboost")
+
+    def _check_X(self, X):
+        if not hasattr(X, "columns"):
+            raise TypeError(
+                f"PerTherapyClassifier needs a pandas DataFrame with a '{self.therapy_col}' "
+                f"column; got {type(X).__name__}."
+            )
+        if self.therapy_col not in X.columns:
+            raise CohortDataError(
+                f"Column '{self.therapy_col}' is missing from the feature frame (columns: "
+                f"{_first(X.columns)}); add the therapy class of each patient or set "
+                "therapy_col."
+            )
+        therapy = X[self.therapy_col]
+        if therapy.isna().any():
+            bad = X.index[therapy.isna().to_numpy()]
+            raise CohortDataError(
+                f"Column '{self.therapy_col}' is empty for {len(bad)} patients "
+                f"({_first(bad.astype(str))}); fill in their therapy class or drop them."
+            )
+        return therapy.astype(str).to_numpy()
+
+    def _route(self, therapy, y):
+        import pandas as pd
+
+        frame = pd.DataFrame({"therapy": therapy, "y": y})
+        counts = frame.groupby("therapy", sort=True)["y"].agg(
+            n_patients="size", n_responders="sum"
+        )
+        counts["n_nonresponders"] = counts["n_patients"] - counts["n_responders"]
+        counts["own_model"] = (
+            (counts["n_patients"] >= self.min_patients)
+            & (counts["n_responders"] >= self.min_responders)
+            & (counts["n_nonresponders"] >= self.min_responders)
+        )
+        counts.index.name = self.therapy_col
+        return counts

@@ -1,0 +1,137 @@
+"""The estimator families irpredict trains, and their small hyperparameter grids.
+
+Each family is a name (``"logistic"``, ``"random_forest"``, ``"xgboost"``,
+``"ensemble"``) mapped to a classifier factory, a flag saying whether its
+inputs must be standardised, and a small grid searched by the inner loop of
+nested cross-validation. Grid keys are relative to the classifier; use
+:func:`param_grid` with a ``prefix`` to address it inside a Pipeline.
+"""
+
+from irpredict.exceptions import ExperimentConfigError
+
+__all__ = ["FAMILIES", "make_classifier", "needs_scaling", "param_grid"]
+
+#: Model families in the order they are reported.
+FAMILIES = ("logistic", "random_forest", "xgboost", "ensemble")
+
+_GRIDS = {
+    # elastic-net logistic regression: strength and L1/L2 mix
+    "logistic": {"C": [0.05, 0.5], "l1_ratio": [0.2, 0.8]},
+    "random_forest": {"min_samples_leaf": [3, 10], "max_features": ["sqrt", 0.5]},
+    "xgboost": {"max_depth": [2, 4], "learning_rate": [0.05, 0.2]},
+    # one knob per member keeps the joint grid small
+    "ensemble": {"logistic__C": [0.05, 0.5], "xgboost__max_depth": [2, 4]},
+}
+
+
+def _check_family(name):
+    if name not in FAMILIES:
+        raise ExperimentConfigError(
+            f"Unknown estimator family {name!r}; choose one of {', '.join(FAMILIES)}."
+        )
+
+
+def make_classifier(name, *, random_state=0, n_jobs=1):
+    """Build an unfitted classifier of one family.
+
+    Parameters
+    ----------
+    name : {"logistic", "random_forest", "xgboost", "ensemble"}
+        The family.
+    random_state : int, default=0
+        Seed passed to the classifier.
+    n_jobs : int, default=1
+        Threads for random forest and XGBoost (1 is the safe default on
+        shared machines).
+
+    Returns
+    -------
+    estimator : sklearn classifier
+        ``"ensemble"`` returns an :class:`~irpredict.models.AveragingClassifier`
+        over the three other families.
+
+    Raises
+    ------
+    ExperimentConfigError
+        When ``name`` is not a known family.
+
+    Examples
+    --------
+    >>> make_classifier("logistic").l1_ratio
+    0.5
+    """
+    _check_family(name)
+    if name == "logistic":
+        from sklearn.linear_model import LogisticRegression
+
+        return LogisticRegression(
+            C=0.5, l1_ratio=0.5, solver="saga", max_iter=2000, tol=1e-3,
+            random_state=random_state,
+        )
+    if name == "random_forest":
+        from sklearn.ensemble import RandomForestClassifier
+
+        return RandomForestClassifier(
+            n_estimators=200, min_samples_leaf=3, max_features="sqrt",
+            random_state=random_state, n_jobs=n_jobs,
+        )
+    if name == "xgboost":
+        from xgboost import XGBClassifier
+
+        return XGBClassifier(
+            n_estimators=150, max_depth=3, learning_rate=0.1, subsample=0.9,
+            tree_method="hist", n_jobs=n_jobs, random_state=random_state,
+            eval_metric="logloss",
+        )
+    from irpredict.models.ensemble import AveragingClassifier
+
+    return AveragingClassifier(
+        estimators=[
+            (member, make_classifier(member, random_state=random_state, n_jobs=n_jobs))
+            for member in ("logistic", "random_forest", "xgboost")
+        ]
+    )
+
+
+def needs_scaling(name):
+    """Whether a family needs standardised numeric inputs.
+
+    Parameters
+    ----------
+    name : str
+        A family from :data:`FAMILIES`.
+
+    Returns
+    -------
+    bool
+        True for ``"logistic"`` and ``"ensemble"`` (which contains it).
+    """
+    _check_family(name)
+    return name in ("logistic", "ensemble")
+
+
+def param_grid(name, *, prefix="classifier__"):
+    """The small hyperparameter grid of a family.
+
+    Parameters
+    ----------
+    name : str
+        A family from :data:`FAMILIES`.
+    prefix : str, default="classifier__"
+        Prepended to every key; the default addresses the classifier step of
+        :func:`~irpredict.models.make_model`. Inside a
+        :class:`~irpredict.models.PerTherapyClassifier` use
+        ``"estimator__classifier__"``.
+
+    Returns
+    -------
+    dict of str to list
+        A grid for :class:`sklearn.model_selection.GridSearchCV`.
+
+    Examples
+    --------
+    >>> sorted(param_grid("xgboost"))
+    ['classifier__learning_rate', 'classifier__max_depth']
+    """
+    _check_family(name)
+    return {f"{prefix}{key}": list(values) for key, values in _GRIDS[name].items()}
