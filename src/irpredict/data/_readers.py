@@ -1,0 +1,240 @@
+"""Read one cohort table (CSV, Parquet or Excel) into a DataFrame, with clear errors.
+
+Only the file format is checked here: the content (required columns, types,
+values) is checked by :func:`irpredict.data.validation.validate_tables`.
+"""
+
+import csv
+import io
+from pathlib import Path
+
+from irpredict.exceptions import CohortDataError
+
+__all__ = ["read_table", "CSV_DELIMITERS", "TABLE_EXTENSIONS"]
+
+#: Delimiters sniffed in CSV files, in order of preference on ties.
+CSV_DELIMITERS = (",", ";", "\t", "|")
+#: Extensions read_table understands.
+TABLE_EXTENSIONS = (".csv", ".tsv", ".txt", ".parquet", ".pq", ".xlsx", ".xls")
+_DELIM_NAMES = {",": "commas", ";": "semicolons", "\t": "tabs", "|": "pipes", " ": "spaces"}
+_FIX_FORMAT = "save it as UTF-8 CSV (comma, semicolon, tab or pipe separated), Parquet or .xlsx"
+
+
+def read_table(path, *, table="table", sheet=None, dtype=None, duplicate_columns="error"):
+    """Read a CSV, Parquet or Excel file into a DataFrame.
+
+    Parameters
+    ----------
+    path : str or path-like
+        The file. CSV delimiters (``, ; tab |``) are sniffed from the header;
+        UTF-8 with or without a byte-order mark is accepted.
+    table : str, default="table"
+        Name of the table, used in error messages (e.g. ``"patients"``).
+    sheet : str or int or None, default=None
+        Excel sheet to read; ``None`` reads the first sheet.
+    dtype : dict or None, default=None
+        Column to dtype, passed to pandas for CSV files. A ``patient_id``
+        column is always read as text so that ids such as ``007`` survive.
+    duplicate_columns : {"error", "mangle"}, default="error"
+        Duplicate column names with identical contents are collapsed to one;
+        with different contents they raise (``"error"``) or are kept under
+        pandas' ``name.1`` spelling (``"mangle"``).
+
+    Returns
+    -------
+    pandas.DataFrame
+        The table with a default RangeIndex: row ``i`` is file row ``i + 2``
+        (the header is row 1).
+
+    Raises
+    ------
+    CohortDataError
+        Missing or empty file, unsupported extension, binary or non-UTF-8
+        content, a wrong delimiter, unparseable rows, or duplicate column names.
+
+    Examples
+    --------
+    >>> patients = read_table("cohort/patients.csv", table="patients")  # doctest: +SKIP
+    """
+    path = Path(path)
+    if not path.exists():
+        raise CohortDataError(
+            f"{table} file {path} does not exist; check the path (relative paths are resolved "
+            f"from {Path.cwd()})"
+        )
+    if path.is_dir():
+        raise CohortDataError(f"{table} file {path} is a folder, not a table file")
+    ext = "".join(path.suffixes[-1:]).lower()
+    if ext not in TABLE_EXTENSIONS:
+        raise CohortDataError(
+            f"{table} file {path} has the unsupported extension '{ext or '(none)'}'; "
+            f"use one of {', '.join(TABLE_EXTENSIONS)}"
+        )
+    if path.stat().st_size == 0:
+        raise CohortDataError(f"{table} file {path} is empty (0 bytes); write a header row and data rows")
+    if ext in (".parquet", ".pq"):
+        frame = _read_parquet(path, table)
+    elif ext in (".xlsx", ".xls"):
+        frame = _read_excel(path, table, sheet)
+    else:
+        frame = _read_csv(path, table, dtype)
+    return _check_columns(frame, path, table, duplicate_columns)
+
+
+def _decode(path, table):
+    raw = path.read_bytes()
+    if b"\x00" in raw[:65536]:
+        raise CohortDataError(
+            f"{table} file {path} looks binary (it contains NUL bytes), not a text table; {_FIX_FORMAT}"
+        )
+    try:
+        text = raw.decode("utf-8-sig")
+    except UnicodeDecodeError as exc:
+        line = raw[: exc.start].count(b"\n") + 1
+        raise CohortDataError(
+            f"{table} file {path} is not valid UTF-8 (byte 0x{raw[exc.start]:02x} at line {line}); "
+            "re-save it with UTF-8 encoding (e.g. in Excel: 'CSV UTF-8')"
+        ) from None
+    if not text.strip():
+        raise CohortDataError(f"{table} file {path} holds only blank space; write a header and data rows")
+    return text
+
+
+def _sniff_delimiter(header):
+    counts = {d: len(next(csv.reader([header], delimiter=d))) - 1 for d in CSV_DELIMITERS}
+    best = max(CSV_DELIMITERS, key=lambda d: counts[d])
+    return best if counts[best] > 0 else ","
+
+
+def _read_csv(path, table, dtype):
+    import pandas as pd
+
+    text = _decode(path, table)
+    lines = [ln for ln in text.splitlines() if ln.strip()]
+    header = lines[0]
+    delimiter = _sniff_delimiter(header)
+    names = next(csv.reader([header], delimiter=delimiter))
+    dtypes = {name: str for name in names if name.strip() == "patient_id"}
+    dtypes.update(dtype or {})
+    try:
+        frame = pd.read_csv(io.StringIO(text), sep=delimiter, dtype=dtypes or None,
+                            skip_blank_lines=True)
+    except pd.errors.ParserError as exc:
+        raise CohortDataError(
+            f"{table} file {path} could not be parsed as a {_DELIM_NAMES[delimiter][:-1]}-separated "
+            f"table: {exc}; check quoting and the number of fields on that line"
+        ) from None
+    if frame.shape[1] == 1:
+        _check_single_column(path, table, lines, delimiter)
+    frame.attrs["duplicate_header"] = [n.strip() for n in names]
+    return frame
+
+
+def _check_single_column(path, table, lines, delimiter):
+    sample = lines[:50]
+    for other in CSV_DELIMITERS + (" ",):
+        if other == delimiter:
+            continue
+        per_line = [len(ln.strip().split(other)) - 1 for ln in sample]
+        if min(per_line) > 0:
+            raise CohortDataError(
+                f"{table} file {path} parses into a single column ('{lines[0][:60]}') although its lines "
+                f"contain {_DELIM_NAMES[other]}: the columns seem separated by {_DELIM_NAMES[other]}; "
+                "separate columns with commas, semicolons, tabs or pipes"
+            )
+
+
+def _read_parquet(path, table):
+    import pandas as pd
+
+    try:
+        return pd.read_parquet(path)
+    except Exception as exc:  # noqa: BLE001 - pyarrow raises many types for a bad file
+        raise CohortDataError(
+            f"{table} file {path} is not a readable Parquet file ({type(exc).__name__}: "
+            f"{str(exc)[:120]}); {_FIX_FORMAT}"
+        ) from None
+
+
+def _read_excel(path, table, sheet):
+    import pandas as pd
+
+    if path.suffix.lower() == ".xls":
+        engine = None
+    else:
+        engine = "openpyxl"
+    try:
+        raw = pd.read_excel(path, sheet_name=0 if sheet is None else sheet, header=None,
+                            engine=engine, dtype=object)
+    except ImportError as exc:
+        raise CohortDataError(
+            f"{table} file {path}: reading this Excel format needs an extra package ({exc}); "
+            "re-save the sheet as .xlsx or CSV"
+        ) from None
+    except Exception as exc:  # noqa: BLE001 - openpyxl/zipfile raise many types
+        raise CohortDataError(
+            f"{table} file {path} is not a readable Excel workbook ({type(exc).__name__}: "
+            f"{str(exc)[:120]}); {_FIX_FORMAT}"
+        ) from None
+    raw = raw.dropna(how="all").dropna(axis=1, how="all")
+    if raw.empty:
+        raise CohortDataError(f"{table} file {path}: the sheet is empty; write a header and data rows")
+    names = ["" if pd.isna(v) else str(v).strip() for v in raw.iloc[0]]
+    body = raw.iloc[1:].reset_index(drop=True)
+    body.columns = range(body.shape[1])
+    frame = pd.DataFrame({i: _infer(body[i]) for i in range(body.shape[1])})
+    frame.attrs["duplicate_header"] = names
+    frame.columns = _mangle(names)
+    return frame
+
+
+def _infer(series):
+    import pandas as pd
+
+    values = series.infer_objects()
+    if values.dtype == object:
+        numeric = pd.to_numeric(values, errors="coerce")
+        if numeric.notna().sum() == values.notna().sum():
+            return numeric
+        return values.where(values.isna(), values.astype(str))
+    return values
+
+
+def _mangle(names):
+    seen = {}
+    out = []
+    for name in names:
+        if name in seen:
+            seen[name] += 1
+            out.append(f"{name}.{seen[name]}")
+        else:
+            seen[name] = 0
+            out.append(name)
+    return out
+
+
+def _check_columns(frame, path, table, duplicate_columns):
+    header = frame.attrs.pop("duplicate_header", None)
+    if frame.shape[1] == 0:
+        raise CohortDataError(f"{table} file {path} has no columns; write a header row")
+    frame.columns = [str(c).strip() for c in frame.columns]
+    if header is None or len(header) != frame.shape[1]:
+        header = list(frame.columns)
+    dupes = sorted({n for n in header if n and header.count(n) > 1})
+    drop, conflicting = [], []
+    for name in dupes:
+        positions = [i for i, h in enumerate(header) if h == name]
+        first = frame.iloc[:, positions[0]]
+        if all(first.equals(frame.iloc[:, i]) for i in positions[1:]):
+            drop.extend(positions[1:])
+        else:
+            conflicting.append(f"'{name}' ({len(positions)} times)")
+    if conflicting and duplicate_columns == "error":
+        raise CohortDataError(
+            f"{table} file {path} has duplicate column names with different contents: "
+            f"{', '.join(conflicting)}; rename or drop the extra columns"
+        )
+    if drop:
+        keep = [i for i in range(frame.shape[1]) if i not in set(drop)]
+        frame = frame.iloc[:, keep]
+    return frame

@@ -1,0 +1,348 @@
+"""Validate the three cohort tables at once and build a :class:`~irpredict.data.Cohort`.
+
+Every problem is collected (pandera ``lazy=True`` plus cross-table checks) and
+raised as one :class:`~irpredict.exceptions.CohortDataError` listing them one
+per line, each naming the file, the column, a few rows or patient ids, the
+count and the fix.
+"""
+
+from difflib import get_close_matches
+
+from irpredict.data.cohort import Cohort
+from irpredict.data.schema import (
+    BOOLEAN_VALUES,
+    describe_failures,
+    measurements_schema,
+    patients_schema,
+    tumor_assessments_schema,
+)
+from irpredict.data.units import harmonize_units, is_count_unit, is_percent_unit
+from irpredict.exceptions import CohortDataError
+
+__all__ = ["validate_tables", "TABLES"]
+
+#: The table names of a cohort, in order.
+TABLES = ("patients", "measurements", "tumor_assessments")
+_NON_FEATURES = ("patient_id", "therapy_class", "site")
+
+
+def validate_tables(patients, measurements=None, tumor_assessments=None, *, sources=None,
+                    name="cohort", label_col="response", feature_columns=None,
+                    categorical_columns=None, excluded_columns=None,
+                    response_derived_biomarkers=None, feature_sets=None):
+    """Validate cohort tables and return a :class:`~irpredict.data.Cohort`.
+
+    Parameters
+    ----------
+    patients : pandas.DataFrame
+        One row per patient: ``patient_id``, ``therapy_class``, optionally the
+        label and baseline columns.
+    measurements, tumor_assessments : pandas.DataFrame or None, default=None
+        The long tables of the data model (see DESIGN.md).
+    sources : dict of str to str or None, default=None
+        Table name to the file it came from, used in messages.
+    name : str, default="cohort"
+        Study name.
+    label_col : str, default="response"
+        The 0/1 label column of ``patients`` (optional in the table).
+    feature_columns : list of str or None, default=None
+        Columns that may be model inputs; ``None`` takes every column but
+        ``patient_id``, ``therapy_class``, ``site``, the label and the excluded ones.
+    categorical_columns : list of str or None, default=None
+        Categorical features; ``None`` takes the non-numeric feature columns.
+    excluded_columns : list of str or None, default=None
+        Columns that must never be features (outcomes, response-derived scores).
+    response_derived_biomarkers : list of str or None, default=None
+        Biomarkers of ``measurements`` derived from the response assessment.
+    feature_sets : dict of str to list of str or None, default=None
+        Named feature sets, stored on the cohort.
+
+    Returns
+    -------
+    Cohort
+        ``patient_id`` as text, ``day``/``value``/``target_sld_mm`` as float,
+        the label as nullable ``Int8``, ``new_lesion`` as nullable boolean,
+        each biomarker in one unit (``Cohort.units``).
+
+    Raises
+    ------
+    CohortDataError
+        Listing every problem, one per line; ``failure_cases`` holds the
+        structured cases (pandera's columns plus ``table``).
+
+    Examples
+    --------
+    >>> import pandas as pd
+    >>> p = pd.DataFrame({"patient_id": ["a", "b"], "therapy_class": ["cytokine"] * 2,
+    ...                   "response": [0, 1]})
+    >>> validate_tables(p).n_patients
+    2
+    """
+    import pandas as pd
+
+    sources = {k: str(v) for k, v in (sources or {}).items()}
+    src = {t: sources.get(t, f"{t} table") for t in TABLES}
+    frames = {"patients": _prepared(patients)}
+    if measurements is not None:
+        frames["measurements"] = _prepared(measurements)
+    if tumor_assessments is not None:
+        frames["tumor_assessments"] = _prepared(tumor_assessments)
+    schemas = {"patients": patients_schema(label_col), "measurements": measurements_schema(),
+               "tumor_assessments": tumor_assessments_schema()}
+    problems, cases = [], []
+    if len(frames["patients"]) == 0:
+        problems.append(f"{src['patients']}: the patients table has no rows. "
+                        "Fix: add one row per patient below the header")
+    for table, frame in frames.items():
+        failures = _run_schema(schemas[table], frame)
+        if failures is not None:
+            cases.append(failures.assign(table=table))
+    if cases:
+        problems += describe_failures(pd.concat(cases, ignore_index=True), frames, src, label_col)
+    extra = []
+    meta = _check_patients(frames["patients"], src["patients"], label_col, feature_columns,
+                           categorical_columns, excluded_columns, problems, extra)
+    known = set(_ids(frames["patients"]["patient_id"]).dropna()) \
+        if "patient_id" in frames["patients"] else set()
+    out = {"measurements": None, "tumor_assessments": None, "units": {}}
+    if "measurements" in frames:
+        out["measurements"], out["units"] = _check_measurements(
+            frames["measurements"], src["measurements"], known, problems, extra)
+    if "tumor_assessments" in frames:
+        out["tumor_assessments"] = _check_tumor(
+            frames["tumor_assessments"], src["tumor_assessments"], known, problems, extra)
+    if problems:
+        fc = pd.concat(cases + [pd.DataFrame(extra)], ignore_index=True) if (cases or extra) else None
+        noun = "problem" if len(problems) == 1 else "problems"
+        raise CohortDataError(
+            f"cohort '{name}' is not valid ({len(problems)} {noun}):\n"
+            + "\n".join(f"- {p}" for p in problems),
+            failure_cases=fc,
+        )
+    return Cohort(
+        patients=_coerce_patients(frames["patients"], label_col),
+        measurements=out["measurements"], tumor_assessments=out["tumor_assessments"],
+        name=name, label_col=label_col, feature_columns=meta["features"],
+        categorical_columns=meta["categorical"], excluded_columns=list(excluded_columns or []),
+        response_derived_biomarkers=list(response_derived_biomarkers or []),
+        units=out["units"], sources=sources, feature_sets=dict(feature_sets or {}),
+    )
+
+
+def _prepared(frame):
+    frame = frame.reset_index(drop=True).copy()
+    frame.columns = [str(c).strip() for c in frame.columns]
+    return frame
+
+
+def _run_schema(schema, frame):
+    import pandera.errors as pe
+
+    try:
+        schema.validate(frame, lazy=True)
+    except pe.SchemaErrors as exc:
+        return exc.failure_cases
+    return None
+
+
+def _ids(series):
+    """Patient ids as text; integral floats lose their '.0'."""
+    import pandas as pd
+
+    if pd.api.types.is_float_dtype(series) and (series.dropna() % 1 == 0).all():
+        series = series.astype("Int64")
+    text = series.astype("string").str.strip()
+    return text.mask(text == "")
+
+
+def _rows(index, ids=None, limit=5):
+    index = list(index)
+    text = ("rows " if len(index) > 1 else "row ") + ", ".join(str(int(i) + 2) for i in index[:limit])
+    notes = []
+    if ids is not None:
+        notes.append("patients " + ", ".join(str(ids[i]) for i in index[:limit]))
+    if len(index) > limit:
+        notes.append(f"... {len(index)} rows in all")
+    elif len(index) > 1:
+        notes.append(f"{len(index)} rows")
+    return text + (f" ({'; '.join(notes)})" if notes else "")
+
+
+def _case(table, column, check, value, index):
+    return {"schema_context": "Cohort", "column": column, "check": check, "check_number": None,
+            "failure_case": value, "index": index, "table": table}
+
+
+def _label_values(series):
+    import pandas as pd
+
+    text = series.astype("string").str.strip().str.lower()
+    mapping = {"1": 1, "1.0": 1, "true": 1, "0": 0, "0.0": 0, "false": 0}
+    return pd.to_numeric(text.map(mapping), errors="coerce")
+
+
+def _check_patients(frame, source, label_col, feature_columns, categorical_columns,
+                    excluded_columns, problems, extra):
+    import pandas as pd
+
+    excluded = list(excluded_columns or [])
+    for kind, listed in (("feature", feature_columns), ("categorical", categorical_columns),
+                         ("excluded", excluded_columns)):
+        absent = [c for c in (listed or []) if c not in frame.columns]
+        for col in absent:
+            close = get_close_matches(col, [str(c) for c in frame.columns], n=3)
+            hint = f" (close: {', '.join(close)})" if close else ""
+            problems.append(f"{source}: {kind} column '{col}' is not in the table{hint}. "
+                            "Fix: correct the name or drop it from the list")
+    reserved = set(_NON_FEATURES) | {label_col} | set(excluded)
+    if feature_columns is None:
+        features = [c for c in frame.columns if c not in reserved]
+    else:
+        features = [c for c in feature_columns if c in frame.columns]
+    ids = _ids(frame["patient_id"]) if "patient_id" in frame else None
+    for col in features:
+        _check_text_in_numbers(frame, col, source, ids, problems, extra)
+    numeric = [c for c in features if pd.api.types.is_numeric_dtype(frame[c])
+               and not pd.api.types.is_bool_dtype(frame[c])]
+    if categorical_columns is None:
+        categorical = [c for c in features if c not in numeric]
+    else:
+        categorical = [c for c in categorical_columns if c in frame.columns]
+    for col in numeric:
+        if str(col).lower().endswith("_pct"):
+            bad = frame.index[(frame[col] > 100) | (frame[col] < 0)]
+            if len(bad):
+                problems.append(f"{source}: column '{col}': percentages outside 0-100 at "
+                                f"{_rows(bad, ids)}. Fix: write percents as 0-100")
+    if label_col in frame.columns and len(frame):
+        _check_leakage(frame, features, numeric, label_col, source, problems, extra)
+    return {"features": features, "categorical": categorical}
+
+
+def _check_text_in_numbers(frame, col, source, ids, problems, extra):
+    import pandas as pd
+
+    series = frame[col]
+    if pd.api.types.is_numeric_dtype(series) or pd.api.types.is_bool_dtype(series):
+        return
+    text = series.dropna().astype(str).str.strip()
+    text = text[text != ""]
+    if len(text) < 3:
+        return
+    numbers = pd.to_numeric(text, errors="coerce")
+    bad = numbers.isna()
+    if 0 < bad.sum() and (~bad).mean() >= 0.8:
+        values = ", ".join(repr(v) for v in list(dict.fromkeys(text[bad]))[:5])
+        problems.append(
+            f"{source}: column '{col}' looks numeric but holds text {values} at "
+            f"{_rows(text.index[bad], ids)}. Fix: write numbers only (no units, '<' or "
+            "comments) or leave the cell empty")
+        extra.extend(_case("patients", col, "numeric", v, i) for i, v in text[bad].items())
+
+
+def _check_leakage(frame, features, numeric, label_col, source, problems, extra):
+    label = _label_values(frame[label_col])
+    for col in features:
+        if col in numeric:
+            values = frame[col]
+        else:
+            values = frame[col].astype("string").str.strip()
+        both = label.notna() & values.notna()
+        if both.sum() < 4 or label[both].nunique() < 2 or both.sum() < 0.9 * label.notna().sum():
+            continue
+        x, y = values[both], label[both]
+        if col in numeric:
+            leak = bool((x == y).all() or (x == 1 - y).all())
+        else:
+            pairs = set(zip(x, y, strict=True))
+            leak = len(pairs) == 2 and x.nunique() == 2
+        if leak:
+            problems.append(
+                f"{source}: column '{col}' reproduces the label '{label_col}' exactly (label "
+                "leakage). Fix: drop the column or list it among the excluded columns")
+            extra.append(_case("patients", col, "label_leakage", col, None))
+
+
+def _check_unknown(frame, table, source, known, problems, extra):
+    ids = _ids(frame["patient_id"])
+    unknown = ids.notna() & ~ids.isin(known)
+    if unknown.any():
+        names = list(dict.fromkeys(ids[unknown]))
+        shown = ", ".join(names[:5]) + (", ..." if len(names) > 5 else "")
+        problems.append(
+            f"{source}: column 'patient_id': patients not in the patients table: {shown} "
+            f"({len(names)} patient{'s' if len(names) > 1 else ''}; at {_rows(frame.index[unknown])}). "
+            "Fix: add them to the patients table or drop their rows")
+        extra.extend(_case(table, "patient_id", "known_patient", v, i) for i, v in ids[unknown].items())
+    return ids
+
+
+def _check_measurements(frame, source, known, problems, extra):
+    import numpy as np
+    import pandas as pd
+
+    if not {"patient_id", "biomarker", "day", "value"} <= set(frame.columns):
+        return None, {}
+    m = frame.copy()
+    m["patient_id"] = _check_unknown(frame, "measurements", source, known, problems, extra)
+    m["biomarker"] = m["biomarker"].astype("string").str.strip()
+    m["day"] = pd.to_numeric(m["day"], errors="coerce").astype(float)
+    m["value"] = pd.to_numeric(m["value"], errors="coerce").astype(float)
+    m = m[m["value"].notna() & np.isfinite(m["value"]) & m["day"].notna() & m["biomarker"].notna()]
+    units = {}
+    if "unit" in m.columns:
+        m, units, unit_problems = harmonize_units(m, source=source)
+        problems.extend(unit_problems)
+        unit = m["unit"]
+    else:
+        unit = pd.Series(None, index=m.index, dtype=object)
+    count = unit.map(lambda u: is_count_unit(u)).astype(bool) & (m["value"] < 0)
+    pct = (unit.map(lambda u: is_percent_unit(u)).astype(bool)
+           | m["biomarker"].str.lower().str.endswith("_pct").fillna(False).astype(bool))
+    pct = pct & ((m["value"] > 100) | (m["value"] < 0))
+    for mask, what, fix in ((count, "negative cell counts", "counts cannot be negative"),
+                            (pct, "percentages outside 0-100", "write percents as 0-100")):
+        if mask.any():
+            names = ", ".join(sorted(set(m.loc[mask, "biomarker"])))
+            problems.append(f"{source}: column 'value': {what} for {names} at "
+                            f"{_rows(m.index[mask])}. Fix: {fix}")
+            extra.extend(_case("measurements", "value", what, v, i) for i, v in m.loc[mask, "value"].items())
+    m = m.drop_duplicates(subset=["patient_id", "biomarker", "day", "value"])
+    keys = ["patient_id", "biomarker", "day"]
+    clash = m.duplicated(subset=keys, keep=False)
+    if clash.any():
+        groups = m[clash].groupby(keys, sort=False)
+        shown = "; ".join(f"{p} {b} day {d:g}" for (p, b, d) in list(groups.groups)[:5])
+        problems.append(
+            f"{source}: {groups.ngroups} (patient_id, biomarker, day) keys have conflicting values "
+            f"({shown}; at {_rows(m.index[clash])}). Fix: keep one value per draw (e.g. average "
+            "replicates) or correct the day")
+        extra.extend(_case("measurements", "value", "conflicting_duplicate", v, i)
+                     for i, v in m.loc[clash, "value"].items())
+    return m.reset_index(drop=True), units
+
+
+def _check_tumor(frame, source, known, problems, extra):
+    import pandas as pd
+
+    if not {"patient_id", "day", "target_sld_mm"} <= set(frame.columns):
+        return None
+    t = frame.copy()
+    t["patient_id"] = _check_unknown(frame, "tumor_assessments", source, known, problems, extra)
+    t["day"] = pd.to_numeric(t["day"], errors="coerce").astype(float)
+    t["target_sld_mm"] = pd.to_numeric(t["target_sld_mm"], errors="coerce").astype(float)
+    if "nontarget" in t.columns:
+        t["nontarget"] = t["nontarget"].astype("string").str.strip().str.upper()
+    if "new_lesion" in t.columns:
+        flags = t["new_lesion"].astype("string").str.strip().str.lower().map(BOOLEAN_VALUES)
+        t["new_lesion"] = flags.astype("boolean")
+    return t.reset_index(drop=True)
+
+
+def _coerce_patients(frame, label_col):
+    p = frame.copy()
+    p["patient_id"] = _ids(p["patient_id"])
+    p["therapy_class"] = p["therapy_class"].astype("string").str.strip()
+    if label_col in p.columns:
+        p[label_col] = _label_values(p[label_col]).astype("Int8")
+    return p
