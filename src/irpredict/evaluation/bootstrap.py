@@ -1,0 +1,138 @@
+"""Percentile bootstrap confidence intervals for the metrics.
+
+Patients are resampled with replacement within each label (stratified), so
+every resample keeps the observed numbers of responders and
+non-responders and never has one class only. All resamples are drawn as
+one index matrix and the metrics are computed row-wise (vectorised), in
+chunks that bound memory.
+"""
+
+import numpy as np
+
+from irpredict.evaluation.metrics import METRICS, metric_rows
+
+__all__ = ["stratified_indices", "bootstrap_metrics", "percentile_ci"]
+
+_CHUNK_CELLS = 2_000_000
+
+
+def stratified_indices(y, n_bootstrap=1000, random_state=0):
+    """Bootstrap index matrix, resampling patients within each label.
+
+    Parameters
+    ----------
+    y : array-like of 0/1 of length n
+    n_bootstrap : int, default=1000
+    random_state : int or numpy.random.Generator, default=0
+
+    Returns
+    -------
+    ndarray of shape (n_bootstrap, n)
+        Row ``b`` holds the positions of resample ``b``; positions of each
+        label stay in the columns that label occupies in ``y``.
+
+    Examples
+    --------
+    >>> idx = stratified_indices([0, 0, 1], n_bootstrap=4, random_state=0)
+    >>> idx.shape, bool((idx[:, 2] == 2).all())
+    ((4, 3), True)
+    """
+    y = np.asarray(y)
+    rng = np.random.default_rng(random_state)
+    idx = np.empty((n_bootstrap, len(y)), dtype=np.intp)
+    for label in np.unique(y):
+        where = np.flatnonzero(y == label)
+        idx[:, where] = where[rng.integers(0, len(where), size=(n_bootstrap, len(where)))]
+    return idx
+
+
+def percentile_ci(values, ci=0.95):
+    """Percentile interval of bootstrap values along the first axis, ignoring NaN.
+
+    Parameters
+    ----------
+    values : ndarray of shape (n_bootstrap, ...)
+    ci : float, default=0.95
+
+    Returns
+    -------
+    low, high : ndarray or float
+        NaN where every value is NaN.
+    """
+    values = np.asarray(values, dtype=float)
+    alpha = (1 - ci) / 2 * 100
+    low = np.full(values.shape[1:], np.nan)
+    high = np.full(values.shape[1:], np.nan)
+    ok = ~np.all(np.isnan(values), axis=0)
+    if np.any(ok):
+        low_ok, high_ok = np.nanpercentile(values[:, ok], [alpha, 100 - alpha], axis=0)
+        low[ok], high[ok] = low_ok, high_ok
+    return low, high
+
+
+def _averaged_rows(Y, P_repeats, threshold):
+    """Metrics per row, averaged over repeats (P_repeats: (n_repeats, rows, n))."""
+    per_repeat = [metric_rows(Y, P, threshold) for P in P_repeats]
+    with np.errstate(invalid="ignore"):
+        import warnings
+
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore", RuntimeWarning)
+            return {m: np.nanmean([r[m] for r in per_repeat], axis=0) for m in METRICS}
+
+
+def bootstrap_metrics(y, p, *, threshold=0.5, n_bootstrap=1000, random_state=0, ci=0.95):
+    """Point estimates and percentile bootstrap CIs of every metric.
+
+    Parameters
+    ----------
+    y : array-like of 0/1 of length n
+    p : array-like of shape (n,) or (n_repeats, n)
+        Probabilities; with several rows (repeats of cross-validation, with
+        patients in the same order) each metric is computed per repeat and
+        averaged, for the estimate and within every resample.
+    threshold : float, default=0.5
+        For sensitivity and specificity.
+    n_bootstrap : int, default=1000
+        Number of resamples; 0 gives NaN intervals.
+    random_state : int, default=0
+    ci : float, default=0.95
+
+    Returns
+    -------
+    pandas.DataFrame
+        One row per metric: ``metric, estimate, ci_low, ci_high,
+        n_bootstrap, n_invalid`` (resamples where the metric was undefined
+        and that were skipped).
+
+    Examples
+    --------
+    >>> table = bootstrap_metrics([0, 0, 1, 1, 0, 1], [.1, .3, .7, .6, .4, .9],
+    ...                           n_bootstrap=50)
+    >>> list(table.columns)[:4]
+    ['metric', 'estimate', 'ci_low', 'ci_high']
+    """
+    import pandas as pd
+
+    y = np.asarray(y, dtype=float)
+    P = np.atleast_2d(np.asarray(p, dtype=float))
+    estimate = _averaged_rows(y[None, :], P[:, None, :], threshold)
+    values = {m: [] for m in METRICS}
+    if n_bootstrap > 0 and len(y) > 0:
+        idx = stratified_indices(y, n_bootstrap, random_state)
+        step = max(1, _CHUNK_CELLS // max(1, len(y) * len(P)))
+        for start in range(0, n_bootstrap, step):
+            chunk = idx[start:start + step]
+            rows = _averaged_rows(y[chunk], P[:, chunk], threshold)
+            for m in METRICS:
+                values[m].append(rows[m])
+    records = []
+    for m in METRICS:
+        vals = np.concatenate(values[m]) if values[m] else np.full(0, np.nan)
+        low, high = percentile_ci(vals[:, None], ci) if len(vals) else ([np.nan], [np.nan])
+        records.append({
+            "metric": m, "estimate": float(estimate[m][0]), "ci_low": float(low[0]),
+            "ci_high": float(high[0]), "n_bootstrap": int(n_bootstrap),
+            "n_invalid": int(np.isnan(vals).sum()) if len(vals) else int(n_bootstrap),
+        })
+    return pd.DataFrame.from_records(records)

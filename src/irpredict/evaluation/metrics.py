@@ -1,0 +1,272 @@
+"""Performance metrics of predicted response probabilities.
+
+Every metric is computed row-wise on 2-D arrays (one row per bootstrap
+resample, or a single row for the point estimate), so bootstrap
+confidence intervals are vectorised. The public functions take 1-D
+``y`` and ``p`` and return floats; a metric that is undefined for the data
+(one class only, separated data) is NaN, with the reason in
+:func:`compute_metrics`' ``note``.
+"""
+
+import numpy as np
+from scipy.special import expit
+from scipy.stats import rankdata
+
+__all__ = [
+    "METRICS",
+    "roc_auc",
+    "pr_auc",
+    "brier",
+    "calibration_intercept",
+    "calibration_slope",
+    "sensitivity_specificity",
+    "net_benefit",
+    "compute_metrics",
+]
+
+#: Metric names, in report order.
+METRICS = (
+    "auc", "pr_auc", "brier", "calibration_intercept", "calibration_slope",
+    "sensitivity", "specificity",
+)
+
+_EPS = 1e-6
+
+
+def _as_2d(y, p):
+    y = np.atleast_2d(np.asarray(y, dtype=float))
+    p = np.atleast_2d(np.asarray(p, dtype=float))
+    return y, p
+
+
+def _logit(p):
+    p = np.clip(p, _EPS, 1 - _EPS)
+    return np.log(p) - np.log1p(-p)
+
+
+def _both_classes(Y):
+    n1 = Y.sum(axis=1)
+    return (n1 > 0) & (n1 < Y.shape[1])
+
+
+def _auc_rows(Y, P):
+    ranks = rankdata(P, axis=1)  # average ranks handle ties like sklearn
+    n1 = Y.sum(axis=1)
+    n0 = Y.shape[1] - n1
+    with np.errstate(invalid="ignore", divide="ignore"):
+        auc = ((ranks * Y).sum(axis=1) - n1 * (n1 + 1) / 2) / (n1 * n0)
+    return np.where(_both_classes(Y), auc, np.nan)
+
+
+def _ap_rows(Y, P):
+    order = np.argsort(-P, axis=1, kind="stable")
+    ys = np.take_along_axis(Y, order, axis=1)
+    ps = np.take_along_axis(P, order, axis=1)
+    n = Y.shape[1]
+    tp = np.cumsum(ys, axis=1)
+    precision = tp / np.arange(1, n + 1)
+    # a threshold ends where the next (sorted) score differs: tied scores share it
+    is_end = np.ones_like(ps, dtype=bool)
+    is_end[:, :-1] = ps[:, :-1] != ps[:, 1:]
+    idx = np.where(is_end, np.arange(n), n)
+    end = np.minimum.accumulate(idx[:, ::-1], axis=1)[:, ::-1]
+    prec_at_end = np.take_along_axis(precision, end, axis=1)
+    n1 = Y.sum(axis=1)
+    with np.errstate(invalid="ignore", divide="ignore"):
+        ap = (ys * prec_at_end).sum(axis=1) / n1
+    return np.where(_both_classes(Y), ap, np.nan)
+
+
+def _brier_rows(Y, P):
+    return np.mean((P - Y) ** 2, axis=1)
+
+
+def _newton_logistic(Y, LP, *, fit_slope, max_iter=100, tol=1e-8):
+    """Row-wise maximum likelihood of ``y ~ a + b * lp`` (b fixed at 1 unless fit_slope)."""
+    a = np.zeros(Y.shape[0])
+    b = np.zeros(Y.shape[0]) if fit_slope else np.ones(Y.shape[0])
+    converged = np.zeros(Y.shape[0], dtype=bool)
+    for _ in range(max_iter):
+        mu = expit(a[:, None] + b[:, None] * LP)
+        w = mu * (1 - mu)
+        r = Y - mu
+        g0, h00 = r.sum(axis=1), w.sum(axis=1)
+        with np.errstate(invalid="ignore", divide="ignore"):
+            if fit_slope:
+                g1, h01, h11 = (r * LP).sum(axis=1), (w * LP).sum(axis=1), (w * LP**2).sum(axis=1)
+                det = h00 * h11 - h01**2
+                da = (h11 * g0 - h01 * g1) / det
+                db = (h00 * g1 - h01 * g0) / det
+            else:
+                da, db = g0 / h00, np.zeros_like(g0)
+        step = np.nan_to_num(np.abs(da) + np.abs(db), nan=np.inf)
+        da, db = np.clip(da, -5, 5), np.clip(db, -5, 5)  # damp steps on flat likelihoods
+        a = np.where(converged, a, a + np.nan_to_num(da))
+        b = np.where(converged, b, b + np.nan_to_num(db))
+        converged |= step < tol
+        if converged.all():
+            break
+    ok = converged & _both_classes(Y) & (np.abs(a) < 50) & (np.abs(b) < 50)
+    return np.where(ok, a, np.nan), np.where(ok, b, np.nan)
+
+
+def _cal_intercept_rows(Y, P):
+    return _newton_logistic(Y, _logit(P), fit_slope=False)[0]
+
+
+def _cal_slope_rows(Y, P):
+    return _newton_logistic(Y, _logit(P), fit_slope=True)[1]
+
+
+def _sens_spec_rows(Y, P, threshold):
+    pos = P >= threshold
+    n1 = Y.sum(axis=1)
+    n0 = Y.shape[1] - n1
+    with np.errstate(invalid="ignore", divide="ignore"):
+        sens = np.where(n1 > 0, (pos * Y).sum(axis=1) / n1, np.nan)
+        spec = np.where(n0 > 0, (~pos * (1 - Y)).sum(axis=1) / n0, np.nan)
+    return sens, spec
+
+
+def metric_rows(Y, P, threshold=0.5):
+    """Every metric of :data:`METRICS`, row-wise.
+
+    Parameters
+    ----------
+    Y, P : ndarray of shape (n_rows, n_patients)
+        Labels and probabilities; each row is one data set.
+    threshold : float, default=0.5
+        Probability at or above which a patient is called a responder.
+
+    Returns
+    -------
+    dict of str to ndarray of shape (n_rows,)
+    """
+    Y, P = _as_2d(Y, P)
+    sens, spec = _sens_spec_rows(Y, P, threshold)
+    return {
+        "auc": _auc_rows(Y, P),
+        "pr_auc": _ap_rows(Y, P),
+        "brier": _brier_rows(Y, P),
+        "calibration_intercept": _cal_intercept_rows(Y, P),
+        "calibration_slope": _cal_slope_rows(Y, P),
+        "sensitivity": sens,
+        "specificity": spec,
+    }
+
+
+def roc_auc(y, p):
+    """Area under the ROC curve (NaN with one class).
+
+    Parameters
+    ----------
+    y : array-like of 0/1
+    p : array-like of float
+        Predicted probability of response.
+
+    Returns
+    -------
+    float
+
+    Examples
+    --------
+    >>> roc_auc([0, 0, 1, 1], [0.1, 0.4, 0.35, 0.8])
+    0.75
+    """
+    return float(_auc_rows(*_as_2d(y, p))[0])
+
+
+def pr_auc(y, p):
+    """Area under the precision-recall curve as average precision (NaN with one class)."""
+    return float(_ap_rows(*_as_2d(y, p))[0])
+
+
+def brier(y, p):
+    """Brier score, the mean squared error of the probabilities."""
+    return float(_brier_rows(*_as_2d(y, p))[0])
+
+
+def calibration_intercept(y, p):
+    """Calibration-in-the-large: ``a`` in ``logit P(y=1) = a + logit(p)``.
+
+    Zero for calibrated predictions, negative when they overestimate risk.
+    NaN with one class.
+    """
+    return float(_cal_intercept_rows(*_as_2d(y, p))[0])
+
+
+def calibration_slope(y, p):
+    """Calibration slope: ``b`` in ``logit P(y=1) = a + b logit(p)``.
+
+    One for calibrated predictions, below one when they are too extreme
+    (overfitting). NaN with one class or separated data.
+    """
+    return float(_cal_slope_rows(*_as_2d(y, p))[0])
+
+
+def sensitivity_specificity(y, p, threshold=0.5):
+    """Sensitivity and specificity when ``p >= threshold`` predicts response.
+
+    Returns
+    -------
+    sensitivity, specificity : float
+        NaN when there are no responders (resp. no non-responders).
+    """
+    sens, spec = _sens_spec_rows(*_as_2d(y, p), threshold)
+    return float(sens[0]), float(spec[0])
+
+
+def net_benefit(y, p, thresholds):
+    """Net benefit of treating patients with ``p >= pt`` (Vickers & Elkin 2006).
+
+    ``NB(pt) = TP/n - FP/n * pt / (1 - pt)``.
+
+    Parameters
+    ----------
+    y : array-like of 0/1
+    p : array-like of float
+    thresholds : array-like of float in (0, 1)
+
+    Returns
+    -------
+    ndarray of shape (n_thresholds,)
+
+    Examples
+    --------
+    >>> round(float(net_benefit([1, 0], [0.9, 0.2], [0.5])[0]), 3)
+    0.5
+    """
+    y = np.asarray(y, dtype=float)
+    p = np.asarray(p, dtype=float)
+    pt = np.asarray(thresholds, dtype=float)
+    treat = p[None, :] >= pt[:, None]
+    tp = (treat * y).sum(axis=1) / len(y)
+    fp = (treat * (1 - y)).sum(axis=1) / len(y)
+    return tp - fp * pt / (1 - pt)
+
+
+def compute_metrics(y, p, threshold=0.5):
+    """All metrics of :data:`METRICS` for one group, with a note when undefined.
+
+    Parameters
+    ----------
+    y : array-like of 0/1
+    p : array-like of float
+    threshold : float, default=0.5
+
+    Returns
+    -------
+    values : dict of str to float
+    note : str
+        Empty, or why some metrics are NaN.
+    """
+    values = {k: float(v[0]) for k, v in metric_rows(y, p, threshold).items()}
+    y = np.asarray(y)
+    note = ""
+    if len(y) == 0:
+        note = "no patients"
+    elif y.min() == y.max():
+        note = f"only {'responders' if y[0] == 1 else 'non-responders'}: AUC and calibration undefined"
+    elif np.isnan(values["calibration_slope"]):
+        note = "calibration slope undefined (separated or constant predictions)"
+    return values, note
