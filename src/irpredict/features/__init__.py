@@ -1,0 +1,21 @@
+"""Per-patient features up to a landmark day, behind a landmark guard.
+
+:func:`build_features` reshapes a cohort into one row per patient from that
+patient's own rows (baseline values, derived ratios, on-treatment kinetics,
+tumour size); :class:`CategoricalEncoder` and :class:`ClearanceFlagger` learn
+across patients and therefore go inside the Pipeline.
+"""
+
+from irpredict.features._guard import TUMOR_SERIES
+from irpredict.features._kinetics import KINETIC_STATS
+from irpredict.features.build import FeatureSet, build_features
+from irpredict.features.transformers import CategoricalEncoder, ClearanceFlagger
+
+__all__ = [
+    "build_features",
+    "FeatureSet",
+    "CategoricalEncoder",
+    "ClearanceFlagger",
+    "KINETIC_STATS",
+    "TUMOR_SERIES",
+]
