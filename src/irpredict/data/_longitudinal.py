@@ -1,0 +1,265 @@
+"""Longitudinal sources: the ``measurements`` and ``tumor_assessments`` tables.
+
+Each function works on one patient's own rows at a time (unit conversion, a
+change from that patient's own baseline), never on cohort statistics.
+"""
+
+from pathlib import Path
+
+from irpredict.data._parse import TIME_UNITS
+from irpredict.data._patients import as_text, require_columns
+from irpredict.data._spec import format_ids
+from irpredict.exceptions import CohortDataError
+
+__all__ = ["read_measurements", "read_tumor_assessments"]
+
+_COLUMNS = ["patient_id", "biomarker", "day", "value", "unit"]
+
+
+def _frame(spec, mapping, table, *, base_dir, source, kind):
+    """The table a source reads, its label for messages and its id column."""
+    if spec.file is None:
+        return table, source, spec.id or mapping.id
+    from irpredict.data._readers import read_table
+
+    path = Path(spec.file)
+    if not path.is_absolute():
+        path = Path(base_dir) / path
+    return read_table(path, table=kind), str(path), spec.id or mapping.id
+
+
+def _numeric(frame, column, *, where, ids):
+    import pandas as pd
+
+    raw = frame[column]
+    values = pd.to_numeric(raw, errors="coerce")
+    blank = as_text(raw).fillna("").eq("").to_numpy(dtype=bool)
+    bad = raw.notna().to_numpy() & values.isna().to_numpy() & ~blank
+    if bad.any():
+        raise CohortDataError(
+            f"{where}: column {column!r} holds non-numeric values "
+            f"{format_ids(raw[bad].unique().tolist())} (patients {format_ids(ids[bad].unique())}); "
+            "convert them to numbers or leave the cells empty."
+        )
+    return values.astype(float)
+
+
+def _known_ids(ids, patients, where):
+    unknown = sorted(set(ids.dropna()) - set(patients["patient_id"]))
+    if unknown:
+        raise CohortDataError(
+            f"{where}: patient ids {format_ids(unknown)} are not in the patients table; "
+            "fix the ids or add those patients."
+        )
+
+
+def _long(spec, frame, ids, where):
+    import pandas as pd
+
+    cols = [spec.time, spec.value, spec.biomarker_column, spec.unit_column]
+    require_columns(frame.columns, [c for c in cols if c], source=where, key="measurements")
+    day = _numeric(frame, spec.time, where=where, ids=ids) * TIME_UNITS[spec.time_unit]
+    out = pd.DataFrame({
+        "patient_id": ids,
+        "biomarker": as_text(frame[spec.biomarker_column]) if spec.biomarker_column
+        else spec.biomarker,
+        "day": day + spec.day_offset,
+        "value": _numeric(frame, spec.value, where=where, ids=ids),
+    })
+    if spec.unit_column:
+        out["unit"] = as_text(frame[spec.unit_column])
+    return out
+
+
+def _wide(spec, frame, ids, where):
+    import pandas as pd
+
+    require_columns(frame.columns, list(spec.days), source=where, key="measurements.days")
+    parts = [
+        pd.DataFrame({"patient_id": ids, "biomarker": spec.biomarker, "day": float(day),
+                      "value": _numeric(frame, column, where=where, ids=ids)})
+        for column, day in spec.days.items()
+    ]
+    return pd.concat(parts, ignore_index=True)
+
+
+def _fixed_day(spec, frame, ids, where, earlier):
+    import pandas as pd
+
+    require_columns(frame.columns, [spec.value], source=where, key="measurements.value")
+    values = pd.DataFrame({"patient_id": ids,
+                           "value": _numeric(frame, spec.value, where=where, ids=ids)})
+    values = values.dropna()
+    spread = values.groupby("patient_id")["value"].nunique()
+    if (spread > 1).any():
+        bad = spread.index[spread > 1].tolist()
+        raise CohortDataError(
+            f"{where}: column {spec.value!r} should hold one value per patient but disagrees "
+            f"across repeated rows for patients {format_ids(bad)}; fix the file."
+        )
+    per_patient = values.groupby("patient_id", sort=False)["value"].first()
+    if spec.change == "log10":
+        per_patient = _from_log10_change(spec, per_patient, earlier)
+    return pd.DataFrame({"patient_id": per_patient.index.astype("string"),
+                         "biomarker": spec.biomarker, "day": float(spec.day),
+                         "value": per_patient.to_numpy(dtype=float)})
+
+
+def _from_log10_change(spec, change, earlier):
+    import pandas as pd
+
+    base = pd.Series(dtype=float)
+    if earlier is not None:
+        rows = earlier[(earlier["biomarker"] == spec.biomarker)
+                       & (earlier["day"] == spec.baseline_day)]
+        base = rows.groupby("patient_id")["value"].first()
+    if base.empty:
+        raise CohortDataError(
+            f"measurement source for {spec.biomarker!r} at day {spec.day:g} is a log10 change "
+            f"from day {spec.baseline_day:g}, but no earlier source gives {spec.biomarker!r} at "
+            f"day {spec.baseline_day:g}; list the baseline source first."
+        )
+    return (base.reindex(change.index) * 10.0 ** change).dropna()
+
+
+def read_measurements(mapping, table, patients, *, base_dir, source):
+    """Build the long ``measurements`` table from ``mapping.measurements``.
+
+    Parameters
+    ----------
+    mapping : ColumnMapping
+        The mapping; its ``measurements`` are read in order.
+    table : pandas.DataFrame
+        The wide patients table as read (sources without ``file`` read it).
+    patients : pandas.DataFrame
+        The mapped patients table (every id must be one of its patients).
+    base_dir : path-like
+        Folder relative ``file`` paths are read from.
+    source : str
+        Name of the patients file for messages.
+
+    Returns
+    -------
+    pandas.DataFrame or None
+        ``patient_id``, ``biomarker``, ``day``, ``value``, ``unit``; missing values
+        dropped, repeated identical rows collapsed. ``None`` without sources.
+
+    Raises
+    ------
+    CohortDataError
+        On absent columns, non-numeric values, unknown patients, or repeated
+        (patient, biomarker, day) rows with different values.
+    """
+    import pandas as pd
+
+    if not mapping.measurements:
+        return None
+    done = None
+    for spec in mapping.measurements:
+        frame, where, id_col = _frame(spec, mapping, table, base_dir=base_dir, source=source,
+                                      kind="measurements")
+        require_columns(frame.columns, [id_col], source=where, key="measurements.id")
+        ids = as_text(frame[id_col])
+        _known_ids(ids, patients, where)
+        if spec.layout == "long":
+            rows = _long(spec, frame, ids, where)
+        elif spec.layout == "wide":
+            rows = _wide(spec, frame, ids, where)
+        else:
+            rows = _fixed_day(spec, frame, ids, where, done)
+        if "unit" not in rows.columns:
+            rows["unit"] = spec.unit
+        rows = rows.dropna(subset=["patient_id", "biomarker", "day", "value"])
+        done = rows if done is None else pd.concat([done, rows], ignore_index=True)
+    return _deduplicate(done.reindex(columns=_COLUMNS), source)
+
+
+def _deduplicate(rows, source):
+    rows = rows.drop_duplicates(ignore_index=True)
+    key = ["patient_id", "biomarker", "day"]
+    clash = rows[rows.duplicated(key, keep=False)]
+    if len(clash):
+        first = clash.iloc[0]
+        raise CohortDataError(
+            f"measurements for {source}: {clash[key].drop_duplicates().shape[0]} (patient, "
+            f"biomarker, day) keys have different values, e.g. patient {first.patient_id!r} "
+            f"{first.biomarker!r} day {first.day:g}; keep one value per draw."
+        )
+    rows["patient_id"] = rows["patient_id"].astype("string")
+    rows["biomarker"] = rows["biomarker"].astype("string")
+    if rows["unit"].isna().all():
+        rows = rows.drop(columns="unit")
+    else:
+        rows["unit"] = rows["unit"].astype("string")
+    return rows.sort_values(key, ignore_index=True)
+
+
+def _flags(frame, column, where, ids):
+    import pandas as pd
+
+    words = {"true": True, "yes": True, "y": True, "1": True,
+             "false": False, "no": False, "n": False, "0": False}
+    text = as_text(frame[column]).str.lower()
+    out = text.map(lambda v: words.get(v, "?") if not pd.isna(v) else pd.NA)
+    bad = out == "?"
+    if bad.any():
+        raise CohortDataError(
+            f"{where}: column {column!r} must be yes/no; found "
+            f"{format_ids(text[bad].unique().tolist())} (patients {format_ids(ids[bad].unique())})."
+        )
+    return out.astype("boolean")
+
+
+def read_tumor_assessments(mapping, table, patients, *, base_dir, source):
+    """Build the ``tumor_assessments`` table from ``mapping.tumor_assessments``.
+
+    With ``percent_change`` the size is ``baseline * (1 + change / 100)``, rows
+    with a missing change are dropped, and (``add_baseline``) every patient of
+    the source gets a row at ``baseline_day`` holding the baseline size.
+
+    Returns
+    -------
+    pandas.DataFrame or None
+        ``patient_id``, ``day``, ``target_sld_mm`` and optional ``nontarget``,
+        ``new_lesion``; ``None`` without a source.
+    """
+    import pandas as pd
+
+    spec = mapping.tumor_assessments
+    if spec is None:
+        return None
+    frame, where, id_col = _frame(spec, mapping, table, base_dir=base_dir, source=source,
+                                  kind="tumor_assessments")
+    cols = [id_col, spec.time, spec.sld, spec.percent_change, spec.nontarget, spec.new_lesion]
+    require_columns(frame.columns, [c for c in cols if c], source=where, key="tumor_assessments")
+    ids = as_text(frame[id_col])
+    _known_ids(ids, patients, where)
+    out = pd.DataFrame({"patient_id": ids})
+    out["day"] = (_numeric(frame, spec.time, where=where, ids=ids) * TIME_UNITS[spec.time_unit]
+                  + spec.day_offset)
+    baseline = None
+    if spec.baseline:
+        require_columns(table.columns, [spec.baseline], source=source,
+                        key="tumor_assessments.baseline")
+        base_ids = as_text(table[mapping.id])
+        baseline = pd.Series(_numeric(table, spec.baseline, where=source, ids=base_ids).to_numpy(),
+                             index=base_ids.to_numpy())
+    if spec.sld:
+        out["target_sld_mm"] = _numeric(frame, spec.sld, where=where, ids=ids)
+    else:
+        change = _numeric(frame, spec.percent_change, where=where, ids=ids)
+        out["target_sld_mm"] = baseline.reindex(ids.to_numpy()).to_numpy() * (1 + change / 100.0)
+    if spec.nontarget:
+        out["nontarget"] = as_text(frame[spec.nontarget]).str.upper()
+    if spec.new_lesion:
+        out["new_lesion"] = _flags(frame, spec.new_lesion, where, ids)
+    out = out.dropna(subset=["patient_id", "day", "target_sld_mm"])
+    if baseline is not None and spec.add_baseline:
+        seen = pd.unique(ids.dropna())
+        first = pd.DataFrame({"patient_id": pd.array(seen, dtype="string"),
+                              "day": float(spec.baseline_day),
+                              "target_sld_mm": baseline.reindex(seen).to_numpy()})
+        out = pd.concat([first.dropna(subset=["target_sld_mm"]), out], ignore_index=True)
+    out["patient_id"] = out["patient_id"].astype("string")
+    return out.drop_duplicates(ignore_index=True).sort_values(["patient_id", "day"],
+                                                              ignore_index=True)

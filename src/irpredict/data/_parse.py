@@ -1,0 +1,181 @@
+"""Parsing the ``[data]`` table of an experiment file into a :class:`ColumnMapping`."""
+
+from irpredict.data._spec import check_keys, close_matches, get
+from irpredict.data.cohort import THERAPY_CLASSES
+from irpredict.data.mapping import MeasurementSource, TherapyRule, TumorSource
+from irpredict.exceptions import ExperimentConfigError, UnknownTherapyError
+
+__all__ = ["parse_mapping", "TIME_UNITS", "MAPPING_KEYS"]
+
+#: Keys of the ``[data]`` table that describe the column mapping.
+MAPPING_KEYS = (
+    "id", "label", "label_map", "therapy_class", "therapy_rule", "site", "columns",
+    "measurements", "tumor_assessments", "response_derived_biomarkers",
+)
+_COLUMN_KEYS = ("drop", "exclude", "response_derived", "categorical", "features")
+_LAYOUT_KEYS = {
+    "long": {"time", "time_unit", "day_offset", "value", "biomarker_column", "unit_column"},
+    "wide": {"days"},
+    "fixed_day": {"value", "day", "change", "baseline_day"},
+}
+_COMMON_KEYS = ("layout", "file", "id", "biomarker", "unit", "response_derived")
+TIME_UNITS = {"days": 1.0, "weeks": 7.0, "hours": 1.0 / 24.0}
+
+
+def _parse_measurement(item, *, where, resolve):
+    layout = get(item, "layout", "str", where=where, default="long", choices=list(_LAYOUT_KEYS))
+    allowed = _COMMON_KEYS + tuple(sorted(_LAYOUT_KEYS[layout]))
+    for key in item:
+        for other, keys in _LAYOUT_KEYS.items():
+            if key in keys and key not in _LAYOUT_KEYS[layout]:
+                raise ExperimentConfigError(
+                    f"{where} key {key!r} applies to layout {other!r}, not {layout!r}; "
+                    f"remove it or set layout = {other!r}."
+                )
+    check_keys(item, allowed, where=where)
+    kw = {"layout": layout}
+    for key in ("biomarker", "biomarker_column", "id", "unit", "unit_column", "time", "value"):
+        kw[key] = get(item, key, "str", where=where)
+    kw["file"] = _file(item, "file", where, resolve)
+    kw["time_unit"] = get(item, "time_unit", "str", where=where, default="days",
+                          choices=list(TIME_UNITS))
+    kw["day_offset"] = float(get(item, "day_offset", "number", where=where, default=0.0))
+    kw["days"] = dict(get(item, "days", "dict[str,number]", where=where, default={}))
+    kw["day"] = get(item, "day", "number", where=where)
+    kw["change"] = get(item, "change", "str", where=where, default="none",
+                       choices=["none", "log10"])
+    kw["baseline_day"] = float(get(item, "baseline_day", "number", where=where, default=0.0))
+    kw["response_derived"] = get(item, "response_derived", "bool", where=where, default=False)
+    required = {"long": ["time", "value"], "wide": ["days", "biomarker"],
+                "fixed_day": ["value", "day", "biomarker"]}[layout]
+    for key in required:
+        if not kw[key]:
+            raise ExperimentConfigError(f"{where} (layout {layout!r}) needs the key {key!r}.")
+    if layout == "long" and bool(kw["biomarker"]) == bool(kw["biomarker_column"]):
+        raise ExperimentConfigError(
+            f"{where} needs exactly one of 'biomarker' (a name) or 'biomarker_column'."
+        )
+    if kw["unit"] and kw["unit_column"]:
+        raise ExperimentConfigError(f"{where} sets both 'unit' and 'unit_column'; keep one.")
+    return MeasurementSource(**kw)
+
+
+def _parse_tumor(item, *, where, resolve):
+    keys = [f.name for f in TumorSource.__dataclass_fields__.values()]
+    check_keys(item, keys, where=where)
+    kw = {key: get(item, key, "str", where=where) for key in
+          ("id", "sld", "percent_change", "baseline", "nontarget", "new_lesion")}
+    kw["time"] = get(item, "time", "str", where=where, required=True)
+    kw["file"] = _file(item, "file", where, resolve)
+    kw["time_unit"] = get(item, "time_unit", "str", where=where, default="days",
+                          choices=list(TIME_UNITS))
+    kw["day_offset"] = float(get(item, "day_offset", "number", where=where, default=0.0))
+    kw["baseline_day"] = float(get(item, "baseline_day", "number", where=where, default=0.0))
+    kw["add_baseline"] = get(item, "add_baseline", "bool", where=where, default=True)
+    kw["response_derived"] = get(item, "response_derived", "bool", where=where, default=False)
+    if bool(kw["sld"]) == bool(kw["percent_change"]):
+        raise ExperimentConfigError(
+            f"{where} needs exactly one of 'sld' (size in mm) or 'percent_change'."
+        )
+    if kw["percent_change"] and not kw["baseline"]:
+        raise ExperimentConfigError(
+            f"{where} uses 'percent_change' and so needs 'baseline' (the patients column "
+            "with the baseline size in mm)."
+        )
+    return TumorSource(**kw)
+
+
+def _file(item, key, where, resolve):
+    text = get(item, key, "str", where=where)
+    if text is None:
+        return None
+    return str(resolve(text)) if resolve is not None else text
+
+
+
+
+def _therapy(value, *, where):
+    if value not in THERAPY_CLASSES:
+        matches = close_matches(value, THERAPY_CLASSES)
+        hint = f" Did you mean {matches[0]!r}?" if matches else ""
+        raise UnknownTherapyError(
+            f"{where}: unknown therapy class {value!r}.{hint} "
+            f"Known classes: {', '.join(THERAPY_CLASSES)}."
+        )
+    return value
+
+
+def _parse_rule(item, *, where):
+    check_keys(item, ("column", "map", "patterns", "default"), where=where)
+    column = get(item, "column", "str", where=where, required=True)
+    mapping = get(item, "map", "dict[str,str]", where=where, default={})
+    patterns = get(item, "patterns", "dict[str,str]", where=where, default={})
+    default = get(item, "default", "str", where=where)
+    for key, value in mapping.items():
+        _therapy(value, where=f"{where} map[{key!r}]")
+    for key, value in patterns.items():
+        _therapy(value, where=f"{where} patterns[{key!r}]")
+        _compile(key, where=f"{where} patterns")
+    if default is not None:
+        _therapy(default, where=f"{where} default")
+    if not mapping and not patterns and default is None:
+        raise ExperimentConfigError(f"{where} needs 'map', 'patterns' or 'default'.")
+    return TherapyRule(column=column, map=dict(mapping), patterns=dict(patterns),
+                       default=default)
+
+
+def _compile(pattern, *, where):
+    import re
+
+    try:
+        return re.compile(pattern)
+    except re.error as exc:
+        raise ExperimentConfigError(f"{where}: bad regular expression {pattern!r}: {exc}") from exc
+
+
+def parse_mapping(cls, data, *, where, resolve):
+    """Build ``cls`` (:class:`ColumnMapping`) from the ``[data]`` dictionary; see its docs."""
+    check_keys(data, MAPPING_KEYS, where=where)
+    kw = {"id": get(data, "id", "str", where=where, required=True)}
+    kw["label"] = get(data, "label", "str", where=where)
+    kw["site"] = get(data, "site", "str", where=where)
+    label_map = get(data, "label_map", "dict[str,number]", where=where)
+    if label_map is not None:
+        bad = {k: v for k, v in label_map.items() if v not in (0, 1)}
+        if bad:
+            raise ExperimentConfigError(
+                f"{where} label_map must map values to 0 or 1; got {bad}."
+            )
+        if kw["label"] is None:
+            raise ExperimentConfigError(f"{where} sets 'label_map' but no 'label' column.")
+        kw["label_map"] = {k: int(v) for k, v in label_map.items()}
+    constant = get(data, "therapy_class", "str", where=where)
+    rule = get(data, "therapy_rule", "dict", where=where)
+    if (constant is None) == (rule is None):
+        raise ExperimentConfigError(
+            f"{where} needs exactly one of 'therapy_class' (a constant, one of "
+            f"{', '.join(THERAPY_CLASSES)}) or a [therapy_rule] table."
+        )
+    if constant is not None:
+        kw["therapy_class"] = _therapy(constant, where=f"{where} therapy_class")
+    else:
+        kw["therapy_rule"] = _parse_rule(rule, where=f"{where}.therapy_rule")
+    columns = get(data, "columns", "dict", where=where, default={})
+    cwhere = f"{where}.columns"
+    check_keys(columns, _COLUMN_KEYS, where=cwhere)
+    for key in _COLUMN_KEYS:
+        value = get(columns, key, "list[str]", where=cwhere)
+        if value is not None:
+            kw[key] = tuple(value)
+    items = get(data, "measurements", "list[dict]", where=where, default=[])
+    kw["measurements"] = tuple(
+        _parse_measurement(item, where=f"{where}.measurements[{i}]", resolve=resolve)
+        for i, item in enumerate(items)
+    )
+    tumor = get(data, "tumor_assessments", "dict", where=where)
+    if tumor is not None:
+        kw["tumor_assessments"] = _parse_tumor(
+            tumor, where=f"{where}.tumor_assessments", resolve=resolve)
+    derived = get(data, "response_derived_biomarkers", "list[str]", where=where, default=[])
+    kw["response_derived_biomarkers"] = tuple(derived)
+    return cls(**kw)

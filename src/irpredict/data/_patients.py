@@ -1,0 +1,303 @@
+"""The patients table: id, label, therapy class, column clashes, feature metadata and leakage."""
+
+import fnmatch
+import re
+
+from irpredict.data._spec import close_matches, format_ids
+from irpredict.exceptions import CohortDataError, LeakageError
+
+__all__ = ["map_patients", "resolve_columns", "require_columns", "as_text", "SOURCE_PREFIX"]
+
+#: Prefix of source columns whose name clashes with a canonical column.
+SOURCE_PREFIX = "source:"
+CANONICAL = ("patient_id", "therapy_class", "response", "site")
+_CLASH = re.compile(r"(?:patient_id|therapy_class|response|site)(?:\.\d+)?")
+MEASUREMENT_MARKER = "measurements:"
+
+
+def _is_pattern(name):
+    return any(ch in name for ch in "*?[")
+
+
+def require_columns(columns, names, *, source, key):
+    """Resolve ``names`` (exact names or glob patterns) against ``columns``.
+
+    Parameters
+    ----------
+    columns : sequence of str
+        Columns of the table.
+    names : iterable of str
+        Requested names; ``*``, ``?`` and ``[`` make a glob pattern.
+    source : str
+        File (or table) name for messages.
+    key : str
+        Mapping key that asked for the columns, for messages.
+
+    Returns
+    -------
+    list of str
+        Matching columns, in request order, without repeats.
+
+    Raises
+    ------
+    CohortDataError
+        Naming the absent column, the file and close matches.
+    """
+    columns = [str(c) for c in columns]
+    out = []
+    for name in names:
+        if _is_pattern(name):
+            found = [c for c in columns if fnmatch.fnmatchcase(c, name)]
+        else:
+            found = [name] if name in columns else []
+        if not found:
+            matches = close_matches(name, columns)
+            hint = f" Close matches: {', '.join(map(repr, matches))}." if matches else ""
+            raise CohortDataError(
+                f"column {name!r} (from {key}) is not in {source}.{hint} "
+                f"The table has {len(columns)} columns; fix the name in the mapping."
+            )
+        out.extend(found)
+    return list(dict.fromkeys(out))
+
+
+def as_text(series):
+    """Values as text; whole floats lose their ``.0`` (``1.0`` -> ``"1"``); missing stay missing."""
+    import pandas as pd
+
+    def one(value):
+        if pd.isna(value):
+            return pd.NA
+        if isinstance(value, float) and value.is_integer():
+            return str(int(value))
+        return str(value).strip()
+
+    return series.map(one).astype("string")
+
+
+def _ids(table, mapping, source):
+    ids = as_text(table[mapping.id])
+    missing = ids.isna()
+    if missing.any():
+        rows = (ids.index[missing] + 1).tolist()
+        raise CohortDataError(
+            f"{source}: id column {mapping.id!r} is empty in data rows {format_ids(rows)}; "
+            "fill in the ids or drop those rows."
+        )
+    dup = ids[ids.duplicated(keep=False)].unique().tolist()
+    if dup:
+        raise CohortDataError(
+            f"{source}: id column {mapping.id!r} repeats patient ids {format_ids(dup)}; "
+            "the patients table needs one row per patient."
+        )
+    return ids
+
+
+def _label(table, mapping, ids, source):
+    import pandas as pd
+
+    raw = table[mapping.label]
+    if mapping.label_map is not None:
+        text = as_text(raw)
+        mapped = text.map(lambda v: mapping.label_map.get(v) if not pd.isna(v) else pd.NA)
+        bad = text.notna() & mapped.isna()
+        if bad.any():
+            values = text[bad].value_counts()
+            raise CohortDataError(
+                f"{source}: label column {mapping.label!r} has values not in label_map: "
+                f"{dict(values.head(5))} (patients {format_ids(ids[bad].tolist())}); "
+                "add them to label_map."
+            )
+        return mapped.astype("Int64")
+    values = pd.to_numeric(raw, errors="coerce")
+    bad = (raw.notna() & values.isna()) | (values.notna() & ~values.isin([0, 1]))
+    if bad.any():
+        raise CohortDataError(
+            f"{source}: label column {mapping.label!r} must hold 0/1; found "
+            f"{format_ids(raw[bad].unique().tolist())} (patients {format_ids(ids[bad].tolist())}). "
+            "Add a label_map that maps each value to 0 or 1."
+        )
+    return values.astype("Int64")
+
+
+def _therapy(table, mapping, ids, source):
+    import pandas as pd
+
+    if mapping.therapy_class is not None:
+        return pd.Series(mapping.therapy_class, index=table.index, dtype="string")
+    rule = mapping.therapy_rule
+    text = as_text(table[rule.column])
+    patterns = [(re.compile(p), cls) for p, cls in rule.patterns.items()]
+
+    def one(value):
+        if pd.isna(value):
+            return rule.default
+        if value in rule.map:
+            return rule.map[value]
+        for pattern, cls in patterns:
+            if pattern.search(value):
+                return cls
+        return rule.default
+
+    out = text.map(one)
+    bad = out.isna()
+    if bad.any():
+        values = text[bad].fillna("<missing>").value_counts()
+        raise CohortDataError(
+            f"{source}: therapy rule on column {rule.column!r} leaves values unmapped: "
+            f"{dict(values.head(5))} (patients {format_ids(ids[bad].tolist())}); "
+            "add them to the rule's map or patterns, or set a default."
+        )
+    return out.astype("string")
+
+
+def map_patients(table, mapping, *, source):
+    """Return the canonical patients table built from the wide ``table``.
+
+    Parameters
+    ----------
+    table : pandas.DataFrame
+        The wide table as read.
+    mapping : ColumnMapping
+        The column mapping.
+    source : str
+        File name for messages.
+
+    Returns
+    -------
+    pandas.DataFrame
+        ``patient_id``, ``therapy_class``, ``response`` (when labelled), ``site``
+        (when mapped) and every other source column; clashing names get the
+        ``source:`` prefix.
+    """
+    import pandas as pd
+
+    table = table.copy()
+    table.columns = [str(c) for c in table.columns]
+    if mapping.drop:
+        table = table.drop(columns=require_columns(table.columns, mapping.drop, source=source,
+                                                   key="columns.drop"))
+    used = [mapping.id, mapping.label, mapping.site]
+    if mapping.therapy_rule is not None:
+        used.append(mapping.therapy_rule.column)
+    for key, name in zip(("id", "label", "site", "therapy_rule.column"), used, strict=False):
+        if name is not None:
+            require_columns(table.columns, [name], source=source, key=key)
+    table = table.reset_index(drop=True)
+    ids = _ids(table, mapping, source)
+    out = {"patient_id": ids, "therapy_class": _therapy(table, mapping, ids, source)}
+    if mapping.label is not None:
+        out["response"] = _label(table, mapping, ids, source)
+    if mapping.site is not None:
+        out["site"] = as_text(table[mapping.site])
+    consumed = {mapping.id, mapping.label, mapping.site}
+    for column in table.columns:
+        if column in consumed:
+            continue
+        name = SOURCE_PREFIX + column if _CLASH.fullmatch(column) else column
+        out[name] = table[column]
+    return pd.DataFrame(out)
+
+
+def _check_leaks(columns, *, what, label, exclude, derived, allow_derived):
+    if label is not None and (label in columns or "response" in columns):
+        raise LeakageError(
+            f"{what} lists the label column {label!r}; remove it (the label is never a feature)."
+        )
+    leaked = [c for c in columns if c in exclude]
+    if leaked:
+        raise LeakageError(
+            f"{what} lists excluded columns {format_ids(leaked)} (outcomes, published scores "
+            "or response-derived data); remove them from the features."
+        )
+    leaked = [c for c in columns if c in derived]
+    if leaked and not allow_derived:
+        raise LeakageError(
+            f"{what} lists response-derived columns {format_ids(leaked)}; remove them, or mark "
+            "the feature set as a sensitivity analysis (sensitivity = true)."
+        )
+
+
+def _resolve_set(name, entries, patients, *, source, biomarkers, derived_markers):
+    columns, markers = [], []
+    for entry in entries:
+        if entry.startswith(MEASUREMENT_MARKER):
+            biomarker = entry[len(MEASUREMENT_MARKER):]
+            if biomarker != "*" and biomarker not in biomarkers:
+                hint = close_matches(biomarker, biomarkers)
+                raise CohortDataError(
+                    f"feature set {name!r} asks for {entry!r} but the measurements hold "
+                    f"{format_ids(biomarkers) or 'no biomarkers'}"
+                    + (f"; did you mean {hint[0]!r}?" if hint else "; map that biomarker first.")
+                )
+            if biomarker in derived_markers:
+                raise LeakageError(
+                    f"feature set {name!r} asks for {entry!r}, a response-derived series; "
+                    "remove it."
+                )
+            markers.append(entry)
+        else:
+            columns.extend(require_columns(patients.columns, [entry], source=source,
+                                           key=f"feature set {name!r}"))
+    return columns, markers
+
+
+def resolve_columns(patients, mapping, *, source, measurements=None,
+                    response_derived_biomarkers=(), feature_sets=None, sensitivity_sets=()):
+    """Feature metadata of the mapped ``patients`` table, with leakage checks.
+
+    Returns
+    -------
+    dict
+        Keys ``feature_columns``, ``categorical_columns``, ``excluded_columns``,
+        ``feature_sets`` (ready for ``validate_tables``).
+
+    Raises
+    ------
+    LeakageError
+        When a label, excluded or response-derived column is asked to be a feature.
+    """
+    from pandas.api.types import is_numeric_dtype
+
+    cols = [c for c in patients.columns if c not in CANONICAL]
+    requested = [n for n in mapping.exclude if n != mapping.label]  # the label is consumed
+    exclude = _resolve_optional(cols, requested, source, "columns.exclude")
+    derived = _resolve_optional(cols, mapping.response_derived, source,
+                                "columns.response_derived")
+    leak = {"label": mapping.label, "exclude": set(exclude), "derived": set(derived)}
+    if mapping.features is not None:
+        features = require_columns(patients.columns, mapping.features, source=source,
+                                   key="columns.features")
+        _check_leaks(features, what=f"{source} columns.features", allow_derived=False, **leak)
+    else:
+        features = [c for c in cols if c not in leak["exclude"] and c not in leak["derived"]
+                    and not c.startswith(SOURCE_PREFIX)]
+    biomarkers = []
+    if measurements is not None and len(measurements):
+        biomarkers = sorted(measurements["biomarker"].unique().tolist())
+    sets, used = {}, list(features)
+    for name, entries in (feature_sets or {}).items():
+        columns, markers = _resolve_set(name, entries, patients, source=source,
+                                        biomarkers=biomarkers,
+                                        derived_markers=set(response_derived_biomarkers))
+        _check_leaks(columns, what=f"feature set {name!r}",
+                     allow_derived=name in set(sensitivity_sets), **leak)
+        sets[name] = columns + markers
+        used.extend(columns)
+    categorical = _resolve_optional(patients.columns, mapping.categorical, source,
+                                    "columns.categorical")
+    for column in dict.fromkeys(used):
+        if not is_numeric_dtype(patients[column]) and column not in categorical:
+            categorical.append(column)
+    return {
+        "feature_columns": features,
+        "categorical_columns": categorical,
+        "excluded_columns": exclude,
+        "feature_sets": sets,
+    }
+
+
+def _resolve_optional(columns, names, source, key):
+    if not names:
+        return []
+    return require_columns(columns, names, source=source, key=key)

@@ -1,0 +1,309 @@
+"""Experiment files: ``experiments/<study>.toml`` describes one study's data and feature sets.
+
+The file names its data source (a wide table read through a
+:class:`~irpredict.data.mapping.ColumnMapping`, or a simulated cohort), the
+named feature sets, and reserves ``[model]``, ``[evaluation]``, ``[screening]``
+and ``[monitoring]`` for the later stages. ``experiments/README.md``
+documents the format with examples.
+"""
+
+import os
+import re
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from irpredict.data._spec import check_keys, get
+from irpredict.exceptions import CohortDataError, ExperimentConfigError
+
+__all__ = ["Experiment", "DataSpec", "load_experiment", "SHARED_DATA_ENV"]
+
+#: Environment variable naming the folder of the shared cohorts.
+SHARED_DATA_ENV = "IRPREDICT_SHARED_DATA"
+SECTIONS = ("study", "data", "feature_sets", "model", "evaluation", "screening", "monitoring")
+_STUDY_KEYS = ("name", "description", "reference")
+_SIMULATE_KEYS = ("simulate", "label", "columns", "response_derived_biomarkers")
+_SET_KEYS = ("columns", "sensitivity", "description")
+_NAME = re.compile(r"[A-Za-z0-9][A-Za-z0-9_.-]*")
+_VAR = re.compile(r"\$\{([A-Za-z_][A-Za-z0-9_]*)(?::-([^}]*))?\}")
+
+
+@dataclass(frozen=True)
+class DataSpec:
+    """Where an experiment's cohort comes from.
+
+    Parameters
+    ----------
+    mapping : ColumnMapping
+        How the source columns map onto the data model.
+    source : pathlib.Path or None
+        The wide patients table (absolute), or ``None`` for a simulated cohort.
+    simulate : dict or None
+        ``{"patients": int, "seed": int}`` for a simulated cohort.
+    source_text : str or None
+        The source exactly as written in the file (for messages).
+    """
+
+    mapping: object
+    source: Path | None = None
+    simulate: dict | None = None
+    source_text: str | None = None
+
+
+@dataclass(frozen=True)
+class Experiment:
+    """A parsed and checked experiment file.
+
+    Parameters
+    ----------
+    name : str
+        Study name (``[study] name``); the cohort and MLflow experiment name.
+    path : pathlib.Path
+        The experiment file.
+    description : str
+        Free text from ``[study] description``.
+    data : DataSpec
+        The data source and its column mapping.
+    feature_sets : dict of str to list of str
+        Named feature sets; entries ``measurements:<biomarker>`` stand for
+        on-treatment kinetic features of that biomarker.
+    raw : dict
+        The parsed TOML, including the reserved sections.
+    sensitivity_sets : tuple of str
+        Feature sets marked ``sensitivity = true`` (allowed to use
+        response-derived columns; report them only as sensitivity analyses).
+    """
+
+    name: str
+    path: Path
+    description: str
+    data: DataSpec
+    feature_sets: dict
+    raw: dict = field(repr=False)
+    sensitivity_sets: tuple = ()
+
+    def load_cohort(self):
+        """Read the data source through the mapping and return a validated Cohort.
+
+        Returns
+        -------
+        Cohort
+            Named after the study, with ``feature_sets`` filled in.
+
+        Raises
+        ------
+        CohortDataError
+            When a source file is missing or its content is invalid.
+        LeakageError
+            When a label, excluded or response-derived column is asked to be a feature.
+
+        Examples
+        --------
+        >>> cohort = load_experiment("experiments/transneo.toml").load_cohort()  # doctest: +SKIP
+        """
+        if self.data.simulate is not None:
+            return self._load_simulated()
+        from irpredict.data.mapping import load_wide_table
+
+        self._check_files()
+        return load_wide_table(
+            self.data.source, self.data.mapping, name=self.name,
+            feature_sets=self.feature_sets, sensitivity_sets=self.sensitivity_sets,
+        )
+
+    def _check_files(self):
+        mapping = self.data.mapping
+        files = [("[data] source", self.data.source)]
+        files += [(f"[[data.measurements]] {i + 1} file", m.file)
+                  for i, m in enumerate(mapping.measurements) if m.file]
+        if mapping.tumor_assessments is not None and mapping.tumor_assessments.file:
+            files.append(("[data.tumor_assessments] file", mapping.tumor_assessments.file))
+        for key, path in files:
+            if not Path(path).is_file():
+                raise CohortDataError(
+                    f"{self.path}: {key} {path} does not exist. Paths are relative to the "
+                    f"experiment file's folder; ${{{SHARED_DATA_ENV}}} defaults to "
+                    "../shared/data next to the repository. Fix the path, or set "
+                    f"{SHARED_DATA_ENV} to the folder holding the shared cohorts."
+                )
+
+    def _load_simulated(self):
+        from irpredict.data._patients import resolve_columns
+        from irpredict.data.validation import validate_tables
+
+        try:
+            from irpredict.data.simulator import simulate_cohort
+        except ImportError as exc:
+            raise ExperimentConfigError(
+                f"{self.path}: [data] simulate needs irpredict.data.simulator, which is not "
+                f"available ({exc})."
+            ) from exc
+        sim = simulate_cohort(n_patients=self.data.simulate["patients"],
+                              seed=self.data.simulate["seed"])
+        mapping = self.data.mapping
+        measurements = getattr(sim, "measurements", None)
+        derived = list(mapping.response_derived_biomarkers)
+        meta = resolve_columns(
+            sim.patients, mapping, source=f"simulated cohort ({self.path})",
+            measurements=measurements, response_derived_biomarkers=derived,
+            feature_sets=self.feature_sets, sensitivity_sets=self.sensitivity_sets,
+        )
+        source = f"simulated by {self.path}"
+        return validate_tables(
+            sim.patients, measurements, getattr(sim, "tumor_assessments", None),
+            sources={t: source for t in ("patients", "measurements", "tumor_assessments")},
+            name=self.name, label_col="response", response_derived_biomarkers=derived, **meta,
+        )
+
+
+def load_experiment(path):
+    """Parse and check an experiment file.
+
+    Parameters
+    ----------
+    path : str or path-like
+        The TOML file. Paths inside it are relative to its folder; ``${VAR}``
+        and ``${VAR:-default}`` expand environment variables, and
+        ``${IRPREDICT_SHARED_DATA}`` defaults to ``../shared/data`` beside the
+        repository holding the file.
+
+    Returns
+    -------
+    Experiment
+
+    Raises
+    ------
+    ExperimentConfigError
+        On a missing or unparsable file, unknown keys (with close matches),
+        wrong types or inconsistent settings.
+    UnknownTherapyError
+        On a therapy class irpredict does not know.
+
+    Examples
+    --------
+    >>> exp = load_experiment("experiments/inspire.toml")  # doctest: +SKIP
+    >>> sorted(exp.feature_sets)  # doctest: +SKIP
+    ['baseline', 'on_treatment']
+    """
+    import tomllib
+
+    path = Path(path).resolve()
+    if not path.is_file():
+        raise ExperimentConfigError(
+            f"experiment file {path} does not exist; give the path of an experiments/<study>.toml"
+        )
+    try:
+        raw = tomllib.loads(path.read_text(encoding="utf-8-sig"))
+    except (tomllib.TOMLDecodeError, UnicodeDecodeError) as exc:
+        raise ExperimentConfigError(f"{path} is not valid TOML: {exc}") from exc
+    check_keys(raw, SECTIONS, where=str(path))
+    study = get(raw, "study", "dict", where=str(path), required=True)
+    where = f"{path} [study]"
+    check_keys(study, _STUDY_KEYS, where=where)
+    name = get(study, "name", "str", where=where, required=True)
+    if not _NAME.fullmatch(name):
+        raise ExperimentConfigError(
+            f"{where} name {name!r} may hold only letters, digits, '_', '.' and '-'."
+        )
+    description = get(study, "description", "str", where=where, default="")
+    data = _parse_data(get(raw, "data", "dict", where=str(path), required=True), path)
+    sets, sensitivity = _parse_feature_sets(raw.get("feature_sets", {}), path)
+    for section in ("model", "evaluation", "screening", "monitoring"):
+        get(raw, section, "dict", where=str(path))  # reserved: a table, checked later
+    return Experiment(name=name, path=path, description=description, data=data,
+                      feature_sets=sets, raw=raw, sensitivity_sets=sensitivity)
+
+
+def _parse_data(data, path):
+    from irpredict.data._parse import MAPPING_KEYS
+    from irpredict.data.mapping import ColumnMapping
+
+    where = f"{path} [data]"
+
+    def resolve(text):
+        return _resolve_path(text, path, where)
+
+    if "simulate" in data:
+        check_keys(data, _SIMULATE_KEYS, where=where)
+        sim = get(data, "simulate", "dict", where=where)
+        check_keys(sim, ("patients", "seed"), where=f"{where} simulate")
+        patients = get(sim, "patients", "int", where=f"{where} simulate", required=True)
+        seed = get(sim, "seed", "int", where=f"{where} simulate", default=0)
+        if patients < 1:
+            raise ExperimentConfigError(f"{where} simulate.patients must be at least 1.")
+        label = get(data, "label", "str", where=where, default="response",
+                    choices=["response"])
+        spec = {"id": "patient_id", "therapy_class": "chemotherapy",
+                "columns": data.get("columns", {}),
+                "response_derived_biomarkers": data.get("response_derived_biomarkers", [])}
+        mapping = ColumnMapping.from_dict(spec, where=where, resolve=resolve)
+        mapping = _replace(mapping, therapy_class=None, label=label)
+        return DataSpec(mapping=mapping, simulate={"patients": patients, "seed": seed})
+    check_keys(data, ("source",) + MAPPING_KEYS, where=where)
+    text = get(data, "source", "str", where=where, required=True)
+    mapping_keys = {k: v for k, v in data.items() if k != "source"}
+    mapping = ColumnMapping.from_dict(mapping_keys, where=where, resolve=resolve)
+    return DataSpec(mapping=mapping, source=resolve(text), source_text=text)
+
+
+def _replace(mapping, **changes):
+    from dataclasses import replace
+
+    return replace(mapping, **changes)
+
+
+def _parse_feature_sets(sets, path):
+    where = f"{path} [feature_sets]"
+    if not isinstance(sets, dict):
+        raise ExperimentConfigError(f"{where} must be a table of name = [columns].")
+    out, sensitivity = {}, []
+    for name, value in sets.items():
+        if isinstance(value, dict):
+            inner = f"{path} [feature_sets.{name}]"
+            check_keys(value, _SET_KEYS, where=inner)
+            columns = get(value, "columns", "list[str]", where=inner, required=True)
+            if get(value, "sensitivity", "bool", where=inner, default=False):
+                sensitivity.append(name)
+            get(value, "description", "str", where=inner)
+        else:
+            columns = get(sets, name, "list[str]", where=where)
+        if not columns:
+            raise ExperimentConfigError(f"{where} feature set {name!r} is empty.")
+        dup = sorted({c for c in columns if columns.count(c) > 1})
+        if dup:
+            raise ExperimentConfigError(f"{where} feature set {name!r} repeats {dup}.")
+        out[name] = list(columns)
+    return out, tuple(sensitivity)
+
+
+def _repo_root(start):
+    for folder in [start, *start.parents]:
+        if (folder / "pyproject.toml").is_file():
+            return folder
+    return None
+
+
+def _expand(text, path, where):
+    def one(match):
+        var, default = match.group(1), match.group(2)
+        value = os.environ.get(var)
+        if value:
+            return value
+        if default is not None:
+            return default
+        if var == SHARED_DATA_ENV:
+            root = _repo_root(path.parent)
+            if root is not None:
+                return str(root.parent / "shared" / "data")
+        raise ExperimentConfigError(
+            f"{where}: environment variable {var} in {text!r} is not set; set it or write "
+            f"${{{var}:-default}}."
+        )
+
+    return _VAR.sub(one, text)
+
+
+def _resolve_path(text, path, where):
+    expanded = Path(os.path.expanduser(_expand(text, path, where)))
+    if not expanded.is_absolute():
+        expanded = path.parent / expanded
+    return Path(os.path.normpath(expanded))
