@@ -164,10 +164,10 @@ def build_features(cohort, landmark_days=42, baseline_window=(-30, 0), biomarker
     frame, cats = patient_block(pats, columns, set(cohort.categorical_columns or ()))
     parts = [frame]
     meas = _guard.restrict_to_landmark(cohort.measurements, max(marks))
-    if meas is not None and len(meas):
+    if meas is not None or wanted:
         parts += _biomarker_parts(cohort, meas, ids, wanted, window, marks, pats,
                                   detection_limits, log_floor)
-    if use_tumor and cohort.tumor_assessments is not None and len(cohort.tumor_assessments):
+    if use_tumor and cohort.tumor_assessments is not None:
         scans = _guard.restrict_to_landmark(cohort.tumor_assessments, max(marks),
                                             table_name="tumor_assessments")
         values, names = tumour_block(scans, ids, window, marks)
@@ -183,9 +183,13 @@ def _biomarker_parts(cohort, meas, ids, wanted, window, marks, pats, limits, log
     import pandas as pd
 
     explicit = wanted is not None
+    if meas is None:
+        meas = pd.DataFrame({"patient_id": [], "biomarker": [], "day": [], "value": []})
     if not explicit:
         observed = meas["biomarker"].unique()
         wanted = _guard.allowed_biomarkers(cohort, [str(b) for b in observed])
+    if not wanted:
+        return []
     draws = to_draws(meas, ids, wanted)
     base, base_day = baseline_values(draws, window)
     values, names = baseline_block(base, wanted, keep=[True] * len(wanted) if explicit else None)
