@@ -49,7 +49,7 @@ def _parse_measurement(item, *, where, resolve):
     required = {"long": ["time", "value"], "wide": ["days", "biomarker"],
                 "fixed_day": ["value", "day", "biomarker"]}[layout]
     for key in required:
-        if not kw[key]:
+        if kw[key] is None or kw[key] == {}:
             raise ExperimentConfigError(f"{where} (layout {layout!r}) needs the key {key!r}.")
     if layout == "long" and bool(kw["biomarker"]) == bool(kw["biomarker_column"]):
         raise ExperimentConfigError(

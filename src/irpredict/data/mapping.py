@@ -335,11 +335,9 @@ def map_tables(table, mapping, *, name="cohort", source=None, feature_sets=None,
 
 def _longitudinal_sources(mapping, label, base):
     out = {}
-    files = [m.file for m in mapping.measurements if m.file]
+    files = [str(base / m.file) if m.file else label for m in mapping.measurements]
     if files:
-        out["measurements"] = ", ".join(dict.fromkeys(str(base / f) for f in files))
-    elif mapping.measurements:
-        out["measurements"] = label
+        out["measurements"] = ", ".join(dict.fromkeys(files))
     if mapping.tumor_assessments is not None:
         f = mapping.tumor_assessments.file
         out["tumor_assessments"] = str(base / f) if f else label
