@@ -266,9 +266,11 @@ def resolve_columns(patients, mapping, *, source, measurements=None,
                                 "columns.response_derived")
     leak = {"label": mapping.label, "exclude": set(exclude), "derived": set(derived)}
     if mapping.features is not None:
+        what = f"{source} columns.features"
+        _check_leaks(list(mapping.features), what=what, allow_derived=False, **leak)
         features = require_columns(patients.columns, mapping.features, source=source,
                                    key="columns.features")
-        _check_leaks(features, what=f"{source} columns.features", allow_derived=False, **leak)
+        _check_leaks(features, what=what, allow_derived=False, **leak)
     else:
         features = [c for c in cols if c not in leak["exclude"] and c not in leak["derived"]
                     and not c.startswith(SOURCE_PREFIX)]
@@ -277,11 +279,12 @@ def resolve_columns(patients, mapping, *, source, measurements=None,
         biomarkers = sorted(measurements["biomarker"].unique().tolist())
     sets, used = {}, list(features)
     for name, entries in (feature_sets or {}).items():
+        allow = name in set(sensitivity_sets)
+        _check_leaks(list(entries), what=f"feature set {name!r}", allow_derived=allow, **leak)
         columns, markers = _resolve_set(name, entries, patients, source=source,
                                         biomarkers=biomarkers,
                                         derived_markers=set(response_derived_biomarkers))
-        _check_leaks(columns, what=f"feature set {name!r}",
-                     allow_derived=name in set(sensitivity_sets), **leak)
+        _check_leaks(columns, what=f"feature set {name!r}", allow_derived=allow, **leak)
         sets[name] = columns + markers
         used.extend(columns)
     categorical = _resolve_optional(patients.columns, mapping.categorical, source,

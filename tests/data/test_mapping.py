@@ -1,0 +1,227 @@
+"""Wide-table column mappings on small tables written to tmp_path (CSV, Parquet, Excel)."""
+
+import math
+
+import pandas as pd
+import pytest
+
+from irpredict.data.mapping import (
+    TUMOR_SIZE,
+    ColumnMapping,
+    MeasurementSource,
+    TherapyRule,
+    TumorSource,
+    load_wide_table,
+)
+from irpredict.exceptions import CohortDataError, LeakageError
+
+
+def _wide():
+    return pd.DataFrame({
+        "Unnamed: 0": [0, 1, 2, 3],
+        "PID": ["p1", "p2", "p3", "p4"],
+        "best": ["CR/PR", "SD/PD", "SD/PD", "CR/PR"],
+        "arm": [1, 0, 1, 0],
+        "age": [50.0, 61.0, 47.0, 70.0],
+        "subtype": ["TN", "HR+", "TN", "HER2+"],
+        "os_months": [12.0, 3.0, 8.0, 30.0],
+        "ctdna_base": [10.0, 0.0, 5.0, 2.0],
+    })
+
+
+def _write(frame, path):
+    if path.suffix == ".csv":
+        frame.to_csv(path, index=False)
+    elif path.suffix == ".parquet":
+        frame.to_parquet(path, index=False)
+    else:
+        frame.to_excel(path, index=False)
+    return path
+
+
+BASE = ColumnMapping(
+    id="PID", label="best", label_map={"CR/PR": 1, "SD/PD": 0},
+    therapy_rule=TherapyRule(column="arm", map={"1": "checkpoint_inhibitor"},
+                             default="chemotherapy"),
+    drop=("Unnamed: 0",), exclude=("os_*",),
+)
+
+
+@pytest.mark.parametrize("suffix", [".csv", ".parquet", ".xlsx"])
+def test_wide_table_in_each_format(tmp_path, suffix):
+    path = _write(_wide(), tmp_path / f"cohort{suffix}")
+    cohort = load_wide_table(path, BASE)
+    p = cohort.patients.set_index("patient_id")
+    assert cohort.name == "cohort"
+    assert p["response"].tolist() == [1, 0, 0, 1]
+    assert p["therapy_class"].tolist() == ["checkpoint_inhibitor", "chemotherapy"] * 2
+    assert "Unnamed: 0" not in p.columns
+    assert cohort.excluded_columns == ["os_months"]
+    assert set(cohort.feature_columns) == {"arm", "age", "subtype", "ctdna_base"}
+    assert "subtype" in cohort.categorical_columns  # text columns are categorical
+
+
+def test_label_without_map_must_be_binary(tmp_path):
+    path = _write(_wide(), tmp_path / "c.csv")
+    mapping = ColumnMapping(id="PID", label="best", therapy_class="cytokine")
+    with pytest.raises(CohortDataError, match=r"'best' must hold 0/1.*label_map"):
+        load_wide_table(path, mapping)
+
+
+def test_label_value_missing_from_map_is_named(tmp_path):
+    frame = _wide()
+    frame.loc[2, "best"] = "NE"
+    path = _write(frame, tmp_path / "c.csv")
+    with pytest.raises(CohortDataError, match=r"not in label_map: \{'NE': 1\}.*'p3'"):
+        load_wide_table(path, BASE)
+
+
+def test_therapy_patterns_and_default(tmp_path):
+    frame = _wide().assign(drug=["Pembrolizumab", "paclitaxel", "NIVOLUMAB", "IL-2"])
+    path = _write(frame, tmp_path / "c.csv")
+    rule = TherapyRule(column="drug", patterns={"(?i)mab$": "checkpoint_inhibitor",
+                                                "^IL-": "cytokine"}, default="chemotherapy")
+    cohort = load_wide_table(path, ColumnMapping(id="PID", therapy_rule=rule, features=("age",)))
+    classes = cohort.patients.set_index("patient_id")["therapy_class"].to_dict()
+    assert classes == {"p1": "checkpoint_inhibitor", "p2": "chemotherapy",
+                       "p3": "checkpoint_inhibitor", "p4": "cytokine"}
+
+
+def test_therapy_rule_unmapped_value_without_default(tmp_path):
+    frame = _wide().assign(drug=["Pembrolizumab", "paclitaxel", "NIVOLUMAB", "IL-2"])
+    path = _write(frame, tmp_path / "c.csv")
+    rule = TherapyRule(column="drug", patterns={"(?i)mab$": "checkpoint_inhibitor"})
+    with pytest.raises(CohortDataError, match=r"leaves values unmapped.*paclitaxel.*IL-2.*default"):
+        load_wide_table(path, ColumnMapping(id="PID", therapy_rule=rule))
+
+
+def test_absent_column_lists_close_matches(tmp_path):
+    path = _write(_wide(), tmp_path / "c.csv")
+    mapping = ColumnMapping(id="PID", therapy_class="cytokine", features=("agee",))
+    with pytest.raises(CohortDataError, match=r"'agee'.*c\.csv.*Close matches: 'age'"):
+        load_wide_table(path, mapping)
+
+
+def test_duplicate_and_missing_ids(tmp_path):
+    frame = _wide()
+    frame.loc[3, "PID"] = "p1"
+    path = _write(frame, tmp_path / "c.csv")
+    with pytest.raises(CohortDataError, match=r"repeats patient ids 'p1'"):
+        load_wide_table(path, BASE)
+
+
+def test_label_or_excluded_feature_is_leakage(tmp_path):
+    path = _write(_wide(), tmp_path / "c.csv")
+    with pytest.raises(LeakageError, match="label column 'best'"):
+        load_wide_table(path, ColumnMapping(id="PID", label="best", therapy_class="cytokine",
+                                            label_map=BASE.label_map, features=("age", "best")))
+    with pytest.raises(LeakageError, match="excluded columns 'os_months'"):
+        load_wide_table(path, ColumnMapping(id="PID", therapy_class="cytokine",
+                                            exclude=("os_months",), features=("os_months",)))
+
+
+def test_response_derived_only_in_sensitivity_sets(tmp_path):
+    path = _write(_wide(), tmp_path / "c.csv")
+    mapping = ColumnMapping(id="PID", therapy_class="cytokine", response_derived=("subtype",))
+    cohort = load_wide_table(path, mapping)
+    assert "subtype" not in cohort.feature_columns
+    with pytest.raises(LeakageError, match="response-derived columns 'subtype'"):
+        load_wide_table(path, mapping, feature_sets={"s": ["age", "subtype"]})
+    cohort = load_wide_table(path, mapping, feature_sets={"s": ["age", "subtype"]},
+                             sensitivity_sets=("s",))
+    assert cohort.feature_sets == {"s": ["age", "subtype"]}
+
+
+def test_clashing_source_columns_are_kept_apart(tmp_path):
+    frame = _wide().assign(therapy_class=["ICI", "chemo", "ICI", "chemo"],
+                           response=[9, 9, 9, 9])
+    path = _write(frame, tmp_path / "c.csv")
+    mapping = ColumnMapping(id="PID", label="best", label_map=BASE.label_map,
+                            therapy_rule=TherapyRule(column="therapy_class",
+                                                     map={"ICI": "checkpoint_inhibitor"},
+                                                     default="chemotherapy"))
+    cohort = load_wide_table(path, mapping)
+    p = cohort.patients
+    assert p["therapy_class"].tolist()[:2] == ["checkpoint_inhibitor", "chemotherapy"]
+    assert p["response"].tolist() == [1, 0, 0, 1]
+    assert p["source:response"].tolist() == [9] * 4
+    assert not {"source:therapy_class", "source:response"} & set(cohort.feature_columns)
+
+
+def test_measurement_layouts(tmp_path):
+    _write(_wide(), tmp_path / "c.csv")
+    pd.DataFrame({"pid": ["p1", "p1", "p2", "p2"], "week": [0, 2, 0, 1],
+                  "analyte": ["crp", "crp", "crp", "il6"], "val": [5.0, 7.5, 1.0, 3.0],
+                  "u": ["mg/L"] * 4}).to_csv(tmp_path / "long.csv", index=False)
+    pd.DataFrame({"pid": ["p1", "p2", "p3"], "D1": [1.0, 0.0, None], "D8": [2.0, None, 4.0]}
+                 ).to_csv(tmp_path / "wide.csv", index=False)
+    pd.DataFrame({"pid": ["p1", "p1", "p3"], "lchg": [1.0, 1.0, -0.5]}
+                 ).to_csv(tmp_path / "chg.csv", index=False)
+    mapping = ColumnMapping(id="PID", therapy_class="checkpoint_inhibitor", measurements=(
+        MeasurementSource(layout="long", file="long.csv", id="pid", time="week",
+                          time_unit="weeks", value="val", biomarker_column="analyte",
+                          unit_column="u"),
+        MeasurementSource(layout="wide", file="wide.csv", id="pid", biomarker="tcell",
+                          days={"D1": 0, "D8": 7}, unit="cells/uL"),
+        MeasurementSource(layout="fixed_day", biomarker="ctdna", value="ctdna_base", day=0),
+        MeasurementSource(layout="fixed_day", biomarker="ctdna", file="chg.csv", id="pid",
+                          value="lchg", day=42, change="log10"),
+    ))
+    m = load_wide_table(tmp_path / "c.csv", mapping).measurements
+    got = {(r.patient_id, r.biomarker, r.day): r.value for r in m.itertuples()}
+    assert got[("p1", "crp", 14.0)] == 7.5
+    assert got[("p2", "il6", 7.0)] == 3.0
+    assert got[("p2", "tcell", 0.0)] == 0.0          # 0 is a value
+    assert ("p2", "tcell", 7.0) not in got           # an empty cell is a missed draw
+    assert math.isclose(got[("p1", "ctdna", 42.0)], 10.0 * 10 ** 1.0)
+    assert math.isclose(got[("p3", "ctdna", 42.0)], 5.0 * 10 ** -0.5)
+    assert ("p2", "ctdna", 42.0) not in got
+
+
+def test_fixed_day_values_must_agree(tmp_path):
+    _write(_wide(), tmp_path / "c.csv")
+    pd.DataFrame({"pid": ["p1", "p1"], "lchg": [1.0, 2.0]}).to_csv(tmp_path / "chg.csv",
+                                                                   index=False)
+    mapping = ColumnMapping(id="PID", therapy_class="checkpoint_inhibitor", measurements=(
+        MeasurementSource(layout="fixed_day", biomarker="x", file="chg.csv", id="pid",
+                          value="lchg", day=42),))
+    with pytest.raises(CohortDataError, match=r"disagrees.*'p1'"):
+        load_wide_table(tmp_path / "c.csv", mapping)
+
+
+def test_measurements_for_unknown_patients(tmp_path):
+    _write(_wide(), tmp_path / "c.csv")
+    pd.DataFrame({"pid": ["p9"], "D1": [1.0]}).to_csv(tmp_path / "wide.csv", index=False)
+    mapping = ColumnMapping(id="PID", therapy_class="cytokine", measurements=(
+        MeasurementSource(layout="wide", file="wide.csv", id="pid", biomarker="x",
+                          days={"D1": 0}),))
+    with pytest.raises(CohortDataError, match=r"'p9' are not in the patients table"):
+        load_wide_table(tmp_path / "c.csv", mapping)
+
+
+def test_tumour_percent_change(tmp_path):
+    frame = _wide().assign(sld=[100.0, 40.0, 60.0, 20.0])
+    _write(frame, tmp_path / "c.csv")
+    pd.DataFrame({"pid": ["p1", "p1", "p2"], "wk": [6, 12, 6], "pct": [-50.0, None, 25.0]}
+                 ).to_csv(tmp_path / "t.csv", index=False)
+    mapping = ColumnMapping(id="PID", therapy_class="cytokine", tumor_assessments=TumorSource(
+        file="t.csv", id="pid", time="wk", time_unit="weeks", percent_change="pct",
+        baseline="sld", response_derived=True))
+    cohort = load_wide_table(tmp_path / "c.csv", mapping)
+    t = cohort.tumor_assessments
+    rows = {(r.patient_id, r.day): r.target_sld_mm for r in t.itertuples()}
+    assert rows == {("p1", 0.0): 100.0, ("p1", 42.0): 50.0, ("p2", 0.0): 40.0,
+                    ("p2", 42.0): 50.0}
+    assert cohort.response_derived_biomarkers == [TUMOR_SIZE]
+
+
+def test_feature_set_measurement_markers(tmp_path):
+    _write(_wide(), tmp_path / "c.csv")
+    mapping = ColumnMapping(id="PID", therapy_class="cytokine", measurements=(
+        MeasurementSource(layout="fixed_day", biomarker="ctdna", value="ctdna_base", day=0),))
+    cohort = load_wide_table(tmp_path / "c.csv", mapping,
+                             feature_sets={"k": ["age", "measurements:ctdna"]})
+    assert cohort.feature_sets["k"] == ["age", "measurements:ctdna"]
+    with pytest.raises(CohortDataError, match=r"'measurements:ctdnaa'.*did you mean 'ctdna'"):
+        load_wide_table(tmp_path / "c.csv", mapping,
+                        feature_sets={"k": ["measurements:ctdnaa"]})
