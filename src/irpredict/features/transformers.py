@@ -32,10 +32,13 @@ def _as_frame(est, X, *, reset):
             )
         return X
     arr = validate_data(est, X, reset=reset, dtype=None, ensure_all_finite="allow-nan")
-    cols = getattr(est, "feature_names_in_", None)
-    if cols is None:
-        cols = [f"x{i}" for i in range(arr.shape[1])]
-    return pd.DataFrame(arr, columns=list(cols))
+    return pd.DataFrame(arr, columns=[f"x{i}" for i in range(arr.shape[1])])
+
+
+def _input_names(est, X):
+    """Fitted input names: ``feature_names_in_`` or ``x0, x1, ...`` for arrays."""
+    names = getattr(est, "feature_names_in_", None)
+    return [str(c) for c in (X.columns if names is None else names)]
 
 
 def _is_categorical(series):
@@ -74,7 +77,10 @@ class CategoricalEncoder(TransformerMixin, BaseEstimator):
         One-hot categories per column, sorted.
     ordinal_ : dict of str to list of str
         Ordered categories of the ordinal columns.
+    columns_ : list of str
+        Input column names (``x0, x1, ...`` for arrays).
     feature_names_in_ : ndarray of str
+        Defined only when ``X`` has string column names.
     n_features_in_ : int
 
     Examples
@@ -107,6 +113,7 @@ class CategoricalEncoder(TransformerMixin, BaseEstimator):
         """
         self._validate_params()
         X = _as_frame(self, X, reset=True)
+        self.columns_ = _input_names(self, X)
         chosen = self.categorical
         if chosen is None:
             chosen = [c for c in X.columns if _is_categorical(X[c])]
@@ -137,7 +144,7 @@ class CategoricalEncoder(TransformerMixin, BaseEstimator):
         check_is_fitted(self, "categories_")
         X = _as_frame(self, X, reset=False)
         cols = {}
-        for c in self.feature_names_in_:
+        for c in self.columns_:
             if c in self.ordinal_:
                 cols[c] = self._ranks(c, X[c])
             elif c in self.categories_:
@@ -171,7 +178,7 @@ class CategoricalEncoder(TransformerMixin, BaseEstimator):
         """
         check_is_fitted(self, "categories_")
         names = []
-        for c in self.feature_names_in_:
+        for c in self.columns_:
             if c in self.categories_:
                 names += [f"{c}__{cat}" for cat in self.categories_[c]]
             else:
@@ -215,7 +222,10 @@ class ClearanceFlagger(TransformerMixin, BaseEstimator):
         The limit used per biomarker (NaN when nothing positive was seen).
     flags_ : list of tuple
         ``(last column, new cleared column, biomarker)`` per added flag.
+    columns_ : list of str
+        Input column names (``x0, x1, ...`` for arrays).
     feature_names_in_ : ndarray of str
+        Defined only when ``X`` has string column names.
     n_features_in_ : int
     """
 
@@ -239,7 +249,7 @@ class ClearanceFlagger(TransformerMixin, BaseEstimator):
         """
         self._validate_params()
         X = _as_frame(self, X, reset=True)
-        names = [str(c) for c in X.columns]
+        names = self.columns_ = _input_names(self, X)
         self.flags_ = []
         for c in names:
             m = _LAST.match(c)
@@ -257,9 +267,12 @@ class ClearanceFlagger(TransformerMixin, BaseEstimator):
 
     @staticmethod
     def _learn(X, names, bm):
+        import pandas as pd
+
         stats = ("baseline", "last_d", "min_d", "nadir_d")
         cols = [c for c in names if c.startswith(f"{bm}__") and c[len(bm) + 2:].startswith(stats)]
-        vals = X[cols].to_numpy(dtype=np.float64, na_value=np.nan).ravel()
+        vals = X[cols].apply(pd.to_numeric, errors="coerce").to_numpy(
+            dtype=np.float64, na_value=np.nan).ravel()
         vals = vals[vals > 0]
         return vals.min() if len(vals) else np.nan
 
@@ -273,13 +286,16 @@ class ClearanceFlagger(TransformerMixin, BaseEstimator):
         Returns
         -------
         pandas.DataFrame
-            ``X`` followed by one flag column per entry of ``flags_``.
+            ``X`` unchanged (same dtypes) followed by one float flag column per
+        entry of ``flags_``.
         """
+        import pandas as pd
+
         check_is_fitted(self, "flags_")
         X = _as_frame(self, X, reset=False)
-        out = X.astype(np.float64, copy=True)
+        out = X.copy()
         for last, new, bm in self.flags_:
-            v = out[last].to_numpy()
+            v = pd.to_numeric(out[last], errors="coerce").to_numpy(dtype=np.float64)
             limit = self.detection_limits_[bm]
             out[new] = np.where(np.isnan(v) | np.isnan(limit), np.nan, (v < limit) * 1.0)
         out.columns = self.get_feature_names_out()
@@ -293,10 +309,11 @@ class ClearanceFlagger(TransformerMixin, BaseEstimator):
         ndarray of str
         """
         check_is_fitted(self, "flags_")
-        return np.asarray([*map(str, self.feature_names_in_), *(n for _, n, _ in self.flags_)],
+        return np.asarray([*self.columns_, *(n for _, n, _ in self.flags_)],
                           dtype=object)
 
     def __sklearn_tags__(self):
         tags = super().__sklearn_tags__()
         tags.input_tags.allow_nan = True
+        tags.input_tags.string = True
         return tags
