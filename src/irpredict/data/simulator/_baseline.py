@@ -26,7 +26,7 @@ BASELINE_UNITS = {
     "pdl1_cps": "score", "stil_pct": "%", "tmb": "mut/Mb", "gep": "score",
     "ki67_pct": "%", "anc": "10^9/L", "alc": "10^9/L", "eosinophils": "10^9/L",
     "ldh": "U/L", "albumin": "g/L", "crp": "mg/L", "il6": "pg/mL", "ctdna": "MTM/mL",
-    "her2_ecd": "ng/mL", "act_persistence": "%", "sld_change_wk9_pct": "%",
+    "her2_ecd": "ng/mL", "act_persistence": "%", "sld_change_wk9": "% change",
     **{name: unit for name, unit, _, _ in NOISE_ANALYTES},
 }
 
@@ -106,7 +106,7 @@ def _product(rng, pop):
     z_dose = (dose - 10.6) / 0.35
     z_cd8 = (cd8 - 45) / 20
     p28 = 100 * expit(-1 + 1.0 * z_dose + 1.2 * z_cd8 + rng.normal(0, 1.0, n))
-    p28_rec = p28 * np.exp(rng.normal(0, 0.1, n))
+    p28_rec = np.minimum(p28 * np.exp(rng.normal(0, 0.1, n)), 99.0)
     reactive = (rng.random(n) < 0.45).astype(float)
     nan = np.full(n, np.nan)
     return {

@@ -91,7 +91,8 @@ def persistence_values(rng, idx, nominal, ctx):
     factor = np.array([shape[int(d)] for d in nominal])
     other = ctx["base"]["act_persistence_true"][idx] * factor * np.exp(
         rng.normal(0, 0.1, len(idx)))
-    return np.where(nominal == 28, ctx["base"]["act_persistence"][idx], np.round(other, 3))
+    other = np.round(np.minimum(other, 99.0), 3)
+    return np.where(nominal == 28, ctx["base"]["act_persistence"][idx], other)
 
 
 def wk9_change_values(rng, idx, t, ctx):

@@ -20,10 +20,10 @@ TISSUE = ("pdl1_cps", "stil_pct", "tmb", "ki67_pct", "gep", "her2_ish_ratio")
 BLOOD = ("anc", "alc", "eosinophils", "ldh", "albumin", "crp", "il6", "ctdna", "her2_ecd") \
     + tuple(name for name, _, _, _ in NOISE_ANALYTES)
 #: Every biomarker the simulator can write, in a fixed order (used for sorting).
-BIOMARKERS = TISSUE + BLOOD + ("act_persistence", "sld_change_wk9_pct")
+BIOMARKERS = TISSUE + BLOOD + ("act_persistence", "sld_change_wk9")
 _CODE = {name: i for i, name in enumerate(BIOMARKERS)}
 _DECIMALS = {"pdl1_cps": 0, "stil_pct": 0, "ki67_pct": 0, "tmb": 1, "gep": 3,
-             "her2_ish_ratio": 2, "ldh": 0, "albumin": 1, "sld_change_wk9_pct": 1,
+             "her2_ish_ratio": 2, "ldh": 0, "albumin": 1, "sld_change_wk9": 1,
              "ctdna": 4, "act_persistence": 3}
 UNITS = {**BASELINE_UNITS, "her2_ish_ratio": "ratio"}
 
@@ -42,7 +42,11 @@ class _Rows:
     def arrays(self):
         idx, code, day, value = (np.concatenate([b[i] for b in self.blocks]) for i in range(4))
         order = np.lexsort((code, day, idx))
-        return idx[order], code[order], day[order], value[order]
+        idx, code, day, value = idx[order], code[order], day[order], value[order]
+        # Two draws of one analyte jittered onto the same day: keep the earlier-scheduled one.
+        dup = np.zeros(len(idx), dtype=bool)
+        dup[1:] = (idx[1:] == idx[:-1]) & (code[1:] == code[:-1]) & (day[1:] == day[:-1])
+        return idx[~dup], code[~dup], day[~dup], value[~dup]
 
 
 def patient_columns(pop, base, resp, obs, params):
@@ -122,7 +126,7 @@ def _leakage_traps(rng, rows, ctx):
     n = len(ctx["s"])
     day = jitter_days(rng, np.full(n, 63.0), 3)
     idx = np.flatnonzero(day <= ctx["events"]["off_day"] + 7)
-    rows.add("sld_change_wk9_pct", idx, day[idx], wk9_change_values(rng, idx, day[idx], ctx))
+    rows.add("sld_change_wk9", idx, day[idx], wk9_change_values(rng, idx, day[idx], ctx))
     pd_day = ctx["events"]["pd_day"]
     idx = np.flatnonzero(np.isfinite(pd_day) & (rng.random(n) < 0.5))
     biopsy = np.clip(ctx["base"]["stil_pct"][idx] * np.exp(rng.normal(-0.3, 0.4, len(idx))),

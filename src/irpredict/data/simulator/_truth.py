@@ -15,7 +15,7 @@ __all__ = ["LEAKAGE_TRAPS", "DECOYS", "build_truth", "jsonable"]
 DECOYS = ("gep", "il6")
 
 LEAKAGE_TRAPS = (
-    {"name": "sld_change_wk9_pct", "kind": "response_derived",
+    {"name": "sld_change_wk9", "kind": "response_derived",
      "description": "week-9 change of the target sum of diameters from baseline (%), drawn at "
                     "about day 63; derived from the tumour assessment that defines response"},
     {"name": "stil_pct", "kind": "post_landmark",
@@ -82,7 +82,7 @@ def build_truth(*, seed, n, mix, params, pop, resp, per_class, events, ids):
         "decoys": list(DECOYS),
         "noise": [name for name, _, _, _ in NOISE_ANALYTES],
         "leakage_traps": [dict(t) for t in LEAKAGE_TRAPS],
-        "response_derived_biomarkers": ["sld_change_wk9_pct"],
+        "response_derived_biomarkers": ["sld_change_wk9"],
         "landmarks": {"L0": 0, "L1": 21, "L2": 42},
         "ctdna": {"unit": "MTM/mL", "lod": params.ctdna_lod, "below_lod_recorded_as": 0.0,
                   "delta_log10_day42": CTDNA_DELTA_42},
