@@ -141,7 +141,9 @@ class Experiment:
                               seed=self.data.simulate["seed"])
         mapping = self.data.mapping
         measurements = getattr(sim, "measurements", None)
-        derived = list(mapping.response_derived_biomarkers)
+        truth = getattr(sim, "truth", None) or {}
+        derived = list(dict.fromkeys([*mapping.response_derived_biomarkers,
+                                      *truth.get("response_derived_biomarkers", [])]))
         meta = resolve_columns(
             sim.patients, mapping, source=f"simulated cohort ({self.path})",
             measurements=measurements, response_derived_biomarkers=derived,

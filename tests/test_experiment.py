@@ -1,0 +1,223 @@
+"""Experiment files: parsing, checking, path resolution and the errors users see."""
+
+import dataclasses
+import importlib.util
+import textwrap
+
+import pandas as pd
+import pytest
+
+from irpredict.exceptions import (
+    CohortDataError,
+    ExperimentConfigError,
+    LeakageError,
+    UnknownTherapyError,
+)
+from irpredict.experiment import Experiment, load_experiment
+
+PATIENTS = pd.DataFrame({
+    "pid": ["a", "b", "c", "d"],
+    "outcome": [1, 0, 0, 1],
+    "arm": ["pembro", "chemo", "pembro", "chemo"],
+    "age": [40, 50, 60, 70],
+    "os_time": [1.0, 2.0, 3.0, 4.0],
+})
+
+GOOD = """
+[study]
+name = "toy"
+description = "a toy study"
+
+[data]
+source = "data/patients.csv"
+id = "pid"
+label = "outcome"
+
+[data.therapy_rule]
+column = "arm"
+map = { pembro = "checkpoint_inhibitor" }
+default = "chemotherapy"
+
+[data.columns]
+exclude = ["os_time"]
+
+[feature_sets]
+clinical = ["age"]
+
+[model]
+estimator = "xgboost"
+"""
+
+
+@pytest.fixture
+def study(tmp_path):
+    """Write the patients table and return a function writing an experiment file."""
+    (tmp_path / "data").mkdir()
+    PATIENTS.to_csv(tmp_path / "data" / "patients.csv", index=False)
+
+    def write(text=GOOD, name="toy.toml"):
+        path = tmp_path / name
+        path.write_text(textwrap.dedent(text))
+        return path
+
+    return write
+
+
+def test_good_file_loads_relative_to_its_folder(study, tmp_path, monkeypatch):
+    monkeypatch.chdir("/")
+    exp = load_experiment(study())
+    assert isinstance(exp, Experiment)
+    assert (exp.name, exp.description) == ("toy", "a toy study")
+    assert exp.data.source == tmp_path / "data" / "patients.csv"
+    assert exp.raw["model"] == {"estimator": "xgboost"}  # reserved section kept
+    cohort = exp.load_cohort()
+    assert cohort.name == "toy"
+    assert cohort.feature_sets == {"clinical": ["age"]}
+    assert cohort.patients["therapy_class"].tolist() == [
+        "checkpoint_inhibitor", "chemotherapy", "checkpoint_inhibitor", "chemotherapy"]
+    assert cohort.excluded_columns == ["os_time"]
+    with pytest.raises(dataclasses.FrozenInstanceError):
+        exp.name = "other"
+
+
+@pytest.mark.parametrize(("old", "new", "pattern"), [
+    ('label = "outcome"', 'lable = "outcome"', r"unknown key 'lable'.*\[data\].*'label'"),
+    ("[model]", "[modle]", r"unknown key 'modle'.*'model'"),
+    ("exclude = [", "exclud = [", r"unknown key 'exclud'.*\[data\]\.columns.*'exclude'"),
+    ('column = "arm"', 'colum = "arm"', r"unknown key 'colum'.*therapy_rule.*'column'"),
+])
+def test_unknown_key_names_file_and_close_match(study, old, new, pattern):
+    path = study(GOOD.replace(old, new))
+    with pytest.raises(ExperimentConfigError, match=pattern) as info:
+        load_experiment(path)
+    assert str(path) in str(info.value)
+
+
+@pytest.mark.parametrize(("old", "new", "pattern"), [
+    ('id = "pid"', "id = 3", r"'id' must be a string, got 3"),
+    ('clinical = ["age"]', 'clinical = "age"', r"'clinical' must be a list of strings"),
+    ("[model]\n", '[model]\n[study.x]\n', r"unknown key 'x'"),
+    ('name = "toy"', 'name = "toy study"', r"may hold only letters"),
+])
+def test_wrong_types(study, old, new, pattern):
+    with pytest.raises(ExperimentConfigError, match=pattern):
+        load_experiment(study(GOOD.replace(old, new)))
+
+
+def test_invalid_toml_and_missing_file(study, tmp_path):
+    with pytest.raises(ExperimentConfigError, match="is not valid TOML"):
+        load_experiment(study("[study\nname = 1"))
+    with pytest.raises(ExperimentConfigError, match="does not exist"):
+        load_experiment(tmp_path / "nope.toml")
+
+
+def test_missing_source_names_the_path_tried(study, tmp_path):
+    exp = load_experiment(study(GOOD.replace("data/patients.csv", "data/absent.csv")))
+    with pytest.raises(CohortDataError, match=r"source .*data/absent\.csv does not exist.*"
+                                              r"IRPREDICT_SHARED_DATA"):
+        exp.load_cohort()
+
+
+def test_absent_mapped_column_suggests_table_columns(study):
+    exp = load_experiment(study(GOOD.replace('label = "outcome"', 'label = "outcom"')))
+    with pytest.raises(CohortDataError, match=r"'outcom'.*patients\.csv.*'outcome'"):
+        exp.load_cohort()
+
+
+@pytest.mark.parametrize("extra", [
+    'features = ["age", "outcome"]',
+    'features = ["age", "os_time"]',
+])
+def test_label_or_excluded_in_features_is_leakage(study, extra):
+    exp = load_experiment(study(GOOD.replace('exclude = ["os_time"]',
+                                             'exclude = ["os_time"]\n' + extra)))
+    with pytest.raises(LeakageError):
+        exp.load_cohort()
+
+
+def test_leaky_feature_set(study):
+    exp = load_experiment(study(GOOD.replace('clinical = ["age"]', 'clinical = ["os_time"]')))
+    with pytest.raises(LeakageError, match="feature set 'clinical'.*'os_time'"):
+        exp.load_cohort()
+
+
+def test_bad_therapy_values(study):
+    text = GOOD.replace('"checkpoint_inhibitor" }', '"checkpoint_inhibtor" }')
+    with pytest.raises(UnknownTherapyError, match=r"'checkpoint_inhibtor'.*'checkpoint_inhibitor'"):
+        load_experiment(study(text))
+    text = GOOD.replace('default = "chemotherapy"\n', "")
+    exp = load_experiment(study(text))
+    with pytest.raises(CohortDataError, match=r"unmapped.*'chemo': 2.*'b', 'd'.*set a default"):
+        exp.load_cohort()
+    text = GOOD.replace("[data.therapy_rule]", 'therapy_class = "cytokine"\n[data.therapy_rule]')
+    with pytest.raises(ExperimentConfigError, match="exactly one of 'therapy_class'"):
+        load_experiment(study(text))
+
+
+def test_environment_expansion(study, tmp_path, monkeypatch):
+    monkeypatch.setenv("TOY_DATA", str(tmp_path / "data"))
+    exp = load_experiment(study(GOOD.replace("data/patients.csv", "${TOY_DATA}/patients.csv")))
+    assert exp.data.source == tmp_path / "data" / "patients.csv"
+    monkeypatch.delenv("TOY_DATA")
+    exp = load_experiment(study(GOOD.replace("data/patients.csv",
+                                             "${TOY_DATA:-data}/patients.csv")))
+    assert exp.data.source == tmp_path / "data" / "patients.csv"
+    with pytest.raises(ExperimentConfigError, match="TOY_DATA .* is not set"):
+        load_experiment(study(GOOD.replace("data/patients.csv", "${TOY_DATA}/patients.csv")))
+
+
+def test_shared_data_default_is_beside_the_repository(study, tmp_path, monkeypatch):
+    monkeypatch.delenv("IRPREDICT_SHARED_DATA", raising=False)
+    repo = tmp_path / "repo"
+    (repo / "experiments").mkdir(parents=True)
+    (repo / "pyproject.toml").write_text("")
+    path = repo / "experiments" / "s.toml"
+    path.write_text(GOOD.replace("data/patients.csv",
+                                 "${IRPREDICT_SHARED_DATA}/toy/patients.csv"))
+    exp = load_experiment(path)
+    assert exp.data.source == tmp_path / "shared" / "data" / "toy" / "patients.csv"
+
+
+def test_measurement_key_for_another_layout(study):
+    text = GOOD + """
+[[data.measurements]]
+layout = "wide"
+biomarker = "x"
+days = { d0 = 0 }
+time = "t"
+"""
+    with pytest.raises(ExperimentConfigError, match=r"'time' applies to layout 'long'"):
+        load_experiment(study(text.replace("[model]\nestimator = \"xgboost\"\n", "")))
+
+
+def test_sensitivity_feature_set(study):
+    text = GOOD.replace('exclude = ["os_time"]', 'exclude = ["os_time"]\nresponse_derived = ["arm"]')
+    text = text.replace('[model]', '[feature_sets.with_arm]\nsensitivity = true\n'
+                                   'columns = ["age", "arm"]\n\n[model]')
+    exp = load_experiment(study(text))
+    assert exp.sensitivity_sets == ("with_arm",)
+    cohort = exp.load_cohort()
+    assert "arm" not in cohort.feature_columns
+    assert cohort.feature_sets["with_arm"] == ["age", "arm"]
+
+
+SIMULATOR = importlib.util.find_spec("irpredict.data.simulator") is not None
+
+
+@pytest.mark.skipif(not SIMULATOR, reason="irpredict.data.simulator is not available yet")
+def test_simulated_source(study):
+    text = """
+    [study]
+    name = "sim"
+    [data]
+    simulate = { patients = 60, seed = 3 }
+    [feature_sets]
+    everything = ["measurements:*"]
+    """
+    exp = load_experiment(study(text))
+    cohort = exp.load_cohort()
+    assert cohort.n_patients == 60
+    assert cohort.has_label
+    assert cohort.feature_sets == {"everything": ["measurements:*"]}
+    with pytest.raises(ExperimentConfigError, match="unknown key 'id'"):
+        load_experiment(study(text.replace("[data]", '[data]\nid = "x"')))
