@@ -221,3 +221,22 @@ def test_simulated_source(study):
     assert cohort.feature_sets == {"everything": ["measurements:*"]}
     with pytest.raises(ExperimentConfigError, match="unknown key 'id'"):
         load_experiment(study(text.replace("[data]", '[data]\nid = "x"')))
+
+
+@pytest.mark.skipif(not SIMULATOR, reason="irpredict.data.simulator is not available yet")
+def test_shipped_synthetic_experiment(repo_root):
+    exp = load_experiment(repo_root / "experiments" / "synthetic.toml")
+    cohort = exp.load_cohort()
+    assert cohort.n_patients == 2000
+    assert "response_definition" in cohort.excluded_columns
+    assert "response_definition" not in cohort.feature_columns
+    assert set(cohort.feature_sets) == {"baseline", "on_treatment"}
+    assert cohort.response_derived_biomarkers  # the simulator's leakage trap is marked
+
+
+@pytest.mark.parametrize("study", ["transneo", "ispy2", "chowell2022", "inspire", "iokin",
+                                   "synthetic"])
+def test_shipped_experiment_files_parse(repo_root, study):
+    exp = load_experiment(repo_root / "experiments" / f"{study}.toml")
+    assert exp.name == study
+    assert exp.feature_sets
