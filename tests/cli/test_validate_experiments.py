@@ -1,0 +1,31 @@
+"""`irpredict validate experiments/<study>.toml` on the shipped experiment files."""
+
+import pytest
+
+REAL = ["transneo", "ispy2", "chowell2022", "inspire", "iokin"]
+
+
+@pytest.mark.shared_data
+@pytest.mark.parametrize("study", REAL)
+def test_validate_shared_cohort_experiment(cli, repo_root, shared_data, study):
+    result = cli("validate", repo_root / "experiments" / f"{study}.toml", cwd=repo_root)
+    assert result.returncode == 0, result.stderr
+    assert result.stdout.startswith(f"{study}: ")
+    assert "valid" in result.stdout
+
+
+def test_validate_synthetic_experiment(cli, repo_root, tmp_path):
+    result = cli("validate", repo_root / "experiments" / "synthetic.toml", cwd=tmp_path)
+    assert result.returncode == 0, result.stderr
+    assert "synthetic: 2000 patients" in result.stdout
+
+
+def test_validate_broken_experiment_is_one_line(cli, tmp_path):
+    path = tmp_path / "bad.toml"
+    path.write_text('[study]\nname = "bad"\n[data]\nsource = "x.csv"\nid = "pid"\n'
+                    'therapy_clas = "cytokine"\n')
+    result = cli("validate", path, cwd=tmp_path)
+    assert result.returncode == 1
+    assert "unknown key 'therapy_clas'" in result.stderr
+    assert "'therapy_class'" in result.stderr
+    assert "Traceback" not in result.stderr
