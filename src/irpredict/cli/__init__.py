@@ -23,6 +23,7 @@ COMMANDS = (
     ("demo", "_demo"),
     ("simulate", "_simulate"),
     ("validate", "_validate"),
+    ("assess-response", "_assess_response"),
 )
 
 app = typer.Typer(

@@ -1,0 +1,104 @@
+"""`irpredict assess-response`: RECIST 1.1 / iRECIST best overall response from tumour measurements."""
+
+import os
+import tempfile
+from enum import Enum
+from pathlib import Path
+from typing import Annotated
+
+import typer
+
+from irpredict.exceptions import CohortDataError
+
+
+class Criteria(str, Enum):
+    """Response criteria offered on the command line."""
+
+    recist = "recist1.1"
+    irecist = "irecist"
+
+
+def command(
+    tumor_assessments: Annotated[Path, typer.Argument(
+        help="Tumour-assessment table (CSV or Parquet): patient_id, day (days since first dose; "
+             "baseline scan at day <= 0), target_sld_mm; optional nontarget, new_lesion, target_cr, "
+             "new_lesion_sld_mm, new_lesion_count, new_nontarget, nontarget_increase.",
+        show_default=False)],
+    out: Annotated[Path, typer.Option(
+        "--out", help="Per-patient CSV to write (patient_id, bor, bor_day, confirmed, pd_day); the "
+                      "per-visit time points go to <out stem>_timepoints.csv beside it.",
+        show_default=False)],
+    criteria: Annotated[Criteria, typer.Option(
+        "--criteria", help="Response criteria.")] = Criteria.recist,
+    confirm: Annotated[bool, typer.Option(
+        "--confirm/--no-confirm", help="Require confirmation of CR/PR by a later scan.")] = True,
+    confirm_days: Annotated[int, typer.Option(
+        "--confirm-days", min=0, help="Minimum days between a response and its confirmation.")] = 28,
+    min_sd_days: Annotated[int, typer.Option(
+        "--min-sd-days", min=0, help="Minimum days after the first dose for stable disease.")] = 42,
+):
+    """Derive time-point responses and the best overall response (BOR) of every patient.
+
+    RECIST 1.1 (Tables 1 and 2; PD checked before PR; inclusive 20 %, 5 mm and 30 %
+    boundaries) or iRECIST (iUPD, iCPD, reset); confirmed BOR follows admiralonco.
+    Writes both files atomically and prints the BOR counts.
+
+    Example:
+
+        irpredict assess-response cohort/tumor_assessments.csv --out bor.csv
+
+        irpredict assess-response scans.parquet --out ibor.csv --criteria irecist --min-sd-days 56
+    """
+    import warnings
+
+    from irpredict.data._readers import read_table
+    from irpredict.response import assess_response
+
+    frame = read_table(tumor_assessments, table="tumor_assessments")
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always")
+        result = assess_response(frame, criteria=criteria.value, confirm=confirm, confirm_days=confirm_days,
+                                 min_sd_days=min_sd_days, source=str(tumor_assessments))
+    timepoints_path = out.with_name(f"{out.stem}_timepoints.csv")
+    _write_csv(result.bor, out)
+    _write_csv(result.timepoints, timepoints_path)
+    _print_counts(result, out, timepoints_path, [str(w.message) for w in caught])
+
+
+def _write_csv(frame, path):
+    """Write through a temporary file in the same folder, then rename (no half-written output)."""
+    if path.parent and not path.parent.is_dir():
+        raise CohortDataError(f"output folder {path.parent} does not exist; create it or choose another --out")
+    fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent or ".")
+    try:
+        with os.fdopen(fd, "w", newline="") as handle:
+            frame.to_csv(handle, index=False, float_format="%.10g")
+        os.replace(tmp, path)
+    except BaseException:
+        Path(tmp).unlink(missing_ok=True)
+        raise
+
+
+def _print_counts(result, out, timepoints_path, warning_texts):
+    from rich.console import Console
+    from rich.table import Table
+
+    from irpredict.response import BOR_ORDER, IRECIST_ORDER
+
+    order = IRECIST_ORDER if result.criteria == "irecist" else BOR_ORDER
+    counts = result.bor["bor"].value_counts()
+    n = len(result.bor)
+    table = Table(title=f"Best overall response ({result.criteria}), {n} patients")
+    table.add_column("BOR")
+    table.add_column("patients", justify="right")
+    table.add_column("%", justify="right")
+    table.add_column("confirmed", justify="right")
+    for code in order:
+        if counts.get(code, 0):
+            n_conf = int(result.bor.loc[result.bor["bor"] == code, "confirmed"].sum())
+            table.add_row(code, str(int(counts[code])), f"{100 * counts[code] / n:.1f}", str(n_conf))
+    console = Console(highlight=False)
+    console.print(table)
+    console.print(f"wrote {out} and {timepoints_path} ({len(result.timepoints)} visits)")
+    for text in warning_texts:
+        Console(stderr=True, highlight=False).print(f"[yellow]warning:[/yellow] {text}", markup=True)
