@@ -1,0 +1,139 @@
+"""Turning what a user typed into a loadable model URI, with clear errors."""
+
+import re
+from pathlib import Path
+
+from irpredict.tracking.registry import _get_run, _model_of_run
+from irpredict.tracking.store import TrackingError, get_client, with_retry
+
+__all__ = ["resolve_model_uri"]
+
+_RUN_ID = re.compile(r"^[0-9a-f]{32}$")
+_FORMS = ("'models:/<name>@<alias>', 'models:/<name>/<version>', 'models:/m-<id>', "
+          "'runs:/<run id>/<path>', a run id, or a folder holding an MLmodel file")
+
+
+def resolve_model_uri(ref, *, tracking_uri=None, client=None):
+    """Check that ``ref`` names an existing model and return its URI.
+
+    Parameters
+    ----------
+    ref : str or path-like
+        ``models:/<name>@<alias>`` (e.g. ``models:/transneo@champion``),
+        ``models:/<name>/<version>``, ``models:/m-<id>``,
+        ``runs:/<run id>/<path>``, a bare run id (its newest logged model),
+        or a local folder with an ``MLmodel`` file.
+    tracking_uri : str or None, default=None
+        See :func:`irpredict.tracking.resolve_tracking_uri`; unused for
+        local folders.
+    client : mlflow.MlflowClient or None, default=None
+
+    Returns
+    -------
+    str
+        A URI ``mlflow.pyfunc.load_model`` accepts (an absolute path for a
+        local folder).
+
+    Raises
+    ------
+    TrackingError
+        Naming what was not found (registered model, alias, version, run,
+        path) and what exists instead.
+
+    Examples
+    --------
+    >>> resolve_model_uri("models:/transneo@champion")  # doctest: +SKIP
+    'models:/transneo@champion'
+    """
+    text = str(ref).strip()
+    if text.startswith("models:/") or text.startswith("runs:/") or _RUN_ID.match(text):
+        client = client or get_client(tracking_uri)
+        if text.startswith("runs:/"):
+            return _check_run_path(client, text)
+        if _RUN_ID.match(text):
+            return _model_of_run(client, text)
+        return _check_models_uri(client, text)
+    return _check_local(text)
+
+
+def _check_models_uri(client, uri):
+    body = uri[len("models:/"):].strip("/")
+    if body.startswith("m-") and "/" not in body and "@" not in body:
+        return _check_logged_model(client, uri, body)
+    if "@" in body:
+        name, alias = body.split("@", 1)
+        registered = _registered(client, name)
+        if alias not in (registered.aliases or {}):
+            known = sorted(registered.aliases or {})
+            raise TrackingError(
+                f"registered model {name!r} has no alias {alias!r} (aliases: {known or 'none'}); "
+                f"register a version with that alias or use 'models:/{name}/<version>'."
+            )
+        return uri
+    name, _, version = body.rpartition("/")
+    if not name or not version.isdigit():
+        raise TrackingError(f"{uri!r} is not a model URI; use {_FORMS}.")
+    _registered(client, name)
+    from mlflow.exceptions import MlflowException
+
+    try:
+        with_retry(client.get_model_version, name, version)
+    except MlflowException as exc:
+        raise TrackingError(
+            f"registered model {name!r} has no version {version}; list versions in the MLflow "
+            f"UI or use 'models:/{name}@champion'."
+        ) from exc
+    return uri
+
+
+def _registered(client, name):
+    from mlflow.exceptions import MlflowException
+
+    try:
+        return with_retry(client.get_registered_model, name)
+    except MlflowException as exc:
+        known = [m.name for m in with_retry(client.search_registered_models, max_results=20)]
+        raise TrackingError(
+            f"no registered model named {name!r} in {client.tracking_uri} (known: "
+            f"{known[:5] or 'none'}{' ...' if len(known) > 5 else ''}); train and register one "
+            "first or pass --tracking-uri for the right store."
+        ) from exc
+
+
+def _check_logged_model(client, uri, model_id):
+    from mlflow.exceptions import MlflowException
+
+    try:
+        with_retry(client.get_logged_model, model_id)
+    except MlflowException as exc:
+        raise TrackingError(
+            f"no logged model {model_id!r} in {client.tracking_uri}; check the id or pass "
+            "--tracking-uri for the store it was logged to."
+        ) from exc
+    return uri
+
+
+def _check_run_path(client, uri):
+    run_id, _, path = uri[len("runs:/"):].partition("/")
+    _get_run(client, run_id)
+    parent = str(Path(path).parent) if "/" in path.strip("/") else None
+    listed = {f.path for f in with_retry(client.list_artifacts, run_id, parent)}
+    if path.strip("/") not in listed:
+        raise TrackingError(
+            f"run {run_id} has no artifact {path!r} (found: {sorted(listed)[:5] or 'none'}); "
+            "check the artifact path in the MLflow UI."
+        )
+    return uri
+
+
+def _check_local(text):
+    path = Path(text).expanduser()
+    if not path.exists():
+        raise TrackingError(f"{text!r} is neither an existing path nor a model URI; use {_FORMS}.")
+    folder = path if path.is_dir() else path.parent
+    if not (folder / "MLmodel").is_file():
+        raise TrackingError(
+            f"{folder} holds no MLmodel file, so it is not an MLflow model folder; point at the "
+            "folder a model was saved to, or use a 'models:/' URI."
+        )
+    return str(folder.resolve())
