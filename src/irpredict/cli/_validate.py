@@ -1,8 +1,141 @@
-"""`irpredict validate` (being written)."""
+"""`irpredict validate`: check a cohort and print what it holds."""
 
-from irpredict.exceptions import IRPredictError
+from pathlib import Path
+from typing import Annotated
+
+import typer
+
+from irpredict.exceptions import CohortDataError
+
+_TOP_MISSING = 20
 
 
-def command():
-    """Not available yet."""
-    raise IRPredictError("'irpredict validate' is not available yet")
+def command(
+    source: Annotated[Path, typer.Argument(
+        help="A cohort folder (patients.csv, measurements.csv, tumor_assessments.csv), an "
+             "experiment .toml file, or one table file.", show_default=False)],
+    id_col: Annotated[str | None, typer.Option(
+        "--id", help="Single table file: the patient id column.")] = None,
+    label: Annotated[str | None, typer.Option(
+        "--label", help="Single table file: the 0/1 response column.")] = None,
+    therapy_class: Annotated[str | None, typer.Option(
+        "--therapy-class", help="Single table file: the therapy class of every patient "
+                                "(e.g. checkpoint_inhibitor).")] = None,
+    json_path: Annotated[Path | None, typer.Option(
+        "--json", help="Also write the summary as JSON to this file.")] = None,
+):
+    """Validate a cohort and summarise it: patients and responders per therapy class,
+    biomarkers with units and baseline coverage, missing values.
+
+    Every problem is reported at once, each with its file, column, rows and a fix;
+    the exit status is 1 when the cohort is not valid.
+
+    Example:
+
+        irpredict simulate --out cohort/ && irpredict validate cohort/
+
+        irpredict validate experiments/transneo.toml --json transneo-summary.json
+
+        irpredict validate table.csv --id "Trial.ID" --label pCR --therapy-class chemotherapy
+    """
+    from irpredict.data.loaders import load_cohort
+    from irpredict.data.summary import summarize_cohort
+
+    mapping = _mapping(source, id_col, label, therapy_class)
+    cohort = load_cohort(source, mapping=mapping)
+    summary = summarize_cohort(cohort)
+    _print_summary(summary, cohort)
+    if json_path is not None:
+        _write_json(summary, json_path)
+
+
+def _mapping(source, id_col, label, therapy_class):
+    if id_col is None and label is None and therapy_class is None:
+        return None
+    if source.is_dir() or source.suffix.lower() == ".toml":
+        raise CohortDataError(
+            "--id, --label and --therapy-class apply to a single table file only; "
+            f"{source} is a folder or an experiment file"
+        )
+    from irpredict.data import THERAPY_CLASSES
+    from irpredict.data.mapping import ColumnMapping
+
+    if therapy_class is not None and therapy_class not in THERAPY_CLASSES:
+        raise CohortDataError(
+            f"--therapy-class '{therapy_class}' is not a therapy class; use one of "
+            f"{', '.join(THERAPY_CLASSES)} (or an experiment file for a per-patient rule)"
+        )
+    return ColumnMapping(id=id_col or "patient_id", label=label, therapy_class=therapy_class)
+
+
+def _table(title, frame, formats=None):
+    from rich.table import Table
+
+    formats = formats or {}
+    table = Table(title=title, title_justify="left", header_style="bold")
+    for col in frame.columns:
+        numeric = frame[col].dtype.kind in "iuf" or str(frame[col].dtype) in ("Int64", "Int8")
+        table.add_column(str(col), justify="right" if numeric else "left")
+    for row in frame.itertuples(index=False):
+        table.add_row(*[_cell(v, formats.get(c)) for c, v in zip(frame.columns, row, strict=True)])
+    return table
+
+
+def _cell(value, fmt):
+    import pandas as pd
+
+    if value is None or (not isinstance(value, str) and pd.isna(value)):
+        return "-"
+    if fmt:
+        return format(value, fmt)
+    if isinstance(value, float):
+        return f"{value:g}"
+    return str(value)
+
+
+def _print_summary(summary, cohort):
+    from rich.console import Console
+    from rich.markup import escape
+
+    console = Console(highlight=False)
+    sources = ", ".join(f"{t}: {p}" for t, p in summary.sources.items()) or "in memory"
+    console.print(f"[bold]{escape(summary.name)}[/bold]: {summary.n_patients} patients, valid "
+                  f"({escape(sources)})", markup=True)
+    console.print(_table("Patients and responders per therapy class", summary.therapy,
+                         {"response_rate": ".1%"}))
+    if len(summary.biomarkers):
+        console.print(_table("Biomarkers (baseline = a draw on days -30..0)", summary.biomarkers,
+                             {"baseline_share": ".0%", "day_min": "g", "day_max": "g"}))
+    else:
+        console.print("No measurements table.")
+    features = summary.features.head(_TOP_MISSING)
+    if len(features):
+        console.print(_table(f"Missing values (top {min(_TOP_MISSING, len(summary.features))} of "
+                             f"{len(summary.features)} feature columns)", features,
+                             {"missing_share": ".1%"}))
+    if summary.units:
+        console.print("Units: " + ", ".join(f"{b} [{u}]" for b, u in sorted(summary.units.items())),
+                      markup=False)
+    if len(summary.tumor_assessments):
+        counts = summary.tumor_assessments["assessments"]
+        console.print(f"Tumour assessments: {int(counts.sum())} visits, "
+                      f"{int((counts > 0).sum())} patients with any, median {counts.median():g} "
+                      "per patient")
+
+
+def _write_json(summary, path):
+    import json
+    import os
+    import tempfile
+
+    path = Path(path)
+    if not path.parent.exists():
+        raise CohortDataError(f"cannot write {path}: the folder {path.parent} does not exist")
+    fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
+    try:
+        with os.fdopen(fd, "w", encoding="utf-8") as handle:
+            json.dump(summary.to_dict(), handle, indent=2)
+        os.replace(tmp, path)
+    except BaseException:
+        Path(tmp).unlink(missing_ok=True)
+        raise

@@ -225,8 +225,8 @@ def _describe_therapy(cases):
     for value, count in counts.items():
         key = value.strip().lower().replace(" ", "_").replace("-", "_")
         close = get_close_matches(key, THERAPY_CLASSES, n=1, cutoff=0.6)
-        hint = f" -> did you mean {close[0]}?" if close else ""
-        parts.append(f"'{value}' ({count} patients){hint}")
+        hint = f" (did you mean {close[0]}?)" if close else ""
+        parts.append(f"'{value}' ({count} patient{'s' if count > 1 else ''}){hint}")
     return (f"unknown therapy classes: {'; '.join(parts)}. "
             f"Fix: use one of {', '.join(THERAPY_CLASSES)}")
 
@@ -254,6 +254,7 @@ def describe_failures(failure_cases, frames, sources, label_col="response"):
     for (table, column, check), group in cases.groupby(keys, sort=False, dropna=False):
         where = sources.get(table, table)
         what = _describe_one(table, column, check, group, frames[table], label_col)
-        prefix = f"{where}: " + (f"column '{column}': " if column else "")
+        named = column and check != "column_in_dataframe"
+        prefix = f"{where}: " + (f"column '{column}': " if named else "")
         lines.append(prefix + what)
     return lines

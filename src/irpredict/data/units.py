@@ -169,8 +169,7 @@ def harmonize_units(measurements, *, source="measurements"):
             where = _rows(rows.index[missing])
             problems.append(
                 f"{source}: column 'unit': biomarker '{biomarker}' has a unit in {int((~missing).sum())} "
-                f"rows but none in {int(missing.sum())} rows ({where}). Fix: fill in the unit on every "
-                "row of that biomarker"
+                f"rows but none at {where}. Fix: fill in the unit on every row of that biomarker"
             )
             continue
         counts = rows["unit"].value_counts()
@@ -193,6 +192,8 @@ def harmonize_units(measurements, *, source="measurements"):
 
 
 def _rows(index, limit=5):
-    rows = [int(i) + 2 for i in index[:limit]]
-    more = f", ... ({len(index)} in all)" if len(index) > limit else ""
-    return "rows " + ", ".join(map(str, rows)) + more
+    rows = ", ".join(str(int(i) + 2) for i in index[:limit])
+    if len(index) == 1:
+        return f"row {rows}"
+    more = f" (... {len(index)} rows in all)" if len(index) > limit else f" ({len(index)} rows)"
+    return f"rows {rows}{more}"

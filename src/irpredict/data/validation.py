@@ -102,8 +102,9 @@ def validate_tables(patients, measurements=None, tumor_assessments=None, *, sour
     extra = []
     meta = _check_patients(frames["patients"], src["patients"], label_col, feature_columns,
                            categorical_columns, excluded_columns, problems, extra)
-    known = set(_ids(frames["patients"]["patient_id"]).dropna()) \
-        if "patient_id" in frames["patients"] else set()
+    known = None
+    if "patient_id" in frames["patients"] and len(frames["patients"]):
+        known = set(_ids(frames["patients"]["patient_id"]).dropna())
     out = {"measurements": None, "tumor_assessments": None, "units": {}}
     if "measurements" in frames:
         out["measurements"], out["units"] = _check_measurements(
@@ -160,7 +161,8 @@ def _rows(index, ids=None, limit=5):
     text = ("rows " if len(index) > 1 else "row ") + ", ".join(str(int(i) + 2) for i in index[:limit])
     notes = []
     if ids is not None:
-        notes.append("patients " + ", ".join(str(ids[i]) for i in index[:limit]))
+        notes.append(("patients " if len(index) > 1 else "patient ")
+                     + ", ".join(str(ids[i]) for i in index[:limit]))
     if len(index) > limit:
         notes.append(f"... {len(index)} rows in all")
     elif len(index) > 1:
@@ -265,6 +267,8 @@ def _check_leakage(frame, features, numeric, label_col, source, problems, extra)
 
 def _check_unknown(frame, table, source, known, problems, extra):
     ids = _ids(frame["patient_id"])
+    if known is None:  # the patients table is unusable; its own problem is reported
+        return ids
     unknown = ids.notna() & ~ids.isin(known)
     if unknown.any():
         names = list(dict.fromkeys(ids[unknown]))
@@ -305,7 +309,7 @@ def _check_measurements(frame, source, known, problems, extra):
         if mask.any():
             names = ", ".join(sorted(set(m.loc[mask, "biomarker"])))
             problems.append(f"{source}: column 'value': {what} for {names} at "
-                            f"{_rows(m.index[mask])}. Fix: {fix}")
+                            f"{_rows(m.index[mask], m['patient_id'])}. Fix: {fix}")
             extra.extend(_case("measurements", "value", what, v, i) for i, v in m.loc[mask, "value"].items())
     m = m.drop_duplicates(subset=["patient_id", "biomarker", "day", "value"])
     keys = ["patient_id", "biomarker", "day"]

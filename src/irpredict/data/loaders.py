@@ -1,0 +1,126 @@
+"""Load a cohort from a folder of tables, an experiment file, or one wide table."""
+
+from pathlib import Path
+
+from irpredict.data._readers import TABLE_EXTENSIONS, read_table
+from irpredict.data.validation import TABLES, validate_tables
+from irpredict.exceptions import CohortDataError
+
+__all__ = ["load_cohort", "find_tables", "load_folder"]
+
+
+def find_tables(folder):
+    """Find the table files of a cohort folder.
+
+    Parameters
+    ----------
+    folder : str or path-like
+        A folder holding ``patients.<ext>`` (required) and optionally
+        ``measurements.<ext>`` and ``tumor_assessments.<ext>``, where ``<ext>``
+        is one of ``csv, tsv, txt, parquet, pq, xlsx, xls``.
+
+    Returns
+    -------
+    dict of str to pathlib.Path
+        Table name to file, for the tables present.
+
+    Raises
+    ------
+    CohortDataError
+        When the patients file is missing, or a table exists in two formats.
+    """
+    folder = Path(folder)
+    found = {}
+    for table in TABLES:
+        files = sorted(p for p in folder.iterdir()
+                       if p.is_file() and p.stem.lower() == table and not p.name.startswith("."))
+        if len(files) > 1:
+            raise CohortDataError(
+                f"folder {folder} holds {len(files)} {table} files ({', '.join(p.name for p in files)}); "
+                "keep exactly one"
+            )
+        if files:
+            found[table] = files[0]
+    if "patients" not in found:
+        present = ", ".join(sorted(p.name for p in folder.iterdir() if not p.name.startswith(".")))
+        raise CohortDataError(
+            f"folder {folder} has no patients table (looked for patients with one of the extensions "
+            f"{', '.join(TABLE_EXTENSIONS)}; found: {present or 'nothing'}). Fix: add patients.csv "
+            "with columns patient_id and therapy_class, or point at an experiment .toml file"
+        )
+    return found
+
+
+def load_folder(folder, *, name=None):
+    """Read and validate the tables of a cohort folder.
+
+    Parameters
+    ----------
+    folder : str or path-like
+        See :func:`find_tables`.
+    name : str or None, default=None
+        Cohort name; ``None`` uses the folder's name.
+
+    Returns
+    -------
+    Cohort
+    """
+    folder = Path(folder)
+    files = find_tables(folder)
+    tables = {table: read_table(path, table=table) for table, path in files.items()}
+    return validate_tables(
+        tables["patients"], tables.get("measurements"), tables.get("tumor_assessments"),
+        sources={table: str(path) for table, path in files.items()},
+        name=name or folder.resolve().name,
+    )
+
+
+def load_cohort(source, *, mapping=None):
+    """Load and validate a cohort.
+
+    Parameters
+    ----------
+    source : str or path-like
+        A cohort folder (see :func:`find_tables`); an experiment file
+        ``experiments/<study>.toml``; or one table file, read with ``mapping``
+        (without a mapping the file must already be a patients table with
+        ``patient_id`` and ``therapy_class`` columns).
+    mapping : irpredict.data.mapping.ColumnMapping or None, default=None
+        How the columns of a wide table map onto the data model.
+
+    Returns
+    -------
+    Cohort
+
+    Raises
+    ------
+    CohortDataError
+        When the source does not exist or its tables are malformed.
+    ExperimentConfigError
+        When an experiment file is malformed.
+
+    Examples
+    --------
+    >>> cohort = load_cohort("cohort/")  # doctest: +SKIP
+    >>> cohort = load_cohort("experiments/transneo.toml")  # doctest: +SKIP
+    """
+    path = Path(source)
+    if not path.exists():
+        raise CohortDataError(
+            f"cohort source {path} does not exist; give a cohort folder, an experiment .toml file "
+            "or a table file"
+        )
+    if path.is_dir():
+        if mapping is not None:
+            raise CohortDataError(f"a column mapping needs one table file, but {path} is a folder")
+        return load_folder(path)
+    if path.suffix.lower() == ".toml":
+        from irpredict.experiment import load_experiment
+
+        return load_experiment(path).load_cohort()
+    if mapping is not None:
+        from irpredict.data.mapping import load_wide_table
+
+        return load_wide_table(path, mapping)
+    patients = read_table(path, table="patients")
+    return validate_tables(patients, sources={"patients": str(path)}, name=path.stem)
