@@ -25,6 +25,13 @@ def _nb_rows(Y, P, pt):
     return model, treat_all
 
 
+def _nb_repeats(Y, P_repeats, pt):
+    """Net benefit averaged over repeats; P_repeats has shape (n_repeats, rows, n)."""
+    results = [_nb_rows(Y, P, pt) for P in P_repeats]
+    model = np.mean([r[0] for r in results], axis=0)
+    return model, results[0][1]
+
+
 def decision_curve(y, p, thresholds=None, *, n_bootstrap=200, random_state=0, ci=0.95,
                    stratify=False):
     """Net benefit of the model, treat-all and treat-none, with bootstrap bands.
@@ -36,8 +43,11 @@ def decision_curve(y, p, thresholds=None, *, n_bootstrap=200, random_state=0, ci
     Parameters
     ----------
     y : array-like of 0/1
-    p : array-like of float
-        Out-of-fold or external probabilities (never in-sample).
+    p : array-like of shape (n,) or (n_repeats, n)
+        Out-of-fold or external probabilities (never in-sample). With
+        several rows (repeats of cross-validation, patients in the same
+        order), net benefit is computed per repeat and averaged, also
+        within every resample.
     thresholds : array-like of float in (0, 1) or None, default=None
         ``None`` uses :data:`DEFAULT_THRESHOLDS`.
     n_bootstrap : int, default=200
@@ -66,9 +76,9 @@ def decision_curve(y, p, thresholds=None, *, n_bootstrap=200, random_state=0, ci
     import pandas as pd
 
     y = np.asarray(y, dtype=float)
-    p = np.asarray(p, dtype=float)
+    P = np.atleast_2d(np.asarray(p, dtype=float))
     pt = np.asarray(DEFAULT_THRESHOLDS if thresholds is None else thresholds, dtype=float)
-    model, treat_all = (a[0] for a in _nb_rows(y[None, :], p[None, :], pt))
+    model, treat_all = (a[0] for a in _nb_repeats(y[None, :], P[:, None, :], pt))
     bands = {k: (np.full(len(pt), np.nan), np.full(len(pt), np.nan)) for k in ("model", "all")}
     if n_bootstrap > 0 and len(y) > 0:
         if stratify:
@@ -76,7 +86,7 @@ def decision_curve(y, p, thresholds=None, *, n_bootstrap=200, random_state=0, ci
         else:
             rng = np.random.default_rng(random_state)
             idx = rng.integers(0, len(y), size=(n_bootstrap, len(y)))
-        boot_model, boot_all = _nb_rows(y[idx], p[idx], pt)
+        boot_model, boot_all = _nb_repeats(y[idx], P[:, idx], pt)
         bands = {"model": percentile_ci(boot_model, ci), "all": percentile_ci(boot_all, ci)}
     odds = pt / (1 - pt)
     frames = [

@@ -1,0 +1,76 @@
+"""Input checks shared by cross-validation and external evaluation."""
+
+import numpy as np
+
+from irpredict.exceptions import CohortDataError
+
+__all__ = ["check_frame_and_labels", "check_sites", "first_ids"]
+
+
+def first_ids(ids, k=5):
+    """``"['P1', 'P2', ...] and 7 more"`` for error messages."""
+    ids = [str(i) for i in ids]
+    more = f" and {len(ids) - k} more" if len(ids) > k else ""
+    return f"{ids[:k]}{more}"
+
+
+def check_frame_and_labels(X, y, therapy_col):
+    """Check the feature frame and labels; return ``y`` as an int array aligned to ``X``."""
+    import pandas as pd
+
+    if not isinstance(X, pd.DataFrame):
+        raise TypeError(f"X must be a pandas DataFrame indexed by patient_id; got {type(X).__name__}.")
+    if therapy_col not in X.columns:
+        raise CohortDataError(
+            f"Column '{therapy_col}' is missing from the feature frame; add each patient's "
+            "therapy class."
+        )
+    if X.index.has_duplicates:
+        dup = X.index[X.index.duplicated()].unique()
+        raise CohortDataError(
+            f"The feature frame has {len(dup)} duplicated patient ids ({first_ids(dup)}); "
+            "keep one row per patient."
+        )
+    if isinstance(y, pd.Series):
+        if not y.index.equals(X.index):
+            if set(y.index) != set(X.index):
+                missing = X.index.difference(y.index)
+                raise CohortDataError(
+                    f"The labels miss {len(missing)} patients of the feature frame "
+                    f"({first_ids(missing)}); pass one label per patient."
+                )
+            y = y.loc[X.index]
+        y = y.to_numpy()
+    y = np.asarray(y, dtype=float)
+    if y.shape != (len(X),):
+        raise CohortDataError(f"Got {y.shape[0]} labels for {len(X)} patients; pass one per patient.")
+    bad = ~np.isin(y, (0.0, 1.0))
+    if bad.any():
+        raise CohortDataError(
+            f"Column 'response': {int(bad.sum())} patients have a label other than 0/1 "
+            f"({first_ids(X.index[bad])}); drop unlabelled patients before evaluation."
+        )
+    return y.astype(int)
+
+
+def check_sites(sites, X):
+    """Align a site Series to ``X``; None stays None."""
+    import pandas as pd
+
+    if sites is None:
+        return None
+    if isinstance(sites, pd.Series):
+        missing = X.index.difference(sites.index)
+        if len(missing):
+            raise CohortDataError(
+                f"The site Series misses {len(missing)} patients ({first_ids(missing)}); "
+                "give every patient a site."
+            )
+        sites = sites.loc[X.index]
+    sites = pd.Series(np.asarray(sites), index=X.index)
+    if sites.isna().any():
+        raise CohortDataError(
+            f"Column 'site' is empty for {int(sites.isna().sum())} patients "
+            f"({first_ids(X.index[sites.isna().to_numpy()])}); fill it in or pass sites=None."
+        )
+    return sites.astype(str).to_numpy()

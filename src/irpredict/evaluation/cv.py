@@ -1,0 +1,270 @@
+"""Nested cross-validation with out-of-fold predictions kept per patient.
+
+Outer folds estimate performance; inner folds (a grid search inside each
+outer training set) choose hyperparameters and, optionally, the post-hoc
+calibration method. No outer-test patient ever reaches a ``fit``.
+"""
+
+from dataclasses import dataclass, field
+
+import numpy as np
+
+from irpredict.evaluation._checks import check_frame_and_labels, check_sites
+from irpredict.exceptions import ExperimentConfigError
+
+__all__ = ["NestedCVResult", "nested_cv", "make_strata", "outer_splits"]
+
+
+@dataclass
+class NestedCVResult:
+    """Out-of-fold predictions and what was chosen in each outer fold.
+
+    Attributes
+    ----------
+    oof : pandas.DataFrame
+        One row per patient, repeat and model: ``patient_id, repeat, fold,
+        therapy_class, y, prob, model``.
+    best_params : pandas.DataFrame
+        ``model, repeat, fold, params (dict), inner_score`` (mean inner-CV
+        score of the chosen candidate; NaN without a search).
+    splits : list of dict
+        ``{"repeat", "fold", "train", "test"}`` with patient ids, shared by
+        all models.
+    config : dict
+        The arguments of the run (for logging).
+    estimators : dict
+        ``(model, repeat, fold) -> fitted estimator`` when
+        ``return_estimators=True``, else empty.
+    """
+
+    oof: object
+    best_params: object
+    splits: list
+    config: dict
+    estimators: dict = field(default_factory=dict)
+
+    def summary(self, **kwargs):
+        """:func:`~irpredict.evaluation.summarize_predictions` of :attr:`oof`."""
+        from irpredict.evaluation.summary import summarize_predictions
+
+        return summarize_predictions(self.oof, **kwargs)
+
+
+def make_strata(therapy, y, n_splits):
+    """Strata ``"therapy|response"``; strata too small to split fall back to ``"other|response"``.
+
+    Parameters
+    ----------
+    therapy : array-like of str
+    y : array-like of 0/1
+    n_splits : int
+
+    Returns
+    -------
+    ndarray of str
+    """
+    strata = np.char.add(np.char.add(np.asarray(therapy, dtype=str), "|"),
+                         np.asarray(y).astype(int).astype(str))
+    values, counts = np.unique(strata, return_counts=True)
+    rare = np.isin(strata, values[counts < n_splits])
+    fallback = np.char.add("other|", np.asarray(y).astype(int).astype(str))
+    return np.where(rare, fallback, strata)
+
+
+def outer_splits(therapy, y, sites, n_splits, seed):
+    """Stratified (and, with sites, site-grouped) folds as position arrays.
+
+    Parameters
+    ----------
+    therapy, y : array-like
+        Therapy class and label per patient (the strata).
+    sites : array-like or None
+        Site per patient; a site's patients all fall in one fold.
+    n_splits : int
+    seed : int
+
+    Returns
+    -------
+    list of (train_positions, test_positions)
+    """
+    from sklearn.model_selection import StratifiedGroupKFold, StratifiedKFold
+
+    strata = make_strata(therapy, y, n_splits)
+    dummy = np.zeros(len(strata))
+    if sites is None:
+        cv = StratifiedKFold(n_splits, shuffle=True, random_state=seed)
+        return list(cv.split(dummy, strata))
+    n_sites = len(np.unique(sites))
+    if n_sites < n_splits:
+        raise ExperimentConfigError(
+            f"Grouping by site needs at least {n_splits} sites for {n_splits} folds, but the "
+            f"cohort has {n_sites}; lower the number of folds or pass sites=None."
+        )
+    cv = StratifiedGroupKFold(n_splits, shuffle=True, random_state=seed)
+    return list(cv.split(dummy, strata, groups=sites))
+
+
+def _inner_splits(therapy, y, sites, n_splits, seed):
+    if sites is not None and len(np.unique(sites)) < n_splits:
+        sites = None  # too few sites in this training set: stratify only
+    return outer_splits(therapy, y, sites, n_splits, seed)
+
+
+def _candidates(estimator, param_grid, calibration, per_therapy, therapy_col, min_patients,
+                min_responders, random_state, n_jobs):
+    """(name, estimator, grid, scoring) for every model to evaluate."""
+    from sklearn.base import clone
+
+    from irpredict.models import CalibratedModel, PerTherapyClassifier, make_model
+    from irpredict.models import param_grid as family_grid
+
+    methods = [calibration] if isinstance(calibration, str) else list(calibration)
+    if isinstance(estimator, str) or (
+        isinstance(estimator, (list, tuple)) and all(isinstance(e, str) for e in estimator)
+    ):
+        names = [estimator] if isinstance(estimator, str) else list(estimator)
+        specs = []
+        for name in names:
+            base = make_model(name, random_state=random_state, n_jobs=n_jobs)
+            grid = family_grid(name)
+            if per_therapy:
+                base = PerTherapyClassifier(base, therapy_col=therapy_col,
+                                            min_patients=min_patients,
+                                            min_responders=min_responders)
+                grid = {f"estimator__{k}": v for k, v in grid.items()}
+            specs.append((name, base, grid))
+    else:
+        specs = [(type(estimator).__name__, clone(estimator), dict(param_grid or {}))]
+    out = []
+    for name, est, grid in specs:
+        scoring = "roc_auc"
+        if methods != ["none"]:
+            est = CalibratedModel(est, method=methods[0])
+            grid = {f"estimator__{k}": v for k, v in grid.items()}
+            grid["method"] = methods
+            if len(methods) > 1:
+                # AUC ignores monotone recalibration: choose the method by a proper score
+                scoring = "neg_brier_score"
+        out.append((name, est, grid, scoring))
+    return out
+
+
+def _fit_one(est, grid, scoring, X_train, y_train, inner_cv, n_jobs):
+    from sklearn.base import clone
+    from sklearn.model_selection import GridSearchCV
+
+    if not any(len(v) > 1 for v in grid.values()):
+        fitted = clone(est).set_params(**{k: v[0] for k, v in grid.items()})
+        return fitted.fit(X_train, y_train), {k: v[0] for k, v in grid.items()}, np.nan
+    search = GridSearchCV(clone(est), grid, scoring=scoring, cv=inner_cv, refit=True,
+                          n_jobs=n_jobs, error_score="raise")
+    search.fit(X_train, y_train)
+    return search.best_estimator_, search.best_params_, float(search.best_score_)
+
+
+def nested_cv(X, y, *, estimator="xgboost", sites=None, outer_folds=5, inner_folds=3,
+              n_repeats=1, calibration="none", random_state=0, progress=None,
+              param_grid=None, therapy_col="therapy_class", per_therapy=True,
+              min_patients=30, min_responders=8, n_jobs=1, return_estimators=False):
+    """Nested cross-validation of one or more model families.
+
+    Outer folds are stratified on therapy class x response
+    (``StratifiedKFold``), or with ``sites`` also grouped by site
+    (``StratifiedGroupKFold``), and are shared by all models. In each outer
+    training set a ``GridSearchCV`` over the family's grid (inner folds
+    built the same way) picks hyperparameters by ROC AUC and refits on the
+    whole outer training set; the refitted model predicts the outer test
+    patients. Repeats reshuffle the folds with seed ``random_state + repeat``.
+
+    Parameters
+    ----------
+    X : pandas.DataFrame
+        One row per patient (index = patient id), including ``therapy_col``.
+    y : pandas.Series or array-like of 0/1
+        Response labels (a Series is aligned on the index).
+    estimator : str, list of str or estimator, default="xgboost"
+        Family name(s) from :data:`irpredict.models.FAMILIES`, each wrapped
+        in a :class:`~irpredict.models.PerTherapyClassifier` when
+        ``per_therapy``; or an unfitted estimator searched over ``param_grid``.
+    sites : pandas.Series or array-like or None, default=None
+        Site per patient; keeps each site's patients in one outer fold.
+    outer_folds, inner_folds : int, default=5, 3
+    n_repeats : int, default=1
+    calibration : {"none", "sigmoid", "isotonic"} or list of them, default="none"
+        Post-hoc calibration fitted inside each training set. A list makes
+        the method a hyperparameter chosen in the inner loop; the inner
+        search then ranks candidates by Brier score, since ROC AUC cannot
+        tell monotone recalibrations apart.
+    random_state : int, default=0
+    progress : callable or None, default=None
+        Called as ``progress(done, total)`` after each outer fit.
+    param_grid : dict or None, default=None
+        Grid for a custom ``estimator``; ignored for family names.
+    therapy_col : str, default="therapy_class"
+    per_therapy : bool, default=True
+    min_patients, min_responders : int, default=30, 8
+        Passed to :class:`~irpredict.models.PerTherapyClassifier`.
+    n_jobs : int, default=1
+        Parallel inner fits.
+    return_estimators : bool, default=False
+        Keep the fitted outer models in ``result.estimators``.
+
+    Returns
+    -------
+    NestedCVResult
+
+    Raises
+    ------
+    CohortDataError
+        Missing therapy column, labels not 0/1, misaligned labels or sites.
+    ExperimentConfigError
+        Unknown family, or fewer sites than folds.
+
+    Examples
+    --------
+    >>> result = nested_cv(X, y, estimator="logistic", outer_folds=5)  # doctest: +SKIP
+    >>> result.summary(n_bootstrap=1000)                                # doctest: +SKIP
+    """
+    import pandas as pd
+
+    y = check_frame_and_labels(X, y, therapy_col)
+    site_arr = check_sites(sites, X)
+    therapy = X[therapy_col].astype(str).to_numpy()
+    ids = X.index.astype(str).to_numpy()
+    specs = _candidates(estimator, param_grid, calibration, per_therapy, therapy_col,
+                        min_patients, min_responders, random_state, n_jobs)
+    total = n_repeats * outer_folds * len(specs)
+    done, rows, params, splits, estimators = 0, [], [], [], {}
+    for repeat in range(n_repeats):
+        seed = random_state + repeat
+        folds = outer_splits(therapy, y, site_arr, outer_folds, seed)
+        for fold, (train, test) in enumerate(folds):
+            splits.append({"repeat": repeat, "fold": fold, "train": ids[train],
+                           "test": ids[test]})
+            inner = _inner_splits(therapy[train], y[train],
+                                  None if site_arr is None else site_arr[train],
+                                  inner_folds, seed)
+            for name, est, grid, scoring in specs:
+                fitted, best, score = _fit_one(est, grid, scoring, X.iloc[train], y[train],
+                                               inner, n_jobs)
+                prob = fitted.predict_proba(X.iloc[test])[:, 1]
+                rows.append(pd.DataFrame({
+                    "patient_id": ids[test], "repeat": repeat, "fold": fold,
+                    "therapy_class": therapy[test], "y": y[test], "prob": prob, "model": name,
+                }))
+                params.append({"model": name, "repeat": repeat, "fold": fold,
+                               "params": best, "inner_score": score})
+                if return_estimators:
+                    estimators[(name, repeat, fold)] = fitted
+                done += 1
+                if progress is not None:
+                    progress(done, total)
+    config = {"estimator": estimator if isinstance(estimator, (str, list, tuple))
+              else type(estimator).__name__,
+              "outer_folds": outer_folds, "inner_folds": inner_folds, "n_repeats": n_repeats,
+              "calibration": calibration, "random_state": random_state,
+              "grouped_by_site": site_arr is not None, "per_therapy": per_therapy,
+              "min_patients": min_patients, "min_responders": min_responders}
+    return NestedCVResult(oof=pd.concat(rows, ignore_index=True),
+                          best_params=pd.DataFrame(params), splits=splits, config=config,
+                          estimators=estimators)

@@ -1,0 +1,202 @@
+"""Tidy performance tables per therapy class, from out-of-fold or external predictions."""
+
+import warnings
+
+import numpy as np
+
+from irpredict.evaluation._checks import check_frame_and_labels
+from irpredict.evaluation.bootstrap import bootstrap_metrics
+from irpredict.evaluation.metrics import roc_auc
+
+__all__ = ["OVERALL", "summarize_predictions", "evaluate_external", "predict_frame", "to_wide"]
+
+#: Label of the all-patients group in summaries.
+OVERALL = "overall"
+
+_OOF_COLUMNS = ("patient_id", "repeat", "fold", "therapy_class", "y", "prob")
+
+
+def _patient_matrix(sub):
+    """Labels per patient and probabilities as (n_repeats, n_patients)."""
+    wide = sub.pivot_table(index="patient_id", columns="repeat", values="prob", aggfunc="first")
+    complete = wide.dropna()
+    y = sub.groupby("patient_id")["y"].first().loc[complete.index].to_numpy()
+    dropped = len(wide) - len(complete)
+    return y, complete.to_numpy().T, dropped
+
+
+def _mean_fold_auc(sub):
+    aucs = [roc_auc(g["y"], g["prob"]) for _, g in sub.groupby(["repeat", "fold"])]
+    valid = [a for a in aucs if np.isfinite(a)]
+    mean = float(np.mean(valid)) if valid else np.nan
+    return mean, len(valid), len(aucs)
+
+
+def _group_rows(sub, model, group, threshold, n_bootstrap, random_state):
+    y, P, dropped = _patient_matrix(sub)
+    table = bootstrap_metrics(y, P, threshold=threshold, n_bootstrap=n_bootstrap,
+                              random_state=random_state)
+    notes = []
+    if len(y) and y.min() == y.max():
+        notes.append("one class only: AUC, PR AUC and calibration undefined")
+    if dropped:
+        notes.append(f"{dropped} patients lack a prediction in some repeat and were left out")
+    fold_auc, n_valid, n_folds = _mean_fold_auc(sub)
+    fold_note = f"mean of {n_valid} per-fold AUCs"
+    if n_valid < n_folds:
+        fold_note += f" ({n_folds - n_valid} folds with one class skipped)"
+    extra = {"metric": "auc_mean_of_folds", "estimate": fold_auc, "ci_low": np.nan,
+             "ci_high": np.nan, "n_bootstrap": 0, "n_invalid": 0}
+    import pandas as pd
+
+    table = pd.concat([table.iloc[:1], pd.DataFrame([extra]), table.iloc[1:]],
+                      ignore_index=True)
+    table["note"] = "; ".join(notes)
+    table.loc[table["metric"] == "auc_mean_of_folds", "note"] = fold_note
+    table.insert(0, "therapy_class", group)
+    table.insert(0, "model", model)
+    table.insert(3, "n_patients", len(y))
+    table.insert(4, "n_responders", int(np.sum(y)))
+    table.insert(5, "n_repeats", P.shape[0] if P.size else 0)
+    return table
+
+
+def summarize_predictions(oof, *, threshold=0.5, n_bootstrap=1000, random_state=0):
+    """Performance per therapy class and overall, each metric with a bootstrap CI.
+
+    For every model and group (each therapy class, then ``"overall"``) the
+    headline metrics use all pooled out-of-fold predictions of a repeat,
+    averaged over repeats; the bootstrap resamples patients (stratified by
+    label) and applies the same resample to every repeat, so the interval
+    is that of the repeat-averaged estimate. Beside the pooled AUC,
+    ``auc_mean_of_folds`` is the mean of per-fold AUCs (no CI; it is
+    usually lower and noisier with small folds).
+
+    Parameters
+    ----------
+    oof : pandas.DataFrame
+        ``patient_id, repeat, fold, therapy_class, y, prob`` and optionally
+        ``model`` (as in :attr:`NestedCVResult.oof`).
+    threshold : float, default=0.5
+        Probability at or above which a patient is called a responder.
+    n_bootstrap : int, default=1000
+    random_state : int, default=0
+
+    Returns
+    -------
+    pandas.DataFrame
+        Tidy, one row per model, group and metric: ``model, therapy_class,
+        metric, n_patients, n_responders, n_repeats, estimate, ci_low,
+        ci_high, n_bootstrap, n_invalid, note``. Metrics: ``auc,
+        auc_mean_of_folds, pr_auc, brier, calibration_intercept,
+        calibration_slope, sensitivity, specificity``. Undefined values are
+        NaN with the reason in ``note``.
+
+    Examples
+    --------
+    >>> summarize_predictions(result.oof, n_bootstrap=1000)  # doctest: +SKIP
+    """
+    import pandas as pd
+
+    missing = [c for c in _OOF_COLUMNS if c not in oof.columns]
+    if missing:
+        raise ValueError(f"The predictions frame lacks columns {missing}; pass "
+                         "NestedCVResult.oof or the output of predict_frame().")
+    if "model" not in oof.columns:
+        oof = oof.assign(model="model")
+    tables = []
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", RuntimeWarning)
+        for model, by_model in oof.groupby("model", sort=False):
+            groups = [(g, by_model[by_model["therapy_class"] == g])
+                      for g in sorted(by_model["therapy_class"].unique())]
+            groups.append((OVERALL, by_model))
+            for group, sub in groups:
+                tables.append(_group_rows(sub, model, group, threshold, n_bootstrap,
+                                          random_state))
+    return pd.concat(tables, ignore_index=True)
+
+
+def predict_frame(model, X, y, *, therapy_col="therapy_class", name="external"):
+    """Predictions of a fitted model on a cohort, in the out-of-fold layout.
+
+    Parameters
+    ----------
+    model : fitted estimator
+        Anything with ``predict_proba`` accepting ``X`` (normally a fitted
+        :class:`~irpredict.models.PerTherapyClassifier`). It is never refitted.
+    X : pandas.DataFrame
+        One row per patient, including ``therapy_col``.
+    y : pandas.Series or array-like of 0/1
+    therapy_col : str, default="therapy_class"
+    name : str, default="external"
+        Value of the ``model`` column.
+
+    Returns
+    -------
+    pandas.DataFrame
+        ``patient_id, repeat (0), fold (0), therapy_class, y, prob, model``.
+    """
+    import pandas as pd
+
+    y = check_frame_and_labels(X, y, therapy_col)
+    prob = np.asarray(model.predict_proba(X))[:, 1]
+    return pd.DataFrame({
+        "patient_id": X.index.astype(str), "repeat": 0, "fold": 0,
+        "therapy_class": X[therapy_col].astype(str).to_numpy(), "y": y, "prob": prob,
+        "model": name,
+    })
+
+
+def evaluate_external(model, X, y, *, threshold=0.5, n_bootstrap=1000, random_state=0,
+                      therapy_col="therapy_class", name="external"):
+    """External validation: score a fitted model on a new cohort, never refitting it.
+
+    Parameters
+    ----------
+    model : fitted estimator
+        Model trained on another cohort.
+    X : pandas.DataFrame
+        The new cohort's feature frame (with ``therapy_col``).
+    y : pandas.Series or array-like of 0/1
+    threshold, n_bootstrap, random_state
+        As in :func:`summarize_predictions`.
+    therapy_col : str, default="therapy_class"
+    name : str, default="external"
+        Value of the ``model`` column.
+
+    Returns
+    -------
+    pandas.DataFrame
+        The table of :func:`summarize_predictions` (``auc_mean_of_folds``
+        equals the AUC: there is one fold).
+
+    Raises
+    ------
+    UnknownTherapyError
+        When the new cohort has a therapy class the model was not trained on.
+    """
+    oof = predict_frame(model, X, y, therapy_col=therapy_col, name=name)
+    return summarize_predictions(oof, threshold=threshold, n_bootstrap=n_bootstrap,
+                                 random_state=random_state)
+
+
+def to_wide(summary):
+    """One row per model and group, columns ``<metric>``, ``<metric>_ci_low``, ``<metric>_ci_high``.
+
+    Parameters
+    ----------
+    summary : pandas.DataFrame
+        Output of :func:`summarize_predictions`.
+
+    Returns
+    -------
+    pandas.DataFrame
+    """
+    keys = ["model", "therapy_class", "n_patients", "n_responders"]
+    wide = summary.set_index([*keys, "metric"])[["estimate", "ci_low", "ci_high"]]
+    wide = wide.unstack("metric")
+    wide.columns = [m if stat == "estimate" else f"{m}_{stat}" for stat, m in wide.columns]
+    order = [c for m in summary["metric"].unique()
+             for c in (m, f"{m}_ci_low", f"{m}_ci_high") if c in wide.columns]
+    return wide[order].reset_index()
