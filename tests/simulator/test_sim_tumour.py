@@ -1,0 +1,60 @@
+"""Tumour trajectories follow the latent depth s."""
+
+import pandas as pd
+import pytest
+
+
+@pytest.fixture(scope="module")
+def scans(sim5000):
+    t = sim5000.tumor_assessments
+    truth = pd.DataFrame(sim5000.truth["patients"])
+    return t.merge(sim5000.patients[["patient_id", "therapy_class", "setting", "response"]],
+                   on="patient_id").merge(truth, on="patient_id")
+
+
+def test_tumour_table_columns_and_values(sim5000):
+    t = sim5000.tumor_assessments
+    assert list(t.columns) == ["patient_id", "day", "target_sld_mm", "nontarget", "new_lesion"]
+    assert (t["target_sld_mm"] >= 0).all()
+    assert set(t["nontarget"].dropna()) <= {"CR", "NON-CR/NON-PD", "PD", "NE"}
+    assert set(t["new_lesion"]) == {0, 1}
+    base = t[t["day"] <= 0]
+    assert base["day"].between(-28, 0).all()
+    assert base["patient_id"].is_unique
+    assert base["patient_id"].nunique() == len(sim5000.patients)
+
+
+def test_responders_reach_partial_response_far_more_often(scans):
+    base = scans[scans["day"] <= 0].set_index("patient_id")["target_sld_mm"]
+    post = scans[scans["day"] > 0]
+    best = post.groupby("patient_id")["target_sld_mm"].min() / base
+    resp = scans.drop_duplicates("patient_id").set_index("patient_id")["response"]
+    deep = (best <= 0.7).groupby(resp.loc[best.index]).mean()
+    assert deep[1] > 0.8
+    assert deep[0] < 0.1
+
+
+def test_complete_responses_only_for_deep_responders(scans):
+    zero = scans[(scans["day"] > 0) & (scans["target_sld_mm"] == 0)]
+    assert len(zero) > 0
+    assert (zero["s"] > 2).all()
+
+
+def test_neoadjuvant_imaging_schedule(scans):
+    neo = scans[scans["setting"] == "neoadjuvant"]
+    per_patient = neo.groupby("patient_id").size()
+    assert per_patient.max() <= 3
+    assert neo.loc[neo["day"] > 0, "day"].between(77, 177).all()
+
+
+def test_pseudo_progression_and_early_dropout_exist(sim5000):
+    per = pd.DataFrame(sim5000.truth["patients"]).merge(sim5000.patients, on="patient_id")
+    pseudo = per[per["pseudo_progression"]]
+    assert len(pseudo) > 0
+    assert (pseudo["therapy_class"] == "checkpoint_inhibitor").all()
+    assert (pseudo["s"] > 0).all()
+    early = per[per["early_dropout"]]
+    assert len(early) > 0 and (early["s"] <= 0).all()
+    t = sim5000.tumor_assessments
+    later = t[t["patient_id"].isin(early["patient_id"]) & (t["day"] > 60)]
+    assert later.empty
