@@ -191,7 +191,8 @@ time = "t"
 
 
 def test_sensitivity_feature_set(study):
-    text = GOOD.replace('exclude = ["os_time"]', 'exclude = ["os_time"]\nresponse_derived = ["arm"]')
+    text = GOOD.replace('exclude = ["os_time"]',
+                        'exclude = ["os_time"]\nresponse_derived = ["arm"]')
     text = text.replace('[model]', '[feature_sets.with_arm]\nsensitivity = true\n'
                                    'columns = ["age", "arm"]\n\n[model]')
     exp = load_experiment(study(text))

@@ -225,3 +225,25 @@ def test_feature_set_measurement_markers(tmp_path):
     with pytest.raises(CohortDataError, match=r"'measurements:ctdnaa'.*did you mean 'ctdna'"):
         load_wide_table(tmp_path / "c.csv", mapping,
                         feature_sets={"k": ["measurements:ctdnaa"]})
+
+
+def test_python_mapping_keys_match_numeric_columns(tmp_path):
+    frame = _wide().assign(arm=[1.0, 0.0, None, 1.0], best=[1, 2, 2, 1])
+    path = _write(frame, tmp_path / "c.csv")
+    mapping = ColumnMapping(id="PID", label="best", label_map={1: 1, 2: 0},
+                            therapy_rule=TherapyRule(column="arm", map={1: "monoclonal_antibody"},
+                                                     default="chemotherapy"))
+    p = load_wide_table(path, mapping).patients
+    assert p["response"].tolist() == [1, 0, 0, 1]
+    assert p["therapy_class"].tolist() == ["monoclonal_antibody", "chemotherapy",
+                                           "chemotherapy", "monoclonal_antibody"]
+
+
+def test_from_dict_matches_the_dataclass():
+    mapping = ColumnMapping.from_dict({
+        "id": "PID", "label": "best", "label_map": {"CR/PR": 1, "SD/PD": 0},
+        "therapy_rule": {"column": "arm", "map": {"1": "checkpoint_inhibitor"},
+                         "default": "chemotherapy"},
+        "columns": {"drop": ["Unnamed: 0"], "exclude": ["os_*"]},
+    })
+    assert mapping == BASE

@@ -21,7 +21,8 @@ def load(repo_root):
 
     def get(study):
         if study not in cache:
-            cache[study] = load_experiment(repo_root / "experiments" / f"{study}.toml").load_cohort()
+            path = repo_root / "experiments" / f"{study}.toml"
+            cache[study] = load_experiment(path).load_cohort()
         return cache[study]
 
     return get

@@ -6,7 +6,8 @@ import re
 from irpredict.data._spec import close_matches, format_ids
 from irpredict.exceptions import CohortDataError, LeakageError
 
-__all__ = ["map_patients", "resolve_columns", "require_columns", "as_text", "SOURCE_PREFIX"]
+__all__ = ["map_patients", "resolve_columns", "require_columns", "as_text", "text_value",
+           "SOURCE_PREFIX"]
 
 #: Prefix of source columns whose name clashes with a canonical column.
 SOURCE_PREFIX = "source:"
@@ -61,18 +62,20 @@ def require_columns(columns, names, *, source, key):
     return list(dict.fromkeys(out))
 
 
-def as_text(series):
-    """Values as text; whole floats lose their ``.0`` (``1.0`` -> ``"1"``); missing stay missing."""
+def text_value(value):
+    """One value as text: whole floats lose their ``.0`` (``1.0`` -> ``"1"``); missing is NA."""
     import pandas as pd
 
-    def one(value):
-        if pd.isna(value):
-            return pd.NA
-        if isinstance(value, float) and value.is_integer():
-            return str(int(value))
-        return str(value).strip()
+    if pd.isna(value):
+        return pd.NA
+    if isinstance(value, float) and value.is_integer():
+        return str(int(value))
+    return str(value).strip()
 
-    return series.map(one).astype("string")
+
+def as_text(series):
+    """Values of ``series`` as text (see :func:`text_value`), as a pandas string Series."""
+    return series.map(text_value).astype("string")
 
 
 def _ids(table, mapping, source):
@@ -99,7 +102,8 @@ def _label(table, mapping, ids, source):
     raw = table[mapping.label]
     if mapping.label_map is not None:
         text = as_text(raw)
-        mapped = text.map(lambda v: mapping.label_map.get(v) if not pd.isna(v) else pd.NA)
+        table = {text_value(k): v for k, v in mapping.label_map.items()}
+        mapped = text.map(lambda v: table.get(v) if not pd.isna(v) else pd.NA)
         bad = text.notna() & mapped.isna()
         if bad.any():
             values = text[bad].value_counts()
@@ -128,12 +132,13 @@ def _therapy(table, mapping, ids, source):
     rule = mapping.therapy_rule
     text = as_text(table[rule.column])
     patterns = [(re.compile(p), cls) for p, cls in rule.patterns.items()]
+    exact = {text_value(k): v for k, v in rule.map.items()}
 
     def one(value):
         if pd.isna(value):
             return rule.default
-        if value in rule.map:
-            return rule.map[value]
+        if value in exact:
+            return exact[value]
         for pattern, cls in patterns:
             if pattern.search(value):
                 return cls

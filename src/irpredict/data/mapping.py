@@ -11,7 +11,6 @@ see ``experiments/README.md`` for the file format.
 from dataclasses import dataclass, field
 from pathlib import Path
 
-
 __all__ = [
     "ColumnMapping",
     "TherapyRule",
@@ -24,6 +23,7 @@ __all__ = [
 
 #: Pseudo-biomarker name of the tumour-size series in ``response_derived_biomarkers``.
 TUMOR_SIZE = "tumor_size"
+
 
 @dataclass(frozen=True)
 class TherapyRule:
