@@ -4,6 +4,8 @@ import math
 
 import pandas as pd
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from irpredict.data.mapping import (
     TUMOR_SIZE,
@@ -12,6 +14,7 @@ from irpredict.data.mapping import (
     TherapyRule,
     TumorSource,
     load_wide_table,
+    map_tables,
 )
 from irpredict.exceptions import CohortDataError, LeakageError
 
@@ -247,3 +250,25 @@ def test_from_dict_matches_the_dataclass():
         "columns": {"drop": ["Unnamed: 0"], "exclude": ["os_*"]},
     })
     assert mapping == BASE
+
+
+@settings(max_examples=25, deadline=None)
+@given(keep=st.lists(st.booleans(), min_size=4, max_size=4).filter(any))
+def test_mapping_is_per_patient(keep):
+    """A patient's mapped row and measurements do not depend on who else is in the table."""
+    table = _wide()
+    mapping = ColumnMapping(
+        id="PID", label="best", label_map={"CR/PR": 1, "SD/PD": 0},
+        therapy_rule=BASE.therapy_rule, drop=("Unnamed: 0",),
+        measurements=(MeasurementSource(layout="fixed_day", biomarker="ctdna",
+                                        value="ctdna_base", day=0),),
+    )
+    full = map_tables(table, mapping)
+    part = map_tables(table[keep], mapping)
+    ids = part.patients["patient_id"]
+    expected = full.patients.set_index("patient_id").loc[ids].reset_index()
+    pd.testing.assert_frame_equal(part.patients.reset_index(drop=True), expected,
+                                  check_dtype=False)
+    m_full = full.measurements[full.measurements["patient_id"].isin(ids)]
+    pd.testing.assert_frame_equal(part.measurements.reset_index(drop=True),
+                                  m_full.reset_index(drop=True))
