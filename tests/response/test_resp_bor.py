@@ -8,20 +8,47 @@ from irpredict.exceptions import CohortDataError
 from irpredict.response import assess_response, best_overall_response
 
 # admiralonco tests/testthat/test-derive_param_confirmed_bor.R (DOMAIN.md section 3.6)
-TRTSDT = {"1": "2020-01-01", "2": "2019-12-12", "3": "2019-11-11", "4": "2019-12-30", "5": "2020-01-01",
-          "6": "2020-02-02", "7": "2020-02-02", "8": "2020-04-01", "9": "2020-02-01"}
+TRTSDT = {
+    "1": "2020-01-01",
+    "2": "2019-12-12",
+    "3": "2019-11-11",
+    "4": "2019-12-30",
+    "5": "2020-01-01",
+    "6": "2020-02-02",
+    "7": "2020-02-02",
+    "8": "2020-04-01",
+    "9": "2020-02-01",
+}
 ADRS = [
-    ("1", "2020-01-01", "PR"), ("1", "2020-02-01", "CR"), ("1", "2020-02-16", "NE"),
-    ("1", "2020-03-01", "CR"), ("1", "2020-04-01", "SD"),
-    ("2", "2020-01-01", "SD"), ("2", "2020-02-01", "PR"), ("2", "2020-03-01", "SD"), ("2", "2020-03-13", "CR"),
-    ("3", "2019-11-12", "CR"), ("3", "2019-12-02", "CR"), ("3", "2020-01-01", "SD"),
-    ("4", "2020-01-01", "PR"), ("4", "2020-03-01", "SD"), ("4", "2020-04-01", "SD"), ("4", "2020-05-01", "PR"),
+    ("1", "2020-01-01", "PR"),
+    ("1", "2020-02-01", "CR"),
+    ("1", "2020-02-16", "NE"),
+    ("1", "2020-03-01", "CR"),
+    ("1", "2020-04-01", "SD"),
+    ("2", "2020-01-01", "SD"),
+    ("2", "2020-02-01", "PR"),
+    ("2", "2020-03-01", "SD"),
+    ("2", "2020-03-13", "CR"),
+    ("3", "2019-11-12", "CR"),
+    ("3", "2019-12-02", "CR"),
+    ("3", "2020-01-01", "SD"),
+    ("4", "2020-01-01", "PR"),
+    ("4", "2020-03-01", "SD"),
+    ("4", "2020-04-01", "SD"),
+    ("4", "2020-05-01", "PR"),
     ("4", "2020-05-15", "NON-CR/NON-PD"),
-    ("5", "2020-01-01", "PR"), ("5", "2020-01-10", "SD"), ("5", "2020-01-20", "PR"),
+    ("5", "2020-01-01", "PR"),
+    ("5", "2020-01-10", "SD"),
+    ("5", "2020-01-20", "PR"),
     ("5", "2020-05-15", "NON-CR/NON-PD"),
-    ("6", "2020-02-06", "PR"), ("6", "2020-02-16", "CR"), ("6", "2020-03-30", "PR"),
-    ("7", "2020-02-06", "PR"), ("7", "2020-02-16", "CR"), ("7", "2020-04-01", "NE"),
-    ("9", "2020-02-16", "PD"), ("9", "2020-03-06", "SD"),
+    ("6", "2020-02-06", "PR"),
+    ("6", "2020-02-16", "CR"),
+    ("6", "2020-03-30", "PR"),
+    ("7", "2020-02-06", "PR"),
+    ("7", "2020-02-16", "CR"),
+    ("7", "2020-04-01", "NE"),
+    ("9", "2020-02-16", "PD"),
+    ("9", "2020-03-06", "SD"),
 ]
 
 
@@ -30,8 +57,9 @@ def _days(pid, date):
 
 
 def _adrs(rows):
-    return pd.DataFrame([(p, _days(p, d), r) for p, d, r in rows],
-                        columns=["patient_id", "day", "overall_response"])
+    return pd.DataFrame(
+        [(p, _days(p, d), r) for p, d, r in rows], columns=["patient_id", "day", "overall_response"]
+    )
 
 
 def _expected(table):
@@ -51,12 +79,22 @@ def _assert_same(actual, expected):
 
 
 def test_admiralonco_test_1_default_confirmed_bor():
-    bor = best_overall_response(_adrs(ADRS), confirm_days=28, min_sd_days=28, patient_ids=sorted(TRTSDT))
-    expected = _expected({
-        "1": ("CR", "2020-02-01"), "2": ("SD", "2020-02-01"), "3": ("SD", "2020-01-01"),
-        "4": ("SD", "2020-03-01"), "5": ("NON-CR/NON-PD", "2020-05-15"), "6": ("SD", "2020-03-30"),
-        "7": ("NE", "2020-02-06"), "8": ("MISSING", None), "9": ("PD", "2020-02-16"),
-    })
+    bor = best_overall_response(
+        _adrs(ADRS), confirm_days=28, min_sd_days=28, patient_ids=sorted(TRTSDT)
+    )
+    expected = _expected(
+        {
+            "1": ("CR", "2020-02-01"),
+            "2": ("SD", "2020-02-01"),
+            "3": ("SD", "2020-01-01"),
+            "4": ("SD", "2020-03-01"),
+            "5": ("NON-CR/NON-PD", "2020-05-15"),
+            "6": ("SD", "2020-03-30"),
+            "7": ("NE", "2020-02-06"),
+            "8": ("MISSING", None),
+            "9": ("PD", "2020-02-16"),
+        }
+    )
     _assert_same(_as_dict(bor), expected)
     assert bor.set_index("patient_id")["confirmed"].to_dict() == {p: p == "1" for p in TRTSDT}
 
@@ -66,18 +104,35 @@ def test_admiralonco_test_2_accept_sd_missing_as_ne():
     # expecting BOR "ND". irpredict has no ND code: ND is mapped to NE (DOMAIN.md 3.6 allows it),
     # so subject 7 gets NE on that day.
     rows = [r for r in ADRS if r[0] != "7"] + [("7", "2020-04-02", "NE")]
-    bor = best_overall_response(_adrs(rows), confirm_days=14, min_sd_days=28, max_nr_ne=0, accept_sd=True,
-                                missing_as_ne=True, patient_ids=sorted(TRTSDT))
-    expected = _expected({
-        "1": ("PR", "2020-01-01"), "2": ("PR", "2020-02-01"), "3": ("CR", "2019-11-12"),
-        "4": ("SD", "2020-03-01"), "5": ("PR", "2020-01-01"), "6": ("SD", "2020-03-30"),
-        "7": ("NE", "2020-04-02"), "8": ("NE", None), "9": ("PD", "2020-02-16"),
-    })
+    bor = best_overall_response(
+        _adrs(rows),
+        confirm_days=14,
+        min_sd_days=28,
+        max_nr_ne=0,
+        accept_sd=True,
+        missing_as_ne=True,
+        patient_ids=sorted(TRTSDT),
+    )
+    expected = _expected(
+        {
+            "1": ("PR", "2020-01-01"),
+            "2": ("PR", "2020-02-01"),
+            "3": ("CR", "2019-11-12"),
+            "4": ("SD", "2020-03-01"),
+            "5": ("PR", "2020-01-01"),
+            "6": ("SD", "2020-03-30"),
+            "7": ("NE", "2020-04-02"),
+            "8": ("NE", None),
+            "9": ("PD", "2020-02-16"),
+        }
+    )
     _assert_same(_as_dict(bor), expected)
 
 
 def test_unconfirmed_bor_takes_first_cr_and_keeps_sd_window():
-    bor = best_overall_response(_adrs(ADRS), confirm=False, min_sd_days=28, patient_ids=sorted(TRTSDT))
+    bor = best_overall_response(
+        _adrs(ADRS), confirm=False, min_sd_days=28, patient_ids=sorted(TRTSDT)
+    )
     got = _as_dict(bor)
     assert got["1"] == ("CR", _days("1", "2020-02-01"))
     assert got["5"] == ("PR", _days("5", "2020-01-01"))
@@ -124,22 +179,34 @@ def test_pr_sd_pr_needs_accept_sd():
 
 
 def test_unknown_code_rejected():
-    with pytest.raises(CohortDataError, match=r"unknown 'overall_response'.*\['ND'\].*map ND to NE"):
+    with pytest.raises(
+        CohortDataError, match=r"unknown 'overall_response'.*\['ND'\].*map ND to NE"
+    ):
         best_overall_response(_tp(["ND"], [56]))
 
 
 def test_cr_reappearance_pd_from_measurements():
-    ta = pd.DataFrame({"patient_id": "p", "day": [0, 56, 112, 168],
-                       "target_sld_mm": [30.0, 0.0, 0.0, 3.0]})
+    ta = pd.DataFrame(
+        {"patient_id": "p", "day": [0, 56, 112, 168], "target_sld_mm": [30.0, 0.0, 0.0, 3.0]}
+    )
     result = assess_response(ta)
     assert result.timepoints["overall_response"].tolist() == ["CR", "CR", "PD"]
-    assert result.bor.loc[0, ["bor", "bor_day", "confirmed", "pd_day"]].tolist() == ["CR", 56.0, True, 168.0]
+    assert result.bor.loc[0, ["bor", "bor_day", "confirmed", "pd_day"]].tolist() == [
+        "CR",
+        56.0,
+        True,
+        168.0,
+    ]
 
 
 def test_patients_without_post_baseline_scans():
-    ta = pd.DataFrame({"patient_id": ["a", "b", "b"], "day": [-3, -3, 60],
-                       "target_sld_mm": [40.0, 40.0, 41.0]})
-    assert assess_response(ta).bor.set_index("patient_id")["bor"].to_dict() == {"a": "MISSING", "b": "SD"}
+    ta = pd.DataFrame(
+        {"patient_id": ["a", "b", "b"], "day": [-3, -3, 60], "target_sld_mm": [40.0, 40.0, 41.0]}
+    )
+    assert assess_response(ta).bor.set_index("patient_id")["bor"].to_dict() == {
+        "a": "MISSING",
+        "b": "SD",
+    }
     assert assess_response(ta, missing_as_ne=True).bor.loc[0, "bor"] == "NE"
 
 
@@ -152,9 +219,14 @@ def test_5000_patients_8_scans_under_5_seconds():
     base = rng.uniform(20, 120, n)
     ratio = np.exp(np.cumsum(rng.normal(-0.05, 0.15, (n, k)), axis=1))
     ratio[:, 0] = 1.0
-    ta = pd.DataFrame({"patient_id": np.repeat([f"p{i:05d}" for i in range(n)], k), "day": days,
-                       "target_sld_mm": (base[:, None] * ratio).ravel().round(1),
-                       "new_lesion": rng.random(n * k) < 0.03})
+    ta = pd.DataFrame(
+        {
+            "patient_id": np.repeat([f"p{i:05d}" for i in range(n)], k),
+            "day": days,
+            "target_sld_mm": (base[:, None] * ratio).ravel().round(1),
+            "new_lesion": rng.random(n * k) < 0.03,
+        }
+    )
     start = time.perf_counter()
     result = assess_response(ta)
     elapsed = time.perf_counter() - start

@@ -16,9 +16,16 @@ def _inspire(shared_data):
     # `time` weeks on treatment. No non-target or new-lesion data are published.
     baseline = patients.loc[patients["id"].isin(sizes["id"]), ["id", "l_size"]]
     mm = sizes["id"].map(baseline.set_index("id")["l_size"])
-    follow_up = pd.DataFrame({"patient_id": sizes["id"], "day": (sizes["time"] * 7).round(),
-                              "target_sld_mm": mm * (1 + sizes["size_change"] / 100)})
-    first = pd.DataFrame({"patient_id": baseline["id"], "day": 0.0, "target_sld_mm": baseline["l_size"]})
+    follow_up = pd.DataFrame(
+        {
+            "patient_id": sizes["id"],
+            "day": (sizes["time"] * 7).round(),
+            "target_sld_mm": mm * (1 + sizes["size_change"] / 100),
+        }
+    )
+    first = pd.DataFrame(
+        {"patient_id": baseline["id"], "day": 0.0, "target_sld_mm": baseline["l_size"]}
+    )
     return patients.set_index("id"), pd.concat([first, follow_up], ignore_index=True)
 
 

@@ -15,7 +15,10 @@ from irpredict.response import (
 def _ta(days, sums, baseline=100.0, **extra):
     frame = pd.DataFrame({"patient_id": "p", "day": [0, *days], "target_sld_mm": [baseline, *sums]})
     for key, values in extra.items():
-        frame[key] = [None if key == "nontarget" else np.nan if key.endswith("_mm") else False, *values]
+        frame[key] = [
+            None if key == "nontarget" else np.nan if key.endswith("_mm") else False,
+            *values,
+        ]
     return frame
 
 
@@ -37,8 +40,12 @@ def test_ii_stable_new_lesion_with_improving_original_disease_resets():
 
 
 def test_iii_unchanged_pr_with_stable_new_lesion_stays_iupd():
-    ta = _ta([56, 84, 119], [50.0, 50.0, 50.0], new_lesion=[False, True, True],
-             new_lesion_sld_mm=[np.nan, 10.0, 10.0])
+    ta = _ta(
+        [56, 84, 119],
+        [50.0, 50.0, 50.0],
+        new_lesion=[False, True, True],
+        new_lesion_sld_mm=[np.nan, 10.0, 10.0],
+    )
     assert _codes(ta) == ["iPR", "iUPD", "iUPD"]
 
 
@@ -63,16 +70,21 @@ def test_v_late_confirmation_flagged_and_warned():
     assert late["icpd_late"].tolist() == [False, True]
 
 
-@pytest.mark.parametrize(("before", "after", "expected"),
-                         [(3.2, 8.2, "iCPD"), (25.5, 30.6, "iCPD"), (3.2, 8.1, "iUPD")])
+@pytest.mark.parametrize(
+    ("before", "after", "expected"), [(3.2, 8.2, "iCPD"), (25.5, 30.6, "iCPD"), (3.2, 8.1, "iUPD")]
+)
 def test_vi_new_lesion_sum_exact_5_mm_boundary(before, after, expected):
     ta = _ta([56, 91], [100.0, 100.0], new_lesion=[True, True], new_lesion_sld_mm=[before, after])
     assert _codes(ta) == ["iUPD", expected]
 
 
 def test_vii_ibor_truncated_at_icpd():
-    ta = _ta([56, 84, 119, 147], [50.0, 125.0, 125.0, 0.0], new_lesion=[False, True, True, True],
-             new_lesion_sld_mm=[np.nan, 3.2, 8.2, 8.2])
+    ta = _ta(
+        [56, 84, 119, 147],
+        [50.0, 125.0, 125.0, 0.0],
+        new_lesion=[False, True, True, True],
+        new_lesion_sld_mm=[np.nan, 3.2, 8.2, 8.2],
+    )
     tp = irecist_timepoints(ta)
     assert tp["irecist_response"].tolist() == ["iPR", "iUPD", "iCPD", "iCPD"]
     bor = best_overall_iresponse(tp, confirm=False)
@@ -89,16 +101,21 @@ def test_vii_ibor_prefers_iupd_over_ne():
 
 
 def test_ne_after_iupd_does_not_enter_nadir():
-    ta = _ta([56, 91, 119], [100.0, np.nan, 61.0], new_lesion=[True, True, True],
-             new_lesion_sld_mm=[10.0, np.nan, 10.0])
+    ta = _ta(
+        [56, 91, 119],
+        [100.0, np.nan, 61.0],
+        new_lesion=[True, True, True],
+        new_lesion_sld_mm=[10.0, np.nan, 10.0],
+    )
     tp = irecist_timepoints(ta)
     assert tp["irecist_response"].tolist() == ["iUPD", "NE", "iPR"]
     assert tp["nadir_sld_mm"].iloc[2] == 100.0
 
 
 def test_pseudo_progressor_pd_by_recist_ipr_by_irecist():
-    ta = pd.DataFrame({"patient_id": "p", "day": [-5, 56, 112, 168],
-                       "target_sld_mm": [50.0, 63.0, 30.0, 28.0]})
+    ta = pd.DataFrame(
+        {"patient_id": "p", "day": [-5, 56, 112, 168], "target_sld_mm": [50.0, 63.0, 30.0, 28.0]}
+    )
     recist = assess_response(ta, criteria="recist1.1").bor.loc[0]
     irecist = assess_response(ta, criteria="irecist").bor.loc[0]
     assert (recist["bor"], recist["bor_day"]) == ("PD", 56.0)
@@ -106,14 +123,19 @@ def test_pseudo_progressor_pd_by_recist_ipr_by_irecist():
 
 
 def test_pseudo_progressor_to_icr():
-    ta = pd.DataFrame({"patient_id": "p", "day": [-5, 56, 112, 168],
-                       "target_sld_mm": [50.0, 63.0, 0.0, 0.0]})
+    ta = pd.DataFrame(
+        {"patient_id": "p", "day": [-5, 56, 112, 168], "target_sld_mm": [50.0, 63.0, 0.0, 0.0]}
+    )
     assert assess_response(ta, criteria="irecist").bor.loc[0, "bor"] == "iCR"
 
 
 def test_icr_requires_new_lesions_gone():
-    ta = _ta([56, 91, 126], [125.0, 0.0, 0.0], new_lesion=[True, True, False],
-             new_lesion_sld_mm=[10.0, 10.0, 0.0])
+    ta = _ta(
+        [56, 91, 126],
+        [125.0, 0.0, 0.0],
+        new_lesion=[True, True, False],
+        new_lesion_sld_mm=[10.0, 10.0, 0.0],
+    )
     assert _codes(ta) == ["iUPD", "iPR", "iCR"]
 
 
@@ -125,8 +147,12 @@ def test_new_lesion_after_target_iupd_confirms():
 
 
 def test_nontarget_iupd_needs_further_increase():
-    ta = _ta([56, 84, 112], [100.0, 100.0, 100.0], nontarget=["PD", "PD", "PD"],
-             nontarget_increase=[False, False, True])
+    ta = _ta(
+        [56, 84, 112],
+        [100.0, 100.0, 100.0],
+        nontarget=["PD", "PD", "PD"],
+        nontarget_increase=[False, False, True],
+    )
     assert _codes(ta) == ["iUPD", "iUPD", "iCPD"]
 
 

@@ -10,13 +10,23 @@ from irpredict.response import derive_labels
 def _cohort():
     rows = [
         # a: confirmed PR
-        ("a", -3, 50.0), ("a", 56, 30.0), ("a", 112, 29.0),
+        ("a", -3, 50.0),
+        ("a", 56, 30.0),
+        ("a", 112, 29.0),
         # b: single PR at day 56, then PD -> unconfirmed responder only
-        ("b", -3, 50.0), ("b", 56, 30.0), ("b", 112, 45.0),
+        ("b", -3, 50.0),
+        ("b", 56, 30.0),
+        ("b", 112, 45.0),
         # c: SD until day 180 -> clinical benefit (SD >= 24 weeks), not a responder
-        ("c", -3, 50.0), ("c", 56, 45.0), ("c", 112, 44.0), ("c", 180, 46.0),
+        ("c", -3, 50.0),
+        ("c", 56, 45.0),
+        ("c", 112, 44.0),
+        ("c", 180, 46.0),
         # d: SD until day 161, PD at day 224 -> no clinical benefit
-        ("d", -3, 50.0), ("d", 56, 45.0), ("d", 161, 46.0), ("d", 224, 60.0),
+        ("d", -3, 50.0),
+        ("d", 56, 45.0),
+        ("d", 161, 46.0),
+        ("d", 224, 60.0),
         # e: baseline only -> non-responder (intention to treat)
         ("e", -3, 50.0),
     ]
@@ -44,8 +54,9 @@ def test_clinical_benefit_window_is_a_parameter():
 
 
 def test_irecist_labels_count_pseudo_progression():
-    ta = pd.DataFrame({"patient_id": "p", "day": [-5, 56, 112, 168],
-                       "target_sld_mm": [50.0, 63.0, 30.0, 28.0]})
+    ta = pd.DataFrame(
+        {"patient_id": "p", "day": [-5, 56, 112, 168], "target_sld_mm": [50.0, 63.0, 30.0, 28.0]}
+    )
     assert derive_labels(ta).tolist() == [0]
     assert derive_labels(ta, criteria="irecist").tolist() == [1]
 
@@ -69,8 +80,9 @@ def test_simulated_confirmed_response_agrees_with_oracle():
     simulator = pytest.importorskip("irpredict.data.simulator")
     sim = simulator.simulate_cohort(n_patients=2000, seed=0)
     patients = sim.patients.set_index("patient_id")
-    met = patients[(patients["setting"] == "metastatic")
-                   & (patients["response_definition"] == "confirmed_orr")]
+    met = patients[
+        (patients["setting"] == "metastatic") & (patients["response_definition"] == "confirmed_orr")
+    ]
     ta = sim.tumor_assessments[sim.tumor_assessments["patient_id"].isin(met.index)]
     labels = derive_labels(ta).reindex(met.index, fill_value=0)
     truth = met["response"].astype(int)

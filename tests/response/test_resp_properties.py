@@ -28,7 +28,9 @@ def histories(draw, max_patients=4):
 def test_confirmed_never_better_than_unconfirmed(tp):
     ids = [f"p{k}" for k in range(4)]
     conf = best_overall_response(tp, patient_ids=ids).set_index("patient_id")["bor"]
-    unconf = best_overall_response(tp, confirm=False, patient_ids=ids).set_index("patient_id")["bor"]
+    unconf = best_overall_response(tp, confirm=False, patient_ids=ids).set_index("patient_id")[
+        "bor"
+    ]
     assert all(_RANK[conf[p]] >= _RANK[unconf[p]] for p in ids)
 
 
@@ -37,8 +39,13 @@ def test_confirmed_never_better_than_unconfirmed(tp):
 def test_scans_after_pd_change_nothing(tp, extra):
     bor = best_overall_response(tp)
     with_pd = bor.dropna(subset=["pd_day"])
-    added = pd.DataFrame({"patient_id": with_pd["patient_id"], "day": with_pd["pd_day"] + 400.0,
-                          "overall_response": extra})
+    added = pd.DataFrame(
+        {
+            "patient_id": with_pd["patient_id"],
+            "day": with_pd["pd_day"] + 400.0,
+            "overall_response": extra,
+        }
+    )
     again = best_overall_response(pd.concat([tp, added], ignore_index=True))
     pd.testing.assert_frame_equal(bor, again)
 
@@ -56,15 +63,23 @@ def test_each_patient_is_assessed_alone(tp):
 @given(st.floats(1, 200), st.lists(st.one_of(st.none(), st.floats(0, 300)), min_size=1, max_size=8))
 def test_pd_rule_against_running_nadir(baseline, sums):
     sums = [float("nan") if s is None else round(s, 1) for s in sums]
-    ta = pd.DataFrame({"patient_id": "p", "day": range(0, 56 * (len(sums) + 1), 56),
-                       "target_sld_mm": [round(baseline, 1), *sums]})
+    ta = pd.DataFrame(
+        {
+            "patient_id": "p",
+            "day": range(0, 56 * (len(sums) + 1), 56),
+            "target_sld_mm": [round(baseline, 1), *sums],
+        }
+    )
     tp = timepoint_responses(ta)
     nadir = round(baseline, 1)
     for row in tp.itertuples():
         assert row.nadir_sld_mm == nadir
         if row.target_sld_mm == row.target_sld_mm:  # evaluable
-            if row.target_sld_mm > 0 and row.target_sld_mm - nadir >= 5.001 and \
-                    row.target_sld_mm >= 1.2001 * nadir:
+            if (
+                row.target_sld_mm > 0
+                and row.target_sld_mm - nadir >= 5.001
+                and row.target_sld_mm >= 1.2001 * nadir
+            ):
                 assert row.overall_response == "PD"
             nadir = min(nadir, row.target_sld_mm)
         else:

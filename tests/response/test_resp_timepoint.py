@@ -28,6 +28,7 @@ def _responses(sums, **extra):
 
 # --- the inclusive boundaries, both sides -------------------------------------------------------
 
+
 def test_float_boundaries_computed_below_exact_still_count():
     assert 8.2 - 3.2 < 5.0 or 30.6 - 25.5 < 0.2 * 25.5  # the floats really do fall short
     assert at_least(8.2 - 3.2, 5.0)
@@ -85,6 +86,7 @@ def test_target_cr_override_for_nodes():
 
 # --- Table 1 and Table 2 -------------------------------------------------------------------------
 
+
 @pytest.mark.parametrize(
     ("target", "nontarget", "new", "expected"),
     [
@@ -108,8 +110,13 @@ def test_table_1(target, nontarget, new, expected):
 
 @pytest.mark.parametrize(
     ("nontarget", "new", "expected"),
-    [("CR", False, "CR"), ("NON-CR/NON-PD", False, "NON-CR/NON-PD"), ("NE", False, "NE"),
-     ("PD", False, "PD"), ("NON-CR/NON-PD", True, "PD")],
+    [
+        ("CR", False, "CR"),
+        ("NON-CR/NON-PD", False, "NON-CR/NON-PD"),
+        ("NE", False, "NE"),
+        ("PD", False, "PD"),
+        ("NON-CR/NON-PD", True, "PD"),
+    ],
 )
 def test_table_2_non_measurable_only(nontarget, new, expected):
     assert overall_response("NE", nontarget, new, measurable=False) == expected
@@ -144,6 +151,7 @@ def test_pct_change_columns():
 
 
 # --- validation ----------------------------------------------------------------------------------
+
 
 def test_missing_columns_named():
     with pytest.raises(CohortDataError, match=r"missing: \['target_sld_mm'\]"):

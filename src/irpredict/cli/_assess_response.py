@@ -1,8 +1,8 @@
-"""`irpredict assess-response`: RECIST 1.1 / iRECIST best overall response from tumour measurements."""
+"""`irpredict assess-response`: RECIST 1.1 / iRECIST best overall response from tumour sizes."""
 
 import os
 import tempfile
-from enum import Enum
+from enum import StrEnum
 from pathlib import Path
 from typing import Annotated
 
@@ -11,7 +11,7 @@ import typer
 from irpredict.exceptions import CohortDataError
 
 
-class Criteria(str, Enum):
+class Criteria(StrEnum):
     """Response criteria offered on the command line."""
 
     recist = "recist1.1"
@@ -19,23 +19,46 @@ class Criteria(str, Enum):
 
 
 def command(
-    tumor_assessments: Annotated[Path, typer.Argument(
-        help="Tumour-assessment table (CSV or Parquet): patient_id, day (days since first dose; "
-             "baseline scan at day <= 0), target_sld_mm; optional nontarget, new_lesion, target_cr, "
-             "new_lesion_sld_mm, new_lesion_count, new_nontarget, nontarget_increase.",
-        show_default=False)],
-    out: Annotated[Path, typer.Option(
-        "--out", help="Per-patient CSV to write (patient_id, bor, bor_day, confirmed, pd_day); the "
-                      "per-visit time points go to <out stem>_timepoints.csv beside it.",
-        show_default=False)],
-    criteria: Annotated[Criteria, typer.Option(
-        "--criteria", help="Response criteria.")] = Criteria.recist,
-    confirm: Annotated[bool, typer.Option(
-        "--confirm/--no-confirm", help="Require confirmation of CR/PR by a later scan.")] = True,
-    confirm_days: Annotated[int, typer.Option(
-        "--confirm-days", min=0, help="Minimum days between a response and its confirmation.")] = 28,
-    min_sd_days: Annotated[int, typer.Option(
-        "--min-sd-days", min=0, help="Minimum days after the first dose for stable disease.")] = 42,
+    tumor_assessments: Annotated[
+        Path,
+        typer.Argument(
+            help="Tumour-assessment table (CSV or Parquet): patient_id, day (days since first "
+            "dose; "
+            "baseline scan at day <= 0), target_sld_mm; optional nontarget, new_lesion, target_cr, "
+            "new_lesion_sld_mm, new_lesion_count, new_nontarget, nontarget_increase.",
+            show_default=False,
+        ),
+    ],
+    out: Annotated[
+        Path,
+        typer.Option(
+            "--out",
+            help="Per-patient CSV to write (patient_id, bor, bor_day, confirmed, pd_day); the "
+            "per-visit time points go to <out stem>_timepoints.csv beside it.",
+            show_default=False,
+        ),
+    ],
+    criteria: Annotated[
+        Criteria, typer.Option("--criteria", help="Response criteria.")
+    ] = Criteria.recist,
+    confirm: Annotated[
+        bool,
+        typer.Option(
+            "--confirm/--no-confirm", help="Require confirmation of CR/PR by a later scan."
+        ),
+    ] = True,
+    confirm_days: Annotated[
+        int,
+        typer.Option(
+            "--confirm-days", min=0, help="Minimum days between a response and its confirmation."
+        ),
+    ] = 28,
+    min_sd_days: Annotated[
+        int,
+        typer.Option(
+            "--min-sd-days", min=0, help="Minimum days after the first dose for stable disease."
+        ),
+    ] = 42,
 ):
     """Derive time-point responses and the best overall response (BOR) of every patient.
 
@@ -57,8 +80,14 @@ def command(
     frame = read_table(tumor_assessments, table="tumor_assessments")
     with warnings.catch_warnings(record=True) as caught:
         warnings.simplefilter("always")
-        result = assess_response(frame, criteria=criteria.value, confirm=confirm, confirm_days=confirm_days,
-                                 min_sd_days=min_sd_days, source=str(tumor_assessments))
+        result = assess_response(
+            frame,
+            criteria=criteria.value,
+            confirm=confirm,
+            confirm_days=confirm_days,
+            min_sd_days=min_sd_days,
+            source=str(tumor_assessments),
+        )
     timepoints_path = out.with_name(f"{out.stem}_timepoints.csv")
     _write_csv(result.bor, out)
     _write_csv(result.timepoints, timepoints_path)
@@ -68,7 +97,9 @@ def command(
 def _write_csv(frame, path):
     """Write through a temporary file in the same folder, then rename (no half-written output)."""
     if path.parent and not path.parent.is_dir():
-        raise CohortDataError(f"output folder {path.parent} does not exist; create it or choose another --out")
+        raise CohortDataError(
+            f"output folder {path.parent} does not exist; create it or choose another --out"
+        )
     fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent or ".")
     try:
         with os.fdopen(fd, "w", newline="") as handle:
@@ -96,9 +127,13 @@ def _print_counts(result, out, timepoints_path, warning_texts):
     for code in order:
         if counts.get(code, 0):
             n_conf = int(result.bor.loc[result.bor["bor"] == code, "confirmed"].sum())
-            table.add_row(code, str(int(counts[code])), f"{100 * counts[code] / n:.1f}", str(n_conf))
+            table.add_row(
+                code, str(int(counts[code])), f"{100 * counts[code] / n:.1f}", str(n_conf)
+            )
     console = Console(highlight=False)
     console.print(table)
     console.print(f"wrote {out} and {timepoints_path} ({len(result.timepoints)} visits)")
     for text in warning_texts:
-        Console(stderr=True, highlight=False).print(f"[yellow]warning:[/yellow] {text}", markup=True)
+        Console(stderr=True, highlight=False).print(
+            f"[yellow]warning:[/yellow] {text}", markup=True
+        )

@@ -46,7 +46,7 @@ def _confirmed(days, codes, i, *, targets, allowed, confirm_days, max_nr_ne, max
     """Is the response at position ``i`` confirmed (admiralonco filter_confirmation)?"""
     for j in range(i + 1, len(codes)):
         if codes[j] in targets and days[j] - days[i] >= confirm_days - _TOL:
-            window = codes[i + 1:j + 1]
+            window = codes[i + 1 : j + 1]
             if any(c not in allowed for c in window):
                 return False
             if window.count("NE") > max_nr_ne or window.count("SD") > max_nr_sd:
@@ -72,14 +72,27 @@ def _candidate(days, codes, i, ref_day, p):
         if code in ("CR", "PR"):
             return code, False
         return (code, False) if late else ("NE", False)
-    if code == "CR" and _confirmed(days, codes, i, targets=("CR",), allowed=("CR", "NE"),
-                                   confirm_days=p["confirm_days"], max_nr_ne=p["max_nr_ne"],
-                                   max_nr_sd=0):
+    if code == "CR" and _confirmed(
+        days,
+        codes,
+        i,
+        targets=("CR",),
+        allowed=("CR", "NE"),
+        confirm_days=p["confirm_days"],
+        max_nr_ne=p["max_nr_ne"],
+        max_nr_sd=0,
+    ):
         return "CR", True
-    if code == "PR" and _confirmed(days, codes, i, targets=("CR", "PR"),
-                                   allowed=("CR", "PR", "SD", "NE"),
-                                   confirm_days=p["confirm_days"], max_nr_ne=p["max_nr_ne"],
-                                   max_nr_sd=1 if p["accept_sd"] else 0):
+    if code == "PR" and _confirmed(
+        days,
+        codes,
+        i,
+        targets=("CR", "PR"),
+        allowed=("CR", "PR", "SD", "NE"),
+        confirm_days=p["confirm_days"],
+        max_nr_ne=p["max_nr_ne"],
+        max_nr_sd=1 if p["accept_sd"] else 0,
+    ):
         return "PR", True
     if not late:
         return "NE", False
@@ -104,9 +117,19 @@ def _patient_bor(days, codes, ref_day, p):
     return best[1], best[2], best[3]
 
 
-def best_overall_response(timepoints, *, ref_day=0, confirm=True, confirm_days=28, min_sd_days=42,
-                          max_nr_ne=1, accept_sd=False, missing_as_ne=False, patient_ids=None,
-                          response_col="overall_response"):
+def best_overall_response(
+    timepoints,
+    *,
+    ref_day=0,
+    confirm=True,
+    confirm_days=28,
+    min_sd_days=42,
+    max_nr_ne=1,
+    accept_sd=False,
+    missing_as_ne=False,
+    patient_ids=None,
+    response_col="overall_response",
+):
     """Best overall response per patient from time-point responses.
 
     Parameters
@@ -158,8 +181,14 @@ def best_overall_response(timepoints, *, ref_day=0, confirm=True, confirm_days=2
     [['PR', 56.0, True]]
     """
     frame = _check_timepoints(timepoints, response_col)
-    params = dict(confirm=confirm, confirm_days=confirm_days, min_sd_days=min_sd_days,
-                  max_nr_ne=max_nr_ne, accept_sd=accept_sd, missing_as_ne=missing_as_ne)
+    params = dict(
+        confirm=confirm,
+        confirm_days=confirm_days,
+        min_sd_days=min_sd_days,
+        max_nr_ne=max_nr_ne,
+        accept_sd=accept_sd,
+        missing_as_ne=missing_as_ne,
+    )
     days = frame["day"].to_numpy(float).tolist()
     codes = frame[response_col].tolist()
     records = {}
@@ -167,9 +196,15 @@ def best_overall_response(timepoints, *, ref_day=0, confirm=True, confirm_days=2
         d = [days[k] for k in idx]
         c = [codes[k] for k in idx]
         bor, bor_day, conf = _patient_bor(d, c, ref_day, params)
-        pd_day = next((d[k] for k in range(len(c)) if c[k] == "PD" and d[k] >= ref_day - _TOL), np.nan)
+        pd_day = next(
+            (d[k] for k in range(len(c)) if c[k] == "PD" and d[k] >= ref_day - _TOL), np.nan
+        )
         records[pid] = (bor, bor_day, conf, pd_day)
-    ids = list(records) if patient_ids is None else [str(p) for p in pd.unique(pd.Series(list(patient_ids)))]
+    ids = (
+        list(records)
+        if patient_ids is None
+        else [str(p) for p in pd.unique(pd.Series(list(patient_ids)))]
+    )
     empty = ("NE" if missing_as_ne else "MISSING", np.nan, False, np.nan)
     rows = [(pid, *records.get(pid, empty)) for pid in ids]
     out = pd.DataFrame(rows, columns=["patient_id", "bor", "bor_day", "confirmed", "pd_day"])
@@ -183,8 +218,8 @@ def _check_timepoints(timepoints, response_col):
     missing = [c for c in ("patient_id", "day", response_col) if c not in timepoints.columns]
     if missing:
         raise CohortDataError(
-            f"time-point table: required columns {missing} are missing (found {list(timepoints.columns)[:10]}); "
-            f"pass patient_id, day and {response_col}"
+            f"time-point table: required columns {missing} are missing (found "
+            f"{list(timepoints.columns)[:10]}); pass patient_id, day and {response_col}"
         )
     frame = timepoints[["patient_id", "day", response_col]].copy()
     frame["patient_id"] = frame["patient_id"].astype(str)
@@ -194,7 +229,7 @@ def _check_timepoints(timepoints, response_col):
         ids = frame.loc[bad, "patient_id"].unique()
         raise CohortDataError(
             f"time-point table: {int(bad.sum())} rows have a missing day or an unknown "
-            f"'{response_col}' ({frame.loc[bad, response_col].astype(str).unique()[:3].tolist()}) for "
-            f"patients {ids[:5].tolist()}; use one of {list(BOR_ORDER[:-1])} (map ND to NE)"
+            f"'{response_col}' ({frame.loc[bad, response_col].astype(str).unique()[:3].tolist()}) "
+            f"for patients {ids[:5].tolist()}; use one of {list(BOR_ORDER[:-1])} (map ND to NE)"
         )
     return frame.sort_values(["patient_id", "day"], kind="stable").reset_index(drop=True)

@@ -45,8 +45,15 @@ __all__ = ["IRECIST_ORDER", "IRecistWindowWarning", "irecist_timepoints", "best_
 
 #: iBOR categories, best first.
 IRECIST_ORDER = ("iCR", "iPR", "iSD", "NON-iCR/NON-iUPD", "iUPD", "iCPD", "NE", "MISSING")
-_TO_CORE = {"iCR": "CR", "iPR": "PR", "iSD": "SD", "NON-iCR/NON-iUPD": "NON-CR/NON-PD",
-            "iUPD": "UPD", "iCPD": "PD", "NE": "NE"}
+_TO_CORE = {
+    "iCR": "CR",
+    "iPR": "PR",
+    "iSD": "SD",
+    "NON-iCR/NON-iUPD": "NON-CR/NON-PD",
+    "iUPD": "UPD",
+    "iCPD": "PD",
+    "NE": "NE",
+}
 _FROM_CORE = {v: k for k, v in _TO_CORE.items()} | {"MISSING": "MISSING"}
 _ORIG_RANK = {"CR": 0, "PR": 1, "SD": 2, "NON-CR/NON-PD": 3, "PD": 4, "NE": 5}
 
@@ -58,7 +65,9 @@ class IRecistWindowWarning(UserWarning):
 def _i_code(orig, new_present, measurable):
     if orig == "CR" and new_present:
         return "iPR" if measurable else "NON-iCR/NON-iUPD"
-    return {"CR": "iCR", "PR": "iPR", "SD": "iSD", "NON-CR/NON-PD": "NON-iCR/NON-iUPD"}.get(orig, "NE")
+    return {"CR": "iCR", "PR": "iPR", "SD": "iSD", "NON-CR/NON-PD": "NON-iCR/NON-iUPD"}.get(
+        orig, "NE"
+    )
 
 
 def _grew(now, ref, mm=5.0):
@@ -83,7 +92,11 @@ def _further_progression(v, iupd):
             reasons.append("new-lesion sum +5 mm")
         if v["nnt"]:
             reasons.append("new non-target lesions increased")
-        if not np.isnan(v["nl_cnt"]) and not np.isnan(iupd["nl_cnt"]) and v["nl_cnt"] > iupd["nl_cnt"]:
+        if (
+            not np.isnan(v["nl_cnt"])
+            and not np.isnan(iupd["nl_cnt"])
+            and v["nl_cnt"] > iupd["nl_cnt"]
+        ):
             reasons.append("additional new lesion")
     elif v["new"]:
         reasons.append("new lesion")
@@ -95,7 +108,11 @@ def _new_trigger(v, known):
         return False
     if known is None:
         return True
-    more = not np.isnan(v["nl_cnt"]) and not np.isnan(known["nl_cnt"]) and v["nl_cnt"] > known["nl_cnt"]
+    more = (
+        not np.isnan(v["nl_cnt"])
+        and not np.isnan(known["nl_cnt"])
+        and v["nl_cnt"] > known["nl_cnt"]
+    )
     return bool(v["nnt"] or _grew(v["nl_sld"], known["nl_sld"]) or more)
 
 
@@ -108,9 +125,15 @@ def _patient_irecist(visits, confirm_min_days, confirm_max_days):
             out.append(("iCPD", "after iCPD", False))
             continue
         if state == "open":
-            trigger = {name for name, hit in (("target", v["measurable"] and v["tgt"] == "PD"),
-                                              ("nontarget", v["nt"] == "PD"),
-                                              ("new", _new_trigger(v, known))) if hit}
+            trigger = {
+                name
+                for name, hit in (
+                    ("target", v["measurable"] and v["tgt"] == "PD"),
+                    ("nontarget", v["nt"] == "PD"),
+                    ("new", _new_trigger(v, known)),
+                )
+                if hit
+            }
             if trigger:
                 state = "iupd"
                 iupd = dict(v, trigger=trigger, orig=orig)
@@ -121,7 +144,9 @@ def _patient_irecist(visits, confirm_min_days, confirm_max_days):
             continue
         elapsed = v["day"] - iupd["day"]
         if elapsed < confirm_min_days - 1e-9:
-            out.append(("iUPD" if orig != "NE" else "NE", "scan < 28 days after iUPD: not used", False))
+            out.append(
+                ("iUPD" if orig != "NE" else "NE", "scan < 28 days after iUPD: not used", False)
+            )
             continue
         reasons = _further_progression(v, iupd)
         if reasons:
@@ -138,8 +163,14 @@ def _patient_irecist(visits, confirm_min_days, confirm_max_days):
     return out
 
 
-def irecist_timepoints(tumor_assessments, *, confirm_min_days=28, confirm_max_days=56, warn_late=True,
-                       source="tumor_assessments"):
+def irecist_timepoints(
+    tumor_assessments,
+    *,
+    confirm_min_days=28,
+    confirm_max_days=56,
+    warn_late=True,
+    source="tumor_assessments",
+):
     """iRECIST time-point response for every post-baseline visit.
 
     Parameters
@@ -175,35 +206,57 @@ def irecist_timepoints(tumor_assessments, *, confirm_min_days=28, confirm_max_da
     tp = timepoint_responses(tumor_assessments, source=source)
     n = len(tp)
     cols = {
-        "day": tp["day"].to_numpy(float), "sld": tp["target_sld_mm"].to_numpy(float),
-        "tgt": tp["target_response"].to_numpy(object), "nt": tp["nontarget_response"].to_numpy(object),
-        "new": tp["new_lesion"].to_numpy(bool), "nnt": tp["new_nontarget"].to_numpy(bool),
+        "day": tp["day"].to_numpy(float),
+        "sld": tp["target_sld_mm"].to_numpy(float),
+        "tgt": tp["target_response"].to_numpy(object),
+        "nt": tp["nontarget_response"].to_numpy(object),
+        "new": tp["new_lesion"].to_numpy(bool),
+        "nnt": tp["new_nontarget"].to_numpy(bool),
         "nt_inc": tp["nontarget_increase"].to_numpy(bool),
-        "nl_sld": tp["new_lesion_sld_mm"].to_numpy(float) if "new_lesion_sld_mm" in tp else np.full(n, np.nan),
-        "nl_cnt": tp["new_lesion_count"].to_numpy(float) if "new_lesion_count" in tp else np.full(n, np.nan),
+        "nl_sld": tp["new_lesion_sld_mm"].to_numpy(float)
+        if "new_lesion_sld_mm" in tp
+        else np.full(n, np.nan),
+        "nl_cnt": tp["new_lesion_count"].to_numpy(float)
+        if "new_lesion_count" in tp
+        else np.full(n, np.nan),
     }
     result = [None] * n
     for idx in tp.groupby("patient_id", sort=False).indices.values():
         visits = [{key: arr[k] for key, arr in cols.items()} for k in idx]
         for v in visits:
             v["measurable"] = v["tgt"] is not None
-        for k, res in zip(idx, _patient_irecist(visits, confirm_min_days, confirm_max_days)):
+        states = _patient_irecist(visits, confirm_min_days, confirm_max_days)
+        for k, res in zip(idx, states, strict=True):
             result[k] = res
-    frame = pd.DataFrame(result, columns=["irecist_response", "irecist_reason", "icpd_late"], index=tp.index)
+    frame = pd.DataFrame(
+        result, columns=["irecist_response", "irecist_reason", "icpd_late"], index=tp.index
+    )
     tp = pd.concat([tp, frame], axis=1)
     tp["icpd_late"] = tp["icpd_late"].astype(bool)
     if warn_late and tp["icpd_late"].any():
         ids = tp.loc[tp["icpd_late"], "patient_id"].unique()
         warnings.warn(
-            f"{len(ids)} patients have iCPD confirmed more than {confirm_max_days} days after iUPD, e.g. "
-            f"{ids[:5].tolist()}; check the protocol's handling of late confirmation scans",
-            IRecistWindowWarning, stacklevel=2,
+            f"{len(ids)} patients have iCPD confirmed more than {confirm_max_days} days after "
+            f"iUPD, e.g. {ids[:5].tolist()}; check the protocol's handling of late "
+            "confirmation scans",
+            IRecistWindowWarning,
+            stacklevel=2,
         )
     return tp
 
 
-def best_overall_iresponse(itimepoints, *, ref_day=0, confirm=True, confirm_days=28, min_sd_days=42,
-                           max_nr_ne=1, accept_sd=False, missing_as_ne=False, patient_ids=None):
+def best_overall_iresponse(
+    itimepoints,
+    *,
+    ref_day=0,
+    confirm=True,
+    confirm_days=28,
+    min_sd_days=42,
+    max_nr_ne=1,
+    accept_sd=False,
+    missing_as_ne=False,
+    patient_ids=None,
+):
     """iBOR: best iRECIST response, truncated at iCPD.
 
     Order iCR > iPR > iSD > NON-iCR/NON-iUPD > iUPD > iCPD > NE > MISSING;
@@ -227,8 +280,16 @@ def best_overall_iresponse(itimepoints, *, ref_day=0, confirm=True, confirm_days
     """
     core = itimepoints[["patient_id", "day"]].copy()
     core["overall_response"] = itimepoints["irecist_response"].map(_TO_CORE)
-    bor = best_overall_response(core, ref_day=ref_day, confirm=confirm, confirm_days=confirm_days,
-                                min_sd_days=min_sd_days, max_nr_ne=max_nr_ne, accept_sd=accept_sd,
-                                missing_as_ne=missing_as_ne, patient_ids=patient_ids)
+    bor = best_overall_response(
+        core,
+        ref_day=ref_day,
+        confirm=confirm,
+        confirm_days=confirm_days,
+        min_sd_days=min_sd_days,
+        max_nr_ne=max_nr_ne,
+        accept_sd=accept_sd,
+        missing_as_ne=missing_as_ne,
+        patient_ids=patient_ids,
+    )
     bor["bor"] = bor["bor"].map(_FROM_CORE)
     return bor

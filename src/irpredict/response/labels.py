@@ -27,10 +27,22 @@ from irpredict.response.bor import best_overall_response
 from irpredict.response.irecist import best_overall_iresponse, irecist_timepoints
 from irpredict.response.timepoint import check_tumor_assessments, timepoint_responses
 
-__all__ = ["LABEL_DEFINITIONS", "CRITERIA", "ResponseAssessment", "assess_response", "derive_labels"]
+__all__ = [
+    "LABEL_DEFINITIONS",
+    "CRITERIA",
+    "ResponseAssessment",
+    "assess_response",
+    "derive_labels",
+]
 
 #: Label definitions understood by :func:`derive_labels`.
-LABEL_DEFINITIONS = ("confirmed_response", "unconfirmed_response", "disease_control", "clinical_benefit", "pcr")
+LABEL_DEFINITIONS = (
+    "confirmed_response",
+    "unconfirmed_response",
+    "disease_control",
+    "clinical_benefit",
+    "pcr",
+)
 #: Response criteria understood by :func:`assess_response`.
 CRITERIA = ("recist1.1", "irecist")
 _RESPONDER = {"CR", "PR", "iCR", "iPR"}
@@ -57,9 +69,18 @@ class ResponseAssessment:
     criteria: str
 
 
-def assess_response(tumor_assessments, *, criteria="recist1.1", confirm=True, confirm_days=28,
-                    min_sd_days=42, max_nr_ne=1, accept_sd=False, missing_as_ne=False,
-                    source="tumor_assessments"):
+def assess_response(
+    tumor_assessments,
+    *,
+    criteria="recist1.1",
+    confirm=True,
+    confirm_days=28,
+    min_sd_days=42,
+    max_nr_ne=1,
+    accept_sd=False,
+    missing_as_ne=False,
+    source="tumor_assessments",
+):
     """Time-point responses and best overall response for every patient.
 
     Parameters
@@ -96,8 +117,16 @@ def assess_response(tumor_assessments, *, criteria="recist1.1", confirm=True, co
         raise ExperimentConfigError(f"criteria must be one of {list(CRITERIA)}, got {criteria!r}")
     frame = check_tumor_assessments(tumor_assessments, source=source)
     ids = pd.unique(frame["patient_id"])
-    kwargs = dict(ref_day=0, confirm=confirm, confirm_days=confirm_days, min_sd_days=min_sd_days,
-                  max_nr_ne=max_nr_ne, accept_sd=accept_sd, missing_as_ne=missing_as_ne, patient_ids=ids)
+    kwargs = dict(
+        ref_day=0,
+        confirm=confirm,
+        confirm_days=confirm_days,
+        min_sd_days=min_sd_days,
+        max_nr_ne=max_nr_ne,
+        accept_sd=accept_sd,
+        missing_as_ne=missing_as_ne,
+        patient_ids=ids,
+    )
     if criteria == "irecist":
         tp = irecist_timepoints(frame, source=source)
         bor = best_overall_iresponse(tp, **kwargs)
@@ -107,9 +136,19 @@ def assess_response(tumor_assessments, *, criteria="recist1.1", confirm=True, co
     return ResponseAssessment(bor=bor, timepoints=tp, criteria=criteria)
 
 
-def derive_labels(tumor_assessments=None, *, definition="confirmed_response", criteria="recist1.1",
-                  confirm_days=28, min_sd_days=42, benefit_days=168, max_nr_ne=1, accept_sd=False,
-                  patients=None, pcr_col="pcr"):
+def derive_labels(
+    tumor_assessments=None,
+    *,
+    definition="confirmed_response",
+    criteria="recist1.1",
+    confirm_days=28,
+    min_sd_days=42,
+    benefit_days=168,
+    max_nr_ne=1,
+    accept_sd=False,
+    patients=None,
+    pcr_col="pcr",
+):
     """Binary responder label (0/1) per patient.
 
     Parameters
@@ -157,16 +196,24 @@ def derive_labels(tumor_assessments=None, *, definition="confirmed_response", cr
         return _pcr_labels(patients, pcr_col)
     if tumor_assessments is None:
         raise ExperimentConfigError(f"definition={definition!r} needs a tumor_assessments table")
-    result = assess_response(tumor_assessments, criteria=criteria, confirm=definition != "unconfirmed_response",
-                             confirm_days=confirm_days, min_sd_days=min_sd_days, max_nr_ne=max_nr_ne,
-                             accept_sd=accept_sd)
+    result = assess_response(
+        tumor_assessments,
+        criteria=criteria,
+        confirm=definition != "unconfirmed_response",
+        confirm_days=confirm_days,
+        min_sd_days=min_sd_days,
+        max_nr_ne=max_nr_ne,
+        accept_sd=accept_sd,
+    )
     bor = result.bor.set_index("patient_id")["bor"]
     if definition in ("confirmed_response", "unconfirmed_response"):
         label = bor.isin(_RESPONDER)
     elif definition == "disease_control":
         label = bor.isin(_CONTROL)
     else:
-        label = bor.isin(_RESPONDER) | _benefit(result, benefit_days).reindex(bor.index, fill_value=False)
+        label = bor.isin(_RESPONDER) | _benefit(result, benefit_days).reindex(
+            bor.index, fill_value=False
+        )
     return label.astype(int).rename("response")
 
 
@@ -177,7 +224,11 @@ def _benefit(result, benefit_days):
     pd_day = result.bor.set_index("patient_id")["pd_day"]
     first_pd = tp["patient_id"].map(pd_day).to_numpy(float)
     before_pd = np.isnan(first_pd) | (tp["day"].to_numpy(float) < first_pd)
-    ok = tp[col].isin(_CONTROL).to_numpy() & (tp["day"].to_numpy(float) >= benefit_days - 1e-9) & before_pd
+    ok = (
+        tp[col].isin(_CONTROL).to_numpy()
+        & (tp["day"].to_numpy(float) >= benefit_days - 1e-9)
+        & before_pd
+    )
     return pd.Series(ok, index=tp["patient_id"]).groupby(level=0).any()
 
 
@@ -188,7 +239,9 @@ def _pcr_labels(patients, pcr_col):
         )
     raw = patients[pcr_col]
     text = raw.astype("string").str.strip().str.lower()
-    mapped = text.map({"1": 1, "1.0": 1, "true": 1, "yes": 1, "0": 0, "0.0": 0, "false": 0, "no": 0})
+    mapped = text.map(
+        {"1": 1, "1.0": 1, "true": 1, "yes": 1, "0": 0, "0.0": 0, "false": 0, "no": 0}
+    )
     bad = mapped.isna()
     if bad.any():
         ids = patients.loc[bad, "patient_id"].astype(str).tolist()
@@ -196,5 +249,8 @@ def _pcr_labels(patients, pcr_col):
             f"patients: column {pcr_col!r} must be 0/1 for every patient; {len(ids)} patients have "
             f"{raw[bad].astype(str).unique()[:3].tolist()}, e.g. {ids[:5]}; fill or drop them"
         )
-    return pd.Series(mapped.astype(int).to_numpy(), index=patients["patient_id"].astype(str).to_numpy(),
-                     name="response").rename_axis("patient_id")
+    return pd.Series(
+        mapped.astype(int).to_numpy(),
+        index=patients["patient_id"].astype(str).to_numpy(),
+        name="response",
+    ).rename_axis("patient_id")

@@ -54,8 +54,12 @@ RESPONSE_CODES = ("CR", "PR", "SD", "NON-CR/NON-PD", "PD", "NE")
 _REQUIRED = ("patient_id", "day", "target_sld_mm")
 _TRUE = {"true", "t", "yes", "y", "1", "1.0"}
 _FALSE = {"false", "f", "no", "n", "0", "0.0", ""}
-_NT_ALIASES = {"NON-CR-NON-PD": "NON-CR/NON-PD", "NON-CR/NON PD": "NON-CR/NON-PD",
-               "NONCR/NONPD": "NON-CR/NON-PD", "NON-CR NON-PD": "NON-CR/NON-PD"}
+_NT_ALIASES = {
+    "NON-CR-NON-PD": "NON-CR/NON-PD",
+    "NON-CR/NON PD": "NON-CR/NON-PD",
+    "NONCR/NONPD": "NON-CR/NON-PD",
+    "NON-CR NON-PD": "NON-CR/NON-PD",
+}
 
 
 def at_least(a, b):
@@ -223,16 +227,20 @@ def check_tumor_assessments(tumor_assessments, *, source="tumor_assessments"):
         unknown non-target values, bad booleans or duplicate visits.
     """
     if not isinstance(tumor_assessments, pd.DataFrame):
-        raise TypeError(f"tumor_assessments must be a pandas DataFrame, got {type(tumor_assessments).__name__}")
+        raise TypeError(
+            f"tumor_assessments must be a pandas DataFrame, got {type(tumor_assessments).__name__}"
+        )
     frame = tumor_assessments.reset_index(drop=True).copy()
     missing = [c for c in _REQUIRED if c not in frame.columns]
     if missing:
         raise CohortDataError(
-            f"{source}: {len(missing)} required columns are missing: {missing} (found "
-            f"{list(frame.columns)[:10]}); a tumour-assessment table needs patient_id, day, target_sld_mm"
+            f"{source}: required column(s) missing: {missing} (found {list(frame.columns)[:10]}); "
+            f"a tumour-assessment table needs patient_id, day, target_sld_mm"
         )
     if frame["patient_id"].isna().any():
-        raise CohortDataError(f"{source}: column 'patient_id' is empty in rows {_rows(frame['patient_id'].isna())}")
+        raise CohortDataError(
+            f"{source}: column 'patient_id' is empty in rows {_rows(frame['patient_id'].isna())}"
+        )
     frame["patient_id"] = frame["patient_id"].astype(str)
     frame["day"] = _numeric(frame, "day", source, required=True)
     for col in ("target_sld_mm", "new_lesion_sld_mm", "new_lesion_count"):
@@ -241,8 +249,8 @@ def check_tumor_assessments(tumor_assessments, *, source="tumor_assessments"):
             neg = frame[col] < 0
             if neg.any():
                 raise CohortDataError(
-                    f"{source}: column '{col}' has {int(neg.sum())} negative values (rows {_rows(neg)}); "
-                    f"sizes are >= 0 (0 = all lesions disappeared)"
+                    f"{source}: column '{col}' has {int(neg.sum())} negative values "
+                    f"(rows {_rows(neg)}); sizes are >= 0 (0 = all lesions disappeared)"
                 )
     _check_nontarget(frame, source)
     for col in ("new_lesion", "new_nontarget", "nontarget_increase"):
@@ -269,8 +277,9 @@ def _check_nontarget(frame, source):
     bad = text.notna() & ~text.isin(NONTARGET_VALUES)
     if bad.any():
         raise CohortDataError(
-            f"{source}: column 'nontarget' has {int(bad.sum())} unknown values in rows {_rows(bad)}: "
-            f"{text[bad].unique()[:3].tolist()}; use one of {list(NONTARGET_VALUES)} or leave it blank"
+            f"{source}: column 'nontarget' has {int(bad.sum())} unknown values in rows "
+            f"{_rows(bad)}: {text[bad].unique()[:3].tolist()}; use one of "
+            f"{list(NONTARGET_VALUES)} or leave it blank"
         )
     frame["nontarget"] = text.astype(object).where(text.notna(), None)
 
@@ -330,7 +339,9 @@ def timepoint_responses(tumor_assessments, *, source="tumor_assessments"):
     sld = frame["target_sld_mm"].to_numpy(float)
     nontarget = frame["nontarget"].to_numpy(object)
     new = frame["new_lesion"].to_numpy(bool)
-    cr_flag = frame["target_cr"].to_numpy(bool) if "target_cr" in frame else np.zeros(len(frame), bool)
+    cr_flag = (
+        frame["target_cr"].to_numpy(bool) if "target_cr" in frame else np.zeros(len(frame), bool)
+    )
     out = []
     for idx in frame.groupby("patient_id", sort=False).indices.values():
         sel = np.sort(idx)
@@ -338,8 +349,14 @@ def timepoint_responses(tumor_assessments, *, source="tumor_assessments"):
             days[sel], sld[sel], nontarget[sel], new[sel], cr_flag[sel]
         ):
             out.append((sel[k], base, nadir, tgt, nt, ovr))
-    cols = ["row", "baseline_sld_mm", "nadir_sld_mm", "target_response", "nontarget_response",
-            "overall_response"]
+    cols = [
+        "row",
+        "baseline_sld_mm",
+        "nadir_sld_mm",
+        "target_response",
+        "nontarget_response",
+        "overall_response",
+    ]
     extra = pd.DataFrame.from_records(out, columns=cols) if out else pd.DataFrame(columns=cols)
     result = frame.iloc[extra["row"].to_numpy(int)].reset_index(drop=True)
     for col in cols[1:]:
@@ -347,7 +364,9 @@ def timepoint_responses(tumor_assessments, *, source="tumor_assessments"):
     result["baseline_sld_mm"] = result["baseline_sld_mm"].astype(float)
     result["nadir_sld_mm"] = result["nadir_sld_mm"].astype(float)
     with np.errstate(divide="ignore", invalid="ignore"):
-        result["pct_change_baseline"] = 100 * (result["target_sld_mm"] / result["baseline_sld_mm"] - 1)
+        result["pct_change_baseline"] = 100 * (
+            result["target_sld_mm"] / result["baseline_sld_mm"] - 1
+        )
         result["pct_change_nadir"] = 100 * (result["target_sld_mm"] / result["nadir_sld_mm"] - 1)
     pct = ["pct_change_baseline", "pct_change_nadir"]
     result[pct] = result[pct].replace([np.inf, -np.inf], np.nan)
