@@ -16,7 +16,8 @@ def test_simulate_writes_files_and_summary(cli, tmp_path):
     patients = pd.read_csv(out / "patients.csv")
     assert len(patients) == 400
     for therapy, n in patients["therapy_class"].value_counts().items():
-        assert therapy in result.stdout and str(n) in result.stdout
+        assert therapy in result.stdout
+        assert str(n) in result.stdout
     assert json.loads((out / "truth.json").read_text())["seed"] == 3
 
 
@@ -24,7 +25,8 @@ def test_simulate_refuses_a_non_empty_folder(cli, tmp_path):
     (tmp_path / "notes.txt").write_text("keep me")
     result = cli("simulate", "--patients", 50, "--out", tmp_path)
     assert result.returncode == 1
-    assert "not empty" in result.stderr and "--force" in result.stderr
+    assert "not empty" in result.stderr
+    assert "--force" in result.stderr
     assert "Traceback" not in result.stderr
     assert sorted(p.name for p in tmp_path.iterdir()) == ["notes.txt"]
 

@@ -86,7 +86,8 @@ def test_oracle_auc_matches_an_independent_computation(sim5000, therapy):
     frame = pd.DataFrame(sim5000.truth["patients"]).merge(sim5000.patients, on="patient_id")
     sub = frame[frame["therapy_class"] == therapy]
     auc = roc_auc_score(sub["response"], sub["p_true"])
-    assert sim5000.truth["classes"][therapy]["oracle_auc"] == pytest.approx(auc, abs=1e-4)  # truth rounds p_true
+    # truth.json rounds p_true to 6 decimals, which creates a few ties
+    assert sim5000.truth["classes"][therapy]["oracle_auc"] == pytest.approx(auc, abs=1e-4)
     assert 0.7 < auc < 0.97
 
 

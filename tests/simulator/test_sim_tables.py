@@ -53,7 +53,8 @@ def test_patients_columns_and_values(tables):
 def test_measurements_columns_dtypes_and_units(tables):
     m = tables["measurements"]
     assert list(m.columns) == ["patient_id", "biomarker", "day", "value", "unit"]
-    assert pd.api.types.is_float_dtype(m["day"]) and pd.api.types.is_float_dtype(m["value"])
+    assert pd.api.types.is_float_dtype(m["day"])
+    assert pd.api.types.is_float_dtype(m["value"])
     assert m[["patient_id", "biomarker", "day", "value", "unit"]].notna().all().all()
     assert REQUIRED_BIOMARKERS <= set(m["biomarker"])
     assert set(tables["patients"]["patient_id"]) >= set(m["patient_id"])
@@ -81,7 +82,8 @@ def test_baseline_draws_and_post_landmark_rows(tables, sim5000):
     assert (baseline_ids[["anc", "alc", "ldh", "pdl1_cps"]] > 4000).all()
     late = m[(m["day"] > 42) & ~m["biomarker"].isin(["sld_change_wk9"])]
     assert late["patient_id"].nunique() > 3000
-    assert (m["day"] >= 63).sum() > 10_000 and m["day"].max() > 126
+    assert (m["day"] >= 63).sum() > 10_000
+    assert m["day"].max() > 126
     scans = tables["tumor_assessments"]
     first_scan = scans[scans["day"] > 0].groupby("patient_id")["day"].min()
     after = m.merge(first_scan.rename("first_scan"), on="patient_id")
@@ -97,7 +99,8 @@ def test_leakage_traps_are_present_and_listed(tables, sim5000):
     assert traps["stil_pct"]["kind"] == "post_landmark"
     assert sim5000.truth["response_derived_biomarkers"] == ["sld_change_wk9"]
     wk9 = m[m["biomarker"] == "sld_change_wk9"]
-    assert wk9["day"].between(60, 66).all() and len(wk9) > 3000
+    assert wk9["day"].between(60, 66).all()
+    assert len(wk9) > 3000
     label = tables["patients"].set_index("patient_id")["response"]
     # the trap is strongly response-derived: responders shrink, non-responders do not
     by_label = wk9.groupby(label.loc[wk9["patient_id"]].to_numpy())["value"].median()
@@ -113,7 +116,8 @@ def test_truth_is_json_and_aligned(sim5000, sim5000_dir):
     assert per["patient_id"] == sim5000.patients["patient_id"].tolist()
     eta, p_true = np.array(per["eta"]), np.array(per["p_true"])
     np.testing.assert_allclose(p_true, 1 / (1 + np.exp(-eta)), atol=2e-6)
-    assert on_disk["seed"] == 0 and on_disk["n_patients"] == 5000
+    assert on_disk["seed"] == 0
+    assert on_disk["n_patients"] == 5000
     assert on_disk["ctdna"]["below_lod_recorded_as"] == 0.0
     for info in on_disk["classes"].values():
         assert {"target_rate", "observed_rate", "alpha", "drivers", "oracle_auc", "decoys",

@@ -54,7 +54,8 @@ def test_pseudo_progression_and_early_dropout_exist(sim5000):
     assert (pseudo["therapy_class"] == "checkpoint_inhibitor").all()
     assert (pseudo["s"] > 0).all()
     early = per[per["early_dropout"]]
-    assert len(early) > 0 and (early["s"] <= 0).all()
+    assert len(early) > 0
+    assert (early["s"] <= 0).all()
     t = sim5000.tumor_assessments
     later = t[t["patient_id"].isin(early["patient_id"]) & (t["day"] > 60)]
     assert later.empty

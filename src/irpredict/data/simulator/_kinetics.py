@@ -30,7 +30,7 @@ def lab_values(rng, name, idx, t, ctx):
 
     ``ctx`` holds ``pop``, ``base``, ``s``, ``dyn`` and the per-patient CRP flare flag.
     """
-    base, s, pop = ctx["base"], ctx["s"][idx], ctx["pop"]
+    base, _s, pop = ctx["base"], ctx["s"][idx], ctx["pop"]
     m, ramp, k = len(idx), _ramp(t), np.maximum(ctx["s"][idx], 0.0)
     ratio = np.maximum(ratio_at(ctx["dyn"], idx, t), 1e-3)
     cls = pop["therapy_class"][idx]

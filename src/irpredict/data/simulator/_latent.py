@@ -1,4 +1,4 @@
-"""Patient population: therapy class, site, setting, subtype, latent factors and clinical columns."""
+"""Patient population: therapy class, site, setting, subtype, latent factors, clinical columns."""
 
 import numpy as np
 from scipy.special import expit, logit

@@ -131,8 +131,8 @@ MONOCLONAL_ANTIBODY = ClassParams(
     drivers=(
         Driver("her2_ihc", "her2_ihc as 0/1/2/3", 0.45),
         Driver("her2_ish_ratio", "log2(her2_ish_ratio / 2)", 0.35),
-        Driver("pam50", "pam50 == 'Her2'", 1.10),
-        Driver("er_status", "er_status == 'negative'", 0.90),
+        Driver("pam50", "pam50 == 'Her2'", 1.30),
+        Driver("er_status", "er_status == 'negative'", 1.10),
         Driver("stil_pct", "stil_pct / 10", 0.85),
         Driver("ldh", "log2(ldh / ldh_uln)", -1.50),
         Driver("ecog", "ecog (0/1)", -2.00),
@@ -171,7 +171,7 @@ ADOPTIVE_CELL = ClassParams(
     neoadjuvant_regimen="",
     drivers=(
         Driver("neoantigen_reactive", "neoantigen_reactive (0/1)", 2.30),
-        Driver("act_dose_log10", "(act_dose_log10 - 10.6) / 0.35", 0.55),
+        Driver("act_dose_log10", "(act_dose_log10 - 10.6) / 0.35", 0.65),
         Driver("act_cd8_pct", "(act_cd8_pct - 45) / 20", 0.45),
         Driver("act_persistence", "act_persistence at day 28 / 10", 0.30),
         Driver("ldh", "log2(ldh / ldh_uln)", -1.60),

@@ -40,7 +40,7 @@ SCHEDULES = {
 
 
 def schedule_for(therapy_class, setting):
-    """The schedule of one (class, setting); classes without a neoadjuvant schedule use metastatic."""
+    """The schedule of one (class, setting); without a neoadjuvant schedule, the metastatic one."""
     return SCHEDULES.get((therapy_class, setting), SCHEDULES[(therapy_class, "metastatic")])
 
 

@@ -63,6 +63,7 @@ def _group_scans(rng, rows, days, sld0, dyn, events, params):
     nt_pd = (day >= events[1][rows, None]) & (day > 0)
     nontarget = np.where(nt_pd, "PD", "NON-CR/NON-PD").astype(object)
     nontarget[dyn["cr"][rows, None] & (ratio < 0.15) & ~nt_pd] = "CR"
+    nontarget[(rng.random(day.shape) < 0.02) & (day > 0) & ~nt_pd] = "NE"  # not evaluated
     return day, sld, new, nontarget
 
 
