@@ -112,7 +112,7 @@ class Experiment:
 
     def _check_files(self):
         mapping = self.data.mapping
-        files = [("[data] source", self.data.source)]
+        files = [(f"[data] source {self.data.source_text!r} ->", self.data.source)]
         files += [(f"[[data.measurements]] {i + 1} file", m.file)
                   for i, m in enumerate(mapping.measurements) if m.file]
         if mapping.tumor_assessments is not None and mapping.tumor_assessments.file:
@@ -296,9 +296,13 @@ def _expand(text, path, where):
             root = _repo_root(path.parent)
             if root is not None:
                 return str(root.parent / "shared" / "data")
+        note = ""
+        if var == SHARED_DATA_ENV:
+            note = (" (its default, ../shared/data beside the repository, applies only to "
+                    "files inside a folder tree with a pyproject.toml)")
         raise ExperimentConfigError(
-            f"{where}: environment variable {var} in {text!r} is not set; set it or write "
-            f"${{{var}:-default}}."
+            f"{where}: environment variable {var} in {text!r} is not set{note}; set it or "
+            f"write ${{{var}:-default}}."
         )
 
     return _VAR.sub(one, text)
