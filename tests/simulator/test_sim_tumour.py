@@ -59,3 +59,38 @@ def test_pseudo_progression_and_early_dropout_exist(sim5000):
     t = sim5000.tumor_assessments
     later = t[t["patient_id"].isin(early["patient_id"]) & (t["day"] > 60)]
     assert later.empty
+
+
+@pytest.fixture(scope="module")
+def recist(sim5000):
+    from irpredict.response.labels import assess_response
+
+    met = sim5000.patients.loc[sim5000.patients["setting"] == "metastatic", "patient_id"]
+    ta = sim5000.tumor_assessments[sim5000.tumor_assessments["patient_id"].isin(met)]
+    truth = pd.DataFrame(sim5000.truth["patients"])
+    bor = assess_response(ta).bor.merge(sim5000.patients, on="patient_id")
+    return ta, bor.merge(truth, on="patient_id")
+
+
+def test_recist_reading_gives_response_for_latent_responders(recist):
+    _, bor = recist
+    objective = bor["bor"].isin(["CR", "PR"]).groupby(bor["response"]).mean()
+    assert objective[1] > 0.8
+    assert objective[0] < 0.02
+    assert (bor.loc[bor["bor"] == "CR", "s"] > 2).all()
+
+
+def test_pseudo_progressors_are_rescued_by_irecist(recist):
+    import warnings
+
+    from irpredict.response.labels import assess_response
+
+    ta, bor = recist
+    pseudo = bor[bor["pseudo_progression"] & (bor["bor"] == "PD")]
+    assert len(pseudo) >= 3
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        ibor = assess_response(ta[ta["patient_id"].isin(pseudo["patient_id"])],
+                               criteria="irecist").bor
+    rescued = ~ibor["bor"].isin(["iUPD", "iCPD"])
+    assert rescued.mean() >= 0.5
