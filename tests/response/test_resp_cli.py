@@ -80,3 +80,13 @@ def test_help_has_example(cli):
     assert res.returncode == 0
     assert "irpredict assess-response" in res.stdout
     assert "--criteria" in res.stdout
+
+
+def test_parquet_input(cli, tmp_path):
+    rows = [("a", -3, 40.0), ("a", 60, 20.0), ("a", 120, 18.0)]
+    pd.DataFrame(rows, columns=["patient_id", "day", "target_sld_mm"]).to_parquet(
+        tmp_path / "ta.parquet"
+    )
+    res = cli("assess-response", tmp_path / "ta.parquet", "--out", tmp_path / "bor.csv")
+    assert res.returncode == 0, res.stderr
+    assert pd.read_csv(tmp_path / "bor.csv")["bor"].tolist() == ["PR"]

@@ -25,6 +25,7 @@ from irpredict.response.irecist import (
 )
 from irpredict.response.labels import (
     CRITERIA,
+    LABEL_ALIASES,
     LABEL_DEFINITIONS,
     ResponseAssessment,
     assess_response,
@@ -45,6 +46,7 @@ __all__ = [
     "BOR_ORDER",
     "CRITERIA",
     "IRECIST_ORDER",
+    "LABEL_ALIASES",
     "LABEL_DEFINITIONS",
     "NONTARGET_VALUES",
     "REL_TOL",

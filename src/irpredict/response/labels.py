@@ -28,6 +28,7 @@ from irpredict.response.irecist import best_overall_iresponse, irecist_timepoint
 from irpredict.response.timepoint import check_tumor_assessments, timepoint_responses
 
 __all__ = [
+    "LABEL_ALIASES",
     "LABEL_DEFINITIONS",
     "CRITERIA",
     "ResponseAssessment",
@@ -43,6 +44,13 @@ LABEL_DEFINITIONS = (
     "clinical_benefit",
     "pcr",
 )
+#: Other spellings accepted by :func:`derive_labels` (the simulator's ``response_definition``).
+LABEL_ALIASES = {
+    "confirmed_orr": "confirmed_response",
+    "unconfirmed_orr": "unconfirmed_response",
+    "dcr": "disease_control",
+    "clinical_benefit_24w": "clinical_benefit",
+}
 #: Response criteria understood by :func:`assess_response`.
 CRITERIA = ("recist1.1", "irecist")
 _RESPONDER = {"CR", "PR", "iCR", "iPR"}
@@ -148,6 +156,7 @@ def derive_labels(
     accept_sd=False,
     patients=None,
     pcr_col="pcr",
+    patient_ids=None,
 ):
     """Binary responder label (0/1) per patient.
 
@@ -156,7 +165,8 @@ def derive_labels(
     tumor_assessments : pandas.DataFrame or None
         The tumour-assessment table; not needed for ``definition="pcr"``.
     definition : str, default="confirmed_response"
-        One of :data:`LABEL_DEFINITIONS` (see the module docstring).
+        One of :data:`LABEL_DEFINITIONS` (see the module docstring) or an alias
+        in :data:`LABEL_ALIASES` (``confirmed_orr``, ``clinical_benefit_24w``, ...).
     criteria : {"recist1.1", "irecist"}, default="recist1.1"
         Response criteria.
     confirm_days, min_sd_days, max_nr_ne, accept_sd
@@ -168,6 +178,9 @@ def derive_labels(
         Table with ``patient_id`` and ``pcr_col``, for ``definition="pcr"``.
     pcr_col : str, default="pcr"
         pCR column of ``patients``.
+    patient_ids : iterable of str or None, default=None
+        Patients to label; those without any assessment get 0 (intention to
+        treat). None labels the patients of the table.
 
     Returns
     -------
@@ -188,6 +201,7 @@ def derive_labels(
     >>> derive_labels(ta, definition="clinical_benefit").tolist()
     [1]
     """
+    definition = LABEL_ALIASES.get(definition, definition)
     if definition not in LABEL_DEFINITIONS:
         raise ExperimentConfigError(
             f"label definition must be one of {list(LABEL_DEFINITIONS)}, got {definition!r}"
@@ -214,7 +228,9 @@ def derive_labels(
         label = bor.isin(_RESPONDER) | _benefit(result, benefit_days).reindex(
             bor.index, fill_value=False
         )
-    return label.astype(int).rename("response")
+    if patient_ids is not None:
+        label = label.reindex([str(p) for p in patient_ids], fill_value=False)
+    return label.astype(int).rename("response").rename_axis("patient_id")
 
 
 def _benefit(result, benefit_days):
