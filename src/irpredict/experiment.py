@@ -224,6 +224,8 @@ def _parse_data(data, path):
     def resolve(text):
         return _resolve_path(text, path, where)
 
+    if "simulate" in data and "source" in data:
+        raise ExperimentConfigError(f"{where} sets both 'source' and 'simulate'; keep one.")
     if "simulate" in data:
         check_keys(data, _SIMULATE_KEYS, where=where)
         sim = get(data, "simulate", "dict", where=where)
