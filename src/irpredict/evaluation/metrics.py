@@ -115,7 +115,10 @@ def _cal_intercept_rows(Y, P):
 
 
 def _cal_slope_rows(Y, P):
-    return _newton_logistic(Y, _logit(P), fit_slope=True)[1]
+    slope = _newton_logistic(Y, _logit(P), fit_slope=True)[1]
+    # perfectly separated data: the likelihood keeps rising as the slope grows
+    auc = _auc_rows(Y, P)
+    return np.where((auc == 1.0) | (auc == 0.0), np.nan, slope)
 
 
 def _sens_spec_rows(Y, P, threshold):
