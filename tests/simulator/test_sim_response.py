@@ -67,6 +67,15 @@ def test_response_rate_within_documented_range(sim5000, therapy):
     assert observed == pytest.approx(info["observed_rate"])
 
 
+def test_rates_by_setting_are_plausible(sim5000):
+    p = sim5000.patients
+    rate = p.groupby(["therapy_class", "setting"])["response"].mean()
+    assert 0.20 <= rate["checkpoint_inhibitor", "metastatic"] <= 0.45  # KEYNOTE-355-like ORR
+    assert 0.45 <= rate["checkpoint_inhibitor", "neoadjuvant"] <= 0.75  # KEYNOTE-522-like pCR
+    assert rate["checkpoint_inhibitor", "neoadjuvant"] > rate["checkpoint_inhibitor", "metastatic"]
+    assert 0.12 <= rate["cytokine", "metastatic"] <= 0.25  # clinical benefit
+
+
 @pytest.mark.parametrize("therapy", THERAPY_CLASSES)
 def test_p_true_is_calibrated(sim5000, therapy):
     truth = sim5000.truth
