@@ -29,6 +29,8 @@ Decisions (DOMAIN.md section 3.1):
   non-target entry at a visit means "not evaluated".
 """
 
+import math
+
 import numpy as np
 import pandas as pd
 
@@ -79,11 +81,13 @@ def at_least(a, b):
     >>> bool(at_least(8.2 - 3.2, 5.0)), bool(at_least(4.99, 5.0))
     (True, False)
     """
+    if np.ndim(a) == 0 and np.ndim(b) == 0:  # the per-visit path: plain floats, no numpy overhead
+        a, b = float(a), float(b)
+        return a >= b - REL_TOL * max(1.0, abs(a), abs(b))
     a = np.asarray(a, dtype=float)
     b = np.asarray(b, dtype=float)
     scale = np.maximum(1.0, np.maximum(np.abs(a), np.abs(b)))
-    out = a >= b - REL_TOL * scale
-    return out if out.ndim else bool(out)
+    return a >= b - REL_TOL * scale
 
 
 def target_response(sld, baseline, nadir, *, target_cr=None):
@@ -112,9 +116,10 @@ def target_response(sld, baseline, nadir, *, target_cr=None):
     >>> target_response(28.0, 40.0, 28.0)
     'PR'
     """
-    if np.isnan(sld) or np.isnan(baseline):
+    sld, baseline, nadir = float(sld), float(baseline), float(nadir)
+    if math.isnan(sld) or math.isnan(baseline):
         return "NE"
-    if target_cr is True or sld == 0:
+    if target_cr or sld == 0:
         return "CR"
     if nadir == 0:
         return "PD"  # reappearance after all target lesions disappeared
@@ -285,23 +290,21 @@ def _check_nontarget(frame, source):
 
 
 def _patient_timepoints(days, sld, nontarget, new, cr_flag):
-    """Yield per post-baseline visit tuples for one patient (arrays sorted by day)."""
+    """Per post-baseline visit tuples for one patient (arrays sorted by day)."""
     pre = np.flatnonzero(days <= 0)
-    start = pre[-1] + 1 if len(pre) else 0
-    baseline = sld[pre[-1]] if len(pre) else np.nan
+    start = int(pre[-1]) + 1 if len(pre) else 0
+    sld, new, cr_flag = sld.tolist(), new.tolist(), cr_flag.tolist()
+    baseline = sld[start - 1] if start else math.nan
     has_nt = any(v is not None for v in nontarget)
-    measurable = not (baseline == 0)
+    measurable = baseline != 0
     nadir = baseline
     rows = []
-    for k in range(start, len(days)):
+    for k in range(start, len(sld)):
         nt = nontarget[k] if nontarget[k] is not None else ("NE" if has_nt else None)
-        if measurable:
-            tgt = target_response(sld[k], baseline, nadir, target_cr=bool(cr_flag[k]))
-        else:
-            tgt = "NE"
-        ovr = overall_response(tgt, nt, bool(new[k]), measurable=measurable)
-        rows.append((k, baseline, nadir, tgt if measurable else None, nt, ovr))
-        if not np.isnan(sld[k]) and not np.isnan(baseline):
+        tgt = target_response(sld[k], baseline, nadir, target_cr=cr_flag[k]) if measurable else None
+        ovr = overall_response(tgt, nt, new[k], measurable=measurable)
+        rows.append((k, baseline, nadir, tgt, nt, ovr))
+        if not (math.isnan(sld[k]) or math.isnan(baseline)):
             nadir = min(nadir, sld[k])
     return rows
 
