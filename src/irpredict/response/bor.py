@@ -26,7 +26,7 @@ section 3.5:
    ``MISSING`` (``NE`` when ``missing_as_ne``).
 
 The per-patient loop is in pure Python over small arrays (a patient has tens
-of scans at most): 5,000 patients x 8 scans take well under a second.
+of scans at most): 5,000 patients x 8 scans take about a second end to end.
 """
 
 import numpy as np
