@@ -21,8 +21,6 @@ def _frames(pop, base, resp, obs, table, meas, params, n):
     width = max(5, len(str(n)))
     ids = np.array([f"SIM-{i + 1:0{width}d}" for i in range(n)], dtype=object)
     patients = pd.DataFrame({"patient_id": ids, **patient_columns(pop, base, resp, obs, params)})
-    for col in ("pam50", "fcgr3a"):
-        patients[col] = patients[col].astype(object)
     measurements = pd.DataFrame({
         "patient_id": ids[meas["idx"]], "biomarker": meas["biomarker"], "day": meas["day"],
         "value": meas["value"], "unit": meas["unit"],

@@ -114,6 +114,10 @@ def draw_population(rng, n, class_mix, params):
         regs = np.asarray(cp.regimens, dtype=object)
         regimen[rows] = regs[np.minimum((u_reg[rows] * len(regs)).astype(int), len(regs) - 1)]
         regimen[neo] = cp.neoadjuvant_regimen
+    # HER2-low disease: metastatic only, treated with the HER2 ADC (DESTINY-Breast04).
+    low = (therapy == "monoclonal_antibody") & (subtype == "HER2-low")
+    setting[low] = "metastatic"
+    regimen[low] = "trastuzumab-deruxtecan"
     pop.update(setting=setting, subtype=subtype, regimen=regimen)
     metastatic = setting == "metastatic"
     line = rng.choice([1, 2, 3], size=n, p=[0.5, 0.3, 0.2])
