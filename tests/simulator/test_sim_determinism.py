@@ -60,3 +60,20 @@ def test_overrides_reach_the_model():
     assert info["target_rate"] == 0.22
     assert info["mean_p_true"] == pytest.approx(0.22, abs=1e-6)
     assert sim.truth["params"]["site_sd"] == 0.0
+
+
+@pytest.mark.parametrize("n", [1, 2, 5, 13])
+def test_tiny_cohorts_simulate_and_write(tmp_path, n):
+    sim = simulate_cohort(n_patients=n, seed=n)
+    write_cohort(sim, tmp_path)
+    assert len(sim.patients) == n
+    assert sim.tumor_assessments["patient_id"].nunique() == n
+    # classes with a single label have no AUC: null in JSON, never NaN
+    text = (tmp_path / "truth.json").read_text()
+    assert "NaN" not in text
+
+
+def test_signal_zero_removes_driver_effects():
+    sim = simulate_cohort(n_patients=600, seed=4, signal=0.0)
+    for info in sim.truth["classes"].values():
+        assert all(d["coefficient"] == 0 for d in info["drivers"])

@@ -31,7 +31,8 @@ within a class, too weak to test driver recovery on 5,000 patients. The
 coefficients below keep the literature *direction* of each effect and are
 scaled up (roughly 2-4x) so that every true driver reaches a univariate AUC
 above 0.6 (below 0.4 for protective drivers). ``signal`` multiplies all of
-them at once (``signal=0`` gives a cohort with no predictable signal).
+them at once (``signal=0`` removes every driver effect; the site random
+intercept and the neoadjuvant offset remain).
 """
 
 from dataclasses import dataclass, field
