@@ -91,7 +91,8 @@ def _duplicate_measurement(frame):
 
 
 def _mixed_ctdna(frame):
-    frame.loc[frame["biomarker"].eq("ctdna") & frame["patient_id"].isin(["P01", "P02"]), "unit"] = "% VAF"
+    rows = frame["biomarker"].eq("ctdna") & frame["patient_id"].isin(["P01", "P02"])
+    frame.loc[rows, "unit"] = "% VAF"
     return frame
 
 
@@ -139,18 +140,22 @@ def _unknown_patients(frame):
 
 
 CASES = {
-    "duplicate_patient_ids": (_set("patients", "patient_id", 3, "P01"), r"patient_id.*duplicate.*P01"),
+    "duplicate_patient_ids": (_set("patients", "patient_id", 3, "P01"),
+                              r"patient_id.*duplicate.*P01"),
     "unknown_therapy_class": (_set("patients", "therapy_class", 2, "checkpoint inhibitor"),
-                              r"therapy_class.*'checkpoint inhibitor'.*did you mean checkpoint_inhibitor"),
+                              r"therapy_class.*'checkpoint inhibitor'.*"
+                              r"did you mean checkpoint_inhibitor"),
     "null_patient_id": (_set("patients", "patient_id", 4, np.nan), r"patient_id.*missing at row 6"),
-    "patients_missing_therapy_column": (_edit("patients", lambda f: f.drop(columns="therapy_class")),
-                                        r"patients\.csv.*required column 'therapy_class' is missing"),
+    "patients_missing_therapy_column": (
+        _edit("patients", lambda f: f.drop(columns="therapy_class")),
+        r"patients\.csv.*required column 'therapy_class' is missing"),
     "measurements_missing_value_column": (_edit("measurements", lambda f: f.drop(columns="value")),
                                           r"measurements\.csv.*required column 'value' is missing"),
     "measurements_missing_biomarker_column": (
         _edit("measurements", lambda f: f.drop(columns="biomarker")),
         r"measurements\.csv.*required column 'biomarker'"),
-    "tumor_missing_sld_column": (_edit("tumor_assessments", lambda f: f.drop(columns="target_sld_mm")),
+    "tumor_missing_sld_column": (
+        _edit("tumor_assessments", lambda f: f.drop(columns="target_sld_mm")),
                                  r"tumor_assessments\.csv.*required column 'target_sld_mm'"),
     "non_numeric_value": (_set("measurements", "value", 5, "12,5 mg"),
                           r"measurements\.csv: column 'value'.*'12,5 mg'.*row 7"),
@@ -172,14 +177,16 @@ CASES = {
     "mixed_nonconvertible_units": (_edit("measurements", _mixed_ctdna),
                                    r"biomarker 'ctdna'.*MTM/mL \(30 rows\), %VAF \(6 rows\)"),
     "missing_unit_cells": (_set("measurements", "unit", 4, np.nan),
-                           r"column 'unit': biomarker 'albumin' has a unit in 35 rows but none at row 6"),
+                           r"column 'unit': biomarker 'albumin' has a unit in 35 rows "
+                           r"but none at row 6"),
     "label_not_01": (_set("patients", "response", 1, 2), r"column 'response'.*'2' \(1\).*map"),
     "label_text_values": (_edit("patients", lambda f: f.assign(
         response=f["response"].map({1: "responder", 0: "non-responder"}))),
         r"column 'response'.*'non-responder' \(7\), 'responder' \(5\)"),
     "feature_identical_to_label": (_edit("patients", lambda f: f.assign(pcr_flag=f["response"])),
                                    r"column 'pcr_flag' reproduces the label 'response'.*leakage"),
-    "feature_complement_of_label": (_edit("patients", lambda f: f.assign(residual=1 - f["response"])),
+    "feature_complement_of_label": (
+        _edit("patients", lambda f: f.assign(residual=1 - f["response"])),
                                     r"column 'residual' reproduces the label"),
     "negative_tumour_size": (_set("tumor_assessments", "target_sld_mm", 2, -12.0),
                              r"target_sld_mm': holds negative sizes -12.0 at row 4"),
@@ -267,7 +274,8 @@ def test_valid_cohort(cohort_dir, cli):
 
 def test_convertible_units_are_converted(cohort_dir, cli, tmp_path):
     measurements = pd.read_csv(cohort_dir / "measurements.csv")
-    in_dl = measurements["biomarker"].eq("albumin") & measurements["patient_id"].isin(["P01", "P02"])
+    in_dl = (measurements["biomarker"].eq("albumin")
+             & measurements["patient_id"].isin(["P01", "P02"]))
     original = measurements.copy()
     measurements.loc[in_dl, "value"] = measurements.loc[in_dl, "value"] / 10
     measurements.loc[in_dl, "unit"] = "g/dl"

@@ -71,7 +71,8 @@ def read_table(path, *, table="table", sheet=None, dtype=None, duplicate_columns
             f"use one of {', '.join(TABLE_EXTENSIONS)}"
         )
     if path.stat().st_size == 0:
-        raise CohortDataError(f"{table} file {path} is empty (0 bytes); write a header row and data rows")
+        raise CohortDataError(
+            f"{table} file {path} is empty (0 bytes); write a header row and data rows")
     if ext in (".parquet", ".pq"):
         frame = _read_parquet(path, table)
     elif ext in (".xlsx", ".xls"):
@@ -85,7 +86,8 @@ def _decode(path, table):
     raw = path.read_bytes()
     if b"\x00" in raw[:65536]:
         raise CohortDataError(
-            f"{table} file {path} looks binary (it contains NUL bytes), not a text table; {_FIX_FORMAT}"
+            f"{table} file {path} looks binary (it contains NUL bytes), not a text table; "
+            f"{_FIX_FORMAT}"
         )
     try:
         text = raw.decode("utf-8-sig")
@@ -96,7 +98,8 @@ def _decode(path, table):
             "re-save it with UTF-8 encoding (e.g. in Excel: 'CSV UTF-8')"
         ) from None
     if not text.strip():
-        raise CohortDataError(f"{table} file {path} holds only blank space; write a header and data rows")
+        raise CohortDataError(
+            f"{table} file {path} holds only blank space; write a header and data rows")
     return text
 
 
@@ -121,7 +124,8 @@ def _read_csv(path, table, dtype):
                             skip_blank_lines=True)
     except pd.errors.ParserError as exc:
         raise CohortDataError(
-            f"{table} file {path} could not be parsed as a {_DELIM_NAMES[delimiter][:-1]}-separated "
+            f"{table} file {path} could not be parsed as a "
+            f"{_DELIM_NAMES[delimiter][:-1]}-separated "
             f"table: {exc}; check quoting and the number of fields on that line"
         ) from None
     if frame.shape[1] == 1:
@@ -138,8 +142,9 @@ def _check_single_column(path, table, lines, delimiter):
         per_line = [len(ln.strip().split(other)) - 1 for ln in sample]
         if min(per_line) > 0:
             raise CohortDataError(
-                f"{table} file {path} parses into a single column ('{lines[0][:60]}') although its lines "
-                f"contain {_DELIM_NAMES[other]}: the columns seem separated by {_DELIM_NAMES[other]}; "
+                f"{table} file {path} parses into a single column ('{lines[0][:60]}') although "
+                f"its lines contain {_DELIM_NAMES[other]}: the columns seem separated by "
+                f"{_DELIM_NAMES[other]}; "
                 "separate columns with commas, semicolons, tabs or pipes"
             )
 
@@ -178,7 +183,8 @@ def _read_excel(path, table, sheet):
         ) from None
     raw = raw.dropna(how="all").dropna(axis=1, how="all")
     if raw.empty:
-        raise CohortDataError(f"{table} file {path}: the sheet is empty; write a header and data rows")
+        raise CohortDataError(
+            f"{table} file {path}: the sheet is empty; write a header and data rows")
     names = ["" if pd.isna(v) else str(v).strip() for v in raw.iloc[0]]
     body = raw.iloc[1:].reset_index(drop=True)
     body.columns = range(body.shape[1])

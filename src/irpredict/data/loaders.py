@@ -36,17 +36,18 @@ def find_tables(folder):
                        if p.is_file() and p.stem.lower() == table and not p.name.startswith("."))
         if len(files) > 1:
             raise CohortDataError(
-                f"folder {folder} holds {len(files)} {table} files ({', '.join(p.name for p in files)}); "
-                "keep exactly one"
+                f"folder {folder} holds {len(files)} {table} files "
+                f"({', '.join(p.name for p in files)}); keep exactly one"
             )
         if files:
             found[table] = files[0]
     if "patients" not in found:
         present = ", ".join(sorted(p.name for p in folder.iterdir() if not p.name.startswith(".")))
         raise CohortDataError(
-            f"folder {folder} has no patients table (looked for patients with one of the extensions "
-            f"{', '.join(TABLE_EXTENSIONS)}; found: {present or 'nothing'}). Fix: add patients.csv "
-            "with columns patient_id and therapy_class, or point at an experiment .toml file"
+            f"folder {folder} has no patients table (looked for patients with one of the "
+            f"extensions {', '.join(TABLE_EXTENSIONS)}; found: {present or 'nothing'}). "
+            "Fix: add patients.csv with columns patient_id and therapy_class, or point at an "
+            "experiment .toml file"
         )
     return found
 

@@ -90,7 +90,8 @@ def patients_schema(label_col="response"):
         {
             "patient_id": pa.Column(nullable=False, unique=True),
             "therapy_class": pa.Column(
-                nullable=False, checks=pa.Check(_text_in(set(THERAPY_CLASSES), strip=False), name="therapy_class"),
+                nullable=False,
+                checks=pa.Check(_text_in(set(THERAPY_CLASSES), strip=False), name="therapy_class"),
             ),
             label_col: pa.Column(nullable=True, required=False, checks=_checks("label_01")),
         },
@@ -147,7 +148,8 @@ def _where(index, ids=None, limit=5):
     text = f"rows {rows}" if len(index) > 1 else f"row {rows}"
     named = []
     if ids is not None:
-        named = [str(ids.iloc[i]) for i in index[:limit] if i < len(ids) and ids.iloc[i] == ids.iloc[i]]
+        named = [str(ids.iloc[i]) for i in index[:limit]
+                 if i < len(ids) and ids.iloc[i] == ids.iloc[i]]
     notes = []
     if named:
         notes.append(("patients " if len(named) > 1 else "patient ") + ", ".join(named))
@@ -168,11 +170,26 @@ def _examples(values, limit=5):
     return ", ".join(shown[:limit]) + more
 
 
+_SIMPLE = {
+    "not_nullable": "missing at {where}. Fix: fill in every {column}",
+    "finite": ("holds infinite values at {where}. "
+               "Fix: replace them by finite numbers or empty cells"),
+    "non_negative": ("holds negative sizes {values} at {where}. "
+                     "Fix: tumour sizes are lengths in mm and must be >= 0"),
+    "nontarget_set": ("values {values} at {where} are not RECIST non-target responses. "
+                      "Fix: use one of {allowed} or leave empty"),
+    "boolean_like": ("values {values} at {where} are not yes/no. "
+                     "Fix: use 0/1, true/false or yes/no, or leave empty"),
+}
+
+
 def _describe_one(table, column, check, cases, frame, label_col):
     ids = frame["patient_id"] if "patient_id" in frame.columns else None
     values = cases["failure_case"].tolist()
     where = _where(cases["index"].dropna(), ids)
-    n = cases["index"].nunique()
+    if check in _SIMPLE:
+        return _SIMPLE[check].format(column=column, where=where, values=_examples(values),
+                                     allowed=", ".join(NONTARGET_VALUES))
     if check == "column_in_dataframe":
         from difflib import get_close_matches
 
@@ -180,15 +197,13 @@ def _describe_one(table, column, check, cases, frame, label_col):
         hint = f" (close: {', '.join(close)})" if close else ""
         return (f"required column '{values[0]}' is missing{hint}; columns present: "
                 f"{', '.join(map(str, frame.columns[:12]))}. Fix: add or rename the column")
-    if check == "not_nullable":
-        return f"missing at {where}. Fix: fill in every {column}"
     if check == "field_uniqueness":
         counts = cases["failure_case"].astype(str).value_counts()
         listed = ", ".join(f"{k} ({v} rows)" for k, v in list(counts.items())[:5])
         more = f", ... ({len(counts)} duplicated ids in all)" if len(counts) > 5 else ""
         return f"duplicate values: {listed}{more}. Fix: keep one row per {column}"
     if check == "therapy_class":
-        return _describe_therapy(cases)
+        return _describe_therapy(cases, ids)
     if check == "numeric":
         text = [str(v) for v in values]
         if column == "day" and any(_DATE.match(v) for v in text):
@@ -196,37 +211,29 @@ def _describe_one(table, column, check, cases, frame, label_col):
         if column == "day":
             return f"holds text, not numbers: {_examples(values)} at {where}. Fix: {_DAY_FIX}"
         return (f"holds non-numeric values {_examples(values)} at {where}. "
-                "Fix: write plain numbers (decimal point, no units or text) or leave the cell empty")
-    if check == "finite":
-        return f"holds infinite values at {where}. Fix: replace them by finite numbers or empty cells"
-    if check == "non_negative":
-        return (f"holds negative sizes {_examples(values)} at {where}. "
-                "Fix: tumour sizes are lengths in mm and must be >= 0")
+                "Fix: write plain numbers (decimal point, no units or text) or leave the cell "
+                "empty")
     if check == "label_01":
         counts = cases["failure_case"].astype(str).value_counts()
         listed = ", ".join(f"{k!r} ({v})" for k, v in counts.items())
         return (f"the label must be 0 or 1 (or empty), found {listed} at {where}. "
                 f"Fix: map responders to 1 and non-responders to 0 (e.g. 'responder'/'yes' -> 1, "
                 "'non-responder'/'no' -> 0), or use label_map in an experiment file")
-    if check == "nontarget_set":
-        return (f"values {_examples(values)} at {where} are not RECIST non-target "
-                f"responses. Fix: use one of {', '.join(NONTARGET_VALUES)} or leave empty")
-    if check == "boolean_like":
-        return (f"values {_examples(values)} at {where} are not yes/no. "
-                "Fix: use 0/1, true/false or yes/no, or leave empty")
     return f"check '{check}' failed for {_examples(values)} at {where}"
 
 
-def _describe_therapy(cases):
+def _describe_therapy(cases, ids):
     from difflib import get_close_matches
 
-    counts = cases["failure_case"].astype(str).value_counts()
+    values = cases["failure_case"].astype(str)
+    counts = values.value_counts()
     parts = []
-    for value, count in counts.items():
+    for value, _count in counts.items():
         key = value.strip().lower().replace(" ", "_").replace("-", "_")
         close = get_close_matches(key, THERAPY_CLASSES, n=1, cutoff=0.6)
         hint = f" (did you mean {close[0]}?)" if close else ""
-        parts.append(f"'{value}' ({count} patient{'s' if count > 1 else ''}){hint}")
+        where = _where(cases.loc[values == value, "index"].dropna(), ids)
+        parts.append(f"'{value}' at {where}{hint}")
     return (f"unknown therapy classes: {'; '.join(parts)}. "
             f"Fix: use one of {', '.join(THERAPY_CLASSES)}")
 

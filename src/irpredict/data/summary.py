@@ -92,7 +92,10 @@ def _therapy_table(cohort):
     import pandas as pd
 
     p = cohort.patients
-    label = p[cohort.label_col] if cohort.has_label else pd.Series(pd.NA, index=p.index, dtype="Int8")
+    if cohort.has_label:
+        label = p[cohort.label_col]
+    else:
+        label = pd.Series(pd.NA, index=p.index, dtype="Int8")
     frame = pd.DataFrame({"therapy_class": p["therapy_class"].astype(str), "label": label})
     rows = []
     groups = [(cls, g) for cls, g in frame.groupby("therapy_class", sort=True)] + [("all", frame)]
@@ -145,7 +148,8 @@ def _feature_table(cohort):
                    and col not in cohort.categorical_columns)
         missing = int(series.isna().sum())
         rows.append({"column": col, "kind": "numeric" if numeric else "categorical",
-                     "missing": missing, "missing_share": missing / len(p) if len(p) else float("nan")})
+                     "missing": missing,
+                     "missing_share": missing / len(p) if len(p) else float("nan")})
     table = pd.DataFrame(rows, columns=["column", "kind", "missing", "missing_share"])
     return table.sort_values(["missing_share", "column"], ascending=[False, True],
                              kind="stable").reset_index(drop=True)

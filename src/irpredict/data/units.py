@@ -168,8 +168,9 @@ def harmonize_units(measurements, *, source="measurements"):
         if missing.any():
             where = _rows(rows.index[missing])
             problems.append(
-                f"{source}: column 'unit': biomarker '{biomarker}' has a unit in {int((~missing).sum())} "
-                f"rows but none at {where}. Fix: fill in the unit on every row of that biomarker"
+                f"{source}: column 'unit': biomarker '{biomarker}' has a unit in "
+                f"{int((~missing).sum())} rows but none at {where}. "
+                "Fix: fill in the unit on every row of that biomarker"
             )
             continue
         counts = rows["unit"].value_counts()
@@ -179,9 +180,10 @@ def harmonize_units(measurements, *, source="measurements"):
         if stuck:
             listing = ", ".join(f"{u} ({counts[u]} rows)" for u in counts.index)
             problems.append(
-                f"{source}: column 'unit': biomarker '{biomarker}' is recorded in units that do not "
-                f"convert into each other: {listing}. Fix: convert the values to one unit, or give "
-                "each assay its own biomarker name (e.g. 'ctdna_mtm' and 'ctdna_vaf')"
+                f"{source}: column 'unit': biomarker '{biomarker}' is recorded in units that "
+                f"do not convert into each other: {listing}. "
+                "Fix: convert the values to one unit, or give each assay its own biomarker "
+                "name (e.g. 'ctdna_mtm' and 'ctdna_vaf')"
             )
             continue
         scale = rows["unit"].map(factors).astype(float)

@@ -113,7 +113,9 @@ def validate_tables(patients, measurements=None, tumor_assessments=None, *, sour
         out["tumor_assessments"] = _check_tumor(
             frames["tumor_assessments"], src["tumor_assessments"], known, problems, extra)
     if problems:
-        fc = pd.concat(cases + [pd.DataFrame(extra)], ignore_index=True) if (cases or extra) else None
+        fc = None
+        if cases or extra:
+            fc = pd.concat(cases + [pd.DataFrame(extra)], ignore_index=True)
         noun = "problem" if len(problems) == 1 else "problems"
         raise CohortDataError(
             f"cohort '{name}' is not valid ({len(problems)} {noun}):\n"
@@ -158,7 +160,8 @@ def _ids(series):
 
 def _rows(index, ids=None, limit=5):
     index = list(index)
-    text = ("rows " if len(index) > 1 else "row ") + ", ".join(str(int(i) + 2) for i in index[:limit])
+    text = ("rows " if len(index) > 1 else "row ")
+    text += ", ".join(str(int(i) + 2) for i in index[:limit])
     notes = []
     if ids is not None:
         notes.append(("patients " if len(index) > 1 else "patient ")
@@ -275,9 +278,11 @@ def _check_unknown(frame, table, source, known, problems, extra):
         shown = ", ".join(names[:5]) + (", ..." if len(names) > 5 else "")
         problems.append(
             f"{source}: column 'patient_id': patients not in the patients table: {shown} "
-            f"({len(names)} patient{'s' if len(names) > 1 else ''}; at {_rows(frame.index[unknown])}). "
+            f"({len(names)} patient{'s' if len(names) > 1 else ''}; "
+            f"at {_rows(frame.index[unknown])}). "
             "Fix: add them to the patients table or drop their rows")
-        extra.extend(_case(table, "patient_id", "known_patient", v, i) for i, v in ids[unknown].items())
+        extra.extend(_case(table, "patient_id", "known_patient", v, i)
+                     for i, v in ids[unknown].items())
     return ids
 
 
@@ -310,7 +315,8 @@ def _check_measurements(frame, source, known, problems, extra):
             names = ", ".join(sorted(set(m.loc[mask, "biomarker"])))
             problems.append(f"{source}: column 'value': {what} for {names} at "
                             f"{_rows(m.index[mask], m['patient_id'])}. Fix: {fix}")
-            extra.extend(_case("measurements", "value", what, v, i) for i, v in m.loc[mask, "value"].items())
+            extra.extend(_case("measurements", "value", what, v, i)
+                         for i, v in m.loc[mask, "value"].items())
     m = m.drop_duplicates(subset=["patient_id", "biomarker", "day", "value"])
     keys = ["patient_id", "biomarker", "day"]
     clash = m.duplicated(subset=keys, keep=False)

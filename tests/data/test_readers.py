@@ -1,0 +1,84 @@
+import pandas as pd
+import pytest
+
+from irpredict.data._readers import read_table
+from irpredict.exceptions import CohortDataError
+
+FRAME = pd.DataFrame({"patient_id": ["007", "P2", "P3"], "therapy_class": ["cytokine"] * 3,
+                      "age": [51, 62, 70], "ldh": [210.5, None, 300.0]})
+
+
+@pytest.mark.parametrize("sep", [",", ";", "\t", "|"])
+def test_csv_delimiters_are_sniffed(tmp_path, sep):
+    path = tmp_path / "patients.csv"
+    FRAME.to_csv(path, sep=sep, index=False)
+    got = read_table(path, table="patients")
+    assert list(got.columns) == list(FRAME.columns)
+    assert got["patient_id"].tolist() == ["007", "P2", "P3"]  # leading zeros survive
+    assert got["age"].tolist() == [51, 62, 70]
+    assert got["ldh"].isna().tolist() == [False, True, False]
+
+
+def test_utf8_bom_is_accepted(tmp_path):
+    path = tmp_path / "patients.csv"
+    path.write_bytes("\ufeffpatient_id,therapy_class\nP1,cytokine\n".encode())
+    assert list(read_table(path).columns) == ["patient_id", "therapy_class"]
+
+
+def test_header_only_gives_empty_frame(tmp_path):
+    path = tmp_path / "patients.csv"
+    path.write_text("patient_id,therapy_class\n")
+    got = read_table(path)
+    assert got.empty
+    assert list(got.columns) == ["patient_id", "therapy_class"]
+
+
+def test_parquet_and_excel_round_trip(tmp_path):
+    FRAME.to_parquet(tmp_path / "p.parquet")
+    pd.testing.assert_frame_equal(read_table(tmp_path / "p.parquet"), FRAME)
+    with pd.ExcelWriter(tmp_path / "p.xlsx") as writer:
+        FRAME.iloc[:1].to_excel(writer, sheet_name="other", index=False)
+        FRAME.to_excel(writer, sheet_name="cohort", index=False)
+    first = read_table(tmp_path / "p.xlsx")
+    assert len(first) == 1
+    got = read_table(tmp_path / "p.xlsx", sheet="cohort")
+    assert got["patient_id"].tolist() == ["007", "P2", "P3"]
+    assert got["age"].tolist() == [51, 62, 70]
+    assert pd.isna(got.loc[1, "ldh"])
+    assert got.loc[2, "ldh"] == 300.0
+
+
+@pytest.mark.parametrize(("name", "content", "pattern"), [
+    ("p.csv", b"", r"is empty \(0 bytes\)"),
+    ("p.csv", b"  \n\n", r"only blank space"),
+    ("p.csv", b"\x00\x01\x02garbage", r"looks binary"),
+    ("p.csv", "a,b\n1,caf\xe9\n".encode("latin-1"), r"not valid UTF-8 \(byte 0xe9 at line 2\)"),
+    ("p.csv", b"patient_id therapy_class\nP1 cytokine\n", r"single column.*spaces"),
+    ("p.csv", b"a,b\n1,2\n3,4,5,6\n", r"could not be parsed"),
+    ("p.json", b"{}", r"unsupported extension '\.json'"),
+    ("p.xlsx", b"a,b\n1,2\n", r"not a readable Excel workbook"),
+    ("p.parquet", b"a,b\n1,2\n", r"not a readable Parquet file"),
+    ("p.csv", b"a,b,a\n1,2,3\n", r"duplicate column names.*'a' \(2 times\)"),
+])
+def test_bad_files_raise_clear_errors(tmp_path, name, content, pattern):
+    path = tmp_path / name
+    path.write_bytes(content)
+    with pytest.raises(CohortDataError, match=pattern) as info:
+        read_table(path, table="patients")
+    assert str(path) in str(info.value)
+    assert "patients" in str(info.value)
+
+
+def test_missing_file_and_folder(tmp_path):
+    with pytest.raises(CohortDataError, match=r"measurements file .*nope\.csv does not exist"):
+        read_table(tmp_path / "nope.csv", table="measurements")
+    with pytest.raises(CohortDataError, match="is a folder"):
+        read_table(tmp_path)
+
+
+def test_identical_duplicate_columns_collapse_and_mangle_keeps_both(tmp_path):
+    path = tmp_path / "p.csv"
+    path.write_text("a,b,a\n1,2,1\n3,4,3\n")
+    assert list(read_table(path).columns) == ["a", "b"]
+    path.write_text("a,b,a\n1,2,9\n3,4,3\n")
+    assert list(read_table(path, duplicate_columns="mangle").columns) == ["a", "b", "a.1"]

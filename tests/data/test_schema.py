@@ -1,0 +1,114 @@
+import numpy as np
+import pandas as pd
+import pandera.errors as pe
+import pytest
+
+from irpredict.data import THERAPY_CLASSES
+from irpredict.data.schema import measurements_schema, patients_schema, tumor_assessments_schema
+from irpredict.data.validation import validate_tables
+from irpredict.exceptions import CohortDataError
+
+
+def _patients(n=8, **extra):
+    frame = pd.DataFrame({
+        "patient_id": [f"P{i}" for i in range(n)],
+        "therapy_class": [THERAPY_CLASSES[i % len(THERAPY_CLASSES)] for i in range(n)],
+        "response": [i % 2 for i in range(n)],
+        "age": np.linspace(40, 75, n),
+        "subtype": ["TNBC", "TNBC", "HR+", "HR+"] * (n // 4),
+    })
+    return frame.assign(**extra)
+
+
+def test_schemas_collect_every_failure_lazily():
+    bad = pd.DataFrame({"patient_id": ["a", "a", None], "therapy_class": ["cytokine", "x", "y"],
+                        "response": [0, "yes", 1]})
+    with pytest.raises(pe.SchemaErrors) as info:
+        patients_schema().validate(bad, lazy=True)
+    checks = set(info.value.failure_cases["check"])
+    assert {"not_nullable", "field_uniqueness", "therapy_class", "label_01"} <= checks
+    m = pd.DataFrame({"patient_id": ["a"], "biomarker": ["crp"], "day": ["day 1"], "value": ["x"]})
+    with pytest.raises(pe.SchemaErrors) as info:
+        measurements_schema().validate(m, lazy=True)
+    assert set(info.value.failure_cases["column"]) == {"day", "value"}
+    t = pd.DataFrame({"patient_id": ["a"], "day": [1], "target_sld_mm": [-1.0],
+                      "nontarget": ["PR"], "new_lesion": ["sometimes"]})
+    with pytest.raises(pe.SchemaErrors) as info:
+        tumor_assessments_schema().validate(t, lazy=True)
+    checks = set(info.value.failure_cases["check"])
+    assert checks == {"non_negative", "nontarget_set", "boolean_like"}
+
+
+def test_valid_tables_are_coerced():
+    patients = _patients(response=["1", "0", "true", "false", None, 1.0, 0.0, 1])
+    m = pd.DataFrame({"patient_id": ["P0", "P1", "P1"], "biomarker": [" crp", "crp", "crp"],
+                      "day": ["-3", 14, 14], "value": ["5.5", 7, 7], "unit": ["mg/L"] * 3})
+    t = pd.DataFrame({"patient_id": ["P0", "P0"], "day": [0, 42], "target_sld_mm": [50, 30],
+                      "nontarget": ["non-cr/non-pd", "CR"], "new_lesion": ["no", "Yes"]})
+    cohort = validate_tables(patients, m, t, name="demo")
+    assert str(cohort.patients["patient_id"].dtype) in ("string", "str")
+    assert str(cohort.patients["response"].dtype) == "Int8"
+    assert cohort.patients["response"].tolist()[:4] == [1, 0, 1, 0]
+    assert cohort.patients["response"].isna().sum() == 1
+    assert cohort.measurements["day"].dtype == float
+    assert cohort.measurements["value"].dtype == float
+    assert len(cohort.measurements) == 2  # exact duplicate dropped
+    assert cohort.measurements["biomarker"].tolist() == ["crp", "crp"]
+    assert cohort.tumor_assessments["nontarget"].tolist() == ["NON-CR/NON-PD", "CR"]
+    assert cohort.tumor_assessments["new_lesion"].tolist() == [False, True]
+    assert cohort.feature_columns == ["age", "subtype"]
+    assert cohort.categorical_columns == ["subtype"]
+    assert cohort.units == {"crp": "mg/L"}
+    assert cohort.name == "demo"
+
+
+def test_one_error_lists_every_problem_with_file_rows_and_failure_cases():
+    patients = _patients()
+    patients.loc[2, "therapy_class"] = "checkpoint inhibitor"
+    patients.loc[5, "patient_id"] = "P1"
+    m = pd.DataFrame({"patient_id": ["P0", "Q9"], "biomarker": ["crp", "crp"],
+                      "day": ["2021-03-01", 3], "value": [1.0, np.inf]})
+    with pytest.raises(CohortDataError) as info:
+        validate_tables(patients, m, sources={"patients": "p.csv", "measurements": "m.csv"})
+    lines = str(info.value).splitlines()
+    assert "(5 problems)" in lines[0]
+    body = "\n".join(lines[1:])
+    assert "p.csv: column 'patient_id': duplicate values: P1 (2 rows)" in body
+    assert "did you mean checkpoint_inhibitor?" in body
+    assert "row 4" in body
+    assert "m.csv: column 'day': holds dates" in body
+    assert "row 2 (patient P0)" in body
+    assert "m.csv: column 'value': holds infinite values at row 3" in body
+    assert "patients not in the patients table: Q9" in body
+    fc = info.value.failure_cases
+    assert {"patients", "measurements"} <= set(fc["table"])
+    assert "field_uniqueness" in set(fc["check"])
+
+
+def test_label_leakage_and_exclusion():
+    patients = _patients()
+    patients["orr"] = np.where(patients["response"] == 1, "CR/PR", "SD/PD")
+    with pytest.raises(CohortDataError, match="column 'orr' reproduces the label"):
+        validate_tables(patients)
+    cohort = validate_tables(patients, excluded_columns=["orr"])
+    assert "orr" not in cohort.feature_columns
+    assert cohort.excluded_columns == ["orr"]
+
+
+def test_listed_columns_must_exist():
+    pattern = r"feature column 'agee' is not in the table \(close: age\)"
+    with pytest.raises(CohortDataError, match=pattern):
+        validate_tables(_patients(), feature_columns=["agee"])
+
+
+def test_empty_patients_table():
+    with pytest.raises(CohortDataError, match="has no rows"):
+        validate_tables(_patients().iloc[:0])
+
+
+def test_integer_ids_match_across_tables():
+    patients = _patients().assign(patient_id=range(8))
+    m = pd.DataFrame({"patient_id": [0.0, 7.0], "biomarker": ["crp"] * 2, "day": [0, 0],
+                      "value": [1.0, 2.0]})
+    cohort = validate_tables(patients, m)
+    assert cohort.measurements["patient_id"].tolist() == ["0", "7"]

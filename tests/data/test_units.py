@@ -1,0 +1,80 @@
+import numpy as np
+import pandas as pd
+import pytest
+
+from irpredict.data.units import conversion_factor, harmonize_units, normalize_unit
+
+
+@pytest.mark.parametrize(("raw", "expected"), [
+    (" G/dl ", "g/dL"), ("g/L", "g/L"), ("µmol/l", "umol/L"), ("μmol/L", "umol/L"),
+    ("%", "%"), ("pct", "%"), ("Percent", "%"), ("x10^9/L", "10^9/L"), ("10^9/l", "10^9/L"),
+    ("10^3/µL", "10^3/uL"), ("/nL", "/nL"), ("iu/l", "IU/L"), ("MTM / mL", "MTM/mL"),
+    (None, None), (np.nan, None), ("", None),
+])
+def test_normalize_unit(raw, expected):
+    assert normalize_unit(raw) == expected
+
+
+@pytest.mark.parametrize(("biomarker", "src", "dst", "factor"), [
+    ("albumin", "g/dL", "g/L", 10.0),
+    ("hemoglobin", "g/dL", "g/L", 10.0),
+    ("crp", "mg/dL", "mg/L", 10.0),
+    ("ldh", "IU/L", "U/L", 1.0),
+    ("anc", "10^3/uL", "10^9/L", 1.0),
+    ("platelets", "/nL", "10^9/L", 1.0),
+    ("eosinophils", "cells/uL", "10^9/L", 1e-3),
+    ("creatinine", "mg/dL", "umol/L", 88.4),
+    ("creatinine", "umol/L", "mg/dL", 1 / 88.4),
+    ("ctdna", "MTM/mL", "%", None),
+    ("albumin", "g/L", "U/L", None),
+])
+def test_conversion_factor(biomarker, src, dst, factor):
+    got = conversion_factor(biomarker, src, dst)
+    if factor is None:
+        assert got is None
+    else:
+        assert got == pytest.approx(factor)
+
+
+def _long(rows):
+    return pd.DataFrame(rows, columns=["patient_id", "biomarker", "day", "value", "unit"])
+
+
+def test_convertible_units_end_in_the_canonical_unit():
+    m = _long([("a", "albumin", 0, 3.5, "g/dL"), ("b", "albumin", 0, 40.0, "g/L"),
+               ("a", "crp", 0, 1.2, "mg/dl"), ("b", "crp", 0, 8.0, "mg/L"),
+               ("a", "ldh", 0, 200.0, "IU/L"), ("b", "ldh", 0, 250.0, "U/L")])
+    out, units, problems = harmonize_units(m)
+    assert problems == []
+    assert units == {"albumin": "g/L", "crp": "mg/L", "ldh": "U/L"}
+    np.testing.assert_allclose(out["value"], [35.0, 40.0, 12.0, 8.0, 200.0, 250.0])
+    assert m["value"].tolist()[0] == 3.5  # input untouched
+
+
+def test_unknown_biomarker_takes_most_common_unit():
+    m = _long([("a", "il6", 0, 5.0, "pg/mL"), ("b", "il6", 0, 7.0, "pg/mL"),
+               ("c", "il6", 0, 0.004, "ng/mL")])
+    out, units, problems = harmonize_units(m)
+    assert units == {"il6": "pg/mL"}
+    assert problems == []
+    np.testing.assert_allclose(out["value"], [5.0, 7.0, 4.0])
+
+
+def test_mixed_nonconvertible_units_are_one_problem_naming_counts():
+    m = _long([("a", "ctdna", 0, 5.0, "MTM/mL"), ("b", "ctdna", 0, 7.0, "MTM/mL"),
+               ("c", "ctdna", 0, 0.4, "% VAF")])
+    _, units, problems = harmonize_units(m, source="m.csv")
+    assert "ctdna" not in units
+    assert len(problems) == 1
+    assert "m.csv" in problems[0]
+    assert "MTM/mL (2 rows), %VAF (1 rows)" in problems[0]
+
+
+def test_missing_unit_next_to_filled_is_a_problem():
+    m = _long([("a", "anc", 0, 5.0, "10^9/L"), ("b", "anc", 0, 7.0, None),
+               ("c", "tmb", 0, 4.0, None)])
+    _, units, problems = harmonize_units(m)
+    assert units == {}  # anc is unresolved; tmb has no unit at all, which is fine
+    assert len(problems) == 1
+    assert "'anc'" in problems[0]
+    assert "row 3" in problems[0]
