@@ -1,0 +1,190 @@
+"""Nested cross-validation: no leakage, complete out-of-fold frame, folds, determinism."""
+
+import numpy as np
+import pandas as pd
+import pytest
+from sklearn.base import BaseEstimator, ClassifierMixin
+from sklearn.compose import ColumnTransformer
+from sklearn.datasets import make_classification
+from sklearn.linear_model import LogisticRegression
+from sklearn.naive_bayes import GaussianNB
+from sklearn.pipeline import Pipeline
+
+from irpredict.evaluation import nested_cv
+from irpredict.exceptions import CohortDataError, ExperimentConfigError
+from irpredict.models import CalibratedModel
+
+LOG = []
+
+
+class SpyClassifier(ClassifierMixin, BaseEstimator):
+    """Logistic regression on the numeric columns that logs who it was fitted on."""
+
+    def __init__(self, C=1.0):
+        self.C = C
+
+    def fit(self, X, y):
+        LOG.append(("fit", frozenset(X.index)))
+        self.model_ = LogisticRegression(C=self.C).fit(X.select_dtypes("number"), y)
+        self.classes_ = self.model_.classes_
+        return self
+
+    def predict_proba(self, X):
+        return self.model_.predict_proba(X.select_dtypes("number"))
+
+
+def _cohort(n=180, seed=0, n_sites=6):
+    X, y = make_classification(n, 5, n_informative=3, n_redundant=0, weights=[0.65],
+                               random_state=seed)
+    ids = [f"P{i:03d}" for i in range(n)]
+    df = pd.DataFrame(X, columns=[f"f{i}" for i in range(5)], index=ids)
+    df["therapy_class"] = np.repeat(["checkpoint_inhibitor", "chemotherapy", "cytokine"],
+                                    [n // 2, n // 3, n - n // 2 - n // 3])
+    sites = pd.Series([f"S{i % n_sites}" for i in range(n)], index=ids)
+    return df, pd.Series(y, index=ids), sites
+
+
+def _spy_run(**kwargs):
+    X, y, _ = _cohort()
+    return nested_cv(X, y, estimator=SpyClassifier(), param_grid={"C": [0.1, 1.0]},
+                     outer_folds=4, inner_folds=3, **kwargs)
+
+
+@pytest.fixture(scope="module")
+def spy_run():
+    """One logged run (2 repeats x 4 outer folds) shared by the tests below."""
+    LOG.clear()
+    result = _spy_run(n_repeats=2, progress=lambda done, total: LOG.append(("done", done)))
+    return result, list(LOG)
+
+
+def test_no_outer_test_patient_reaches_any_fit_of_its_fold(spy_run):
+    result, log = spy_run
+    fold_fits, current = [], []
+    for kind, payload in log:
+        if kind == "fit":
+            current.append(payload)
+        else:
+            fold_fits.append(current)
+            current = []
+    assert len(fold_fits) == len(result.splits) == 8
+    for split, fits in zip(result.splits, fold_fits, strict=True):
+        assert len(fits) == 2 * 3 + 1  # grid x inner folds + refit
+        test = set(split["test"])
+        assert all(fit.isdisjoint(test) for fit in fits)
+        assert fits[-1] == frozenset(split["train"])  # refit on the whole outer training set
+
+
+def test_oof_frame_has_each_patient_once_per_repeat(spy_run):
+    X, y, _ = _cohort()
+    oof = spy_run[0].oof
+    assert list(oof.columns) == ["patient_id", "repeat", "fold", "therapy_class", "y", "prob",
+                                 "model"]
+    counts = oof.groupby(["repeat", "patient_id"]).size()
+    assert len(counts) == 2 * len(X) and (counts == 1).all()
+    merged = oof.set_index("patient_id")
+    assert (merged["y"] == y.loc[merged.index]).all()
+    assert (merged["therapy_class"] == X.loc[merged.index, "therapy_class"]).all()
+    assert oof["prob"].between(0, 1).all()
+
+
+def test_folds_keep_the_responder_share_and_therapy_mix(spy_run):
+    oof = spy_run[0].oof
+    for _, rep in oof.groupby("repeat"):
+        total = rep["y"].mean()
+        assert (rep.groupby("fold")["y"].mean() - total).abs().max() < 0.05
+        mix = pd.crosstab(rep["fold"], rep["therapy_class"], normalize="index")
+        overall = rep["therapy_class"].value_counts(normalize=True)
+        assert (mix - overall).abs().to_numpy().max() < 0.05
+
+
+def test_repeats_use_different_folds(spy_run):
+    oof = spy_run[0].oof
+    folds = oof.pivot(index="patient_id", columns="repeat", values="fold")
+    assert (folds[0] != folds[1]).any()
+
+
+def test_grouping_by_site_keeps_each_site_in_one_fold():
+    X, y, sites = _cohort()
+    result = nested_cv(X, y, estimator=SpyClassifier(), param_grid={"C": [1.0]}, sites=sites,
+                       outer_folds=3, n_repeats=2)
+    oof = result.oof.assign(site=lambda d: sites.loc[d["patient_id"]].to_numpy())
+    assert (oof.groupby(["repeat", "site"])["fold"].nunique() == 1).all()
+    assert result.config["grouped_by_site"]
+
+
+def test_deterministic_with_a_seed_and_reshuffled_by_another(spy_run):
+    first = spy_run[0].oof
+    a = _spy_run(n_repeats=2).oof
+    pd.testing.assert_frame_equal(a, first)
+    b = _spy_run(random_state=1).oof
+    # repeat r uses seed random_state + r: the seed-1 run reproduces repeat 1 of the first
+    pd.testing.assert_frame_equal(
+        b.drop(columns="repeat"),
+        first[first["repeat"] == 1].drop(columns="repeat").reset_index(drop=True))
+    folds0 = first[first["repeat"] == 0].set_index("patient_id")["fold"]
+    assert (folds0.loc[b["patient_id"]].to_numpy() != b["fold"].to_numpy()).any()
+
+
+def _overconfident_cohort():
+    X, y = make_classification(300, 3, n_informative=3, n_redundant=0, flip_y=0.15,
+                               random_state=1)
+    X = np.hstack([X] * 6)  # duplicated features make naive Bayes overconfident
+    ids = [f"P{i:03d}" for i in range(300)]
+    df = pd.DataFrame(X, columns=[f"f{i}" for i in range(X.shape[1])], index=ids)
+    df["therapy_class"] = "checkpoint_inhibitor"
+    nb = Pipeline([("num", ColumnTransformer([("n", "passthrough", list(df.columns[:-1]))])),
+                   ("nb", GaussianNB())])
+    return df, pd.Series(y, index=ids), nb
+
+
+def test_calibration_is_chosen_inside_the_inner_loop():
+    X, y, nb = _overconfident_cohort()
+    result = nested_cv(X, y, estimator=nb, param_grid={"nb__var_smoothing": [1e-9]},
+                       calibration=["none", "sigmoid", "isotonic"], outer_folds=3,
+                       inner_folds=3, return_estimators=True)
+    methods = [p["method"] for p in result.best_params["params"]]
+    assert set(methods) <= {"none", "sigmoid", "isotonic"}
+    assert "none" not in methods  # calibrating an overconfident model wins on Brier
+    fitted = result.estimators[("Pipeline", 0, 0)]
+    assert isinstance(fitted, CalibratedModel) and fitted.method == methods[0]
+
+
+def test_a_single_calibration_method_is_applied_in_every_fold():
+    X, y, nb = _overconfident_cohort()
+    result = nested_cv(X, y, estimator=nb, param_grid={}, calibration="sigmoid",
+                       outer_folds=3, return_estimators=True)
+    assert all(m.method == "sigmoid" for m in result.estimators.values())
+
+
+def test_family_names_run_with_the_per_therapy_classifier():
+    X, y, _ = _cohort(n=150)
+    result = nested_cv(X, y, estimator="logistic", outer_folds=3, inner_folds=2,
+                       min_patients=30, min_responders=5, return_estimators=True)
+    assert result.oof["model"].unique().tolist() == ["logistic"]
+    assert result.oof.groupby("patient_id").size().eq(1).all()
+    fitted = result.estimators[("logistic", 0, 0)]
+    assert type(fitted).__name__ == "PerTherapyClassifier"
+    assert set(result.best_params["params"][0]) == {"estimator__classifier__C",
+                                                    "estimator__classifier__l1_ratio"}
+
+
+def test_labels_other_than_zero_or_one_name_the_patients():
+    X, y, _ = _cohort()
+    y = y.astype(float)
+    y.iloc[[3, 7]] = [2.0, np.nan]
+    with pytest.raises(CohortDataError, match=r"2 patients.*'P003', 'P007'"):
+        nested_cv(X, y, estimator=SpyClassifier(), param_grid={"C": [1.0]})
+
+
+def test_fewer_sites_than_folds_is_a_config_error():
+    X, y, sites = _cohort(n_sites=3)
+    with pytest.raises(ExperimentConfigError, match="has 3"):
+        nested_cv(X, y, estimator=SpyClassifier(), param_grid={"C": [1.0]}, sites=sites,
+                  outer_folds=5)
+
+
+def test_unknown_family_is_a_config_error():
+    X, y, _ = _cohort()
+    with pytest.raises(ExperimentConfigError, match="svm"):
+        nested_cv(X, y, estimator="svm")
