@@ -31,6 +31,14 @@ def test_simulate_refuses_a_non_empty_folder(cli, tmp_path):
     assert sorted(p.name for p in tmp_path.iterdir()) == ["notes.txt"]
 
 
+def test_simulate_refuses_a_file_as_out(cli, tmp_path):
+    target = tmp_path / "cohort.csv"
+    target.write_text("x")
+    result = cli("simulate", "--patients", 50, "--out", target)
+    assert result.returncode == 1
+    assert "is not a folder" in result.stderr
+
+
 def test_force_overwrites(cli, tmp_path):
     assert cli("simulate", "--patients", 50, "--out", tmp_path).returncode == 0
     result = cli("simulate", "--patients", 80, "--out", tmp_path, "--force")

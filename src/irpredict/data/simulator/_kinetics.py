@@ -6,6 +6,7 @@ the true tumour ratio. Nothing here reads the response label.
 """
 
 import numpy as np
+from scipy.special import expit
 
 from irpredict.data.simulator._baseline import NOISE_ANALYTES
 from irpredict.data.simulator._tumour import ratio_at
@@ -106,4 +107,6 @@ def draw_patient_kinetics(rng, s):
     n = len(s)
     delta42 = np.where(s > 0, -(0.5 + 0.4 * s), 0.20 - 0.05 * s) + rng.normal(0, 0.75, n)
     ecd_shift = -0.3 * np.maximum(s, 0) + rng.normal(0, 0.4, n)
-    return {"delta42": delta42, "ecd_shift": ecd_shift, "crp_flare": rng.random(n) < 0.2}
+    # CRP flare (x2.5 around C2, then falling with the tumour): more frequent in responders.
+    flare = rng.random(n) < expit(-1.8 + 0.4 * np.maximum(s, 0))
+    return {"delta42": delta42, "ecd_shift": ecd_shift, "crp_flare": flare}
