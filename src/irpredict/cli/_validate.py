@@ -68,6 +68,10 @@ def _mapping(source, id_col, label, therapy_class):
     return ColumnMapping(id=id_col or "patient_id", label=label, therapy_class=therapy_class)
 
 
+_HEADERS = {"response_rate": "response rate", "day_min": "from day", "day_max": "to",
+            "baseline_patients": "base n", "baseline_share": "base %", "missing_share": "missing %"}
+
+
 def _table(title, frame, formats=None):
     from rich.table import Table
 
@@ -75,7 +79,7 @@ def _table(title, frame, formats=None):
     table = Table(title=title, title_justify="left", header_style="bold")
     for col in frame.columns:
         numeric = frame[col].dtype.kind in "iuf" or str(frame[col].dtype) in ("Int64", "Int8")
-        table.add_column(str(col), justify="right" if numeric else "left")
+        table.add_column(_HEADERS.get(col, str(col)), justify="right" if numeric else "left")
     for row in frame.itertuples(index=False):
         table.add_row(*[_cell(v, formats.get(c)) for c, v in zip(frame.columns, row, strict=True)])
     return table
@@ -104,7 +108,8 @@ def _print_summary(summary, cohort):
     console.print(_table("Patients and responders per therapy class", summary.therapy,
                          {"response_rate": ".1%"}))
     if len(summary.biomarkers):
-        console.print(_table("Biomarkers (baseline = a draw on days -30..0)", summary.biomarkers,
+        console.print(_table("Biomarkers (base = patients with a draw on days -30..0)",
+                             summary.biomarkers,
                              {"baseline_share": ".0%", "day_min": "g", "day_max": "g"}))
     else:
         console.print("No measurements table.")
