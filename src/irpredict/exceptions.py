@@ -10,6 +10,7 @@ __all__ = [
     "ExperimentConfigError",
     "UnknownTherapyError",
     "LeakageError",
+    "CriteriaError",
     "SparseTrajectoryWarning",
 ]
 
@@ -49,6 +50,11 @@ class UnknownTherapyError(IRPredictError, ValueError):
 class LeakageError(IRPredictError, ValueError):
     """A label column, or data derived from the response assessment, was asked
     to be used as a feature."""
+
+
+class CriteriaError(IRPredictError, ValueError):
+    """An enrollment-criteria expression is malformed, names an unknown column,
+    or uses something the criteria language does not allow."""
 
 
 class SparseTrajectoryWarning(UserWarning):
