@@ -106,11 +106,14 @@ def test_keyboard_interrupt_ends_run_killed(store):
 def test_failing_child_is_failed_and_parent_too(store, metrics_frame):
     from irpredict.tracking import TrackingError
 
-    with pytest.raises(TrackingError, match="does not exist"):
-        with start_study_run("child-fails", tracking_uri=store) as study:
-            log_child_run(study, "ok", {"a": 1}, metrics_frame, None)
-            log_child_run(study, "bad", {"a": 1}, metrics_frame, None,
-                          artifacts={"notes.txt": "/no/such/file.txt"})
+    def train(study):
+        log_child_run(study, "ok", {"a": 1}, metrics_frame, None)
+        log_child_run(study, "bad", {"a": 1}, metrics_frame, None,
+                      artifacts={"notes.txt": "/no/such/file.txt"})
+
+    with pytest.raises(TrackingError, match="does not exist"), \
+            start_study_run("child-fails", tracking_uri=store) as study:
+        train(study)
     client = study.client
     statuses = [client.get_run(r).info.status for r in study.children]
     assert statuses == ["FINISHED", "FAILED"]

@@ -118,26 +118,43 @@ def test_with_retry_gives_up_after_attempts():
     assert len(calls) == 3
 
 
-def test_write_succeeds_while_another_connection_holds_the_lock(store):
+def _hold_exclusive_lock(db_path, seconds, held):
+    con = sqlite3.connect(db_path, timeout=0, isolation_level=None)
+    con.execute("BEGIN EXCLUSIVE")
+    held.set()
+    time.sleep(seconds)
+    con.execute("COMMIT")
+    con.close()
+
+
+def _write_under_lock(store, seconds):
     client = get_client(store)
     experiment_id = get_or_create_experiment(client, "irpredict/locked")
     run_id = client.create_run(experiment_id).info.run_id
-    db_path = store.removeprefix("sqlite:///")
     held = threading.Event()
-
-    def hold_lock():
-        con = sqlite3.connect(db_path, timeout=0, isolation_level=None)
-        con.execute("BEGIN EXCLUSIVE")
-        held.set()
-        time.sleep(6.5)  # longer than sqlite's default 5 s busy timeout
-        con.execute("COMMIT")
-        con.close()
-
-    holder = threading.Thread(target=hold_lock)
+    holder = threading.Thread(target=_hold_exclusive_lock,
+                              args=(store.removeprefix("sqlite:///"), seconds, held))
     holder.start()
     held.wait(5)
+    from irpredict.tracking import store as store_module
+
+    retries_before = store_module._RETRIES
     start = time.monotonic()
     with_retry(client.log_param, run_id, "alpha", "0.5", base_delay=0.2)
+    waited = time.monotonic() - start
     holder.join()
-    assert time.monotonic() - start > 1.0  # it really had to wait
     assert client.get_run(run_id).data.params == {"alpha": "0.5"}
+    return waited, store_module._RETRIES - retries_before
+
+
+def test_write_waits_for_a_short_lock(store):
+    waited, _ = _write_under_lock(store, 1.5)
+    assert waited > 1.0  # it really had to wait, and then it landed
+
+
+@pytest.mark.slow
+def test_write_survives_a_lock_longer_than_sqlite_busy_timeout(store):
+    # MLflow's sessions wait 20 s for the lock, then raise "database is locked"
+    waited, retries = _write_under_lock(store, 22)
+    assert retries >= 1
+    assert waited > 20

@@ -173,7 +173,9 @@ def write_figures(figures, folder):
         elif isinstance(figure, (str, Path)):
             source = Path(figure)
             if not source.is_file():
-                raise TrackingError(f"figure {name!r}: {source} does not exist; pass an existing file.")
+                raise TrackingError(
+                    f"figure {name!r}: {source} does not exist; pass an existing file."
+                )
             target.write_bytes(source.read_bytes())
         else:
             figure.savefig(target, format="png", dpi=100)
@@ -220,7 +222,9 @@ def copy_files(artifacts, folder):
             target.parent.mkdir(parents=True, exist_ok=True)
             shutil.copyfile(source, target)
         else:
-            raise TrackingError(f"artifact {name!r}: {source} does not exist; pass an existing file.")
+            raise TrackingError(
+                f"artifact {name!r}: {source} does not exist; pass an existing file."
+            )
         written.append(target)
     return written
 

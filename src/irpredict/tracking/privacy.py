@@ -59,7 +59,9 @@ def hash_ids(ids, salt, *, n_hex=HASH_HEX_DIGITS):
     False
     """
     if not isinstance(salt, (bytes, bytearray)) or len(salt) < 16:
-        raise ValueError("salt must be at least 16 random bytes; use irpredict.tracking.new_salt().")
+        raise ValueError(
+            "salt must be at least 16 random bytes; use irpredict.tracking.new_salt()."
+        )
     if not 4 <= n_hex <= 64:
         raise ValueError(f"n_hex must be between 4 and 64, got {n_hex}.")
     out = []

@@ -15,7 +15,7 @@ from pathlib import Path
 
 from irpredict.tracking.store import TrackingError, get_client, with_retry
 
-__all__ = ["log_sklearn_model", "register_model", "resolve_model_uri"]
+__all__ = ["log_sklearn_model", "register_model"]
 
 #: Files the sklearn flavour needs; the caller may override the list.
 _SKLEARN_REQUIREMENTS = ("scikit-learn", "numpy", "pandas", "scipy", "skops", "cloudpickle")

@@ -243,6 +243,9 @@ def get_or_create_experiment(client, name):
         return experiment.experiment_id
 
 
+_RETRIES = 0  # lock retries in this process, for diagnostics
+
+
 def _is_locked(exc):
     seen = set()
     while exc is not None and id(exc) not in seen:
@@ -286,6 +289,8 @@ def with_retry(fn, *args, attempts=8, base_delay=0.05, max_delay=2.0, **kwargs):
         except Exception as exc:
             if attempt == attempts - 1 or not _is_locked(exc):
                 raise
+            global _RETRIES
+            _RETRIES += 1
             delay = min(max_delay, base_delay * 2**attempt)
             time.sleep(delay * (0.5 + random.random()))
     raise AssertionError("unreachable")  # pragma: no cover
