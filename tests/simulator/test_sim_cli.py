@@ -84,3 +84,12 @@ def test_written_cohort_validates(cli, sim5000_dir):
     result = cli("validate", sim5000_dir)
     assert result.returncode == 0, result.stderr
     assert "valid" in result.stdout
+
+
+def test_same_seed_same_bytes_across_processes(cli, tmp_path):
+    for name, hash_seed in (("a", "1"), ("b", "99")):
+        result = cli("simulate", "--patients", 300, "--seed", 5, "--out", tmp_path / name,
+                     env={"PYTHONHASHSEED": hash_seed})
+        assert result.returncode == 0, result.stderr
+    for name in COHORT_FILES:
+        assert (tmp_path / "a" / name).read_bytes() == (tmp_path / "b" / name).read_bytes()
