@@ -92,3 +92,14 @@ def test_same_seed_same_bytes_across_processes(cli, tmp_path):
         assert result.returncode == 0, result.stderr
     for name in COHORT_FILES:
         assert (tmp_path / "a" / name).read_bytes() == (tmp_path / "b" / name).read_bytes()
+
+
+def test_parse_class_mix():
+    from irpredict.cli._simulate import parse_class_mix
+    from irpredict.exceptions import ExperimentConfigError
+
+    assert parse_class_mix("cytokine=0.5, chemotherapy=1") == {"cytokine": 0.5,
+                                                               "chemotherapy": 1.0}
+    for bad in ("cytokine=abc", "cytokine", " , "):
+        with pytest.raises(ExperimentConfigError, match="--class-mix"):
+            parse_class_mix(bad)
