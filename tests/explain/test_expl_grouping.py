@@ -1,0 +1,106 @@
+"""Grouping transformed features back to biomarkers, checked by hand."""
+
+import numpy as np
+import pandas as pd
+import pytest
+import xgboost as xgb
+
+from irpredict.explain import biomarker_of, explain
+from irpredict.explain.grouping import input_columns, sum_by_group
+from irpredict.models import make_model
+
+# every transformed feature of the fixture frame and the biomarker it belongs to,
+# written out by hand
+EXPECTED = {
+    "age": "age",
+    "crp__baseline": "crp", "crp__log2fc_d42": "crp", "missingindicator_crp__baseline": "crp",
+    "ldh__baseline": "ldh", "missingindicator_ldh__baseline": "ldh",
+    "ldh_uln_ratio__baseline": "ldh",
+    "pam50__Basal": "pam50", "pam50__Her2": "pam50", "pam50__LumA": "pam50",
+    "pam50__LumB": "pam50", "pam50__missing": "pam50",
+    "her2_ihc__0": "her2_ihc", "her2_ihc__1": "her2_ihc", "her2_ihc__2": "her2_ihc",
+    "her2_ihc__3": "her2_ihc",
+}
+
+
+def test_xgboost_values_are_pred_contribs_grouped(frame):
+    X, y = frame
+    X = X.drop(columns="therapy_class")
+    model = make_model("xgboost").fit(X, y)
+    Xt = model[:-1].transform(X)
+    booster = model[-1].get_booster()
+    contribs = booster.predict(xgb.DMatrix(Xt), pred_contribs=True).astype(np.float64)
+    original = [model.named_steps["sanitize"].mapping_[c] for c in Xt.columns]
+    assert sorted(original) == sorted(EXPECTED)
+    expected = pd.DataFrame(0.0, index=X.index, columns=sorted(set(EXPECTED.values())))
+    for j, name in enumerate(original):
+        expected[EXPECTED[name]] += contribs[:, j]
+    ex = explain(model, X)
+    pd.testing.assert_frame_equal(ex.values[expected.columns], expected, atol=1e-6)
+    np.testing.assert_allclose(ex.base_values, contribs[:, -1], atol=1e-6)
+
+
+def test_logistic_grouping_matches_hand_computation():
+    X = pd.DataFrame({
+        "crp__baseline": [1.0, np.nan, 3.0, 4.0, 2.0, np.nan],
+        "grade": ["a", "b", "a", None, "b", "a"],
+    }, index=list("uvwxyz"))
+    y = [0, 1, 0, 1, 1, 0]
+    model = make_model("logistic").fit(X, y)
+    clf = model[-1]
+    w = dict(zip(model.named_steps["sanitize"].mapping_.values(), clf.coef_[0], strict=True))
+    Xt = model[:-1].transform(X)
+    Xt.columns = list(model.named_steps["sanitize"].mapping_.values())
+    centred = Xt - Xt.mean()
+    crp = (w["crp__baseline"] * centred["crp__baseline"]
+           + w["missingindicator_crp__baseline"] * centred["missingindicator_crp__baseline"])
+    grade = sum(w[f"grade__{c}"] * centred[f"grade__{c}"] for c in ("a", "b", "missing"))
+    ex = explain(model, X)
+    np.testing.assert_allclose(ex.values["crp"], crp, atol=1e-12)
+    np.testing.assert_allclose(ex.values["grade"], grade, atol=1e-12)
+    # the raw value shown is the input column, missing stays missing
+    assert pd.isna(ex.feature_values.loc["x", "grade"])
+    assert np.isnan(ex.feature_values.loc["v", "crp"])
+
+
+def test_onehot_children_found_by_categories_not_by_name():
+    # "a__b__c" is the one-hot child of column "a" (category "b__c"), although a
+    # numeric column "a__b" is a longer matching name prefix
+    X = pd.DataFrame({"a__b": [1.0, 2.0, 3.0, 4.0], "a": ["b__c", "d", "d", "b__c"]})
+    model = make_model("logistic").fit(X, [0, 1, 0, 1])
+    ct = model.named_steps["preprocess"]
+    names = list(ct.get_feature_names_out())
+    assert names == ["a__b", "a__b__c", "a__d"]
+    assert input_columns(ct, list(X.columns), names) == ["a__b", "a", "a"]
+
+
+def test_sum_by_group_keeps_row_totals():
+    values = np.array([[1.0, 2.0, 3.0, 4.0], [-1.0, 0.5, 0.25, 0.0]])
+    summed, labels = sum_by_group(values, ["x", "y", "x", "z"])
+    assert labels == ["x", "y", "z"]
+    np.testing.assert_array_equal(summed, [[4.0, 2.0, 4.0], [-0.75, 0.5, 0.0]])
+    np.testing.assert_allclose(summed.sum(axis=1), values.sum(axis=1))
+
+
+@pytest.mark.parametrize(("column", "biomarker"), [
+    ("nlr__baseline", "nlr"),
+    ("ldh_uln_ratio__baseline", "ldh"),
+    ("ldh_uln", "ldh"),
+    ("ctdna__log2fc_d42", "ctdna"),
+    ("tumor_size__pctchg_d42", "tumor_size"),
+    ("therapy_class__adoptive_cell", "therapy_class"),
+    ("pam50", "pam50"),
+    ("act_dose_log10", "act_dose_log10"),
+])
+def test_biomarker_of(column, biomarker):
+    assert biomarker_of(column) == biomarker
+
+
+def test_aliases_can_be_switched_off(frame):
+    X, y = frame
+    X = X.drop(columns="therapy_class")
+    model = make_model("logistic").fit(X, y)
+    ex = explain(model, X, aliases={})
+    assert {"ldh", "ldh_uln_ratio"} <= set(ex.biomarkers)
+    both = explain(model, X)
+    np.testing.assert_allclose(both.values["ldh"], ex.values["ldh"] + ex.values["ldh_uln_ratio"])
