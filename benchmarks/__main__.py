@@ -1,0 +1,100 @@
+"""Run every ``benchmarks/bench_*.py`` module and write BENCHMARKS.md.
+
+Usage: ``python -m benchmarks [--scale 0.1] [--only features] [--out BENCHMARKS.md]``.
+"""
+
+import argparse
+import importlib
+import os
+import platform
+import pkgutil
+import sys
+import time
+from datetime import UTC, datetime
+from pathlib import Path
+
+import benchmarks
+
+ROOT = Path(__file__).resolve().parents[1]
+
+
+def _machine():
+    cpu = platform.processor() or platform.machine()
+    try:
+        for line in Path("/proc/cpuinfo").read_text().splitlines():
+            if line.startswith("model name"):
+                cpu = line.split(":", 1)[1].strip()
+                break
+    except OSError:
+        pass
+    try:
+        mem = os.sysconf("SC_PAGE_SIZE") * os.sysconf("SC_PHYS_PAGES") / 2**30
+        mem_text = f"{mem:.1f} GiB RAM"
+    except (ValueError, OSError, AttributeError):
+        mem_text = "RAM unknown"
+    import numpy
+    import pandas
+
+    return (f"{cpu}; {os.cpu_count()} logical CPUs (shared); {mem_text}; "
+            f"{platform.system()} {platform.release()}; Python {platform.python_version()}; "
+            f"numpy {numpy.__version__}; pandas {pandas.__version__}")
+
+
+def _fmt(value):
+    if isinstance(value, float):
+        return f"{value:,.3g}" if abs(value) < 1000 else f"{value:,.0f}"
+    return str(value)
+
+
+def _render(results, machine, elapsed, scale):
+    lines = [
+        "# Benchmarks",
+        "",
+        f"Written by `python -m benchmarks` on {datetime.now(UTC):%Y-%m-%d %H:%M} UTC "
+        f"(scale {scale}, {elapsed:.0f} s in all).",
+        "",
+        f"Machine: {machine}.",
+        "",
+        "Each figure is a median over repeats, next to a baseline measured in the same run; "
+        "the ratio is baseline / figure for times (a speed-up) and figure / limit for budgets.",
+        "",
+        "| benchmark | figure | value | unit | baseline | baseline value | ratio | notes |",
+        "|---|---|---|---|---|---|---|---|",
+    ]
+    for r in results:
+        lines.append("| " + " | ".join(_fmt(r.get(k, "")) for k in (
+            "benchmark", "figure", "value", "unit", "baseline", "baseline_value", "ratio",
+            "notes")) + " |")
+    return "\n".join(lines) + "\n"
+
+
+def main(argv=None):
+    parser = argparse.ArgumentParser(prog="python -m benchmarks")
+    parser.add_argument("--scale", type=float, default=1.0,
+                        help="fraction of the full problem size (1.0 = as documented)")
+    parser.add_argument("--only", default=None, help="run only bench_<ONLY>.py")
+    parser.add_argument("--out", default=str(ROOT / "BENCHMARKS.md"))
+    args = parser.parse_args(argv)
+    names = sorted(m.name for m in pkgutil.iter_modules(benchmarks.__path__)
+                   if m.name.startswith("bench_"))
+    if args.only:
+        names = [n for n in names if n == f"bench_{args.only}"]
+    start = time.perf_counter()
+    results = []
+    for name in names:
+        module = importlib.import_module(f"benchmarks.{name}")
+        print(f"running {name} ...", file=sys.stderr, flush=True)
+        for r in module.run(scale=args.scale):
+            results.append(r)
+            print(f"  {r['figure']}: {_fmt(r['value'])} {r['unit']}"
+                  + (f" (ratio {_fmt(r['ratio'])})" if r.get("ratio") != "" else ""), flush=True)
+    text = _render(results, _machine(), time.perf_counter() - start, args.scale)
+    out = Path(args.out)
+    tmp = out.with_suffix(".md.tmp")
+    tmp.write_text(text)
+    tmp.replace(out)
+    print(f"wrote {out}")
+
+
+if __name__ == "__main__":
+    main()

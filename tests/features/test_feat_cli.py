@@ -1,0 +1,64 @@
+"""`irpredict features` run as a user would, in a subprocess."""
+
+import pandas as pd
+import pytest
+
+
+@pytest.fixture(scope="module")
+def cohort_folder(tmp_path_factory):
+    from conftest import run_cli
+
+    folder = tmp_path_factory.mktemp("cohort")
+    result = run_cli("simulate", "--patients", "60", "--seed", "3", "--out", folder / "c")
+    assert result.returncode == 0, result.stderr
+    return folder / "c"
+
+
+def test_features_csv_with_two_landmarks(cli, cohort_folder, tmp_path):
+    out = tmp_path / "feats.csv"
+    result = cli("features", cohort_folder, "--landmark-days", "14", "--landmark-days", "42",
+                 "--out", out)
+    assert result.returncode == 0, result.stderr
+    frame = pd.read_csv(out)
+    assert f"{len(frame)} rows x {frame.shape[1]} columns" in result.stdout
+    assert str(out) in result.stdout.replace("\n", "")
+    assert list(frame.columns[:3]) == ["patient_id", "therapy_class", "response"]
+    assert len(frame) == 60 and frame["patient_id"].is_unique
+    assert any(c.endswith("__last_d14") for c in frame.columns)
+    assert any(c.endswith("__last_d42") for c in frame.columns)
+    assert frame.columns.tolist().count("response") == 1
+
+
+def test_features_parquet_by_default_suffix_and_baseline_window(cli, cohort_folder, tmp_path):
+    out = tmp_path / "sub" / "feats.parquet"
+    result = cli("features", cohort_folder, "--baseline-window", "-14:0", "--out", out)
+    assert result.returncode == 0, result.stderr
+    frame = pd.read_parquet(out)
+    assert frame.shape[0] == 60
+    assert [p.name for p in out.parent.iterdir()] == ["feats.parquet"]  # no temp file left
+
+
+@pytest.mark.parametrize(("args", "message"), [
+    (["--baseline-window", "minus30"], "--baseline-window 'minus30' is not FIRST:LAST"),
+    (["--baseline-window", "-30:50"], "baseline_window"),
+    (["--landmark-days", "-5"], "landmark_days must be"),
+])
+def test_bad_options_exit_1_with_one_line_and_no_file(cli, cohort_folder, tmp_path, args,
+                                                      message):
+    out = tmp_path / "feats.csv"
+    result = cli("features", cohort_folder, *args, "--out", out)
+    assert result.returncode == 1
+    assert message in result.stderr and "Traceback" not in result.stderr
+    assert not out.exists()
+
+
+def test_missing_source_exits_1(cli, tmp_path):
+    result = cli("features", tmp_path / "nope", "--out", tmp_path / "f.csv")
+    assert result.returncode == 1
+    assert "nope" in result.stderr and "Traceback" not in result.stderr
+
+
+def test_help_shows_an_example(cli):
+    result = cli("features", "--help")
+    assert result.returncode == 0
+    assert "Example: irpredict features" in result.stdout
