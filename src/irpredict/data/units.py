@@ -159,7 +159,8 @@ def harmonize_units(measurements, *, source="measurements"):
     import pandas as pd
 
     out = measurements.copy()
-    out["unit"] = out["unit"].map(normalize_unit).astype(object)
+    spellings = {u: normalize_unit(u) for u in out["unit"].dropna().unique()}
+    out["unit"] = out["unit"].astype(object).map(spellings).astype(object)
     units, problems = {}, []
     for biomarker, rows in out.groupby("biomarker", sort=True):
         missing = rows["unit"].isna()

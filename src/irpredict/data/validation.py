@@ -133,8 +133,17 @@ def validate_tables(patients, measurements=None, tumor_assessments=None, *, sour
 
 
 def _prepared(frame):
+    """Default index (row i is file row i + 2), stripped names, blank text cells as missing."""
+    import pandas as pd
+
     frame = frame.reset_index(drop=True).copy()
     frame.columns = [str(c).strip() for c in frame.columns]
+    for col in frame.columns:
+        series = frame[col]
+        if pd.api.types.is_object_dtype(series) or pd.api.types.is_string_dtype(series):
+            blank = series.astype("string").str.strip().eq("").fillna(False).astype(bool)
+            if blank.any():
+                frame[col] = series.mask(blank)
     return frame
 
 
