@@ -30,13 +30,13 @@ def command(
     Every problem is reported at once, each with its file, column, rows and a fix;
     the exit status is 1 when the cohort is not valid.
 
-    Example:
+    Examples:
 
         irpredict simulate --out cohort/ && irpredict validate cohort/
 
-        irpredict validate experiments/transneo.toml --json transneo-summary.json
+        irpredict validate experiments/transneo.toml --json summary.json
 
-        irpredict validate table.csv --id "Trial.ID" --label pCR --therapy-class chemotherapy
+        irpredict validate trial.csv --id ID --label pCR --therapy-class cytokine
     """
     from irpredict.data.loaders import load_cohort
     from irpredict.data.summary import summarize_cohort

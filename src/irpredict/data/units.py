@@ -161,6 +161,7 @@ def harmonize_units(measurements, *, source="measurements"):
     out = measurements.copy()
     spellings = {u: normalize_unit(u) for u in out["unit"].dropna().unique()}
     out["unit"] = out["unit"].astype(object).map(spellings).astype(object)
+    out["unit"] = out["unit"].map(_one_spelling_per_case(out["unit"]))
     units, problems = {}, []
     for biomarker, rows in out.groupby("biomarker", sort=True):
         missing = rows["unit"].isna()
@@ -192,6 +193,15 @@ def harmonize_units(measurements, *, source="measurements"):
         out.loc[rows.index, "unit"] = target
         units[str(biomarker)] = target
     return out, units, problems
+
+
+def _one_spelling_per_case(units):
+    """Map unknown units that differ only in case ('MTM/mL', 'mtm/ml') to the most common one."""
+    counts = units.value_counts()
+    chosen = {}
+    for unit in sorted(counts.index, key=lambda u: (-counts[u], u)):
+        chosen.setdefault(unit.lower(), unit)
+    return {unit: chosen[unit.lower()] for unit in counts.index}
 
 
 def _rows(index, limit=5):
