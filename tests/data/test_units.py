@@ -84,5 +84,6 @@ def test_unknown_units_differing_only_in_case_are_one_unit():
     m = _long([("a", "ctdna", 0, 5.0, "MTM/mL"), ("b", "ctdna", 0, 7.0, "mtm/ml"),
                ("c", "ctdna", 0, 1.0, " MTM / mL")])
     out, units, problems = harmonize_units(m)
-    assert problems == [] and units == {"ctdna": "MTM/mL"}
+    assert problems == []
+    assert units == {"ctdna": "MTM/mL"}
     assert out["value"].tolist() == [5.0, 7.0, 1.0]
