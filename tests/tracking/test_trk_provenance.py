@@ -81,6 +81,8 @@ def test_log_provenance_records_file_data_env_and_git(store, cohort, tmp_path):
     assert run.data.tags["git_commit"] == head
     assert run.data.tags["git_dirty"] == "false"
     assert run.data.tags["python_version"] == logged["environment"]["python"]
+    assert run.data.tags["versions.scikit-learn"] == logged["environment"]["versions"][
+        "scikit-learn"]
     folder = Path(run.info.artifact_uri.removeprefix("file://")) / "provenance"
     assert (folder / "prov.toml").read_text() == toml.read_text()
     fingerprint = json.loads((folder / "data_fingerprint.json").read_text())

@@ -83,6 +83,21 @@ def test_missing_artifact_leaves_alias_on_previous_version(store, fitted):
     assert versions == {int(v1.version)}
 
 
+def test_model_file_missing_behind_a_present_mlmodel_is_caught(store, fitted):
+    run, good = _log(store, fitted)
+    v1 = register_model(good, "partial", client=run.client)
+    _, partial = _log(store, fitted)
+    location = run.client.get_logged_model(partial.removeprefix("models:/")).artifact_location
+    folder = Path(location.removeprefix("file://"))
+    model_files = [p for p in folder.iterdir() if p.name.startswith("model.")]
+    assert model_files  # model.skops or model.pkl
+    for path in model_files:
+        path.unlink()
+    with pytest.raises(TrackingError, match=r"flavour's \w+ 'model\.\w+' is missing"):
+        register_model(partial, "partial", client=run.client)
+    assert run.client.get_model_version_by_alias("partial", "champion").version == v1.version
+
+
 def test_resolve_model_uri_errors_name_what_exists(store, fitted):
     run, uri = _log(store, fitted)
     register_model(uri, "known", client=run.client)

@@ -75,7 +75,8 @@ def log_provenance(run, *, cohort=None, experiment_file=None, repo_dir=None):
       ``data.n_patients``, ``data.n_responders`` and ``data.responders.<class>``
       (and the same as tags, for search);
     - ``provenance/environment.json`` plus tags ``irpredict.version``,
-      ``python_version``, ``platform``, ``git_commit``, ``git_dirty``.
+      ``python_version``, ``platform``, ``versions.<package>``, ``git_commit``,
+      ``git_dirty``.
 
     Parameters
     ----------
@@ -110,6 +111,7 @@ def log_provenance(run, *, cohort=None, experiment_file=None, repo_dir=None):
         "mlflow.source.git.commit": git.get("git_commit", ""),
     }
     tags.update({k: str(v).lower() if isinstance(v, bool) else v for k, v in git.items()})
+    tags.update({f"versions.{pkg}": version for pkg, version in env["versions"].items()})
     fingerprint = None
     if cohort is not None:
         fingerprint = cohort_fingerprint(cohort)

@@ -10,6 +10,7 @@ fails, tagged ``irpredict.valid=false``).
 import contextlib
 import io
 import re
+import tempfile
 import time
 from pathlib import Path
 
@@ -20,6 +21,8 @@ __all__ = ["log_sklearn_model", "register_model"]
 #: Files the sklearn flavour needs; the caller may override the list.
 _SKLEARN_REQUIREMENTS = ("scikit-learn", "numpy", "pandas", "scipy", "skops", "cloudpickle")
 _RUN_ID = re.compile(r"^[0-9a-f]{32}$")
+#: MLmodel flavour keys that name a file or folder of the model.
+_FLAVOR_FILE_KEYS = ("pickled_model", "model_path", "data", "model_data")
 
 
 @contextlib.contextmanager
@@ -197,11 +200,14 @@ def _wait_ready(client, name, version, timeout):
 
 
 def _verify_files(client, name, version):
+    """Raise unless the version's folder has an MLmodel and every flavour's model file."""
+    from mlflow.models import Model
     from mlflow.store.artifact.artifact_repository_registry import get_artifact_repository
 
     location = with_retry(client.get_model_version_download_uri, name, version)
+    repo = get_artifact_repository(location)
     try:
-        files = {Path(f.path).name for f in get_artifact_repository(location).list_artifacts()}
+        files = {Path(f.path).name for f in repo.list_artifacts()}
     except Exception as exc:  # an unreachable location counts as missing files
         files = set()
         detail = f"{type(exc).__name__}: {exc}"
@@ -209,6 +215,14 @@ def _verify_files(client, name, version):
         detail = f"found {sorted(files)[:5] or 'nothing'}"
     if "MLmodel" not in files:
         raise RuntimeError(f"no MLmodel file at {location} ({detail})")
+    with tempfile.TemporaryDirectory(prefix="irpredict-verify-") as tmp:
+        flavors = Model.load(repo.download_artifacts("MLmodel", dst_path=tmp)).flavors
+    for flavor, conf in flavors.items():
+        for key in _FLAVOR_FILE_KEYS:
+            target = conf.get(key) if isinstance(conf, dict) else None
+            if isinstance(target, str) and Path(target).parts[0] not in files:
+                raise RuntimeError(f"the {flavor} flavour's {key} {target!r} is missing at "
+                                   f"{location} ({detail})")
 
 
 def _discard(client, name, version, reason):

@@ -14,6 +14,7 @@ is ended ``FAILED`` (``KILLED`` on Ctrl-C), never ``FINISHED``.
 """
 
 import contextlib
+import logging
 import tempfile
 import time
 from dataclasses import dataclass, field
@@ -152,16 +153,23 @@ def _ended(client, run_id):
     try:
         yield
     except KeyboardInterrupt:
-        _terminate(client, run_id, "KILLED")
+        _terminate(client, run_id, "KILLED", keep_going=True)
         raise
     except BaseException:
-        _terminate(client, run_id, "FAILED")
+        _terminate(client, run_id, "FAILED", keep_going=True)
         raise
     _terminate(client, run_id, "FINISHED")
 
 
-def _terminate(client, run_id, status):
-    with_retry(client.set_terminated, run_id, status)
+def _terminate(client, run_id, status, keep_going=False):
+    """Set the run's final status; on the error path never mask the original error."""
+    try:
+        with_retry(client.set_terminated, run_id, status)
+    except Exception:
+        if not keep_going:
+            raise
+        logging.getLogger(__name__).warning("could not mark run %s %s", run_id, status,
+                                            exc_info=True)
 
 
 def log_child_run(parent, name, params, metrics_frame, oof_frame, figures=None,

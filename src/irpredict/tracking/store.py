@@ -311,6 +311,7 @@ def quiet_mlflow():
         return
     _QUIET = True
     os.environ.setdefault("MLFLOW_DISABLE_TELEMETRY", "true")
+    os.environ.setdefault("MLFLOW_ENABLE_ARTIFACTS_PROGRESS_BAR", "false")
     os.environ.setdefault("GIT_PYTHON_REFRESH", "quiet")
     for name in ("alembic", "alembic.runtime.migration", "mlflow.store.db.utils",
                  "mlflow.store.db.db_types", "mlflow.tracking._tracking_service.client"):
