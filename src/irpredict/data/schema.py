@@ -33,6 +33,8 @@ _DAY_FIX = ("days must be numbers of days since the first dose (day 0; negative 
 def _numeric(series):
     import pandas as pd
 
+    if pd.api.types.is_datetime64_any_dtype(series) or pd.api.types.is_timedelta64_dtype(series):
+        return pd.Series(False, index=series.index)  # would silently become nanoseconds
     return pd.to_numeric(series, errors="coerce").notna()
 
 
