@@ -127,6 +127,8 @@ def _candidates(estimator, param_grid, calibration, per_therapy, therapy_col, mi
         for name in names:
             base = make_model(name, random_state=random_state, n_jobs=n_jobs)
             grid = family_grid(name)
+            if param_grid and name in param_grid:
+                grid = {f"classifier__{k}": list(v) for k, v in param_grid[name].items()}
             if per_therapy:
                 base = PerTherapyClassifier(base, therapy_col=therapy_col,
                                             min_patients=min_patients,
@@ -199,7 +201,9 @@ def nested_cv(X, y, *, estimator="xgboost", sites=None, outer_folds=5, inner_fol
     progress : callable or None, default=None
         Called as ``progress(done, total)`` after each outer fit.
     param_grid : dict or None, default=None
-        Grid for a custom ``estimator``; ignored for family names.
+        Grid for a custom ``estimator``. With family names, a dict mapping a
+        family to its grid (keys relative to the classifier, e.g.
+        ``{"xgboost": {"max_depth": [2, 3]}}``) overrides the zoo's grid.
     therapy_col : str, default="therapy_class"
     per_therapy : bool, default=True
     min_patients, min_responders : int, default=30, 8
