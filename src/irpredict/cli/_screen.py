@@ -1,0 +1,251 @@
+"""`irpredict screen`: enrichment and trial-size trade-offs of enrollment rules."""
+
+from pathlib import Path
+from typing import Annotated
+
+import typer
+
+from irpredict.exceptions import CohortDataError, ExperimentConfigError
+
+_MAX_THRESHOLDS = 200
+
+
+def command(
+    source: Annotated[Path, typer.Argument(
+        help="An experiment .toml file, a cohort folder, or one table file.",
+        show_default=False)],
+    out: Annotated[Path, typer.Option(
+        "--out", help="Folder for screening.csv and tradeoff.png (created if needed).",
+        show_default=False)],
+    p0: Annotated[float, typer.Option(
+        "--p0", help="Uninteresting response rate of the single-arm designs.",
+        show_default=False)],
+    criteria: Annotated[list[str] | None, typer.Option(
+        "--criteria", help="Enrollment criteria, e.g. \"pdl1_cps >= 10 and not (ecog >= 2)\"; "
+                           "repeat for several.")] = None,
+    thresholds: Annotated[str | None, typer.Option(
+        "--thresholds", help="Fixed score thresholds: start:stop:step (inclusive) or a comma "
+                             "list, applied as SCORE >= t.")] = None,
+    score_column: Annotated[str, typer.Option(
+        "--score-column", help="Column with OUT-OF-FOLD predicted response probabilities.")
+    ] = "prob_response",
+    model: Annotated[str | None, typer.Option(
+        "--model", help="Registered model URI (not available yet; use --score-column).")] = None,
+    p_comparator: Annotated[float | None, typer.Option(
+        "--p-comparator", help="Comparator-arm response rate for the two-arm size.")] = None,
+    alpha: Annotated[float, typer.Option(
+        "--alpha", help="Type I error (one-sided for single-arm, see --sided for two-arm).")
+    ] = 0.05,
+    power: Annotated[float, typer.Option("--power", help="Power (1 - beta).")] = 0.8,
+    sided: Annotated[int, typer.Option(
+        "--sided", help="Sides of the two-arm (Fleiss) test: 1 or 2.")] = 2,
+    cost_screen: Annotated[float | None, typer.Option(
+        "--cost-screen", help="Cost per screened patient.")] = None,
+    cost_patient: Annotated[float | None, typer.Option(
+        "--cost-patient", help="Cost per enrolled patient.")] = None,
+    therapy_class: Annotated[str | None, typer.Option(
+        "--therapy-class", help="Screen only this therapy class (for one table file with "
+                                "--id: the class of every patient).")] = None,
+    missing: Annotated[str, typer.Option(
+        "--missing", help="Patients whose eligibility is unknown (missing values): exclude "
+                          "or include.")] = "exclude",
+    n_bootstrap: Annotated[int, typer.Option(
+        "--n-bootstrap", help="Bootstrap resamples for the 95% CIs.")] = 1000,
+    seed: Annotated[int, typer.Option("--seed", help="Random seed of the bootstrap.")] = 0,
+    id_col: Annotated[str | None, typer.Option(
+        "--id", help="One table file: the patient id column.")] = None,
+    label: Annotated[str | None, typer.Option(
+        "--label", help="One table file: the 0/1 response column.")] = None,
+):
+    """Screen patients by enrollment criteria or score thresholds: eligible fraction,
+    response rate among eligible with bootstrap CIs, enrichment, responders turned away,
+    numbers needed to screen, exact single-arm / Simon two-stage / Fleiss two-arm sizes,
+    patients to screen and cost.
+
+    Scores given with --score-column must be out-of-fold (or external) predictions; the
+    bootstrap resamples patients and never refits a model. Criteria may name any column
+    of the patients table or a baseline biomarker (x or x__baseline).
+
+    Example:
+
+        irpredict screen experiments/ispy2.toml --therapy-class checkpoint_inhibitor
+        --criteria "Chemokine12_score >= 0" --criteria "STAT1_sig >= 0" --p0 0.30
+        --p-comparator 0.20 --out screening/
+    """
+    if model is not None:
+        raise ExperimentConfigError(
+            "--model is not available yet: irpredict.tracking offers no loader that returns a "
+            "fitted model; pass out-of-fold predictions in a column and name it with "
+            "--score-column")
+    if not criteria and thresholds is None:
+        raise ExperimentConfigError("nothing to screen: give at least one --criteria or "
+                                    "--thresholds")
+    from irpredict.screening.enrichment import enrichment_table, threshold_rules
+
+    frame = _patient_frame(source, id_col, label, therapy_class)
+    rules = list(criteria or [])
+    if thresholds is not None:
+        rules += threshold_rules(score_column, _parse_thresholds(thresholds))
+    table = _run_with_progress(
+        enrichment_table, frame, rules, p0=p0, p_comparator=p_comparator, alpha=alpha,
+        power=power, sided=sided, cost_screen=cost_screen, cost_patient=cost_patient,
+        missing=missing, n_bootstrap=n_bootstrap, random_state=seed)
+    _print_table(table)
+    _write_outputs(table, out)
+
+
+def _run_with_progress(fn, *args, **kwargs):
+    from rich.console import Console
+
+    with Console(stderr=True).status("bootstrapping the screening table ..."):
+        return fn(*args, **kwargs)
+
+
+def _parse_thresholds(text):
+    import numpy as np
+
+    try:
+        if ":" in text:
+            start, stop, step = (float(x) for x in text.split(":"))
+            if step <= 0 or stop < start:
+                raise ValueError
+            values = np.round(np.arange(start, stop + step / 2, step), 10)
+        else:
+            values = np.array([float(x) for x in text.split(",") if x.strip()])
+    except ValueError:
+        raise ExperimentConfigError(
+            f"--thresholds '{text}' is not start:stop:step (e.g. 0.1:0.6:0.05, step > 0, stop "
+            ">= start) or a comma list of numbers (e.g. 0.2,0.3)") from None
+    if not len(values) or len(values) > _MAX_THRESHOLDS:
+        raise ExperimentConfigError(f"--thresholds '{text}' gives {len(values)} thresholds; "
+                                    f"give 1 to {_MAX_THRESHOLDS}")
+    return [float(v) for v in values]
+
+
+def _patient_frame(source, id_col, label, therapy_class):
+    """Patients-table columns plus baseline features, indexed by patient_id."""
+    from irpredict.data import THERAPY_CLASSES
+    from irpredict.data.loaders import load_cohort
+    from irpredict.exceptions import UnknownTherapyError
+    from irpredict.features import build_features
+
+    mapping = None
+    if id_col is not None or label is not None:
+        if source.is_dir() or source.suffix.lower() == ".toml":
+            raise CohortDataError(f"--id and --label apply to one table file only; {source} is "
+                                  "a folder or an experiment file")
+        from irpredict.data.mapping import ColumnMapping
+
+        mapping = ColumnMapping(id=id_col or "patient_id", label=label,
+                                therapy_class=therapy_class)
+    cohort = load_cohort(source, mapping=mapping)
+    patients = cohort.patients.set_index(cohort.patients["patient_id"].astype(str))
+    features = build_features(cohort, landmark_days=0).X
+    extra = [c for c in features.columns if c not in patients.columns]
+    frame = patients.join(features[extra]) if extra else patients
+    if cohort.label_col != "response" and cohort.label_col in frame:
+        frame = frame.rename(columns={cohort.label_col: "response"})
+    if therapy_class is not None:
+        present = sorted(frame["therapy_class"].astype(str).unique())
+        if therapy_class not in present:
+            known = "" if therapy_class in THERAPY_CLASSES else " (not a therapy class)"
+            raise UnknownTherapyError(
+                f"--therapy-class '{therapy_class}'{known}: {cohort.name} holds "
+                f"{', '.join(present)}")
+        frame = frame[frame["therapy_class"].astype(str) == therapy_class]
+    return frame
+
+
+def _fmt(value, spec):
+    import math
+
+    if value is None or (isinstance(value, float) and math.isnan(value)):
+        return "-"
+    if isinstance(value, float) and math.isinf(value):
+        return "none"
+    return format(value, spec)
+
+
+def _wide(table):
+    est = table.pivot_table(index=["rule", "therapy_class"], columns="metric",
+                            values="estimate", dropna=False, sort=False)
+    low = table.pivot_table(index=["rule", "therapy_class"], columns="metric",
+                            values="ci_low", dropna=False, sort=False)
+    high = table.pivot_table(index=["rule", "therapy_class"], columns="metric",
+                             values="ci_high", dropna=False, sort=False)
+    return est, low, high
+
+
+def _print_table(table):
+    from rich.console import Console
+    from rich.table import Table
+
+    est, low, high = _wide(table)
+    has_two_arm = "two_arm_n_total" in est.columns
+    has_cost = "cost_single_arm" in est.columns
+    out = Table(title="Screening trade-offs (95% bootstrap CIs)", title_justify="left",
+                header_style="bold")
+    for name in ("rule", "therapy", "eligible", "RR eligible [CI]", "enrichment",
+                 "responders lost", "NNS", "single-arm n (exact / Simon opt)", "two-arm n",
+                 "screened", "cost"):
+        if (name == "two-arm n" and not has_two_arm) or (name == "cost" and not has_cost):
+            continue
+        out.add_column(name, justify="left" if name in ("rule", "therapy") else "right")
+    for (rule, group), row in est.iterrows():
+        lo, hi = low.loc[(rule, group)], high.loc[(rule, group)]
+        cells = [rule, group, _fmt(row["eligible_fraction"], ".0%"),
+                 f"{_fmt(row['response_rate_eligible'], '.0%')} "
+                 f"[{_fmt(lo['response_rate_eligible'], '.0%')}, "
+                 f"{_fmt(hi['response_rate_eligible'], '.0%')}]",
+                 _fmt(row["enrichment_ratio"], ".2f"),
+                 f"{_fmt(row['responders_lost'], '.0f')} "
+                 f"({_fmt(row['responders_lost_share'], '.0%')})",
+                 _fmt(row["nns"], ".2f"),
+                 f"{_fmt(row['single_arm_n'], '.0f')} / {_fmt(row['simon_optimal_n'], '.0f')}"]
+        if has_two_arm:
+            cells.append(_fmt(row["two_arm_n_total"], ".0f"))
+        cells.append(_fmt(row["screened_two_arm" if has_two_arm else "screened_single_arm"],
+                          ".0f"))
+        if has_cost:
+            cells.append(_fmt(row["cost_two_arm" if has_two_arm else "cost_single_arm"],
+                              ",.0f"))
+        out.add_row(*cells)
+    Console(highlight=False, width=200).print(out)
+    notes = table.drop_duplicates(["rule", "therapy_class"])
+    for rec in notes[notes["note"] != ""].itertuples():
+        Console(highlight=False).print(f"note: {rec.rule} ({rec.therapy_class}): {rec.note}",
+                                       markup=False)
+
+
+def _write_outputs(table, out):
+    import os
+    import tempfile
+
+    import matplotlib
+
+    matplotlib.use("Agg")
+    import matplotlib.pyplot as plt
+
+    from irpredict.screening.plots import plot_tradeoff
+
+    out = Path(out)
+    out.mkdir(parents=True, exist_ok=True)
+    groups = list(dict.fromkeys(table["therapy_class"]))[:6]
+    fig, axes = plt.subplots(1, len(groups), figsize=(7 * len(groups), 5), squeeze=False)
+    for group, ax in zip(groups, axes[0], strict=False):
+        plot_tradeoff(table, therapy_class=group, ax=ax)
+    for name, write in (("screening.csv", lambda p: table.to_csv(p, index=False)),
+                        ("tradeoff.png", lambda p: fig.savefig(p, format="png", dpi=110))):
+        fd, tmp = tempfile.mkstemp(prefix=f".{name}.", suffix=".tmp", dir=out)
+        os.close(fd)
+        try:
+            write(tmp)
+            os.replace(tmp, out / name)
+        except BaseException:
+            Path(tmp).unlink(missing_ok=True)
+            raise
+    plt.close(fig)
+    from rich.console import Console
+
+    Console(highlight=False).print(f"wrote {out / 'screening.csv'} and {out / 'tradeoff.png'}",
+                                   markup=False)
