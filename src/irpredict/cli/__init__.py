@@ -24,6 +24,7 @@ COMMANDS = (
     ("simulate", "_simulate"),
     ("validate", "_validate"),
     ("assess-response", "_assess_response"),
+    ("screen", "_screen"),
     ("features", "_features"),
 )
 
