@@ -39,7 +39,9 @@ def _worker(uri, index, ready, go, results):
 
 
 @pytest.mark.slow
-def test_four_processes_write_one_store_at_once(store):
+def test_four_processes_write_one_store_at_once(tmp_path):
+    # a brand-new store: the processes also race to create (migrate) it
+    store = f"sqlite:///{tmp_path / 'mlruns' / 'mlflow.db'}"
     ctx = multiprocessing.get_context("spawn")
     ready, results, go = ctx.Queue(), ctx.Queue(), ctx.Event()
     procs = [ctx.Process(target=_worker, args=(store, i, ready, go, results))

@@ -50,7 +50,7 @@ def test_logged_model_loads_and_predicts_probabilities(store, fitted):
     np.testing.assert_allclose(loaded.predict(X.head(4)), model.predict(X.head(4)))
 
 
-def test_alias_moves_to_each_good_version(store, fitted):
+def test_alias_moves_to_each_good_version(store, fitted, monkeypatch):
     run, first = _log(store, fitted)
     v1 = register_model(first, "reg", client=run.client, tags={"auc": 0.7})
     assert v1.status == "READY"
@@ -61,6 +61,12 @@ def test_alias_moves_to_each_good_version(store, fitted):
     champion = run.client.get_model_version_by_alias("reg", "champion")
     assert champion.version == v2.version != v1.version
     assert resolve_model_uri("models:/reg@champion", client=run.client) == "models:/reg@champion"
+    import mlflow
+
+    monkeypatch.setenv("MLFLOW_TRACKING_URI", store)
+    model, X = fitted
+    champion_model = mlflow.pyfunc.load_model(resolve_model_uri("models:/reg@champion"))
+    np.testing.assert_allclose(champion_model.predict(X.head(3)), model.predict(X.head(3)))
 
 
 def test_missing_artifact_leaves_alias_on_previous_version(store, fitted):
@@ -123,3 +129,18 @@ def test_resolve_local_folder(tmp_path, store, fitted):
     assert resolve_model_uri(folder) == str(Path(folder).resolve())
     with pytest.raises(TrackingError, match="holds no MLmodel file"):
         resolve_model_uri(tmp_path)
+
+
+def test_cloudpickle_serialization_can_be_chosen(store, fitted):
+    import mlflow
+
+    model, X = fitted
+    with start_study_run("reg-pickle", tracking_uri=store) as run:
+        uri = log_sklearn_model(model, X, "model", run=run, serialization_format="cloudpickle")
+    folder = Path(run.client.get_logged_model(uri.removeprefix("models:/")).artifact_location
+                  .removeprefix("file://"))
+    assert (folder / "model.pkl").is_file()
+    version = register_model(uri, "reg-pickle", client=run.client)
+    assert version.aliases == ["champion"]
+    loaded = mlflow.pyfunc.load_model(str(folder))
+    np.testing.assert_allclose(loaded.predict(X.head(3)), model.predict(X.head(3)))

@@ -52,7 +52,8 @@ def _pinned(names):
     return out
 
 
-def log_sklearn_model(model, X_example, name="model", *, run, pip_requirements=None):
+def log_sklearn_model(model, X_example, name="model", *, run, pip_requirements=None,
+                      serialization_format=None):
     """Log a fitted scikit-learn estimator as an MLflow model of ``run``.
 
     The signature is inferred from ``X_example`` (a few rows) and the
@@ -72,6 +73,10 @@ def log_sklearn_model(model, X_example, name="model", *, run, pip_requirements=N
         experiment's artifact folder.
     pip_requirements : list of str or None, default=None
         ``None`` pins scikit-learn, numpy, pandas, scipy, skops, cloudpickle.
+    serialization_format : {"skops", "cloudpickle", "pickle"} or None, default=None
+        ``None`` keeps MLflow's default (skops, which refuses to load classes
+        it does not trust; irpredict's own estimators may need
+        ``"cloudpickle"``).
 
     Returns
     -------
@@ -88,6 +93,7 @@ def log_sklearn_model(model, X_example, name="model", *, run, pip_requirements=N
     signature = infer_signature(example, output)
     requirements = list(pip_requirements) if pip_requirements is not None \
         else _pinned(_SKLEARN_REQUIREMENTS)
+    extra = {} if serialization_format is None else {"serialization_format": serialization_format}
     client = run.client
     logged = with_retry(client.create_logged_model, run.experiment_id, name=name,
                         source_run_id=run.run_id)
@@ -95,7 +101,7 @@ def log_sklearn_model(model, X_example, name="model", *, run, pip_requirements=N
         with _using(client.tracking_uri):
             info = mlflow.sklearn.log_model(model, name=name, model_id=logged.model_id,
                                             run_id=run.run_id, signature=signature,
-                                            pip_requirements=requirements)
+                                            pip_requirements=requirements, **extra)
         with_retry(client.finalize_logged_model, logged.model_id, LoggedModelStatus.READY)
     except BaseException:
         with contextlib.suppress(Exception):
