@@ -70,6 +70,13 @@ def validate_tables(patients, measurements=None, tumor_assessments=None, *, sour
         Listing every problem, one per line; ``failure_cases`` holds the
         structured cases (pandera's columns plus ``table``).
 
+    Notes
+    -----
+    Measurement rows without a value are dropped (a missing draw), and so are
+    exact duplicate rows; duplicates with different values are an error. Blank
+    text cells count as missing. Rows are reported as file rows (the header
+    is row 1), assuming the tables come straight from their files.
+
     Examples
     --------
     >>> import pandas as pd
