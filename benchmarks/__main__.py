@@ -6,8 +6,8 @@ Usage: ``python -m benchmarks [--scale 0.1] [--only features] [--out BENCHMARKS.
 import argparse
 import importlib
 import os
-import platform
 import pkgutil
+import platform
 import sys
 import time
 from datetime import UTC, datetime
@@ -46,7 +46,20 @@ def _fmt(value):
     return str(value)
 
 
-def _render(results, machine, elapsed, scale):
+def _kept_rows(path, rerun):
+    """Table rows of an existing BENCHMARKS.md whose benchmark was not re-run."""
+    if not path.exists():
+        return []
+    rows = []
+    for line in path.read_text().splitlines():
+        cells = [c.strip() for c in line.strip().strip("|").split("|")]
+        if (line.startswith("| ") and len(cells) == 8 and cells[0] not in ("benchmark", "")
+                and not set(cells[0]) <= {"-"} and cells[0] not in rerun):
+            rows.append(line)
+    return rows
+
+
+def _render(results, machine, elapsed, scale, kept=()):
     lines = [
         "# Benchmarks",
         "",
@@ -61,10 +74,13 @@ def _render(results, machine, elapsed, scale):
         "| benchmark | figure | value | unit | baseline | baseline value | ratio | notes |",
         "|---|---|---|---|---|---|---|---|",
     ]
+    lines += list(kept)
     for r in results:
         lines.append("| " + " | ".join(_fmt(r.get(k, "")) for k in (
             "benchmark", "figure", "value", "unit", "baseline", "baseline_value", "ratio",
             "notes")) + " |")
+    if kept:
+        lines += ["", "Rows of benchmarks not re-run this time are kept from the previous file."]
     return "\n".join(lines) + "\n"
 
 
@@ -72,7 +88,8 @@ def main(argv=None):
     parser = argparse.ArgumentParser(prog="python -m benchmarks")
     parser.add_argument("--scale", type=float, default=1.0,
                         help="fraction of the full problem size (1.0 = as documented)")
-    parser.add_argument("--only", default=None, help="run only bench_<ONLY>.py")
+    parser.add_argument("--only", default=None,
+                        help="run only bench_<ONLY>.py (other rows of --out are kept)")
     parser.add_argument("--out", default=str(ROOT / "BENCHMARKS.md"))
     args = parser.parse_args(argv)
     names = sorted(m.name for m in pkgutil.iter_modules(benchmarks.__path__)
@@ -88,8 +105,9 @@ def main(argv=None):
             results.append(r)
             print(f"  {r['figure']}: {_fmt(r['value'])} {r['unit']}"
                   + (f" (ratio {_fmt(r['ratio'])})" if r.get("ratio") != "" else ""), flush=True)
-    text = _render(results, _machine(), time.perf_counter() - start, args.scale)
     out = Path(args.out)
+    kept = _kept_rows(out, {r["benchmark"] for r in results}) if args.only else []
+    text = _render(results, _machine(), time.perf_counter() - start, args.scale, kept)
     tmp = out.with_suffix(".md.tmp")
     tmp.write_text(text)
     tmp.replace(out)

@@ -125,7 +125,8 @@ def run(scale=1.0):
     worst = _check_against_reference(_fast(small), small)
 
     proc = subprocess.run(
-        [sys.executable, "-c", f"from benchmarks.bench_features import _child; _child({n_patients})"],
+        [sys.executable, "-c",
+         f"from benchmarks.bench_features import _child; _child({n_patients})"],
         capture_output=True, text=True, check=True)
     mem = json.loads(proc.stdout.strip().splitlines()[-1])
     peak_gib = mem["maxrss_kib"] / 2**20

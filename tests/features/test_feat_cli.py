@@ -23,7 +23,8 @@ def test_features_csv_with_two_landmarks(cli, cohort_folder, tmp_path):
     assert f"{len(frame)} rows x {frame.shape[1]} columns" in result.stdout
     assert str(out) in result.stdout.replace("\n", "")
     assert list(frame.columns[:3]) == ["patient_id", "therapy_class", "response"]
-    assert len(frame) == 60 and frame["patient_id"].is_unique
+    assert len(frame) == 60
+    assert frame["patient_id"].is_unique
     assert any(c.endswith("__last_d14") for c in frame.columns)
     assert any(c.endswith("__last_d42") for c in frame.columns)
     assert frame.columns.tolist().count("response") == 1
@@ -48,14 +49,16 @@ def test_bad_options_exit_1_with_one_line_and_no_file(cli, cohort_folder, tmp_pa
     out = tmp_path / "feats.csv"
     result = cli("features", cohort_folder, *args, "--out", out)
     assert result.returncode == 1
-    assert message in result.stderr and "Traceback" not in result.stderr
+    assert message in result.stderr
+    assert "Traceback" not in result.stderr
     assert not out.exists()
 
 
 def test_missing_source_exits_1(cli, tmp_path):
     result = cli("features", tmp_path / "nope", "--out", tmp_path / "f.csv")
     assert result.returncode == 1
-    assert "nope" in result.stderr and "Traceback" not in result.stderr
+    assert "nope" in result.stderr
+    assert "Traceback" not in result.stderr
 
 
 def test_help_shows_an_example(cli):

@@ -47,7 +47,8 @@ def test_inspire_leaves_out_outcomes_and_the_response_derived_tumour_series(insp
     forbidden = {"orr", "response", "cbr", "os_time", "pfs_time", "change_ctdna_group"}
     assert not forbidden & set(fs.X.columns)
     assert not [c for c in fs.X.columns if c.startswith("tumor_size__")]
-    assert fs.y.notna().all() and int(fs.y.sum()) == 16
+    assert fs.y.notna().all()
+    assert int(fs.y.sum()) == 16
 
 
 def _auc(y, x):
@@ -62,7 +63,8 @@ def test_inspire_ctdna_change_separates_responders_better_than_any_baseline(insp
     on_treatment = _auc(y, -X["ctdna__log2fc_d42"])
     assert on_treatment > 0.7
     baseline = [c for c in X.columns if "_d42" not in c and c not in fs.categorical_columns]
-    assert "tmb" in baseline and "ctdna__baseline" in baseline
+    assert "tmb" in baseline
+    assert "ctdna__baseline" in baseline
     for col in baseline:
         auc = _auc(y, X[col])
         assert on_treatment > max(auc, 1 - auc), col  # even in its better direction
@@ -81,7 +83,8 @@ def test_iokin_values_match_the_csv_file(iokin, shared_data):
         assert row["ctdna__baseline"] == v[0]
         assert row["ctdna__last_d42"] == v[-1]
         assert row["ctdna__n_draws_d42"] == on.sum()
-        assert row["ctdna__min_d42"] == v[on].min() and row["ctdna__max_d42"] == v[on].max()
+        assert row["ctdna__min_d42"] == v[on].min()
+        assert row["ctdna__max_d42"] == v[on].max()
         assert row["ctdna__slope_d42"] == pytest.approx(np.polyfit(t, v, 1)[0])
         dev = v - v[0]
         assert row["ctdna__auc_d42"] == pytest.approx(np.trapezoid(dev, t) / t[-1])

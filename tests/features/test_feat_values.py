@@ -20,7 +20,8 @@ def _cohort(rows, patients=("p1", "p2"), **kwargs):
 
 
 ROWS = [
-    # p1 ctdna: two baseline draws (the later, day -2, is baseline), three on-treatment, one after 42
+    # p1 ctdna: two baseline draws (the later, day -2, is baseline), three on-treatment,
+    # one after day 42
     ("p1", "ctdna", -20.0, 99.0), ("p1", "ctdna", -2.0, 8.0),
     ("p1", "ctdna", 14.0, 4.0), ("p1", "ctdna", 28.0, 0.0), ("p1", "ctdna", 42.0, 2.0),
     ("p1", "ctdna", 63.0, 500.0),
@@ -59,7 +60,8 @@ def test_missing_baseline_gives_nan_changes_but_levels():
     assert p2["ctdna__last_d42"] == 6.0
     for stat in ("delta", "relchange", "log2fc", "slope", "auc"):
         assert np.isnan(p2[f"ctdna__{stat}_d42"]), stat
-    assert p2["ctdna__nadir_d42"] == 6.0 and p2["ctdna__days_to_nadir_d42"] == 21.0
+    assert p2["ctdna__nadir_d42"] == 6.0
+    assert p2["ctdna__days_to_nadir_d42"] == 21.0
 
 
 def test_log2fc_floor_and_declared_limit_give_finite_values_and_cleared_flag():
@@ -78,8 +80,10 @@ def test_baseline_nadir_and_several_landmarks():
     X = build_features(_cohort(rows, patients=("p1",)), landmark_days=[7, 21]).X
     assert X.loc["p1", "crp__nadir_d7"] == 2.0
     assert X.loc["p1", "crp__days_to_nadir_d7"] == -1.0
-    assert X.loc["p1", "crp__last_d7"] == 5.0 and X.loc["p1", "crp__last_d21"] == 3.0
-    assert X.loc["p1", "crp__n_draws_d7"] == 1 and X.loc["p1", "crp__n_draws_d21"] == 2
+    assert X.loc["p1", "crp__last_d7"] == 5.0
+    assert X.loc["p1", "crp__last_d21"] == 3.0
+    assert X.loc["p1", "crp__n_draws_d7"] == 1
+    assert X.loc["p1", "crp__n_draws_d21"] == 2
 
 
 def test_same_day_duplicates_are_averaged():
@@ -105,10 +109,12 @@ def test_derived_ratios_and_passthrough_columns():
     assert X.loc["a", "ldh_uln_ratio__baseline"] == 2.0
     assert np.isnan(X.loc["b", "nlr__baseline"])  # alc 0: undefined, not inf
     assert X["age"].dtype == np.float64
-    assert X.loc["a", "her2_ihc"] == "2" and X.loc["a", "pam50"] == "Basal"
+    assert X.loc["a", "her2_ihc"] == "2"
+    assert X.loc["a", "pam50"] == "Basal"
     assert X.loc["b", "pam50"] is None
     assert fs.categorical_columns == ["pam50", "her2_ihc"]
-    assert "response" not in X.columns and "therapy_class" not in X.columns
+    assert "response" not in X.columns
+    assert "therapy_class" not in X.columns
 
 
 def test_measured_nlr_is_used_as_given():
@@ -135,7 +141,8 @@ def test_to_frame_puts_id_therapy_and_label_first():
 
 def test_unknown_patient_in_measurements_is_named():
     rows = ROWS + [("ghost", "ctdna", 1.0, 1.0)]
-    with pytest.raises(CohortDataError, match=r"1 patient_id values are not in the patients.*ghost"):
+    with pytest.raises(CohortDataError,
+                       match=r"1 patient_id values are not in the patients.*ghost"):
         build_features(_cohort(rows))
 
 

@@ -77,7 +77,8 @@ def _forbidden(cohort):
     for col in cohort.excluded_columns or ():
         columns.setdefault(col, "the cohort lists it in excluded_columns")
     biomarkers = {
-        b: "the cohort lists it in response_derived_biomarkers (derived from the response assessment)"
+        b: "the cohort lists it in response_derived_biomarkers "
+           "(derived from the response assessment)"
         for b in cohort.response_derived_biomarkers or ()
     }
     return columns, biomarkers

@@ -10,8 +10,6 @@ learned detection limits) lives in the fitted transformers of
 from dataclasses import dataclass, field
 from numbers import Real
 
-import numpy as np
-
 from irpredict.exceptions import CohortDataError, ExperimentConfigError
 from irpredict.features import _guard
 from irpredict.features.baseline import (

@@ -43,7 +43,7 @@ __all__ = ["to_draws", "kinetic_block", "kinetic_names", "DEFAULT_LOG_FLOOR"]
 DEFAULT_LOG_FLOOR = 0.01
 
 
-def _codes(series, categories, *, what):
+def _codes(series, categories):
     """Integer codes of ``series`` against ``categories`` (-1 when absent)."""
     import pandas as pd
 
@@ -78,7 +78,7 @@ def to_draws(table, patient_ids, biomarkers, *, value_col="value", table_name="m
         If a row names a patient absent from the patients table.
     """
     nb = 1 if biomarkers is None else len(biomarkers)
-    pcode = _codes(table["patient_id"], patient_ids, what="patient")
+    pcode = _codes(table["patient_id"], patient_ids)
     unknown = pcode < 0
     if unknown.any():
         ids = table.loc[unknown, "patient_id"].astype(str).unique().tolist()
@@ -89,7 +89,7 @@ def to_draws(table, patient_ids, biomarkers, *, value_col="value", table_name="m
     if biomarkers is None:
         bcode = np.zeros(len(table), dtype=np.int64)
     else:
-        bcode = _codes(table["biomarker"], biomarkers, what="biomarker")
+        bcode = _codes(table["biomarker"], biomarkers)
     value = table[value_col].to_numpy(dtype=np.float64, na_value=np.nan)
     keep = (bcode >= 0) & ~np.isnan(value)
     day = table["day"].to_numpy(dtype=np.float64)

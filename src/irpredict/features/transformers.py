@@ -8,6 +8,7 @@ refits them on each training fold.
 """
 
 import re
+
 import numpy as np
 from sklearn.base import BaseEstimator, TransformerMixin
 from sklearn.utils.validation import check_is_fitted, validate_data
@@ -119,7 +120,10 @@ class CategoricalEncoder(TransformerMixin, BaseEstimator):
             chosen = [c for c in X.columns if _is_categorical(X[c])]
         missing = [c for c in chosen if c not in X.columns]
         if missing:
-            raise ValueError(f"{len(missing)} categorical columns are missing from X: {missing[:5]}")
+            raise ValueError(
+                f"{len(missing)} categorical columns are missing from X: {missing[:5]}; "
+                "fix the 'categorical' parameter or pass a frame that has them."
+            )
         ordinal = DEFAULT_ORDINAL if self.ordinal is None else self.ordinal
         self.ordinal_ = {c: [str(v) for v in ordinal[c]] for c in chosen if c in ordinal}
         self.categories_ = {
