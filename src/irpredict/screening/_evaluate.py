@@ -11,7 +11,7 @@ import difflib
 import numpy as np
 
 from irpredict.exceptions import CriteriaError
-from irpredict.screening.criteria import BoolOp, Compare, InList, Literal, Name, Not
+from irpredict.screening._nodes import BoolOp, Compare, InList, Literal, Name, Not
 
 __all__ = ["resolve_column", "evaluate_tree"]
 

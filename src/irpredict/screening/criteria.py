@@ -33,6 +33,7 @@ import re
 from dataclasses import dataclass
 
 from irpredict.exceptions import CriteriaError
+from irpredict.screening._nodes import BoolOp, Compare, InList, Literal, Name, Not
 
 __all__ = ["MAX_LENGTH", "Criterion", "parse_criteria", "evaluate_criteria"]
 
@@ -85,55 +86,6 @@ class Token:
     pos: int
 
 
-# --- AST nodes ---------------------------------------------------------------------------
-
-@dataclass(frozen=True)
-class Name:
-    """A column reference."""
-
-    name: str
-
-
-@dataclass(frozen=True)
-class Literal:
-    """A number, string or boolean literal."""
-
-    value: object
-
-
-@dataclass(frozen=True)
-class Compare:
-    """``left op right``."""
-
-    left: object
-    op: str
-    right: object
-
-
-@dataclass(frozen=True)
-class InList:
-    """``operand [not] in (literals)``."""
-
-    operand: object
-    values: tuple
-    negate: bool = False
-
-
-@dataclass(frozen=True)
-class BoolOp:
-    """``and`` / ``or`` over two or more items."""
-
-    op: str
-    items: tuple
-
-
-@dataclass(frozen=True)
-class Not:
-    """``not item``."""
-
-    item: object
-
-
 def _fail(text, pos, what):
     caret = f" at position {pos}" if pos is not None else ""
     raise CriteriaError(f"criteria '{text}'{caret}: {what}")
@@ -161,6 +113,7 @@ def tokenize(text):
     if len(text) > MAX_LENGTH:
         raise CriteriaError(f"criteria expression is {len(text)} characters long; the limit is "
                             f"{MAX_LENGTH}. Split it into several --criteria.")
+    _reject_python_words(text)
     tokens, pos = [], 0
     while pos < len(text):
         m = _TOKEN_RE.match(text, pos)
@@ -176,6 +129,18 @@ def tokenize(text):
         pos = m.end()
     tokens.append(Token("end", "", len(text)))
     return tokens
+
+
+_QUOTED_RE = re.compile(r"'[^'\n]*'|\"[^\"\n]*\"|`[^`]*`")
+_WORD_RE = re.compile(r"(?<![\w.])(" + "|".join(_FORBIDDEN_WORDS) + r")(?![\w.])")
+
+
+def _reject_python_words(text):
+    """Name Python keywords (lambda, for, if, is, import, ...) before any other problem."""
+    bare = _QUOTED_RE.sub(lambda m: " " * len(m.group()), text)
+    m = _WORD_RE.search(bare)
+    if m:
+        _fail(text, m.start(), _FORBIDDEN_WORDS[m.group(1)])
 
 
 class _Parser:
