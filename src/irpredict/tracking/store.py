@@ -6,6 +6,10 @@ artifacts under ``<cwd>/mlruns/<experiment>/``. A team points
 ``--tracking-uri`` (or ``MLFLOW_TRACKING_URI``) at a tracking server instead.
 MLflow's old plain-folder store is refused: MLflow 3.13+ raises on it.
 
+The first connection of each process to a SQLite store is serialised with an
+``flock`` on ``mlflow.db.init.lock`` beside the database, so processes that
+open a brand-new store together do not race on its schema migration.
+
 This subpackage is the only place that imports :mod:`mlflow`, and it does so
 inside functions, so importing :mod:`irpredict.tracking` stays cheap.
 """
@@ -300,7 +304,7 @@ _QUIET = False
 
 
 def quiet_mlflow():
-    """Silence MLflow's start-up chatter (alembic INFO, SQLAlchemy deprecations).
+    """Silence MLflow's chatter (alembic INFO, SQLAlchemy deprecations, progress bars).
 
     Idempotent. Errors still propagate as exceptions; only log records below
     WARNING from MLflow and alembic, the database-retry tracebacks MLflow logs
