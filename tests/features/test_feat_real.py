@@ -91,3 +91,13 @@ def test_iokin_values_match_the_csv_file(iokin, shared_data):
         early = (t > 0) & (t <= 7)
         assert row["ctdna__last_d7"] == v[early][-1]
         assert row["ctdna__n_draws_d7"] == early.sum()
+
+
+def test_cli_writes_inspire_features(cli, shared_data, repo_root, tmp_path):
+    out = tmp_path / "inspire.parquet"
+    result = cli("features", repo_root / "experiments" / "inspire.toml", "--out", out)
+    assert result.returncode == 0, result.stderr
+    frame = pd.read_parquet(out)
+    assert f"94 rows x {frame.shape[1]} columns" in result.stdout
+    assert list(frame.columns[:3]) == ["patient_id", "therapy_class", "response"]
+    assert "ctdna__log2fc_d42" in frame.columns
