@@ -25,7 +25,7 @@ def _check_additive(ex, proba):
     tol = 1e-5 + 4 * F32 / (p * (1 - p))
     assert np.all(np.abs(logit(p) - total.to_numpy()) <= tol)
     np.testing.assert_allclose(expit(total), proba, rtol=0, atol=1e-6)
-    np.testing.assert_allclose(ex.prob, proba, rtol=0, atol=1e-7)
+    np.testing.assert_allclose(ex.prob, proba, rtol=0, atol=1e-6)
 
 
 @pytest.mark.parametrize("family", FAMILIES)

@@ -23,6 +23,7 @@ rounding for trees) and ``prob == sigmoid(margin)``:
 from dataclasses import dataclass, field
 
 import numpy as np
+from scipy.special import expit
 
 from irpredict.exceptions import CohortDataError
 from irpredict.explain import _exact
@@ -44,7 +45,9 @@ class Explanation:
     margin : pandas.Series
         The model's log-odds per patient (``values.sum(1) + base_values``).
     prob : pandas.Series
-        The model's predicted response probability.
+        The model's predicted response probability: ``sigmoid(margin)``
+        (equal to ``predict_proba`` up to float32 rounding), or the
+        calibrated probability for a :class:`~irpredict.models.CalibratedModel`.
     therapy_class : pandas.Series or None
         Therapy class per patient (None for a single model without it).
     feature_values : pandas.DataFrame
@@ -156,7 +159,8 @@ def _explain_single(model, X, background, route, rows):
     names = _original_names(transform, Xt)
     sources = input_columns(_preprocessor(transform), [str(c) for c in X.columns], names)
     values, columns = sum_by_group(contribs, sources)
-    prob = np.asarray(clf.predict_proba(Xt), dtype=np.float64)[:, 1]
+    # the supported classifiers' predict_proba is sigmoid(margin); one predict less
+    prob = expit(margin)
     return _Part(rows, columns, values, base, margin, prob, route)
 
 
