@@ -76,5 +76,6 @@ def test_repeats_are_averaged_within_each_resample():
 def test_one_class_gives_nan_intervals_without_crashing():
     table = bootstrap_metrics([1, 1, 1, 1], [0.2, 0.4, 0.6, 0.8], n_bootstrap=50)
     auc = table.set_index("metric").loc["auc"]
-    assert np.isnan(auc["estimate"]) and np.isnan(auc["ci_low"])
+    assert np.isnan(auc["estimate"])
+    assert np.isnan(auc["ci_low"])
     assert auc["n_invalid"] == 50

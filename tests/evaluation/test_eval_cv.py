@@ -81,7 +81,8 @@ def test_oof_frame_has_each_patient_once_per_repeat(spy_run):
     assert list(oof.columns) == ["patient_id", "repeat", "fold", "therapy_class", "y", "prob",
                                  "model"]
     counts = oof.groupby(["repeat", "patient_id"]).size()
-    assert len(counts) == 2 * len(X) and (counts == 1).all()
+    assert len(counts) == 2 * len(X)
+    assert (counts == 1).all()
     merged = oof.set_index("patient_id")
     assert (merged["y"] == y.loc[merged.index]).all()
     assert (merged["therapy_class"] == X.loc[merged.index, "therapy_class"]).all()
@@ -147,7 +148,8 @@ def test_calibration_is_chosen_inside_the_inner_loop():
     assert set(methods) <= {"none", "sigmoid", "isotonic"}
     assert "none" not in methods  # calibrating an overconfident model wins on Brier
     fitted = result.estimators[("Pipeline", 0, 0)]
-    assert isinstance(fitted, CalibratedModel) and fitted.method == methods[0]
+    assert isinstance(fitted, CalibratedModel)
+    assert fitted.method == methods[0]
 
 
 def test_a_single_calibration_method_is_applied_in_every_fold():

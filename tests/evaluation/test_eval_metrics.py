@@ -4,7 +4,12 @@ import numpy as np
 import pytest
 from scipy.optimize import minimize, minimize_scalar
 from scipy.special import expit, logit
-from sklearn.metrics import average_precision_score, brier_score_loss, confusion_matrix, roc_auc_score
+from sklearn.metrics import (
+    average_precision_score,
+    brier_score_loss,
+    confusion_matrix,
+    roc_auc_score,
+)
 
 from irpredict.evaluation import (
     brier,
@@ -105,7 +110,8 @@ def test_decision_curve_treat_all_and_treat_none():
 
 def test_one_class_gives_nan_with_a_reason_not_a_crash():
     values, note = compute_metrics([0, 0, 0, 0], [0.1, 0.2, 0.3, 0.9])
-    assert np.isnan(values["auc"]) and np.isnan(values["calibration_slope"])
+    assert np.isnan(values["auc"])
+    assert np.isnan(values["calibration_slope"])
     assert np.isnan(values["sensitivity"])
     assert values["specificity"] == pytest.approx(0.75)
     assert values["brier"] == pytest.approx(np.mean(np.square([0.1, 0.2, 0.3, 0.9])))

@@ -9,6 +9,7 @@ from sklearn.metrics import average_precision_score, roc_auc_score
 from irpredict.evaluation import (
     OVERALL,
     decision_curve,
+    decision_curves,
     evaluate_external,
     summarize_predictions,
     to_wide,
@@ -126,7 +127,8 @@ def test_decision_curve_bands_and_repeats():
     P = np.vstack([g["prob"].to_numpy() for _, g in oof.groupby("repeat")])
     curve = decision_curve(y, P, [0.2, 0.4], n_bootstrap=100)
     model = curve[curve["strategy"] == "model"]
-    assert ((model["ci_low"] <= model["net_benefit"]) & (model["net_benefit"] <= model["ci_high"])).all()
+    assert (model["ci_low"] <= model["net_benefit"]).all()
+    assert (model["net_benefit"] <= model["ci_high"]).all()
     single = [decision_curve(y, p, [0.2, 0.4], n_bootstrap=0) for p in P]
     expected = np.mean([s[s["strategy"] == "model"]["net_benefit"] for s in single], axis=0)
     np.testing.assert_allclose(model["net_benefit"], expected)
@@ -148,6 +150,17 @@ def test_plots_return_figures_and_write_png(tmp_path):
     ]
     for fig, path in zip(figures, paths, strict=True):
         assert path.read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
-        assert fig.axes and fig.axes[0].get_xlabel()
+        assert fig.axes
+        assert fig.axes[0].get_xlabel()
     legend = [t.get_text() for t in figures[0].axes[0].get_legend().get_texts()]
     assert any(t.startswith("cytokine (AUC") for t in legend)
+
+
+def test_decision_curves_per_therapy_class_match_the_single_curve():
+    oof = _oof()
+    curves = decision_curves(oof, [0.3], n_bootstrap=0)
+    assert set(curves["therapy_class"]) == {"checkpoint_inhibitor", "cytokine", OVERALL}
+    sub = oof[oof["therapy_class"] == "cytokine"].sort_values("patient_id")
+    single = decision_curve(sub["y"], sub["prob"], [0.3], n_bootstrap=0)
+    got = curves[curves["therapy_class"] == "cytokine"].drop(columns=["model", "therapy_class"])
+    pd.testing.assert_frame_equal(got.reset_index(drop=True), single)

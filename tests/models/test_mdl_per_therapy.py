@@ -57,7 +57,8 @@ def test_pooled_model_is_fitted_on_everyone_with_therapy_indicators():
     mask = (X["therapy_class"] == "cytokine").to_numpy()
     np.testing.assert_allclose(clf.predict_proba(X)[mask], pooled.predict_proba(pooled_X[mask]))
     est, is_pooled = clf.estimator_for("cytokine")
-    assert is_pooled and est is clf.pooled_estimator_
+    assert is_pooled
+    assert est is clf.pooled_estimator_
 
 
 def test_rows_keep_their_order():
@@ -81,7 +82,8 @@ def test_too_few_nonresponders_also_sends_a_class_to_the_pooled_model():
 def test_no_pooled_model_when_every_class_is_large():
     X, y = _frame({"checkpoint_inhibitor": 80, "chemotherapy": 80})
     clf = PerTherapyClassifier(make_model("logistic")).fit(X, y)
-    assert clf.pooled_estimator_ is None and clf.pooled_therapies_ == []
+    assert clf.pooled_estimator_ is None
+    assert clf.pooled_therapies_ == []
 
 
 def test_unknown_class_names_the_known_classes():
@@ -108,7 +110,8 @@ def test_params_nest_and_clone():
     clf.set_params(estimator__classifier__C=0.1, min_responders=5)
     copy = clone(clf)
     assert copy.get_params()["estimator__classifier__C"] == 0.1
-    assert copy.min_responders == 5 and copy.estimator is not clf.estimator
+    assert copy.min_responders == 5
+    assert copy.estimator is not clf.estimator
 
 
 def test_shared_hyperparameters_reach_every_clone():

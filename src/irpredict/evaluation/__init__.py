@@ -23,6 +23,7 @@ from irpredict.evaluation.metrics import (
 )
 from irpredict.evaluation.summary import (
     OVERALL,
+    decision_curves,
     evaluate_external,
     predict_frame,
     summarize_predictions,
@@ -41,6 +42,7 @@ __all__ = [
     "calibration_table",
     "compute_metrics",
     "decision_curve",
+    "decision_curves",
     "evaluate_external",
     "make_strata",
     "nested_cv",

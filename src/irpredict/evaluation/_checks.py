@@ -19,7 +19,8 @@ def check_frame_and_labels(X, y, therapy_col):
     import pandas as pd
 
     if not isinstance(X, pd.DataFrame):
-        raise TypeError(f"X must be a pandas DataFrame indexed by patient_id; got {type(X).__name__}.")
+        raise TypeError("X must be a pandas DataFrame indexed by patient_id; got "
+                        f"{type(X).__name__}.")
     if therapy_col not in X.columns:
         raise CohortDataError(
             f"Column '{therapy_col}' is missing from the feature frame; add each patient's "
@@ -43,7 +44,9 @@ def check_frame_and_labels(X, y, therapy_col):
         y = y.to_numpy()
     y = np.asarray(y, dtype=float)
     if y.shape != (len(X),):
-        raise CohortDataError(f"Got {y.shape[0]} labels for {len(X)} patients; pass one per patient.")
+        raise CohortDataError(
+            f"Got {y.shape[0]} labels for {len(X)} patients; pass one per patient."
+        )
     bad = ~np.isin(y, (0.0, 1.0))
     if bad.any():
         raise CohortDataError(

@@ -49,6 +49,12 @@ class NestedCVResult:
 
         return summarize_predictions(self.oof, **kwargs)
 
+    def decision_curves(self, thresholds=None, **kwargs):
+        """:func:`~irpredict.evaluation.decision_curves` of :attr:`oof`."""
+        from irpredict.evaluation.summary import decision_curves
+
+        return decision_curves(self.oof, thresholds, **kwargs)
+
 
 def make_strata(therapy, y, n_splits):
     """Strata ``"therapy|response"``; strata too small to split fall back to ``"other|response"``.

@@ -269,7 +269,8 @@ def compute_metrics(y, p, threshold=0.5):
     if len(y) == 0:
         note = "no patients"
     elif y.min() == y.max():
-        note = f"only {'responders' if y[0] == 1 else 'non-responders'}: AUC and calibration undefined"
+        which = "responders" if y[0] == 1 else "non-responders"
+        note = f"only {which}: AUC and calibration undefined"
     elif np.isnan(values["calibration_slope"]):
         note = "calibration slope undefined (separated or constant predictions)"
     return values, note

@@ -8,7 +8,8 @@ from irpredict.evaluation._checks import check_frame_and_labels
 from irpredict.evaluation.bootstrap import bootstrap_metrics
 from irpredict.evaluation.metrics import roc_auc
 
-__all__ = ["OVERALL", "summarize_predictions", "evaluate_external", "predict_frame", "to_wide"]
+__all__ = ["OVERALL", "summarize_predictions", "decision_curves", "evaluate_external",
+           "predict_frame", "to_wide"]
 
 #: Label of the all-patients group in summaries.
 OVERALL = "overall"
@@ -115,6 +116,45 @@ def summarize_predictions(oof, *, threshold=0.5, n_bootstrap=1000, random_state=
                 tables.append(_group_rows(sub, model, group, threshold, n_bootstrap,
                                           random_state))
     return pd.concat(tables, ignore_index=True)
+
+
+def decision_curves(oof, thresholds=None, *, n_bootstrap=200, random_state=0):
+    """Decision curves per model and therapy class (and overall) from predictions.
+
+    Parameters
+    ----------
+    oof : pandas.DataFrame
+        As for :func:`summarize_predictions`; with several repeats the net
+        benefit is averaged over repeats.
+    thresholds : array-like of float or None, default=None
+        Threshold probabilities; ``None`` uses 0.01 to 0.99.
+    n_bootstrap : int, default=200
+    random_state : int, default=0
+
+    Returns
+    -------
+    pandas.DataFrame
+        The columns of :func:`~irpredict.evaluation.decision_curve`
+        preceded by ``model`` and ``therapy_class``.
+    """
+    import pandas as pd
+
+    from irpredict.evaluation.decision_curve import decision_curve
+
+    if "model" not in oof.columns:
+        oof = oof.assign(model="model")
+    frames = []
+    for model, by_model in oof.groupby("model", sort=False):
+        groups = [(g, by_model[by_model["therapy_class"] == g])
+                  for g in sorted(by_model["therapy_class"].unique())]
+        for group, sub in [*groups, (OVERALL, by_model)]:
+            y, P, _ = _patient_matrix(sub)
+            curve = decision_curve(y, P, thresholds, n_bootstrap=n_bootstrap,
+                                   random_state=random_state)
+            curve.insert(0, "therapy_class", group)
+            curve.insert(0, "model", model)
+            frames.append(curve)
+    return pd.concat(frames, ignore_index=True)
 
 
 def predict_frame(model, X, y, *, therapy_col="therapy_class", name="external"):
