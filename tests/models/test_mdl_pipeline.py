@@ -96,10 +96,26 @@ def test_logistic_is_elastic_net_with_saga():
     assert 0 < clf.l1_ratio < 1
 
 
-def test_ensemble_averages_its_members_probabilities():
+def test_ensemble_averages_its_members_log_odds_by_default():
+    from scipy.special import expit
+
     X, y = _frame()
     Xt = make_model("ensemble")[:-1].fit_transform(X, y)
     ens = make_classifier("ensemble").fit(Xt, y)
+    assert ens.average == "logit"
+    members = [clone(est).fit(Xt, y) for _, est in ens.estimators]
+    margins = [members[0].decision_function(Xt), members[1].predict(Xt, output_margin=True),
+               members[2].predict(Xt, output_margin=True)]
+    np.testing.assert_allclose(ens.decision_function(Xt), np.mean(margins, axis=0), rtol=1e-6)
+    np.testing.assert_allclose(ens.predict_proba(Xt)[:, 1], expit(np.mean(margins, axis=0)),
+                               rtol=1e-6)
+
+
+def test_ensemble_averages_its_members_probabilities():
+    X, y = _frame()
+    Xt = make_model("ensemble")[:-1].fit_transform(X, y)
+    ens = make_classifier("ensemble").set_params(average="probability").fit(Xt, y)
+    assert not hasattr(ens, "decision_function")
     members = [clone(est).fit(Xt, y).predict_proba(Xt) for _, est in ens.estimators]
     np.testing.assert_allclose(ens.predict_proba(Xt), np.mean(members, axis=0))
     weighted = clone(ens).set_params(weights=[2, 1, 1]).fit(Xt, y)

@@ -1,7 +1,9 @@
-"""An ensemble that averages the predicted probabilities of its members."""
+"""An ensemble that averages the log-odds (or probabilities) of its members."""
 
 import numpy as np
+from scipy.special import expit, logit
 from sklearn.base import ClassifierMixin, clone
+from sklearn.utils._available_if import available_if
 from sklearn.utils.metaestimators import _BaseComposition
 from sklearn.utils.validation import check_is_fitted
 
@@ -9,11 +11,16 @@ __all__ = ["AveragingClassifier"]
 
 
 class AveragingClassifier(ClassifierMixin, _BaseComposition):
-    """Average the predicted class probabilities of several classifiers.
+    """Average the predictions of several classifiers, in log-odds by default.
 
     A soft-voting ensemble written as a plain estimator: it clones and fits
-    every member on the same data and returns the (weighted) mean of their
-    ``predict_proba``. Members' hyperparameters are reachable for search as
+    every member on the same data. With ``average="logit"`` (the default,
+    binary labels) it averages the members' log-odds (``decision_function``
+    for linear models, the output margin for XGBoost, ``logit(p)``
+    otherwise) and applies the sigmoid, so its SHAP values are exactly the
+    weighted mean of the members' log-odds SHAP values (and likewise its
+    base value). ``average="probability"`` returns the (weighted) mean of
+    their ``predict_proba`` instead. Members' hyperparameters are reachable for search as
     ``<member name>__<parameter>`` (``logistic__C``), and inside
     :func:`~irpredict.models.make_model` as ``classifier__logistic__C``.
     Preprocessing is shared: the pipeline standardises numeric columns,
@@ -25,6 +32,8 @@ class AveragingClassifier(ClassifierMixin, _BaseComposition):
         Named members; each needs ``predict_proba``.
     weights : list of float or None, default=None
         Weight of each member; ``None`` weighs them equally.
+    average : {"logit", "probability"}, default="logit"
+        What is averaged: the members' log-odds, or their probabilities.
 
     Attributes
     ----------
@@ -45,9 +54,16 @@ class AveragingClassifier(ClassifierMixin, _BaseComposition):
     array([1])
     """
 
-    def __init__(self, estimators, *, weights=None):
+    def __init__(self, estimators, *, weights=None, average="logit"):
         self.estimators = estimators
         self.weights = weights
+        self.average = average
+
+    def __sklearn_tags__(self):
+        tags = super().__sklearn_tags__()
+        tags.input_tags.sparse = True  # members decide what they accept
+        tags.input_tags.allow_nan = True
+        return tags
 
     def get_params(self, deep=True):
         """Parameters of the ensemble and, when ``deep``, of its members."""
@@ -73,18 +89,43 @@ class AveragingClassifier(ClassifierMixin, _BaseComposition):
         self
         """
         names = [name for name, _ in self.estimators]
+        if self.average not in ("logit", "probability"):
+            raise ValueError(
+                f"average must be 'logit' or 'probability'; got {self.average!r}."
+            )
         if len(set(names)) != len(names):
             raise ValueError(f"Member names must be unique; got {names}.")
         kwargs = {} if sample_weight is None else {"sample_weight": sample_weight}
         self.estimators_ = [clone(est).fit(X, y, **kwargs) for _, est in self.estimators]
         self.named_estimators_ = dict(zip(names, self.estimators_, strict=True))
         self.classes_ = self.estimators_[0].classes_
+        if self.average == "logit" and len(self.classes_) != 2:
+            raise ValueError(
+                f"average='logit' needs binary labels; got {len(self.classes_)} classes. "
+                "Use average='probability'."
+            )
         if hasattr(self.estimators_[0], "n_features_in_"):
             self.n_features_in_ = self.estimators_[0].n_features_in_
         return self
 
+    @available_if(lambda self: self.average == "logit")
+    def decision_function(self, X):
+        """Weighted mean of the members' log-odds (``average="logit"`` only).
+
+        Parameters
+        ----------
+        X : array-like or pandas.DataFrame of shape (n_samples, n_features)
+
+        Returns
+        -------
+        ndarray of shape (n_samples,)
+        """
+        check_is_fitted(self, "estimators_")
+        margins = np.stack([_log_odds(est, X) for est in self.estimators_])
+        return np.average(margins, axis=0, weights=self.weights)
+
     def predict_proba(self, X):
-        """Weighted mean of the members' class probabilities.
+        """Sigmoid of the mean log-odds, or the mean of the members' probabilities.
 
         Parameters
         ----------
@@ -95,9 +136,27 @@ class AveragingClassifier(ClassifierMixin, _BaseComposition):
         ndarray of shape (n_samples, n_classes)
         """
         check_is_fitted(self, "estimators_")
+        if self.average == "logit":
+            p = expit(self.decision_function(X))
+            return np.column_stack([1.0 - p, p])
         probas = np.stack([est.predict_proba(X) for est in self.estimators_])
         return np.average(probas, axis=0, weights=self.weights)
 
     def predict(self, X):
         """Class with the highest averaged probability."""
+        check_is_fitted(self, "estimators_")
         return self.classes_[np.argmax(self.predict_proba(X), axis=1)]
+
+
+def _log_odds(estimator, X):
+    """A fitted binary classifier's log-odds of the positive class, in float64."""
+    try:
+        from xgboost import XGBModel
+    except ImportError:  # pragma: no cover - xgboost is a dependency
+        XGBModel = ()
+    if isinstance(estimator, XGBModel):
+        return np.asarray(estimator.predict(X, output_margin=True), dtype=np.float64)
+    if hasattr(estimator, "decision_function"):
+        return np.asarray(estimator.decision_function(X), dtype=np.float64)
+    p = np.asarray(estimator.predict_proba(X), dtype=np.float64)[:, 1]
+    return logit(np.clip(p, 1e-15, 1 - 1e-15))

@@ -17,7 +17,8 @@ FAMILIES = ("logistic", "random_forest", "xgboost", "ensemble")
 _GRIDS = {
     # elastic-net logistic regression: strength and L1/L2 mix
     "logistic": {"C": [0.05, 0.5], "l1_ratio": [0.2, 0.8]},
-    "random_forest": {"min_samples_leaf": [3, 10], "max_features": ["sqrt", 0.5]},
+    # XGBoost's random forest: tree depth and the share of features per split
+    "random_forest": {"max_depth": [4, 8], "colsample_bynode": [0.3, 0.6]},
     "xgboost": {"max_depth": [2, 4], "learning_rate": [0.05, 0.2]},
     # one knob per member keeps the joint grid small
     "ensemble": {"logistic__C": [0.05, 0.5], "xgboost__max_depth": [2, 4]},
@@ -47,8 +48,12 @@ def make_classifier(name, *, random_state=0, n_jobs=1):
     Returns
     -------
     estimator : sklearn classifier
-        ``"ensemble"`` returns an :class:`~irpredict.models.AveragingClassifier`
-        over the three other families.
+        ``"random_forest"`` is XGBoost's random forest
+        (:class:`xgboost.XGBRFClassifier`, bagged trees with row and column
+        subsampling in one boosting round), whose output is a log-odds
+        margin; ``"ensemble"`` returns an
+        :class:`~irpredict.models.AveragingClassifier` over the three other
+        families, averaging their log-odds.
 
     Raises
     ------
@@ -69,11 +74,14 @@ def make_classifier(name, *, random_state=0, n_jobs=1):
             random_state=random_state,
         )
     if name == "random_forest":
-        from sklearn.ensemble import RandomForestClassifier
+        # a random forest grown by XGBoost (one round of 200 bagged trees): its output
+        # is a log-odds margin, so TreeSHAP explains it exactly in log-odds
+        from xgboost import XGBRFClassifier
 
-        return RandomForestClassifier(
-            n_estimators=200, min_samples_leaf=3, max_features="sqrt",
-            random_state=random_state, n_jobs=n_jobs,
+        return XGBRFClassifier(
+            n_estimators=200, max_depth=6, subsample=0.8, colsample_bynode=0.5,
+            min_child_weight=2, tree_method="hist", n_jobs=n_jobs,
+            random_state=random_state, eval_metric="logloss",
         )
     if name == "xgboost":
         from xgboost import XGBClassifier
