@@ -35,7 +35,11 @@ def _machine():
     import numpy
     import pandas
 
-    return (f"{cpu}; {os.cpu_count()} logical CPUs (shared); {mem_text}; "
+    try:
+        load = " (shared; load average {:.1f} {:.1f} {:.1f} at the end)".format(*os.getloadavg())
+    except OSError:
+        load = " (shared)"
+    return (f"{cpu}; {os.cpu_count()} logical CPUs{load}; {mem_text}; "
             f"{platform.system()} {platform.release()}; Python {platform.python_version()}; "
             f"numpy {numpy.__version__}; pandas {pandas.__version__}")
 

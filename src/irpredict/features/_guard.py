@@ -61,12 +61,16 @@ def restrict_to_landmark(table, landmark_days, *, table_name="measurements"):
     return table[day <= landmark_days]
 
 
-def restrict_draws(draws, landmark_days):
+def restrict_draws(draws, landmark_days, *, after=None):
     """The draws of a sorted :class:`~irpredict.features._kinetics.Draws` on or
-    before the landmark day (used when several landmarks share one sort)."""
+    before the landmark day (used when several landmarks share one sort);
+    ``after`` also drops draws with ``day <= after`` (e.g. 0 for on-treatment)."""
     from irpredict.features._kinetics import take
 
-    return take(draws, draws.day <= landmark_days)
+    mask = draws.day <= landmark_days
+    if after is not None:
+        mask &= draws.day > after
+    return take(draws, mask)
 
 
 def _forbidden(cohort):

@@ -92,13 +92,12 @@ def last_in_window(draws, lo, hi):
     value, day : ndarray of float64, shape (n_groups,)
         NaN for groups without a draw in the window.
     """
-    mask = (draws.day >= lo) & (draws.day <= hi)
-    sub = take(draws, mask)
+    idx = np.flatnonzero((draws.day >= lo) & (draws.day <= hi))
     value = np.full(draws.n_groups, np.nan)
     day = np.full(draws.n_groups, np.nan)
-    ends = _run_ends(sub.group)
-    value[sub.group[ends]] = sub.value[ends]
-    day[sub.group[ends]] = sub.day[ends]
+    last = idx[_run_ends(draws.group[idx])]
+    value[draws.group[last]] = draws.value[last]
+    day[draws.group[last]] = draws.day[last]
     return value, day
 
 
@@ -140,7 +139,7 @@ def kinetics(treated, base_value, base_day, floor, limit):
     has = count > 0
     starts, ends = _run_starts(g), _run_ends(g)
     ids = g[starts]
-    out = {name: np.full(n, np.nan) for name in KINETIC_STATS}
+    out = {name: np.full(n, np.nan) for name in ("last", "min", "max")}
     out["n_draws"] = count
     last = out["last"]
     last[ids] = v[ends]

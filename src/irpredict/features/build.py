@@ -197,5 +197,5 @@ def _biomarker_parts(cohort, meas, ids, wanted, window, marks, pats, limits, log
         values, names = kinetic_block(
             draws, base, base_day, wanted, landmark, keep=[True] * len(wanted) if explicit
             else None, detection_limits=limits, log_floor=log_floor)
-        parts.append(pd.DataFrame(values, index=ids, columns=names))
+        parts.append(pd.DataFrame(values, index=ids, columns=names, copy=False))
     return parts

@@ -135,8 +135,7 @@ def kinetic_block(draws, base_value, base_day, biomarkers, landmark, *, keep=Non
     values : ndarray, shape (n_patients, n_columns)
     names : list of str
     """
-    treated = restrict_draws(draws, landmark)
-    treated = _kinetics.take(treated, treated.day > 0)
+    treated = restrict_draws(draws, landmark, after=0.0)
     nb = len(biomarkers)
     limits = detection_limits or {}
     lim_b = np.array([limits.get(b, np.nan) for b in biomarkers], dtype=np.float64)
@@ -147,15 +146,12 @@ def kinetic_block(draws, base_value, base_day, biomarkers, landmark, *, keep=Non
     if keep is None:
         counts = stats["n_draws"].reshape(reps, nb)
         keep = counts.sum(axis=0) > 0
-    blocks, names = [], []
     tag = _day_tag(landmark)
-    for j, b in enumerate(biomarkers):
-        if not keep[j]:
-            continue
-        for s in _kinetics.KINETIC_STATS:
-            if s == "cleared" and np.isnan(lim_b[j]):
-                continue
-            blocks.append(stats[s].reshape(reps, nb)[:, j])
-            names.append(f"{b}__{s}_d{tag}")
-    values = np.column_stack(blocks) if blocks else np.empty((reps, 0))
-    return values, names
+    cells = [(j, s) for j, b in enumerate(biomarkers) if keep[j]
+             for s in _kinetics.KINETIC_STATS if s != "cleared" or not np.isnan(lim_b[j])]
+    # fill rows of a (columns x patients) array: contiguous writes, and its
+    # transpose is what pandas stores, so the frame needs no further copy
+    out = np.empty((len(cells), reps))
+    for k, (j, s) in enumerate(cells):
+        out[k] = stats[s].reshape(reps, nb)[:, j]
+    return out.T, [f"{biomarkers[j]}__{s}_d{tag}" for j, s in cells]

@@ -46,8 +46,7 @@ def tumour_block(assessments, patient_ids, window, landmarks):
     base, base_day = _kinetics.last_in_window(draws, *window)
     blocks, names = [], []
     for landmark in landmarks:
-        treated = restrict_draws(draws, landmark)
-        treated = _kinetics.take(treated, treated.day > 0)
+        treated = restrict_draws(draws, landmark, after=0.0)
         nan = np.full(draws.n_groups, np.nan)
         stats = _kinetics.kinetics(treated, base, base_day, nan, nan)
         with np.errstate(divide="ignore", invalid="ignore"):
