@@ -80,12 +80,15 @@ def command(
     if not criteria and thresholds is None:
         raise ExperimentConfigError("nothing to screen: give at least one --criteria or "
                                     "--thresholds")
+    from irpredict.screening.criteria import parse_criteria
     from irpredict.screening.enrichment import enrichment_table, threshold_rules
 
-    frame = _patient_frame(source, id_col, label, therapy_class)
     rules = list(criteria or [])
+    for text in rules:
+        parse_criteria(text)  # syntax errors before the cohort is read
     if thresholds is not None:
         rules += threshold_rules(score_column, _parse_thresholds(thresholds))
+    frame = _patient_frame(source, id_col, label, therapy_class)
     table = _run_with_progress(
         enrichment_table, frame, rules, p0=p0, p_comparator=p_comparator, alpha=alpha,
         power=power, sided=sided, cost_screen=cost_screen, cost_patient=cost_patient,
@@ -150,8 +153,8 @@ def _patient_frame(source, id_col, label, therapy_class):
         if therapy_class not in present:
             known = "" if therapy_class in THERAPY_CLASSES else " (not a therapy class)"
             raise UnknownTherapyError(
-                f"--therapy-class '{therapy_class}'{known}: {cohort.name} holds "
-                f"{', '.join(present)}")
+                f"--therapy-class '{therapy_class}'{known}: cohort '{cohort.name}' has no such "
+                f"patients; it holds {', '.join(present)}. Pick one of those")
         frame = frame[frame["therapy_class"].astype(str) == therapy_class]
     return frame
 
@@ -212,9 +215,9 @@ def _print_table(table):
         out.add_row(*cells)
     Console(highlight=False, width=200).print(out)
     notes = table.drop_duplicates(["rule", "therapy_class"])
+    console = Console(highlight=False, soft_wrap=True)
     for rec in notes[notes["note"] != ""].itertuples():
-        Console(highlight=False).print(f"note: {rec.rule} ({rec.therapy_class}): {rec.note}",
-                                       markup=False)
+        console.print(f"note: {rec.rule} ({rec.therapy_class}): {rec.note}", markup=False)
 
 
 def _write_outputs(table, out):

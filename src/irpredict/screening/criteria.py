@@ -101,12 +101,14 @@ def tokenize(text):
     Returns
     -------
     list of Token
-        Ending with an ``end`` token.
+        Ending with an ``end`` token. A character outside the language becomes a
+        ``bad`` token, reported (with a hint of what to use instead) when the parser
+        reaches it, so that the first problem in reading order is the one named.
 
     Raises
     ------
     CriteriaError
-        On characters outside the language, with a hint of what to use instead.
+        On input longer than :data:`MAX_LENGTH`, Python keywords, or ``:=``.
     """
     if not isinstance(text, str):
         raise CriteriaError(f"criteria must be text, got {type(text).__name__}")
@@ -117,10 +119,10 @@ def tokenize(text):
     tokens, pos = [], 0
     while pos < len(text):
         m = _TOKEN_RE.match(text, pos)
-        if m is None:
-            ch = text[pos]
-            hint = _CHAR_HINTS.get(ch, "not part of the criteria language")
-            _fail(text, pos, f"character {ch!r} is not allowed ({hint})")
+        if m is None:  # reported when the parser reaches it, so errors come in text order
+            tokens.append(Token("bad", text[pos], pos))
+            pos += 1
+            continue
         kind = m.lastgroup
         if kind == "walrus":
             _fail(text, pos, "assignment (':=') is not allowed")
@@ -155,6 +157,8 @@ class _Parser:
 
     def take(self):
         tok = self.peek()
+        if tok.kind == "bad":
+            self.unexpected(tok, "")
         self.i += 1
         return tok
 
@@ -248,6 +252,8 @@ class _Parser:
 
     def name_operand(self, tok):
         nxt = self.peek()
+        if nxt.text == "(" and nxt.kind == "op":
+            _fail(self.text, nxt.pos, f"function calls are not allowed ('{tok.text}(...)')")
         if nxt.kind == "string" and nxt.pos == tok.pos + len(tok.text):
             _fail(self.text, tok.pos, f"prefixed strings ({tok.text}'...', f-strings) are not "
                   "allowed")
@@ -293,6 +299,9 @@ class _Parser:
         return tuple(values)
 
     def unexpected(self, tok, what):
+        if tok.kind == "bad":
+            hint = _CHAR_HINTS.get(tok.text, "not part of the criteria language")
+            _fail(self.text, tok.pos, f"character {tok.text!r} is not allowed ({hint})")
         shown = "the end" if tok.kind == "end" else repr(tok.text)
         _fail(self.text, tok.pos, f"unexpected {shown}: {what}")
 

@@ -201,7 +201,7 @@ def enrichment_table(frame, rules, *, p0, p_comparator=None, alpha=0.05, power=0
             point = _metrics.compute(e[None, :], y[None, :], settings, rule.kind)
             boot = (_metrics.compute(e[idx], y[idx], settings, rule.kind, grid=simon_grid)
                     if idx is not None and n_bootstrap else None)
-            note = _note(e, y, dropped)
+            note = _note(e, y, dropped, rule.kind)
             parts.append(_rows(rule, group, len(y), int(y.sum()), point, boot, ci, note))
     if not parts:
         raise CohortDataError("no patients to screen: the frame is empty")
@@ -218,11 +218,11 @@ def _groups(frame, therapy_col):
     return groups + [(c, therapy == c) for c in classes]
 
 
-def _note(e, y, dropped):
+def _note(e, y, dropped, kind):
     notes = []
     if len(y) and not e.any():
         notes.append("selects nobody: rates, sizes and costs undefined")
-    elif len(y) and e.all():
+    elif len(y) and e.all() and kind != "none":
         notes.append("selects everyone")
     if dropped:
         notes.append(f"{dropped} patients without a response label left out")

@@ -1,0 +1,45 @@
+"""`irpredict screen` run as a user would (subprocess)."""
+
+import pandas as pd
+import pytest
+
+
+def test_rule_selecting_nobody_is_a_note_not_a_crash(cli, table_file, tmp_path):
+    path, _ = table_file
+    res = cli("screen", path, "--criteria", "pdl1_cps > 1000", "--p0", "0.2",
+              "--n-bootstrap", "10", "--out", tmp_path)
+    assert res.returncode == 0, res.stderr
+    assert "selects nobody" in res.stdout
+    table = pd.read_csv(tmp_path / "screening.csv")
+    rows = table[(table["rule"] == "pdl1_cps > 1000")
+                 & (table["metric"] == "response_rate_eligible")]
+    assert rows["estimate"].isna().all()
+
+
+@pytest.mark.parametrize(("args", "message"), [
+    (["--criteria", "__import__('os').system('echo hi')"], "function calls are not allowed"),
+    (["--criteria", "pdl1_csp >= 10"], "unknown column 'pdl1_csp' (closest: pdl1_cps"),
+    (["--criteria", "pdl1_cps >= 10", "--model", "models:/x@champion"], "not available yet"),
+    ([], "nothing to screen"),
+    (["--thresholds", "0.6:0.2:0.1"], "is not start:stop:step"),
+    (["--criteria", "pdl1_cps >= 1", "--therapy-class", "cytokine"], "it holds "
+                                                                      "checkpoint_inhibitor, "
+                                                                      "chemotherapy"),
+    (["--criteria", "pdl1_cps >= 1", "--thresholds", "0.5", "--score-column", "prob"],
+     "unknown column 'prob'"),
+])
+def test_errors_are_one_line_with_status_1(cli, table_file, tmp_path, args, message):
+    path, _ = table_file
+    res = cli("screen", path, "--p0", "0.2", "--n-bootstrap", "5", "--out", tmp_path / "o",
+              *args)
+    assert res.returncode == 1
+    assert message in res.stderr
+    assert "Traceback" not in res.stderr
+    assert not (tmp_path / "o" / "screening.csv").exists()
+
+
+def test_bad_p0_is_reported(cli, table_file, tmp_path):
+    path, _ = table_file
+    res = cli("screen", path, "--criteria", "pdl1_cps >= 1", "--p0", "1.3", "--out", tmp_path)
+    assert res.returncode == 1
+    assert "p0 must be strictly between 0 and 1" in res.stderr
