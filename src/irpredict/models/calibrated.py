@@ -79,7 +79,19 @@ class CalibratedModel(ClassifierMixin, BaseEstimator):
                 cv=StratifiedKFold(self.cv, shuffle=True, random_state=0),
             ).fit(X, y)
         self.classes_ = self.estimator_.classes_
+        for attr in ("n_features_in_", "feature_names_in_"):
+            if hasattr(self.estimator_, attr):
+                setattr(self, attr, getattr(self.estimator_, attr))
         return self
+
+    def __sklearn_tags__(self):
+        from sklearn.utils import get_tags
+
+        tags = super().__sklearn_tags__()
+        inner = get_tags(self.estimator).input_tags  # the wrapped estimator decides
+        tags.input_tags.sparse = inner.sparse
+        tags.input_tags.allow_nan = inner.allow_nan
+        return tags
 
     def predict_proba(self, X):
         """Calibrated class probabilities."""

@@ -60,9 +60,12 @@ class AveragingClassifier(ClassifierMixin, _BaseComposition):
         self.average = average
 
     def __sklearn_tags__(self):
+        from sklearn.utils import get_tags
+
         tags = super().__sklearn_tags__()
-        tags.input_tags.sparse = True  # members decide what they accept
-        tags.input_tags.allow_nan = True
+        members = [get_tags(est).input_tags for _, est in self.estimators]
+        tags.input_tags.sparse = all(t.sparse for t in members)
+        tags.input_tags.allow_nan = all(t.allow_nan for t in members)
         return tags
 
     def get_params(self, deep=True):
