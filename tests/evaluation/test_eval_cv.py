@@ -190,3 +190,16 @@ def test_unknown_family_is_a_config_error():
     X, y, _ = _cohort()
     with pytest.raises(ExperimentConfigError, match="svm"):
         nested_cv(X, y, estimator="svm")
+
+
+def test_unknown_calibration_method_is_a_config_error():
+    X, y, _ = _cohort()
+    with pytest.raises(ExperimentConfigError, match="Unknown calibration.*platt.*isotonic"):
+        nested_cv(X, y, estimator=SpyClassifier(), param_grid={"C": [1.0]},
+                  calibration=["none", "platt"])
+
+
+def test_family_grid_with_an_unknown_parameter_is_a_config_error():
+    X, y, _ = _cohort()
+    with pytest.raises(ExperimentConfigError, match=r"'xgboost'.*\['min_samples_leaf'\]"):
+        nested_cv(X, y, estimator="xgboost", param_grid={"xgboost": {"min_samples_leaf": [3]}})

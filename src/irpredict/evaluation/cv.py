@@ -121,10 +121,21 @@ def _candidates(estimator, param_grid, calibration, per_therapy, therapy_col, mi
     """(name, estimator, grid, scoring) for every model to evaluate."""
     from sklearn.base import clone
 
-    from irpredict.models import CalibratedModel, PerTherapyClassifier, make_model
+    from irpredict.models import (
+        CALIBRATION_METHODS,
+        CalibratedModel,
+        PerTherapyClassifier,
+        make_model,
+    )
     from irpredict.models import param_grid as family_grid
 
     methods = [calibration] if isinstance(calibration, str) else list(calibration)
+    unknown = [m for m in methods if m not in CALIBRATION_METHODS]
+    if unknown or not methods:
+        raise ExperimentConfigError(
+            f"Unknown calibration {unknown or methods}; choose from "
+            f"{', '.join(CALIBRATION_METHODS)} (or a list of them to choose in the inner loop)."
+        )
     if isinstance(estimator, str) or (
         isinstance(estimator, (list, tuple)) and all(isinstance(e, str) for e in estimator)
     ):
@@ -134,6 +145,13 @@ def _candidates(estimator, param_grid, calibration, per_therapy, therapy_col, mi
             base = make_model(name, random_state=random_state, n_jobs=n_jobs)
             grid = family_grid(name)
             if param_grid and name in param_grid:
+                known = base["classifier"].get_params()
+                bad = sorted(set(param_grid[name]) - set(known))
+                if bad:
+                    raise ExperimentConfigError(
+                        f"The grid of {name!r} names unknown parameters {bad}; valid ones "
+                        f"include {sorted(known)[:8]}..."
+                    )
                 grid = {f"classifier__{k}": list(v) for k, v in param_grid[name].items()}
             if per_therapy:
                 base = PerTherapyClassifier(base, therapy_col=therapy_col,
