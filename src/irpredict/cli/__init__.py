@@ -26,6 +26,7 @@ COMMANDS = (
     ("assess-response", "_assess_response"),
     ("screen", "_screen"),
     ("features", "_features"),
+    ("train", "_train"),
 )
 
 app = typer.Typer(

@@ -1,0 +1,99 @@
+"""`irpredict train`: nested CV per feature set x model family, tracked in MLflow."""
+
+from pathlib import Path
+
+import typer
+
+__all__ = ["command", "print_results"]
+
+
+def print_results(console, table, title):
+    """Print the therapy class x feature set x model results table."""
+    from rich.table import Table
+
+    out = Table(title=title, title_justify="left", header_style="bold")
+    for col, just in (("therapy class", "left"), ("feature set", "left"), ("model", "left"),
+                      ("n (resp.)", "right"), ("AUC [95% CI]", "right"),
+                      ("mean fold AUC", "right"), ("Brier", "right"), ("cal. slope", "right")):
+        out.add_column(col, justify=just)
+    if table["therapy_class"].nunique() == 2:  # one class: "overall" repeats it
+        table = table[table["therapy_class"] != "overall"]
+    for row in table.itertuples():
+        out.add_row(row.therapy_class, row.feature_set, row.model,
+                    f"{row.n} ({row.responders})",
+                    f"{row.auc:.3f} [{row.auc_low:.3f}-{row.auc_high:.3f}]",
+                    f"{row.auc_mean_of_folds:.3f}", f"{row.brier:.3f}", f"{row.cal_slope:.2f}")
+    console.print(out)
+    console.print("AUC: all out-of-fold predictions pooled (headline, bootstrap 95% CI); "
+                  "mean fold AUC: the mean of per-fold AUCs, shown for comparison.")
+
+
+def command(
+    experiment: Path = typer.Argument(..., help="Experiment file, e.g. experiments/transneo.toml.",
+                                      show_default=False),
+    tracking_uri: str = typer.Option(
+        None, "--tracking-uri",
+        help="MLflow tracking URI (default sqlite:///mlruns/mlflow.db in the current folder, "
+             "or MLFLOW_TRACKING_URI)."),
+    log_patient_ids: bool = typer.Option(
+        False, "--log-patient-ids",
+        help="Log raw patient ids in MLflow artifacts (default: salted hashes)."),
+    n_bootstrap: int = typer.Option(None, "--n-bootstrap", min=0,
+                                    help="Bootstrap resamples per CI (default from the file)."),
+    repeats: int = typer.Option(None, "--repeats", min=1,
+                                help="Repeats of the nested CV (default from the file)."),
+    seed: int = typer.Option(None, "--seed", min=0, help="Seed (default from the file)."),
+    no_register: bool = typer.Option(False, "--no-register",
+                                     help="Do not register the final model."),
+):
+    """Train per-therapy-class response models with honest evaluation.
+
+    Runs nested cross-validation (outer folds stratified by therapy class x response,
+    grouped by site where sites exist; inner grid search) for each feature set and model
+    family of the experiment, prints AUC with bootstrap 95% CIs, Brier score and
+    calibration slope, logs everything to MLflow, refits the declared final model on
+    all patients and registers it as <study> with alias champion.
+
+    Example: irpredict train experiments/transneo.toml
+
+    Then: mlflow ui --backend-store-uri sqlite:///mlruns/mlflow.db
+    """
+    from rich.console import Console
+    from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
+
+    from irpredict.experiment import load_experiment
+    from irpredict.tracking import quiet_mlflow
+    from irpredict.training import model_settings
+    from irpredict.training.runner import results_table, train_study
+
+    console = Console(highlight=False)
+    if not console.is_terminal:
+        console.width = max(console.width, 130)
+    exp = load_experiment(experiment)
+    settings = model_settings(exp.raw.get("model"), where=f"{exp.path} [model]",
+                              n_bootstrap=n_bootstrap, repeats=repeats, seed=seed)
+    quiet_mlflow()
+    console.print(f"[bold]{exp.name}[/bold]: {exp.description}")
+    with Progress(TextColumn("{task.description}"), BarColumn(), MofNCompleteColumn(),
+                  TimeElapsedColumn(), console=console, transient=True) as bar:
+        tasks = {}
+
+        def progress(stage, done, total):
+            if stage not in tasks:
+                tasks[stage] = bar.add_task(f"nested CV: {stage}" if stage != "final model"
+                                            else "refit final model", total=total)
+            bar.update(tasks[stage], completed=done, total=total)
+
+        result = train_study(exp, settings=settings, tracking_uri=tracking_uri,
+                             log_patient_ids=log_patient_ids, progress=progress,
+                             register=not no_register)
+    print_results(console, results_table(result.metrics),
+                  f"{exp.name}: out-of-fold performance per therapy class")
+    for note in result.notes:
+        console.print(f"note: {note}")
+    console.print(f"final model: {result.final.feature_set}/{result.final.family} "
+                  "(refitted on all patients)")
+    console.print(f"run id: {result.run_id}")
+    console.print(f"model URI: {result.model_uri}")
+    if result.registered:
+        console.print(f"registered: {result.registered} (version {result.version})")

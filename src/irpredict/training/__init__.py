@@ -1,0 +1,14 @@
+"""Training a study: settings, the modelling frame, nested CV runs, the final model."""
+
+from irpredict.training.design import Design, design_matrix, feature_sets_to_train
+from irpredict.training.response_model import ResponseModel
+from irpredict.training.settings import ModelSettings, model_settings
+
+__all__ = [
+    "Design",
+    "ModelSettings",
+    "ResponseModel",
+    "design_matrix",
+    "feature_sets_to_train",
+    "model_settings",
+]

@@ -1,0 +1,154 @@
+"""The modelling frame of one feature set: features, therapy class, label, sites."""
+
+from dataclasses import dataclass, field
+
+from irpredict.exceptions import CohortDataError, ExperimentConfigError
+
+__all__ = ["Design", "MEASUREMENT_MARKER", "design_matrix", "feature_sets_to_train"]
+
+#: Feature-set entries ``measurements:<biomarker>`` (or ``measurements:*``) stand for the
+#: features built from that biomarker's draws up to the landmark.
+MEASUREMENT_MARKER = "measurements:"
+_TUMOR = "tumor_size"
+
+
+@dataclass
+class Design:
+    """Everything the models need for one feature set.
+
+    Attributes
+    ----------
+    X : pandas.DataFrame
+        Features plus the ``therapy_class`` column, one row per labelled patient.
+    y : pandas.Series
+        0/1 response, same index.
+    sites : pandas.Series or None
+        Site per patient (for grouped folds), when the cohort has one.
+    feature_columns : list of str
+        Columns of ``X`` that are features (``therapy_class`` excluded).
+    patient_columns : list of str
+        Patients-table columns used.
+    biomarkers : list of str or None
+        Measured biomarkers used (``None`` = every allowed biomarker).
+    include_tumor : bool
+        Whether tumour-size features were built.
+    landmark_days : float
+    dropped_unlabelled : list of str
+        Patients left out because their label is missing.
+    """
+
+    X: object
+    y: object
+    sites: object
+    feature_columns: list
+    patient_columns: list
+    biomarkers: object
+    include_tumor: bool
+    landmark_days: float
+    dropped_unlabelled: list = field(default_factory=list)
+
+
+def feature_sets_to_train(experiment, settings, cohort):
+    """The ``{name: entries}`` feature sets a study trains, in file order.
+
+    Parameters
+    ----------
+    experiment : irpredict.experiment.Experiment or None
+    settings : irpredict.training.ModelSettings
+    cohort : irpredict.data.Cohort
+
+    Returns
+    -------
+    dict of str to list of str
+    """
+    declared = dict(experiment.feature_sets) if experiment is not None else {}
+    sensitivity = set(getattr(experiment, "sensitivity_sets", ()) or ())
+    if settings.feature_sets:
+        unknown = [n for n in settings.feature_sets if n not in declared]
+        if unknown:
+            raise ExperimentConfigError(
+                f"[model] feature_sets names {unknown}, which [feature_sets] does not define; "
+                f"defined: {sorted(declared)}.")
+        return {n: declared[n] for n in settings.feature_sets}
+    chosen = {n: cols for n, cols in declared.items() if n not in sensitivity}
+    if chosen:
+        return chosen
+    entries = list(cohort.feature_columns)
+    if cohort.measurements is not None and len(cohort.measurements):
+        entries.append(MEASUREMENT_MARKER + "*")
+    return {"all": entries}
+
+
+def _split_entries(entries):
+    columns, biomarkers, wildcard = [], [], False
+    for entry in entries:
+        if entry.startswith(MEASUREMENT_MARKER):
+            name = entry[len(MEASUREMENT_MARKER):]
+            if name == "*":
+                wildcard = True
+            else:
+                biomarkers.append(name)
+        else:
+            columns.append(entry)
+    return columns, biomarkers, wildcard
+
+
+def design_matrix(cohort, entries, *, landmark_days, baseline_window=(-30, 0)):
+    """Build the modelling frame of one feature set.
+
+    Parameters
+    ----------
+    cohort : irpredict.data.Cohort
+        A labelled cohort.
+    entries : list of str
+        Patients-table columns and ``measurements:<biomarker>`` markers.
+    landmark_days : float
+        Landmark of the on-treatment features (0 = baseline values only).
+    baseline_window : tuple of float, default=(-30, 0)
+
+    Returns
+    -------
+    Design
+
+    Raises
+    ------
+    CohortDataError
+        When the cohort has no label, or fewer than two classes remain.
+    """
+    from irpredict.features import build_features
+
+    if not cohort.has_label:
+        raise CohortDataError(
+            f"cohort {cohort.name!r} has no label column {cohort.label_col!r}; training needs "
+            "a 0/1 response per patient (set [data] label in the experiment file).")
+    columns, biomarkers, wildcard = _split_entries(entries)
+    use_tumor = wildcard or _TUMOR in biomarkers
+    biomarkers = [b for b in biomarkers if b != _TUMOR]
+    has_draws = cohort.measurements is not None and len(cohort.measurements) > 0
+    wanted = None if wildcard else biomarkers
+    if not has_draws or (not wildcard and not biomarkers):
+        wanted = [] if has_draws else None
+    features = build_features(
+        cohort, landmark_days=landmark_days, baseline_window=baseline_window,
+        biomarkers=wanted, include_tumor=None if use_tumor else False,
+        patient_columns=columns,
+    )
+    X = features.X
+    y = features.y
+    labelled = y.notna()
+    dropped = X.index[~labelled].astype(str).tolist()
+    X, y = X.loc[labelled].copy(), y.loc[labelled].astype(int)
+    if y.nunique() < 2:
+        raise CohortDataError(
+            f"cohort {cohort.name!r}: the {len(y)} labelled patients are all "
+            f"{'responders' if len(y) and y.iloc[0] == 1 else 'non-responders'}; "
+            "a model needs both.")
+    feature_columns = list(X.columns)
+    X["therapy_class"] = features.therapy_class.loc[X.index]
+    sites = None
+    if "site" in cohort.patients.columns:
+        site = cohort.patients.set_index("patient_id")["site"]
+        sites = site.reindex(X.index).astype(str)
+    return Design(X=X, y=y, sites=sites, feature_columns=feature_columns,
+                  patient_columns=columns, biomarkers=wanted, include_tumor=use_tumor,
+                  landmark_days=float(landmark_days), dropped_unlabelled=dropped)

@@ -1,0 +1,53 @@
+"""Refit the declared final model on all patients, tuned as in the inner loop."""
+
+__all__ = ["fit_final_model", "numeric_ranges"]
+
+
+def fit_final_model(design, family, settings):
+    """Tune (inner-loop grid search) and fit one family on every patient of a design.
+
+    The hyperparameters are chosen exactly as inside each outer fold of the
+    nested cross-validation (same grid, folds, scoring and calibration
+    candidates), so the registered model is the procedure that was
+    evaluated, applied to all the data.
+
+    Parameters
+    ----------
+    design : irpredict.training.Design
+    family : str
+    settings : irpredict.training.ModelSettings
+
+    Returns
+    -------
+    estimator : fitted classifier
+    best_params : dict
+    """
+    from irpredict.evaluation.cv import _candidates, _fit_one, _inner_splits
+
+    (name, est, grid, scoring), = _candidates(
+        family, None, list(settings.calibration), True, "therapy_class",
+        settings.min_patients, settings.min_responders, settings.seed, 1)
+    therapy = design.X["therapy_class"].astype(str).to_numpy()
+    sites = _sites(design, settings)
+    inner = _inner_splits(therapy, design.y.to_numpy(), sites, settings.inner_folds,
+                          settings.seed)
+    fitted, best, _ = _fit_one(est, grid, scoring, design.X, design.y.to_numpy(), inner, 1)
+    return fitted, best
+
+
+def _sites(design, settings):
+    if not settings.group_by_site or design.sites is None:
+        return None
+    return design.sites.to_numpy()
+
+
+def numeric_ranges(X, columns):
+    """Training range (min, max) of each numeric column, for out-of-support flags."""
+    import pandas as pd
+
+    out = {}
+    for col in columns:
+        series = X[col]
+        if pd.api.types.is_numeric_dtype(series) and series.notna().any():
+            out[col] = (float(series.min()), float(series.max()))
+    return out

@@ -1,0 +1,116 @@
+"""A fitted model together with its input contract."""
+
+from dataclasses import dataclass, field
+
+from irpredict.exceptions import CohortDataError
+
+__all__ = ["ResponseModel"]
+
+
+@dataclass
+class ResponseModel:
+    """A fitted per-therapy-class classifier and what its input must look like.
+
+    The classifier takes the per-patient frame: the feature columns (before
+    imputation and encoding) plus ``therapy_class``. For cohorts with
+    measurements the frame is built with the same landmark, biomarkers and
+    patients-table columns as in training (:meth:`frame_from_cohort`).
+
+    Attributes
+    ----------
+    classifier : irpredict.models.PerTherapyClassifier
+        The fitted classifier.
+    feature_columns : list of str
+        Input feature columns, in training order.
+    categorical_columns : list of str
+        The subset holding categories (strings).
+    patient_columns : list of str
+        Patients-table columns the features were built from.
+    biomarkers : list of str or None
+        Measured biomarkers used (``None`` = every allowed biomarker).
+    include_tumor : bool
+    landmark_days : float
+    baseline_window : tuple of float
+    study, feature_set, family : str
+        Provenance of the model.
+    label_col : str
+    therapies : list of str
+        Therapy classes the model can score.
+    numeric_ranges : dict of str to (float, float)
+        Training range of each numeric feature (used to flag inputs far
+        outside what the model has seen).
+    mapping : irpredict.data.ColumnMapping or None
+        The training experiment's column mapping, so that an external table
+        with the same columns can be read the same way.
+    """
+
+    classifier: object
+    feature_columns: list
+    categorical_columns: list
+    patient_columns: list
+    biomarkers: object
+    include_tumor: bool
+    landmark_days: float
+    baseline_window: tuple = (-30, 0)
+    study: str = ""
+    feature_set: str = ""
+    family: str = ""
+    label_col: str = "response"
+    therapies: list = field(default_factory=list)
+    numeric_ranges: dict = field(default_factory=dict)
+    mapping: object = None
+
+    @property
+    def input_columns(self):
+        """Columns :meth:`predict_proba` needs: the features and ``therapy_class``."""
+        return [*self.feature_columns, "therapy_class"]
+
+    def frame_from_cohort(self, cohort):
+        """Build the per-patient input frame of a cohort as in training.
+
+        Parameters
+        ----------
+        cohort : irpredict.data.Cohort
+
+        Returns
+        -------
+        X : pandas.DataFrame
+            Index ``patient_id``; the feature columns and ``therapy_class``.
+        y : pandas.Series or None
+            The label when the cohort has one.
+        """
+        from irpredict.features import build_features
+
+        missing = [c for c in self.patient_columns if c not in cohort.patients.columns]
+        if missing:
+            raise CohortDataError(
+                f"cohort {cohort.name!r} lacks the columns {missing[:10]} that model "
+                f"{self.study}/{self.feature_set} was trained on; give a table with the same "
+                "columns as the training data.")
+        features = build_features(
+            cohort, landmark_days=self.landmark_days, baseline_window=self.baseline_window,
+            biomarkers=self.biomarkers, include_tumor=self.include_tumor,
+            patient_columns=self.patient_columns)
+        X = features.X.reindex(columns=self.feature_columns)
+        X["therapy_class"] = features.therapy_class
+        return X, features.y
+
+    def check_frame(self, X):
+        """Check an input frame has the columns the model needs.
+
+        Raises
+        ------
+        CohortDataError
+            Naming the missing columns.
+        """
+        missing = [c for c in self.input_columns if c not in X.columns]
+        if missing:
+            raise CohortDataError(
+                f"the input lacks {len(missing)} column(s) the model needs: {missing[:10]}"
+                f"{' ...' if len(missing) > 10 else ''}; send the columns used in training "
+                f"({len(self.input_columns)} in all).")
+        return X[self.input_columns]
+
+    def predict_proba(self, X):
+        """Probability of response per row (``(n, 2)`` array, column 1 = response)."""
+        return self.classifier.predict_proba(self.check_frame(X))

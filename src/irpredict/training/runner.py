@@ -1,0 +1,230 @@
+"""``train_study``: nested CV per feature set x model family, MLflow, final model."""
+
+from dataclasses import dataclass, field
+
+from irpredict.training.design import design_matrix, feature_sets_to_train
+from irpredict.training.settings import model_settings
+
+__all__ = ["TrainResult", "train_study", "results_table"]
+
+
+@dataclass
+class TrainResult:
+    """What one ``train`` produced.
+
+    Attributes
+    ----------
+    study : str
+    run_id : str
+        The parent MLflow run.
+    metrics : pandas.DataFrame
+        Tidy metrics of every feature set x family x therapy class, with CIs.
+    final : irpredict.training.ResponseModel
+        The model refitted on all patients.
+    model_uri : str
+        Logged model URI (``models:/m-...``).
+    registered : str
+        ``models:/<study>@champion`` when registered, else empty.
+    version : str
+        Registered version.
+    notes : list of str
+        Things the user should know (dropped patients, fallbacks).
+    """
+
+    study: str
+    run_id: str
+    metrics: object
+    final: object
+    model_uri: str = ""
+    registered: str = ""
+    version: str = ""
+    notes: list = field(default_factory=list)
+
+
+def _sites(design, settings):
+    if not settings.group_by_site or design.sites is None:
+        return None
+    n_sites = design.sites.nunique()
+    return design.sites if n_sites >= settings.outer_folds else None
+
+
+def _child_params(settings, set_name, family, design, cv):
+    params = {"feature_set": set_name, "family": family, "n_features": len(design.feature_columns),
+              "n_patients": len(design.y), "landmark_days": design.landmark_days,
+              "outer_folds": settings.outer_folds, "inner_folds": settings.inner_folds,
+              "repeats": settings.repeats, "calibration": ",".join(settings.calibration),
+              "min_patients": settings.min_patients, "min_responders": settings.min_responders,
+              "seed": settings.seed, "grouped_by_site": cv.config["grouped_by_site"]}
+    best = cv.best_params[cv.best_params["model"] == family]
+    for row in best.itertuples():
+        for key, value in (row.params or {}).items():
+            params[f"fold{row.repeat}.{row.fold}.{key.split('__')[-1]}"] = value
+    return params
+
+
+def _figures(oof, settings):
+    from irpredict.evaluation import decision_curve
+    from irpredict.evaluation.plots import plot_calibration, plot_decision_curve, plot_roc
+
+    first = oof[oof["repeat"] == 0]
+    curve = decision_curve(first["y"].to_numpy(), first["prob"].to_numpy(),
+                           n_bootstrap=min(settings.n_bootstrap, 200),
+                           random_state=settings.seed)
+    return {"roc": plot_roc(oof),
+            "calibration": plot_calibration(first["y"].to_numpy(), first["prob"].to_numpy()),
+            "decision_curve": plot_decision_curve(curve)}
+
+
+def _train_feature_set(study, cohort, set_name, entries, settings, progress):
+    from irpredict.evaluation import nested_cv, summarize_predictions
+    from irpredict.evaluation.summary import to_wide
+    from irpredict.tracking import log_child_run
+
+    design = design_matrix(cohort, entries, landmark_days=settings.landmark_for(set_name))
+
+    def tick(done, total):
+        if progress is not None:
+            progress(set_name, done, total)
+
+    cv = nested_cv(design.X, design.y, estimator=list(settings.families),
+                   sites=_sites(design, settings), outer_folds=settings.outer_folds,
+                   inner_folds=settings.inner_folds, n_repeats=settings.repeats,
+                   calibration=list(settings.calibration), random_state=settings.seed,
+                   progress=tick, min_patients=settings.min_patients,
+                   min_responders=settings.min_responders)
+    summary = summarize_predictions(cv.oof, threshold=settings.threshold,
+                                    n_bootstrap=settings.n_bootstrap,
+                                    random_state=settings.seed)
+    summary.insert(0, "feature_set", set_name)
+    for family in settings.families:
+        oof = cv.oof[cv.oof["model"] == family]
+        metrics = to_wide(summary[summary["model"] == family].drop(columns="feature_set"))
+        figures = _figures(oof, settings)
+        log_child_run(study, f"{set_name}/{family}",
+                      _child_params(settings, set_name, family, design, cv), metrics, oof,
+                      figures=figures, tags={"irpredict.feature_set": set_name,
+                                             "irpredict.family": family})
+        _close(figures)
+    return design, summary
+
+
+def _close(figures):
+    for fig in figures.values():
+        fig.clear()
+
+
+def _choose_final(settings, sets, metrics):
+    feature_set = settings.final_feature_set or list(sets)[-1]
+    if feature_set not in sets:
+        from irpredict.exceptions import ExperimentConfigError
+
+        raise ExperimentConfigError(
+            f"[model] final_feature_set {feature_set!r} is not trained; trained: {list(sets)}.")
+    family = settings.final_family
+    if family == "best":
+        auc = metrics[(metrics["feature_set"] == feature_set) & (metrics["metric"] == "auc")
+                      & (metrics["therapy_class"] == "overall")]
+        family = str(auc.sort_values("estimate", ascending=False)["model"].iloc[0])
+    return feature_set, family
+
+
+def train_study(experiment, *, settings=None, tracking_uri=None, log_patient_ids=False,
+                progress=None, register=True):
+    """Train and evaluate every feature set x family of a study; register the final model.
+
+    Parameters
+    ----------
+    experiment : irpredict.experiment.Experiment
+    settings : irpredict.training.ModelSettings or None
+        ``None`` reads the experiment's ``[model]`` section.
+    tracking_uri : str or None
+        MLflow store (default ``sqlite:///mlruns/mlflow.db`` under the cwd).
+    log_patient_ids : bool, default=False
+        Log raw patient ids in artifacts instead of salted hashes.
+    progress : callable or None
+        ``progress(stage, done, total)`` after each outer fit.
+    register : bool, default=True
+        Register the final model as ``<study>`` and move alias ``champion``.
+
+    Returns
+    -------
+    TrainResult
+    """
+    import pandas as pd
+
+    from irpredict.tracking import log_provenance, register_model, start_study_run
+    from irpredict.training.publish import log_response_model
+    from irpredict.training.response_model import ResponseModel
+    from irpredict.training.fitting import fit_final_model, numeric_ranges
+
+    settings = settings or model_settings(experiment.raw.get("model"),
+                                          where=f"{experiment.path} [model]")
+    cohort = experiment.load_cohort()
+    sets = feature_sets_to_train(experiment, settings, cohort)
+    notes = []
+    with start_study_run(experiment.name, tracking_uri=tracking_uri,
+                         log_patient_ids=log_patient_ids,
+                         tags={"irpredict.kind": "train"}) as study:
+        log_provenance(study, cohort=cohort, experiment_file=experiment.path)
+        designs, tables = {}, []
+        for set_name, entries in sets.items():
+            designs[set_name], table = _train_feature_set(study, cohort, set_name, entries,
+                                                          settings, progress)
+            tables.append(table)
+        metrics = pd.concat(tables, ignore_index=True)
+        feature_set, family = _choose_final(settings, sets, metrics)
+        design = designs[feature_set]
+        if design.dropped_unlabelled:
+            notes.append(f"{len(design.dropped_unlabelled)} patients without a label were left "
+                         "out of training")
+        if progress is not None:
+            progress("final model", 0, 1)
+        classifier, best = fit_final_model(design, family, settings)
+        final = ResponseModel(
+            classifier=classifier, feature_columns=design.feature_columns,
+            categorical_columns=[c for c in design.feature_columns
+                                 if not pd.api.types.is_numeric_dtype(design.X[c])],
+            patient_columns=design.patient_columns, biomarkers=design.biomarkers,
+            include_tumor=design.include_tumor, landmark_days=design.landmark_days,
+            study=experiment.name, feature_set=feature_set, family=family,
+            label_col=cohort.label_col,
+            therapies=sorted(design.X["therapy_class"].astype(str).unique()),
+            numeric_ranges=numeric_ranges(design.X, design.feature_columns),
+            mapping=experiment.data.mapping if experiment.data.source is not None else None,
+        )
+        model_uri = log_response_model(final, design.X.head(5), run=study)
+        study.client.log_param(study.run_id, "final_model", f"{feature_set}/{family}")
+        result = TrainResult(study=experiment.name, run_id=study.run_id, metrics=metrics,
+                             final=final, model_uri=model_uri, notes=notes)
+        if progress is not None:
+            progress("final model", 1, 1)
+    if register:
+        version = register_model(model_uri, experiment.name, client=study.client,
+                                 tags={"feature_set": feature_set, "family": family,
+                                       "run_id": study.run_id})
+        result.version = str(version.version)
+        result.registered = f"models:/{experiment.name}@champion"
+    return result
+
+
+def results_table(metrics):
+    """Wide display table: therapy class x feature set x model with AUC [CI], Brier, slope."""
+    import pandas as pd
+
+    rows = []
+    keys = ["therapy_class", "feature_set", "model"]
+    for key, sub in metrics.groupby(keys, sort=False):
+        by = sub.set_index("metric")
+        auc = by.loc["auc"]
+        rows.append({
+            **dict(zip(keys, key, strict=True)),
+            "n": int(auc["n_patients"]), "responders": int(auc["n_responders"]),
+            "auc": auc["estimate"], "auc_low": auc["ci_low"], "auc_high": auc["ci_high"],
+            "auc_mean_of_folds": by.loc["auc_mean_of_folds", "estimate"],
+            "brier": by.loc["brier", "estimate"],
+            "cal_slope": by.loc["calibration_slope", "estimate"],
+        })
+    table = pd.DataFrame(rows)
+    order = {t: i for i, t in enumerate(sorted(table["therapy_class"].unique()))}
+    order["overall"] = len(order)
+    return table.sort_values("therapy_class", key=lambda s: s.map(order), kind="stable")

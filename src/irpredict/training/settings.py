@@ -1,0 +1,153 @@
+"""Model settings of a study: the ``[model]`` section of an experiment file."""
+
+from dataclasses import dataclass, field, fields
+
+from irpredict.exceptions import ExperimentConfigError
+
+__all__ = ["ModelSettings", "model_settings"]
+
+
+@dataclass(frozen=True)
+class ModelSettings:
+    """How a study is trained and evaluated.
+
+    Parameters
+    ----------
+    families : tuple of str
+        Model families compared by nested cross-validation
+        (``logistic``, ``random_forest``, ``xgboost``, ``ensemble``).
+    feature_sets : tuple of str
+        Feature sets to train (names from ``[feature_sets]``); empty means
+        every feature set that is not a sensitivity analysis, or one set
+        ``all`` when the file declares none.
+    landmark_days : float
+        Landmark day for on-treatment features (``measurements:`` entries).
+    feature_set_landmarks : dict of str to float
+        Per-feature-set landmark overriding ``landmark_days`` (``0`` gives
+        baseline values of measured biomarkers only).
+    outer_folds, inner_folds, repeats : int
+        Nested cross-validation layout.
+    calibration : tuple of str
+        Post-hoc calibration candidates chosen inside the inner loop.
+    min_patients, min_responders : int
+        A therapy class gets its own model only with this many patients and
+        responders; the others share a pooled model.
+    n_bootstrap : int
+        Bootstrap resamples for every confidence interval.
+    threshold : float
+        Probability at which sensitivity and specificity are reported.
+    seed : int
+        Seed of folds, models and bootstrap.
+    final_family, final_feature_set : str
+        The model refitted on all patients and registered. Declared before
+        seeing results (default: the ensemble on the last feature set), so
+        that no choice leans on the data beyond cross-validation;
+        ``final_family = "best"`` picks the family with the best pooled
+        out-of-fold AUC instead, and says so.
+    group_by_site : bool
+        Keep each site's patients in one outer fold when a ``site`` column exists.
+    """
+
+    families: tuple = ("logistic", "random_forest", "xgboost", "ensemble")
+    feature_sets: tuple = ()
+    landmark_days: float = 42.0
+    feature_set_landmarks: dict = field(default_factory=dict)
+    outer_folds: int = 5
+    inner_folds: int = 3
+    repeats: int = 1
+    calibration: tuple = ("none",)
+    min_patients: int = 30
+    min_responders: int = 8
+    n_bootstrap: int = 1000
+    threshold: float = 0.5
+    seed: int = 0
+    final_family: str = "ensemble"
+    final_feature_set: str = ""
+    group_by_site: bool = True
+
+    def landmark_for(self, feature_set):
+        """Landmark day of one feature set."""
+        return float(self.feature_set_landmarks.get(feature_set, self.landmark_days))
+
+
+_LISTS = {"families", "feature_sets", "calibration"}
+_INTS = {"outer_folds": 2, "inner_folds": 2, "repeats": 1, "min_patients": 2,
+         "min_responders": 1, "n_bootstrap": 0, "seed": 0}
+
+
+def model_settings(raw, *, where="[model]", **overrides):
+    """Build :class:`ModelSettings` from the ``[model]`` table of an experiment file.
+
+    Parameters
+    ----------
+    raw : dict or None
+        The parsed ``[model]`` table.
+    where : str
+        Location used in error messages (file and section).
+    **overrides
+        Values that replace those of the file (from the command line).
+
+    Returns
+    -------
+    ModelSettings
+
+    Raises
+    ------
+    ExperimentConfigError
+        On unknown keys, wrong types or values out of range.
+    """
+    from difflib import get_close_matches
+
+    from irpredict.models import CALIBRATION_METHODS, FAMILIES
+
+    values = dict(raw or {})
+    values.update({k: v for k, v in overrides.items() if v is not None})
+    known = {f.name for f in fields(ModelSettings)}
+    for key in values:
+        if key not in known:
+            close = get_close_matches(key, sorted(known), n=3)
+            hint = f" Did you mean {', '.join(close)}?" if close else ""
+            raise ExperimentConfigError(f"{where}: unknown key {key!r}.{hint}")
+    for key in _LISTS & values.keys():
+        value = values[key]
+        if isinstance(value, str):
+            value = [value]
+        if not isinstance(value, (list, tuple)) or not all(isinstance(v, str) for v in value):
+            raise ExperimentConfigError(f"{where}: {key} must be a list of names, got {value!r}.")
+        values[key] = tuple(value)
+    for key, low in _INTS.items():
+        if key in values and (isinstance(values[key], bool) or not isinstance(values[key], int)
+                              or values[key] < low):
+            raise ExperimentConfigError(
+                f"{where}: {key} must be a whole number >= {low}, got {values[key]!r}.")
+    settings = ModelSettings(**values)
+    _check_choices(settings, FAMILIES, CALIBRATION_METHODS, where)
+    return settings
+
+
+def _check_choices(settings, families, methods, where):
+    bad = [f for f in settings.families if f not in families]
+    if bad or not settings.families:
+        raise ExperimentConfigError(
+            f"{where}: unknown model families {bad}; choose from {', '.join(families)}.")
+    if settings.final_family not in (*families, "best"):
+        raise ExperimentConfigError(
+            f"{where}: final_family {settings.final_family!r} must be one of "
+            f"{', '.join(families)} or 'best'.")
+    if settings.final_family != "best" and settings.final_family not in settings.families:
+        raise ExperimentConfigError(
+            f"{where}: final_family {settings.final_family!r} is not among the trained "
+            f"families {list(settings.families)}; add it to families.")
+    bad = [m for m in settings.calibration if m not in methods]
+    if bad or not settings.calibration:
+        raise ExperimentConfigError(
+            f"{where}: unknown calibration {bad}; choose from {', '.join(methods)}.")
+    if not 0 < settings.threshold < 1:
+        raise ExperimentConfigError(f"{where}: threshold must be in (0, 1).")
+    if not isinstance(settings.feature_set_landmarks, dict):
+        raise ExperimentConfigError(f"{where}: feature_set_landmarks must be a table.")
+    for name, day in {"landmark_days": settings.landmark_days,
+                      **settings.feature_set_landmarks}.items():
+        if isinstance(day, bool) or not isinstance(day, (int, float)) or day < 0:
+            raise ExperimentConfigError(
+                f"{where}: landmark of {name!r} must be a number of days >= 0, got {day!r}.")
