@@ -27,6 +27,7 @@ COMMANDS = (
     ("screen", "_screen"),
     ("features", "_features"),
     ("train", "_train"),
+    ("evaluate", "_evaluate"),
 )
 
 app = typer.Typer(

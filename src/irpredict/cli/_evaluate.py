@@ -1,0 +1,88 @@
+"""`irpredict evaluate`: score a trained model on an external cohort."""
+
+from pathlib import Path
+
+import typer
+
+__all__ = ["command"]
+
+
+def command(
+    model: str = typer.Option(..., "--model", "-m",
+                              help="Model URI (models:/<study>@champion), run id or folder."),
+    data: Path = typer.Option(..., "--data", "-d",
+                              help="External cohort: a table with the training columns "
+                                   "(label present), an experiment .toml or a cohort folder."),
+    out: Path = typer.Option(..., "--out", "-o", help="Folder for metrics.json and plots."),
+    tracking_uri: str = typer.Option(None, "--tracking-uri", help="MLflow tracking URI."),
+    n_bootstrap: int = typer.Option(1000, "--n-bootstrap", min=0,
+                                    help="Bootstrap resamples per CI."),
+    threshold: float = typer.Option(0.5, "--threshold", min=0.0, max=1.0,
+                                    help="Probability for sensitivity and specificity."),
+    seed: int = typer.Option(0, "--seed", min=0, help="Bootstrap seed."),
+):
+    """Score a registered model on an external cohort (never refitting it).
+
+    Writes metrics.json (per therapy class and overall: AUC, PR AUC, Brier,
+    calibration intercept and slope, sensitivity and specificity, each with a
+    bootstrap 95% CI), predictions.csv, roc.png, calibration.png and
+    decision_curve.png into --out.
+
+    Example: irpredict evaluate --model models:/transneo@champion --data validation.csv --out eval/
+    """
+    from rich.console import Console
+
+    from irpredict.cli._outputs import staged_folder
+    from irpredict.training.external import load_external_cohort, score_external
+    from irpredict.training.publish import load_response_model
+
+    console = Console(highlight=False)
+    if not console.is_terminal:
+        console.width = max(console.width, 120)
+    response_model = load_response_model(model, tracking_uri=tracking_uri)
+    cohort = load_external_cohort(response_model, data)
+    predictions, metrics = score_external(response_model, cohort, threshold=threshold,
+                                          n_bootstrap=n_bootstrap, random_state=seed)
+    with staged_folder(out) as tmp:
+        _write(tmp, response_model, predictions, metrics, n_bootstrap, seed, model, data)
+    _print(console, metrics, response_model, cohort, out)
+
+
+def _write(folder, response_model, predictions, metrics, n_bootstrap, seed, model, data):
+    import json
+
+    from irpredict.evaluation import decision_curve
+    from irpredict.evaluation.plots import plot_calibration, plot_decision_curve, plot_roc
+
+    payload = {"model": model, "data": str(data), "study": response_model.study,
+               "feature_set": response_model.feature_set, "family": response_model.family,
+               "n_bootstrap": n_bootstrap, "seed": seed,
+               "metrics": json.loads(metrics.to_json(orient="records"))}
+    (folder / "metrics.json").write_text(json.dumps(payload, indent=2), encoding="utf-8")
+    predictions.drop(columns=["repeat", "fold", "model"]).to_csv(folder / "predictions.csv",
+                                                                 index=False)
+    y, p = predictions["y"].to_numpy(), predictions["prob"].to_numpy()
+    plot_roc(predictions, path=folder / "roc.png")
+    plot_calibration(y, p, path=folder / "calibration.png")
+    curve = decision_curve(y, p, n_bootstrap=min(n_bootstrap, 200), random_state=seed)
+    plot_decision_curve(curve, path=folder / "decision_curve.png")
+
+
+def _print(console, metrics, response_model, cohort, out):
+    from rich.table import Table
+
+    table = Table(title=f"{response_model.study} model ({response_model.feature_set}/"
+                        f"{response_model.family}) on {cohort.name}", title_justify="left",
+                  header_style="bold")
+    for col in ("therapy class", "n (resp.)", "AUC [95% CI]", "Brier", "cal. slope"):
+        table.add_column(col, justify="left" if col == "therapy class" else "right")
+    wide = metrics.pivot_table(index=["therapy_class", "n_patients", "n_responders"],
+                               columns="metric", values=["estimate", "ci_low", "ci_high"])
+    for (therapy, n, resp), row in wide.iterrows():
+        table.add_row(therapy, f"{n} ({resp})",
+                      f"{row[('estimate', 'auc')]:.3f} [{row[('ci_low', 'auc')]:.3f}-"
+                      f"{row[('ci_high', 'auc')]:.3f}]",
+                      f"{row[('estimate', 'brier')]:.3f}",
+                      f"{row[('estimate', 'calibration_slope')]:.2f}")
+    console.print(table)
+    console.print(f"wrote metrics.json, predictions.csv and plots to {out}/")

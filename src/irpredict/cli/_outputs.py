@@ -1,0 +1,69 @@
+"""Writing command outputs without leaving anything half-written."""
+
+import contextlib
+import os
+import shutil
+import tempfile
+from pathlib import Path
+
+from irpredict.exceptions import IRPredictError
+
+__all__ = ["staged_folder", "atomic_path", "OutputError"]
+
+
+class OutputError(IRPredictError, OSError):
+    """An output folder or file cannot be written."""
+
+
+def _check_parent(path):
+    parent = path.parent if str(path.parent) else Path(".")
+    if not parent.exists():
+        raise OutputError(f"cannot write {path}: the folder {parent} does not exist; create it "
+                          "first")
+    if not os.access(parent, os.W_OK):
+        raise OutputError(f"cannot write {path}: the folder {parent} is not writable; choose "
+                          "another --out")
+    return parent
+
+
+@contextlib.contextmanager
+def staged_folder(out):
+    """Yield a temporary folder beside ``out``; on success move its files into ``out``.
+
+    Nothing appears in ``out`` unless the block finishes: files are written to
+    a hidden sibling folder and renamed into place one by one at the end.
+    """
+    out = Path(out)
+    if out.exists() and not out.is_dir():
+        raise OutputError(f"--out {out} exists and is not a folder; choose a folder")
+    parent = _check_parent(out.absolute())
+    try:
+        tmp = Path(tempfile.mkdtemp(prefix=f".{out.name}.", dir=parent))
+    except OSError as exc:
+        raise OutputError(f"cannot write to {parent}: {exc.strerror}") from exc
+    try:
+        yield tmp
+        out.mkdir(exist_ok=True)
+        for item in tmp.iterdir():
+            os.replace(item, out / item.name)
+    except OSError as exc:
+        raise OutputError(f"cannot write to {out}: {exc.strerror or exc}; check free space "
+                          "and permissions") from exc
+    finally:
+        shutil.rmtree(tmp, ignore_errors=True)
+
+
+@contextlib.contextmanager
+def atomic_path(path):
+    """Yield a temporary path beside ``path``; rename it to ``path`` on success."""
+    path = Path(path)
+    parent = _check_parent(path.absolute())
+    fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=parent)
+    os.close(fd)
+    try:
+        yield Path(tmp)
+        os.replace(tmp, path)
+    except OSError as exc:
+        raise OutputError(f"cannot write {path}: {exc.strerror or exc}") from exc
+    finally:
+        Path(tmp).unlink(missing_ok=True)
