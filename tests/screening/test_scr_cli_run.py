@@ -9,7 +9,8 @@ def test_screen_writes_csv_and_plot_matching_pandas(cli, table_file, tmp_path):
     out = tmp_path / "out"
     res = cli("screen", path, "--criteria", "pdl1_cps >= 10", "--thresholds", "0.2:0.6:0.2",
               "--p0", "0.2", "--p-comparator", "0.25", "--cost-screen", "100",
-              "--cost-patient", "1000", "--n-bootstrap", "60", "--out", out)
+              "--cost-patient", "1000", "--n-bootstrap", "60", "--out", out,
+              "--markdown", tmp_path / "report.md", "--note", "Why these rules.")
     assert res.returncode == 0, res.stderr
     assert "Screening trade-offs" in res.stdout
     assert "pdl1_cps >= 10" in res.stdout
@@ -29,6 +30,10 @@ def test_screen_writes_csv_and_plot_matching_pandas(cli, table_file, tmp_path):
     assert got.loc["eligible_fraction", "ci_low"] <= mask.mean() <= got.loc[
         "eligible_fraction", "ci_high"]
     assert got.loc["n_eligible", "n_boot"] == 60
+    report = (tmp_path / "report.md").read_text()
+    assert "irpredict screen" in report
+    assert "Why these rules." in report
+    assert "| `pdl1_cps >= 10` | checkpoint_inhibitor |" in report
 
 
 def test_plain_table_with_id_and_label(cli, table_file, tmp_path):

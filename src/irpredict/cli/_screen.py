@@ -56,6 +56,12 @@ def command(
         "--id", help="One table file: the patient id column.")] = None,
     label: Annotated[str | None, typer.Option(
         "--label", help="One table file: the 0/1 response column.")] = None,
+    markdown: Annotated[Path | None, typer.Option(
+        "--markdown", help="Also write a markdown report (command, settings, table) here.")
+    ] = None,
+    note: Annotated[list[str] | None, typer.Option(
+        "--note", help="A paragraph for the markdown report (e.g. why these thresholds); "
+                       "repeat for several.")] = None,
 ):
     """Screen patients by enrollment criteria or score thresholds: eligible fraction,
     response rate among eligible with bootstrap CIs, enrichment, responders turned away,
@@ -95,6 +101,11 @@ def command(
         missing=missing, n_bootstrap=n_bootstrap, random_state=seed)
     _print_table(table)
     _write_outputs(table, out)
+    if markdown is not None:
+        settings = {"p0": p0, "p_comparator": p_comparator, "alpha": alpha, "power": power,
+                    "two-arm sides": sided, "missing": missing, "n_bootstrap": n_bootstrap,
+                    "seed": seed, "cost_screen": cost_screen, "cost_patient": cost_patient}
+        _write_markdown(table, markdown, settings, note or [])
 
 
 def _run_with_progress(fn, *args, **kwargs):
@@ -220,10 +231,35 @@ def _print_table(table):
         console.print(f"note: {rec.rule} ({rec.therapy_class}): {rec.note}", markup=False)
 
 
-def _write_outputs(table, out):
+def _atomic_write(path, write):
     import os
     import tempfile
 
+    fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
+    os.close(fd)
+    try:
+        write(tmp)
+        os.replace(tmp, path)
+    except BaseException:
+        Path(tmp).unlink(missing_ok=True)
+        raise
+
+
+def _write_markdown(table, path, settings, notes):
+    import shlex
+    import sys
+
+    from irpredict.screening._markdown import to_markdown
+
+    path = Path(path)
+    if not path.parent.is_dir():
+        raise CohortDataError(f"cannot write {path}: the folder {path.parent} does not exist")
+    command = "irpredict " + " ".join(shlex.quote(a) for a in sys.argv[1:])
+    text = to_markdown(table, command=command, settings=settings, notes=notes)
+    _atomic_write(path, lambda p: Path(p).write_text(text, encoding="utf-8"))
+
+
+def _write_outputs(table, out):
     import matplotlib
 
     matplotlib.use("Agg")
@@ -237,17 +273,11 @@ def _write_outputs(table, out):
     fig, axes = plt.subplots(1, len(groups), figsize=(7 * len(groups), 5), squeeze=False)
     for group, ax in zip(groups, axes[0], strict=False):
         plot_tradeoff(table, therapy_class=group, ax=ax)
-    for name, write in (("screening.csv", lambda p: table.to_csv(p, index=False)),
-                        ("tradeoff.png", lambda p: fig.savefig(p, format="png", dpi=110))):
-        fd, tmp = tempfile.mkstemp(prefix=f".{name}.", suffix=".tmp", dir=out)
-        os.close(fd)
-        try:
-            write(tmp)
-            os.replace(tmp, out / name)
-        except BaseException:
-            Path(tmp).unlink(missing_ok=True)
-            raise
-    plt.close(fig)
+    try:
+        _atomic_write(out / "screening.csv", lambda p: table.to_csv(p, index=False))
+        _atomic_write(out / "tradeoff.png", lambda p: fig.savefig(p, format="png", dpi=110))
+    finally:
+        plt.close(fig)
     from rich.console import Console
 
     Console(highlight=False).print(f"wrote {out / 'screening.csv'} and {out / 'tradeoff.png'}",
