@@ -30,10 +30,7 @@ def _is_xgboost(model):
 
 
 def _as_matrix(model, Xt):
-    """Float32 matrix in the column order the model was fitted on."""
-    names = getattr(model, "feature_names_in_", None)
-    if names is not None and hasattr(Xt, "columns") and list(Xt.columns) != list(names):
-        Xt = Xt[list(names)]
+    """Float32 matrix of the preprocessed rows (columns in the fitted order)."""
     values = Xt.to_numpy(dtype=np.float32, na_value=np.nan) if hasattr(Xt, "to_numpy") else (
         np.asarray(Xt, dtype=np.float32))
     return np.ascontiguousarray(values)
@@ -44,15 +41,15 @@ def _xgboost(model, Xt):
 
     booster = model.get_booster()
     matrix = xgb.DMatrix(_as_matrix(model, Xt), missing=np.nan,
-                         feature_names=booster.feature_names)
-    contribs = booster.predict(matrix, pred_contribs=True).astype(np.float64)
+                         feature_names=booster.feature_names, nthread=model.n_jobs or -1)
+    contribs = booster.predict(matrix, pred_contribs=True)  # float32; summed in float64 later
     margin = booster.predict(matrix, output_margin=True).astype(np.float64)
     if contribs.ndim != 2 or margin.ndim != 1:
         raise ExperimentConfigError(
             f"{type(model).__name__} has {contribs.shape} contributions; only binary "
             "response models can be explained in log-odds."
         )
-    return contribs[:, :-1], contribs[:, -1], margin
+    return contribs[:, :-1], contribs[:, -1].astype(np.float64), margin
 
 
 def _logistic(model, Xt, background):
@@ -68,7 +65,7 @@ def _logistic(model, Xt, background):
     mean = bg.mean(axis=0) if len(bg) else np.zeros_like(w)
     contribs = (X - mean) * w
     base = np.full(len(X), float(mean @ w) + b)
-    margin = np.asarray(model.decision_function(Xt), dtype=np.float64)
+    margin = X @ w + b  # decision_function, on the matrix without column names
     return contribs, base, margin
 
 
@@ -83,7 +80,7 @@ def _averaging(model, Xt, background):
         model.weights, dtype=np.float64)
     weights = weights / weights.sum()
     parts = [margin_contributions(est, Xt, background) for est in model.estimators_]
-    contribs = sum(w * p[0] for w, p in zip(weights, parts, strict=True))
+    contribs = sum(w * p[0].astype(np.float64) for w, p in zip(weights, parts, strict=True))
     base = sum(w * p[1] for w, p in zip(weights, parts, strict=True))
     margin = sum(w * p[2] for w, p in zip(weights, parts, strict=True))
     return contribs, base, margin
@@ -108,7 +105,8 @@ def margin_contributions(model, Xt, background=None):
         :class:`~irpredict.models.AveragingClassifier` of them averaging
         log-odds.
     Xt : pandas.DataFrame or ndarray of shape (n, F)
-        The numeric matrix the classifier sees (after preprocessing).
+        The numeric matrix the classifier sees (after preprocessing), with
+        its columns in the order of fitting (names are not checked).
     background : ndarray of shape (m, F) or None, default=None
         Rows whose feature means centre linear SHAP values; ``None`` uses
         ``Xt``. Tree SHAP ignores it (its reference is the training data

@@ -127,15 +127,21 @@ def _split_pipeline(model):
     return None, model
 
 
-def _original_names(transform, Xt):
-    """Transformed names before XGBoost sanitising."""
+def _transform(transform, X):
+    """Preprocessed matrix and its feature names before XGBoost sanitising.
+
+    The sanitising step only renames columns (values pass unchanged), so it
+    is skipped: the classifiers are given plain matrices.
+    """
+    from irpredict.models._sanitize import FeatureNameSanitizer
+
+    Xt = X
+    for _, step in getattr(transform, "steps", []):
+        if not isinstance(step, FeatureNameSanitizer) and step not in (None, "passthrough"):
+            Xt = step.transform(Xt)
     names = [str(c) for c in Xt.columns] if hasattr(Xt, "columns") else [
         f"x{i}" for i in range(np.shape(Xt)[1])]
-    for _, step in getattr(transform, "steps", []):
-        mapping = getattr(step, "mapping_", None)
-        if isinstance(mapping, dict):
-            names = [mapping.get(n, n) for n in names]
-    return names
+    return Xt, names
 
 
 def _preprocessor(transform):
@@ -150,13 +156,11 @@ def _preprocessor(transform):
 def _explain_single(model, X, background, route, rows):
     """Column-level explanation of one Pipeline (or bare classifier) on ``X``."""
     transform, clf = _split_pipeline(model)
-    Xt = X if transform is None else transform.transform(X)
+    Xt, names = _transform(transform, X)
     bg = None
     if background is not None and _needs_background(clf):
-        bg = background if transform is None else transform.transform(background)
-        bg = np.asarray(bg, dtype=np.float64)
+        bg = np.asarray(_transform(transform, background)[0], dtype=np.float64)
     contribs, base, margin = _exact.margin_contributions(clf, Xt, bg)
-    names = _original_names(transform, Xt)
     sources = input_columns(_preprocessor(transform), [str(c) for c in X.columns], names)
     values, columns = sum_by_group(contribs, sources)
     # the supported classifiers' predict_proba is sigmoid(margin); one predict less

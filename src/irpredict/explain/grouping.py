@@ -21,7 +21,7 @@ keeps additivity (SHAP values add):
 
 import numpy as np
 
-__all__ = ["ALIASES", "biomarker_of", "input_columns", "group_columns", "sum_by_group"]
+__all__ = ["ALIASES", "biomarker_of", "input_columns", "sum_by_group"]
 
 #: Derived feature stems and the biomarker they express. ``ldh_uln_ratio``
 #: (LDH / its upper limit of normal) and the site's ``ldh_uln`` itself are
@@ -166,48 +166,23 @@ def input_columns(preprocess, input_names, output_names):
     return [_fallback_source(n, known) for n in output_names]
 
 
-def group_columns(names, groups):
-    """Order, group labels and reduceat starts to sum columns by group.
-
-    Parameters
-    ----------
-    names : list of str
-        Column labels (unused except for length checks).
-    groups : list of str
-        Group of every column, same length.
-
-    Returns
-    -------
-    order : ndarray of int
-        Column order that puts each group's columns together.
-    starts : ndarray of int
-        Start of each group in that order.
-    labels : list of str
-        Group labels, in order of first appearance.
-    """
-    if len(names) != len(groups):
-        raise ValueError(f"{len(names)} columns but {len(groups)} group labels.")
-    labels = list(dict.fromkeys(groups))
-    code = {g: i for i, g in enumerate(labels)}
-    codes = np.fromiter((code[g] for g in groups), dtype=np.int64, count=len(groups))
-    order = np.argsort(codes, kind="stable")
-    starts = np.searchsorted(codes[order], np.arange(len(labels)))
-    return order, starts, labels
-
-
 def sum_by_group(values, groups):
     """Sum the columns of a SHAP matrix that share a group label.
+
+    One sparse 0/1 matrix product (float64 accumulation), linear in the
+    number of values.
 
     Parameters
     ----------
     values : ndarray of shape (n_rows, n_columns)
-        SHAP values (one column per feature).
+        SHAP values (one column per feature), float32 or float64.
     groups : list of str
         Group of every column.
 
     Returns
     -------
     summed : ndarray of shape (n_rows, n_groups)
+        Float64.
     labels : list of str
         The groups, in order of first appearance.
 
@@ -218,8 +193,17 @@ def sum_by_group(values, groups):
     >>> summed.tolist(), labels
     ([[5.0, 2.0]], ['a', 'b'])
     """
-    values = np.asarray(values, dtype=np.float64)
-    order, starts, labels = group_columns(list(range(values.shape[1])), list(groups))
-    if values.shape[1] == 0:
-        return np.zeros((values.shape[0], 0)), labels
-    return np.add.reduceat(values[:, order], starts, axis=1), labels
+    import scipy.sparse as sp
+
+    values = np.asarray(values)
+    groups = list(groups)
+    if values.ndim != 2 or values.shape[1] != len(groups):
+        raise ValueError(f"{np.shape(values)} values but {len(groups)} group labels.")
+    labels = list(dict.fromkeys(groups))
+    code = {g: i for i, g in enumerate(labels)}
+    codes = np.fromiter((code[g] for g in groups), dtype=np.int64, count=len(groups))
+    if values.dtype not in (np.float32, np.float64):
+        values = values.astype(np.float64)
+    onehot = sp.csr_matrix((np.ones(len(groups)), (np.arange(len(groups)), codes)),
+                           shape=(len(groups), len(labels)))
+    return np.asarray(values @ onehot, dtype=np.float64), labels
