@@ -91,3 +91,13 @@ def test_plot_errors_name_the_problem(explained):
     with pytest.raises(CohortDataError, match=r"\['ki67'\]"):
         plot_dependence(explained, ["ki67"])
     assert np.isfinite(explained.values.to_numpy()).all()
+
+
+def test_to_shap_keeps_values_and_names(explained):
+    sx = explained.to_shap("cytokine")
+    rows = (explained.therapy_class == "cytokine").to_numpy()
+    assert sx.feature_names == explained.biomarkers
+    np.testing.assert_array_equal(sx.values, explained.values.to_numpy()[rows])
+    np.testing.assert_allclose(sx.values.sum(axis=1) + sx.base_values,
+                               explained.margin.to_numpy()[rows], atol=1e-5)
+    assert sx.data.shape == sx.values.shape

@@ -105,6 +105,41 @@ class Explanation:
             "shap": self.values.to_numpy(dtype=np.float64).ravel(),
         })
 
+    def to_shap(self, therapy_class=None):
+        """The grouped values as a :class:`shap.Explanation` (for ``shap.plots``).
+
+        Parameters
+        ----------
+        therapy_class : str or None, default=None
+            Keep only the patients of this therapy class.
+
+        Returns
+        -------
+        shap.Explanation
+            Values and base values in log-odds, one feature per biomarker;
+            ``data`` holds the raw values shown (categories as text in
+            ``display_data``, as codes in ``data``).
+        """
+        import pandas as pd
+        import shap
+
+        rows = np.ones(len(self.values), dtype=bool)
+        if therapy_class is not None and self.therapy_class is not None:
+            rows = (self.therapy_class.astype(str) == str(therapy_class)).to_numpy()
+        shown = self.feature_values.loc[rows, self.values.columns]
+        data = np.column_stack([
+            pd.to_numeric(shown[c], errors="coerce").to_numpy(dtype=np.float64)
+            if pd.api.types.is_numeric_dtype(shown[c])
+            else pd.Categorical(shown[c].astype("object")).codes.astype(np.float64)
+            for c in shown.columns
+        ]) if shown.shape[1] else np.zeros((int(rows.sum()), 0))
+        return shap.Explanation(
+            values=self.values.to_numpy(dtype=np.float64)[rows],
+            base_values=self.base_values.to_numpy(dtype=np.float64)[rows],
+            data=data, display_data=shown.to_numpy(dtype=object),
+            feature_names=list(self.values.columns),
+        )
+
 
 @dataclass
 class _Part:
@@ -260,7 +295,7 @@ def _shown_values(X, columns, values, groups, labels, therapy, therapy_col):
 
     strength = np.abs(values).mean(axis=0) if len(values) else np.zeros(len(columns))
     best = {}
-    for j, (col, grp) in enumerate(zip(columns, groups, strict=True)):
+    for j, grp in enumerate(groups):
         if grp not in best or strength[j] > strength[best[grp]]:
             best[grp] = j
     shown, data = {}, {}
