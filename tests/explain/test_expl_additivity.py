@@ -120,3 +120,13 @@ def test_feature_set_input_and_tidy(frame):
     assert one["shap"].item() == pytest.approx(ex.values.loc["P0007", "age"])
     per_patient = tidy.groupby("patient_id")["shap"].sum()
     np.testing.assert_allclose(per_patient.loc[X.index] + ex.base_values, ex.margin, atol=1e-9)
+
+
+def test_uncalibrated_wrapper_is_transparent(frame):
+    X, y = frame
+    X = X.drop(columns="therapy_class")
+    wrapped = CalibratedModel(make_model("random_forest"), method="none").fit(X, y)
+    ex = explain(wrapped, X)
+    bare = explain(wrapped.estimator_, X)
+    pd.testing.assert_frame_equal(ex.values, bare.values)
+    _check_additive(ex, wrapped.predict_proba(X)[:, 1])
