@@ -104,3 +104,15 @@ def test_aliases_can_be_switched_off(frame):
     assert {"ldh", "ldh_uln_ratio"} <= set(ex.biomarkers)
     both = explain(model, X)
     np.testing.assert_allclose(both.values["ldh"], ex.values["ldh"] + ex.values["ldh_uln_ratio"])
+
+
+def test_bare_xgboost_on_raw_columns_in_any_order(frame):
+    from xgboost import XGBClassifier
+
+    X, y = frame
+    X = X[["age", "crp__baseline", "crp__log2fc_d42", "ldh__baseline"]]
+    clf = XGBClassifier(n_estimators=30, max_depth=2).fit(X, y)
+    ex = explain(clf, X[X.columns[::-1]])
+    contribs = clf.get_booster().predict(xgb.DMatrix(X), pred_contribs=True)
+    np.testing.assert_allclose(ex.values["crp"], contribs[:, 1] + contribs[:, 2], atol=1e-6)
+    np.testing.assert_allclose(ex.values["age"], contribs[:, 0], atol=1e-6)

@@ -191,6 +191,10 @@ def _preprocessor(transform):
 def _explain_single(model, X, background, route, rows):
     """Column-level explanation of one Pipeline (or bare classifier) on ``X``."""
     transform, clf = _split_pipeline(model)
+    fitted_on = getattr(clf, "feature_names_in_", None)
+    if transform is None and fitted_on is not None:
+        X = X[list(fitted_on)]  # a bare classifier sees its columns in the fitted order
+        background = None if background is None else background[list(fitted_on)]
     Xt, names = _transform(transform, X)
     bg = None
     if background is not None and _needs_background(clf):
