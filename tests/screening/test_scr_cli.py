@@ -19,7 +19,8 @@ def test_rule_selecting_nobody_is_a_note_not_a_crash(cli, table_file, tmp_path):
 @pytest.mark.parametrize(("args", "message"), [
     (["--criteria", "__import__('os').system('echo hi')"], "function calls are not allowed"),
     (["--criteria", "pdl1_csp >= 10"], "unknown column 'pdl1_csp' (closest: pdl1_cps"),
-    (["--criteria", "pdl1_cps >= 10", "--model", "models:/x@champion"], "not available yet"),
+    (["--criteria", "pdl1_cps >= 10", "--model", "models:/x@champion", "--id", "patient_id"],
+     "drop --id and --label"),
     ([], "nothing to screen"),
     (["--thresholds", "0.6:0.2:0.1"], "is not start:stop:step"),
     (["--criteria", "pdl1_cps >= 1", "--therapy-class", "cytokine"], "it holds "

@@ -30,7 +30,11 @@ def command(
         "--score-column", help="Column with OUT-OF-FOLD predicted response probabilities.")
     ] = "prob_response",
     model: Annotated[str | None, typer.Option(
-        "--model", help="Registered model URI (not available yet; use --score-column).")] = None,
+        "--model", help="Score SOURCE with a registered model (models:/<name>@champion, ...) "
+                        "into --score-column. SOURCE must be external to the model's study "
+                        "(in-sample scores are refused).")] = None,
+    tracking_uri: Annotated[str | None, typer.Option(
+        "--tracking-uri", help="MLflow tracking URI for --model.")] = None,
     p_comparator: Annotated[float | None, typer.Option(
         "--p-comparator", help="Comparator-arm response rate for the two-arm size.")] = None,
     alpha: Annotated[float, typer.Option(
@@ -68,8 +72,9 @@ def command(
     numbers needed to screen, exact single-arm / Simon two-stage / Fleiss two-arm sizes,
     patients to screen and cost.
 
-    Scores given with --score-column must be out-of-fold (or external) predictions; the
-    bootstrap resamples patients and never refits a model. Criteria may name any column
+    Scores given with --score-column must be out-of-fold (or external) predictions; with
+    --model, SOURCE is scored by a registered model and must not be the model's own study.
+    The bootstrap resamples patients and never refits a model. Criteria may name any column
     of the patients table or a baseline biomarker (x or x__baseline).
 
     Example:
@@ -78,11 +83,6 @@ def command(
         --criteria "Chemokine12_score >= 0" --criteria "STAT1_sig >= 0" --p0 0.30
         --p-comparator 0.20 --out screening/
     """
-    if model is not None:
-        raise ExperimentConfigError(
-            "--model is not available yet: irpredict.tracking offers no loader that returns a "
-            "fitted model; pass out-of-fold predictions in a column and name it with "
-            "--score-column")
     if not criteria and thresholds is None:
         raise ExperimentConfigError("nothing to screen: give at least one --criteria or "
                                     "--thresholds")
@@ -94,7 +94,8 @@ def command(
         parse_criteria(text)  # syntax errors before the cohort is read
     if thresholds is not None:
         rules += threshold_rules(score_column, _parse_thresholds(thresholds))
-    frame = _patient_frame(source, id_col, label, therapy_class)
+    frame = _patient_frame(source, id_col, label, therapy_class, model, tracking_uri,
+                           score_column)
     table = _run_with_progress(
         enrichment_table, frame, rules, p0=p0, p_comparator=p_comparator, alpha=alpha,
         power=power, sided=sided, cost_screen=cost_screen, cost_patient=cost_patient,
@@ -136,14 +137,39 @@ def _parse_thresholds(text):
     return [float(v) for v in values]
 
 
-def _patient_frame(source, id_col, label, therapy_class):
-    """Patients-table columns plus baseline features, indexed by patient_id."""
+def _model_scores(model_uri, tracking_uri, source, score_column):
+    """Cohort read the model's way, and the model's response probability per patient."""
+    import pandas as pd
+
+    from irpredict.exceptions import LeakageError
+    from irpredict.training.external import load_external_cohort
+    from irpredict.training.publish import load_response_model
+
+    response_model = load_response_model(model_uri, tracking_uri=tracking_uri)
+    cohort = load_external_cohort(response_model, source)
+    if response_model.study and response_model.study == cohort.name:
+        raise LeakageError(
+            f"model {model_uri} was trained on study '{response_model.study}', which is the "
+            f"cohort being screened ({source}): its scores here are in-sample, not out-of-fold. "
+            "Screen an external cohort, or pass the out-of-fold predictions of the training "
+            "run in a column named by --score-column")
+    X, _ = response_model.frame_from_cohort(cohort)
+    prob = response_model.predict_proba(X)[:, 1]
+    return cohort, pd.Series(prob, index=X.index.astype(str), name=score_column)
+
+
+def _patient_frame(source, id_col, label, therapy_class, model=None, tracking_uri=None,
+                   score_column="prob_response"):
+    """Patients-table columns plus baseline features (and model scores), by patient_id."""
     from irpredict.data import THERAPY_CLASSES
     from irpredict.data.loaders import load_cohort
     from irpredict.exceptions import UnknownTherapyError
     from irpredict.features import build_features
 
     mapping = None
+    if model is not None and (id_col is not None or label is not None):
+        raise CohortDataError("--model reads SOURCE the way the model's training data was "
+                              "read; drop --id and --label")
     if id_col is not None or label is not None:
         if source.is_dir() or source.suffix.lower() == ".toml":
             raise CohortDataError(f"--id and --label apply to one table file only; {source} is "
@@ -152,11 +178,20 @@ def _patient_frame(source, id_col, label, therapy_class):
 
         mapping = ColumnMapping(id=id_col or "patient_id", label=label,
                                 therapy_class=therapy_class)
-    cohort = load_cohort(source, mapping=mapping)
+    scores = None
+    if model is not None:
+        cohort, scores = _model_scores(model, tracking_uri, source, score_column)
+    else:
+        cohort = load_cohort(source, mapping=mapping)
     patients = cohort.patients.set_index(cohort.patients["patient_id"].astype(str))
     features = build_features(cohort, landmark_days=0).X
     extra = [c for c in features.columns if c not in patients.columns]
     frame = patients.join(features[extra]) if extra else patients
+    if scores is not None:
+        if score_column in frame.columns:
+            raise CohortDataError(f"--score-column '{score_column}' already exists in "
+                                  f"{source}; name the model's scores differently")
+        frame = frame.join(scores)
     if cohort.label_col != "response" and cohort.label_col in frame:
         frame = frame.rename(columns={cohort.label_col: "response"})
     if therapy_class is not None:
