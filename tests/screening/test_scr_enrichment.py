@@ -208,3 +208,10 @@ def test_tradeoff_plot(tmp_path):
     assert len(ax.lines) == 1  # the threshold sweep
     fig.savefig(tmp_path / "t.png")
     assert (tmp_path / "t.png").stat().st_size > 1000
+
+
+def test_public_names_exist():
+    import irpredict.screening as screening
+
+    assert all(hasattr(screening, name) for name in screening.__all__)
+    assert "CriteriaError" in __import__("irpredict.exceptions").exceptions.__all__

@@ -179,6 +179,16 @@ def enrichment_table(frame, rules, *, p0, p_comparator=None, alpha=0.05, power=0
         When the label is missing or not 0/1.
     ExperimentConfigError
         On invalid rates, alpha, power or bootstrap settings.
+
+    Examples
+    --------
+    >>> import pandas as pd
+    >>> frame = pd.DataFrame({"response": [1, 1, 0, 0, 1, 0], "pdl1_cps": [20, 15, 1, 12, 30, 2],
+    ...                       "therapy_class": "checkpoint_inhibitor"})
+    >>> table = enrichment_table(frame, ["pdl1_cps >= 10"], p0=0.2, n_bootstrap=0)
+    >>> est = table[table["rule"] == "pdl1_cps >= 10"].set_index("metric")["estimate"]
+    >>> float(est["eligible_fraction"]), float(est["response_rate_eligible"])
+    (0.6666666666666666, 0.75)
     """
     import pandas as pd
 

@@ -280,7 +280,7 @@ def simon_two_stage(p0, p1, alpha=0.05, power=0.8, nmax=100):
     --------
     >>> opt, mm = simon_two_stage(0.05, 0.25)
     >>> (opt.r1, opt.n1, opt.r, opt.n), (mm.r1, mm.n1, mm.r, mm.n)
-    ((0, 9, 2, 17), (0, 12, 2, 15))
+    ((0, 9, 2, 17), (0, 12, 2, 16))
     """
     _check(p0, p1, alpha, power)
     if p1 <= p0:
