@@ -182,3 +182,13 @@ def test_threshold_matches_pandas(values, t, missing):
     a = evaluate_criteria(f"not (s >= {t!r} or s < -1)", df, missing=missing).to_numpy()
     b = evaluate_criteria(f"not s >= {t!r} and not s < -1", df, missing=missing).to_numpy()
     np.testing.assert_array_equal(a, b)
+
+
+def test_nullable_dtypes():
+    df = pd.DataFrame({"ecog": pd.array([0, None, 2], dtype="Int64"),
+                       "s": pd.array(["a", None, "b"], dtype="string"),
+                       "flag": pd.array([True, False, None], dtype="boolean")})
+    assert ev("ecog < 2", df) == [True, False, False]
+    assert ev("not ecog < 2", df) == [False, False, True]
+    assert ev("s != 'a'", df) == [False, False, True]
+    assert ev("flag == True", df) == [True, False, False]

@@ -60,7 +60,7 @@ def _numeric(series, col, text):
         raise CriteriaError(f"criteria '{text}': column '{col}' holds text ({examples}; "
                             f"{int(bad.sum())} rows) and cannot be compared with a number; "
                             f"compare it with a quoted string, e.g. `{col}` == 'value'")
-    return values.to_numpy(dtype=float)
+    return values.to_numpy(dtype=float, na_value=np.nan)
 
 
 def _operand(frame, node, want_text, text):
