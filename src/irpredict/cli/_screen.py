@@ -264,6 +264,10 @@ def _print_table(table):
     console = Console(highlight=False, soft_wrap=True)
     for rec in notes[notes["note"] != ""].itertuples():
         console.print(f"note: {rec.rule} ({rec.therapy_class}): {rec.note}", markup=False)
+    from irpredict.screening._markdown import resample_notes
+
+    for line in resample_notes(table):
+        console.print(f"note: {line}", markup=False)
 
 
 def _atomic_write(path, write):

@@ -2,7 +2,7 @@
 
 import math
 
-__all__ = ["to_markdown"]
+__all__ = ["to_markdown", "resample_notes"]
 
 _CAVEATS = (
     "Eligibility is evaluated once per patient; the bootstrap resamples patients within each "
@@ -37,6 +37,26 @@ def _design(est, kind):
         return _num(n, ".0f")
     return (f"{est[f'simon_{kind}_r1']:.0f}/{est[f'simon_{kind}_n1']:.0f}, "
             f"{est[f'simon_{kind}_r']:.0f}/{n:.0f}")
+
+
+_WATCHED = ("response_rate_eligible", "single_arm_n", "simon_optimal_n", "two_arm_n_total")
+
+
+def resample_notes(table):
+    """One line per rule and group whose resamples left a key figure undefined or infinite."""
+    lines = []
+    sub = table[table["metric"].isin(_WATCHED)]
+    for (rule, group), rows in sub.groupby(["rule", "therapy_class"], sort=False):
+        parts = []
+        for rec in rows.itertuples():
+            if rec.n_undefined:
+                parts.append(f"{rec.metric} undefined in {rec.n_undefined}/{rec.n_boot}")
+            if rec.n_infinite:
+                parts.append(f"{rec.metric} with no finite trial in {rec.n_infinite}/"
+                             f"{rec.n_boot}")
+        if parts:
+            lines.append(f"{rule} ({group}): resamples with " + "; ".join(parts))
+    return lines
 
 
 def to_markdown(table, *, command, settings, notes=()):
@@ -95,6 +115,10 @@ def to_markdown(table, *, command, settings, notes=()):
     out += ["## Screening table", "", *lines, ""]
     if len(noted):
         out += [f"- `{k[0]}` ({k[1]}): {r['note']}" for k, r in noted.iterrows()] + [""]
+    counted = resample_notes(table)
+    if counted:
+        out += ["Bootstrap resamples where a figure was undefined (left out of its CI) or had "
+                "no finite trial (kept, as 'none'):", ""] + [f"- {c}" for c in counted] + [""]
     n_boot = int(table["n_boot"].max()) if len(table) else 0
     out += ["## How to read it", "", f"Point estimates with percentile bootstrap 95% CIs "
             f"({n_boot} resamples). NNS = patients screened per enrolled patient.", ""]
