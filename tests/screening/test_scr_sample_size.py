@@ -119,9 +119,10 @@ def _fleiss(p1, p2, alpha, power, sided=2, cc=True):
 
 
 def test_fleiss_published_values():
-    # Fleiss, Levin & Paik (2003) Table A.4 / standard calculators: 0.6 vs 0.4, two-sided
-    # alpha 0.05, power 0.8: 107 per arm with continuity correction, 97 without;
-    # 0.3 vs 0.5: 103 with correction.
+    # Fleiss, Tytun & Ury (1980) with continuity correction, the formula behind Fleiss (1981)
+    # Table A.3 and the SWOG/CRAB two-arm binomial and statpages.org calculators: 0.6 vs 0.4,
+    # two-sided alpha 0.05, power 0.8: 107 per arm (97 without the correction);
+    # 0.3 vs 0.5: 103.
     assert fleiss_two_arm(0.6, 0.4).n_per_arm == 107
     assert fleiss_two_arm(0.6, 0.4, continuity=False).n_per_arm == 97
     assert fleiss_two_arm(0.3, 0.5).n_per_arm == 103
