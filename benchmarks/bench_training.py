@@ -25,7 +25,7 @@ N_PATIENTS, N_NUMERIC = 1_000, 58
 FAMILIES = ("logistic", "random_forest", "xgboost")
 GRIDS = {
     "logistic": {"C": [0.05, 0.5]},
-    "random_forest": {"min_samples_leaf": [3, 10]},
+    "random_forest": {"max_depth": [4, 8]},
     "xgboost": {"max_depth": [2, 4]},
 }
 BUDGET_S = 180.0
