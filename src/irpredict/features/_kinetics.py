@@ -73,7 +73,7 @@ def _sort_order(group, day):
         return np.arange(0)
     lo, hi = day.min(), day.max()
     key = group + (day - lo) / (hi - lo + 1.0)
-    order = np.argsort(key, kind="stable")
+    order = np.argsort(key)  # ties are equal (group, day) pairs, averaged afterwards
     g, d = group[order], day[order]
     ok = bool(np.all(g[1:] >= g[:-1]) and np.all((g[1:] != g[:-1]) | (d[1:] >= d[:-1])))
     return order if ok else np.lexsort((day, group))
