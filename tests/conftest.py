@@ -52,7 +52,7 @@ def run_cli(*args, cwd=None, timeout=600, env=None):
     )
 
 
-@pytest.fixture
+@pytest.fixture(scope="session")
 def cli():
     """The :func:`run_cli` helper as a fixture."""
     return run_cli

@@ -1,0 +1,120 @@
+"""`irpredict train` and `irpredict evaluate` end to end, on a real SQLite MLflow store."""
+
+import json
+
+import pytest
+
+STUDY = """
+[study]
+name = "{name}"
+description = "small simulated study"
+
+[data]
+simulate = {{ patients = {patients}, seed = {seed} }}
+label = "response"
+
+[data.columns]
+exclude = ["response_definition"]
+
+[feature_sets]
+baseline = ["age", "ecog", "liver_mets", "her2_ihc", "er_status", "measurements:*"]
+on_treatment = ["age", "ecog", "liver_mets", "her2_ihc", "er_status", "measurements:*"]
+
+[model]
+families = ["logistic", "xgboost"]
+outer_folds = 3
+inner_folds = 2
+n_bootstrap = 50
+feature_set_landmarks = {{ baseline = 0 }}
+final_family = "logistic"
+final_feature_set = "on_treatment"
+"""
+
+
+@pytest.fixture(scope="module")
+def trained(tmp_path_factory, cli):
+    folder = tmp_path_factory.mktemp("train")
+    exp = folder / "small.toml"
+    exp.write_text(STUDY.format(name="small", patients=500, seed=3))
+    uri = f"sqlite:///{folder}/mlflow.db"
+    result = cli("train", exp, "--tracking-uri", uri, cwd=folder)
+    return folder, exp, uri, result
+
+
+def test_train_prints_results_and_registers(trained):
+    _, _, _, result = trained
+    assert result.returncode == 0, result.stderr
+    out = result.stdout
+    assert "AUC [95% CI]" in out
+    for name in ("checkpoint_inhibitor", "baseline", "on_treatment", "logistic", "xgboost"):
+        assert name in out
+    assert "run id:" in out
+    assert "registered: models:/small@champion (version 1)" in out
+
+
+def test_store_holds_parent_children_metrics_and_hashed_predictions(trained):
+    import mlflow
+    import pandas as pd
+
+    folder, _, uri, result = trained
+    client = mlflow.MlflowClient(uri)
+    exp = client.get_experiment_by_name("irpredict/small")
+    runs = client.search_runs([exp.experiment_id])
+    parents = [r for r in runs if "mlflow.parentRunId" not in r.data.tags]
+    children = [r for r in runs if "mlflow.parentRunId" in r.data.tags]
+    assert len(parents) == 1 and parents[0].info.status == "FINISHED"
+    assert len(children) == 4  # 2 feature sets x 2 families
+    child = children[0]
+    assert child.info.status == "FINISHED"
+    for key in ("auc__overall", "auc_ci_low__overall", "auc_ci_high__overall",
+                "brier__overall", "calibration_slope__overall"):
+        assert key in child.data.metrics
+    low, auc, high = (child.data.metrics[k] for k in
+                      ("auc_ci_low__overall", "auc__overall", "auc_ci_high__overall"))
+    assert low <= auc <= high
+    path = mlflow.artifacts.download_artifacts(run_id=child.info.run_id,
+                                               artifact_path="oof_predictions.csv",
+                                               tracking_uri=uri, dst_path=str(folder / "dl"))
+    oof = pd.read_csv(path)
+    assert not oof["patient_id"].astype(str).str.startswith("SIM-").any()
+    assert set(oof.columns) >= {"patient_id", "fold", "therapy_class", "y", "prob"}
+    version = client.get_model_version_by_alias("small", "champion")
+    assert str(version.version) == "1"
+
+
+def test_evaluate_scores_another_cohort(trained, tmp_path, cli):
+    folder, _, uri, _ = trained
+    other = tmp_path / "other.toml"
+    other.write_text(STUDY.format(name="other", patients=300, seed=11))
+    out = tmp_path / "eval"
+    result = cli("evaluate", "--model", "models:/small@champion", "--data", other,
+                     "--out", out, "--tracking-uri", uri, "--n-bootstrap", "50", cwd=folder)
+    assert result.returncode == 0, result.stderr
+    payload = json.loads((out / "metrics.json").read_text())
+    overall = [m for m in payload["metrics"]
+               if m["therapy_class"] == "overall" and m["metric"] == "auc"]
+    assert len(overall) == 1
+    assert 0.6 < overall[0]["estimate"] <= 1.0
+    assert overall[0]["ci_low"] <= overall[0]["estimate"] <= overall[0]["ci_high"]
+    for name in ("roc.png", "calibration.png", "decision_curve.png", "predictions.csv"):
+        assert (out / name).stat().st_size > 0
+
+
+def test_evaluate_unknown_model_is_a_clear_error(trained, tmp_path, cli):
+    folder, exp, uri, _ = trained
+    result = cli("evaluate", "--model", "models:/nope@champion", "--data", exp,
+                     "--out", tmp_path / "e", "--tracking-uri", uri, cwd=folder)
+    assert result.returncode == 1
+    assert "nope" in result.stderr
+    assert "Traceback" not in result.stderr
+    assert not (tmp_path / "e").exists()
+
+
+def test_train_rejects_unknown_model_key(tmp_path, cli):
+    exp = tmp_path / "bad.toml"
+    exp.write_text(STUDY.format(name="bad", patients=200, seed=1)
+                   .replace("outer_folds = 3", "outer_fold = 3"))
+    result = cli("train", exp, "--tracking-uri", f"sqlite:///{tmp_path}/m.db", cwd=tmp_path)
+    assert result.returncode == 1
+    assert "outer_fold" in result.stderr and "outer_folds" in result.stderr
+    assert "Traceback" not in result.stderr
