@@ -45,6 +45,9 @@ def command(
     seed: int = typer.Option(None, "--seed", min=0, help="Seed (default from the file)."),
     no_register: bool = typer.Option(False, "--no-register",
                                      help="Do not register the final model."),
+    results: Path = typer.Option(
+        None, "--results",
+        help="Also write the results as Markdown, e.g. experiments/results/<study>.md."),
 ):
     """Train per-therapy-class response models with honest evaluation.
 
@@ -87,8 +90,8 @@ def command(
         result = train_study(exp, settings=settings, tracking_uri=tracking_uri,
                              log_patient_ids=log_patient_ids, progress=progress,
                              register=not no_register)
-    print_results(console, results_table(result.metrics),
-                  f"{exp.name}: out-of-fold performance per therapy class")
+    table = results_table(result.metrics)
+    print_results(console, table, f"{exp.name}: out-of-fold performance per therapy class")
     for note in result.notes:
         console.print(f"note: {note}")
     console.print(f"final model: {result.final.feature_set}/{result.final.family} "
@@ -97,3 +100,20 @@ def command(
     console.print(f"model URI: {result.model_uri}")
     if result.registered:
         console.print(f"registered: {result.registered} (version {result.version})")
+    if results is not None:
+        _write_results(results, result, exp, settings, table)
+        console.print(f"results: {results}")
+
+
+def _write_results(path, result, exp, settings, table):
+    import shlex
+    import sys
+
+    from irpredict.cli._outputs import atomic_path
+    from irpredict.training.results import results_markdown
+
+    command = "irpredict " + " ".join(shlex.quote(a) for a in sys.argv[1:])
+    text = results_markdown(result, exp, settings, command, table)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    with atomic_path(path) as tmp:
+        tmp.write_text(text, encoding="utf-8")

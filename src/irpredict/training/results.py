@@ -1,0 +1,76 @@
+"""A study's results as Markdown (``experiments/results/<study>.md``)."""
+
+from datetime import date
+
+__all__ = ["results_markdown"]
+
+
+def _fmt(value, spec=".3f"):
+    import math
+
+    if value is None or (isinstance(value, float) and math.isnan(value)):
+        return "-"
+    return format(value, spec)
+
+
+def _published(experiment):
+    evaluation = (experiment.raw.get("evaluation") or {}) if experiment is not None else {}
+    return evaluation.get("published_auc") or {}, evaluation.get("published_note", "")
+
+
+def results_markdown(result, experiment, settings, command, table):
+    """Render the results of one ``train`` as Markdown.
+
+    Parameters
+    ----------
+    result : irpredict.training.runner.TrainResult
+    experiment : irpredict.experiment.Experiment
+    settings : irpredict.training.ModelSettings
+    command : str
+        The command line that produced it.
+    table : pandas.DataFrame
+        :func:`irpredict.training.runner.results_table` output.
+
+    Returns
+    -------
+    str
+    """
+    published, note = _published(experiment)
+    lines = [
+        f"# {experiment.name}: out-of-fold performance",
+        "",
+        f"{experiment.description}",
+        "",
+        f"Produced on {date.today().isoformat()} by `{command}` (MLflow run `{result.run_id}`).",
+        "",
+        f"Nested cross-validation: {settings.outer_folds} outer x {settings.inner_folds} inner "
+        f"folds, {settings.repeats} repeat(s), seed {settings.seed}; families "
+        f"{', '.join(settings.families)}; calibration candidates "
+        f"{', '.join(settings.calibration)}. Every figure comes from out-of-fold predictions; "
+        f"95% CIs from {settings.n_bootstrap} stratified bootstrap resamples of patients. "
+        "AUC is the AUC of all pooled out-of-fold predictions; 'mean fold AUC' is the mean of "
+        "the per-fold AUCs, shown beside it.",
+        "",
+        f"Registered model: `{result.registered or result.model_uri}` = feature set "
+        f"`{result.final.feature_set}`, family `{result.final.family}`, declared in the "
+        "experiment file before training and refitted on all patients.",
+        "",
+    ]
+    header = ["therapy class", "feature set", "model", "n (resp.)", "AUC [95% CI]",
+              "mean fold AUC", "Brier", "cal. slope"]
+    if published:
+        header.append("published AUC")
+    lines += ["| " + " | ".join(header) + " |", "|" + "---|" * len(header)]
+    for row in table.itertuples():
+        cells = [row.therapy_class, row.feature_set, row.model, f"{row.n} ({row.responders})",
+                 f"{_fmt(row.auc)} [{_fmt(row.auc_low)}-{_fmt(row.auc_high)}]",
+                 _fmt(row.auc_mean_of_folds), _fmt(row.brier), _fmt(row.cal_slope, ".2f")]
+        if published:
+            cells.append(_fmt(published.get(row.feature_set)) if row.therapy_class == "overall"
+                         else "")
+        lines.append("| " + " | ".join(map(str, cells)) + " |")
+    if note:
+        lines += ["", note.strip()]
+    if result.notes:
+        lines += ["", *[f"- {n}" for n in result.notes]]
+    return "\n".join(lines) + "\n"
