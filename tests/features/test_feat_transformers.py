@@ -14,8 +14,8 @@ from irpredict.features import CategoricalEncoder, ClearanceFlagger, build_featu
 
 _ARRAY_ONLY = {
     "check_transformer_preserve_dtypes":
-        "DataFrame-native: transform returns a DataFrame (a dtype per column, no array .dtype); "
-        "the encoder's numeric outputs are float64 by design",
+        "DataFrame-native: transform returns a DataFrame (a dtype per column), while the check "
+        "reads an array's .dtype",
 }
 
 
