@@ -205,7 +205,11 @@ def test_tradeoff_plot(tmp_path):
     fig = plot_tradeoff(table, therapy_class="all")
     ax = fig.axes[0]
     assert ax.get_xlabel() == "expected response rate among eligible"
-    assert len(ax.lines) == 1  # the threshold sweep
+    assert len(ax.lines) == 1  # the threshold sweep, through its three thresholds in order
+    xs, ys = ax.lines[0].get_xdata(), ax.lines[0].get_ydata()
+    assert len(xs) == 3
+    assert np.isfinite(xs).all()
+    assert list(ys) == sorted(ys, reverse=True)
     fig.savefig(tmp_path / "t.png")
     assert (tmp_path / "t.png").stat().st_size > 1000
 

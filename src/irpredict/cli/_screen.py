@@ -215,21 +215,13 @@ def _fmt(value, spec):
     return format(value, spec)
 
 
-def _wide(table):
-    est = table.pivot_table(index=["rule", "therapy_class"], columns="metric",
-                            values="estimate", dropna=False, sort=False)
-    low = table.pivot_table(index=["rule", "therapy_class"], columns="metric",
-                            values="ci_low", dropna=False, sort=False)
-    high = table.pivot_table(index=["rule", "therapy_class"], columns="metric",
-                             values="ci_high", dropna=False, sort=False)
-    return est, low, high
-
-
 def _print_table(table):
     from rich.console import Console
     from rich.table import Table
 
-    est, low, high = _wide(table)
+    from irpredict.screening._metrics import wide
+
+    est, low, high = (wide(table, v) for v in ("estimate", "ci_low", "ci_high"))
     has_two_arm = "two_arm_n_total" in est.columns
     has_cost = "cost_single_arm" in est.columns
     out = Table(title="Screening trade-offs (95% bootstrap CIs)", title_justify="left",

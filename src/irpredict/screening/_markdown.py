@@ -77,13 +77,10 @@ def to_markdown(table, *, command, settings, notes=()):
     -------
     str
     """
+    from irpredict.screening._metrics import wide
+
     keys = ["rule", "therapy_class"]
-    est = table.pivot_table(index=keys, columns="metric", values="estimate", dropna=False,
-                            sort=False)
-    low = table.pivot_table(index=keys, columns="metric", values="ci_low", dropna=False,
-                            sort=False)
-    high = table.pivot_table(index=keys, columns="metric", values="ci_high", dropna=False,
-                             sort=False)
+    est, low, high = (wide(table, v) for v in ("estimate", "ci_low", "ci_high"))
     first = table.drop_duplicates(keys).set_index(keys)
     two_arm = "two_arm_n_total" in est.columns
     head = ["rule", "group", "screened (responders)", "eligible [95% CI]",

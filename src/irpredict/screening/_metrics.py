@@ -6,7 +6,7 @@ import numpy as np
 
 from irpredict.screening import sample_size as ss
 
-__all__ = ["Settings", "METRICS", "compute"]
+__all__ = ["Settings", "METRICS", "compute", "wide"]
 
 #: Metrics in output order, with a short description.
 METRICS = {
@@ -149,3 +149,12 @@ def compute(E, Y, s, kind, grid=None):
         if cost is not None:
             out["cost_two_arm"] = cost
     return {k: np.asarray(out[k], dtype=float) for k in METRICS if k in out}
+
+
+def wide(table, values="estimate", keys=("rule", "therapy_class")):
+    """One row per (rule, group) and one column per metric, in the table's order."""
+    keys = list(keys)
+    order = table.drop_duplicates(keys).set_index(keys).index
+    out = table.set_index([*keys, "metric"])[values].unstack("metric")
+    metrics = [m for m in METRICS if m in out.columns]
+    return out.reindex(index=order, columns=metrics)

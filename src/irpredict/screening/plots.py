@@ -6,13 +6,15 @@ __all__ = ["plot_tradeoff"]
 
 
 def _wide(table, therapy_class, size_metric):
+    from irpredict.screening._metrics import wide
+
     sub = table[table["therapy_class"] == therapy_class]
-    wide = sub.pivot_table(index=["rule", "kind", "threshold"], columns="metric",
-                           values="estimate", dropna=False, sort=False).reset_index()
+    info = sub.drop_duplicates("rule").set_index("rule")[["kind", "threshold"]]
+    out = wide(sub, keys=("rule",)).join(info).reset_index()
     for col in ("response_rate_eligible", "eligible_fraction", size_metric):
-        if col not in wide:
-            wide[col] = np.nan
-    return wide
+        if col not in out:
+            out[col] = np.nan
+    return out
 
 
 def plot_tradeoff(table, *, therapy_class=None, size_metric="single_arm_n", ax=None):
@@ -72,8 +74,8 @@ def plot_tradeoff(table, *, therapy_class=None, size_metric="single_arm_n", ax=N
     for xi, yi, rule, kind in zip(x, y, wide["rule"], wide["kind"], strict=True):
         if kind != "threshold" and np.isfinite(xi) and np.isfinite(yi):
             ax.annotate(rule if len(rule) < 40 else rule[:37] + "...", (xi, yi),
-                        textcoords="offset points", xytext=(6, 4 - 10 * (labelled % 3)),
-                        fontsize=7)
+                        textcoords="offset points", xytext=(9, 3 + 7 * (labelled % 2)),
+                        fontsize=7, va="bottom")
             labelled += 1
     if sc is not None:
         fig.colorbar(sc, ax=ax, label=f"{size_metric} (no finite trial: darkest)")
