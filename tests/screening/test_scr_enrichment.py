@@ -176,10 +176,12 @@ def test_unlabelled_patients_are_left_out_with_a_note():
     ({"p0": 1.5}, ExperimentConfigError, "p0 must be"),
     ({"p0": 0.2, "power": 0.2}, ExperimentConfigError, "power"),
     ({"p0": 0.2, "label_col": "pcr"}, CohortDataError, "no response column 'pcr'"),
+    ({"p0": 0.2, "sided": 3}, ExperimentConfigError, "sided must be 1 or 2"),
+    ({"p0": 0.2, "n_bootstrap": -1}, ExperimentConfigError, "n_bootstrap must be >= 0"),
 ])
 def test_bad_settings(kwargs, error, message):
     with pytest.raises(error, match=message):
-        enrichment_table(make_frame(20), ["ecog < 2"], n_bootstrap=0, **kwargs)
+        enrichment_table(make_frame(20), ["ecog < 2"], **{"n_bootstrap": 0, **kwargs})
 
 
 def test_bad_rule_fails_before_any_work():
@@ -219,3 +221,14 @@ def test_public_names_exist():
 
     assert all(hasattr(screening, name) for name in screening.__all__)
     assert "CriteriaError" in __import__("irpredict.exceptions").exceptions.__all__
+
+
+def test_group_without_any_label_gives_nan_rows():
+    frame = pd.DataFrame({"response": [1, 0, 1, None, None], "x": [1, 2, 3, 4, 5],
+                          "therapy_class": ["a", "a", "a", "b", "b"]}, index=list("pqrst"))
+    table = enrichment_table(frame, ["x > 1"], p0=0.2, n_bootstrap=20)
+    rows = table[table["therapy_class"] == "b"]
+    assert (rows["n_screened"] == 0).all()
+    assert rows.set_index(["rule", "metric"])["estimate"].isna().loc[:, "eligible_fraction"].all()
+    assert rows["note"].str.contains("2 patients without a response label").all()
+

@@ -109,13 +109,15 @@ def _labels(frame, label_col):
     return y
 
 
-def _check_settings(p0, p_comparator, alpha, power, n_bootstrap, ci):
+def _check_settings(p0, p_comparator, alpha, power, sided, n_bootstrap, ci):
     for name, v in (("p0", p0), ("p_comparator", p_comparator)):
         if v is not None and not 0 < v < 1:
             raise ExperimentConfigError(f"{name} must be strictly between 0 and 1, got {v!r}")
     if not 0 < alpha < 0.5 or not 0.5 < power < 1:
         raise ExperimentConfigError(f"alpha must be in (0, 0.5) and power in (0.5, 1); got "
                                     f"alpha={alpha!r}, power={power!r}")
+    if sided not in (1, 2):
+        raise ExperimentConfigError(f"sided must be 1 or 2, got {sided!r}")
     if int(n_bootstrap) < 0 or not 0 < ci < 1:
         raise ExperimentConfigError(f"n_bootstrap must be >= 0 and ci in (0, 1); got "
                                     f"{n_bootstrap!r}, {ci!r}")
@@ -192,7 +194,7 @@ def enrichment_table(frame, rules, *, p0, p_comparator=None, alpha=0.05, power=0
     """
     import pandas as pd
 
-    _check_settings(p0, p_comparator, alpha, power, n_bootstrap, ci)
+    _check_settings(p0, p_comparator, alpha, power, sided, n_bootstrap, ci)
     settings = _metrics.Settings(p0=float(p0), pc=p_comparator, alpha=float(alpha),
                                  power=float(power), sided=sided, cost_screen=cost_screen,
                                  cost_patient=cost_patient, simon_nmax=int(simon_nmax))
