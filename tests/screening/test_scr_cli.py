@@ -28,6 +28,8 @@ def test_rule_selecting_nobody_is_a_note_not_a_crash(cli, table_file, tmp_path):
                                                                       "chemotherapy"),
     (["--criteria", "pdl1_cps >= 1", "--thresholds", "0.5", "--score-column", "prob"],
      "unknown column 'prob'"),
+    (["--criteria", "pdl1_cps >= 1", "--markdown", "/nonexistent/dir/r.md"],
+     "the folder /nonexistent/dir does not exist"),
 ])
 def test_errors_are_one_line_with_status_1(cli, table_file, tmp_path, args, message):
     path, _ = table_file

@@ -80,8 +80,8 @@ def command(
     Example:
 
         irpredict screen experiments/ispy2.toml --therapy-class checkpoint_inhibitor
-        --criteria "Chemokine12_score >= 0" --criteria "STAT1_sig >= 0" --p0 0.30
-        --p-comparator 0.20 --out screening/
+        --criteria "Chemokine12_score >= 0" --score-column STAT1_sig --thresholds=-1:1:0.5
+        --p0 0.30 --p-comparator 0.17 --out screening/ --markdown screening/report.md
     """
     if not criteria and thresholds is None:
         raise ExperimentConfigError("nothing to screen: give at least one --criteria or "
@@ -89,6 +89,11 @@ def command(
     from irpredict.screening.criteria import parse_criteria
     from irpredict.screening.enrichment import enrichment_table, threshold_rules
 
+    md_folder = None if markdown is None else Path(markdown).parent
+    if md_folder is not None and not (md_folder.is_dir()
+                                      or md_folder.resolve() == Path(out).resolve()):
+        raise CohortDataError(f"cannot write {markdown}: the folder {Path(markdown).parent} "
+                              "does not exist")
     rules = list(criteria or [])
     for text in rules:
         parse_criteria(text)  # syntax errors before the cohort is read
@@ -283,8 +288,6 @@ def _write_markdown(table, path, settings, notes):
     from irpredict.screening._markdown import to_markdown
 
     path = Path(path)
-    if not path.parent.is_dir():
-        raise CohortDataError(f"cannot write {path}: the folder {path.parent} does not exist")
     command = "irpredict " + " ".join(shlex.quote(a) for a in sys.argv[1:])
     text = to_markdown(table, command=command, settings=settings, notes=notes)
     _atomic_write(path, lambda p: Path(p).write_text(text, encoding="utf-8"))
