@@ -280,6 +280,10 @@ def _mean_folds(folds, prob):
 
 def _assemble(parts, n):
     """Stack route parts into patient x input-column arrays."""
+    if len(parts) == 1 and len(parts[0].rows) == n:
+        p = parts[0]  # one model explained every row, in order
+        routes = np.full(n, p.route, dtype=object) if isinstance(p.route, str) else p.route
+        return list(p.columns), p.values, p.base, p.margin, p.prob, routes
     columns = list(dict.fromkeys(c for p in parts for c in p.columns))
     index = {c: j for j, c in enumerate(columns)}
     values = np.zeros((n, len(columns)))

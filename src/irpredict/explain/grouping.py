@@ -169,8 +169,8 @@ def input_columns(preprocess, input_names, output_names):
 def sum_by_group(values, groups):
     """Sum the columns of a SHAP matrix that share a group label.
 
-    One sparse 0/1 matrix product (float64 accumulation), linear in the
-    number of values.
+    Column by column in column-major memory (float64 accumulation), linear
+    in the number of values.
 
     Parameters
     ----------
@@ -193,8 +193,6 @@ def sum_by_group(values, groups):
     >>> summed.tolist(), labels
     ([[5.0, 2.0]], ['a', 'b'])
     """
-    import scipy.sparse as sp
-
     values = np.asarray(values)
     groups = list(groups)
     if values.ndim != 2 or values.shape[1] != len(groups):
@@ -202,8 +200,14 @@ def sum_by_group(values, groups):
     labels = list(dict.fromkeys(groups))
     code = {g: i for i, g in enumerate(labels)}
     codes = np.fromiter((code[g] for g in groups), dtype=np.int64, count=len(groups))
-    if values.dtype not in (np.float32, np.float64):
-        values = values.astype(np.float64)
-    onehot = sp.csr_matrix((np.ones(len(groups)), (np.arange(len(groups)), codes)),
-                           shape=(len(groups), len(labels)))
-    return np.asarray(values @ onehot, dtype=np.float64), labels
+    order = np.argsort(codes, kind="stable")
+    bounds = np.searchsorted(codes[order], np.arange(len(labels) + 1))
+    # column-major, so every column operation below reads contiguous memory
+    source = np.asfortranarray(values)
+    out = np.empty((values.shape[0], len(labels)), dtype=np.float64, order="F")
+    for k in range(len(labels)):
+        members = order[bounds[k]:bounds[k + 1]]
+        out[:, k] = source[:, members[0]]
+        for j in members[1:]:
+            out[:, k] += source[:, j]
+    return out, labels
