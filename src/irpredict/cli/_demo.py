@@ -8,6 +8,36 @@ from irpredict.exceptions import ExperimentConfigError
 
 __all__ = ["command"]
 
+_EXPERIMENT = """\
+# Written by `irpredict demo`: the simulated cohort in cohort/ is regenerated from this seed.
+[study]
+name = "demo"
+description = "Simulated breast-cancer immunotherapy cohort ({patients} patients, seed {seed})"
+
+[data]
+simulate = {{ patients = {patients}, seed = {seed} }}
+label = "response"
+response_derived_biomarkers = ["tumor_size"]
+
+[data.columns]
+exclude = ["response_definition"]
+
+[feature_sets]
+baseline = [{columns}, "measurements:*"]
+on_treatment = [{columns}, "measurements:*"]
+
+[model]
+families = ["logistic", "xgboost"]
+feature_set_landmarks = {{ baseline = 0 }}
+landmark_days = 42
+n_bootstrap = 200
+final_family = "xgboost"
+final_feature_set = "on_treatment"
+"""
+_COLUMNS = ("setting", "line", "subtype", "age", "ecog", "liver_mets", "bone_only", "her2_ihc",
+            "er_status", "pr_status", "pam50", "ldh_uln", "neoantigen_reactive",
+            "act_dose_log10", "act_cd8_pct")
+
 
 def _fresh_folder(out):
     from datetime import datetime
@@ -25,7 +55,7 @@ def _fresh_folder(out):
             "(or leave --out out to let the demo name one)"
         )
     out.mkdir(parents=True, exist_ok=True)
-    return out
+    return out.resolve()
 
 
 def command(
@@ -33,13 +63,17 @@ def command(
         None, "--out", "-o",
         help="Folder for everything the demo writes (default: a new irpredict-demo-<time> "
              "folder in the current directory)."),
-    patients: int = typer.Option(2000, "--patients", "-n", min=200, max=100_000,
+    patients: int = typer.Option(2000, "--patients", "-n", min=300, max=100_000,
                                  help="Patients to simulate."),
     seed: int = typer.Option(0, "--seed", min=0, help="Random seed."),
 ):
-    """Run the main job on a simulated cohort: simulate, validate, summarise.
+    """Run the main job on a simulated cohort: simulate, validate, train, track.
 
-    Everything goes into a fresh folder, which is printed at the end.
+    Simulates a cohort with a known truth, validates and summarises it as a real
+    cohort would be, trains per-therapy-class models on baseline and on-treatment
+    (day-42) features with nested cross-validation, logs everything to an MLflow
+    store inside the demo folder and registers the final model. Everything goes
+    into a fresh folder, printed at the end.
 
     Example: irpredict demo --patients 2000 --seed 0
     """
@@ -52,6 +86,8 @@ def command(
     from irpredict.data.summary import summarize_cohort
 
     console = Console(highlight=False)
+    if not console.is_terminal:
+        console.width = max(console.width, 130)
     folder = _fresh_folder(out)
     cohort_dir = folder / "cohort"
 
@@ -64,5 +100,42 @@ def command(
     cohort = load_cohort(cohort_dir)
     _print_summary(summarize_cohort(cohort), cohort)
 
+    console.rule("[bold]3. Train per-therapy-class models (nested CV, bootstrap CIs, MLflow)")
+    experiment_file = folder / "demo.toml"
+    columns = ", ".join(f'"{c}"' for c in _COLUMNS)
+    experiment_file.write_text(_EXPERIMENT.format(patients=patients, seed=seed, columns=columns),
+                               encoding="utf-8")
+    tracking_uri = f"sqlite:///{folder / 'mlruns' / 'mlflow.db'}"
+    result = _train(console, experiment_file, tracking_uri)
+
     console.rule("[bold]Done")
-    console.print(f"Everything is in [bold]{folder}[/bold]/ (cohort files in {cohort_dir}/).")
+    console.print(f"Everything is in [bold]{folder}[/bold]/: cohort files in cohort/, the "
+                  "experiment file demo.toml, the MLflow store in mlruns/.")
+    console.print(f"Registered model: {result.registered} (run {result.run_id}).")
+    console.print("Browse the runs: [bold]mlflow ui --backend-store-uri "
+                  f"{tracking_uri}[/bold]")
+
+
+def _train(console, experiment_file, tracking_uri):
+    from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn
+
+    from irpredict.cli._train import print_results
+    from irpredict.experiment import load_experiment
+    from irpredict.tracking import quiet_mlflow
+    from irpredict.training.runner import results_table, train_study
+
+    quiet_mlflow()
+    exp = load_experiment(experiment_file)
+    with Progress(TextColumn("{task.description}"), BarColumn(), MofNCompleteColumn(),
+                  console=console, transient=True) as bar:
+        tasks = {}
+
+        def progress(stage, done, total):
+            if stage not in tasks:
+                tasks[stage] = bar.add_task(stage, total=total)
+            bar.update(tasks[stage], completed=done, total=total)
+
+        result = train_study(exp, tracking_uri=tracking_uri, progress=progress)
+    print_results(console, results_table(result.metrics),
+                  "Out-of-fold performance per therapy class")
+    return result
