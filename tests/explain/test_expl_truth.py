@@ -30,7 +30,6 @@ def _strongest_drivers(class_truth, explained, k=5):
     return [d["name"] for d in drivers if d["name"] in explained][:k]
 
 
-@pytest.mark.slow
 def test_top_biomarkers_recover_true_drivers(baseline_fit):
     truth, ex = baseline_fit
     top = top_biomarkers(ex, 5)
@@ -45,7 +44,6 @@ def test_top_biomarkers_recover_true_drivers(baseline_fit):
     assert checked >= 4
 
 
-@pytest.mark.slow
 def test_derived_features_carry_the_truth_names(baseline_fit):
     truth, ex = baseline_fit
     names = {d["name"] for info in truth["classes"].values() for d in info["drivers"]}
