@@ -30,7 +30,8 @@ def test_xgboost_values_are_pred_contribs_grouped(frame):
     Xt = model[:-1].transform(X)
     booster = model[-1].get_booster()
     contribs = booster.predict(xgb.DMatrix(Xt), pred_contribs=True).astype(np.float64)
-    original = [model.named_steps["sanitize"].mapping_[c] for c in Xt.columns]
+    sanitize = model.named_steps["sanitize"]
+    original = [sanitize.mapping_[c] for c in sanitize.get_feature_names_out()]
     assert sorted(original) == sorted(EXPECTED)
     expected = pd.DataFrame(0.0, index=X.index, columns=sorted(set(EXPECTED.values())))
     for j, name in enumerate(original):
@@ -49,8 +50,8 @@ def test_logistic_grouping_matches_hand_computation():
     model = make_model("logistic").fit(X, y)
     clf = model[-1]
     w = dict(zip(model.named_steps["sanitize"].mapping_.values(), clf.coef_[0], strict=True))
-    Xt = model[:-1].transform(X)
-    Xt.columns = list(model.named_steps["sanitize"].mapping_.values())
+    Xt = pd.DataFrame(model[:-1].transform(X), index=X.index,
+                      columns=list(model.named_steps["sanitize"].mapping_.values()))
     centred = Xt - Xt.mean()
     crp = (w["crp__baseline"] * centred["crp__baseline"]
            + w["missingindicator_crp__baseline"] * centred["missingindicator_crp__baseline"])

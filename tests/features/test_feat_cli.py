@@ -5,11 +5,9 @@ import pytest
 
 
 @pytest.fixture(scope="module")
-def cohort_folder(tmp_path_factory):
-    from conftest import run_cli
-
+def cohort_folder(tmp_path_factory, cli):
     folder = tmp_path_factory.mktemp("cohort")
-    result = run_cli("simulate", "--patients", "60", "--seed", "3", "--out", folder / "c")
+    result = cli("simulate", "--patients", "60", "--seed", "3", "--out", folder / "c")
     assert result.returncode == 0, result.stderr
     return folder / "c"
 

@@ -49,7 +49,9 @@ def test_feature_names_are_readable_and_sanitised_with_a_mapping_back():
     sanitised = list(model["sanitize"].get_feature_names_out())
     assert not any(ch in name for name in sanitised for ch in "[]<")
     assert [model["sanitize"].mapping_[s] for s in sanitised] == original
-    assert list(model["classifier"].get_booster().feature_names) == sanitised
+    # the classifier gets a plain matrix (no per-round feature-name checks in XGBoost)
+    assert model["classifier"].get_booster().num_features() == len(sanitised)
+    assert isinstance(model[:-1].transform(X), np.ndarray)
 
 
 def test_unseen_category_at_prediction_is_ignored():

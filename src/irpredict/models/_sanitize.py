@@ -24,10 +24,15 @@ def _sanitize_names(names):
 
 
 class FeatureNameSanitizer(TransformerMixin, BaseEstimator):
-    """Replace ``[``, ``]``, ``<``, ``>`` and ``,`` in column names by ``_``.
+    """Hand the classifier a plain float matrix, keeping the column names aside.
 
-    XGBoost refuses feature names with these characters, which appear in
-    one-hot columns of categories such as ``"<50"``. Values pass unchanged.
+    XGBoost refuses feature names with ``[``, ``]``, ``<``, ``>`` or ``,``
+    (one-hot columns of categories such as ``"<50"``), and with a DataFrame it
+    re-checks every feature name on each boosting round, which costs more
+    than the tree building itself when there are hundreds of columns. So the
+    classifier is fitted on a float64 array; the sanitised names and their
+    originals stay in ``mapping_`` (and ``get_feature_names_out``) to map
+    explanations back. Values pass unchanged.
 
     Attributes
     ----------
@@ -60,7 +65,7 @@ class FeatureNameSanitizer(TransformerMixin, BaseEstimator):
         return self
 
     def transform(self, X):
-        """Return ``X`` with sanitised column names (a DataFrame).
+        """Return the values of ``X`` as a float64 array (columns in the fitted order).
 
         Parameters
         ----------
@@ -69,14 +74,12 @@ class FeatureNameSanitizer(TransformerMixin, BaseEstimator):
 
         Returns
         -------
-        pandas.DataFrame
+        ndarray of shape (n_samples, n_features)
         """
-        import pandas as pd
-
         check_is_fitted(self, "mapping_")
-        index = X.index if hasattr(X, "index") else None
-        values = X.to_numpy() if hasattr(X, "to_numpy") else np.asarray(X)
-        return pd.DataFrame(values, columns=list(self.mapping_), index=index)
+        if hasattr(X, "to_numpy"):
+            return X.to_numpy(dtype=np.float64, na_value=np.nan)
+        return np.asarray(X, dtype=np.float64)
 
     def get_feature_names_out(self, input_features=None):
         """Sanitised names, in input order.
