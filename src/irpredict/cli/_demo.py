@@ -27,10 +27,14 @@ baseline = [{columns}, "measurements:*"]
 on_treatment = [{columns}, "measurements:*"]
 
 [model]
+# Small grids and two inner folds keep the demo to a minute or two; real studies use the
+# built-in grids (see experiments/*.toml).
 families = ["logistic", "xgboost"]
 feature_set_landmarks = {{ baseline = 0 }}
 landmark_days = 42
+inner_folds = 2
 n_bootstrap = 200
+grids = {{ logistic = {{ C = [0.1, 1.0] }}, xgboost = {{ max_depth = [2, 3] }} }}
 final_family = "xgboost"
 final_feature_set = "on_treatment"
 """
@@ -63,7 +67,7 @@ def command(
         None, "--out", "-o",
         help="Folder for everything the demo writes (default: a new irpredict-demo-<time> "
              "folder in the current directory)."),
-    patients: int = typer.Option(2000, "--patients", "-n", min=300, max=100_000,
+    patients: int = typer.Option(1000, "--patients", "-n", min=300, max=100_000,
                                  help="Patients to simulate."),
     seed: int = typer.Option(0, "--seed", min=0, help="Random seed."),
 ):
@@ -75,7 +79,7 @@ def command(
     store inside the demo folder and registers the final model. Everything goes
     into a fresh folder, printed at the end.
 
-    Example: irpredict demo --patients 2000 --seed 0
+    Example: irpredict demo --patients 1000 --seed 0
     """
     from rich.console import Console
 

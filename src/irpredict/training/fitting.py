@@ -25,7 +25,7 @@ def fit_final_model(design, family, settings):
     from irpredict.evaluation.cv import _candidates, _fit_one, _inner_splits
 
     (name, est, grid, scoring), = _candidates(
-        family, None, list(settings.calibration), True, "therapy_class",
+        family, settings.grids or None, list(settings.calibration), True, "therapy_class",
         settings.min_patients, settings.min_responders, settings.seed, 1)
     therapy = design.X["therapy_class"].astype(str).to_numpy()
     sites = _sites(design, settings)

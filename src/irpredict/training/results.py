@@ -13,6 +13,17 @@ def _fmt(value, spec=".3f"):
     return format(value, spec)
 
 
+def _oracle(experiment):
+    """Oracle AUC per therapy class of a simulated study (from the simulator's truth)."""
+    spec = getattr(experiment.data, "simulate", None) if experiment is not None else None
+    if not spec:
+        return {}
+    from irpredict.data.simulator import simulate_cohort
+
+    truth = simulate_cohort(n_patients=spec["patients"], seed=spec["seed"]).truth
+    return {name: info.get("oracle_auc") for name, info in truth["classes"].items()}
+
+
 def _published(experiment):
     evaluation = (experiment.raw.get("evaluation") or {}) if experiment is not None else {}
     return evaluation.get("published_auc") or {}, evaluation.get("published_note", "")
@@ -36,6 +47,7 @@ def results_markdown(result, experiment, settings, command, table):
     str
     """
     published, note = _published(experiment)
+    oracle = _oracle(experiment)
     lines = [
         f"# {experiment.name}: out-of-fold performance",
         "",
@@ -60,6 +72,8 @@ def results_markdown(result, experiment, settings, command, table):
               "mean fold AUC", "Brier", "cal. slope"]
     if published:
         header.append("published AUC")
+    if oracle:
+        header.append("oracle AUC")
     lines += ["| " + " | ".join(header) + " |", "|" + "---|" * len(header)]
     for row in table.itertuples():
         cells = [row.therapy_class, row.feature_set, row.model, f"{row.n} ({row.responders})",
@@ -68,7 +82,12 @@ def results_markdown(result, experiment, settings, command, table):
         if published:
             cells.append(_fmt(published.get(row.feature_set)) if row.therapy_class == "overall"
                          else "")
+        if oracle:
+            cells.append(_fmt(oracle.get(row.therapy_class)))
         lines.append("| " + " | ".join(map(str, cells)) + " |")
+    if oracle:
+        lines += ["", "Oracle AUC: the AUC of each simulated patient's true response probability "
+                  "(truth.json) against the observed label, the ceiling any model can reach."]
     if note:
         lines += ["", note.strip()]
     if result.notes:

@@ -90,7 +90,8 @@ def _train_feature_set(study, cohort, set_name, entries, settings, progress):
                    sites=_sites(design, settings), outer_folds=settings.outer_folds,
                    inner_folds=settings.inner_folds, n_repeats=settings.repeats,
                    calibration=list(settings.calibration), random_state=settings.seed,
-                   progress=tick, min_patients=settings.min_patients,
+                   progress=tick, param_grid=settings.grids or None,
+                   min_patients=settings.min_patients,
                    min_responders=settings.min_responders)
     summary = summarize_predictions(cv.oof, threshold=settings.threshold,
                                     n_bootstrap=settings.n_bootstrap,

@@ -46,6 +46,10 @@ class ModelSettings:
         out-of-fold AUC instead, and says so.
     group_by_site : bool
         Keep each site's patients in one outer fold when a ``site`` column exists.
+    grids : dict of str to dict
+        Per-family hyperparameter grids replacing the built-in ones, e.g.
+        ``{"xgboost": {"max_depth": [2, 3]}}`` (keys relative to the
+        classifier); a grid with one value per key skips the inner search.
     """
 
     families: tuple = ("logistic", "random_forest", "xgboost", "ensemble")
@@ -64,6 +68,7 @@ class ModelSettings:
     final_family: str = "ensemble"
     final_feature_set: str = ""
     group_by_site: bool = True
+    grids: dict = field(default_factory=dict)
 
     def landmark_for(self, feature_set):
         """Landmark day of one feature set."""
@@ -144,6 +149,15 @@ def _check_choices(settings, families, methods, where):
             f"{where}: unknown calibration {bad}; choose from {', '.join(methods)}.")
     if not 0 < settings.threshold < 1:
         raise ExperimentConfigError(f"{where}: threshold must be in (0, 1).")
+    if not isinstance(settings.grids, dict) or not all(
+            isinstance(g, dict) and all(isinstance(v, list) and v for v in g.values())
+            for g in settings.grids.values()):
+        raise ExperimentConfigError(
+            f"{where}: grids must be a table of family = {{ parameter = [values] }}.")
+    bad = [f for f in settings.grids if f not in families]
+    if bad:
+        raise ExperimentConfigError(
+            f"{where}: grids names unknown families {bad}; choose from {', '.join(families)}.")
     if not isinstance(settings.feature_set_landmarks, dict):
         raise ExperimentConfigError(f"{where}: feature_set_landmarks must be a table.")
     for name, day in {"landmark_days": settings.landmark_days,
