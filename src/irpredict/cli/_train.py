@@ -96,6 +96,9 @@ def command(
         console.print(f"note: {note}")
     console.print(f"final model: {result.final.feature_set}/{result.final.family} "
                   "(refitted on all patients)")
+    seconds = result.seconds
+    console.print(f"time: {seconds['total']:.0f} s, of which MLflow logging "
+                  f"{seconds['tracking']:.1f} s ({seconds['tracking'] / seconds['total']:.0%})")
     console.print(f"run id: {result.run_id}")
     console.print(f"model URI: {result.model_uri}")
     if result.registered:

@@ -29,6 +29,9 @@ class TrainResult:
         Registered version.
     notes : list of str
         Things the user should know (dropped patients, fallbacks).
+    seconds : dict of str to float
+        Wall time of the whole run (``total``) and of the MLflow logging in it
+        (``tracking``).
     """
 
     study: str
@@ -39,6 +42,24 @@ class TrainResult:
     registered: str = ""
     version: str = ""
     notes: list = field(default_factory=list)
+    seconds: dict = field(default_factory=dict)
+
+
+class _Stopwatch:
+    """Accumulate the wall time spent inside ``with watch:`` blocks."""
+
+    def __init__(self):
+        self.seconds = 0.0
+
+    def __enter__(self):
+        import time
+
+        self._start = time.perf_counter()
+
+    def __exit__(self, *exc):
+        import time
+
+        self.seconds += time.perf_counter() - self._start
 
 
 def _sites(design, settings):
@@ -75,7 +96,7 @@ def _figures(oof, settings):
             "decision_curve": plot_decision_curve(curve)}
 
 
-def _train_feature_set(study, cohort, set_name, entries, settings, progress):
+def _train_feature_set(study, cohort, set_name, entries, settings, progress, watch):
     from irpredict.evaluation import nested_cv, summarize_predictions
     from irpredict.evaluation.summary import to_wide
     from irpredict.tracking import log_child_run
@@ -101,10 +122,11 @@ def _train_feature_set(study, cohort, set_name, entries, settings, progress):
         oof = cv.oof[cv.oof["model"] == family]
         metrics = to_wide(summary[summary["model"] == family].drop(columns="feature_set"))
         figures = _figures(oof, settings)
-        log_child_run(study, f"{set_name}/{family}",
-                      _child_params(settings, set_name, family, design, cv), metrics, oof,
-                      figures=figures, tags={"irpredict.feature_set": set_name,
-                                             "irpredict.family": family})
+        with watch:
+            log_child_run(study, f"{set_name}/{family}",
+                          _child_params(settings, set_name, family, design, cv), metrics, oof,
+                          figures=figures, tags={"irpredict.feature_set": set_name,
+                                                 "irpredict.family": family})
         _close(figures)
     return design, summary
 
@@ -151,26 +173,29 @@ def train_study(experiment, *, settings=None, tracking_uri=None, log_patient_ids
     -------
     TrainResult
     """
+    import time
+
     import pandas as pd
 
     from irpredict.tracking import log_provenance, register_model, start_study_run
+    from irpredict.training.fitting import fit_final_model, numeric_ranges
     from irpredict.training.publish import log_response_model
     from irpredict.training.response_model import ResponseModel
-    from irpredict.training.fitting import fit_final_model, numeric_ranges
 
     settings = settings or model_settings(experiment.raw.get("model"),
                                           where=f"{experiment.path} [model]")
     cohort = experiment.load_cohort()
     sets = feature_sets_to_train(experiment, settings, cohort)
-    notes = []
+    notes, watch, started = [], _Stopwatch(), time.perf_counter()
     with start_study_run(experiment.name, tracking_uri=tracking_uri,
                          log_patient_ids=log_patient_ids,
                          tags={"irpredict.kind": "train"}) as study:
-        log_provenance(study, cohort=cohort, experiment_file=experiment.path)
+        with watch:
+            log_provenance(study, cohort=cohort, experiment_file=experiment.path)
         designs, tables = {}, []
         for set_name, entries in sets.items():
             designs[set_name], table = _train_feature_set(study, cohort, set_name, entries,
-                                                          settings, progress)
+                                                          settings, progress, watch)
             tables.append(table)
         metrics = pd.concat(tables, ignore_index=True)
         feature_set, family = _choose_final(settings, sets, metrics)
@@ -193,19 +218,36 @@ def train_study(experiment, *, settings=None, tracking_uri=None, log_patient_ids
             numeric_ranges=numeric_ranges(design.X, design.feature_columns),
             mapping=experiment.data.mapping if experiment.data.source is not None else None,
         )
-        model_uri = log_response_model(final, design.X.head(5), run=study)
-        study.client.log_param(study.run_id, "final_model", f"{feature_set}/{family}")
+        with watch:
+            model_uri = log_response_model(final, design.X.head(5), run=study)
+            study.client.log_param(study.run_id, "final_model", f"{feature_set}/{family}")
         result = TrainResult(study=experiment.name, run_id=study.run_id, metrics=metrics,
                              final=final, model_uri=model_uri, notes=notes)
         if progress is not None:
             progress("final model", 1, 1)
-    if register:
-        version = register_model(model_uri, experiment.name, client=study.client,
-                                 tags={"feature_set": feature_set, "family": family,
-                                       "run_id": study.run_id})
-        result.version = str(version.version)
-        result.registered = f"models:/{experiment.name}@champion"
+        if register:
+            with watch:
+                version = register_model(model_uri, experiment.name, client=study.client,
+                                         tags={"feature_set": feature_set, "family": family,
+                                               "run_id": study.run_id})
+            result.version = str(version.version)
+            result.registered = f"models:/{experiment.name}@champion"
+        total = time.perf_counter() - started
+        result.seconds = {"total": total, "tracking": watch.seconds}
+        study.client.log_batch(study.run_id, metrics=_time_metrics(result.seconds))
     return result
+
+
+def _time_metrics(seconds):
+    import time
+
+    from mlflow.entities import Metric
+
+    now = int(time.time() * 1000)
+    share = seconds["tracking"] / seconds["total"] if seconds["total"] else 0.0
+    return [Metric("time_total_s", seconds["total"], now, 0),
+            Metric("time_tracking_s", seconds["tracking"], now, 0),
+            Metric("tracking_share", share, now, 0)]
 
 
 def results_table(metrics):
