@@ -1,4 +1,5 @@
-"""`irpredict screen --model`: a registered model scores an external cohort; in-sample refused."""
+"""`irpredict screen --model`: a registered model scores an external cohort; its own cohort is
+cross-fitted so that every score is out-of-fold."""
 
 import pandas as pd
 import pytest
@@ -32,14 +33,12 @@ final_feature_set = "baseline"
 
 
 @pytest.fixture(scope="module")
-def registered(tmp_path_factory):
-    from tests.conftest import run_cli
-
+def registered(tmp_path_factory, cli):
     folder = tmp_path_factory.mktemp("screen_model")
     (folder / "small.toml").write_text(STUDY.format(name="small", patients=300, seed=3))
     (folder / "external.toml").write_text(STUDY.format(name="external", patients=200, seed=11))
     uri = f"sqlite:///{folder}/mlflow.db"
-    result = run_cli("train", folder / "small.toml", "--tracking-uri", uri, cwd=folder)
+    result = cli("train", folder / "small.toml", "--tracking-uri", uri, cwd=folder)
     assert result.returncode == 0, result.stderr
     return folder, uri
 
@@ -58,10 +57,30 @@ def test_model_scores_external_cohort(cli, registered):
     assert 0 <= fractions["prob_response >= 0.4"] <= fractions["prob_response >= 0.2"] <= 1
 
 
-def test_model_on_its_own_study_is_refused(cli, registered):
+def test_model_on_its_own_study_is_cross_fitted(cli, registered):
     folder, uri = registered
     res = cli("screen", folder / "small.toml", "--model", "models:/small@champion",
               "--tracking-uri", uri, "--thresholds", "0.3", "--p0", "0.2",
-              "--out", folder / "o2", cwd=folder)
-    assert res.returncode == 1
-    assert "in-sample, not out-of-fold" in res.stderr
+              "--n-bootstrap", "20", "--out", folder / "o2", cwd=folder)
+    assert res.returncode == 0, res.stderr
+    assert (folder / "o2" / "screening.csv").exists()
+
+
+def test_crossfit_scores_are_out_of_fold(registered):
+    from sklearn.metrics import roc_auc_score
+
+    from irpredict.experiment import load_experiment
+    from irpredict.training.crossfit import crossfit_scores
+    from irpredict.training.publish import load_response_model
+
+    folder, uri = registered
+    model = load_response_model("models:/small@champion", tracking_uri=uri)
+    X, y = model.frame_from_cohort(load_experiment(folder / "small.toml").load_cohort())
+    in_sample = model.predict_proba(X)[:, 1]
+    oof = crossfit_scores(model, X, y)
+    assert oof.notna().all()
+    assert not (abs(oof.to_numpy() - in_sample) < 1e-9).all()
+    # refitting without each patient's fold removes the in-sample optimism
+    assert roc_auc_score(y, oof) < roc_auc_score(y, in_sample)
+    # deterministic with the same seed
+    assert oof.equals(crossfit_scores(model, X, y))

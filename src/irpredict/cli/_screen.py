@@ -73,7 +73,8 @@ def command(
     patients to screen and cost.
 
     Scores given with --score-column must be out-of-fold (or external) predictions; with
-    --model, SOURCE is scored by a registered model and must not be the model's own study.
+    --model, SOURCE is scored by a registered model; on the model's own study the scores are
+    out-of-fold, from a 5-fold cross-fit of the model's configuration.
     The bootstrap resamples patients and never refits a model. Criteria may name any column
     of the patients table or a baseline biomarker (x or x__baseline).
 
@@ -152,14 +153,19 @@ def _model_scores(model_uri, tracking_uri, source, score_column):
 
     response_model = load_response_model(model_uri, tracking_uri=tracking_uri)
     cohort = load_external_cohort(response_model, source)
+    X, y = response_model.frame_from_cohort(cohort)
     if response_model.study and response_model.study == cohort.name:
-        raise LeakageError(
-            f"model {model_uri} was trained on study '{response_model.study}', which is the "
-            f"cohort being screened ({source}): its scores here are in-sample, not out-of-fold. "
-            "Screen an external cohort, or pass the out-of-fold predictions of the training "
-            "run in a column named by --score-column")
-    X, _ = response_model.frame_from_cohort(cohort)
-    prob = response_model.predict_proba(X)[:, 1]
+        # the model's own cohort: its predictions would be in-sample, so cross-fit instead
+        if y is None or y.notna().sum() == 0:
+            raise LeakageError(
+                f"model {model_uri} was trained on study '{response_model.study}', the cohort "
+                f"being screened, and {source} has no labels to cross-fit it on; screen an "
+                "external cohort or pass out-of-fold scores with --score-column")
+        from irpredict.training.crossfit import crossfit_scores
+
+        prob = crossfit_scores(response_model, X, y).to_numpy()
+    else:
+        prob = response_model.predict_proba(X)[:, 1]
     return cohort, pd.Series(prob, index=X.index.astype(str), name=score_column)
 
 

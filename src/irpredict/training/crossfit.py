@@ -1,0 +1,45 @@
+"""Out-of-fold scores of a registered model's configuration on its own training cohort."""
+
+__all__ = ["crossfit_scores"]
+
+
+def crossfit_scores(model, X, y, *, n_splits=5, random_state=0):
+    """Score every patient with a copy of the model fitted without that patient's fold.
+
+    On the cohort a model was trained on, its own predictions are in-sample
+    and optimistic. This refits the registered configuration (same
+    estimator, same tuned hyperparameters, no new search) on each training
+    fold of a ``n_splits``-fold split stratified by therapy class and
+    response, and scores the held-out fold, so every score is out-of-fold.
+
+    Parameters
+    ----------
+    model : irpredict.training.ResponseModel
+        The registered model (its classifier is cloned, never modified).
+    X : pandas.DataFrame
+        The model's input frame of the training cohort
+        (:meth:`ResponseModel.frame_from_cohort`).
+    y : pandas.Series
+        The observed 0/1 response, same index; unlabelled patients get NaN.
+    n_splits : int, default=5
+    random_state : int, default=0
+
+    Returns
+    -------
+    pandas.Series
+        Out-of-fold response probability per patient (index of ``X``).
+    """
+    import numpy as np
+    import pandas as pd
+    from sklearn.base import clone
+
+    from irpredict.evaluation.cv import outer_splits
+
+    labelled = y.notna().to_numpy()
+    Xl, yl = X.loc[labelled], y.loc[labelled].astype(int).to_numpy()
+    therapy = Xl["therapy_class"].astype(str).to_numpy()
+    scores = pd.Series(np.nan, index=X.index, dtype=float, name="prob_response")
+    for train, test in outer_splits(therapy, yl, None, n_splits, random_state):
+        fitted = clone(model.classifier).fit(Xl.iloc[train][model.input_columns], yl[train])
+        scores.loc[Xl.index[test]] = fitted.predict_proba(Xl.iloc[test][model.input_columns])[:, 1]
+    return scores
