@@ -193,6 +193,11 @@ def load_experiment(path):
         raise ExperimentConfigError(
             f"experiment file {path} does not exist; give the path of an experiments/<study>.toml"
         )
+    if path.suffix.lower() != ".toml":
+        raise ExperimentConfigError(
+            f"{path} is not an experiment file (.toml); describe the cohort and its column "
+            "mapping in experiments/<study>.toml (see experiments/README.md) and pass that file"
+        )
     try:
         raw = tomllib.loads(path.read_text(encoding="utf-8-sig"))
     except (tomllib.TOMLDecodeError, UnicodeDecodeError) as exc:

@@ -118,3 +118,12 @@ def test_train_rejects_unknown_model_key(tmp_path, cli):
     assert result.returncode == 1
     assert "outer_fold" in result.stderr and "outer_folds" in result.stderr
     assert "Traceback" not in result.stderr
+
+
+def test_train_refuses_a_table_instead_of_an_experiment_file(tmp_path, cli):
+    table = tmp_path / "cohort.csv"
+    table.write_text("patient_id,therapy_class,response\nA,cytokine,1\nB,cytokine,0\n")
+    result = cli("train", table, "--tracking-uri", f"sqlite:///{tmp_path}/m.db", cwd=tmp_path)
+    assert result.returncode == 1
+    assert "not an experiment file (.toml)" in result.stderr
+    assert "Traceback" not in result.stderr
