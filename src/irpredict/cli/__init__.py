@@ -72,8 +72,18 @@ def _print_error(message):
     )
 
 
+def _quiet_libraries():
+    """Keep library warnings (sklearn, xgboost, mlflow, ...) off the user's screen."""
+    import warnings
+
+    if not os.environ.get("IRPREDICT_DEBUG"):
+        warnings.filterwarnings(
+            "ignore", module=r"(sklearn|xgboost|mlflow|shap|pandas|numpy|matplotlib)(\.|$)")
+
+
 def main(argv=None):
     """Run the command line; exit status 1 with one message on bad input."""
+    _quiet_libraries()
     try:
         app(args=argv, prog_name="irpredict", standalone_mode=True)
     except IRPredictError as exc:

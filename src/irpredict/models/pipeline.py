@@ -83,7 +83,8 @@ def _categorical_steps():
     return [
         # pandas string / categorical columns become plain objects first
         ("as_object", FunctionTransformer(_to_object, feature_names_out="one-to-one")),
-        ("impute", SimpleImputer(strategy="constant", fill_value="missing")),
+        ("impute", SimpleImputer(strategy="constant", fill_value="missing",
+                                  keep_empty_features=True)),
         ("onehot", OneHotEncoder(handle_unknown="ignore", sparse_output=False,
                                  feature_name_combiner=onehot_name)),
     ]
