@@ -4,7 +4,10 @@ import numpy as np
 
 from irpredict.exceptions import CohortDataError, UnknownTherapyError
 
-__all__ = ["check_input"]
+__all__ = ["check_input", "RANGE_SPANS"]
+
+#: How far outside the training range a numeric value may lie, in spans of that range.
+RANGE_SPANS = 10.0
 
 
 def _first(values, k=5):
@@ -13,13 +16,97 @@ def _first(values, k=5):
     return ", ".join(map(str, values[:k])) + more
 
 
+def _numeric_problems(X, columns):
+    """Per-column reasons why ``X[columns]`` does not convert to float (slow path)."""
+    import pandas as pd
+
+    problems = []
+    for col in columns:
+        values = pd.to_numeric(X[col], errors="coerce")
+        bad = X.index[values.isna() & X[col].notna()]
+        if len(bad):
+            problems.append(f"column {col!r} must be numeric; rows {_first(bad)} hold "
+                            f"{_first(X.loc[bad, col].astype(str).unique(), 3)}")
+    return problems
+
+
+def _as_float(X, columns):
+    """``X[columns]`` as one float matrix, or a :class:`CohortDataError` naming the text."""
+    if not columns:
+        return np.empty((len(X), 0))
+    try:
+        return X[columns].to_numpy(dtype=np.float64, na_value=np.nan)
+    except (TypeError, ValueError):
+        problems = _numeric_problems(X, columns) or [
+            f"columns {_first(columns, 3)} must hold numbers"]
+        raise CohortDataError("invalid input: " + "; ".join(problems)) from None
+
+
+def _range_bounds(model, columns):
+    """Lower and upper accepted values per numeric column (NaN = unchecked)."""
+    ranges = getattr(model, "numeric_ranges", None) or {}
+    lo = np.full(len(columns), -np.inf)
+    hi = np.full(len(columns), np.inf)
+    for j, col in enumerate(columns):
+        if col not in ranges:
+            continue
+        low, high = (float(v) for v in ranges[col])
+        span = high - low if high > low else max(abs(low), abs(high), 1.0)
+        lo[j] = 0.0 if low >= 0 else low - RANGE_SPANS * span
+        hi[j] = high + RANGE_SPANS * span
+    return lo, hi
+
+
+def _check_values(model, X, columns, values):
+    """Refuse infinite values and values far outside the training range."""
+    problems = []
+    lo, hi = _range_bounds(model, columns)
+    with np.errstate(invalid="ignore"):
+        inf = np.isinf(values)
+        out = ~inf & ((values < lo) | (values > hi))
+    for label, mask in (("infinite values", inf), ("values far outside the training range", out)):
+        for j in np.flatnonzero(mask.any(axis=0)):
+            rows = X.index[mask[:, j]]
+            col = columns[j]
+            hint = ""
+            if label.startswith("values far"):
+                low, high = model.numeric_ranges[col]
+                hint = (f" (training range {low:g} to {high:g}; "
+                        f"{'never negative' if low >= 0 else f'{RANGE_SPANS:g} spans beyond it'})"
+                        f"; check the unit")
+            problems.append(f"column {col!r} has {label} in rows {_first(rows)}: "
+                            f"{_first(X.loc[rows, col].astype(str).unique(), 3)}{hint}")
+    if problems:
+        raise CohortDataError("invalid input: " + "; ".join(problems))
+
+
+def _check_therapy(model, therapy):
+    null = therapy.index[therapy.isna().to_numpy()]
+    if len(null):
+        raise UnknownTherapyError(
+            f"therapy_class is missing in rows {_first(null)}; give each patient's therapy "
+            f"class (one of {', '.join(model.therapies)})")
+    text = therapy.astype(str)
+    known = text.isin(model.therapies).to_numpy()
+    if not known.all():
+        unknown = sorted(set(text[~known]))
+        raise UnknownTherapyError(
+            f"therapy classes {unknown} (rows {_first(therapy.index[~known])}) were not seen "
+            f"in training; this model scores {', '.join(model.therapies)}")
+    return text
+
+
 def check_input(model, frame):
     """Check and coerce a per-patient input frame for ``model``.
 
     Checks the columns the model needs are present, numeric columns hold
     numbers (text is refused, nulls are allowed: the model imputes them),
-    values are finite, and every therapy class is one the model was trained
-    on (``therapy_class`` may not be null).
+    values are finite and not far outside the training range recorded in
+    ``model.numeric_ranges`` (more than :data:`RANGE_SPANS` times the range's
+    span beyond it, or negative where training was never negative), and every
+    therapy class is one the model was trained on (``therapy_class`` may not
+    be null). All numeric columns are converted in one step; the slower
+    per-column path only runs to word an error.
 
     Parameters
     ----------
@@ -29,14 +116,21 @@ def check_input(model, frame):
     Returns
     -------
     pandas.DataFrame
-        The model's input columns, numeric ones as float.
+        The model's input columns (in its order, with ``frame``'s index),
+        numeric ones as float, categorical ones as object with NaN for
+        missing values.
 
     Raises
     ------
     CohortDataError
-        Missing columns, text in numeric columns, infinite values.
+        Not a table, no rows, missing columns, text in numeric columns,
+        infinite or out-of-range values.
     UnknownTherapyError
         Null or unknown therapy classes.
+
+    Examples
+    --------
+    >>> X = check_input(model, patients)  # doctest: +SKIP
     """
     import pandas as pd
 
@@ -44,33 +138,15 @@ def check_input(model, frame):
         raise CohortDataError(f"expected a table of patients, got {type(frame).__name__}")
     if len(frame) == 0:
         raise CohortDataError("the input has no rows; send at least one patient")
-    X = model.check_frame(frame).copy()
-    problems = []
-    for col in model.feature_columns:
-        if col in model.categorical_columns:
-            X[col] = X[col].astype(object).where(X[col].notna(), np.nan)
-            continue
-        values = pd.to_numeric(X[col], errors="coerce")
-        bad = X.index[values.isna() & X[col].notna()]
-        if len(bad):
-            problems.append(f"column {col!r} must be numeric; rows {_first(bad)} hold "
-                            f"{_first(X.loc[bad, col].astype(str).unique(), 3)}")
-        inf = X.index[np.isinf(values.to_numpy(dtype=float, na_value=np.nan))]
-        if len(inf):
-            problems.append(f"column {col!r} has infinite values in rows {_first(inf)}")
-        X[col] = values.astype(float)
-    if problems:
-        raise CohortDataError("invalid input: " + "; ".join(problems))
-    therapy = X["therapy_class"]
-    null = X.index[therapy.isna()]
-    if len(null):
-        raise UnknownTherapyError(
-            f"therapy_class is missing in rows {_first(null)}; give each patient's therapy "
-            f"class (one of {', '.join(model.therapies)})")
-    unknown = sorted(set(therapy.astype(str)) - set(model.therapies))
-    if unknown:
-        raise UnknownTherapyError(
-            f"therapy classes {unknown} were not seen in training; this model scores "
-            f"{', '.join(model.therapies)}")
-    X["therapy_class"] = therapy.astype(str)
-    return X
+    X = model.check_frame(frame)
+    categorical = set(model.categorical_columns)
+    numeric = [c for c in model.feature_columns if c not in categorical]
+    values = _as_float(X, numeric)
+    _check_values(model, X, numeric, values)
+    therapy = _check_therapy(model, X["therapy_class"])
+    out = pd.DataFrame(values, index=X.index, columns=numeric)
+    extra = {c: X[c].astype(object).where(X[c].notna(), np.nan)
+             for c in model.feature_columns if c in categorical}
+    extra["therapy_class"] = therapy
+    out = pd.concat([out, pd.DataFrame(extra, index=X.index)], axis=1)
+    return out[model.input_columns]
