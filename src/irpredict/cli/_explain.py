@@ -1,0 +1,160 @@
+"""`irpredict explain`: why the model predicts what it does for one patient."""
+
+from pathlib import Path
+
+import typer
+
+__all__ = ["command"]
+
+
+def command(
+    model: str = typer.Option(..., "--model", "-m",
+                              help="Model URI (models:/<study>@champion), run id or folder."),
+    data: Path = typer.Option(..., "--data", "-d",
+                              help="Cohort: an experiment .toml, a cohort folder or a table "
+                                   "with the training columns."),
+    patient: str = typer.Option(None, "--patient", "-p", help="Patient id to explain."),
+    all_patients: bool = typer.Option(False, "--all",
+                                      help="Write explanations.csv (patient, biomarker, "
+                                           "value, shap) for every patient."),
+    out: Path = typer.Option(None, "--out", "-o",
+                             help="Folder for the waterfall PNG / CSV (default: cwd)."),
+    tracking_uri: str = typer.Option(None, "--tracking-uri", help="MLflow tracking URI."),
+    top: int = typer.Option(10, "--top", min=1, help="Biomarkers shown."),
+):
+    """Explain one patient's predicted response in log-odds, per original biomarker.
+
+    Prints the predicted probability, therapy class, base value and the top
+    biomarkers (the patient's value, direction and size of the SHAP value),
+    and writes <patient>_waterfall.png. With --all, writes explanations.csv
+    for every patient instead (or as well, with --patient).
+
+    Example: irpredict explain --model models:/transneo@champion --data experiments/transneo.toml --patient TN-017
+    """
+    from rich.console import Console
+
+    from irpredict.exceptions import ExperimentConfigError
+
+    if patient is None and not all_patients:
+        raise ExperimentConfigError("give --patient ID to explain one patient, or --all to "
+                                    "write every patient's explanation")
+    console = Console(highlight=False)
+    if not console.is_terminal:
+        console.width = max(console.width, 120)
+    explanation = explain_cohort(model, data, tracking_uri=tracking_uri)
+    folder = Path(out) if out is not None else Path.cwd()
+    if out is not None:
+        folder.mkdir(parents=True, exist_ok=True)
+    if patient is not None:
+        pid = _find_patient(explanation, patient, data)
+        path = folder / f"{_safe(pid)}_waterfall.png"
+        _write_waterfall(explanation, pid, path, top)
+        _print_patient(console, explanation, pid, top)
+        console.print(f"wrote {path}")
+    if all_patients:
+        path = folder / "explanations.csv"
+        _write_tidy(explanation, path)
+        console.print(f"wrote {path} ({len(explanation.values)} patients)")
+
+
+def explain_cohort(model, data, *, tracking_uri=None):
+    """Explanation of every patient of ``data`` by the model ``model`` (a URI).
+
+    The whole cohort is explained together, so that linear SHAP values are
+    measured from the cohort mean, as the in-process call
+    ``explain(rm.classifier, rm.frame_from_cohort(cohort)[0])`` does.
+    """
+    from irpredict.explain import explain
+    from irpredict.training.external import load_external_cohort
+    from irpredict.training.publish import load_response_model
+
+    response_model = load_response_model(model, tracking_uri=tracking_uri)
+    cohort = load_external_cohort(response_model, data)
+    X, _ = response_model.frame_from_cohort(cohort)
+    return explain(response_model.classifier, X)
+
+
+def _safe(pid):
+    import re
+
+    return re.sub(r"[^A-Za-z0-9._-]+", "_", str(pid))
+
+
+def _find_patient(explanation, patient, data):
+    import difflib
+
+    from irpredict.exceptions import CohortDataError
+
+    ids = [str(i) for i in explanation.values.index]
+    if patient in ids:
+        return explanation.values.index[ids.index(patient)]
+    close = difflib.get_close_matches(patient, ids, n=5, cutoff=0.5)
+    hint = (f"close matches: {', '.join(close)}" if close
+            else f"e.g. {', '.join(ids[:3])}")
+    raise CohortDataError(f"patient {patient!r} is not in {data} ({len(ids)} patients; {hint}); "
+                          "check the id in the patient_id column")
+
+
+def _write_waterfall(explanation, pid, path, top):
+    import matplotlib
+
+    matplotlib.use("Agg")
+    import matplotlib.pyplot as plt
+
+    from irpredict.cli._outputs import atomic_path
+    from irpredict.explain.plots import plot_waterfall
+
+    fig = plot_waterfall(explanation, pid, max_display=top)
+    try:
+        with atomic_path(path) as tmp:
+            fig.savefig(tmp, format="png", dpi=110, bbox_inches="tight")
+    finally:
+        plt.close(fig)
+
+
+def _write_tidy(explanation, path):
+    from irpredict.cli._outputs import atomic_path
+
+    tidy = explanation.to_tidy().rename(columns={"patient_id": "patient"})
+    with atomic_path(path) as tmp:
+        tidy[["patient", "therapy_class", "biomarker", "value", "shap"]].to_csv(tmp, index=False)
+
+
+def patient_rows(explanation, pid, top):
+    """The ``top`` biomarkers of one patient by |SHAP|: (biomarker, value, shap) tuples."""
+    import numpy as np
+
+    row = explanation.values.loc[pid]
+    order = np.argsort(-np.abs(row.to_numpy(dtype=float)), kind="stable")[:top]
+    return [(row.index[j], explanation.feature_values.loc[pid, row.index[j]], float(row.iloc[j]))
+            for j in order]
+
+
+def _fmt(value):
+    import pandas as pd
+
+    if value is None or (not isinstance(value, str) and pd.isna(value)):
+        return "missing"
+    if isinstance(value, float):
+        return f"{value:.4g}"
+    return str(value)
+
+
+def _print_patient(console, explanation, pid, top):
+    from rich.table import Table
+
+    therapy = (explanation.therapy_class.loc[pid] if explanation.therapy_class is not None
+               else "n/a")
+    console.print(f"patient {pid}: probability of response {explanation.prob.loc[pid]:.3f} "
+                  f"(therapy class {therapy}); base value {explanation.base_values.loc[pid]:.3f}"
+                  f" log-odds, model log-odds {explanation.margin.loc[pid]:.3f}")
+    table = Table(title=f"Top {top} biomarkers (SHAP, log-odds)", title_justify="left",
+                  header_style="bold")
+    for col, justify in (("biomarker", "left"), ("value", "right"), ("as column", "left"),
+                         ("direction", "left"), ("log-odds", "right")):
+        table.add_column(col, justify=justify)
+    for name, value, shap in patient_rows(explanation, pid, top):
+        direction = "↑ response" if shap > 0 else ("↓ response" if shap < 0 else "none")
+        table.add_row(str(name), _fmt(value), str(explanation.shown_columns.get(name, name)),
+                      direction, f"{shap:+.4f}")
+    console.print(table)
