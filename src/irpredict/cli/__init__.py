@@ -28,6 +28,7 @@ COMMANDS = (
     ("features", "_features"),
     ("train", "_train"),
     ("evaluate", "_evaluate"),
+    ("serve", "_serve"),
     ("explain", "_explain"),
 )
 

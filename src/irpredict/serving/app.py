@@ -1,0 +1,232 @@
+"""A lean ASGI app answering MLflow's scoring protocol with the registered pyfunc.
+
+Routes (as ``mlflow models serve``): ``GET /ping`` and ``GET /health`` (200
+once the model is loaded), ``GET /version``, and ``POST /invocations`` with a
+JSON body ``{"dataframe_split": {"columns": [...], "data": [[...], ...]}}``,
+``{"dataframe_records": [{...}, ...]}`` or ``{"inputs": ...}``. The answer is
+``{"predictions": [{"prob_response": ..., "therapy_class": ..., "base_value":
+..., "shap__<biomarker>": ..., ...}, ...]}``. Bad requests get status 400
+and ``{"error_code": "BAD_REQUEST", "message": "..."}``; the server keeps
+serving. Each request parses the JSON once, builds one DataFrame, runs one
+checked prediction with explanations and encodes one JSON answer.
+"""
+
+import json
+
+__all__ = ["ScoringApp", "load_served_model", "single_threaded"]
+
+_JSON = [(b"content-type", b"application/json")]
+_PAYLOAD_KEYS = ("dataframe_split", "dataframe_records", "inputs")
+
+
+class BadRequest(ValueError):
+    """A request the server refuses with status 400."""
+
+
+def single_threaded(estimator):
+    """Set every XGBoost model inside ``estimator`` to one thread (in place).
+
+    A server answers small requests one at a time; thread start-up costs
+    more than it saves there.
+
+    Parameters
+    ----------
+    estimator : object
+        A fitted classifier, Pipeline, per-therapy or averaging model.
+
+    Returns
+    -------
+    int
+        How many XGBoost models were changed.
+    """
+    from xgboost import XGBModel
+
+    seen, todo, count = set(), [estimator], 0
+    while todo:
+        obj = todo.pop()
+        if obj is None or id(obj) in seen:
+            continue
+        seen.add(id(obj))
+        if isinstance(obj, XGBModel):
+            obj.set_params(n_jobs=1)
+            count += 1
+            continue
+        for name in ("estimators_", "pooled_estimator_", "estimator_", "estimator",
+                     "calibrated_classifiers_", "steps"):
+            child = getattr(obj, name, None)
+            if isinstance(child, dict):
+                todo.extend(child.values())
+            elif isinstance(child, list | tuple):
+                todo.extend(c[1] if isinstance(c, tuple) else c for c in child)
+            elif child is not None and not isinstance(child, str | int | float):
+                todo.append(child)
+    return count
+
+
+def load_served_model(model_uri, *, tracking_uri=None):
+    """Load the registered pyfunc behind ``model_uri`` for serving.
+
+    Parameters
+    ----------
+    model_uri : str
+        ``models:/<name>@<alias>``, ``models:/<name>/<version>``,
+        ``models:/m-<id>``, ``runs:/<run>/model`` or a local model folder.
+    tracking_uri : str or None
+
+    Returns
+    -------
+    irpredict.serving.pyfunc.IRPredictModel
+        Loaded, with XGBoost limited to one thread.
+    """
+    import mlflow
+
+    from irpredict.tracking import resolve_model_uri
+    from irpredict.tracking.registry import _using
+    from irpredict.tracking.store import get_client, quiet_mlflow
+
+    quiet_mlflow()
+    client = get_client(tracking_uri)
+    uri = resolve_model_uri(model_uri, client=client)
+    with _using(client.tracking_uri):
+        python_model = mlflow.pyfunc.load_model(uri).unwrap_python_model()
+    single_threaded(python_model.model.classifier)
+    return python_model
+
+
+def parse_payload(body):
+    """Turn a request body into one DataFrame (raises :class:`BadRequest`).
+
+    Parameters
+    ----------
+    body : bytes
+
+    Returns
+    -------
+    pandas.DataFrame
+    """
+    import pandas as pd
+
+    if not body.strip():
+        raise BadRequest("the request body is empty; send JSON with one of the keys "
+                         f"{', '.join(_PAYLOAD_KEYS)}")
+    try:
+        payload = json.loads(body)
+    except (ValueError, UnicodeDecodeError) as exc:
+        raise BadRequest(f"the request body is not valid JSON: {exc}") from None
+    if not isinstance(payload, dict) or len(payload) != 1 or next(iter(payload)) not in (
+            _PAYLOAD_KEYS):
+        keys = list(payload)[:5] if isinstance(payload, dict) else type(payload).__name__
+        raise BadRequest(f"the JSON must be an object with exactly one of the keys "
+                         f"{', '.join(_PAYLOAD_KEYS)}; got {keys}")
+    key, value = next(iter(payload.items()))
+    try:
+        if key == "dataframe_split":
+            if not isinstance(value, dict) or not isinstance(value.get("data"), list):
+                raise BadRequest('dataframe_split needs {"columns": [...], "data": [[...], ...]}')
+            frame = pd.DataFrame(value["data"], columns=value.get("columns"))
+        elif isinstance(value, list) and all(isinstance(r, dict) for r in value):
+            frame = pd.DataFrame.from_records(value)
+        elif key == "inputs" and isinstance(value, dict):
+            frame = pd.DataFrame(value)
+        else:
+            raise BadRequest(f"{key} must be a list of records (objects column -> value)")
+    except BadRequest:
+        raise
+    except (ValueError, TypeError, AssertionError) as exc:
+        raise BadRequest(f"{key} does not form a table: {exc}") from None
+    if len(frame) == 0:
+        raise BadRequest(f"{key} holds no rows; send at least one patient")
+    return frame
+
+
+def _encode(frame):
+    """``{"predictions": [...]}`` as bytes, NaN written as null."""
+    records = frame.to_dict(orient="records")
+    text = json.dumps({"predictions": records}, allow_nan=True)
+    return text.replace("NaN", "null").encode() if "NaN" in text else text.encode()
+
+
+class ScoringApp:
+    """ASGI application scoring requests with a loaded :class:`IRPredictModel`.
+
+    Parameters
+    ----------
+    python_model : irpredict.serving.pyfunc.IRPredictModel
+        Loaded (``.model`` set), e.g. by :func:`load_served_model`.
+    model_uri : str, default=""
+        Shown by ``GET /version``.
+    """
+
+    def __init__(self, python_model, model_uri=""):
+        self.python_model = python_model
+        self.model_uri = model_uri
+
+    def version_info(self):
+        """What ``GET /version`` answers."""
+        from irpredict import __version__
+
+        model = self.python_model.model
+        return {"irpredict": __version__, "model_uri": self.model_uri, "study": model.study,
+                "feature_set": model.feature_set, "family": model.family,
+                "therapies": list(model.therapies)}
+
+    def score(self, body):
+        """Status and JSON bytes answering an ``/invocations`` body."""
+        from irpredict.exceptions import IRPredictError
+
+        try:
+            frame = parse_payload(body)
+            out = self.python_model.predict(None, frame)
+        except (BadRequest, IRPredictError, ValueError, TypeError, KeyError) as exc:
+            return 400, json.dumps({"error_code": "BAD_REQUEST", "message": str(exc)}).encode()
+        return 200, _encode(out)
+
+    async def __call__(self, scope, receive, send):
+        """Answer one HTTP request (lifespan events are acknowledged)."""
+        if scope["type"] == "lifespan":
+            while True:
+                message = await receive()
+                if message["type"] == "lifespan.startup":
+                    await send({"type": "lifespan.startup.complete"})
+                elif message["type"] == "lifespan.shutdown":
+                    await send({"type": "lifespan.shutdown.complete"})
+                    return
+        if scope["type"] != "http":
+            return
+        method, path = scope["method"], scope["path"].rstrip("/") or "/"
+        if path == "/invocations" and method == "POST":
+            chunks, more = [], True
+            while more:
+                message = await receive()
+                chunks.append(message.get("body", b""))
+                more = message.get("more_body", False)
+            status, body = self.score(b"".join(chunks))
+        elif path in ("/ping", "/health") and method == "GET":
+            status, body = 200, b"\n"
+        elif path == "/version" and method == "GET":
+            status, body = 200, json.dumps(self.version_info()).encode()
+        else:
+            status, body = 404, json.dumps({"error_code": "ENDPOINT_NOT_FOUND",
+                                            "message": f"no route {method} {path}"}).encode()
+        await send({"type": "http.response.start", "status": status,
+                    "headers": [*_JSON, (b"content-length", str(len(body)).encode())]})
+        await send({"type": "http.response.body", "body": body})
+
+
+def serve(model_uri, *, host="127.0.0.1", port=5055, tracking_uri=None, log_level="warning"):
+    """Load ``model_uri`` and serve it with uvicorn (one worker) until stopped.
+
+    Parameters
+    ----------
+    model_uri : str
+    host : str, default="127.0.0.1"
+    port : int, default=5055
+    tracking_uri : str or None
+    log_level : str, default="warning"
+    """
+    import uvicorn
+
+    app = ScoringApp(load_served_model(model_uri, tracking_uri=tracking_uri), model_uri)
+    config = uvicorn.Config(app, host=host, port=port, workers=1, log_level=log_level,
+                            access_log=False, lifespan="on")
+    uvicorn.Server(config).run()
