@@ -30,6 +30,7 @@ COMMANDS = (
     ("evaluate", "_evaluate"),
     ("serve", "_serve"),
     ("explain", "_explain"),
+    ("report", "_report"),
 )
 
 app = typer.Typer(

@@ -1,0 +1,163 @@
+"""What the report recomputes on the study's cohort: SHAP summaries and subgroup metrics.
+
+The run's out-of-fold predictions carry hashed patient ids, so they cannot
+be joined back to patient attributes (site, HER2, ER). Subgroup metrics are
+therefore recomputed from a cross-fit of the registered configuration
+(:func:`irpredict.training.crossfit.crossfit_scores`): every patient is
+scored by a copy of the model fitted without that patient's fold, so the
+subgroup AUCs are out-of-fold, but they come from one 5-fold split of the
+final configuration rather than from the nested CV of the run.
+"""
+
+from dataclasses import dataclass, field
+
+__all__ = ["CohortAnalysis", "analyse_cohort", "SUBGROUP_COLUMNS"]
+
+#: Subgroup label -> candidate patients-table columns (first present is used).
+SUBGROUP_COLUMNS = {
+    "site": ("site",),
+    "HER2 status": ("her2_status", "her2", "HER2.status", "her2_ihc"),
+    "ER status": ("er_status", "er", "ER.status"),
+}
+
+
+@dataclass
+class CohortAnalysis:
+    """Recomputed results, or the reason they are missing.
+
+    Attributes
+    ----------
+    available : bool
+    reason : str
+        Why nothing was recomputed (empty when ``available``).
+    importance : pandas.DataFrame or None
+        :func:`irpredict.explain.global_importance` output.
+    importance_png : dict of str to str
+        Therapy class -> base64 PNG of the importance bar chart.
+    waterfalls : list of dict
+        ``label``, ``therapy_class``, ``prob``, ``png`` (base64) for 3
+        example patients (lowest, median and highest predicted probability;
+        no patient identifier, since the run's artifacts hold none).
+    subgroups : pandas.DataFrame or None
+        Columns ``subgroup``, ``level``, ``n``, ``n_responders``, ``auc``,
+        ``ci_low``, ``ci_high``.
+    n_patients : int
+    """
+
+    available: bool = False
+    reason: str = ""
+    importance: object = None
+    importance_png: dict = field(default_factory=dict)
+    waterfalls: list = field(default_factory=list)
+    subgroups: object = None
+    n_patients: int = 0
+
+
+def _png(fig):
+    import base64
+    import io
+
+    import matplotlib.pyplot as plt
+
+    buf = io.BytesIO()
+    fig.savefig(buf, format="png", dpi=90, bbox_inches="tight")
+    plt.close(fig)
+    return base64.b64encode(buf.getvalue()).decode("ascii")
+
+
+def _examples(explanation):
+    prob = explanation.prob.sort_values(kind="stable")
+    picks = [prob.index[0], prob.index[len(prob) // 2], prob.index[-1]]
+    return list(dict.fromkeys(picks))
+
+
+def _subgroup_rows(patients, y, scores, n_bootstrap, random_state):
+    import numpy as np
+    import pandas as pd
+
+    from irpredict.evaluation.bootstrap import bootstrap_metrics
+
+    rows = []
+    for label, candidates in SUBGROUP_COLUMNS.items():
+        col = next((c for c in candidates if c in patients.columns), None)
+        if col is None:
+            continue
+        values = patients[col].reindex(scores.index)
+        for level in sorted(values.dropna().astype(str).unique()):
+            mask = (values.astype(str) == level).to_numpy() & y.notna().to_numpy()
+            yy, pp = y[mask].astype(int).to_numpy(), scores[mask].to_numpy()
+            row = {"subgroup": f"{label} ({col})", "level": level, "n": int(mask.sum()),
+                   "n_responders": int(yy.sum()), "auc": np.nan, "ci_low": np.nan,
+                   "ci_high": np.nan}
+            if 0 < yy.sum() < len(yy):
+                table = bootstrap_metrics(yy, pp, n_bootstrap=n_bootstrap,
+                                          random_state=random_state).set_index("metric")
+                row.update(auc=table.loc["auc", "estimate"], ci_low=table.loc["auc", "ci_low"],
+                           ci_high=table.loc["auc", "ci_high"])
+            rows.append(row)
+    return pd.DataFrame(rows, columns=["subgroup", "level", "n", "n_responders", "auc",
+                                       "ci_low", "ci_high"])
+
+
+def analyse_cohort(record, *, tracking_uri=None, experiment=None, n_bootstrap=200,
+                   random_state=0):
+    """Recompute SHAP summaries and subgroup metrics with the run's model.
+
+    Parameters
+    ----------
+    record : irpredict.report._collect.RunRecord
+    tracking_uri : str or None
+    experiment : path-like or None
+        Experiment file to read the cohort from; ``None`` uses the run's
+        logged copy (whose relative data paths may no longer resolve).
+    n_bootstrap : int, default=200
+        Resamples per subgroup AUC interval.
+    random_state : int, default=0
+
+    Returns
+    -------
+    CohortAnalysis
+        ``available=False`` with a reason when the model or cohort cannot
+        be loaded.
+    """
+    import matplotlib
+
+    matplotlib.use("Agg")
+    from irpredict.exceptions import IRPredictError
+    from irpredict.experiment import load_experiment
+    from irpredict.explain import explain, global_importance
+    from irpredict.explain.plots import plot_importance, plot_waterfall
+    from irpredict.training.crossfit import crossfit_scores
+    from irpredict.training.publish import load_response_model
+
+    source = experiment or record.experiment_path
+    if record.model_uri is None:
+        return CohortAnalysis(reason="the run has no logged model")
+    if source is None:
+        return CohortAnalysis(reason="the run has no logged experiment file")
+    try:
+        cohort = load_experiment(source).load_cohort()
+    except (IRPredictError, OSError) as exc:
+        return CohortAnalysis(reason=f"the cohort could not be loaded from the experiment file "
+                                     f"({exc}); rerun with --experiment pointing at a copy "
+                                     "whose data paths resolve")
+    model = load_response_model(record.model_uri, tracking_uri=tracking_uri)
+    X, y = model.frame_from_cohort(cohort)
+    explanation = explain(model.classifier, X)
+    result = CohortAnalysis(available=True, n_patients=len(X))
+    result.importance = global_importance(explanation)
+    for therapy in sorted(explanation.therapy_class.unique()):
+        result.importance_png[therapy] = _png(plot_importance(explanation, therapy, top=10))
+    labels = ("lowest predicted probability", "median predicted probability",
+              "highest predicted probability")
+    for label, pid in zip(labels, _examples(explanation), strict=False):
+        fig = plot_waterfall(explanation, pid, max_display=10)
+        fig.axes[0].set_title(f"Example patient: {label}")  # no identifier in the report
+        result.waterfalls.append({
+            "label": label, "therapy_class": str(explanation.therapy_class.loc[pid]),
+            "prob": float(explanation.prob.loc[pid]), "png": _png(fig)})
+    if y is not None and y.notna().any():
+        scores = crossfit_scores(model, X, y, random_state=random_state)
+        patients = cohort.patients.set_index("patient_id")
+        result.subgroups = _subgroup_rows(patients, y, scores, n_bootstrap, random_state)
+    return result

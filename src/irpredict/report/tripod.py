@@ -1,0 +1,197 @@
+"""TRIPOD+AI checklist items filled from what a training run recorded.
+
+The items follow the reporting topics of TRIPOD+AI (Collins et al., BMJ
+2024;385:e078378) that a reviewer of a prediction model looks for. Each is
+filled from the run (params, child-run settings and metrics, the logged
+experiment file, the data fingerprint) or marked ``"not recorded"``: a run
+cannot know, for instance, the study dates or whether patients were involved.
+"""
+
+import tomllib
+
+__all__ = ["NOT_RECORDED", "tripod_items"]
+
+NOT_RECORDED = "not recorded"
+
+
+def _toml(record):
+    if not record.experiment_toml:
+        return {}
+    try:
+        return tomllib.loads(record.experiment_toml)
+    except tomllib.TOMLDecodeError:
+        return {}
+
+
+def _item(number, topic, text):
+    return {"item": number, "topic": topic, "text": text or NOT_RECORDED,
+            "recorded": bool(text)}
+
+
+def _source(config, record):
+    data = config.get("data", {})
+    study = config.get("study", {})
+    parts = []
+    if "simulate" in data:
+        parts.append(f"simulated cohort ({data['simulate']})")
+    if data.get("source"):
+        parts.append(f"table {data['source']}")
+    if study.get("reference"):
+        parts.append(f"reference: {study['reference']}")
+    if study.get("description"):
+        parts.append(study["description"])
+    if record.fingerprint:
+        parts.append(f"data SHA-256 {record.fingerprint.get('sha256', '')[:16]}...")
+    return "; ".join(parts)
+
+
+def _eligibility(record):
+    fp = record.fingerprint or {}
+    if not fp.get("patients"):
+        return ""
+    classes = ", ".join(f"{k} {v}" for k, v in fp["patients"].items())
+    return (f"{fp.get('n_patients')} patients with a therapy class ({classes}); eligibility "
+            "criteria and dates of the source study are not recorded in the run")
+
+
+def _outcome(config, record):
+    data = config.get("data", {})
+    label = data.get("label")
+    if not label:
+        return ""
+    text = f"binary response from column {label!r}"
+    if data.get("label_map"):
+        text += f" mapped {data['label_map']}"
+    fp = record.fingerprint or {}
+    if fp.get("n_responders") is not None:
+        text += f"; {fp['n_responders']} responders of {fp.get('n_patients')}"
+    return text
+
+
+def _predictors(config, children):
+    sets = config.get("feature_sets", {})
+    if not sets and not children:
+        return ""
+    landmarks = {c["feature_set"]: c["params"].get("landmark_days") for c in children}
+    lines = []
+    for name in sorted(set(sets) | set(landmarks)):
+        entries = sets.get(name)
+        shown = (", ".join(entries[:12]) + (" ..." if len(entries) > 12 else "")
+                 if entries else "")
+        day = landmarks.get(name)
+        lines.append(f"{name}: {shown} (measurements up to landmark day {day})" if day
+                     else f"{name}: {shown}")
+    return "; ".join(lines)
+
+
+def _sample_size(record):
+    fp = record.fingerprint or {}
+    if not fp.get("responders"):
+        return ""
+    per = ", ".join(f"{k}: {fp['patients'].get(k, '?')} patients / {v} responders"
+                    for k, v in fp["responders"].items())
+    return per + ". No formal sample-size calculation is recorded."
+
+
+def _model_type(record, children):
+    if not children:
+        return ""
+    params = children[0]["params"]
+    families = sorted({c["family"] for c in children})
+    return (f"families {', '.join(families)}, one classifier per therapy class (pooled model for "
+            f"small classes: min {params.get('min_patients')} patients, "
+            f"{params.get('min_responders')} responders); hyperparameters tuned in "
+            f"{params.get('inner_folds')}-fold inner CV; post-hoc calibration "
+            f"{params.get('calibration')}; final model {record.params.get('final_model', '?')}")
+
+
+def _validation(children):
+    if not children:
+        return ""
+    p = children[0]["params"]
+    return (f"nested cross-validation: {p.get('outer_folds')} outer folds x "
+            f"{p.get('repeats')} repeat(s), {p.get('inner_folds')} inner folds, split by patient "
+            f"(grouped by site: {p.get('grouped_by_site')}); all metrics out-of-fold; no "
+            "external validation in this run")
+
+
+def _performance(children):
+    if not children:
+        return ""
+    metrics = sorted({m for c in children for m in c["metrics"]["metric"]})
+    shown = [m for m in ("auc", "pr_auc", "brier", "sensitivity", "specificity") if m in metrics]
+    return (f"{', '.join(shown)} per therapy class and overall, with percentile bootstrap 95% "
+            "CIs (see Performance)")
+
+
+def _calibration(children):
+    if not children:
+        return ""
+    has = any("calibration_slope" in set(c["metrics"]["metric"]) for c in children)
+    return ("calibration intercept and slope with bootstrap CIs; calibration and decision curves "
+            "of out-of-fold predictions (see Calibration)") if has else ""
+
+
+def _subgroups(analysis):
+    if analysis is None or not analysis.available or analysis.subgroups is None \
+            or analysis.subgroups.empty:
+        return ""
+    names = sorted(analysis.subgroups["subgroup"].unique())
+    return (f"AUC with CI by {', '.join(names)} from a 5-fold cross-fit of the final model's "
+            "configuration (see Subgroups)")
+
+
+def _missing(config):
+    model = config.get("model", {})
+    return ("missing values imputed inside the model pipeline (refitted in every CV fold) with "
+            "missingness indicators" + (f"; model settings {sorted(model)}" if model else ""))
+
+
+def tripod_items(record, analysis=None):
+    """The checklist rows of the report.
+
+    Parameters
+    ----------
+    record : irpredict.report._collect.RunRecord
+    analysis : irpredict.report._analysis.CohortAnalysis or None
+
+    Returns
+    -------
+    list of dict
+        ``item``, ``topic``, ``text`` and ``recorded`` (False when the text
+        is :data:`NOT_RECORDED`).
+    """
+    config = _toml(record)
+    children = record.children
+    env = record.environment or {}
+    limitations = ("internal validation only; performance may not transport to other sites, "
+                   "lines of therapy or assays; per-class probabilities are associations among "
+                   "similar treated patients, not causal effects")
+    if analysis is not None and not analysis.available:
+        limitations += f"; SHAP and subgroup results missing: {analysis.reason}"
+    return [
+        _item("4-5", "Source of data (and dates)", _source(config, record)),
+        _item("5-6", "Eligibility and setting", _eligibility(record)),
+        _item("6", "Outcome definition and timing", _outcome(config, record)),
+        _item("7", "Predictors and their timing relative to the landmark",
+              _predictors(config, children)),
+        _item("8", "Sample size", _sample_size(record)),
+        _item("9", "Missing data handling", _missing(config) if children else ""),
+        _item("10", "Model type and hyperparameter tuning", _model_type(record, children)),
+        _item("10", "Internal validation", _validation(children)),
+        _item("10-12", "Performance measures with CIs", _performance(children)),
+        _item("12", "Calibration", _calibration(children)),
+        _item("14", "Class imbalance handling",
+              "natural prevalence kept; no resampling" if children else ""),
+        _item("14", "Fairness: performance in subgroups", _subgroups(analysis)),
+        _item("18", "Model availability",
+              f"MLflow model {record.model_uri} (run {record.run_id})"
+              if record.model_uri else ""),
+        _item("18", "Code and software versions",
+              f"irpredict {env.get('versions', {}).get('irpredict', '?')}, Python "
+              f"{env.get('python', '?')}, git {env.get('git_commit', NOT_RECORDED)}"
+              if env else ""),
+        _item("18", "Protocol / registration", ""),
+        _item("19", "Patient and public involvement", ""),
+        _item("21", "Limitations and generalisability", limitations),
+    ]
