@@ -1,0 +1,109 @@
+"""`irpredict serve` answers MLflow's protocol with the registered model's explanations."""
+
+import json
+import socket
+
+import numpy as np
+import pandas as pd
+import pytest
+from conftest import request
+
+
+def _json_rows(frame):
+    """Rows as JSON-ready values (NaN -> null), through a real JSON round trip."""
+    return json.loads(frame.to_json(orient="split", index=False))
+
+
+def _check_equal(predictions, expected):
+    got = pd.DataFrame(predictions)
+    assert list(got.columns) == list(expected.columns)
+    assert (got["therapy_class"].to_numpy() == expected["therapy_class"].to_numpy()).all()
+    num = [c for c in expected.columns if c != "therapy_class"]
+    np.testing.assert_allclose(got[num].to_numpy(float), expected[num].to_numpy(float), atol=1e-6)
+
+
+def test_ping_health_version(irpredict_server):
+    assert request(irpredict_server, "GET", "/ping")[0] == 200
+    assert request(irpredict_server, "GET", "/health")[0] == 200
+    status, info = request(irpredict_server, "GET", "/version")
+    assert status == 200 and info["study"] == "srv"
+
+
+def test_dataframe_split_equals_in_process(irpredict_server, in_process, rows):
+    expected = in_process.predict(rows)
+    split = _json_rows(rows)
+    status, body = request(irpredict_server, "POST", "/invocations",
+                           {"dataframe_split": {"columns": split["columns"],
+                                                "data": split["data"]}})
+    assert status == 200, body
+    _check_equal(body["predictions"], expected)
+
+
+def test_dataframe_records_equals_in_process_and_is_additive(irpredict_server, in_process, rows):
+    expected = in_process.predict(rows)
+    records = json.loads(rows.to_json(orient="records"))
+    status, body = request(irpredict_server, "POST", "/invocations",
+                           {"dataframe_records": records})
+    assert status == 200, body
+    _check_equal(body["predictions"], expected)
+    got = pd.DataFrame(body["predictions"])
+    shap = got.filter(like="shap__")
+    assert shap.shape[1] >= 5
+    logit = np.log(got["prob_response"] / (1 - got["prob_response"]))
+    np.testing.assert_allclose(shap.sum(axis=1) + got["base_value"], logit, atol=1e-5)
+
+
+def _malformed(rows):
+    split = _json_rows(rows.head(1))
+    one = dict(zip(split["columns"], split["data"][0], strict=True))
+    numeric = next(c for c in rows.columns if c not in ("therapy_class", "her2_ihc", "er_status")
+                   and pd.api.types.is_numeric_dtype(rows[c]))
+    missing = {k: v for k, v in one.items() if k != numeric}
+    return {
+        "invalid JSON": (b'{"dataframe_records": [', "JSON"),
+        "empty body": (b"", "empty"),
+        "wrong top-level key": ({"instances": [one]}, "dataframe_split"),
+        "two keys": ({"dataframe_records": [one], "extra": 1}, "exactly one"),
+        "missing column": ({"dataframe_records": [missing]}, numeric),
+        "text in a numeric column": ({"dataframe_records": [{**one, numeric: "high"}]}, numeric),
+        "unknown therapy class": ({"dataframe_records": [{**one, "therapy_class": "vaccine"}]},
+                                  "vaccine"),
+        "null therapy class": ({"dataframe_records": [{**one, "therapy_class": None}]},
+                               "therapy_class"),
+        "empty data": ({"dataframe_split": {"columns": split["columns"], "data": []}}, "no rows"),
+        "split without data": ({"dataframe_split": {"columns": split["columns"]}}, "data"),
+        "far out of range": ({"dataframe_records": [{**one, "age": -40.0}]}, "age"),
+    }
+
+
+@pytest.mark.parametrize("case", ["invalid JSON", "empty body", "wrong top-level key",
+                                        "two keys", "missing column", "text in a numeric column",
+                                        "unknown therapy class", "null therapy class",
+                                        "empty data", "split without data", "far out of range"])
+def test_malformed_payload_gets_400_and_server_keeps_serving(irpredict_server, rows, case):
+    body, reason = _malformed(rows)[case]
+    status, answer = request(irpredict_server, "POST", "/invocations", body)
+    assert status == 400, answer
+    assert answer["error_code"] == "BAD_REQUEST"
+    assert reason.lower() in answer["message"].lower()
+    records = json.loads(rows.head(1).to_json(orient="records"))
+    status, answer = request(irpredict_server, "POST", "/invocations",
+                             {"dataframe_records": records})
+    assert status == 200 and len(answer["predictions"]) == 1
+
+
+def test_unknown_route_is_404(irpredict_server):
+    assert request(irpredict_server, "GET", "/nowhere")[0] == 404
+
+
+def test_binds_loopback_by_default(irpredict_server):
+    """The default --host is 127.0.0.1: the server is not reachable on another address."""
+    import inspect
+
+    from irpredict.cli._serve import command
+
+    assert inspect.signature(command).parameters["host"].default.default == "127.0.0.1"
+    with socket.socket() as sock:
+        sock.settimeout(1)
+        with pytest.raises(OSError):
+            sock.connect(("127.0.0.2", irpredict_server))
