@@ -71,32 +71,46 @@ def _examples(explanation):
     return list(dict.fromkeys(picks))
 
 
+_SUBGROUP_FIELDS = ["subgroup", "level", "n", "n_responders", "auc", "ci_low", "ci_high"]
+
+
+def _subgroup_levels(patients, index):
+    """(subgroup, level, mask) for every level of every subgroup column present."""
+    import numpy as np
+
+    levels = [("all patients", "all", np.ones(len(index), dtype=bool))]
+    for label, candidates in SUBGROUP_COLUMNS.items():
+        col = next((c for c in candidates if c in patients.columns), None)
+        if col is None:
+            continue
+        values = patients[col].reindex(index)
+        levels += [(f"{label} ({col})", level, (values.astype(str) == level).to_numpy())
+                   for level in sorted(values.dropna().astype(str).unique())]
+    return levels
+
+
 def _subgroup_rows(patients, y, scores, n_bootstrap, random_state):
     import numpy as np
     import pandas as pd
 
     from irpredict.evaluation.bootstrap import bootstrap_metrics
 
+    levels = _subgroup_levels(patients, scores.index)
+    if len(levels) == 1:  # no subgroup column: nothing to compare
+        return pd.DataFrame(columns=_SUBGROUP_FIELDS)
     rows = []
-    for label, candidates in SUBGROUP_COLUMNS.items():
-        col = next((c for c in candidates if c in patients.columns), None)
-        if col is None:
-            continue
-        values = patients[col].reindex(scores.index)
-        for level in sorted(values.dropna().astype(str).unique()):
-            mask = (values.astype(str) == level).to_numpy() & y.notna().to_numpy()
-            yy, pp = y[mask].astype(int).to_numpy(), scores[mask].to_numpy()
-            row = {"subgroup": f"{label} ({col})", "level": level, "n": int(mask.sum()),
-                   "n_responders": int(yy.sum()), "auc": np.nan, "ci_low": np.nan,
-                   "ci_high": np.nan}
-            if 0 < yy.sum() < len(yy):
-                table = bootstrap_metrics(yy, pp, n_bootstrap=n_bootstrap,
-                                          random_state=random_state).set_index("metric")
-                row.update(auc=table.loc["auc", "estimate"], ci_low=table.loc["auc", "ci_low"],
-                           ci_high=table.loc["auc", "ci_high"])
-            rows.append(row)
-    return pd.DataFrame(rows, columns=["subgroup", "level", "n", "n_responders", "auc",
-                                       "ci_low", "ci_high"])
+    for name, level, in_level in levels:
+        mask = in_level & y.notna().to_numpy()
+        yy, pp = y[mask].astype(int).to_numpy(), scores[mask].to_numpy()
+        row = dict(zip(_SUBGROUP_FIELDS, [name, level, int(mask.sum()), int(yy.sum()),
+                                          np.nan, np.nan, np.nan], strict=True))
+        if 0 < yy.sum() < len(yy):
+            table = bootstrap_metrics(yy, pp, n_bootstrap=n_bootstrap,
+                                      random_state=random_state).set_index("metric")
+            row.update(auc=table.loc["auc", "estimate"], ci_low=table.loc["auc", "ci_low"],
+                       ci_high=table.loc["auc", "ci_high"])
+        rows.append(row)
+    return pd.DataFrame(rows, columns=_SUBGROUP_FIELDS)
 
 
 def analyse_cohort(record, *, tracking_uri=None, experiment=None, n_bootstrap=200,

@@ -23,9 +23,8 @@ def _toml(record):
         return {}
 
 
-def _item(number, topic, text):
-    return {"item": number, "topic": topic, "text": text or NOT_RECORDED,
-            "recorded": bool(text)}
+def _item(topic, text):
+    return {"topic": topic, "text": text or NOT_RECORDED, "recorded": bool(text)}
 
 
 def _source(config, record):
@@ -141,10 +140,12 @@ def _subgroups(analysis):
             "configuration (see Subgroups)")
 
 
-def _missing(config):
-    model = config.get("model", {})
-    return ("missing values imputed inside the model pipeline (refitted in every CV fold) with "
-            "missingness indicators" + (f"; model settings {sorted(model)}" if model else ""))
+def _missing(children):
+    if not children:
+        return ""
+    return ("missing predictor values are imputed inside the model pipeline, refitted in every "
+            "cross-validation fold (no complete-case exclusion of patients with a label); the "
+            "extent of missingness per predictor is not recorded in the run")
 
 
 def tripod_items(record, analysis=None):
@@ -158,7 +159,8 @@ def tripod_items(record, analysis=None):
     Returns
     -------
     list of dict
-        ``item``, ``topic``, ``text`` and ``recorded`` (False when the text
+        ``item`` (row number; TRIPOD+AI's own item numbers are not
+        claimed), ``topic``, ``text`` and ``recorded`` (False when the text
         is :data:`NOT_RECORDED`).
     """
     config = _toml(record)
@@ -169,29 +171,32 @@ def tripod_items(record, analysis=None):
                    "similar treated patients, not causal effects")
     if analysis is not None and not analysis.available:
         limitations += f"; SHAP and subgroup results missing: {analysis.reason}"
-    return [
-        _item("4-5", "Source of data (and dates)", _source(config, record)),
-        _item("5-6", "Eligibility and setting", _eligibility(record)),
-        _item("6", "Outcome definition and timing", _outcome(config, record)),
-        _item("7", "Predictors and their timing relative to the landmark",
+    items = [
+        _item("Source of data (and dates)", _source(config, record)),
+        _item("Eligibility and setting", _eligibility(record)),
+        _item("Outcome definition and timing", _outcome(config, record)),
+        _item("Predictors and their timing relative to the landmark",
               _predictors(config, children)),
-        _item("8", "Sample size", _sample_size(record)),
-        _item("9", "Missing data handling", _missing(config) if children else ""),
-        _item("10", "Model type and hyperparameter tuning", _model_type(record, children)),
-        _item("10", "Internal validation", _validation(children)),
-        _item("10-12", "Performance measures with CIs", _performance(children)),
-        _item("12", "Calibration", _calibration(children)),
-        _item("14", "Class imbalance handling",
+        _item("Sample size", _sample_size(record)),
+        _item("Missing data handling", _missing(children)),
+        _item("Model type and hyperparameter tuning", _model_type(record, children)),
+        _item("Internal validation", _validation(children)),
+        _item("Performance measures with CIs", _performance(children)),
+        _item("Calibration", _calibration(children)),
+        _item("Class imbalance handling",
               "natural prevalence kept; no resampling" if children else ""),
-        _item("14", "Fairness: performance in subgroups", _subgroups(analysis)),
-        _item("18", "Model availability",
+        _item("Fairness: performance in subgroups", _subgroups(analysis)),
+        _item("Model availability",
               f"MLflow model {record.model_uri} (run {record.run_id})"
               if record.model_uri else ""),
-        _item("18", "Code and software versions",
+        _item("Code and software versions",
               f"irpredict {env.get('versions', {}).get('irpredict', '?')}, Python "
               f"{env.get('python', '?')}, git {env.get('git_commit', NOT_RECORDED)}"
               if env else ""),
-        _item("18", "Protocol / registration", ""),
-        _item("19", "Patient and public involvement", ""),
-        _item("21", "Limitations and generalisability", limitations),
+        _item("Protocol / registration", ""),
+        _item("Patient and public involvement", ""),
+        _item("Limitations and generalisability", limitations),
     ]
+    for number, item in enumerate(items, start=1):
+        item["item"] = number
+    return items

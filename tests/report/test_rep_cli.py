@@ -1,0 +1,114 @@
+"""`irpredict report` end to end: one self-contained HTML file, logged with the run."""
+
+import re
+
+import pytest
+
+SECTIONS = ("Cohort summary", "Performance per therapy class", "Calibration and decision curves",
+            "SHAP explanations of the final model", "Global importance", "Three example patients",
+            "Subgroups", "Data fingerprint", "TRIPOD+AI checklist")
+
+
+@pytest.fixture(scope="module")
+def report(trained_study, cli):
+    folder, _, uri, run_id = trained_study
+    out = folder / "report.html"
+    result = cli("report", "--run", run_id, "--out", out, "--tracking-uri", uri,
+                 "--n-bootstrap", "50", cwd=folder)
+    assert result.returncode == 0, result.stderr
+    return result, out.read_text(encoding="utf-8")
+
+
+def test_report_has_every_section(report):
+    result, html = report
+    assert "wrote" in result.stdout and "logged as report/report.html" in result.stdout
+    for section in SECTIONS:
+        assert section in html, section
+    assert "SHAP explanations not computed" not in html
+
+
+def test_report_is_self_contained(report):
+    _, html = report
+    assert not re.search(r"""(src|href)\s*=\s*["']?(https?:)?//""", html)
+    assert "http://" not in html and "https://" not in html
+    assert "<link" not in html and "<script" not in html
+    images = re.findall(r'<img[^>]*src="([^"]+)"', html)
+    # 3 logged curves, >= 1 importance chart, 3 waterfalls
+    assert len(images) >= 7
+    assert all(src.startswith("data:image/png;base64,") for src in images)
+
+
+def test_report_shows_the_runs_auc_values(report, trained_study):
+    from irpredict.tracking import get_client
+
+    _, html = report
+    _, _, uri, run_id = trained_study
+    client = get_client(uri)
+    run = client.get_run(run_id)
+    children = client.search_runs([run.info.experiment_id],
+                                  filter_string=f"tags.mlflow.parentRunId = '{run_id}'")
+    assert children
+    for child in children:
+        metrics = child.data.metrics
+        groups = [k.split("__", 1)[1] for k in metrics if k.startswith("auc__")]
+        assert "overall" in groups
+        for group in groups:
+            auc = metrics[f"auc__{group}"]
+            low, high = metrics[f"auc_ci_low__{group}"], metrics[f"auc_ci_high__{group}"]
+            assert f"{auc:.3f} [{low:.3f}-{high:.3f}]" in html, group
+
+
+def test_report_hides_patient_ids_and_marks_unknown_tripod_items(report):
+    _, html = report
+    assert "SIM-0" not in html
+    tripod = html.split("TRIPOD+AI checklist", 1)[1]
+    assert "not recorded" in tripod  # e.g. protocol registration is never in a run
+    for topic in ("Source of data", "Outcome definition", "Sample size", "Missing data",
+                  "Internal validation", "Calibration", "Model availability", "Limitations"):
+        assert topic in tripod
+
+
+def test_report_subgroups_name_her2_and_er(report):
+    _, html = report
+    sub = html.split('id="subgroups"', 1)[1].split('id="fingerprint"', 1)[0]
+    assert "crossfit_scores" in sub
+    for name in ("all patients", "HER2 status (her2_ihc)", "ER status (er_status)", "site"):
+        assert name in sub
+
+
+def test_report_is_logged_with_the_run(report, trained_study, tmp_path):
+    import mlflow
+
+    _, html = report
+    _, _, uri, run_id = trained_study
+    path = mlflow.artifacts.download_artifacts(run_id=run_id, artifact_path="report/report.html",
+                                               tracking_uri=uri, dst_path=str(tmp_path))
+    logged = open(path, encoding="utf-8").read()
+    # same document apart from the generation time stamp
+    strip = re.compile(r"generated [^&]+")
+    assert strip.sub("", logged) == strip.sub("", html)
+
+
+def test_unknown_run_is_one_line_error(trained_study, cli):
+    folder, _, uri, _ = trained_study
+    out = folder / "never.html"
+    result = cli("report", "--run", "0" * 32, "--out", out, "--tracking-uri", uri, cwd=folder)
+    assert result.returncode == 1
+    assert "is not in the store" in result.stderr
+    assert "Traceback" not in result.stderr
+    assert not out.exists()
+
+
+def test_unresolvable_data_is_said_in_the_report(trained_study, cli):
+    folder, _, uri, run_id = trained_study
+    moved = folder / "moved.toml"
+    moved.write_text('[study]\nname = "repstudy"\n\n[data]\nsource = "gone/cohort.csv"\n'
+                     'id = "patient_id"\nlabel = "response"\ntherapy_class = "cytokine"\n')
+    out = folder / "partial.html"
+    result = cli("report", "--run", run_id, "--out", out, "--tracking-uri", uri,
+                 "--experiment", moved, "--no-log", cwd=folder)
+    assert result.returncode == 0, result.stderr
+    assert "SHAP and subgroup sections missing" in result.stdout
+    html = out.read_text(encoding="utf-8")
+    assert "SHAP explanations not computed" in html and "cohort.csv" in html
+    assert "Performance per therapy class" in html  # the run's own results are still there
