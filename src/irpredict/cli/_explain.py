@@ -81,18 +81,29 @@ def _safe(pid):
 
 
 def _find_patient(explanation, patient, data):
-    import difflib
-
     from irpredict.exceptions import CohortDataError
 
     ids = [str(i) for i in explanation.values.index]
     if patient in ids:
         return explanation.values.index[ids.index(patient)]
-    close = difflib.get_close_matches(patient, ids, n=5, cutoff=0.5)
+    close = _close_matches(patient, ids)
     hint = (f"close matches: {', '.join(close)}" if close
             else f"e.g. {', '.join(ids[:3])}")
     raise CohortDataError(f"patient {patient!r} is not in {data} ({len(ids)} patients; {hint}); "
                           "check the id in the patient_id column")
+
+
+def _close_matches(query, ids, n=5):
+    """Ids most similar to ``query``; ties go to the longest common prefix."""
+    import difflib
+    import os
+
+    def key(candidate):
+        ratio = difflib.SequenceMatcher(None, query, candidate).ratio()
+        return -round(ratio, 6), -len(os.path.commonprefix([query, candidate])), candidate
+
+    ranked = sorted(ids, key=key)[:n]
+    return [c for c in ranked if difflib.SequenceMatcher(None, query, c).ratio() >= 0.5]
 
 
 def _write_waterfall(explanation, pid, path, top):

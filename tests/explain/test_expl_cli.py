@@ -1,0 +1,139 @@
+"""`irpredict explain` through the real CLI against a model registered in a SQLite store."""
+
+import re
+
+import numpy as np
+import pytest
+
+STUDY = """
+[study]
+name = "explcli"
+description = "small simulated study to explain"
+
+[data]
+simulate = { patients = 200, seed = 7 }
+label = "response"
+
+[data.columns]
+exclude = ["response_definition"]
+
+[feature_sets]
+on_treatment = ["age", "ecog", "her2_ihc", "er_status", "measurements:*"]
+
+[model]
+families = ["logistic"]
+outer_folds = 3
+inner_folds = 2
+n_bootstrap = 20
+final_family = "logistic"
+final_feature_set = "on_treatment"
+"""
+MODEL = "models:/explcli@champion"
+
+
+@pytest.fixture(scope="module")
+def registered(tmp_path_factory, cli):
+    folder = tmp_path_factory.mktemp("explain_cli")
+    exp = folder / "explcli.toml"
+    exp.write_text(STUDY)
+    uri = f"sqlite:///{folder}/mlflow.db"
+    result = cli("train", exp, "--tracking-uri", uri, cwd=folder)
+    assert result.returncode == 0, result.stderr
+    return folder, exp, uri
+
+
+@pytest.fixture(scope="module")
+def in_process(registered):
+    """The explanation computed in this process with the public API."""
+    from irpredict.explain import explain
+    from irpredict.training.external import load_external_cohort
+    from irpredict.training.publish import load_response_model
+
+    _, exp, uri = registered
+    model = load_response_model(MODEL, tracking_uri=uri)
+    X, _ = model.frame_from_cohort(load_external_cohort(model, exp))
+    return explain(model.classifier, X)
+
+
+def _table_rows(stdout):
+    rows = []
+    for line in stdout.splitlines():
+        cells = [c.strip() for c in line.split("│")[1:-1]]
+        if len(cells) == 5:
+            rows.append(cells)
+    return rows
+
+
+def test_printed_values_equal_explain_in_process(registered, in_process, cli):
+    folder, exp, uri = registered
+    pid = str(in_process.prob.sort_values().index[len(in_process.prob) // 2])
+    result = cli("explain", "--model", MODEL, "--data", exp, "--patient", pid,
+                 "--tracking-uri", uri, "--out", folder / "out", "--top", "6", cwd=folder)
+    assert result.returncode == 0, result.stderr
+    out = result.stdout
+    prob = float(re.search(r"probability of response ([0-9.]+)", out).group(1))
+    base = float(re.search(r"base value (-?[0-9.]+)", out).group(1))
+    assert prob == pytest.approx(in_process.prob.loc[pid], abs=5e-4)
+    assert base == pytest.approx(in_process.base_values.loc[pid], abs=5e-4)
+    assert f"therapy class {in_process.therapy_class.loc[pid]}" in out
+    rows = _table_rows(out)
+    assert len(rows) == 6
+    expected = in_process.values.loc[pid]
+    order = np.argsort(-np.abs(expected.to_numpy()), kind="stable")[:6]
+    assert [r[0] for r in rows] == [expected.index[j] for j in order]
+    for name, _, column, direction, shap in rows:
+        assert float(shap) == pytest.approx(expected[name], abs=5e-5)
+        assert direction == ("↑ response" if expected[name] > 0 else "↓ response")
+        assert column == in_process.shown_columns[name]
+
+
+def test_waterfall_png_is_written(registered, in_process, cli, tmp_path):
+    from PIL import Image
+
+    folder, exp, uri = registered
+    pid = str(in_process.values.index[0])
+    result = cli("explain", "--model", MODEL, "--data", exp, "--patient", pid,
+                 "--tracking-uri", uri, "--out", tmp_path, cwd=folder)
+    assert result.returncode == 0, result.stderr
+    png = tmp_path / f"{pid}_waterfall.png"
+    assert png.is_file()
+    pixels = np.asarray(Image.open(png).convert("L"), dtype=float)
+    assert pixels.std() > 10
+    assert [p.name for p in tmp_path.iterdir()] == [png.name]  # no temporary files left
+
+
+def test_all_writes_every_patients_values(registered, in_process, cli, tmp_path):
+    import pandas as pd
+
+    folder, exp, uri = registered
+    result = cli("explain", "--model", MODEL, "--data", exp, "--all", "--tracking-uri", uri,
+                 "--out", tmp_path, cwd=folder)
+    assert result.returncode == 0, result.stderr
+    tidy = pd.read_csv(tmp_path / "explanations.csv")
+    assert list(tidy.columns) == ["patient", "therapy_class", "biomarker", "value", "shap"]
+    assert tidy["patient"].nunique() == len(in_process.values)
+    wide = tidy.pivot(index="patient", columns="biomarker", values="shap")
+    expected = in_process.values.copy()
+    expected.index = expected.index.astype(str)
+    pd.testing.assert_frame_equal(wide.loc[expected.index, expected.columns], expected,
+                                  check_names=False, atol=1e-12)
+
+
+def test_unknown_patient_exits_1_with_close_matches(registered, in_process, cli):
+    folder, exp, uri = registered
+    known = str(in_process.values.index[3])
+    typo = known[:-1] + ("X" if known[-1] != "X" else "Y")
+    result = cli("explain", "--model", MODEL, "--data", exp, "--patient", typo,
+                 "--tracking-uri", uri, cwd=folder)
+    assert result.returncode == 1
+    assert f"patient {typo!r} is not in" in result.stderr
+    assert "close matches" in result.stderr and known in result.stderr
+    assert "Traceback" not in result.stderr
+    assert not list(folder.glob("*_waterfall.png"))
+
+
+def test_needs_patient_or_all(registered, cli):
+    folder, exp, uri = registered
+    result = cli("explain", "--model", MODEL, "--data", exp, "--tracking-uri", uri, cwd=folder)
+    assert result.returncode == 1
+    assert "--patient" in result.stderr and "--all" in result.stderr
