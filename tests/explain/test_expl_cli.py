@@ -127,7 +127,8 @@ def test_unknown_patient_exits_1_with_close_matches(registered, in_process, cli)
                  "--tracking-uri", uri, cwd=folder)
     assert result.returncode == 1
     assert f"patient {typo!r} is not in" in result.stderr
-    assert "close matches" in result.stderr and known in result.stderr
+    assert "close matches" in result.stderr
+    assert known in result.stderr
     assert "Traceback" not in result.stderr
     assert not list(folder.glob("*_waterfall.png"))
 
@@ -136,4 +137,5 @@ def test_needs_patient_or_all(registered, cli):
     folder, exp, uri = registered
     result = cli("explain", "--model", MODEL, "--data", exp, "--tracking-uri", uri, cwd=folder)
     assert result.returncode == 1
-    assert "--patient" in result.stderr and "--all" in result.stderr
+    assert "--patient" in result.stderr
+    assert "--all" in result.stderr

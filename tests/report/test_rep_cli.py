@@ -21,7 +21,8 @@ def report(trained_study, cli):
 
 def test_report_has_every_section(report):
     result, html = report
-    assert "wrote" in result.stdout and "logged as report/report.html" in result.stdout
+    assert "wrote" in result.stdout
+    assert "logged as report/report.html" in result.stdout
     for section in SECTIONS:
         assert section in html, section
     assert "SHAP explanations not computed" not in html
@@ -30,8 +31,10 @@ def test_report_has_every_section(report):
 def test_report_is_self_contained(report):
     _, html = report
     assert not re.search(r"""(src|href)\s*=\s*["']?(https?:)?//""", html)
-    assert "http://" not in html and "https://" not in html
-    assert "<link" not in html and "<script" not in html
+    assert "http://" not in html
+    assert "https://" not in html
+    assert "<link" not in html
+    assert "<script" not in html
     images = re.findall(r'<img[^>]*src="([^"]+)"', html)
     # 3 logged curves, >= 1 importance chart, 3 waterfalls
     assert len(images) >= 7
@@ -110,5 +113,6 @@ def test_unresolvable_data_is_said_in_the_report(trained_study, cli):
     assert result.returncode == 0, result.stderr
     assert "SHAP and subgroup sections missing" in result.stdout
     html = out.read_text(encoding="utf-8")
-    assert "SHAP explanations not computed" in html and "cohort.csv" in html
+    assert "SHAP explanations not computed" in html
+    assert "cohort.csv" in html
     assert "Performance per therapy class" in html  # the run's own results are still there

@@ -2,7 +2,7 @@
 
 import json
 import tempfile
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 from pathlib import Path
 
 from irpredict.report._analysis import CohortAnalysis, analyse_cohort
@@ -118,7 +118,7 @@ def render_report(record, analysis):
     top_n = 5
     context = {
         "study": record.study, "run_id": record.run_id, "version": __version__,
-        "generated": datetime.now(timezone.utc).strftime("%Y-%m-%d %H:%M UTC"),
+        "generated": datetime.now(UTC).strftime("%Y-%m-%d %H:%M UTC"),
         "final_model": record.params.get("final_model", "not recorded"),
         "model_uri": record.model_uri, "cohort_rows": _cohort_rows(record.fingerprint),
         "children": _children_context(record), "analysis": analysis,
