@@ -152,8 +152,11 @@ def analyse_cohort(record, *, tracking_uri=None, experiment=None, n_bootstrap=20
     try:
         cohort = load_experiment(source).load_cohort()
     except (IRPredictError, OSError) as exc:
+        message = str(exc)
+        if experiment is None:  # name the logged copy, not where it was downloaded
+            message = message.replace(str(source), f"provenance/{source.name} of the run")
         return CohortAnalysis(reason=f"the cohort could not be loaded from the experiment file "
-                                     f"({exc}); rerun with --experiment pointing at a copy "
+                                     f"({message}); rerun with --experiment pointing at a copy "
                                      "whose data paths resolve")
     model = load_response_model(record.model_uri, tracking_uri=tracking_uri)
     X, y = model.frame_from_cohort(cohort)

@@ -1,0 +1,71 @@
+"""TRIPOD+AI items: filled from what a run recorded, "not recorded" otherwise."""
+
+import pandas as pd
+
+from irpredict.report import NOT_RECORDED, tripod_items
+from irpredict.report._analysis import CohortAnalysis
+from irpredict.report._collect import RunRecord, _tidy_metrics
+
+TOML = """
+[study]
+name = "demo"
+reference = "Someone et al. 2024"
+
+[data]
+source = "cohort.csv"
+label = "orr"
+label_map = { "CR/PR" = 1, "SD/PD" = 0 }
+
+[feature_sets]
+clinical = ["age", "pdl1"]
+"""
+
+
+def _child():
+    metrics = _tidy_metrics({"auc__overall": 0.7, "auc_ci_low__overall": 0.6,
+                             "auc_ci_high__overall": 0.8, "calibration_slope__overall": 0.9,
+                             "n_patients__overall": 50.0})
+    params = {"landmark_days": "0.0", "outer_folds": "5", "inner_folds": "3", "repeats": "2",
+              "calibration": "none", "min_patients": "30", "min_responders": "8",
+              "grouped_by_site": "False"}
+    return {"name": "clinical/logistic", "feature_set": "clinical", "family": "logistic",
+            "run_id": "c" * 32, "params": params, "metrics": metrics, "figures": {}}
+
+
+def test_empty_run_marks_every_item_not_recorded():
+    items = tripod_items(RunRecord(run_id="r", study="demo", params={}, tags={}))
+    assert [it["item"] for it in items] == list(range(1, len(items) + 1))
+    unrecorded = {it["topic"] for it in items if not it["recorded"]}
+    assert all(it["text"] == NOT_RECORDED for it in items if not it["recorded"])
+    assert {"Source of data (and dates)", "Outcome definition and timing", "Sample size",
+            "Internal validation", "Model availability"} <= unrecorded
+    # limitations are always stated
+    assert "Limitations and generalisability" not in unrecorded
+
+
+def test_recorded_run_fills_items_from_toml_fingerprint_and_children():
+    record = RunRecord(
+        run_id="r" * 32, study="demo", params={"final_model": "clinical/logistic"}, tags={},
+        children=[_child()], experiment_toml=TOML, model_uri="models:/demo/1",
+        fingerprint={"n_patients": 50, "n_responders": 12, "sha256": "ab" * 32,
+                     "patients": {"checkpoint_inhibitor": 50},
+                     "responders": {"checkpoint_inhibitor": 12}})
+    analysis = CohortAnalysis(available=True, subgroups=pd.DataFrame(
+        {"subgroup": ["all patients", "site (site)"], "level": ["all", "A"]}))
+    items = {it["topic"]: it["text"] for it in tripod_items(record, analysis)}
+    assert "Someone et al. 2024" in items["Source of data (and dates)"]
+    assert "'orr'" in items["Outcome definition and timing"]
+    assert "12 responders of 50" in items["Outcome definition and timing"]
+    assert "landmark day 0.0" in items["Predictors and their timing relative to the landmark"]
+    assert "5 outer folds x 2 repeat(s), 3 inner folds" in items["Internal validation"]
+    assert "models:/demo/1" in items["Model availability"]
+    assert "site (site)" in items["Fairness: performance in subgroups"]
+    assert items["Protocol / registration"] == NOT_RECORDED
+
+
+def test_tidy_metrics_pairs_estimates_with_their_intervals():
+    tidy = _tidy_metrics({"auc__cytokine": 0.7, "auc_ci_low__cytokine": 0.5,
+                          "auc_ci_high__cytokine": 0.9, "time_total_s": 3.0}).set_index("metric")
+    assert tidy.loc["auc", ["therapy_class", "estimate", "ci_low", "ci_high"]].tolist() == [
+        "cytokine", 0.7, 0.5, 0.9]
+    assert "time_total_s" not in tidy.index
