@@ -27,6 +27,7 @@ def test_ping_health_version(irpredict_server):
     assert request(irpredict_server, "GET", "/health")[0] == 200
     status, info = request(irpredict_server, "GET", "/version")
     assert status == 200 and info["study"] == "srv"
+    assert info["compiled"] is True  # the arrays-only path passed its check against explain
 
 
 def test_dataframe_split_equals_in_process(irpredict_server, in_process, rows):

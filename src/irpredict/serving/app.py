@@ -88,9 +88,32 @@ def load_served_model(model_uri, *, tracking_uri=None):
     client = get_client(tracking_uri)
     uri = resolve_model_uri(model_uri, client=client)
     with _using(client.tracking_uri):
-        python_model = mlflow.pyfunc.load_model(uri).unwrap_python_model()
+        pyfunc = mlflow.pyfunc.load_model(uri)
+    python_model = pyfunc.unwrap_python_model()
     single_threaded(python_model.model.classifier)
+    python_model.compiled_ = _compile(python_model, pyfunc)
     return python_model
+
+
+def _compile(python_model, pyfunc):
+    """The verified arrays-only path for this model, or None."""
+    import numpy as np
+    import pandas as pd
+
+    from irpredict.serving._fast import CompiledModel
+    from irpredict.serving.validation import check_input
+
+    model = python_model.model
+    probe = pd.DataFrame({c: pd.Series([np.nan] * len(model.therapies), dtype=object)
+                          for c in model.feature_columns})
+    probe["therapy_class"] = list(model.therapies)
+    frames = [check_input(model, probe)]
+    example = pyfunc.input_example
+    if isinstance(example, pd.DataFrame) and len(example):
+        for therapy in model.therapies:
+            frames.append(check_input(model, example.assign(therapy_class=therapy)))
+    checked = pd.concat(frames, ignore_index=True)
+    return CompiledModel.build(model, python_model.biomarkers_, checked)
 
 
 def parse_payload(body):
@@ -123,9 +146,10 @@ def parse_payload(body):
         if key == "dataframe_split":
             if not isinstance(value, dict) or not isinstance(value.get("data"), list):
                 raise BadRequest('dataframe_split needs {"columns": [...], "data": [[...], ...]}')
-            frame = pd.DataFrame(value["data"], columns=value.get("columns"))
+            frame = _object_frame(value["data"], value.get("columns"))
         elif isinstance(value, list) and all(isinstance(r, dict) for r in value):
-            frame = pd.DataFrame.from_records(value)
+            columns = list(dict.fromkeys(k for r in value for k in r))
+            frame = _object_frame([[r.get(k) for k in columns] for r in value], columns)
         elif key == "inputs" and isinstance(value, dict):
             frame = pd.DataFrame(value)
         else:
@@ -139,9 +163,29 @@ def parse_payload(body):
     return frame
 
 
+def _object_frame(rows, columns):
+    """One object block (no per-column type inference; the model's check converts)."""
+    import numpy as np
+    import pandas as pd
+
+    if columns is None or not isinstance(columns, list):
+        raise BadRequest('dataframe_split needs "columns": a list of column names')
+    if not rows:
+        return pd.DataFrame(columns=columns)
+    values = np.empty((len(rows), len(columns)), dtype=object)
+    try:
+        values[:] = rows
+    except ValueError as exc:
+        raise BadRequest(f"every row must have {len(columns)} values, one per column: "
+                         f"{exc}") from None
+    return pd.DataFrame(values, columns=columns, dtype=object, copy=False)
+
+
 def _encode(frame):
     """``{"predictions": [...]}`` as bytes, NaN written as null."""
-    records = frame.to_dict(orient="records")
+    columns = [str(c) for c in frame.columns]
+    lists = [frame[c].to_numpy().tolist() for c in frame.columns]
+    records = [dict(zip(columns, row, strict=True)) for row in zip(*lists, strict=True)]
     text = json.dumps({"predictions": records}, allow_nan=True)
     return text.replace("NaN", "null").encode() if "NaN" in text else text.encode()
 
@@ -168,7 +212,8 @@ class ScoringApp:
         model = self.python_model.model
         return {"irpredict": __version__, "model_uri": self.model_uri, "study": model.study,
                 "feature_set": model.feature_set, "family": model.family,
-                "therapies": list(model.therapies)}
+                "therapies": list(model.therapies),
+                "compiled": getattr(self.python_model, "compiled_", None) is not None}
 
     def score(self, body):
         """Status and JSON bytes answering an ``/invocations`` body."""

@@ -49,7 +49,7 @@ def explained_biomarkers(model):
     return [str(b) for b in explain(model.classifier, probe).values.columns]
 
 
-def predict_explained(model, frame, biomarkers=None):
+def predict_explained(model, frame, biomarkers=None, compiled=None):
     """Checked input -> probability, base value and SHAP values per biomarker.
 
     Parameters
@@ -61,6 +61,9 @@ def predict_explained(model, frame, biomarkers=None):
     biomarkers : list of str or None, default=None
         The fixed SHAP column set (:func:`explained_biomarkers`); ``None``
         computes it.
+    compiled : irpredict.serving._fast.CompiledModel or None, default=None
+        A verified arrays-only path for the same model (used when every row
+        has its own therapy-class model).
 
     Returns
     -------
@@ -82,12 +85,17 @@ def predict_explained(model, frame, biomarkers=None):
     X = check_input(model, frame)
     index = X.index
     X.index = pd.RangeIndex(len(X))  # explain refuses duplicate ids; callers may send any
-    exp = explain(model.classifier, X)
-    values = exp.values.reindex(columns=biomarkers, fill_value=0.0).to_numpy(dtype=np.float64)
+    fast = None if compiled is None else compiled.predict(X)
+    if fast is None:
+        exp = explain(model.classifier, X)
+        values = exp.values.reindex(columns=biomarkers, fill_value=0.0).to_numpy(dtype=np.float64)
+        base, prob = exp.base_values.to_numpy(dtype=np.float64), exp.prob.to_numpy(np.float64)
+    else:
+        values, base, prob = fast
     out = pd.DataFrame(values, index=index, columns=[SHAP_PREFIX + b for b in biomarkers])
-    out.insert(0, "base_value", exp.base_values.to_numpy(dtype=np.float64))
+    out.insert(0, "base_value", base)
     out.insert(0, "therapy_class", X["therapy_class"].to_numpy(dtype=object))
-    out.insert(0, "prob_response", exp.prob.to_numpy(dtype=np.float64))
+    out.insert(0, "prob_response", prob)
     return out
 
 
@@ -123,4 +131,5 @@ class IRPredictModel(mlflow.pyfunc.PythonModel):
         biomarkers = getattr(self, "biomarkers_", None)
         if biomarkers is None:
             biomarkers = self.biomarkers_ = explained_biomarkers(self.model)
-        return predict_explained(self.model, model_input, biomarkers)
+        return predict_explained(self.model, model_input, biomarkers,
+                                 getattr(self, "compiled_", None))

@@ -9,6 +9,8 @@ __all__ = ["check_input", "RANGE_SPANS"]
 #: How far outside the training range a numeric value may lie, in spans of that range.
 RANGE_SPANS = 10.0
 
+_BOUNDS = {}  # id(model) -> (model, numeric columns, lower, upper): computed once per model
+
 
 def _first(values, k=5):
     values = list(values)
@@ -60,7 +62,10 @@ def _range_bounds(model, columns):
 def _check_values(model, X, columns, values):
     """Refuse infinite values and values far outside the training range."""
     problems = []
-    lo, hi = _range_bounds(model, columns)
+    cached = _BOUNDS.get(id(model))
+    if cached is None or cached[0] is not model or cached[1] != columns:
+        cached = _BOUNDS[id(model)] = (model, list(columns), *_range_bounds(model, columns))
+    lo, hi = cached[2], cached[3]
     with np.errstate(invalid="ignore"):
         inf = np.isinf(values)
         out = ~inf & ((values < lo) | (values > hi))
@@ -144,9 +149,12 @@ def check_input(model, frame):
     values = _as_float(X, numeric)
     _check_values(model, X, numeric, values)
     therapy = _check_therapy(model, X["therapy_class"])
-    out = pd.DataFrame(values, index=X.index, columns=numeric)
-    extra = {c: X[c].astype(object).where(X[c].notna(), np.nan)
-             for c in model.feature_columns if c in categorical}
-    extra["therapy_class"] = therapy
-    out = pd.concat([out, pd.DataFrame(extra, index=X.index)], axis=1)
-    return out[model.input_columns]
+    out = pd.DataFrame(values, index=X.index, columns=numeric, copy=False)
+    for c in model.feature_columns:
+        if c in categorical:
+            col = X[c].to_numpy(dtype=object)
+            out[c] = np.where(pd.isna(col), np.nan, col)
+    out["therapy_class"] = therapy.to_numpy(dtype=object)
+    if list(out.columns) != model.input_columns:
+        out = out[model.input_columns]
+    return out
