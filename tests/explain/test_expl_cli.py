@@ -64,12 +64,22 @@ def _table_rows(stdout):
     return rows
 
 
-def test_printed_values_equal_explain_in_process(registered, in_process, cli):
+@pytest.fixture(scope="module")
+def explained(registered, in_process, cli, tmp_path_factory):
+    """One run of ``explain --patient <median patient> --all``: (patient, result, out folder)."""
     folder, exp, uri = registered
+    out = tmp_path_factory.mktemp("explain_out")
     pid = str(in_process.prob.sort_values().index[len(in_process.prob) // 2])
-    result = cli("explain", "--model", MODEL, "--data", exp, "--patient", pid,
-                 "--tracking-uri", uri, "--out", folder / "out", "--top", "6", cwd=folder)
+    result = cli("explain", "--model", MODEL, "--data", exp, "--patient", pid, "--all",
+                 "--tracking-uri", uri, "--out", out, "--top", "6", cwd=folder)
     assert result.returncode == 0, result.stderr
+    return pid, result, out
+
+
+def test_printed_values_equal_explain_in_process(explained, in_process):
+    from PIL import Image
+
+    pid, result, tmp_path = explained
     out = result.stdout
     prob = float(re.search(r"probability of response ([0-9.]+)", out).group(1))
     base = float(re.search(r"base value (-?[0-9.]+)", out).group(1))
@@ -85,30 +95,17 @@ def test_printed_values_equal_explain_in_process(registered, in_process, cli):
         assert float(shap) == pytest.approx(expected[name], abs=5e-5)
         assert direction == ("↑ response" if expected[name] > 0 else "↓ response")
         assert column == in_process.shown_columns[name]
-
-
-def test_waterfall_png_is_written(registered, in_process, cli, tmp_path):
-    from PIL import Image
-
-    folder, exp, uri = registered
-    pid = str(in_process.values.index[0])
-    result = cli("explain", "--model", MODEL, "--data", exp, "--patient", pid,
-                 "--tracking-uri", uri, "--out", tmp_path, cwd=folder)
-    assert result.returncode == 0, result.stderr
+    # the waterfall PNG is written, and nothing else (no temporary file left)
     png = tmp_path / f"{pid}_waterfall.png"
-    assert png.is_file()
+    assert sorted(p.name for p in tmp_path.iterdir()) == sorted([png.name, "explanations.csv"])
     pixels = np.asarray(Image.open(png).convert("L"), dtype=float)
     assert pixels.std() > 10
-    assert [p.name for p in tmp_path.iterdir()] == [png.name]  # no temporary files left
 
 
-def test_all_writes_every_patients_values(registered, in_process, cli, tmp_path):
+def test_all_writes_every_patients_values(explained, in_process):
     import pandas as pd
 
-    folder, exp, uri = registered
-    result = cli("explain", "--model", MODEL, "--data", exp, "--all", "--tracking-uri", uri,
-                 "--out", tmp_path, cwd=folder)
-    assert result.returncode == 0, result.stderr
+    _, _, tmp_path = explained
     tidy = pd.read_csv(tmp_path / "explanations.csv")
     assert list(tidy.columns) == ["patient", "therapy_class", "biomarker", "value", "shap"]
     assert tidy["patient"].nunique() == len(in_process.values)

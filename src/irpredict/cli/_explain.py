@@ -45,6 +45,10 @@ def command(
     folder = Path(out) if out is not None else Path.cwd()
     if out is not None:
         folder.mkdir(parents=True, exist_ok=True)
+    if len(explanation.values) < 20:
+        console.print(f"[yellow]note:[/yellow] only {len(explanation.values)} patients in {data}; "
+                      "linear (logistic) SHAP values are measured from these patients' mean, so "
+                      "explain a patient within a larger cohort")
     if patient is not None:
         pid = _find_patient(explanation, patient, data)
         path = folder / f"{_safe(pid)}_waterfall.png"
