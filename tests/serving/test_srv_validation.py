@@ -1,0 +1,56 @@
+"""Input checks of the served model and the compiled scoring path."""
+
+import numpy as np
+import pandas as pd
+import pytest
+
+from irpredict.exceptions import CohortDataError, UnknownTherapyError
+from irpredict.serving._fast import CompiledModel
+from irpredict.serving.pyfunc import predict_explained
+from irpredict.serving.validation import RANGE_SPANS, check_input
+
+
+@pytest.fixture(scope="module")
+def model(in_process):
+    return in_process.unwrap_python_model().model
+
+
+def test_out_of_range_values_name_column_and_rows(model, rows):
+    col, (low, high) = next((c, r) for c, r in model.numeric_ranges.items() if r[0] >= 0
+                            and r[1] > r[0])
+    frame = rows.copy()
+    frame[col] = frame[col].astype(float)
+    frame.loc[[1, 3], col] = -1.0
+    with pytest.raises(CohortDataError, match=rf"{col}.*rows 1, 3.*never negative"):
+        check_input(model, frame)
+    frame.loc[[1, 3], col] = high + (RANGE_SPANS + 1) * (high - low)
+    with pytest.raises(CohortDataError, match=rf"{col}.*far outside the training range"):
+        check_input(model, frame)
+    frame.loc[[1, 3], col] = high + 0.5 * (high - low)  # outside, but not far: scored
+    assert len(check_input(model, frame)) == len(frame)
+
+
+def test_text_null_and_unknown_therapy(model, rows):
+    col = next(iter(model.numeric_ranges))
+    with pytest.raises(CohortDataError, match=rf"{col}.*numeric.*hold abc"):
+        check_input(model, rows.assign(**{col: "abc"}))
+    with pytest.raises(UnknownTherapyError, match="missing in rows 0"):
+        check_input(model, rows.assign(therapy_class=[None, *rows["therapy_class"][1:]]))
+    with pytest.raises(UnknownTherapyError, match="vaccine"):
+        check_input(model, rows.assign(therapy_class="vaccine"))
+    with pytest.raises(CohortDataError, match="no rows"):
+        check_input(model, rows.head(0))
+
+
+def test_compiled_path_equals_explain_path(model, rows, in_process):
+    biomarkers = in_process.unwrap_python_model().biomarkers_
+    checked = check_input(model, rows).reset_index(drop=True)
+    compiled = CompiledModel.build(model, biomarkers, checked)
+    assert compiled is not None
+    fast = predict_explained(model, rows, biomarkers, compiled)
+    slow = predict_explained(model, rows, biomarkers)
+    num = [c for c in slow.columns if c != "therapy_class"]
+    np.testing.assert_allclose(fast[num].to_numpy(float), slow[num].to_numpy(float), atol=1e-8)
+    # duplicate and non-default indexes are kept as given
+    shuffled = rows.set_axis(pd.Index(["p"] * len(rows)))
+    assert list(predict_explained(model, shuffled, biomarkers, compiled).index) == ["p"] * len(rows)
