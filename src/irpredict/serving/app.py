@@ -184,8 +184,8 @@ def _object_frame(rows, columns):
 def _encode(frame):
     """``{"predictions": [...]}`` as bytes, NaN written as null."""
     columns = [str(c) for c in frame.columns]
-    lists = [frame[c].to_numpy().tolist() for c in frame.columns]
-    records = [dict(zip(columns, row, strict=True)) for row in zip(*lists, strict=True)]
+    records = [dict(zip(columns, row, strict=True))
+               for row in frame.to_numpy(dtype=object).tolist()]
     text = json.dumps({"predictions": records}, allow_nan=True)
     return text.replace("NaN", "null").encode() if "NaN" in text else text.encode()
 
