@@ -28,6 +28,7 @@ COMMANDS = (
     ("features", "_features"),
     ("train", "_train"),
     ("evaluate", "_evaluate"),
+    ("export", "_export"),
     ("serve", "_serve"),
     ("explain", "_explain"),
     ("report", "_report"),

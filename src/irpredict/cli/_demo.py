@@ -71,12 +71,13 @@ def command(
                                  help="Patients to simulate."),
     seed: int = typer.Option(0, "--seed", min=0, help="Random seed."),
 ):
-    """Run the main job on a simulated cohort: simulate, validate, train, track.
+    """Run the main job on a simulated cohort: simulate, validate, train, track, report.
 
     Simulates a cohort with a known truth, validates and summarises it as a real
     cohort would be, trains per-therapy-class models on baseline and on-treatment
     (day-42) features with nested cross-validation, logs everything to an MLflow
-    store inside the demo folder and registers the final model. Everything goes
+    store inside the demo folder, registers the final model and writes the reviewer
+    report (report.html). Everything goes
     into a fresh folder, printed at the end.
 
     Example: irpredict demo --patients 1000 --seed 0
@@ -112,12 +113,27 @@ def command(
     tracking_uri = f"sqlite:///{folder / 'mlruns' / 'mlflow.db'}"
     result = _train(console, experiment_file, tracking_uri)
 
+    console.rule("[bold]4. Reviewer report: performance, calibration, SHAP, TRIPOD+AI")
+    report = _report(result, experiment_file, tracking_uri, folder)
+    console.print(f"wrote {report} (one self-contained HTML file; also logged to the run)")
+
     console.rule("[bold]Done")
     console.print(f"Everything is in [bold]{folder}[/bold]/: cohort files in cohort/, the "
-                  "experiment file demo.toml, the MLflow store in mlruns/.")
+                  "experiment file demo.toml, the MLflow store in mlruns/, report.html.")
     console.print(f"Registered model: {result.registered} (run {result.run_id}).")
     console.print("Browse the runs: [bold]mlflow ui --backend-store-uri "
                   f"{tracking_uri}[/bold]")
+
+
+def _report(result, experiment_file, tracking_uri, folder):
+    from irpredict.report import build_report, log_report
+
+    html, _, _ = build_report(result.run_id, tracking_uri=tracking_uri,
+                              experiment=experiment_file)
+    path = folder / "report.html"
+    path.write_text(html, encoding="utf-8")
+    log_report(result.run_id, html, tracking_uri=tracking_uri)
+    return path
 
 
 def _train(console, experiment_file, tracking_uri):

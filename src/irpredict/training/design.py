@@ -143,6 +143,9 @@ def design_matrix(cohort, entries, *, landmark_days, baseline_window=(-30, 0)):
             f"cohort {cohort.name!r}: the {len(y)} labelled patients are all "
             f"{'responders' if len(y) and y.iloc[0] == 1 else 'non-responders'}; "
             "a model needs both.")
+    # columns with no value at all (e.g. kinetics of a biomarker not drawn before the
+    # landmark) carry nothing; the same in every fold, so dropping them cannot leak
+    X = X.loc[:, X.notna().any()]
     feature_columns = list(X.columns)
     X["therapy_class"] = features.therapy_class.loc[X.index]
     sites = None

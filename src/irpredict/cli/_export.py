@@ -1,0 +1,135 @@
+"""`irpredict export`: a self-contained model folder with its model card."""
+
+from pathlib import Path
+
+import typer
+
+__all__ = ["command"]
+
+_CARD = """\
+# Model card: {study} ({feature_set} / {family})
+
+Exported by `irpredict export` from `{source}` on {date}.
+
+## What it predicts
+The probability that a patient responds ({label}) to the therapy class given in the
+input, with each prediction's SHAP explanation in log-odds per original biomarker.
+Therapy classes it can score: {therapies}.
+
+## Inputs
+The per-patient table: `therapy_class` and these {n_features} feature columns (before
+imputation and encoding; categorical: {categorical}):
+
+{features}
+
+On-treatment features (if any) use data up to day {landmark:g} after the first dose only.
+
+## Outputs
+`prob_response`, `therapy_class`, `base_value` and one `shap__<biomarker>` column per
+original biomarker; for each row the SHAP values plus `base_value` equal the model's log-odds.
+
+## Performance (out-of-fold, from the training run {run_id})
+{performance}
+
+## Use
+    irpredict serve --model {folder}
+    mlflow models serve -m {folder} --env-manager local
+
+## Limitations
+Trained on the cohort named above; predictions outside its therapy classes are refused and
+inputs far outside the training ranges are rejected. Check calibration on your own cohort
+(`irpredict evaluate`) before any use; this is research software, not a medical device.
+"""
+
+
+def command(
+    model: str = typer.Option(..., "--model", "-m",
+                              help="Model URI (models:/<study>@champion), run id or folder."),
+    out: Path = typer.Option(..., "--out", "-o", help="Folder to create, e.g. models/<name>."),
+    tracking_uri: str = typer.Option(None, "--tracking-uri", help="MLflow tracking URI."),
+    force: bool = typer.Option(False, "--force", help="Replace an existing folder."),
+):
+    """Export a registered model as a self-contained MLflow model folder with MODEL_CARD.md.
+
+    The folder serves as it is: irpredict serve --model <folder>.
+
+    Example: irpredict export --model models:/synthetic@champion --out models/reference
+    """
+    import shutil
+    import tempfile
+
+    from irpredict.cli._outputs import OutputError
+    from irpredict.tracking import quiet_mlflow
+
+    quiet_mlflow()
+    if out.exists() and not force:
+        raise OutputError(f"--out {out} exists; choose a new folder or pass --force")
+    parent = out.absolute().parent
+    if not parent.is_dir():
+        raise OutputError(f"cannot create {out}: the folder {parent} does not exist")
+    tmp = Path(tempfile.mkdtemp(prefix=f".{out.name}.", dir=parent))
+    try:
+        card = _download(model, tracking_uri, tmp / "model")
+        staged = tmp / "model"
+        (staged / "MODEL_CARD.md").write_text(card.format(folder=out), encoding="utf-8")
+        if out.exists():
+            shutil.rmtree(out)
+        staged.rename(out)
+    finally:
+        shutil.rmtree(tmp, ignore_errors=True)
+    typer.echo(f"exported {model} to {out}/ (MLmodel, artifacts, MODEL_CARD.md)")
+
+
+def _download(model, tracking_uri, target):
+    from datetime import date
+
+    import mlflow
+
+    from irpredict.tracking import get_client, resolve_model_uri
+    from irpredict.tracking.registry import _using
+    from irpredict.training.publish import load_response_model
+
+    client = get_client(tracking_uri)
+    uri = resolve_model_uri(model, client=client)
+    with _using(client.tracking_uri):
+        mlflow.artifacts.download_artifacts(artifact_uri=uri, dst_path=str(target))
+    response_model = load_response_model(model, tracking_uri=tracking_uri)
+    run_id, performance = _performance(client, uri)
+    features = "\n".join(f"- `{c}`" for c in response_model.feature_columns)
+    return _CARD.format(
+        study=response_model.study, feature_set=response_model.feature_set,
+        family=response_model.family, source=model, date=date.today().isoformat(),
+        label=response_model.label_col, therapies=", ".join(response_model.therapies),
+        n_features=len(response_model.feature_columns),
+        categorical=", ".join(response_model.categorical_columns) or "none",
+        features=features, landmark=response_model.landmark_days, run_id=run_id or "unknown",
+        performance=performance, folder="{folder}")
+
+
+def _performance(client, uri):
+    """AUC [CI] per therapy class of the child run that matches the exported model."""
+    try:
+        from irpredict.tracking.store import with_retry
+
+        if uri.startswith("models:/") and "@" in uri:
+            name, alias = uri[len("models:/"):].split("@", 1)
+            version = with_retry(client.get_model_version_by_alias, name, alias)
+            run_id = version.tags.get("run_id") or version.run_id
+        else:
+            return None, "Not recorded for this source."
+        parent = with_retry(client.get_run, run_id)
+        final = parent.data.params.get("final_model", "")
+        children = client.search_runs([parent.info.experiment_id],
+                                      f"tags.mlflow.parentRunId = '{run_id}'")
+        for child in children:
+            tags = child.data.tags
+            if f"{tags.get('irpredict.feature_set')}/{tags.get('irpredict.family')}" == final:
+                m = child.data.metrics
+                groups = sorted({k.split("__", 1)[1] for k in m if k.startswith("auc__")})
+                rows = [f"- {g}: AUC {m[f'auc__{g}']:.3f} "
+                        f"[{m.get(f'auc_ci_low__{g}', float('nan')):.3f}-"
+                        f"{m.get(f'auc_ci_high__{g}', float('nan')):.3f}]" for g in groups]
+                return run_id, "\n".join(rows)
+        return run_id, "Not recorded for this source."
+    except Exception as exc:  # noqa: BLE001 - the card says what is missing
+        return None, f"Not recorded ({type(exc).__name__})."

@@ -1,0 +1,49 @@
+"""`irpredict export` and the committed reference model in models/reference."""
+
+import numpy as np
+import pytest
+
+
+def _check_explained(out):
+    assert {"prob_response", "therapy_class", "base_value"} <= set(out.columns)
+    shap = out[[c for c in out.columns if c.startswith("shap__")]]
+    assert shap.shape[1] > 3
+    logit = np.log(out["prob_response"] / (1 - out["prob_response"]))
+    np.testing.assert_allclose(shap.sum(axis=1) + out["base_value"], logit, atol=1e-5)
+
+
+def test_committed_reference_model_loads_and_explains(repo_root):
+    import mlflow
+
+    folder = repo_root / "models" / "reference"
+    assert (folder / "MODEL_CARD.md").is_file()
+    model = mlflow.pyfunc.load_model(str(folder))
+    _check_explained(model.predict(model.input_example))
+
+
+def test_export_writes_a_servable_folder_with_a_model_card(trained_model, cli, tmp_path):
+    import mlflow
+
+    folder, uri = trained_model
+    out = tmp_path / "exported"
+    result = cli("export", "--model", "models:/srv@champion", "--out", out,
+                 "--tracking-uri", uri, cwd=folder)
+    assert result.returncode == 0, result.stderr
+    card = (out / "MODEL_CARD.md").read_text()
+    assert "Model card: srv" in card and "AUC" in card
+    model = mlflow.pyfunc.load_model(str(out))
+    _check_explained(model.predict(model.input_example))
+    again = cli("export", "--model", "models:/srv@champion", "--out", out,
+                "--tracking-uri", uri, cwd=folder)
+    assert again.returncode == 1 and "exists" in again.stderr
+    assert "Traceback" not in again.stderr
+
+
+@pytest.mark.parametrize("model", ["models:/nope@champion", "no/such/folder"])
+def test_export_of_unknown_model_is_a_clear_error(model, trained_model, cli, tmp_path):
+    folder, uri = trained_model
+    result = cli("export", "--model", model, "--out", tmp_path / "x", "--tracking-uri", uri,
+                 cwd=folder)
+    assert result.returncode == 1
+    assert "Traceback" not in result.stderr
+    assert not (tmp_path / "x").exists()
