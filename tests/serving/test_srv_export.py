@@ -30,12 +30,14 @@ def test_export_writes_a_servable_folder_with_a_model_card(trained_model, cli, t
                  "--tracking-uri", uri, cwd=folder)
     assert result.returncode == 0, result.stderr
     card = (out / "MODEL_CARD.md").read_text()
-    assert "Model card: srv" in card and "AUC" in card
+    assert "Model card: srv" in card
+    assert "AUC" in card
     model = mlflow.pyfunc.load_model(str(out))
     _check_explained(model.predict(model.input_example))
     again = cli("export", "--model", "models:/srv@champion", "--out", out,
                 "--tracking-uri", uri, cwd=folder)
-    assert again.returncode == 1 and "exists" in again.stderr
+    assert again.returncode == 1
+    assert "exists" in again.stderr
     assert "Traceback" not in again.stderr
 
 

@@ -30,8 +30,9 @@ class Design:
         Patients-table columns used.
     biomarkers : list of str or None
         Measured biomarkers used (``None`` = every allowed biomarker).
-    include_tumor : bool
-        Whether tumour-size features were built.
+    include_tumor : bool or None
+        ``False``: no tumour-size features; ``None``: tumour-size features
+        unless the cohort flags the series as response-derived.
     landmark_days : float
     dropped_unlabelled : list of str
         Patients left out because their label is missing.
@@ -128,10 +129,11 @@ def design_matrix(cohort, entries, *, landmark_days, baseline_window=(-30, 0)):
     wanted = None if wildcard else biomarkers
     if not has_draws or (not wildcard and not biomarkers):
         wanted = [] if has_draws else None
+    # None = tumour features unless the cohort flags the series as response-derived
+    include_tumor = None if use_tumor else False
     features = build_features(
         cohort, landmark_days=landmark_days, baseline_window=baseline_window,
-        biomarkers=wanted, include_tumor=None if use_tumor else False,
-        patient_columns=columns,
+        biomarkers=wanted, include_tumor=include_tumor, patient_columns=columns,
     )
     X = features.X
     y = features.y
@@ -153,5 +155,5 @@ def design_matrix(cohort, entries, *, landmark_days, baseline_window=(-30, 0)):
         site = cohort.patients.set_index("patient_id")["site"]
         sites = site.reindex(X.index).astype(str)
     return Design(X=X, y=y, sites=sites, feature_columns=feature_columns,
-                  patient_columns=columns, biomarkers=wanted, include_tumor=use_tumor,
+                  patient_columns=columns, biomarkers=wanted, include_tumor=include_tumor,
                   landmark_days=float(landmark_days), dropped_unlabelled=dropped)

@@ -28,7 +28,8 @@ class ResponseModel:
         Patients-table columns the features were built from.
     biomarkers : list of str or None
         Measured biomarkers used (``None`` = every allowed biomarker).
-    include_tumor : bool
+    include_tumor : bool or None
+        As in :class:`irpredict.training.Design`.
     landmark_days : float
     baseline_window : tuple of float
     study, feature_set, family : str
