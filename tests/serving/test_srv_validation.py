@@ -7,7 +7,7 @@ import pytest
 from irpredict.exceptions import CohortDataError, UnknownTherapyError
 from irpredict.serving._fast import CompiledModel
 from irpredict.serving.pyfunc import predict_explained
-from irpredict.serving.validation import RANGE_SPANS, check_input
+from irpredict.serving.validation import RANGE_FACTOR, check_input
 
 
 @pytest.fixture(scope="module")
@@ -23,10 +23,10 @@ def test_out_of_range_values_name_column_and_rows(model, rows):
     frame.loc[[1, 3], col] = -1.0
     with pytest.raises(CohortDataError, match=rf"{col}.*rows 1, 3.*never negative"):
         check_input(model, frame)
-    frame.loc[[1, 3], col] = high + (RANGE_SPANS + 1) * (high - low)
+    frame.loc[[1, 3], col] = (RANGE_FACTOR + 1) * max(abs(low), abs(high), high - low, 1.0)
     with pytest.raises(CohortDataError, match=rf"{col}.*far outside the training range"):
         check_input(model, frame)
-    frame.loc[[1, 3], col] = high + 0.5 * (high - low)  # outside, but not far: scored
+    frame.loc[[1, 3], col] = 50 * max(high, 1.0)  # outside, but not by orders: scored
     assert len(check_input(model, frame)) == len(frame)
 
 

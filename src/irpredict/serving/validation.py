@@ -4,10 +4,12 @@ import numpy as np
 
 from irpredict.exceptions import CohortDataError, UnknownTherapyError
 
-__all__ = ["check_input", "RANGE_SPANS"]
+__all__ = ["check_input", "RANGE_FACTOR"]
 
-#: How far outside the training range a numeric value may lie, in spans of that range.
-RANGE_SPANS = 10.0
+#: How far beyond the training range a numeric value may lie: up to this factor times the
+#: largest magnitude seen in training. Lab values such as ctDNA span orders of magnitude
+#: between patients, so only gross errors (a unit off by 1000, a sign flip) are refused.
+RANGE_FACTOR = 1000.0
 
 _BOUNDS = {}  # id(model) -> (model, numeric columns, lower, upper): computed once per model
 
@@ -53,9 +55,9 @@ def _range_bounds(model, columns):
         if col not in ranges:
             continue
         low, high = (float(v) for v in ranges[col])
-        span = high - low if high > low else max(abs(low), abs(high), 1.0)
-        lo[j] = 0.0 if low >= 0 else low - RANGE_SPANS * span
-        hi[j] = high + RANGE_SPANS * span
+        scale = max(abs(low), abs(high), high - low, 1.0)
+        lo[j] = 0.0 if low >= 0 else -RANGE_FACTOR * scale
+        hi[j] = RANGE_FACTOR * scale
     return lo, hi
 
 
@@ -77,7 +79,8 @@ def _check_values(model, X, columns, values):
             if label.startswith("values far"):
                 low, high = model.numeric_ranges[col]
                 hint = (f" (training range {low:g} to {high:g}; "
-                        f"{'never negative' if low >= 0 else f'{RANGE_SPANS:g} spans beyond it'})"
+                        f"{'never negative; ' if low >= 0 else ''}accepted up to "
+                        f"{RANGE_FACTOR:g}x its largest magnitude)"
                         f"; check the unit")
             problems.append(f"column {col!r} has {label} in rows {_first(rows)}: "
                             f"{_first(X.loc[rows, col].astype(str).unique(), 3)}{hint}")
@@ -107,8 +110,8 @@ def check_input(model, frame):
     Checks the columns the model needs are present, numeric columns hold
     numbers (text is refused, nulls are allowed: the model imputes them),
     values are finite and not far outside the training range recorded in
-    ``model.numeric_ranges`` (more than :data:`RANGE_SPANS` times the range's
-    span beyond it, or negative where training was never negative), and every
+    ``model.numeric_ranges`` (beyond :data:`RANGE_FACTOR` times the largest
+    magnitude seen in training, or negative where training was never negative), and every
     therapy class is one the model was trained on (``therapy_class`` may not
     be null). All numeric columns are converted in one step; the slower
     per-column path only runs to word an error.
