@@ -7,8 +7,7 @@ import sys
 import numpy as np
 import pandas as pd
 import pytest
-
-from conftest import MODEL_URI, free_port, request, server_env, stop, wait_ready
+from srv_helpers import MODEL_URI, free_port, request, server_env, stop, wait_ready
 
 
 def test_signature_lists_the_explanation_columns(in_process):

@@ -6,8 +6,7 @@ import socket
 import numpy as np
 import pandas as pd
 import pytest
-
-from conftest import request
+from srv_helpers import request
 
 
 def _json_rows(frame):

@@ -63,9 +63,12 @@ def test_alias_moves_to_each_good_version(store, fitted, monkeypatch):
     assert resolve_model_uri("models:/reg@champion", client=run.client) == "models:/reg@champion"
     import mlflow
 
+    from irpredict.tracking.registry import _using
+
     monkeypatch.setenv("MLFLOW_TRACKING_URI", store)
     model, X = fitted
-    champion_model = mlflow.pyfunc.load_model(resolve_model_uri("models:/reg@champion"))
+    with _using(store):  # a URI set process-wide by another test must not win
+        champion_model = mlflow.pyfunc.load_model(resolve_model_uri("models:/reg@champion"))
     np.testing.assert_allclose(champion_model.predict(X.head(3)), model.predict(X.head(3)))
 
 
