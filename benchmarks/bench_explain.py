@@ -55,7 +55,7 @@ def _bare_booster(pipelines):
     def run():
         for pipe, Xt in pipelines:
             booster = pipe[-1].get_booster()
-            matrix = xgb.DMatrix(Xt.to_numpy(dtype=np.float32))
+            matrix = xgb.DMatrix(np.asarray(Xt, dtype=np.float32))
             booster.predict(matrix, validate_features=False)
             booster.predict(matrix, pred_contribs=True, validate_features=False)
 
