@@ -12,7 +12,7 @@ import numpy as np
 from irpredict.evaluation._checks import check_frame_and_labels, check_sites
 from irpredict.exceptions import ExperimentConfigError
 
-__all__ = ["NestedCVResult", "nested_cv", "make_strata", "outer_splits"]
+__all__ = ["NestedCVResult", "nested_cv", "fit_tuned", "make_strata", "outer_splits"]
 
 
 @dataclass
@@ -186,6 +186,32 @@ def _fit_one(est, grid, scoring, X_train, y_train, inner_cv, n_jobs):
                           n_jobs=n_jobs, error_score="raise")
     search.fit(X_train, y_train)
     return search.best_estimator_, search.best_params_, float(search.best_score_)
+
+
+def fit_tuned(X, y, *, estimator="xgboost", sites=None, inner_folds=3, calibration="none",
+              random_state=0, param_grid=None, therapy_col="therapy_class", per_therapy=True,
+              min_patients=30, min_responders=8, n_jobs=1):
+    """Tune and fit one family on all of ``X`` exactly as the inner loop of :func:`nested_cv`.
+
+    Same candidates, grid, scoring, calibration choice and inner folds (built
+    from therapy class x response, grouped by site when given) as one outer
+    training set of :func:`nested_cv`; use it to refit the evaluated
+    procedure on every patient.
+
+    Returns
+    -------
+    estimator : fitted classifier
+    best_params : dict
+    """
+    (_, est, grid, scoring), = _candidates(
+        estimator, param_grid, calibration, per_therapy, therapy_col, min_patients,
+        min_responders, random_state, n_jobs)
+    y = np.asarray(y)
+    therapy = X[therapy_col].astype(str).to_numpy()
+    sites = None if sites is None else np.asarray(sites)
+    inner = _inner_splits(therapy, y, sites, inner_folds, random_state)
+    fitted, best, _ = _fit_one(est, grid, scoring, X, y, inner, n_jobs)
+    return fitted, best
 
 
 def nested_cv(X, y, *, estimator="xgboost", sites=None, outer_folds=5, inner_folds=3,

@@ -22,17 +22,13 @@ def fit_final_model(design, family, settings):
     estimator : fitted classifier
     best_params : dict
     """
-    from irpredict.evaluation.cv import _candidates, _fit_one, _inner_splits
+    from irpredict.evaluation.cv import fit_tuned
 
-    (name, est, grid, scoring), = _candidates(
-        family, settings.grids or None, list(settings.calibration), True, "therapy_class",
-        settings.min_patients, settings.min_responders, settings.seed, 1)
-    therapy = design.X["therapy_class"].astype(str).to_numpy()
-    sites = _sites(design, settings)
-    inner = _inner_splits(therapy, design.y.to_numpy(), sites, settings.inner_folds,
-                          settings.seed)
-    fitted, best, _ = _fit_one(est, grid, scoring, design.X, design.y.to_numpy(), inner, 1)
-    return fitted, best
+    return fit_tuned(design.X, design.y.to_numpy(), estimator=family,
+                     sites=_sites(design, settings), inner_folds=settings.inner_folds,
+                     calibration=list(settings.calibration), random_state=settings.seed,
+                     param_grid=settings.grids or None, min_patients=settings.min_patients,
+                     min_responders=settings.min_responders)
 
 
 def _sites(design, settings):
