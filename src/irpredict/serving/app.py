@@ -6,9 +6,11 @@ JSON body ``{"dataframe_split": {"columns": [...], "data": [[...], ...]}}``,
 ``{"dataframe_records": [{...}, ...]}`` or ``{"inputs": ...}``. The answer is
 ``{"predictions": [{"prob_response": ..., "therapy_class": ..., "base_value":
 ..., "shap__<biomarker>": ..., ...}, ...]}``. Bad requests get status 400
-and ``{"error_code": "BAD_REQUEST", "message": "..."}``; the server keeps
-serving. Each request parses the JSON once, builds one DataFrame, runs one
-checked prediction with explanations and encodes one JSON answer.
+and ``{"error_code": "BAD_REQUEST", "message": "..."}`` (415 and
+``UNSUPPORTED_MEDIA_TYPE`` when the Content-Type is not ``application/json``);
+the server keeps serving. Each request parses the JSON once, builds one
+DataFrame, runs one checked prediction with explanations and encodes one JSON
+answer.
 """
 
 import json
@@ -136,6 +138,9 @@ def parse_payload(body):
         payload = json.loads(body)
     except (ValueError, UnicodeDecodeError) as exc:
         raise BadRequest(f"the request body is not valid JSON: {exc}") from None
+    except RecursionError:
+        raise BadRequest("the request body nests JSON arrays or objects too deeply; send "
+                         "one flat table") from None
     if not isinstance(payload, dict) or len(payload) != 1 or next(iter(payload)) not in (
             _PAYLOAD_KEYS):
         keys = list(payload)[:5] if isinstance(payload, dict) else type(payload).__name__
@@ -188,6 +193,14 @@ def _encode(frame):
                for row in frame.to_numpy(dtype=object).tolist()]
     text = json.dumps({"predictions": records}, allow_nan=True)
     return text.replace("NaN", "null").encode() if "NaN" in text else text.encode()
+
+
+def _media_type(scope):
+    """The request's Content-Type without parameters, lower case ('' when absent)."""
+    for name, value in scope.get("headers", ()):
+        if name.lower() == b"content-type":
+            return value.decode("latin-1").split(";", 1)[0].strip().lower()
+    return ""
 
 
 class ScoringApp:
@@ -245,7 +258,14 @@ class ScoringApp:
                 message = await receive()
                 chunks.append(message.get("body", b""))
                 more = message.get("more_body", False)
-            status, body = self.score(b"".join(chunks))
+            media = _media_type(scope)
+            if media == "application/json":
+                status, body = self.score(b"".join(chunks))
+            else:
+                status, body = 415, json.dumps({
+                    "error_code": "UNSUPPORTED_MEDIA_TYPE",
+                    "message": f"the request's Content-Type is {media or 'missing'}; send JSON "
+                               "with the header 'Content-Type: application/json'"}).encode()
         elif path in ("/ping", "/health") and method == "GET":
             status, body = 200, b"\n"
         elif path == "/version" and method == "GET":

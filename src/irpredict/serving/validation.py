@@ -1,5 +1,7 @@
 """Input checks of the served model: what MLflow's schema enforcement lets through."""
 
+import sys
+
 import numpy as np
 
 from irpredict.exceptions import CohortDataError, UnknownTherapyError
@@ -26,7 +28,13 @@ def _numeric_problems(X, columns):
 
     problems = []
     for col in columns:
-        values = pd.to_numeric(X[col], errors="coerce")
+        try:
+            values = pd.to_numeric(X[col], errors="coerce")
+        except OverflowError:  # an integer beyond the float range (JSON allows any length)
+            huge = X[col].map(lambda v: isinstance(v, int) and abs(v) > sys.float_info.max)
+            problems.append(f"column {col!r} holds integers too large for a number in rows "
+                            f"{_first(X.index[huge.to_numpy(dtype=bool)])}; check the unit")
+            continue
         bad = X.index[values.isna() & X[col].notna()]
         if len(bad):
             problems.append(f"column {col!r} must be numeric; rows {_first(bad)} hold "
@@ -40,7 +48,7 @@ def _as_float(X, columns):
         return np.empty((len(X), 0))
     try:
         return X[columns].to_numpy(dtype=np.float64, na_value=np.nan)
-    except (TypeError, ValueError):
+    except (TypeError, ValueError, OverflowError):
         problems = _numeric_problems(X, columns) or [
             f"columns {_first(columns, 3)} must hold numbers"]
         raise CohortDataError("invalid input: " + "; ".join(problems)) from None
