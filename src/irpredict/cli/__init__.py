@@ -32,6 +32,8 @@ COMMANDS = (
     ("serve", "_serve"),
     ("explain", "_explain"),
     ("report", "_report"),
+    ("landmarks", "_landmarks"),
+    ("monitor", "_monitor"),
 )
 
 app = typer.Typer(

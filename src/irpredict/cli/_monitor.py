@@ -1,0 +1,155 @@
+"""`irpredict monitor`: a patient's predicted response at each landmark, and what changed."""
+
+from pathlib import Path
+
+import typer
+
+__all__ = ["command", "print_trajectory", "load_monitored_cohort"]
+
+
+def load_monitored_cohort(bundle, data):
+    """Read ``data`` (experiment .toml, cohort folder or one table) for the bundle's models."""
+    from irpredict.training.external import load_external_cohort
+
+    return load_external_cohort(bundle.model_for(bundle.landmarks[0]), data)
+
+
+def _fmt(value, fmt):
+    return "" if value != value else format(value, fmt)
+
+
+def print_trajectory(console, trajectory, top=3, as_of=None):
+    """Print one patient's landmark table and the notes on landmarks not scored."""
+    import pandas as pd
+    from rich.table import Table
+
+    table = trajectory.table
+    pid, therapy = table["patient_id"].iloc[0], table["therapy_class"].iloc[0]
+    movers = trajectory.movers_text(top)
+    view = "as of day " + f"{as_of:g}" if as_of is not None else "with the data so far"
+    out = Table(title=f"patient {pid} ({therapy}): predicted response at each landmark, {view}",
+                title_justify="left", header_style="bold")
+    for col, just in (("landmark day", "right"), ("reached", "left"), ("in population", "left"),
+                      ("P(response)", "right"), ("change", "right"),
+                      (f"what changed (top {top} SHAP movers, log-odds)", "left")):
+        out.add_column(col, justify=just)
+    for row in table.itertuples():
+        member = "n/a" if pd.isna(row.in_population) else ("yes" if row.in_population else "no")
+        if row.status == "scored":
+            text = movers.get((row.patient_id, row.landmark), "")
+            text = text if isinstance(text, str) and text else "(first scored landmark)"
+        else:
+            text = f"[dim]{row.status}[/dim]"
+        out.add_row(f"{row.landmark:g}", "yes" if row.reached else "no", member,
+                    _fmt(row.prob_response, ".3f"), _fmt(row.prob_change, "+.3f"), text)
+    console.print(out)
+    skipped = table[table["status"].str.startswith("not in population")]
+    for row in skipped.itertuples():
+        console.print(f"note: day {row.landmark:g}: {row.status.removeprefix('not in population: ')}"
+                      " before this landmark, so the patient is outside its population and is "
+                      "not scored there.")
+    console.print("↑/↓: the biomarker's SHAP contribution rose/fell since the previous scored "
+                  "landmark (each landmark has its own model, trained on features up to its day).")
+
+
+def _write_patient(trajectory, folder, top):
+    import matplotlib
+
+    matplotlib.use("Agg")
+    from irpredict.cli._explain import _safe
+    from irpredict.cli._outputs import atomic_path
+    from irpredict.monitoring.plots import plot_trajectory
+
+    pid = trajectory.table["patient_id"].iloc[0]
+    csv = folder / f"{_safe(pid)}_trajectory.csv"
+    png = folder / f"{_safe(pid)}_trajectory.png"
+    with atomic_path(csv) as tmp:
+        _tidy(trajectory, top).to_csv(tmp, index=False)
+    fig = plot_trajectory(trajectory, top=top)
+    with atomic_path(png) as tmp:
+        fig.savefig(tmp, format="png", dpi=110)
+    return csv, png
+
+
+def _tidy(trajectory, top):
+    table = trajectory.table.copy()
+    movers = trajectory.movers_text(top)
+    keys = list(zip(table["patient_id"], table["landmark"], strict=True))
+    table["what_changed"] = [movers.get(k, "") for k in keys]
+    return table
+
+
+def command(
+    model: str = typer.Option(..., "--model", "-m",
+                              help="Landmark models: models:/<study>-landmarks@champion, a run "
+                                   "id or a model folder."),
+    data: Path = typer.Option(..., "--data", "-d",
+                              help="Cohort: an experiment .toml, a cohort folder or a table."),
+    patient: str = typer.Option(None, "--patient", "-p", help="Patient id to monitor."),
+    all_patients: bool = typer.Option(False, "--all",
+                                      help="Write trajectories.csv and trajectory_shap.csv for "
+                                           "every patient."),
+    as_of: float = typer.Option(None, "--as-of", min=0,
+                                help="Look from this day: later landmarks are not reached "
+                                     "(default: each patient's last observed day)."),
+    out: Path = typer.Option(None, "--out", "-o", help="Output folder (default: cwd)."),
+    tracking_uri: str = typer.Option(None, "--tracking-uri", help="MLflow tracking URI."),
+    top: int = typer.Option(3, "--top", min=1, help="Biomarkers named per landmark."),
+):
+    """Show a patient's predicted response probability at each landmark reached, and why it moved.
+
+    Each landmark's model scores the patient from data up to that day only; a landmark the
+    patient has not reached is not scored, and neither is one at which the patient had
+    already progressed (outside that landmark's population). Prints the table and writes
+    <patient>_trajectory.csv and <patient>_trajectory.png; with --all, writes
+    trajectories.csv (patient x landmark) and trajectory_shap.csv (patient x landmark x
+    biomarker) for every patient.
+
+    Example: irpredict monitor -m models:/inspire-landmarks@champion -d experiments/inspire.toml -p 5
+    """
+    from rich.console import Console
+
+    from irpredict.exceptions import ExperimentConfigError
+    from irpredict.monitoring.publish import load_landmark_models
+    from irpredict.monitoring.trajectory import monitor_patient
+
+    if patient is None and not all_patients:
+        raise ExperimentConfigError("give --patient ID to monitor one patient, or --all to "
+                                    "write every patient's trajectory")
+    console = Console(highlight=False)
+    if not console.is_terminal:
+        console.width = max(console.width, 140)
+    bundle = load_landmark_models(model, tracking_uri=tracking_uri)
+    cohort = load_monitored_cohort(bundle, data)
+    folder = Path(out) if out is not None else Path.cwd()
+    folder.mkdir(parents=True, exist_ok=True)
+    if patient is not None:
+        trajectory = monitor_patient(bundle, cohort, patient, as_of=as_of)
+        print_trajectory(console, trajectory, top, as_of)
+        for path in _write_patient(trajectory, folder, top):
+            console.print(f"wrote {path}")
+    if all_patients:
+        _write_all(console, bundle, cohort, folder, as_of, top)
+
+
+def _write_all(console, bundle, cohort, folder, as_of, top):
+    from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn
+
+    from irpredict.cli._outputs import atomic_path
+    from irpredict.monitoring.trajectory import monitor_cohort
+
+    with Progress(TextColumn("scoring landmarks"), BarColumn(), MofNCompleteColumn(),
+                  console=console, transient=True) as bar:
+        task = bar.add_task("landmarks", total=len(bundle.landmarks))
+        trajectory = monitor_cohort(
+            bundle, cohort, as_of=as_of,
+            progress=lambda done, total: bar.update(task, completed=done, total=total))
+    paths = (folder / "trajectories.csv", folder / "trajectory_shap.csv")
+    with atomic_path(paths[0]) as tmp:
+        _tidy(trajectory, top).to_csv(tmp, index=False)
+    with atomic_path(paths[1]) as tmp:
+        trajectory.shap.to_csv(tmp, index=False)
+    n = trajectory.table["patient_id"].nunique()
+    scored = (trajectory.table["status"] == "scored").sum()
+    console.print(f"wrote {paths[0]} ({n} patients x {len(bundle.landmarks)} landmarks, "
+                  f"{scored} scored) and {paths[1]}")

@@ -1,0 +1,200 @@
+"""``train_landmarks``: landmark models of a study, evaluated, tracked and registered.
+
+The ``[monitoring]`` section of an experiment file (all keys optional)::
+
+    [monitoring]
+    days = [0, 21, 42, 63]       # landmark days (default 0, 21, 42, 63)
+    family = "logistic"          # default: [model] final_family
+    feature_set = "on_treatment" # default: [model] final_feature_set, else the last set
+
+Folds, repeats, grids, calibration, bootstrap size and seed come from
+``[model]``. The runs go to the MLflow experiment ``irpredict/<study>-landmarks``
+and the bundle is registered as ``<study>-landmarks`` with alias ``champion``.
+"""
+
+from dataclasses import dataclass, field
+
+from irpredict.exceptions import ExperimentConfigError
+from irpredict.monitoring.population import DEFAULT_LANDMARKS, check_landmarks
+
+__all__ = ["MonitoringSettings", "LandmarkResult", "monitoring_settings", "train_landmarks"]
+
+_KEYS = ("days", "family", "feature_set")
+
+
+@dataclass(frozen=True)
+class MonitoringSettings:
+    """The ``[monitoring]`` section: landmark days, model family and feature set."""
+
+    days: tuple = DEFAULT_LANDMARKS
+    family: str = ""
+    feature_set: str = ""
+
+
+@dataclass
+class LandmarkResult:
+    """What one ``irpredict landmarks`` run produced.
+
+    Attributes
+    ----------
+    study : str
+        Registered model name (``<study>-landmarks``).
+    run_id : str
+    models : irpredict.monitoring.LandmarkModels
+    model_uri, registered, version : str
+    """
+
+    study: str
+    run_id: str
+    models: object
+    model_uri: str = ""
+    registered: str = ""
+    version: str = ""
+    notes: list = field(default_factory=list)
+
+
+def monitoring_settings(experiment, model_settings, *, days=None):
+    """Read ``[monitoring]`` with defaults from ``[model]``.
+
+    Parameters
+    ----------
+    experiment : irpredict.experiment.Experiment
+    model_settings : irpredict.training.ModelSettings
+    days : list of float or None
+        Landmark days overriding the file (from the command line).
+
+    Returns
+    -------
+    MonitoringSettings
+
+    Raises
+    ------
+    ExperimentConfigError
+        On unknown keys, bad days, an unknown family or feature set.
+    """
+    from irpredict.models import FAMILIES
+
+    where = f"{experiment.path} [monitoring]"
+    raw = dict(experiment.raw.get("monitoring") or {})
+    unknown = [k for k in raw if k not in _KEYS]
+    if unknown:
+        raise ExperimentConfigError(f"{where}: unknown keys {unknown}; allowed: {list(_KEYS)}.")
+    chosen = check_landmarks(days if days is not None else raw.get("days", DEFAULT_LANDMARKS),
+                             where=where)
+    family = raw.get("family") or model_settings.final_family
+    if family == "best" or family not in FAMILIES:
+        raise ExperimentConfigError(
+            f"{where}: family must be one of {', '.join(FAMILIES)} (got {family!r}); landmark "
+            "models use one family declared in advance.")
+    feature_set = raw.get("feature_set") or model_settings.final_feature_set
+    declared = dict(experiment.feature_sets)
+    if feature_set and feature_set not in declared:
+        raise ExperimentConfigError(
+            f"{where}: feature_set {feature_set!r} is not in [feature_sets] "
+            f"({sorted(declared) or 'none declared'}).")
+    if not feature_set and declared:
+        feature_set = list(declared)[-1]
+    return MonitoringSettings(days=chosen, family=family, feature_set=feature_set)
+
+
+def _child_frames(evaluation, day, model):
+    oof = evaluation.oof
+    metrics = evaluation.metrics
+    pick_oof = oof[(oof["landmark"] == day) & (oof["model"] == model)].drop(columns="landmark")
+    pick_m = metrics[(metrics["landmark"] == day) & (metrics["model"] == model)]
+    from irpredict.evaluation.summary import to_wide
+
+    return pick_oof, to_wide(pick_m.drop(columns="landmark"))
+
+
+def _log_evaluation(study, bundle, settings, mon):
+    import tempfile
+    from pathlib import Path
+
+    from irpredict.tracking import log_child_run
+    from irpredict.tracking.runs import log_batch, log_files
+
+    evaluation = bundle.evaluation
+    for day in bundle.landmarks:
+        for model in ("landmark", "baseline"):
+            if day == 0 and model == "baseline":
+                continue
+            oof, metrics = _child_frames(evaluation, day, model)
+            params = {"landmark_days": day, "model": model, "family": mon.family,
+                      "feature_set": mon.feature_set, "features_up_to_day": 0 if
+                      model == "baseline" else day, "n_patients": int(oof["patient_id"].nunique()),
+                      "outer_folds": settings.outer_folds, "inner_folds": settings.inner_folds,
+                      "repeats": settings.repeats, "seed": settings.seed}
+            log_child_run(study, f"day{day:g}/{model}", params, metrics, oof,
+                          tags={"irpredict.landmark": f"{day:g}", "irpredict.model": model})
+    metrics = {}
+    for row in evaluation.comparison[evaluation.comparison["therapy_class"] == "overall"] \
+            .itertuples():
+        tag = f"d{row.landmark:g}"
+        metrics.update({f"auc_{tag}": row.auc, f"baseline_auc_{tag}": row.baseline_auc,
+                        f"delta_auc_{tag}": row.delta_auc, f"n_patients_{tag}": row.n_patients})
+    log_batch(study.client, study.run_id, metrics={k: v for k, v in metrics.items() if v == v},
+              params={"landmarks": ",".join(f"{d:g}" for d in bundle.landmarks),
+                      "family": mon.family, "feature_set": mon.feature_set})
+    with tempfile.TemporaryDirectory(prefix="irpredict-landmarks-") as tmp:
+        evaluation.comparison.to_csv(Path(tmp, "landmark_comparison.csv"), index=False)
+        bundle.populations.to_csv(Path(tmp, "landmark_populations.csv"), index=False)
+        log_files(study.client, study.run_id, tmp)
+
+
+def train_landmarks(experiment, *, settings=None, days=None, tracking_uri=None,
+                    log_patient_ids=False, progress=None, register=True):
+    """Fit, evaluate, log and register the landmark models of a study.
+
+    Parameters
+    ----------
+    experiment : irpredict.experiment.Experiment
+    settings : irpredict.training.ModelSettings or None
+        ``None`` reads ``[model]``.
+    days : list of float or None
+        Landmark days overriding ``[monitoring] days``.
+    tracking_uri : str or None
+    log_patient_ids : bool, default=False
+        Log raw patient ids in the out-of-fold tables instead of salted hashes.
+    progress : callable or None
+        ``progress(stage, done, total)``.
+    register : bool, default=True
+        Register the bundle as ``<study>-landmarks`` with alias ``champion``.
+
+    Returns
+    -------
+    LandmarkResult
+    """
+    from irpredict.monitoring.landmark import fit_landmark_models
+    from irpredict.monitoring.publish import log_landmark_models
+    from irpredict.tracking import log_provenance, register_model, start_study_run
+    from irpredict.training import feature_sets_to_train, model_settings
+
+    settings = settings or model_settings(experiment.raw.get("model"),
+                                          where=f"{experiment.path} [model]")
+    mon = monitoring_settings(experiment, settings, days=days)
+    cohort = experiment.load_cohort()
+    sets = feature_sets_to_train(experiment, settings, cohort)
+    name = mon.feature_set or list(sets)[-1]
+    entries = dict(experiment.feature_sets).get(name) or sets[name]
+    registered_name = f"{experiment.name}-landmarks"
+    with start_study_run(registered_name, tracking_uri=tracking_uri,
+                         log_patient_ids=log_patient_ids,
+                         tags={"irpredict.kind": "landmarks"}) as study:
+        log_provenance(study, cohort=cohort, experiment_file=experiment.path)
+        bundle = fit_landmark_models(
+            cohort, settings, mon.days, entries=entries, family=mon.family, feature_set=name,
+            progress=progress,
+            mapping=experiment.data.mapping if experiment.data.source is not None else None)
+        bundle.study = experiment.name
+        _log_evaluation(study, bundle, settings, mon)
+        model_uri = log_landmark_models(bundle, run=study)
+        result = LandmarkResult(study=registered_name, run_id=study.run_id, models=bundle,
+                                model_uri=model_uri)
+        if register:
+            version = register_model(model_uri, registered_name, client=study.client,
+                                     tags={"feature_set": name, "family": mon.family,
+                                           "run_id": study.run_id})
+            result.version = str(version.version)
+            result.registered = f"models:/{registered_name}@champion"
+    return result

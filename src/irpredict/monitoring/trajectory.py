@@ -1,0 +1,257 @@
+"""A patient's predicted response along treatment: one probability per landmark
+reached, and the biomarkers whose SHAP contribution moved most between landmarks.
+
+At each landmark L a patient is scored only if L is reached (L is on or
+before the patient's last observed day, or the caller's ``as_of`` day) and
+the patient is in the landmark population at L (not progressed, still on
+treatment); otherwise the row says why it is not scored. Each landmark's
+model builds its features from rows dated on or before L only.
+"""
+
+from dataclasses import dataclass
+
+import numpy as np
+
+from irpredict.exceptions import CohortDataError
+
+__all__ = ["Trajectory", "monitor_cohort", "monitor_patient", "last_data_day"]
+
+
+@dataclass
+class Trajectory:
+    """Landmark predictions of one or more patients.
+
+    Attributes
+    ----------
+    table : pandas.DataFrame
+        One row per patient and landmark: ``patient_id``, ``therapy_class``,
+        ``landmark``, ``reached`` (bool), ``in_population`` (bool, NA when
+        not reached), ``status`` (``"scored"`` or why not), ``prob_response``
+        (NaN when not scored) and ``prob_change`` (vs the previous scored
+        landmark).
+    shap : pandas.DataFrame
+        One row per scored patient, landmark and biomarker: ``patient_id``,
+        ``landmark``, ``biomarker``, ``shap`` (log-odds) and ``delta_shap``
+        (change since the patient's previous scored landmark; NaN at the
+        first).
+    """
+
+    table: object
+    shap: object
+
+    @property
+    def patients(self):
+        """Patient ids, in table order."""
+        return self.table["patient_id"].drop_duplicates().tolist()
+
+    def for_patient(self, patient_id):
+        """The trajectory of one patient (an unknown id raises CohortDataError)."""
+        pid = _find(patient_id, self.patients, "the monitored cohort")
+        return Trajectory(table=self.table[self.table["patient_id"] == pid].reset_index(drop=True),
+                          shap=self.shap[self.shap["patient_id"] == pid].reset_index(drop=True))
+
+    def what_changed(self, top=3):
+        """The ``top`` biomarkers whose SHAP value moved most between consecutive scored landmarks.
+
+        Returns
+        -------
+        pandas.DataFrame
+            ``patient_id``, ``from_landmark``, ``landmark``, ``rank``,
+            ``biomarker``, ``shap_before``, ``shap``, ``delta_shap``.
+        """
+        moved = self.shap.dropna(subset=["delta_shap"]).copy()
+        moved["size"] = moved["delta_shap"].abs()
+        moved = moved.sort_values(["patient_id", "landmark", "size", "biomarker"],
+                                  ascending=[True, True, False, True], kind="stable")
+        moved = moved.groupby(["patient_id", "landmark"], sort=False).head(top)
+        moved["rank"] = moved.groupby(["patient_id", "landmark"]).cumcount() + 1
+        moved["shap_before"] = moved["shap"] - moved["delta_shap"]
+        return moved[["patient_id", "from_landmark", "landmark", "rank", "biomarker",
+                      "shap_before", "shap", "delta_shap"]].reset_index(drop=True)
+
+    def movers_text(self, top=3):
+        """Per patient and landmark, the top movers as text (``ctdna ↓ -0.84; crp ↑ +0.21``)."""
+        changed = self.what_changed(top)
+        arrows = np.where(changed["delta_shap"] > 0, "↑", "↓")
+        changed["text"] = [f"{b} {a} {d:+.2f}" for b, a, d in
+                           zip(changed["biomarker"], arrows, changed["delta_shap"], strict=True)]
+        return changed.groupby(["patient_id", "landmark"])["text"].agg("; ".join)
+
+
+def last_data_day(cohort):
+    """Each patient's last observed day over measurements and tumour assessments (NaN if none)."""
+    import pandas as pd
+
+    ids = cohort.patients["patient_id"].astype(str)
+    days = [t.assign(patient_id=t["patient_id"].astype(str)).groupby("patient_id")["day"].max()
+            for t in (cohort.measurements, cohort.tumor_assessments) if t is not None and len(t)]
+    out = pd.Series(np.nan, index=pd.Index(ids.to_numpy(), name="patient_id"), name="last_day")
+    if days:
+        last = pd.concat(days, axis=1).max(axis=1)
+        out = last.reindex(out.index).rename("last_day").astype(float)
+    return out
+
+
+def _close(query, ids, n=5):
+    import difflib
+
+    return difflib.get_close_matches(str(query), [str(i) for i in ids], n=n, cutoff=0.5)
+
+
+def _find(patient_id, ids, where):
+    ids = [str(i) for i in ids]
+    if str(patient_id) in ids:
+        return str(patient_id)
+    close = _close(patient_id, ids)
+    hint = f"close matches: {', '.join(close)}" if close else f"e.g. {', '.join(ids[:3])}"
+    raise CohortDataError(f"patient {patient_id!r} is not in {where} ({len(ids)} patients; "
+                          f"{hint}); check the id in the patient_id column")
+
+
+def _score_landmark(models, cohort, landmark, members):
+    """Probabilities and grouped SHAP values of the population members at one landmark."""
+    import pandas as pd
+
+    from irpredict.explain import explain
+
+    model = models.model_for(landmark)
+    X, _ = model.frame_from_cohort(cohort)
+    X = X.loc[X.index.astype(str).isin(members)]
+    if len(X) == 0:
+        return pd.Series(dtype=float), pd.DataFrame()
+    prob = pd.Series(model.predict_proba(X)[:, 1], index=X.index.astype(str))
+    values = explain(model.classifier, X).values
+    values.index = values.index.astype(str)
+    return prob, values
+
+
+def _status(reached, member, reason, landmark, last_day, as_of):
+    if member is False:
+        return f"not in population: {reason}"
+    if not reached:
+        if as_of is not None:
+            return f"not reached (after the as-of day {as_of:g})"
+        end = "no data" if np.isnan(last_day) else f"data end on day {last_day:g}"
+        return f"not reached ({end})"
+    return "scored"
+
+
+def monitor_cohort(models, cohort, *, as_of=None, patient_ids=None, progress=None):
+    """Landmark trajectories of every patient (or the given ones) of a cohort.
+
+    Parameters
+    ----------
+    models : irpredict.monitoring.LandmarkModels
+    cohort : irpredict.data.Cohort
+        The patients to monitor, with their data so far.
+    as_of : float or None, default=None
+        Day the monitoring looks from: landmarks after it are not reached.
+        ``None`` uses each patient's last observed day (landmark 0 is always
+        reached).
+    patient_ids : list of str or None, default=None
+        Restrict the output to these patients (every patient is still used
+        as the reference population of linear SHAP values).
+    progress : callable or None, default=None
+        ``progress(done, total)`` after each landmark.
+
+    Returns
+    -------
+    Trajectory
+    """
+    import pandas as pd
+
+    from irpredict.monitoring.population import landmark_population
+
+    last = last_data_day(cohort)
+    therapy = pd.Series(cohort.patients["therapy_class"].astype(str).to_numpy(), index=last.index)
+    wanted = last.index if patient_ids is None else pd.Index([str(p) for p in patient_ids])
+    rows, shap_parts = [], []
+    for landmark in models.landmarks:
+        pop = landmark_population(cohort, landmark)
+        horizon = last.fillna(0.0).clip(lower=0.0) if as_of is None else pd.Series(
+            float(as_of), index=last.index)
+        reached = horizon >= landmark
+        scored = reached & pop["in_population"].reindex(last.index)
+        prob, values = _score_landmark(models, cohort, landmark, set(scored.index[scored]))
+        for pid in wanted:
+            # without as_of, a patient whose data end before L after progressing is shown as
+            # progressed (membership at L only reads rows dated <= L)
+            known = reached[pid] or (as_of is None and not pop.at[pid, "in_population"])
+            member = bool(pop.at[pid, "in_population"]) if known else pd.NA
+            rows.append({"patient_id": pid, "therapy_class": therapy[pid],
+                         "landmark": float(landmark), "reached": bool(reached[pid]),
+                         "in_population": member,
+                         "status": _status(reached[pid], member, pop.at[pid, "reason"],
+                                           landmark, last[pid], as_of),
+                         "prob_response": float(prob.get(pid, np.nan))})
+        if len(values):
+            keep = values.loc[values.index.isin(wanted)]
+            long = keep.rename_axis("patient_id").reset_index().melt(
+                id_vars="patient_id", var_name="biomarker", value_name="shap")
+            shap_parts.append(long.assign(landmark=float(landmark)))
+        if progress is not None:
+            progress(len(rows) // max(len(wanted), 1), len(models.landmarks))
+    table = pd.DataFrame(rows)
+    table["prob_change"] = _change(table, "prob_response", ["patient_id"])
+    shap = _shap_changes(shap_parts, table)
+    return Trajectory(table=table.sort_values(["patient_id", "landmark"], kind="stable")
+                      .reset_index(drop=True), shap=shap)
+
+
+def _change(frame, column, keys):
+    """Change of ``column`` since the previous non-missing row of the same keys."""
+    ordered = frame.sort_values([*keys, "landmark"], kind="stable")
+    previous = ordered.groupby(keys)[column].transform(lambda s: s.ffill().shift(1))
+    return (ordered[column] - previous).reindex(frame.index)
+
+
+def _shap_changes(parts, table):
+    import pandas as pd
+
+    columns = ["patient_id", "landmark", "biomarker", "shap", "from_landmark", "delta_shap"]
+    if not parts:
+        return pd.DataFrame(columns=columns)
+    shap = pd.concat(parts, ignore_index=True)
+    scored = table.loc[table["status"] == "scored", ["patient_id", "landmark"]]
+    scored = scored.sort_values(["patient_id", "landmark"], kind="stable")
+    scored["from_landmark"] = scored.groupby("patient_id")["landmark"].shift(1)
+    shap = shap.merge(scored, on=["patient_id", "landmark"], how="inner")
+    # a biomarker absent from one landmark's model contributes 0 there
+    wide = shap.pivot_table(index=["patient_id", "landmark"], columns="biomarker",
+                            values="shap", aggfunc="first").fillna(0.0)
+    before = wide.groupby(level="patient_id").shift(1)
+    delta = (wide - before).stack().rename("delta_shap").reset_index()
+    full = wide.stack().rename("shap").reset_index().merge(
+        delta, on=["patient_id", "landmark", "biomarker"], how="left")
+    full = full.merge(scored, on=["patient_id", "landmark"], how="left")
+    full = full.sort_values(["patient_id", "landmark", "biomarker"], kind="stable")
+    return full[columns].reset_index(drop=True)
+
+
+def monitor_patient(models, cohort, patient_id, *, as_of=None):
+    """One patient's landmark trajectory: probability per landmark reached, and what changed.
+
+    The whole cohort is scored at each landmark (linear SHAP values are
+    measured from the landmark population's mean); only the patient's rows
+    are returned.
+
+    Parameters
+    ----------
+    models : irpredict.monitoring.LandmarkModels
+    cohort : irpredict.data.Cohort
+    patient_id : str
+    as_of : float or None, default=None
+        See :func:`monitor_cohort`.
+
+    Returns
+    -------
+    Trajectory
+
+    Raises
+    ------
+    CohortDataError
+        If the patient is not in the cohort (naming close matches).
+    """
+    ids = cohort.patients["patient_id"].astype(str).tolist()
+    pid = _find(patient_id, ids, f"cohort {cohort.name!r}")
+    return monitor_cohort(models, cohort, as_of=as_of, patient_ids=[pid])
