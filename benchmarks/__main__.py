@@ -1,6 +1,11 @@
 """Run every ``benchmarks/bench_*.py`` module and write BENCHMARKS.md.
 
 Usage: ``python -m benchmarks [--scale 0.1] [--only features] [--out BENCHMARKS.md]``.
+
+Each module's ``run(scale)`` returns rows (dicts) with ``benchmark``,
+``figure``, ``value``, ``unit``, ``baseline``, ``baseline_value``, ``ratio``
+and ``notes``, and for a figure with a target ``target`` (text) and ``met``
+(bool).
 """
 
 import argparse
@@ -57,10 +62,35 @@ def _kept_rows(path, rerun):
     rows = []
     for line in path.read_text().splitlines():
         cells = [c.strip() for c in line.strip().strip("|").split("|")]
-        if (line.startswith("| ") and len(cells) == 8 and cells[0] not in ("benchmark", "")
-                and not set(cells[0]) <= {"-"} and cells[0] not in rerun):
-            rows.append(line)
+        if (line.startswith("| ") and len(cells) in (8, len(COLUMNS))
+                and cells[0] not in ("benchmark", "") and not set(cells[0]) <= {"-"}
+                and cells[0] not in rerun):
+            if len(cells) == 8:  # written before the target columns existed
+                cells[7:7] = ["", ""]
+            rows.append("| " + " | ".join(cells) + " |")
     return rows
+
+
+#: (heading, row key) of the BENCHMARKS.md table.
+COLUMNS = (("benchmark", "benchmark"), ("figure", "figure"), ("value", "value"),
+           ("unit", "unit"), ("baseline", "baseline"), ("baseline value", "baseline_value"),
+           ("ratio", "ratio"), ("target", "target"), ("met", "met"), ("notes", "notes"))
+
+
+def _cell(row, key):
+    if key == "met":
+        met = row.get("met")
+        return "" if met is None else ("yes" if met else "**no**")
+    return _fmt(row.get(key, ""))
+
+
+def _targets(lines):
+    """One summary line over the table rows' target and met columns."""
+    met = [c[8] for c in ([x.strip() for x in line.strip().strip("|").split("|")]
+                          for line in lines) if len(c) == len(COLUMNS) and c[7]]
+    missed = sum(m != "yes" for m in met)
+    return (f"Targets: {len(met) - missed} of {len(met)} met"
+            + (f"; {missed} **not met** (rows marked **no**)." if missed else "."))
 
 
 def _render(results, machine, elapsed, scale, kept=()):
@@ -73,16 +103,17 @@ def _render(results, machine, elapsed, scale, kept=()):
         f"Machine: {machine}.",
         "",
         "Each figure is a median over repeats, next to a baseline measured in the same run; "
-        "the ratio is baseline / figure for times (a speed-up) and figure / limit for budgets.",
+        "the ratio is baseline / figure for times (a speed-up) and figure / limit for budgets, "
+        "unless the notes say otherwise. Target and met: the figure's target, if it has one, "
+        "and whether this run meets it.",
         "",
-        "| benchmark | figure | value | unit | baseline | baseline value | ratio | notes |",
-        "|---|---|---|---|---|---|---|---|",
+        "| " + " | ".join(h for h, _ in COLUMNS) + " |",
+        "|" + "---|" * len(COLUMNS),
     ]
-    lines += list(kept)
-    for r in results:
-        lines.append("| " + " | ".join(_fmt(r.get(k, "")) for k in (
-            "benchmark", "figure", "value", "unit", "baseline", "baseline_value", "ratio",
-            "notes")) + " |")
+    rows = list(kept) + ["| " + " | ".join(_cell(r, k) for _, k in COLUMNS) + " |"
+                         for r in results]
+    lines += rows
+    lines += ["", _targets(rows)]
     if kept:
         lines += ["", "Rows of benchmarks not re-run this time are kept from the previous file."]
     return "\n".join(lines) + "\n"

@@ -167,12 +167,15 @@ def run(scale=1.0):
     return [
         dict(benchmark="serving", figure="irpredict serve, 1 patient + SHAP, p50 (1 client)",
              value=p50, unit="ms", baseline=base, baseline_value=m_p50, ratio=m_p50 / p50,
+             target="< 10 ms", met=bool(p50 < 10),
              notes=f"median of {n_single} requests; budget < 10 ms"),
         dict(benchmark="serving", figure=f"irpredict serve, throughput ({CLIENTS} clients)",
              value=rps, unit="req/s", baseline=base, baseline_value=m_rps, ratio=rps / m_rps,
+             target=">= 2x mlflow", met=bool(rps >= 2 * m_rps),
              notes=f"{n} vs {m_n} requests; budget >= 2x mlflow"),
         dict(benchmark="serving", figure=f"irpredict serve, p99 ({CLIENTS} clients)",
              value=p99, unit="ms", baseline=base, baseline_value=m_p99, ratio=m_p99 / p99,
+             target="< 50 ms", met=bool(p99 < 50),
              notes="budget < 50 ms"),
     ]
 

@@ -91,7 +91,8 @@ def run(scale=1.0):
              notes=f"ratio = nested / plain; 2-point grid per family; out-of-fold AUC {aucs}"),
         dict(benchmark="training", figure="nested CV time against budget", value=nested_s,
              unit="s", baseline=f"{BUDGET_S:.0f} s budget", baseline_value=BUDGET_S,
-             ratio=nested_s / BUDGET_S,
+             ratio=nested_s / BUDGET_S, target=f"< {BUDGET_S:.0f} s",
+             met=bool(nested_s < BUDGET_S),
              notes=f"must stay below 1 on 2 shared cores; 1-min load average "
              f"{load_before:.1f} before, {load_after:.1f} after"),
     ]

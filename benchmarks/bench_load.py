@@ -1,0 +1,257 @@
+"""`irpredict serve` under load: 16 clients, 10 % malformed requests, memory over time.
+
+Model: the committed reference model (models/reference), served by the real
+CLI (``irpredict serve``, one worker) on a free port of 127.0.0.1. The load
+pattern is the one of tests/serving/test_srv_load.py: 5,000 requests (at
+scale 1) from 16 keep-alive ``http.client`` threads; good requests carry
+one to three patients as ``dataframe_split`` or ``dataframe_records``, and
+every tenth request is malformed in one of eight ways (invalid JSON, short
+rows, a missing column, text in a numeric column, an unknown therapy class,
+an empty body, a text/plain Content-Type, a value a billion times too big).
+
+Per repeat (3 at scale 1, alternating): the mixed run, and as baselines a
+good-only run with the same 16 clients and a good-only run from 1 client
+(the unloaded latency). Figures are medians over the repeats. Every answer
+is checked (no 5xx; a 4xx for each malformed request); the server's
+resident memory (VmRSS) is read after a warm-up of 300 requests and after
+the last repeat. Ratios: baseline / figure for latency, figure / baseline
+for throughput, figure / limit for the memory budget.
+"""
+
+import http.client
+import json
+import os
+import random
+import socket
+import statistics
+import subprocess
+import sys
+import tempfile
+import threading
+import time
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parents[1]
+MODEL = ROOT / "models" / "reference"
+CLIENTS = 16
+MALFORMED_EVERY = 10
+KINDS = ("invalid JSON", "short rows", "missing column", "text in a numeric column",
+         "unknown therapy class", "empty body", "text/plain Content-Type", "absurd value")
+WARM_UP = 300
+RSS_BUDGET = 0.10
+JSON_TYPE = "application/json"
+
+
+def _free_port():
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return sock.getsockname()[1]
+
+
+def _get(port, path):
+    conn = http.client.HTTPConnection("127.0.0.1", port, timeout=5)
+    try:
+        conn.request("GET", path)
+        resp = conn.getresponse()
+        return resp.status, resp.read()
+    finally:
+        conn.close()
+
+
+def _start(folder, port, timeout=180):
+    uri = f"sqlite:///{folder}/mlflow.db"
+    env = dict(os.environ, MLFLOW_TRACKING_URI=uri)
+    env["PATH"] = str(Path(sys.executable).parent) + os.pathsep + env.get("PATH", "")
+    proc = subprocess.Popen(
+        [sys.executable, "-m", "irpredict", "serve", "--model", str(MODEL), "--host",
+         "127.0.0.1", "--port", str(port), "--tracking-uri", uri],
+        cwd=folder, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        if proc.poll() is not None:
+            raise RuntimeError(f"irpredict serve exited with {proc.returncode}")
+        try:
+            if _get(port, "/ping")[0] == 200:
+                return proc
+        except OSError:
+            time.sleep(0.3)
+    proc.terminate()
+    raise RuntimeError(f"irpredict serve not ready after {timeout} s")
+
+
+def _stop(proc):
+    proc.terminate()
+    try:
+        proc.wait(timeout=20)
+    except subprocess.TimeoutExpired:
+        proc.kill()
+        proc.wait()
+
+
+def _rss_mib(pid):
+    for line in Path(f"/proc/{pid}/status").read_text().splitlines():
+        if line.startswith("VmRSS:"):
+            return int(line.split()[1]) / 1024
+    raise RuntimeError(f"no VmRSS for process {pid}")
+
+
+def _requests(n, therapies, malformed, seed):
+    """``n`` requests as (malformed kind or -1, body, content type)."""
+    split = json.loads((MODEL / "serving_input_example.json").read_text())["dataframe_split"]
+    columns, rows = split["columns"], split["data"]
+    t, age = columns.index("therapy_class"), columns.index("age")
+    rng = random.Random(seed)
+
+    def body(data, cols=columns):
+        return json.dumps({"dataframe_split": {"columns": cols, "data": data}}).encode()
+
+    def bad(kind):
+        row = list(rows[0])
+        if kind == 0:
+            return b'{"dataframe_split": {"columns": ["age"], "data": [[61.0', JSON_TYPE
+        if kind == 1:
+            return body([row[:-3]]), JSON_TYPE
+        if kind == 2:
+            keep = [j for j in range(len(columns)) if j != age]
+            return body([[row[j] for j in keep]], [columns[j] for j in keep]), JSON_TYPE
+        if kind == 5:
+            return b"", JSON_TYPE
+        if kind == 6:
+            return body([row]), "text/plain"
+        row[{3: age, 4: t, 7: age}[kind]] = {3: "sixty-one", 4: "homeopathy", 7: 6.1e10}[kind]
+        return body([row]), JSON_TYPE
+
+    out = []
+    for i in range(n):
+        if malformed and i % MALFORMED_EVERY == MALFORMED_EVERY - 1:
+            kind = (i // MALFORMED_EVERY) % len(KINDS)
+            out.append((kind, *bad(kind)))
+            continue
+        picked = [list(r) for r in rng.sample(rows, rng.randint(1, 3))]
+        for row in picked:
+            row[t] = rng.choice(therapies)
+        if rng.random() < 0.5:
+            out.append((-1, body(picked), JSON_TYPE))
+        else:
+            records = [dict(zip(columns, r, strict=True)) for r in picked]
+            out.append((-1, json.dumps({"dataframe_records": records}).encode(), JSON_TYPE))
+    return out
+
+
+def _blast(port, plan, clients, max_seconds):
+    """Send ``plan`` from ``clients`` keep-alive connections; a summary dict."""
+    results, lock, cursor = [], threading.Lock(), iter(range(len(plan)))
+    deadline = time.monotonic() + max_seconds
+
+    def client():
+        conn = http.client.HTTPConnection("127.0.0.1", port, timeout=30)
+        while time.monotonic() < deadline:
+            with lock:
+                i = next(cursor, None)
+            if i is None:
+                break
+            kind, body, ctype = plan[i]
+            start = time.perf_counter()
+            try:
+                conn.request("POST", "/invocations", body, {"Content-Type": ctype})
+                resp = conn.getresponse()
+                resp.read()
+                status = resp.status
+            except (OSError, http.client.HTTPException):
+                status = None
+                conn.close()
+                conn = http.client.HTTPConnection("127.0.0.1", port, timeout=30)
+            with lock:
+                results.append((kind, status, time.perf_counter() - start))
+        conn.close()
+
+    threads = [threading.Thread(target=client) for _ in range(clients)]
+    start = time.perf_counter()
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    elapsed = time.perf_counter() - start
+    times = sorted(r[2] * 1e3 for r in results)
+    good = [r for r in results if r[0] < 0]
+    bad = [r for r in results if r[0] >= 0]
+    return dict(
+        n=len(results), planned=len(plan), rps=len(results) / elapsed,
+        p50=statistics.median(times), p99=times[min(len(times) - 1, int(0.99 * len(times)))],
+        errors_5xx=sum(r[1] is None or r[1] >= 500 for r in results),
+        bad_not_4xx=sum(not (r[1] and 400 <= r[1] < 500) for r in bad),
+        good_not_200=sum(r[1] != 200 for r in good), malformed=len(bad))
+
+
+def run(scale=1.0):
+    """Run the benchmark; returns BENCHMARKS.md rows."""
+    n = max(500, int(5000 * scale))
+    n_single = max(100, int(500 * scale))
+    repeats = 3 if scale >= 0.5 else 1
+    with tempfile.TemporaryDirectory(prefix="bench-load-") as tmp:
+        port = _free_port()
+        proc = _start(Path(tmp), port)
+        try:
+            therapies = json.loads(_get(port, "/version")[1])["therapies"]
+            warm = _blast(port, _requests(WARM_UP, therapies, True, seed=99), CLIENTS, 120)
+            rss_warm = _rss_mib(proc.pid)
+            runs = {"mixed": [], "good": [], "single": []}
+            for r in range(repeats):
+                runs["mixed"].append(_blast(port, _requests(n, therapies, True, r), CLIENTS, 300))
+                runs["good"].append(_blast(port, _requests(n, therapies, False, r), CLIENTS, 300))
+                runs["single"].append(_blast(port, _requests(n_single, therapies, False, r), 1,
+                                             300))
+            rss_end = _rss_mib(proc.pid)
+            alive = proc.poll() is None and _get(port, "/ping")[0] == 200
+        finally:
+            _stop(proc)
+
+    def med(name, key):
+        return statistics.median(x[key] for x in runs[name])
+
+    all_runs = [warm, *(x for v in runs.values() for x in v)]
+    errors = sum(x["errors_5xx"] for x in all_runs)
+    bad_not_4xx = sum(x["bad_not_4xx"] for x in all_runs)
+    good_not_200 = sum(x["good_not_200"] for x in all_runs)
+    short = sum(x["planned"] - x["n"] for x in all_runs)
+    malformed = sum(x["malformed"] for x in all_runs)
+    sent = sum(x["n"] for x in all_runs)
+    growth = (rss_end - rss_warm) / rss_warm
+    load = f"{n:,} requests, {CLIENTS} clients, 10 % malformed"
+    rep = f"median of {repeats} repeat{'s' * (repeats > 1)}"
+    b_single = "1 client, good requests only (same server, same run)"
+    b_good = f"{CLIENTS} clients, good requests only (same server, same run)"
+    p50, p99, rps = med("mixed", "p50"), med("mixed", "p99"), med("mixed", "rps")
+    return [
+        dict(benchmark="load", figure=f"p50 latency ({load})", value=p50, unit="ms",
+             baseline=b_single, baseline_value=med("single", "p50"),
+             ratio=med("single", "p50") / p50,
+             notes=f"{rep}; ratio = baseline / figure (one worker: {CLIENTS} clients queue); "
+                   "reported, no target"),
+        dict(benchmark="load", figure=f"p99 latency ({load})", value=p99, unit="ms",
+             baseline=b_good, baseline_value=med("good", "p99"), ratio=med("good", "p99") / p99,
+             notes=f"{rep}; ratio = baseline / figure; reported, no target"),
+        dict(benchmark="load", figure=f"throughput ({load})", value=rps, unit="req/s",
+             baseline=b_good, baseline_value=med("good", "rps"), ratio=rps / med("good", "rps"),
+             notes=f"{rep}; ratio = figure / baseline; 1 client: {med('single', 'rps'):.0f} "
+                   "req/s; 1 to 3 patients per good request"),
+        dict(benchmark="load", figure="5xx answers or requests lost", value=errors,
+             unit="requests", baseline="requests sent (all runs)", baseline_value=sent,
+             ratio=errors / sent, target="0", met=bool(errors == 0 and short == 0 and alive),
+             notes=f"{good_not_200} good requests not answered 200; {short} not sent within "
+                   f"the time limit; server {'alive' if alive else 'DEAD'} at the end"),
+        dict(benchmark="load", figure="malformed requests not answered 4xx", value=bad_not_4xx,
+             unit="requests", baseline="malformed requests sent", baseline_value=malformed,
+             ratio=bad_not_4xx / max(malformed, 1), target="0", met=bool(bad_not_4xx == 0),
+             notes=f"{len(KINDS)} kinds: {', '.join(KINDS)}"),
+        dict(benchmark="load", figure="server resident memory growth under load",
+             value=growth * 100, unit="%", baseline=f"{RSS_BUDGET:.0%} budget",
+             baseline_value=RSS_BUDGET * 100, ratio=growth / RSS_BUDGET,
+             target=f"< {RSS_BUDGET:.0%}", met=bool(growth < RSS_BUDGET),
+             notes=f"VmRSS {rss_warm:.1f} MiB after {WARM_UP} warm-up requests, {rss_end:.1f} "
+                   f"MiB after {sent - WARM_UP:,} more"),
+    ]
+
+if __name__ == "__main__":
+    for row in run(float(sys.argv[1]) if len(sys.argv) > 1 else 1.0):
+        print(row)
