@@ -54,7 +54,8 @@ def print_comparison(console, bundle, title):
         pop = pops.loc[row.landmark]
         left = f"{int(pop['n_progressed'])} PD" + (
             f", {int(pop['n_off_treatment'])} off tx" if pop["n_off_treatment"] else "")
-        out.add_row(f"{row.landmark:g}", row.therapy_class, f"{row.n_patients} ({row.n_responders})",
+        out.add_row(f"{row.landmark:g}", row.therapy_class,
+                    f"{row.n_patients} ({row.n_responders})",
                     left if row.therapy_class == "overall" else "",
                     _ci(row.auc, row.auc_low, row.auc_high),
                     _ci(row.baseline_auc, row.baseline_low, row.baseline_high),

@@ -45,9 +45,9 @@ def print_trajectory(console, trajectory, top=3, as_of=None):
     console.print(out)
     skipped = table[table["status"].str.startswith("not in population")]
     for row in skipped.itertuples():
-        console.print(f"note: day {row.landmark:g}: {row.status.removeprefix('not in population: ')}"
-                      " before this landmark, so the patient is outside its population and is "
-                      "not scored there.")
+        why = row.status.removeprefix("not in population: ")
+        console.print(f"note: day {row.landmark:g}: {why} before this landmark, so the patient "
+                      "is outside its population and is not scored there.")
     console.print("↑/↓: the biomarker's SHAP contribution rose/fell since the previous scored "
                   "landmark (each landmark has its own model, trained on features up to its day).")
 
@@ -105,7 +105,8 @@ def command(
     trajectories.csv (patient x landmark) and trajectory_shap.csv (patient x landmark x
     biomarker) for every patient.
 
-    Example: irpredict monitor -m models:/inspire-landmarks@champion -d experiments/inspire.toml -p 5
+    Example: irpredict monitor -m models:/inspire-landmarks@champion -d experiments/inspire.toml
+    -p 5
     """
     from rich.console import Console
 

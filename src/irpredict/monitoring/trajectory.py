@@ -93,9 +93,18 @@ def last_data_day(cohort):
 
 
 def _close(query, ids, n=5):
+    """Ids most similar to ``query`` (ties go to the longest common prefix)."""
     import difflib
+    import os
 
-    return difflib.get_close_matches(str(query), [str(i) for i in ids], n=n, cutoff=0.5)
+    query = str(query)
+
+    def key(candidate):
+        ratio = difflib.SequenceMatcher(None, query, candidate).ratio()
+        return -round(ratio, 6), -len(os.path.commonprefix([query, candidate])), candidate
+
+    ranked = sorted((str(i) for i in ids), key=key)[:n]
+    return [c for c in ranked if difflib.SequenceMatcher(None, query, c).ratio() >= 0.5]
 
 
 def _find(patient_id, ids, where):

@@ -1,0 +1,106 @@
+"""`irpredict landmarks` and `irpredict monitor` end to end through the real CLI
+(train into a temporary SQLite store, then monitor one patient and every patient)."""
+
+import numpy as np
+import pandas as pd
+import pytest
+from mon_helpers import CLI_EXPERIMENT as EXPERIMENT
+
+pytestmark = pytest.mark.slow  # one real training run plus three CLI start-ups
+
+
+@pytest.fixture(scope="module")
+def trained(tmp_path_factory, cli):
+    folder = tmp_path_factory.mktemp("monitor")
+    experiment = folder / "montest.toml"
+    experiment.write_text(EXPERIMENT, encoding="utf-8")
+    uri = f"sqlite:///{folder / 'mlruns' / 'mlflow.db'}"
+    done = cli("landmarks", experiment, "--days", "0,42", "--tracking-uri", uri, cwd=folder)
+    assert done.returncode == 0, done.stderr
+    return folder, experiment, uri, done
+
+
+def _monitor(cli, trained, *args):
+    folder, experiment, uri, _ = trained
+    return cli("monitor", "-m", "models:/montest-landmarks@champion", "-d", experiment,
+               "--tracking-uri", uri, "-o", folder / "out", *args, cwd=folder)
+
+
+def test_landmarks_prints_populations_and_both_aucs(trained):
+    out = trained[3].stdout
+    assert "landmark model AUC [95% CI]" in out
+    assert "baseline-only AUC [95% CI]" in out
+    assert "registered: models:/montest-landmarks@champion (version 1)" in out
+    assert "PD" in out  # left-out early progressors are counted
+
+
+@pytest.fixture(scope="module")
+def in_process(trained):
+    """The registered bundle and the cohort, loaded in this process."""
+    from irpredict.experiment import load_experiment
+    from irpredict.monitoring.publish import load_landmark_models
+
+    _, experiment, uri, _ = trained
+    bundle = load_landmark_models("models:/montest-landmarks@champion", tracking_uri=uri)
+    return bundle, load_experiment(experiment).load_cohort()
+
+
+@pytest.fixture(scope="module")
+def monitored(cli, trained):
+    """One ``monitor --patient ... --all`` run (both outputs at once)."""
+    return _monitor(cli, trained, "--patient", "SIM-00007", "--all")
+
+
+def test_monitor_one_patient_writes_table_csv_and_plot(monitored, trained):
+    assert monitored.returncode == 0, monitored.stderr
+    assert "patient SIM-00007" in monitored.stdout
+    assert "P(response)" in monitored.stdout
+    out = trained[0] / "out"
+    assert (out / "SIM-00007_trajectory.png").stat().st_size > 1000
+    table = pd.read_csv(out / "SIM-00007_trajectory.csv")
+    assert table["landmark"].tolist() == [0.0, 42.0]
+
+
+def test_monitor_all_matches_in_process_predictions(monitored, trained, in_process):
+    assert monitored.returncode == 0, monitored.stderr
+    folder = trained[0]
+    bundle, cohort = in_process
+    table = pd.read_csv(folder / "out" / "trajectories.csv", dtype={"patient_id": str})
+    assert table["patient_id"].nunique() == cohort.n_patients
+    for day in (0.0, 42.0):
+        scored = table[(table["landmark"] == day) & (table["status"] == "scored")]
+        expected = bundle.predict_proba(cohort, day).loc[scored["patient_id"]]
+        np.testing.assert_allclose(scored["prob_response"], expected, rtol=1e-9)
+    one = table[table["patient_id"] == "SIM-00007"].reset_index(drop=True)
+    alone = pd.read_csv(folder / "out" / "SIM-00007_trajectory.csv", dtype={"patient_id": str})
+    np.testing.assert_allclose(one["prob_response"], alone["prob_response"], rtol=1e-12)
+    shap = pd.read_csv(folder / "out" / "trajectory_shap.csv")
+    assert {"patient_id", "landmark", "biomarker", "shap", "delta_shap"} <= set(shap.columns)
+
+
+def test_registered_pyfunc_routes_rows_by_landmark(trained, in_process):
+    import mlflow
+
+    from irpredict.tracking.registry import _using
+
+    uri = trained[2]
+    bundle, cohort = in_process
+    frames = []
+    for day in bundle.landmarks:
+        X, _ = bundle.model_for(day).frame_from_cohort(cohort)
+        frames.append(X.head(5).assign(landmark=day))
+    rows = pd.concat(frames)
+    with _using(uri):
+        served = mlflow.pyfunc.load_model("models:/montest-landmarks@champion").predict(rows)
+    for day in bundle.landmarks:
+        got = served[served["landmark"] == day]["prob_response"].to_numpy()
+        want = bundle.model_for(day).predict_proba(rows[rows["landmark"] == day])[:, 1]
+        np.testing.assert_allclose(got, want, rtol=1e-5)
+
+
+def test_unknown_patient_is_one_clear_error(cli, trained):
+    done = _monitor(cli, trained, "--patient", "SIM-0007")
+    assert done.returncode == 1
+    assert "patient 'SIM-0007' is not in" in done.stderr
+    assert "close matches" in done.stderr
+    assert "Traceback" not in done.stderr

@@ -1,0 +1,28 @@
+"""CLI errors of `irpredict landmarks` / `irpredict monitor` that need no trained model."""
+
+from mon_helpers import CLI_EXPERIMENT
+
+
+def test_monitor_needs_a_patient_or_all(cli, tmp_path):
+    done = cli("monitor", "-m", "models:/none@champion", "-d", tmp_path, cwd=tmp_path)
+    assert done.returncode == 1
+    assert "--patient" in done.stderr
+    assert "Traceback" not in done.stderr
+
+
+def test_bad_monitoring_section_is_refused_before_training(cli, tmp_path):
+    experiment = tmp_path / "bad.toml"
+    experiment.write_text(CLI_EXPERIMENT.replace("days = [0, 21, 42, 63]", "dayz = [0, 42]"),
+                          encoding="utf-8")
+    done = cli("landmarks", experiment, "--tracking-uri",
+               f"sqlite:///{tmp_path / 'mlflow.db'}", cwd=tmp_path)
+    assert done.returncode == 1
+    assert "[monitoring]: unknown keys ['dayz']" in done.stderr
+
+
+def test_monitor_names_an_unknown_registered_model(cli, tmp_path):
+    done = cli("monitor", "-m", "models:/nothing@champion", "-d", tmp_path, "-p", "x",
+               "--tracking-uri", f"sqlite:///{tmp_path / 'mlflow.db'}", cwd=tmp_path)
+    assert done.returncode == 1
+    assert "no registered model named 'nothing'" in done.stderr
+    assert "Traceback" not in done.stderr

@@ -1,0 +1,72 @@
+"""Landmark populations: early progressors and patients off treatment are left out,
+using nothing dated after the landmark."""
+
+import numpy as np
+import pandas as pd
+import pytest
+
+from irpredict.data import Cohort
+from irpredict.exceptions import ExperimentConfigError
+from irpredict.monitoring import first_progression_day, landmark_population, population_summary
+from irpredict.monitoring.population import check_landmarks
+
+
+def _cohort(off_treatment=None):
+    pats = pd.DataFrame({"patient_id": ["early", "late", "never", "noscan"],
+                         "therapy_class": ["checkpoint_inhibitor"] * 4,
+                         "response": [0, 0, 1, 1]})
+    if off_treatment is not None:
+        pats["off_treatment_day"] = off_treatment
+    scans = pd.DataFrame({
+        "patient_id": ["early"] * 3 + ["late"] * 3 + ["never"] * 3,
+        "day": [-5, 40, 80, -5, 40, 80, -5, 40, 80],
+        # early: +40 % at day 40 (PD); late: PD only at day 80; never: shrinks
+        "target_sld_mm": [50.0, 70.0, 90.0, 50.0, 48.0, 75.0, 50.0, 30.0, 20.0],
+    })
+    return Cohort(pats, tumor_assessments=scans, name="hand")
+
+
+def test_early_progressor_leaves_the_population_at_its_pd_day():
+    cohort = _cohort()
+    at21 = landmark_population(cohort, 21)
+    at42 = landmark_population(cohort, 42)
+    at90 = landmark_population(cohort, 90)
+    assert at21["in_population"].all()
+    assert at42["in_population"].to_dict() == {"early": False, "late": True, "never": True,
+                                               "noscan": True}
+    assert at42.loc["early", "first_pd_day"] == 40
+    assert "progressed (RECIST PD) on day 40" in at42.loc["early", "reason"]
+    assert at90["in_population"].to_dict() == {"early": False, "late": False, "never": True,
+                                               "noscan": True}
+
+
+def test_membership_reads_nothing_after_the_landmark():
+    cohort = _cohort()
+    later = cohort.tumor_assessments.copy()
+    later.loc[later["day"] > 42, "target_sld_mm"] = 500.0  # everyone "progresses" after 42
+    changed = Cohort(cohort.patients, tumor_assessments=later, name="hand")
+    pd.testing.assert_frame_equal(landmark_population(cohort, 42),
+                                  landmark_population(changed, 42))
+    assert first_progression_day(changed, 42).loc["never"] != first_progression_day(changed, 90)[
+        "never"]
+
+
+def test_off_treatment_column_defines_the_population_too():
+    cohort = _cohort(off_treatment=[np.nan, np.nan, 30.0, 100.0])
+    at42 = landmark_population(cohort, 42)
+    assert not at42.loc["never", "in_population"]
+    assert "off treatment since day 30" in at42.loc["never", "reason"]
+    assert at42.loc["noscan", "in_population"]  # stops on day 100, after the landmark
+
+
+def test_population_summary_counts_members_responders_and_left_out():
+    table = population_summary(_cohort(), [0, 42, 90]).set_index("landmark")
+    assert table.loc[0.0, "n_patients"] == 4
+    assert table.loc[42.0, ["n_patients", "n_responders", "n_progressed"]].tolist() == [3, 2, 1]
+    assert table.loc[90.0, ["n_patients", "n_responders", "n_progressed"]].tolist() == [2, 2, 2]
+
+
+@pytest.mark.parametrize("bad", [[], [-1], ["x"], [True]])
+def test_bad_landmarks_are_refused(bad):
+    with pytest.raises(ExperimentConfigError, match="landmark days"):
+        check_landmarks(bad)

@@ -1,0 +1,92 @@
+"""Patient trajectories: landmarks reached, population membership, probabilities equal to
+the landmark models' own predictions, and what changed between landmarks."""
+
+from dataclasses import replace
+
+import numpy as np
+import pytest
+
+from irpredict.exceptions import CohortDataError
+from irpredict.monitoring import landmark_population, monitor_cohort, monitor_patient
+
+
+@pytest.fixture(scope="module")
+def trajectories(small_models, small_cohort):
+    return monitor_cohort(small_models, small_cohort)
+
+
+def test_scored_probabilities_equal_each_landmark_models_predictions(
+        trajectories, small_models, small_cohort):
+    table = trajectories.table
+    for day in small_models.landmarks:
+        expected = small_models.predict_proba(small_cohort, day)
+        scored = table[(table["landmark"] == day) & (table["status"] == "scored")]
+        assert len(scored) > 0
+        np.testing.assert_allclose(scored["prob_response"].to_numpy(),
+                                   expected.loc[scored["patient_id"]].to_numpy(), rtol=1e-12)
+
+
+def test_early_progressors_are_shown_outside_the_population_and_not_scored(
+        trajectories, small_cohort):
+    pop = landmark_population(small_cohort, 63)
+    progressed = pop.index[~pop["in_population"]]
+    assert len(progressed) > 0
+    rows = trajectories.table.set_index(["patient_id", "landmark"]).loc[
+        [(p, 63.0) for p in progressed]]
+    assert (rows["in_population"] == False).all()  # noqa: E712 - object column with NA
+    assert rows["prob_response"].isna().all()
+    assert rows["status"].str.startswith("not in population: progressed (RECIST PD) on day").all()
+
+
+def test_a_patient_whose_data_stop_early_shows_only_the_landmarks_reached(
+        small_models, small_cohort):
+    pid = str(small_cohort.patients["patient_id"].iloc[0])
+    cut = replace(small_cohort,
+                  measurements=small_cohort.measurements[
+                      (small_cohort.measurements["patient_id"] != pid)
+                      | (small_cohort.measurements["day"] <= 30)],
+                  tumor_assessments=small_cohort.tumor_assessments[
+                      (small_cohort.tumor_assessments["patient_id"] != pid)
+                      | (small_cohort.tumor_assessments["day"] <= 0)])
+    table = monitor_patient(small_models, cut, pid).table.set_index("landmark")
+    assert table.loc[[0.0, 21.0], "reached"].all()
+    assert not table.loc[[42.0, 63.0], "reached"].any()
+    assert table.loc[[42.0, 63.0], "prob_response"].isna().all()
+    assert table.loc[42.0, "status"].startswith("not reached (data end on day")
+
+
+def test_as_of_day_limits_the_landmarks_reached(small_models, small_cohort):
+    pid = str(small_cohort.patients["patient_id"].iloc[3])
+    table = monitor_patient(small_models, small_cohort, pid, as_of=21).table
+    assert table.loc[table["reached"], "landmark"].tolist() == [0.0, 21.0]
+
+
+def test_what_changed_ranks_the_largest_shap_moves(trajectories):
+    pid = trajectories.table.loc[trajectories.table["status"] == "scored", "patient_id"].iloc[0]
+    one = trajectories.for_patient(pid)
+    wide = one.shap.pivot(index="landmark", columns="biomarker", values="shap")
+    changed = one.what_changed(top=2)
+    first = changed[changed["landmark"] == changed["landmark"].min()]
+    prev, day = first["from_landmark"].iloc[0], first["landmark"].iloc[0]
+    moves = (wide.loc[day] - wide.loc[prev])
+    expected = moves.abs().sort_values(ascending=False, kind="stable").index[:2].tolist()
+    assert sorted(first["biomarker"]) == sorted(expected)
+    np.testing.assert_allclose(first.set_index("biomarker")["delta_shap"].loc[expected],
+                               moves.loc[expected])
+    assert one.table["prob_change"].notna().sum() == (one.table["status"] == "scored").sum() - 1
+
+
+def test_unknown_patient_names_the_id_and_close_matches(small_models, small_cohort):
+    with pytest.raises(CohortDataError, match=r"patient 'SIM-0003' is not in .*close matches: "
+                                              r"SIM-000\d\d, "):
+        monitor_patient(small_models, small_cohort, "SIM-0003")
+
+
+def test_trajectory_plot_draws_one_point_per_scored_landmark(trajectories):
+    from irpredict.monitoring.plots import plot_trajectory
+
+    pid = trajectories.patients[0]
+    one = trajectories.for_patient(pid)
+    fig = plot_trajectory(one)
+    line = fig.axes[0].lines[0]
+    assert len(line.get_xdata()) == (one.table["status"] == "scored").sum()
