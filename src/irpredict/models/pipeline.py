@@ -69,8 +69,13 @@ def _numeric_steps(scale):
     from sklearn.impute import SimpleImputer
     from sklearn.preprocessing import StandardScaler
 
-    steps = [("impute", SimpleImputer(strategy="median", add_indicator=True,
-                                      keep_empty_features=True))]
+    from irpredict.models._skew import LogSkewed
+
+    # linear models see heavy-tailed labs (ctDNA, CRP, IL-6, LDH, cell counts) on a log
+    # scale; trees are indifferent to monotone transforms and keep raw values
+    steps = [("log", LogSkewed())] if scale else []
+    steps.append(("impute", SimpleImputer(strategy="median", add_indicator=True,
+                                          keep_empty_features=True)))
     if scale:
         steps.append(("scale", StandardScaler()))
     return steps
@@ -100,8 +105,11 @@ def make_model(estimator="xgboost", *, numeric=None, categorical=None, random_st
                n_jobs=1):
     """Build the unfitted model pipeline: preprocessing then one classifier.
 
-    Numeric columns are median-imputed with missingness indicators (and
-    standardised when the classifier needs it); categorical columns are
+    Numeric columns are median-imputed with missingness indicators; when
+    the classifier needs standardised inputs (logistic, ensemble), right-
+    skewed non-negative columns are first put on a log scale
+    (:class:`~irpredict.models._skew.LogSkewed`, learned on the training
+    rows) and everything is standardised after imputation. Categorical columns are
     imputed with the constant ``"missing"`` and one-hot encoded, ignoring
     categories unseen in training. Column names are kept readable
     (``age``, ``missingindicator_ldh``, ``pam50__Basal``) and then
