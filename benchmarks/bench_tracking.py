@@ -40,12 +40,18 @@ def run(scale=1.0):
         path = Path(tmp, "bench.toml")
         path.write_text(STUDY.format(patients=patients))
         uri = f"sqlite:///{tmp}/mlflow.db"
-        train_study(load_experiment(path), tracking_uri=uri)  # warm: creates the store
+        warm = Path(tmp, "warm.toml")  # same study name, one family, small folds: cheap
+        warm.write_text(STUDY.format(patients=300).replace(
+            'families = ["logistic", "xgboost"]',
+            'families = ["xgboost"]\nouter_folds = 2\ninner_folds = 2').replace(
+            "n_bootstrap = 500", "n_bootstrap = 20"))
+        train_study(load_experiment(warm), tracking_uri=uri)  # warm: store, experiment, model
         result = train_study(load_experiment(path), tracking_uri=uri)
     total, tracking = result.seconds["total"], result.seconds["tracking"]
     note = (f"{patients} simulated patients, 2 feature sets x 2 families, 5 x 3 nested CV; "
             "MLflow time = provenance, 4 child runs (params, metrics, OOF, 3 plots each), "
-            "the pyfunc model and its registration; existing store")
+            "the pyfunc model and its registration; existing store (warmed by a small run of "
+            "the same study)")
     return [{"benchmark": "tracking", "figure": "MLflow logging share of a train run",
              "value": tracking / total,
              "unit": "fraction", "baseline": "10 % budget", "baseline_value": 0.10,
