@@ -102,7 +102,8 @@ def _render(results, machine, elapsed, scale, kept=()):
         "",
         f"Machine: {machine}.",
         "",
-        "Each figure is a median over repeats, next to a baseline measured in the same run; "
+        "Each figure is a median over repeats (the notes say how many; the nested CV and the "
+        "whole train run are timed once), next to a baseline measured in the same run; "
         "the ratio is baseline / figure for times (a speed-up) and figure / limit for budgets, "
         "unless the notes say otherwise. Target and met: the figure's target, if it has one, "
         "and whether this run meets it.",
