@@ -5,9 +5,10 @@ CLI (``irpredict serve``, one worker) on a free port of 127.0.0.1. The load
 pattern is the one of tests/serving/test_srv_load.py: 5,000 requests (at
 scale 1) from 16 keep-alive ``http.client`` threads; good requests carry
 one to three patients as ``dataframe_split`` or ``dataframe_records``, and
-every tenth request is malformed in one of eight ways (invalid JSON, short
+every tenth request is malformed in one of ten ways (invalid JSON, short
 rows, a missing column, text in a numeric column, an unknown therapy class,
-an empty body, a text/plain Content-Type, a value a billion times too big).
+an empty body, a text/plain Content-Type, a value a billion times too big,
+JSON nested 100,000 deep, an integer beyond the float range).
 
 Per repeat (3 at scale 1, alternating): the mixed run, and as baselines a
 good-only run with the same 16 clients and a good-only run from 1 client
@@ -36,7 +37,8 @@ MODEL = ROOT / "models" / "reference"
 CLIENTS = 16
 MALFORMED_EVERY = 10
 KINDS = ("invalid JSON", "short rows", "missing column", "text in a numeric column",
-         "unknown therapy class", "empty body", "text/plain Content-Type", "absurd value")
+         "unknown therapy class", "empty body", "text/plain Content-Type", "absurd value",
+         "JSON nested too deep", "integer beyond the float range")
 WARM_UP = 300
 RSS_BUDGET = 0.10
 JSON_TYPE = "application/json"
@@ -95,43 +97,49 @@ def _rss_mib(pid):
     raise RuntimeError(f"no VmRSS for process {pid}")
 
 
+def _split(data, columns):
+    return json.dumps({"dataframe_split": {"columns": columns, "data": data}}).encode()
+
+
+def _malformed(kind, columns, rows):
+    """The ``kind``-th way of getting a request wrong (see KINDS): (body, content type)."""
+    row = list(rows[0])
+    age = columns.index("age")
+    if kind == 0:
+        return b'{"dataframe_split": {"columns": ["age"], "data": [[61.0', JSON_TYPE
+    if kind == 1:
+        return _split([row[:-3]], columns), JSON_TYPE
+    if kind == 2:
+        keep = [j for j in range(len(columns)) if j != age]
+        return _split([[row[j] for j in keep]], [columns[j] for j in keep]), JSON_TYPE
+    if kind == 5:
+        return b"", JSON_TYPE
+    if kind == 6:
+        return _split([row], columns), "text/plain"
+    if kind == 8:
+        return b'{"inputs": ' + b"[" * 100_000 + b"]" * 100_000 + b"}", JSON_TYPE
+    column = columns.index("therapy_class") if kind == 4 else age
+    row[column] = {3: "sixty-one", 4: "homeopathy", 7: 6.1e10, 9: 10**400}[kind]
+    return _split([row], columns), JSON_TYPE
+
+
 def _requests(n, therapies, malformed, seed):
     """``n`` requests as (malformed kind or -1, body, content type)."""
     split = json.loads((MODEL / "serving_input_example.json").read_text())["dataframe_split"]
     columns, rows = split["columns"], split["data"]
-    t, age = columns.index("therapy_class"), columns.index("age")
+    t = columns.index("therapy_class")
     rng = random.Random(seed)
-
-    def body(data, cols=columns):
-        return json.dumps({"dataframe_split": {"columns": cols, "data": data}}).encode()
-
-    def bad(kind):
-        row = list(rows[0])
-        if kind == 0:
-            return b'{"dataframe_split": {"columns": ["age"], "data": [[61.0', JSON_TYPE
-        if kind == 1:
-            return body([row[:-3]]), JSON_TYPE
-        if kind == 2:
-            keep = [j for j in range(len(columns)) if j != age]
-            return body([[row[j] for j in keep]], [columns[j] for j in keep]), JSON_TYPE
-        if kind == 5:
-            return b"", JSON_TYPE
-        if kind == 6:
-            return body([row]), "text/plain"
-        row[{3: age, 4: t, 7: age}[kind]] = {3: "sixty-one", 4: "homeopathy", 7: 6.1e10}[kind]
-        return body([row]), JSON_TYPE
-
     out = []
     for i in range(n):
         if malformed and i % MALFORMED_EVERY == MALFORMED_EVERY - 1:
             kind = (i // MALFORMED_EVERY) % len(KINDS)
-            out.append((kind, *bad(kind)))
+            out.append((kind, *_malformed(kind, columns, rows)))
             continue
         picked = [list(r) for r in rng.sample(rows, rng.randint(1, 3))]
         for row in picked:
             row[t] = rng.choice(therapies)
         if rng.random() < 0.5:
-            out.append((-1, body(picked), JSON_TYPE))
+            out.append((-1, _split(picked, columns), JSON_TYPE))
         else:
             records = [dict(zip(columns, r, strict=True)) for r in picked]
             out.append((-1, json.dumps({"dataframe_records": records}).encode(), JSON_TYPE))

@@ -3,7 +3,7 @@
 The committed reference model (models/reference) is served by the real CLI
 on a free port of 127.0.0.1. Sixteen client threads share one plan of 5,000
 requests (a warm-up of 300, then 4,700); every tenth request is malformed in
-one of eight ways. Every answer is checked: no 5xx, each malformed request a
+one of ten ways. Every answer is checked: no 5xx, each malformed request a
 4xx with a JSON reason, each good one 200 with a probability in [0, 1] and
 the SHAP columns. The server's resident memory after the warm-up and at the
 end must differ by less than 10 %, and the server must still answer /ping.
@@ -29,6 +29,7 @@ CLIENTS = 16
 TOTAL = 5000
 WARM_UP = 300
 MALFORMED_EVERY = 10  # 10 % of the requests
+KINDS = 10  # ways of getting a request wrong
 DEADLINE_S = 240.0  # a hang guard for the whole run, not a latency budget
 RSS_GROWTH_LIMIT = 0.10
 JSON_TYPE = "application/json"
@@ -54,7 +55,7 @@ def _good(columns, rows, therapies, rng):
 
 
 def _malformed(kind, columns, rows):
-    """The ``kind``-th way (0-7) of getting a request wrong: (body, content type)."""
+    """The ``kind``-th way (0-9) of getting a request wrong: (body, content type)."""
     row = list(rows[0])
     age = columns.index("age")
     split = {"columns": columns, "data": [row]}
@@ -82,8 +83,11 @@ def _malformed(kind, columns, rows):
         return b"", JSON_TYPE
     if kind == 6:  # valid JSON sent as text
         return json.dumps({"dataframe_split": split}).encode(), "text/plain"
-    bad = list(row)  # 7: an absurd value (a unit error by a factor of a billion)
-    bad[age] = 6.1e10
+    if kind == 8:  # JSON nested deeper than any parser's recursion limit
+        return b'{"inputs": ' + b"[" * 100_000 + b"]" * 100_000 + b"}", JSON_TYPE
+    bad = list(row)
+    # 7: an absurd value (a unit error by a factor of a billion); 9: beyond the float range
+    bad[age] = 6.1e10 if kind == 7 else 10**400
     return json.dumps({"dataframe_split": {"columns": columns, "data": [bad]}}).encode(), \
         JSON_TYPE
 
@@ -94,7 +98,7 @@ def _plan(columns, rows, therapies, seed=0):
     plan = []
     for i in range(TOTAL):
         if i % MALFORMED_EVERY == MALFORMED_EVERY - 1:
-            kind = (i // MALFORMED_EVERY) % 8
+            kind = (i // MALFORMED_EVERY) % KINDS
             plan.append((kind, *_malformed(kind, columns, rows), 0))
         else:
             plan.append((-1, *_good(columns, rows, therapies, rng)))
@@ -210,7 +214,7 @@ def test_serving_5000_requests_from_16_clients_with_10_percent_malformed(
             assert shap == shap_columns
 
     kinds = {r[0] for r in results if r[0] >= 0}
-    assert kinds == set(range(8)), f"malformed kinds sent: {sorted(kinds)}"
+    assert kinds == set(range(KINDS)), f"malformed kinds sent: {sorted(kinds)}"
     assert sum(r[0] >= 0 for r in results) == TOTAL // MALFORMED_EVERY
 
     growth = (rss_end - rss_warm) / rss_warm
