@@ -28,8 +28,8 @@ def _monitor(cli, trained, *args):
 
 def test_landmarks_prints_populations_and_both_aucs(trained):
     out = trained[3].stdout
-    assert "landmark model AUC [95% CI]" in out
-    assert "baseline-only AUC [95% CI]" in out
+    assert "landmark AUC [95% CI]" in out
+    assert "baseline AUC [95% CI]" in out
     assert "registered: models:/montest-landmarks@champion (version 1)" in out
     assert "PD" in out  # left-out early progressors are counted
 

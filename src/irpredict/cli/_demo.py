@@ -37,6 +37,11 @@ n_bootstrap = 200
 grids = {{ logistic = {{ C = [0.1, 1.0] }}, xgboost = {{ max_depth = [2, 3] }} }}
 final_family = "xgboost"
 final_feature_set = "on_treatment"
+
+[monitoring]
+# Landmark models for on-treatment monitoring: baseline and cycle 3 day 1.
+days = [0, 42]
+family = "logistic"
 """
 _COLUMNS = ("setting", "line", "subtype", "age", "ecog", "liver_mets", "bone_only", "her2_ihc",
             "er_status", "pr_status", "pam50", "ldh_uln", "neoantigen_reactive",
@@ -77,7 +82,8 @@ def command(
     cohort would be, trains per-therapy-class models on baseline and on-treatment
     (day-42) features with nested cross-validation, logs everything to an MLflow
     store inside the demo folder, registers the final model and writes the reviewer
-    report (report.html). Everything goes
+    report (report.html), then trains day-0 and day-42 landmark models and shows one
+    patient's monitoring trajectory. Everything goes
     into a fresh folder, printed at the end.
 
     Example: irpredict demo --patients 1000 --seed 0
@@ -117,11 +123,39 @@ def command(
     report = _report(result, experiment_file, tracking_uri, folder)
     console.print(f"wrote {report} (one self-contained HTML file; also logged to the run)")
 
+    console.rule("[bold]5. Monitoring: landmark models and one patient's trajectory")
+    _monitor(console, experiment_file, tracking_uri, folder)
+
     console.rule("[bold]Done")
     console.print(f"Everything is in [bold]{folder}[/bold]/: cohort files in cohort/, the "
                   "experiment file demo.toml, the MLflow store in mlruns/, report.html.")
     console.print(f"Registered model: {result.registered} (run {result.run_id}).")
     console.print("Browse the runs: [bold]mlflow ui --backend-store-uri "
+                  f"{tracking_uri}[/bold]")
+
+
+def _monitor(console, experiment_file, tracking_uri, folder):
+    """Train day-0 and day-42 landmark models and show one patient's trajectory."""
+    from irpredict.cli._landmarks import print_comparison
+    from irpredict.cli._monitor import _write_patient, print_trajectory
+    from irpredict.experiment import load_experiment
+    from irpredict.monitoring import monitor_cohort
+    from irpredict.monitoring.runner import train_landmarks
+
+    exp = load_experiment(experiment_file)
+    with console.status("training landmark models (days 0 and 42)"):
+        result = train_landmarks(exp, tracking_uri=tracking_uri)
+    print_comparison(console, result.models, "Landmark models: out-of-fold AUC per landmark")
+    cohort = exp.load_cohort()
+    everyone = monitor_cohort(result.models, cohort)
+    moved = everyone.table["prob_change"].abs().groupby(everyone.table["patient_id"]).max()
+    pid = str(moved.idxmax()) if moved.notna().any() else everyone.patients[0]
+    console.print(f"The patient whose predicted probability moved most between landmarks: {pid}")
+    trajectory = everyone.for_patient(pid)
+    print_trajectory(console, trajectory)
+    _, png = _write_patient(trajectory, folder, 3)
+    console.print(f"wrote {png}; any patient: [bold]irpredict monitor -m "
+                  f"{result.registered} -d {experiment_file} -p <id> --tracking-uri "
                   f"{tracking_uri}[/bold]")
 
 

@@ -34,7 +34,7 @@ def _signed_ci(est, low, high):
         return "n/a"
     if low != low:
         return f"{est:+.3f}"
-    return f"{est:+.3f} [{low:+.3f}, {high:+.3f}]"
+    return f"{est:+.3f} [{low:+.3f},{high:+.3f}]"
 
 
 def print_comparison(console, bundle, title):
@@ -47,8 +47,8 @@ def print_comparison(console, bundle, title):
         comp = comp[comp["therapy_class"] == "overall"]
     out = Table(title=title, title_justify="left", header_style="bold")
     for col, just in (("day", "right"), ("therapy class", "left"), ("n (resp.)", "right"),
-                      ("left out", "right"), ("landmark model AUC [95% CI]", "right"),
-                      ("baseline-only AUC [95% CI]", "right"), ("ΔAUC [95% CI]", "right")):
+                      ("left out", "right"), ("landmark AUC [95% CI]", "right"),
+                      ("baseline AUC [95% CI]", "right"), ("ΔAUC [95% CI]", "right")):
         out.add_column(col, justify=just)
     for row in comp.itertuples():
         pop = pops.loc[row.landmark]
@@ -61,10 +61,10 @@ def print_comparison(console, bundle, title):
                     _ci(row.baseline_auc, row.baseline_low, row.baseline_high),
                     _signed_ci(row.delta_auc, row.delta_low, row.delta_high))
     console.print(out)
-    console.print("Each landmark population: patients not progressed (RECIST PD) and still on "
-                  "treatment at that day. Baseline-only: the same family with features up to day "
-                  "0, evaluated on the same patients and folds; ΔAUC: paired bootstrap. All AUCs "
-                  "are out-of-fold (nested CV).")
+    console.print("Landmark AUC: the model with features up to that day, trained and evaluated "
+                  "on its landmark population (patients not progressed and still on treatment at "
+                  "that day). Baseline AUC: the same family with day-0 features on the same "
+                  "patients and folds. ΔAUC: paired bootstrap. All AUCs out-of-fold (nested CV).")
 
 
 def command(
@@ -73,6 +73,9 @@ def command(
     days: str = typer.Option(None, "--days",
                              help="Landmark days, comma-separated (default: [monitoring] days, "
                                   "else 0,21,42,63)."),
+    family: str = typer.Option(None, "--family",
+                               help="Model family (default: [monitoring] family, else [model] "
+                                    "final_family)."),
     tracking_uri: str = typer.Option(
         None, "--tracking-uri",
         help="MLflow tracking URI (default sqlite:///mlruns/mlflow.db in the current folder, "
@@ -98,7 +101,8 @@ def command(
 
     Example: irpredict landmarks experiments/inspire.toml --days 0,42
 
-    Then: irpredict monitor -m models:/inspire-landmarks@champion -d experiments/inspire.toml -p 1
+    Then: irpredict monitor -m models:/inspire-landmarks@champion -d experiments/inspire.toml
+    -p INS-A-002
     """
     from rich.console import Console
     from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
@@ -125,7 +129,7 @@ def command(
                 tasks[stage] = bar.add_task(stage, total=total)
             bar.update(tasks[stage], completed=done, total=total)
 
-        result = train_landmarks(exp, settings=settings, days=parse_days(days),
+        result = train_landmarks(exp, settings=settings, days=parse_days(days), family=family,
                                  tracking_uri=tracking_uri, log_patient_ids=log_patient_ids,
                                  progress=progress, register=not no_register)
     bundle = result.models

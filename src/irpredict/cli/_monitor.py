@@ -106,7 +106,7 @@ def command(
     biomarker) for every patient.
 
     Example: irpredict monitor -m models:/inspire-landmarks@champion -d experiments/inspire.toml
-    -p 5
+    -p INS-A-002
     """
     from rich.console import Console
 

@@ -53,7 +53,7 @@ class LandmarkResult:
     notes: list = field(default_factory=list)
 
 
-def monitoring_settings(experiment, model_settings, *, days=None):
+def monitoring_settings(experiment, model_settings, *, days=None, family=None):
     """Read ``[monitoring]`` with defaults from ``[model]``.
 
     Parameters
@@ -62,6 +62,8 @@ def monitoring_settings(experiment, model_settings, *, days=None):
     model_settings : irpredict.training.ModelSettings
     days : list of float or None
         Landmark days overriding the file (from the command line).
+    family : str or None
+        Model family overriding the file (from the command line).
 
     Returns
     -------
@@ -81,7 +83,7 @@ def monitoring_settings(experiment, model_settings, *, days=None):
         raise ExperimentConfigError(f"{where}: unknown keys {unknown}; allowed: {list(_KEYS)}.")
     chosen = check_landmarks(days if days is not None else raw.get("days", DEFAULT_LANDMARKS),
                              where=where)
-    family = raw.get("family") or model_settings.final_family
+    family = family or raw.get("family") or model_settings.final_family
     if family == "best" or family not in FAMILIES:
         raise ExperimentConfigError(
             f"{where}: family must be one of {', '.join(FAMILIES)} (got {family!r}); landmark "
@@ -142,7 +144,7 @@ def _log_evaluation(study, bundle, settings, mon):
         log_files(study.client, study.run_id, tmp)
 
 
-def train_landmarks(experiment, *, settings=None, days=None, tracking_uri=None,
+def train_landmarks(experiment, *, settings=None, days=None, family=None, tracking_uri=None,
                     log_patient_ids=False, progress=None, register=True):
     """Fit, evaluate, log and register the landmark models of a study.
 
@@ -153,6 +155,8 @@ def train_landmarks(experiment, *, settings=None, days=None, tracking_uri=None,
         ``None`` reads ``[model]``.
     days : list of float or None
         Landmark days overriding ``[monitoring] days``.
+    family : str or None
+        Model family overriding ``[monitoring] family``.
     tracking_uri : str or None
     log_patient_ids : bool, default=False
         Log raw patient ids in the out-of-fold tables instead of salted hashes.
@@ -172,7 +176,7 @@ def train_landmarks(experiment, *, settings=None, days=None, tracking_uri=None,
 
     settings = settings or model_settings(experiment.raw.get("model"),
                                           where=f"{experiment.path} [model]")
-    mon = monitoring_settings(experiment, settings, days=days)
+    mon = monitoring_settings(experiment, settings, days=days, family=family)
     cohort = experiment.load_cohort()
     sets = feature_sets_to_train(experiment, settings, cohort)
     name = mon.feature_set or list(sets)[-1]
