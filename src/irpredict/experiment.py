@@ -190,8 +190,9 @@ def load_experiment(path):
 
     path = Path(path).resolve()
     if not path.is_file():
+        what = "is a folder, not a file" if path.is_dir() else "does not exist"
         raise ExperimentConfigError(
-            f"experiment file {path} does not exist; give the path of an experiments/<study>.toml"
+            f"experiment file {path} {what}; give the path of an experiments/<study>.toml"
         )
     if path.suffix.lower() != ".toml":
         raise ExperimentConfigError(

@@ -98,6 +98,9 @@ def main(argv=None):
     except KeyboardInterrupt:
         _print_error("interrupted")
         sys.exit(130)
+    except OSError as exc:  # a file that cannot be read or written (full disk, a file as folder)
+        _print_error(_escape(_os_error_message(exc)))
+        sys.exit(1)
     except Exception as exc:  # noqa: BLE001 - last resort: no traceback for users
         if os.environ.get("IRPREDICT_DEBUG"):
             raise
@@ -106,6 +109,20 @@ def main(argv=None):
             + " (set IRPREDICT_DEBUG=1 to see the traceback)"
         )
         sys.exit(1)
+
+
+def _os_error_message(exc):
+    import errno
+
+    hints = {errno.ENOTDIR: "a part of the path is a file, not a folder",
+             errno.EEXIST: "a part of the path is a file, not a folder",
+             errno.ENOSPC: "free some disk space", errno.EDQUOT: "free some disk space",
+             errno.EFBIG: "the file is larger than this system allows",
+             errno.EACCES: "check the permissions", errno.EPERM: "check the permissions",
+             errno.EROFS: "the file system is read-only"}
+    where = f" {exc.filename}" if exc.filename else ""
+    hint = hints.get(exc.errno, "check the path, free disk space and permissions")
+    return f"cannot read or write{where}: {exc.strerror or exc}; {hint}"
 
 
 def _escape(text):

@@ -98,7 +98,9 @@ def _write_csv(frame, path):
     """Write through a temporary file in the same folder, then rename (no half-written output)."""
     if path.parent and not path.parent.is_dir():
         raise CohortDataError(
-            f"output folder {path.parent} does not exist; create it or choose another --out"
+            f"output folder {path.parent} "
+            f"{'is a file, not a folder' if path.parent.exists() else 'does not exist'}; "
+            "create it or choose another --out"
         )
     fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent or ".")
     try:

@@ -42,15 +42,15 @@ def command(
     if not console.is_terminal:
         console.width = max(console.width, 120)
     explanation = explain_cohort(model, data, tracking_uri=tracking_uri)
+    pid = _find_patient(explanation, patient, data) if patient is not None else None
     folder = Path(out) if out is not None else Path.cwd()
     if out is not None:
-        folder.mkdir(parents=True, exist_ok=True)
+        _make_folder(folder)
     if len(explanation.values) < 20:
         console.print(f"[yellow]note:[/yellow] only {len(explanation.values)} patients in {data}; "
                       "linear (logistic) SHAP values are measured from these patients' mean, so "
                       "explain a patient within a larger cohort")
     if patient is not None:
-        pid = _find_patient(explanation, patient, data)
         path = folder / f"{_safe(pid)}_waterfall.png"
         _write_waterfall(explanation, pid, path, top)
         _print_patient(console, explanation, pid, top)
@@ -76,6 +76,16 @@ def explain_cohort(model, data, *, tracking_uri=None):
     cohort = load_external_cohort(response_model, data)
     X, _ = response_model.frame_from_cohort(cohort)
     return explain(response_model.classifier, X)
+
+
+def _make_folder(folder):
+    from irpredict.cli._outputs import OutputError
+
+    try:
+        folder.mkdir(parents=True, exist_ok=True)
+    except OSError as exc:
+        raise OutputError(f"cannot create the --out folder {folder}: {exc.strerror or exc}; "
+                          "choose another --out") from exc
 
 
 def _safe(pid):

@@ -66,7 +66,8 @@ def command(
         raise OutputError(f"--out {out} exists; choose a new folder or pass --force")
     parent = out.absolute().parent
     if not parent.is_dir():
-        raise OutputError(f"cannot create {out}: the folder {parent} does not exist")
+        what = "is a file, not a folder" if parent.exists() else "does not exist"
+        raise OutputError(f"cannot create {out}: {parent} {what}")
     tmp = Path(tempfile.mkdtemp(prefix=f".{out.name}.", dir=parent))
     try:
         card = _download(model, tracking_uri, tmp / "model")

@@ -30,16 +30,18 @@ def parse_window(text):
 
 def _write(frame, out):
     """Write CSV (``.csv``) or Parquet atomically: a temporary file, then rename."""
-    out.parent.mkdir(parents=True, exist_ok=True)
-    tmp = out.with_name(f".{out.name}.tmp")
+    from irpredict.cli._outputs import OutputError, atomic_path
+
     try:
+        out.parent.mkdir(parents=True, exist_ok=True)
+    except OSError as exc:
+        raise OutputError(f"cannot write {out}: cannot create the folder {out.parent} "
+                          f"({exc.strerror or exc}); choose another --out") from exc
+    with atomic_path(out) as tmp:
         if out.suffix.lower() == ".csv":
             frame.to_csv(tmp, index=False)
         else:
             frame.to_parquet(tmp, index=False)
-        tmp.replace(out)
-    finally:
-        tmp.unlink(missing_ok=True)
 
 
 def command(

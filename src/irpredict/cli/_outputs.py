@@ -17,6 +17,10 @@ class OutputError(IRPredictError, OSError):
 
 def _check_parent(path):
     parent = path.parent if str(path.parent) else Path(".")
+    blocker = next((p for p in (parent, *parent.parents) if p.exists()), None)
+    if blocker is not None and not blocker.is_dir():
+        raise OutputError(f"cannot write {path}: {blocker} is a file, not a folder; choose "
+                          "another --out")
     if not parent.exists():
         raise OutputError(f"cannot write {path}: the folder {parent} does not exist; create it "
                           "first")
@@ -24,6 +28,12 @@ def _check_parent(path):
         raise OutputError(f"cannot write {path}: the folder {parent} is not writable; choose "
                           "another --out")
     return parent
+
+
+def _default_mode():
+    mask = os.umask(0)
+    os.umask(mask)
+    return 0o666 & ~mask
 
 
 @contextlib.contextmanager
@@ -46,6 +56,8 @@ def staged_folder(out):
         out.mkdir(exist_ok=True)
         for item in tmp.iterdir():
             os.replace(item, out / item.name)
+    except OutputError:
+        raise
     except OSError as exc:
         raise OutputError(f"cannot write to {out}: {exc.strerror or exc}; check free space "
                           "and permissions") from exc
@@ -58,12 +70,21 @@ def atomic_path(path):
     """Yield a temporary path beside ``path``; rename it to ``path`` on success."""
     path = Path(path)
     parent = _check_parent(path.absolute())
-    fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=parent)
+    if path.is_dir():
+        raise OutputError(f"cannot write {path}: it is a folder; give a file name")
+    try:
+        fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=parent)
+    except OSError as exc:
+        raise OutputError(f"cannot write {path}: {exc.strerror or exc}") from exc
     os.close(fd)
+    os.chmod(tmp, _default_mode())  # as a plain open() would create it, not mkstemp's 0600
     try:
         yield Path(tmp)
         os.replace(tmp, path)
+    except OutputError:
+        raise
     except OSError as exc:
-        raise OutputError(f"cannot write {path}: {exc.strerror or exc}") from exc
+        raise OutputError(f"cannot write {path}: {exc.strerror or exc}; check free space "
+                          "and permissions") from exc
     finally:
         Path(tmp).unlink(missing_ok=True)

@@ -11,7 +11,7 @@ def command(
                               show_default=False),
     host: str = typer.Option("127.0.0.1", "--host",
                              help="Address to bind (0.0.0.0 exposes the server to the network)."),
-    port: int = typer.Option(5055, "--port", help="Port to listen on."),
+    port: int = typer.Option(5055, "--port", min=1, max=65535, help="Port to listen on."),
     tracking_uri: str = typer.Option(
         None, "--tracking-uri",
         help="MLflow tracking URI (default sqlite:///mlruns/mlflow.db in the current folder, "

@@ -80,14 +80,20 @@ def command(
 
     Example: irpredict simulate --patients 5000 --seed 0 --out cohort/
     """
+    import contextlib
+
     from rich.console import Console
 
+    from irpredict.cli._outputs import staged_folder
     from irpredict.data.simulator import simulate_cohort, write_cohort
 
     _check_out(out, force)
     mix = parse_class_mix(class_mix) if class_mix is not None else None
     sim = simulate_cohort(n_patients=patients, seed=seed, class_mix=mix)
-    paths = write_cohort(sim, out)
+    with contextlib.suppress(OSError):  # a missing parent folder is created; staged_folder
+        out.absolute().parent.mkdir(parents=True, exist_ok=True)  # names any other problem
+    with staged_folder(out) as staged:  # all four files or none
+        paths = write_cohort(sim, staged)
     console = Console(highlight=False)
     console.print(_summary(sim))
     console.print(f"wrote {', '.join(sorted(paths))} to {out}")

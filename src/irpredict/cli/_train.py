@@ -73,6 +73,8 @@ def command(
     if not console.is_terminal:
         console.width = max(console.width, 130)
     exp = load_experiment(experiment)
+    if results is not None:
+        _check_results_path(results)  # before the training, not after it
     settings = model_settings(exp.raw.get("model"), where=f"{exp.path} [model]",
                               n_bootstrap=n_bootstrap, repeats=repeats, seed=seed)
     quiet_mlflow()
@@ -106,6 +108,20 @@ def command(
     if results is not None:
         _write_results(results, result, exp, settings, table)
         console.print(f"results: {results}")
+
+
+def _check_results_path(path):
+    from irpredict.cli._outputs import OutputError
+
+    try:
+        path.parent.mkdir(parents=True, exist_ok=True)
+    except OSError as exc:
+        blocker = next((p for p in (path.parent, *path.parent.parents) if p.is_file()), None)
+        reason = f"{blocker} is a file, not a folder" if blocker else (exc.strerror or str(exc))
+        raise OutputError(f"cannot write --results {path}: {reason}; choose another "
+                          "path") from exc
+    if path.is_dir():
+        raise OutputError(f"cannot write --results {path}: it is a folder; give a file name")
 
 
 def _write_results(path, result, exp, settings, table):

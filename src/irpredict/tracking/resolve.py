@@ -136,4 +136,24 @@ def _check_local(text):
             f"{folder} holds no MLmodel file, so it is not an MLflow model folder; point at the "
             "folder a model was saved to, or use a 'models:/' URI."
         )
+    _check_mlmodel(folder / "MLmodel")
     return str(folder.resolve())
+
+
+def _check_mlmodel(path):
+    """Refuse an MLmodel file that is not YAML with a ``flavors`` table."""
+    import yaml
+
+    try:
+        spec = yaml.safe_load(path.read_text())
+    except (OSError, UnicodeDecodeError, yaml.YAMLError) as exc:
+        reason = " ".join(str(exc).split())
+        raise TrackingError(
+            f"{path} is not a readable MLmodel file ({reason}); the model folder is damaged: "
+            "export or download the model again."
+        ) from exc
+    if not isinstance(spec, dict) or not isinstance(spec.get("flavors"), dict):
+        raise TrackingError(
+            f"{path} has no 'flavors' table, so it does not describe an MLflow model; export "
+            "or download the model again."
+        )

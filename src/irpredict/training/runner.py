@@ -136,13 +136,18 @@ def _close(figures):
         fig.clear()
 
 
-def _choose_final(settings, sets, metrics):
+def _final_feature_set(settings, sets):
     feature_set = settings.final_feature_set or list(sets)[-1]
     if feature_set not in sets:
         from irpredict.exceptions import ExperimentConfigError
 
         raise ExperimentConfigError(
             f"[model] final_feature_set {feature_set!r} is not trained; trained: {list(sets)}.")
+    return feature_set
+
+
+def _choose_final(settings, sets, metrics):
+    feature_set = _final_feature_set(settings, sets)
     family = settings.final_family
     if family == "best":
         auc = metrics[(metrics["feature_set"] == feature_set) & (metrics["metric"] == "auc")
@@ -186,6 +191,7 @@ def train_study(experiment, *, settings=None, tracking_uri=None, log_patient_ids
                                           where=f"{experiment.path} [model]")
     cohort = experiment.load_cohort()
     sets = feature_sets_to_train(experiment, settings, cohort)
+    _final_feature_set(settings, sets)  # a bad final choice fails before any training
     notes, watch, started = [], _Stopwatch(), time.perf_counter()
     with start_study_run(experiment.name, tracking_uri=tracking_uri,
                          log_patient_ids=log_patient_ids,
