@@ -1,0 +1,171 @@
+"""Faults: a training run killed midway, outputs that cannot be written, a full disk.
+
+A ``train`` killed with SIGKILL must leave the store consistent (the killed
+run is not FINISHED, ``champion`` still points at the previous good version
+and it loads) and the next ``train`` must succeed. An output path under a
+regular file, or a write refused by the file-size limit (``RLIMIT_FSIZE``:
+Python ignores SIGXFSZ, so writes fail with EFBIG), must give one clear error
+naming the path, exit status 1 and no partial output.
+"""
+
+import os
+import re
+import resource
+import signal
+import sqlite3
+import subprocess
+import sys
+import time
+
+import pytest
+from rel_helpers import run_batches, run_id_of, store_state, version_has_artifacts
+
+MODEL = "models:/relstudy@champion"
+
+
+def _running_runs(db, known):
+    """Ids of runs in ``db`` that are RUNNING and not in ``known`` (read with sqlite3)."""
+    try:
+        with sqlite3.connect(f"file:{db}?mode=ro", uri=True, timeout=1) as conn:
+            rows = conn.execute("SELECT run_uuid, status FROM runs").fetchall()
+    except sqlite3.OperationalError:  # locked or not created yet: try again
+        return []
+    return [run for run, status in rows if status == "RUNNING" and run not in known]
+
+
+def _popen_cli(*args, cwd):
+    env = dict(os.environ, MPLBACKEND="Agg", COLUMNS="200")
+    return subprocess.Popen([sys.executable, "-m", "irpredict", *map(str, args)], cwd=cwd,
+                            env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+
+
+@pytest.mark.slow
+def test_sigkill_midway_leaves_the_store_consistent(make_study, cli, tmp_path):
+    import mlflow
+
+    from irpredict.tracking import get_client
+    from irpredict.tracking.registry import _using
+
+    study = make_study("killed")
+    first = cli("train", study.experiment, "--tracking-uri", study.uri, cwd=study.folder)
+    assert first.returncode == 0, first.stderr
+    assert "(version 1)" in first.stdout
+    known, _ = store_state(study.uri)
+
+    proc = _popen_cli("train", study.experiment, "--tracking-uri", study.uri, cwd=study.folder)
+    deadline = time.monotonic() + 120
+    new = []
+    while not new and time.monotonic() < deadline and proc.poll() is None:
+        time.sleep(0.1)
+        new = _running_runs(study.db, known)
+    assert new, "the second train never started a run"
+    proc.send_signal(signal.SIGKILL)
+    proc.communicate(timeout=30)
+    assert proc.returncode == -signal.SIGKILL  # killed, not finished
+
+    runs, versions = store_state(study.uri)
+    for run in set(runs) - set(known):
+        assert runs[run] != "FINISHED", "a killed run is marked FINISHED"
+    client = get_client(study.uri)
+    champion = client.get_model_version_by_alias("killed", "champion")
+    assert str(champion.version) == "1"
+    for name, version, _ in versions:  # nothing registered without its files
+        assert version_has_artifacts(study.uri, name, version, tmp_path / "dl")
+    with _using(study.uri):
+        model = mlflow.pyfunc.load_model("models:/killed@champion")
+    assert model.metadata.run_id == run_id_of(first)
+
+    third = cli("train", study.experiment, "--tracking-uri", study.uri, cwd=study.folder)
+    assert third.returncode == 0, third.stderr
+    assert "registered: models:/killed@champion" in third.stdout
+    champion = client.get_model_version_by_alias("killed", "champion")
+    assert int(champion.version) >= 2
+    assert client.get_run(run_id_of(third)).info.status == "FINISHED"
+    assert version_has_artifacts(study.uri, "killed", champion.version, tmp_path / "dl3")
+
+
+# --- outputs that cannot be written ----------------------------------------------------------
+
+UNDER_A_FILE = ("simulate", "features", "validate-json", "assess-response", "screen", "evaluate",
+                "export", "explain", "report", "train-results", "demo")
+
+def _under_a_file(trained):
+    """Command lines whose output path lies under the regular file ``blocker``."""
+    study, _, run_id = trained
+    uri = ["--tracking-uri", study.uri]
+    return {
+        "simulate": ["simulate", "--out", "blocker/sim", "-n", "50"],
+        "features": ["features", study.cohort, "--out", "blocker/f.parquet"],
+        "validate-json": ["validate", study.cohort, "--json", "blocker/summary.json"],
+        "assess-response": ["assess-response", study.cohort / "tumor_assessments.csv",
+                            "--out", "blocker/bor.csv"],
+        "screen": ["screen", study.experiment, "--criteria", "age > 50", "--p0", "0.2",
+                   "--n-bootstrap", "10", "--out", "blocker/scr"],
+        "evaluate": ["evaluate", "--model", MODEL, "--data", study.experiment, "--out",
+                     "blocker/eval", "--n-bootstrap", "10", *uri],
+        "export": ["export", "--model", MODEL, "--out", "blocker/exported", *uri],
+        "explain": ["explain", "-m", MODEL, "-d", study.experiment, "-p", study.ids[0],
+                    "-o", "blocker/expl", *uri],
+        "report": ["report", "--run", run_id, "--out", "blocker/r.html", "--no-log", *uri],
+        "train-results": ["train", study.experiment, "--results", "blocker/results.md",
+                          "--no-register", "--tracking-uri", "sqlite:///mlruns/mlflow.db"],
+        "demo": ["demo", "--out", "blocker/demo"],
+    }
+
+
+@pytest.fixture(scope="module")
+def unwritable(trained_study, tmp_path_factory):
+    """Command -> (folder, result) of every command writing under a regular file."""
+    root = tmp_path_factory.mktemp("unwritable")
+    jobs = {}
+    commands = _under_a_file(trained_study)
+    assert tuple(commands) == UNDER_A_FILE
+    for name, args in commands.items():
+        folder = root / name
+        folder.mkdir()
+        (folder / "blocker").write_text("a regular file\n")
+        jobs[name] = (folder, [str(a) for a in args])
+    results, stray = run_batches(jobs, root)
+    assert "Traceback" not in stray
+    return {name: (jobs[name][0], results[name]) for name in jobs}
+
+
+@pytest.mark.parametrize("command", UNDER_A_FILE)
+def test_output_under_a_file_is_a_clear_error(command, unwritable):
+    folder, result = unwritable[command]
+    stderr = result["stderr"]
+    assert result["returncode"] == 1, stderr
+    assert "Traceback" not in stderr
+    errors = [line for line in stderr.splitlines() if line.startswith("error:")]
+    assert len(errors) == 1, stderr
+    assert "blocker" in errors[0]
+    assert re.search(r"(not a folder|Not a directory|File exists|is a file)", errors[0]), stderr
+    assert (folder / "blocker").read_text() == "a regular file\n"
+    assert sorted(p.name for p in folder.iterdir()) == ["blocker"]
+
+
+def _limit_file_size(max_bytes):
+    def preexec():
+        resource.setrlimit(resource.RLIMIT_FSIZE, (max_bytes, max_bytes))
+    return preexec
+
+
+@pytest.mark.parametrize(("args", "limit", "target"), [
+    (["simulate", "--out", "sim", "-n", "3000"], 1_000_000, "sim"),
+    (["features", "{cohort}", "--out", "features.csv"], 200_000, "features.csv"),
+], ids=["simulate-folder", "features-file"])
+def test_full_disk_is_a_clear_error_and_leaves_nothing(args, limit, target, trained_study,
+                                                       tmp_path):
+    study = trained_study[0]
+    argv = [a.format(cohort=study.cohort) for a in args]
+    env = dict(os.environ, MPLBACKEND="Agg", COLUMNS="200")
+    result = subprocess.run([sys.executable, "-m", "irpredict", *argv], cwd=tmp_path, env=env,
+                            capture_output=True, text=True, timeout=300,
+                            preexec_fn=_limit_file_size(limit))
+    assert result.returncode == 1, result.stdout + result.stderr
+    assert "Traceback" not in result.stderr
+    errors = [line for line in result.stderr.splitlines() if line.startswith("error:")]
+    assert len(errors) == 1, result.stderr
+    assert target in errors[0], errors[0]
+    assert "File too large" in errors[0], errors[0]
+    assert list(tmp_path.iterdir()) == [], "partial output left behind"
