@@ -175,6 +175,16 @@ def _object_frame(rows, columns):
 
     if columns is None or not isinstance(columns, list):
         raise BadRequest('dataframe_split needs "columns": a list of column names')
+    try:
+        unique = set(columns)
+    except TypeError:
+        raise BadRequest("dataframe_split columns must be column names (text)") from None
+    if len(unique) != len(columns):
+        from collections import Counter
+
+        repeated = sorted(str(c) for c, n in Counter(columns).items() if n > 1)
+        raise BadRequest(f"dataframe_split repeats the columns {repeated[:5]}; name each column "
+                         "once")
     if not rows:
         return pd.DataFrame(columns=columns)
     values = np.empty((len(rows), len(columns)), dtype=object)
