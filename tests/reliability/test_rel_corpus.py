@@ -18,6 +18,8 @@ import json
 import re
 import shutil
 import socket
+import subprocess
+import sys
 from dataclasses import dataclass
 from pathlib import Path
 from types import SimpleNamespace
@@ -516,3 +518,93 @@ def test_corpus_spans_every_command():
     assert len(CASES) >= 60
     assert len({c.id for c in CASES}) == len(CASES)
     assert json.dumps([c.id for c in CASES])  # ids are plain text
+
+
+# --- serving payloads ------------------------------------------------------------------------
+
+@pytest.fixture(scope="module")
+def served(trained_study):
+    """(port, one valid record) of ``irpredict serve`` on the trained study's champion."""
+    import mlflow
+    from srv_helpers import server_env, stop, wait_ready
+
+    from irpredict.tracking.registry import _using
+
+    study = trained_study[0]
+    with _using(study.uri):
+        example = mlflow.pyfunc.load_model(MODEL).input_example.head(1)
+    record = json.loads(example.to_json(orient="records"))[0]
+    port = free_port()
+    proc = subprocess.Popen(
+        [sys.executable, "-m", "irpredict", "serve", "--model", MODEL, "--port", str(port),
+         "--tracking-uri", study.uri], cwd=study.folder, env=server_env(study.uri),
+        stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
+    try:
+        wait_ready(proc, port)
+        yield port, record
+    finally:
+        stop(proc)
+
+
+def _payloads(record):
+    """Malformed bodies (not those of tests/serving) -> (bytes or JSON, reason fragment)."""
+    columns = list(record)
+    numeric = next(c for c, v in record.items() if isinstance(v, float))
+    inf_body = json.dumps({"dataframe_records": [{**record, numeric: 0.5}]}).replace(
+        f'"{numeric}": 0.5', f'"{numeric}": 1e400')
+    return {
+        "top-level array": ([1, 2], "exactly one of the keys"),
+        "top-level string": ("hello", "exactly one of the keys"),
+        "JSON null": (b"null", "exactly one of the keys"),
+        "empty object": ({}, "exactly one of the keys"),
+        "records as an object": ({"dataframe_records": {"age": 50}}, "list of records"),
+        "records of numbers": ({"dataframe_records": [1, 2]}, "list of records"),
+        "split columns not a list": ({"dataframe_split": {"columns": "age", "data": [[1]]}},
+                                     "columns"),
+        "split data not a list": ({"dataframe_split": {"columns": columns, "data": "x"}},
+                                  "data"),
+        "split short row": ({"dataframe_split": {"columns": columns, "data": [[1, 2]]}},
+                            f"{len(columns)} values"),
+        "split repeated column": ({"dataframe_split": {"columns": [*columns, columns[0]],
+                                                       "data": [[*record.values(), 1]]}},
+                                  "repeats the columns"),
+        "list in a numeric cell": ({"dataframe_records": [{**record, numeric: [1, 2]}]},
+                                   numeric),
+        "infinite number": (inf_body.encode(), "infinite"),
+        "not UTF-8": (b'{"dataframe_records": [{"age": "\xff\xfe"}]}', "not valid JSON"),
+        "nested 100,000 deep": (b'{"dataframe_records": ' + b"[" * 100_000 + b"]" * 100_000
+                                + b"}", "too deeply"),
+    }
+
+
+def test_malformed_payloads_get_4xx_with_a_reason_and_serving_goes_on(served):
+    from srv_helpers import request
+
+    port, record = served
+    cases = _payloads(record)
+    assert len(cases) >= 10
+    for name, (body, reason) in cases.items():
+        status, answer = request(port, "POST", "/invocations", body)
+        assert 400 <= status < 500, (name, status, answer)
+        assert reason.lower() in answer["message"].lower(), (name, answer)
+        status, answer = request(port, "POST", "/invocations", {"dataframe_records": [record]})
+        assert status == 200, (name, answer)
+        assert len(answer["predictions"]) == 1
+
+
+def test_wrong_media_type_and_method_are_4xx(served):
+    import http.client
+
+    port, _ = served
+    for method, headers, body, expected in (
+            ("POST", {"Content-Type": "text/csv"}, b"age,ecog\n1,2\n", 415),
+            ("GET", {}, None, 404)):
+        conn = http.client.HTTPConnection("127.0.0.1", port, timeout=30)
+        try:
+            conn.request(method, "/invocations", body, headers)
+            response = conn.getresponse()
+            answer = json.loads(response.read())
+        finally:
+            conn.close()
+        assert response.status == expected
+        assert answer["message"]
