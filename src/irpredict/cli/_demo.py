@@ -136,15 +136,21 @@ def command(
 
 def _monitor(console, experiment_file, tracking_uri, folder):
     """Train day-0 and day-42 landmark models and show one patient's trajectory."""
+    from dataclasses import replace
+
     from irpredict.cli._landmarks import print_comparison
     from irpredict.cli._monitor import _write_patient, print_trajectory
     from irpredict.experiment import load_experiment
     from irpredict.monitoring import monitor_cohort
     from irpredict.monitoring.runner import train_landmarks
+    from irpredict.training import model_settings
 
     exp = load_experiment(experiment_file)
+    # a small budget for the demo: 3 outer folds and one fixed C (no inner search)
+    settings = replace(model_settings(exp.raw.get("model")), outer_folds=3,
+                       grids={"logistic": {"C": [0.3]}})
     with console.status("training landmark models (days 0 and 42)"):
-        result = train_landmarks(exp, tracking_uri=tracking_uri)
+        result = train_landmarks(exp, settings=settings, tracking_uri=tracking_uri)
     print_comparison(console, result.models, "Landmark models: out-of-fold AUC per landmark")
     cohort = exp.load_cohort()
     everyone = monitor_cohort(result.models, cohort)
