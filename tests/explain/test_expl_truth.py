@@ -11,11 +11,21 @@ from irpredict.models import PerTherapyClassifier, make_model
 
 MIN_CLASS_SIZE = 300
 
+#: 10,000 patients give 1,250 to 3,000 per class. With 625 per class (5,000 patients) the
+#: cytokine class missed the criterion at some seeds: its fourth to sixth drivers (nlr,
+#: albumin, crp) are near-tied in the simulator (|beta| x SD within about 6 % of each other),
+#: the decoy il6 is computed from crp, and a noise analyte could outrank the fifth driver by
+#: chance. The truth ranks drivers by |beta| x SD while mean |SHAP| is |beta| x mean absolute
+#: deviation (about 0.8 SD for a normal term, 1 SD for a balanced binary one), so near-tied
+#: continuous and binary drivers can swap places; the criterion (4 of the 5 strongest in the
+#: top 5) allows one such swap. Seeds 0-5 and 11 were checked by a script outside the suite.
+N_PATIENTS = 10000
+
 
 @pytest.fixture(scope="module")
 def baseline_fit():
-    """5,000 simulated patients, baseline features only (landmark day 0)."""
-    sim = simulate_cohort(n_patients=5000, seed=11)
+    """10,000 simulated patients, baseline features only (landmark day 0)."""
+    sim = simulate_cohort(n_patients=N_PATIENTS, seed=11)
     fs = build_features(sim.to_cohort(), landmark_days=0)
     # tumour size at day 0 is the baseline scan only; keep pre-treatment biomarkers
     X = fs.X.drop(columns=[c for c in fs.X.columns if c.startswith("tumor_size__")])
@@ -52,7 +62,10 @@ def test_derived_features_carry_the_truth_names(baseline_fit):
         assert name in names
         assert name in ex.biomarkers
     assert "ldh_uln_ratio" not in ex.biomarkers
-    assert ex.shown_columns["nlr"] == "nlr__baseline"
+    # the neutrophil and lymphocyte counts are summed with the ratio computed from them
+    assert "anc" not in ex.biomarkers and "alc" not in ex.biomarkers
+    assert ex.shown_columns["nlr"] in ("nlr__baseline", "anc__baseline", "alc__baseline")
+    np.testing.assert_allclose(ex.values.sum(axis=1) + ex.base_values, ex.margin, atol=1e-5)
 
 
 @pytest.fixture(scope="module")

@@ -16,7 +16,7 @@ keeps additivity (SHAP values add):
    (``age``, ``pam50``) are their own biomarker; the therapy indicators of the
    pooled model (``therapy_class__cytokine``) become ``"therapy_class"``.
    Finally :data:`ALIASES` renames derived quantities to the biomarker they
-   are read from.
+   are read from, and puts a ratio and its parts in one group.
 """
 
 import numpy as np
@@ -25,9 +25,17 @@ __all__ = ["ALIASES", "biomarker_of", "input_columns", "sum_by_group"]
 
 #: Derived feature stems and the biomarker they express. ``ldh_uln_ratio``
 #: (LDH / its upper limit of normal) and the site's ``ldh_uln`` itself are
-#: both readings of LDH; ``nlr`` and ``plr`` stay ratios because clinicians
-#: know them as such.
-ALIASES = {"ldh_uln_ratio": "ldh", "ldh_uln": "ldh"}
+#: both readings of LDH. A ratio and the counts it is computed from form one
+#: group named after the ratio, as clinicians know it: ``nlr`` holds the
+#: neutrophil (``anc``) and lymphocyte (``alc``) counts, ``plr`` the platelet
+#: count. A ratio is an exact function of its parts (on the log scale a
+#: linear one: log nlr = log anc - log alc), so a model can put the same
+#: signal on the ratio, on the parts or on both, and how SHAP credit is split
+#: among them depends on the penalty or the tree splits, not on the data;
+#: only their sum is meaningful. (``alc`` also enters ``plr``; it is counted
+#: with ``nlr``, the ratio with established prognostic value.)
+ALIASES = {"ldh_uln_ratio": "ldh", "ldh_uln": "ldh",
+           "anc": "nlr", "alc": "nlr", "platelets": "plr"}
 
 _INDICATOR_PREFIX = "missingindicator_"
 
