@@ -27,7 +27,9 @@ def log_response_model(model, X_example, *, run, name="model"):
     ----------
     model : irpredict.training.ResponseModel
     X_example : pandas.DataFrame
-        A few training rows (features and ``therapy_class``) for the signature.
+        Training rows (features and ``therapy_class``). The logged input
+        example is built from them column by column (see
+        :func:`synthetic_example`), so no patient's row is logged.
     run : irpredict.tracking.StudyRun
     name : str, default="model"
 
@@ -46,10 +48,7 @@ def log_response_model(model, X_example, *, run, name="model"):
     from irpredict.tracking.registry import _using
     from irpredict.tracking.store import with_retry
 
-    example = X_example[model.input_columns].head(5)
-    for col in model.feature_columns:
-        if col not in model.categorical_columns:
-            example[col] = example[col].astype(float)
+    example = synthetic_example(X_example[model.input_columns], model.categorical_columns)
     output = _example_output(model, example)
     signature = infer_signature(example, output)
     client = run.client
@@ -71,6 +70,47 @@ def log_response_model(model, X_example, *, run, name="model"):
             client.finalize_logged_model(logged.model_id, LoggedModelStatus.FAILED)
         raise
     return info.model_uri
+
+
+def synthetic_example(X, categorical_columns, n_rows=5):
+    """Example rows that belong to no patient: each column on its own.
+
+    Numeric columns take their 10th, 30th, 50th, 70th and 90th percentiles
+    (``NaN`` where a column is empty), other columns cycle through their most
+    frequent values, so the example shows realistic values and types without
+    copying any patient's row into the model's artifacts.
+
+    Parameters
+    ----------
+    X : pandas.DataFrame
+        Training rows.
+    categorical_columns : list of str
+        Columns kept as text.
+    n_rows : int, default=5
+
+    Returns
+    -------
+    pandas.DataFrame
+        ``n_rows`` rows with the columns of ``X``.
+    """
+    import numpy as np
+    import pandas as pd
+
+    levels = np.linspace(0.1, 0.9, n_rows)
+    out = {}
+    for col in X.columns:
+        values = X[col]
+        if col not in categorical_columns and col != "therapy_class" \
+                and pd.api.types.is_numeric_dtype(values):
+            numbers = values.astype(float).dropna()
+            out[col] = pd.Series(numbers.quantile(levels).to_numpy() if len(numbers)
+                                 else np.full(n_rows, np.nan))
+        else:
+            common = values.dropna().value_counts().index.tolist()
+            cycled = [common[i % len(common)] for i in range(n_rows)] if common \
+                else [None] * n_rows
+            out[col] = pd.Series(cycled, dtype=values.dtype if common else object)
+    return pd.DataFrame(out)
 
 
 def _example_output(model, example):

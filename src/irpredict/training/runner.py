@@ -225,7 +225,7 @@ def train_study(experiment, *, settings=None, tracking_uri=None, log_patient_ids
             mapping=experiment.data.mapping if experiment.data.source is not None else None,
         )
         with watch:
-            model_uri = log_response_model(final, design.X.head(5), run=study)
+            model_uri = log_response_model(final, design.X, run=study)
             study.client.log_param(study.run_id, "final_model", f"{feature_set}/{family}")
         result = TrainResult(study=experiment.name, run_id=study.run_id, metrics=metrics,
                              final=final, model_uri=model_uri, notes=notes)
