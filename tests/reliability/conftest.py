@@ -3,6 +3,8 @@
 See :mod:`rel_helpers` for the tiny simulated study these build.
 """
 
+import json
+import subprocess
 import sys
 from pathlib import Path
 
@@ -11,6 +13,9 @@ import pytest
 sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "serving"))  # srv_helpers
 
 from rel_helpers import run_id_of, write_study  # noqa: E402
+from srv_helpers import free_port  # noqa: E402
+
+MODEL = "models:/relstudy@champion"
 
 
 @pytest.fixture(scope="session")
@@ -39,3 +44,27 @@ def trained_study(make_study, cli):
     result = cli("train", study.experiment, "--tracking-uri", study.uri, cwd=study.folder)
     assert result.returncode == 0, result.stdout + result.stderr
     return study, result, run_id_of(result)
+
+
+@pytest.fixture(scope="session")
+def served(trained_study):
+    """(port, pid, one valid record) of ``irpredict serve`` (default --host) on the champion."""
+    import mlflow
+    from srv_helpers import server_env, stop, wait_ready
+
+    from irpredict.tracking.registry import _using
+
+    study = trained_study[0]
+    with _using(study.uri):
+        example = mlflow.pyfunc.load_model(MODEL).input_example.head(1)
+    record = json.loads(example.to_json(orient="records"))[0]
+    port = free_port()
+    proc = subprocess.Popen(
+        [sys.executable, "-m", "irpredict", "serve", "--model", MODEL, "--port", str(port),
+         "--tracking-uri", study.uri], cwd=study.folder, env=server_env(study.uri),
+        stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
+    try:
+        wait_ready(proc, port)
+        yield port, proc.pid, record
+    finally:
+        stop(proc)

@@ -18,8 +18,6 @@ import json
 import re
 import shutil
 import socket
-import subprocess
-import sys
 from dataclasses import dataclass
 from pathlib import Path
 from types import SimpleNamespace
@@ -522,30 +520,6 @@ def test_corpus_spans_every_command():
 
 # --- serving payloads ------------------------------------------------------------------------
 
-@pytest.fixture(scope="module")
-def served(trained_study):
-    """(port, one valid record) of ``irpredict serve`` on the trained study's champion."""
-    import mlflow
-    from srv_helpers import server_env, stop, wait_ready
-
-    from irpredict.tracking.registry import _using
-
-    study = trained_study[0]
-    with _using(study.uri):
-        example = mlflow.pyfunc.load_model(MODEL).input_example.head(1)
-    record = json.loads(example.to_json(orient="records"))[0]
-    port = free_port()
-    proc = subprocess.Popen(
-        [sys.executable, "-m", "irpredict", "serve", "--model", MODEL, "--port", str(port),
-         "--tracking-uri", study.uri], cwd=study.folder, env=server_env(study.uri),
-        stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
-    try:
-        wait_ready(proc, port)
-        yield port, record
-    finally:
-        stop(proc)
-
-
 def _payloads(record):
     """Malformed bodies (not those of tests/serving) -> (bytes or JSON, reason fragment)."""
     columns = list(record)
@@ -580,7 +554,7 @@ def _payloads(record):
 def test_malformed_payloads_get_4xx_with_a_reason_and_serving_goes_on(served):
     from srv_helpers import request
 
-    port, record = served
+    port, _, record = served
     cases = _payloads(record)
     assert len(cases) >= 10
     for name, (body, reason) in cases.items():
@@ -595,7 +569,7 @@ def test_malformed_payloads_get_4xx_with_a_reason_and_serving_goes_on(served):
 def test_wrong_media_type_and_method_are_4xx(served):
     import http.client
 
-    port, _ = served
+    port, _, _ = served
     for method, headers, body, expected in (
             ("POST", {"Content-Type": "text/csv"}, b"age,ecog\n1,2\n", 415),
             ("GET", {}, None, 404)):
