@@ -98,6 +98,16 @@ def test_registered_pyfunc_routes_rows_by_landmark(trained, in_process):
         np.testing.assert_allclose(got, want, rtol=1e-5)
 
 
+def test_bundle_loads_from_the_run_id_too(trained, in_process):
+    from irpredict.monitoring.publish import load_landmark_models
+
+    out, uri = trained[3].stdout, trained[2]
+    run_id = out.split("run id: ")[1].split()[0]
+    bundle = load_landmark_models(run_id, tracking_uri=uri)
+    assert bundle.landmarks == in_process[0].landmarks == (0.0, 42.0)
+    assert bundle.evaluation.oof is None  # no patient-level predictions inside the model
+
+
 def test_unknown_patient_is_one_clear_error(cli, trained):
     done = _monitor(cli, trained, "--patient", "SIM-0007")
     assert done.returncode == 1

@@ -124,6 +124,10 @@ def command(
     cohort = load_monitored_cohort(bundle, data)
     folder = Path(out) if out is not None else Path.cwd()
     folder.mkdir(parents=True, exist_ok=True)
+    if cohort.n_patients < 20:
+        console.print(f"[yellow]note:[/yellow] only {cohort.n_patients} patients in {data}; "
+                      "linear (logistic) SHAP values are measured from the landmark population's "
+                      "mean, so monitor a patient within a larger cohort")
     if patient is not None:
         trajectory = monitor_patient(bundle, cohort, patient, as_of=as_of)
         print_trajectory(console, trajectory, top, as_of)
