@@ -173,7 +173,8 @@ def monitor_cohort(models, cohort, *, as_of=None, patient_ids=None, progress=Non
 
     last = last_data_day(cohort)
     therapy = pd.Series(cohort.patients["therapy_class"].astype(str).to_numpy(), index=last.index)
-    wanted = last.index if patient_ids is None else pd.Index([str(p) for p in patient_ids])
+    wanted = last.index if patient_ids is None else pd.Index(
+        [_find(p, last.index, f"cohort {cohort.name!r}") for p in patient_ids])
     rows, shap_parts = [], []
     for landmark in models.landmarks:
         pop = landmark_population(cohort, landmark)
