@@ -114,3 +114,14 @@ def test_unknown_patient_is_one_clear_error(cli, trained):
     assert "patient 'SIM-0007' is not in" in done.stderr
     assert "close matches" in done.stderr
     assert "Traceback" not in done.stderr
+
+
+def test_an_output_folder_under_a_file_is_one_clear_error(cli, trained):
+    folder, experiment, uri, _ = trained
+    (folder / "blocker").write_text("not a folder", encoding="utf-8")
+    done = cli("monitor", "-m", "models:/montest-landmarks@champion", "-d", experiment,
+               "--tracking-uri", uri, "-o", folder / "blocker" / "out", "-p", "SIM-00007",
+               cwd=folder)
+    assert done.returncode == 1
+    assert "cannot create the output folder" in done.stderr
+    assert "Traceback" not in done.stderr

@@ -52,6 +52,19 @@ def print_trajectory(console, trajectory, top=3, as_of=None):
                   "landmark (each landmark has its own model, trained on features up to its day).")
 
 
+def _out_folder(out):
+    """The output folder (created when absent); an OutputError when it cannot be."""
+    from irpredict.cli._outputs import OutputError
+
+    folder = Path(out) if out is not None else Path.cwd()
+    try:
+        folder.mkdir(parents=True, exist_ok=True)
+    except OSError as exc:
+        raise OutputError(f"cannot create the output folder {folder}: {exc.strerror or exc}; "
+                          "choose another --out") from exc
+    return folder
+
+
 def _write_patient(trajectory, folder, top):
     import matplotlib
 
@@ -122,8 +135,7 @@ def command(
         console.width = max(console.width, 140)
     bundle = load_landmark_models(model, tracking_uri=tracking_uri)
     cohort = load_monitored_cohort(bundle, data)
-    folder = Path(out) if out is not None else Path.cwd()
-    folder.mkdir(parents=True, exist_ok=True)
+    folder = _out_folder(out)
     if cohort.n_patients < 20:
         console.print(f"[yellow]note:[/yellow] only {cohort.n_patients} patients in {data}; "
                       "linear (logistic) SHAP values are measured from the landmark population's "
