@@ -71,10 +71,10 @@ def command(
     experiment: Path = typer.Argument(..., help="Experiment file, e.g. experiments/inspire.toml.",
                                       show_default=False),
     days: str = typer.Option(None, "--days",
-                             help="Landmark days, comma-separated (default: [monitoring] days, "
+                             help="Landmark days, comma-separated (default: \\[monitoring] days, "
                                   "else 0,21,42,63)."),
     family: str = typer.Option(None, "--family",
-                               help="Model family (default: [monitoring] family, else [model] "
+                               help="Model family (default: \\[monitoring] family, else \\[model] "
                                     "final_family)."),
     tracking_uri: str = typer.Option(
         None, "--tracking-uri",
