@@ -47,6 +47,21 @@ def trained_study(make_study, cli):
 
 
 @pytest.fixture(scope="session")
+def ids_study(make_study, cli):
+    """(Study, CompletedProcess, run id): the same study trained again, with --log-patient-ids.
+
+    Its own store (champion = version 1) is shared by the privacy test (ids kept),
+    the determinism test (same seed as ``trained_study``) and the SIGKILL test
+    (the previous good version), which adds runs and versions to it.
+    """
+    study = make_study("relstudy")
+    result = cli("train", study.experiment, "--tracking-uri", study.uri, "--log-patient-ids",
+                 cwd=study.folder)
+    assert result.returncode == 0, result.stdout + result.stderr
+    return study, result, run_id_of(result)
+
+
+@pytest.fixture(scope="session")
 def served(trained_study):
     """(port, pid, one valid record) of ``irpredict serve`` (default --host) on the champion."""
     import mlflow

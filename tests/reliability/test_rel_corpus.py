@@ -40,6 +40,7 @@ class Case:
     expect: str  # regular expression searched in stderr (whitespace collapsed)
     code: int = 1
     out: str | None = None  # path (relative to the case folder) that must not exist after
+    keep: str | None = None  # file written before the case (PREVIOUS) that must stay as it was
     store: bool = False  # the case gets a fresh store in folder/mlruns
 
 
@@ -88,6 +89,14 @@ def experiment(ctx, folder, *edits, name="bad.toml"):
     path = folder / name
     path.write_text(text)
     return path
+
+
+PREVIOUS = "output of an earlier, successful run\n"
+
+
+def previous(folder, name):
+    """Write ``name`` as an earlier run's output; a failing run must leave it unchanged."""
+    return raw_file(folder, name, PREVIOUS)
 
 
 def raw_file(folder, name, content):
@@ -264,6 +273,16 @@ CASES = [
          r"demo.*(not a folder|exists)"),
     Case("demo-too-few-patients", "demo", lambda ctx, d: ["demo", "--out", "demo", "-n", "10"],
          r"--patients", code=2, out="demo"),
+    Case("features-keeps-previous-output", "features",
+         lambda ctx, d: ["features", cohort_copy(ctx, d, set_cell("value", 3, "n/a?"),
+                                                 "measurements"),
+                         "--out", previous(d, "f.csv")], r"'n/a\?'", keep="f.csv"),
+    Case("assess-keeps-previous-output", "assess-response",
+         lambda ctx, d: ["assess-response", raw_file(d, "scans.csv", b""),
+                         "--out", previous(d, "bor.csv")], r"scans\.csv.*empty", keep="bor.csv"),
+    Case("report-keeps-previous-output", "report",
+         lambda ctx, d: ["report", "--run", "0" * 32, "--tracking-uri", ctx.study.uri,
+                         "--out", previous(d, "r.html")], r"0{32}", keep="r.html"),
     # experiment files (train)
     Case("train-toml-syntax", "train", train(('name = "relstudy"', 'name = "relstudy')),
          r"bad\.toml is not valid TOML", store=True),
@@ -480,6 +499,8 @@ def test_malformed_input_is_refused_clearly(case, corpus):
         assert len(errors) == 1, result.stderr
     if case.out is not None:
         assert not (folder / case.out).exists(), f"{case.out} was left behind"
+    if case.keep is not None:
+        assert (folder / case.keep).read_text() == PREVIOUS, f"{case.keep} was changed"
     leftovers = [p.name for p in folder.iterdir() if p.name.startswith(".")]
     assert leftovers == []
     if case.store:

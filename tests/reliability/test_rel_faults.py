@@ -23,14 +23,16 @@ from rel_helpers import run_batches, run_id_of, store_state, version_has_artifac
 MODEL = "models:/relstudy@champion"
 
 
-def _running_runs(db, known):
-    """Ids of runs in ``db`` that are RUNNING and not in ``known`` (read with sqlite3)."""
+def _new_runs(db, known):
+    """{run id: (status, parent run id)} of runs in ``db`` not in ``known`` (read with sqlite3)."""
     try:
         with sqlite3.connect(f"file:{db}?mode=ro", uri=True, timeout=1) as conn:
-            rows = conn.execute("SELECT run_uuid, status FROM runs").fetchall()
-    except sqlite3.OperationalError:  # locked or not created yet: try again
-        return []
-    return [run for run, status in rows if status == "RUNNING" and run not in known]
+            rows = conn.execute(
+                "SELECT r.run_uuid, r.status, t.value FROM runs r LEFT JOIN tags t ON "
+                "t.run_uuid = r.run_uuid AND t.key = 'mlflow.parentRunId'").fetchall()
+    except sqlite3.OperationalError:  # locked for a moment: ask again
+        return {}
+    return {run: (status, parent) for run, status, parent in rows if run not in known}
 
 
 def _popen_cli(*args, cwd):
@@ -40,25 +42,30 @@ def _popen_cli(*args, cwd):
 
 
 @pytest.mark.slow
-def test_sigkill_midway_leaves_the_store_consistent(make_study, cli, tmp_path):
+def test_sigkill_midway_leaves_the_store_consistent(ids_study, cli, tmp_path):
     import mlflow
 
     from irpredict.tracking import get_client
     from irpredict.tracking.registry import _using
 
-    study = make_study("killed")
-    first = cli("train", study.experiment, "--tracking-uri", study.uri, cwd=study.folder)
-    assert first.returncode == 0, first.stderr
-    assert "(version 1)" in first.stdout
+    study, first, _ = ids_study  # trained and registered: champion is version 1
+    client = get_client(study.uri)
+    assert str(client.get_model_version_by_alias("relstudy", "champion").version) == "1"
     known, _ = store_state(study.uri)
 
     proc = _popen_cli("train", study.experiment, "--tracking-uri", study.uri, cwd=study.folder)
-    deadline = time.monotonic() + 120
-    new = []
-    while not new and time.monotonic() < deadline and proc.poll() is None:
-        time.sleep(0.1)
-        new = _running_runs(study.db, known)
-    assert new, "the second train never started a run"
+    # midway: the study run is RUNNING and its first child run is logged (cross-validation
+    # done); the final model is being refitted, logged and registered
+    deadline = time.monotonic() + 240
+    midway = False
+    while not midway and time.monotonic() < deadline and proc.poll() is None:
+        time.sleep(0.05)
+        new = _new_runs(study.db, known)
+        parents = {r for r, (status, parent) in new.items() if parent is None
+                   and status == "RUNNING"}
+        midway = any(parent in parents for _, parent in new.values())
+    assert midway, "the second train never got midway: " + (proc.stderr.read()
+                                                            if proc.poll() is not None else "")
     proc.send_signal(signal.SIGKILL)
     proc.communicate(timeout=30)
     assert proc.returncode == -signal.SIGKILL  # killed, not finished
@@ -67,21 +74,23 @@ def test_sigkill_midway_leaves_the_store_consistent(make_study, cli, tmp_path):
     for run in set(runs) - set(known):
         assert runs[run] != "FINISHED", "a killed run is marked FINISHED"
     client = get_client(study.uri)
-    champion = client.get_model_version_by_alias("killed", "champion")
+    champion = client.get_model_version_by_alias("relstudy", "champion")
     assert str(champion.version) == "1"
+    assert champion.run_id == run_id_of(first)
     for name, version, _ in versions:  # nothing registered without its files
         assert version_has_artifacts(study.uri, name, version, tmp_path / "dl")
-    with _using(study.uri):
-        model = mlflow.pyfunc.load_model("models:/killed@champion")
-    assert model.metadata.run_id == run_id_of(first)
+    with _using(study.uri):  # the previous good version loads and scores
+        model = mlflow.pyfunc.load_model("models:/relstudy@champion")
+    scored = model.predict(model.input_example)
+    assert scored["prob_response"].between(0, 1).all()
 
     third = cli("train", study.experiment, "--tracking-uri", study.uri, cwd=study.folder)
     assert third.returncode == 0, third.stderr
-    assert "registered: models:/killed@champion" in third.stdout
-    champion = client.get_model_version_by_alias("killed", "champion")
+    assert "registered: models:/relstudy@champion" in third.stdout
+    champion = client.get_model_version_by_alias("relstudy", "champion")
     assert int(champion.version) >= 2
     assert client.get_run(run_id_of(third)).info.status == "FINISHED"
-    assert version_has_artifacts(study.uri, "killed", champion.version, tmp_path / "dl3")
+    assert version_has_artifacts(study.uri, "relstudy", champion.version, tmp_path / "dl3")
 
 
 # --- outputs that cannot be written ----------------------------------------------------------

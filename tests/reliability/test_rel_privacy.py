@@ -17,7 +17,7 @@ from pathlib import Path
 
 import pandas as pd
 import pytest
-from rel_helpers import ID_PATTERN, run_id_of
+from rel_helpers import ID_PATTERN
 
 ID_BYTES = re.compile(ID_PATTERN.pattern.encode())
 
@@ -169,23 +169,21 @@ def test_no_raw_patient_rows_in_artifacts(logged):
     assert checked >= 3  # at least the OOF predictions, metrics and the input example
 
 
-def test_log_patient_ids_keeps_them_in_oof_predictions(make_study, cli, tmp_path):
+def test_log_patient_ids_keeps_them_in_oof_predictions(ids_study, tmp_path):
     import mlflow
 
-    study = make_study("withids")
-    result = cli("train", study.experiment, "--tracking-uri", study.uri, "--log-patient-ids",
-                 "--no-register", cwd=study.folder)
-    assert result.returncode == 0, result.stderr
-    run_id = run_id_of(result)
     from irpredict.tracking import get_client
 
-    child = next(r for r in _runs(get_client(study.uri), run_id)
-                 if r.info.run_id != run_id)
-    path = mlflow.artifacts.download_artifacts(run_id=child.info.run_id,
-                                               artifact_path="oof_predictions.csv",
-                                               tracking_uri=study.uri, dst_path=str(tmp_path))
-    oof = pd.read_csv(path)
-    assert set(oof["patient_id"]) == set(study.ids)
+    study, _, run_id = ids_study
+    children = [r for r in _runs(get_client(study.uri), run_id) if r.info.run_id != run_id]
+    assert children
+    for child in children:
+        path = mlflow.artifacts.download_artifacts(run_id=child.info.run_id,
+                                                   artifact_path="oof_predictions.csv",
+                                                   tracking_uri=study.uri,
+                                                   dst_path=str(tmp_path / child.info.run_id))
+        oof = pd.read_csv(path)
+        assert set(oof["patient_id"]) == set(study.ids)
 
 
 def _listening(pid):
