@@ -485,6 +485,7 @@ def _flat(text):
     return " ".join(text.split())
 
 
+@pytest.mark.slow  # the corpus fixture takes about a minute
 @pytest.mark.parametrize("case", CASES, ids=lambda c: c.id)
 def test_malformed_input_is_refused_clearly(case, corpus):
     results = corpus[0]
@@ -509,6 +510,7 @@ def test_malformed_input_is_refused_clearly(case, corpus):
         assert versions == []
 
 
+@pytest.mark.slow  # the corpus fixture takes about a minute
 def test_batch_answers_like_separate_processes(corpus, cli):
     """The batch runner is faithful: a sample re-run as separate processes answers the same."""
     results, stray, _, _, jobs = corpus
@@ -520,6 +522,7 @@ def test_batch_answers_like_separate_processes(corpus, cli):
         assert _flat(alone.stderr) == _flat(results[cid][1].stderr), cid
 
 
+@pytest.mark.slow  # the corpus fixture takes about a minute
 def test_trained_store_is_unchanged_by_the_corpus(corpus):
     """Cases that read the trained store neither finish runs nor add versions."""
     _, _, (runs_before, versions_before), study, _ = corpus

@@ -139,6 +139,7 @@ def unwritable(trained_study, tmp_path_factory):
     return {name: (jobs[name][0], results[name]) for name in jobs}
 
 
+@pytest.mark.slow  # eleven commands, four of them loading the model
 @pytest.mark.parametrize("command", UNDER_A_FILE)
 def test_output_under_a_file_is_a_clear_error(command, unwritable):
     folder, result = unwritable[command]
@@ -163,9 +164,9 @@ def _limit_file_size(max_bytes):
     (["simulate", "--out", "sim", "-n", "3000"], 1_000_000, "sim"),
     (["features", "{cohort}", "--out", "features.csv"], 200_000, "features.csv"),
 ], ids=["simulate-folder", "features-file"])
-def test_full_disk_is_a_clear_error_and_leaves_nothing(args, limit, target, trained_study,
+def test_full_disk_is_a_clear_error_and_leaves_nothing(args, limit, target, make_study,
                                                        tmp_path):
-    study = trained_study[0]
+    study = make_study("fulldisk")
     argv = [a.format(cohort=study.cohort) for a in args]
     env = dict(os.environ, MPLBACKEND="Agg", COLUMNS="200")
     result = subprocess.run([sys.executable, "-m", "irpredict", *argv], cwd=tmp_path, env=env,

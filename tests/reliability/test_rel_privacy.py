@@ -20,6 +20,7 @@ import pytest
 from rel_helpers import ID_PATTERN
 
 ID_BYTES = re.compile(ID_PATTERN.pattern.encode())
+pytestmark = pytest.mark.slow  # two trains, a report and an explain: about a minute
 
 
 def _runs(client, run_id):
