@@ -15,9 +15,13 @@ def test_validate_shared_cohort_experiment(cli, repo_root, shared_data, study):
 
 
 def test_validate_synthetic_experiment(cli, repo_root, tmp_path):
-    result = cli("validate", repo_root / "experiments" / "synthetic.toml", cwd=tmp_path)
+    import tomllib
+
+    path = repo_root / "experiments" / "synthetic.toml"
+    declared = tomllib.loads(path.read_text())["data"]["simulate"]["patients"]
+    result = cli("validate", path, cwd=tmp_path)
     assert result.returncode == 0, result.stderr
-    assert "synthetic: 2000 patients" in result.stdout
+    assert f"synthetic: {declared} patients" in result.stdout
 
 
 def test_validate_broken_experiment_is_one_line(cli, tmp_path):
