@@ -117,3 +117,18 @@ def test_bare_xgboost_on_raw_columns_in_any_order(frame):
     contribs = clf.get_booster().predict(xgb.DMatrix(X), pred_contribs=True)
     np.testing.assert_allclose(ex.values["crp"], contribs[:, 1] + contribs[:, 2], atol=1e-6)
     np.testing.assert_allclose(ex.values["age"], contribs[:, 0], atol=1e-6)
+
+
+def test_ratio_group_shows_the_ratio_not_its_strongest_count():
+    rng = np.random.default_rng(0)
+    anc = rng.lognormal(1.5, 0.4, 200)
+    alc = rng.lognormal(0.5, 0.4, 200)
+    X = pd.DataFrame({"anc__baseline": anc, "alc__baseline": alc,
+                      "nlr__baseline": anc / alc})
+    y = (anc + rng.normal(0, 0.5, 200) > np.median(anc)).astype(int)  # signal on the count
+    ex = explain(make_model("logistic").fit(X, y), X)
+    assert ex.biomarkers == ["nlr"]
+    strength = ex.column_values.abs().mean()
+    assert strength["anc__baseline"] > strength["nlr__baseline"]
+    assert ex.shown_columns["nlr"] == "nlr__baseline"
+    np.testing.assert_allclose(ex.feature_values["nlr"], X["nlr__baseline"])
