@@ -39,8 +39,9 @@ def plot_trajectory(trajectory, *, top=3, title=None):
         extra = movers.get((row.patient_id, row.landmark))
         if isinstance(extra, str) and extra:
             text += "\n" + extra.replace("; ", "\n")
+        high = row.prob_response > 0.6  # the label hangs below high points, inside the axes
         ax.annotate(text, (row.landmark, row.prob_response), textcoords="offset points",
-                    xytext=(6, 8), fontsize=7.5, va="bottom")
+                    xytext=(6, -8 if high else 8), fontsize=7.5, va="top" if high else "bottom")
     _mark_unscored(ax, table)
     ax.set_ylim(0, 1.08)
     days = table["landmark"].to_numpy(dtype=float)
