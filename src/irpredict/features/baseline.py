@@ -8,6 +8,13 @@ ratios, and the patients-table columns passed through.
   the parts are measured and the ratio itself is not (a measured ``nlr`` or
   ``plr`` is used as is); ``ldh_uln_ratio__baseline`` = ldh / ``ldh_uln`` when
   the patients table has an ``ldh_uln`` column.
+* LDH is read against its assay's upper limit of normal: when the ratio is
+  computed, it replaces raw ``ldh__baseline`` (dropped by
+  :func:`~irpredict.features.build_features`), because raw LDH carries each
+  site's assay scale and does not transport across sites. A patient with a
+  missing ULN gets a missing ratio (imputed later with a missing indicator).
+  Without an ``ldh_uln`` column raw LDH is kept. LDH kinetics are kept in
+  both cases: relative and log-fold changes are scale-free.
 * Patients-table feature columns pass through unchanged: numeric as float,
   categorical as string (encoded later, inside the Pipeline, by
   :class:`~irpredict.features.CategoricalEncoder`).

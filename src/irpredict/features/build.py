@@ -5,6 +5,11 @@ computed from that patient's own rows only, so it may run before
 cross-validation. Anything learned across patients (category encodings,
 learned detection limits) lives in the fitted transformers of
 :mod:`irpredict.features.transformers`.
+
+When the patients table has an ``ldh_uln`` column, baseline LDH is given only
+as ``ldh_uln_ratio__baseline`` (LDH / its assay's upper limit of normal), not
+as raw ``ldh__baseline``: raw LDH carries each site's assay scale and does
+not transport across sites (see :mod:`irpredict.features.baseline`).
 """
 
 from dataclasses import dataclass, field
@@ -131,6 +136,14 @@ def build_features(cohort, landmark_days=42, baseline_window=(-30, 0), biomarker
     FeatureSet
         ``X`` (features indexed by patient_id), ``therapy_class`` and ``y``.
 
+    Notes
+    -----
+    LDH is read against its assay's upper limit of normal: when the patients
+    table has an ``ldh_uln`` column, ``ldh_uln_ratio__baseline`` replaces raw
+    ``ldh__baseline`` (a patient without a ULN gets a missing ratio). Without
+    that column raw ``ldh__baseline`` is kept. LDH kinetics (``ldh__*_d<L>``)
+    are kept either way; they are scale-free.
+
     Raises
     ------
     LeakageError
@@ -192,7 +205,10 @@ def _biomarker_parts(cohort, meas, ids, wanted, window, marks, pats, limits, log
     base, base_day = baseline_values(draws, window)
     values, names = baseline_block(base, wanted, keep=[True] * len(wanted) if explicit else None)
     baseline = pd.DataFrame(values, index=ids, columns=names)
-    parts = [baseline, derived_ratios(baseline, pats)]
+    ratios = derived_ratios(baseline, pats)
+    if "ldh_uln_ratio__baseline" in ratios.columns:
+        baseline = baseline.drop(columns="ldh__baseline")  # the ratio is the reading
+    parts = [baseline, ratios]
     for landmark in marks:
         values, names = kinetic_block(
             draws, base, base_day, wanted, landmark, keep=[True] * len(wanted) if explicit
