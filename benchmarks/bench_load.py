@@ -21,16 +21,15 @@ for throughput, figure / limit for the memory budget.
 
 import http.client
 import json
-import os
 import random
-import socket
 import statistics
-import subprocess
 import sys
 import tempfile
 import threading
 import time
 from pathlib import Path
+
+from benchmarks.bench_serving import free_port, start_server, stop_server
 
 ROOT = Path(__file__).resolve().parents[1]
 MODEL = ROOT / "models" / "reference"
@@ -44,12 +43,6 @@ RSS_BUDGET = 0.10
 JSON_TYPE = "application/json"
 
 
-def _free_port():
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return sock.getsockname()[1]
-
-
 def _get(port, path):
     conn = http.client.HTTPConnection("127.0.0.1", port, timeout=5)
     try:
@@ -60,34 +53,11 @@ def _get(port, path):
         conn.close()
 
 
-def _start(folder, port, timeout=180):
+def _start_reference(folder, port):
     uri = f"sqlite:///{folder}/mlflow.db"
-    env = dict(os.environ, MLFLOW_TRACKING_URI=uri)
-    env["PATH"] = str(Path(sys.executable).parent) + os.pathsep + env.get("PATH", "")
-    proc = subprocess.Popen(
-        [sys.executable, "-m", "irpredict", "serve", "--model", str(MODEL), "--host",
-         "127.0.0.1", "--port", str(port), "--tracking-uri", uri],
-        cwd=folder, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        if proc.poll() is not None:
-            raise RuntimeError(f"irpredict serve exited with {proc.returncode}")
-        try:
-            if _get(port, "/ping")[0] == 200:
-                return proc
-        except OSError:
-            time.sleep(0.3)
-    proc.terminate()
-    raise RuntimeError(f"irpredict serve not ready after {timeout} s")
-
-
-def _stop(proc):
-    proc.terminate()
-    try:
-        proc.wait(timeout=20)
-    except subprocess.TimeoutExpired:
-        proc.kill()
-        proc.wait()
+    return start_server([sys.executable, "-m", "irpredict", "serve", "--model", str(MODEL),
+                         "--host", "127.0.0.1", "--port", str(port), "--tracking-uri", uri],
+                        folder, uri, port)
 
 
 def _rss_mib(pid):
@@ -197,8 +167,8 @@ def run(scale=1.0):
     n_single = max(100, int(500 * scale))
     repeats = 3 if scale >= 0.5 else 1
     with tempfile.TemporaryDirectory(prefix="bench-load-") as tmp:
-        port = _free_port()
-        proc = _start(Path(tmp), port)
+        port = free_port()
+        proc = _start_reference(Path(tmp), port)
         try:
             therapies = json.loads(_get(port, "/version")[1])["therapies"]
             warm = _blast(port, _requests(WARM_UP, therapies, True, seed=99), CLIENTS, 120)
@@ -212,7 +182,7 @@ def run(scale=1.0):
             rss_end = _rss_mib(proc.pid)
             alive = proc.poll() is None and _get(port, "/ping")[0] == 200
         finally:
-            _stop(proc)
+            stop_server(proc)
 
     def med(name, key):
         return statistics.median(x[key] for x in runs[name])

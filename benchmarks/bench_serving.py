@@ -53,7 +53,7 @@ MODEL_URI = "models:/bench_serving@champion"
 CLIENTS = 8
 
 
-def _free_port():
+def free_port():
     with socket.socket() as sock:
         sock.bind(("127.0.0.1", 0))
         return sock.getsockname()[1]
@@ -65,7 +65,8 @@ def _env(tracking_uri):
     return env
 
 
-def _start(args, folder, tracking_uri, port, timeout=180):
+def start_server(args, folder, tracking_uri, port, timeout=180):
+    """Start a server process and wait until ``/ping`` answers 200."""
     proc = subprocess.Popen(args, cwd=folder, env=_env(tracking_uri), stdout=subprocess.DEVNULL,
                             stderr=subprocess.DEVNULL)
     deadline = time.monotonic() + timeout
@@ -84,7 +85,7 @@ def _start(args, folder, tracking_uri, port, timeout=180):
     raise RuntimeError(f"{args[:4]} not ready after {timeout} s")
 
 
-def _stop(proc):
+def stop_server(proc):
     proc.terminate()
     try:
         proc.wait(timeout=20)
@@ -155,13 +156,13 @@ def run(scale=1.0):
                                "--tracking-uri", uri]),
                 ("mlflow", [sys.executable, "-m", "mlflow", "models", "serve", "-m", MODEL_URI,
                             "--env-manager", "local", "-h", "127.0.0.1", "-w", "1"])):
-            port = _free_port()
-            proc = _start([*args, "--port" if name == "irpredict" else "-p", str(port)],
+            port = free_port()
+            proc = start_server([*args, "--port" if name == "irpredict" else "-p", str(port)],
                           folder, uri, port)
             try:
                 results[name] = _measure(port, body, n_single, n_each, max_seconds=60)
             finally:
-                _stop(proc)
+                stop_server(proc)
     (p50, rps, p99, n), (m_p50, m_rps, m_p99, m_n) = results["irpredict"], results["mlflow"]
     base = "mlflow models serve --env-manager local (same model, same run)"
     return [
