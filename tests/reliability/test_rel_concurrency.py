@@ -27,7 +27,7 @@ def test_four_train_processes_share_one_store(make_study, tmp_path):
         cwd=study.folder, env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
         for seed in range(N_PROCESSES)]
     outputs = [proc.communicate(timeout=600) for proc in procs]
-    for proc, (out, err) in zip(procs, outputs):
+    for proc, (out, err) in zip(procs, outputs, strict=True):
         assert proc.returncode == 0, out[-2000:] + err[-2000:]
         assert "Traceback" not in out + err
     parents = [RUN_ID.search(out).group(1) for out, _ in outputs]

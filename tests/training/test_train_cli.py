@@ -62,7 +62,8 @@ def test_store_holds_parent_children_metrics_and_hashed_predictions(trained):
     runs = client.search_runs([exp.experiment_id])
     parents = [r for r in runs if "mlflow.parentRunId" not in r.data.tags]
     children = [r for r in runs if "mlflow.parentRunId" in r.data.tags]
-    assert len(parents) == 1 and parents[0].info.status == "FINISHED"
+    assert len(parents) == 1
+    assert parents[0].info.status == "FINISHED"
     assert len(children) == 4  # 2 feature sets x 2 families
     child = children[0]
     assert child.info.status == "FINISHED"
@@ -116,7 +117,8 @@ def test_train_rejects_unknown_model_key(tmp_path, cli):
                    .replace("outer_folds = 3", "outer_fold = 3"))
     result = cli("train", exp, "--tracking-uri", f"sqlite:///{tmp_path}/m.db", cwd=tmp_path)
     assert result.returncode == 1
-    assert "outer_fold" in result.stderr and "outer_folds" in result.stderr
+    assert "outer_fold" in result.stderr
+    assert "outer_folds" in result.stderr
     assert "Traceback" not in result.stderr
 
 

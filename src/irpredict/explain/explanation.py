@@ -307,7 +307,7 @@ def _shown_values(X, columns, values, groups, labels, therapy, therapy_col):
     import pandas as pd
 
     strength = np.abs(values).mean(axis=0) if len(values) else np.zeros(len(columns))
-    own = [str(c).split("__")[0] == grp for c, grp in zip(columns, groups)]
+    own = [str(c).split("__")[0] == grp for c, grp in zip(columns, groups, strict=True)]
     best = {}
     for j, grp in enumerate(groups):
         if grp not in best or (own[j], strength[j]) > (own[best[grp]], strength[best[grp]]):
