@@ -31,8 +31,16 @@ def test_auc_rises_at_the_later_landmark(evaluated):
     assert late["delta_low"] > 0  # the paired bootstrap CI of the gain excludes zero
 
 
+def test_probabilities_are_more_accurate_at_the_later_landmark(evaluated):
+    late = evaluated.loc[(42.0, "checkpoint_inhibitor")]
+    assert late["brier"] < late["baseline_brier"]
+    assert late["delta_brier"] == pytest.approx(late["brier"] - late["baseline_brier"], abs=0.01)
+    assert late["delta_brier_high"] < 0  # paired CI of the Brier difference below zero
+
+
 def test_landmark_zero_compares_with_itself(evaluated):
     row = evaluated.loc[(0.0, "checkpoint_inhibitor")]
     assert row["auc"] == row["baseline_auc"]
     assert row["delta_auc"] == 0
+    assert row["delta_brier"] == 0
     assert row["auc_low"] < row["auc"] < row["auc_high"]

@@ -18,7 +18,11 @@ Examples
 >>> monitor_patient(models, cohort, "SIM-00042").table                     # doctest: +SKIP
 """
 
-from irpredict.monitoring.evaluate import LandmarkEvaluation, paired_auc_difference
+from irpredict.monitoring.evaluate import (
+    LandmarkEvaluation,
+    paired_auc_difference,
+    paired_difference,
+)
 from irpredict.monitoring.landmark import LandmarkModels, default_entries, fit_landmark_models
 from irpredict.monitoring.population import (
     DEFAULT_LANDMARKS,
@@ -40,5 +44,6 @@ __all__ = [
     "monitor_cohort",
     "monitor_patient",
     "paired_auc_difference",
+    "paired_difference",
     "population_summary",
 ]

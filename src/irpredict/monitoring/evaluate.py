@@ -1,16 +1,18 @@
 """Honest evaluation of one landmark: nested CV of the landmark model and of the
-baseline-only model on the *same* landmark population, with a paired AUC difference.
+baseline-only model on the *same* landmark population, with paired differences in
+AUC (discrimination) and Brier score (accuracy of the probabilities).
 
 Both models see the same patients in the same outer folds (same strata,
-same seed), so the difference in out-of-fold AUC is a paired comparison;
-its bootstrap resamples patients (within label) once for both models.
+same seed), so the difference in out-of-fold AUC or Brier score is a paired
+comparison; its bootstrap resamples patients (within label) once for both models.
 """
 
 from dataclasses import dataclass
 
 import numpy as np
 
-__all__ = ["LandmarkEvaluation", "evaluate_landmark", "paired_auc_difference"]
+__all__ = ["LandmarkEvaluation", "evaluate_landmark", "paired_auc_difference",
+           "paired_difference"]
 
 #: Names of the two models compared at each landmark (``model`` column).
 LANDMARK, BASELINE = "landmark", "baseline"
@@ -55,6 +57,16 @@ def _fast_auc(y, P):
     return np.where((n_pos > 0) & (n_neg > 0), auc, np.nan)
 
 
+def _fast_brier(y, P):
+    """Brier score of every row of ``P`` (shape (m, n)) against labels ``y``."""
+    y = np.broadcast_to(np.asarray(y, dtype=float), P.shape)
+    return ((P - y) ** 2).mean(axis=1)
+
+
+#: Paired-difference metrics: name -> vectorised metric of (labels, probabilities by row).
+_METRICS = {"auc": _fast_auc, "brier": _fast_brier}
+
+
 def _by_patient(oof):
     """Labels (n,) and probabilities (n_repeats, n) with patients in sorted order."""
     wide = oof.pivot_table(index="patient_id", columns="repeat", values="prob",
@@ -63,24 +75,30 @@ def _by_patient(oof):
     return wide.index, y, wide.to_numpy().T
 
 
-def paired_auc_difference(oof_a, oof_b, *, n_bootstrap=1000, random_state=0):
-    """AUC of ``a`` minus AUC of ``b`` on their common patients, with a paired bootstrap CI.
+def paired_difference(oof_a, oof_b, *, metric="auc", n_bootstrap=1000, random_state=0):
+    """Metric of ``a`` minus metric of ``b`` on their common patients, with a paired bootstrap CI.
 
     Parameters
     ----------
     oof_a, oof_b : pandas.DataFrame
         Out-of-fold predictions (``patient_id, repeat, y, prob``) of two
-        models of the same patients. Per-repeat AUCs are averaged.
+        models of the same patients. Per-repeat values are averaged.
+    metric : {"auc", "brier"}, default="auc"
+        ROC AUC (higher is better) or Brier score (lower is better).
     n_bootstrap : int, default=1000
+        Resamples of patients, stratified by label, shared by both models.
     random_state : int, default=0
 
     Returns
     -------
     estimate, low, high : float
-        NaN when a class is missing.
+        NaN when a label class is missing.
     """
     from irpredict.evaluation import percentile_ci, stratified_indices
 
+    if metric not in _METRICS:
+        raise ValueError(f"metric must be one of {sorted(_METRICS)}, got {metric!r}")
+    score = _METRICS[metric]
     ids_a, y, Pa = _by_patient(oof_a)
     ids_b, _, Pb = _by_patient(oof_b)
     common = ids_a.intersection(ids_b)
@@ -91,8 +109,8 @@ def paired_auc_difference(oof_a, oof_b, *, n_bootstrap=1000, random_state=0):
 
     def delta(idx):
         yy = y[idx]
-        return (np.nanmean([_fast_auc(yy, P[idx]) for P in Pa], axis=0)
-                - np.nanmean([_fast_auc(yy, P[idx]) for P in Pb], axis=0))
+        return (np.nanmean([score(yy, P[idx]) for P in Pa], axis=0)
+                - np.nanmean([score(yy, P[idx]) for P in Pb], axis=0))
 
     estimate = float(delta(np.arange(len(y))[None, :])[0])
     if n_bootstrap <= 0:
@@ -100,6 +118,17 @@ def paired_auc_difference(oof_a, oof_b, *, n_bootstrap=1000, random_state=0):
     idx = stratified_indices(y, n_bootstrap=n_bootstrap, random_state=random_state)
     low, high = percentile_ci(delta(idx))
     return estimate, float(low), float(high)
+
+
+def paired_auc_difference(oof_a, oof_b, *, n_bootstrap=1000, random_state=0):
+    """AUC of ``a`` minus AUC of ``b``: :func:`paired_difference` with ``metric="auc"``.
+
+    Returns
+    -------
+    estimate, low, high : float
+    """
+    return paired_difference(oof_a, oof_b, metric="auc", n_bootstrap=n_bootstrap,
+                             random_state=random_state)
 
 
 def _nested(design, family, settings, progress):
@@ -116,9 +145,9 @@ def _nested(design, family, settings, progress):
                      min_responders=settings.min_responders).oof
 
 
-def _auc_row(metrics, model, group):
+def _metric_row(metrics, model, group, metric="auc"):
     row = metrics[(metrics["model"] == model) & (metrics["therapy_class"] == group)
-                  & (metrics["metric"] == "auc")]
+                  & (metrics["metric"] == metric)]
     if row.empty:
         return np.nan, np.nan, np.nan, 0, 0
     r = row.iloc[0]
@@ -170,18 +199,22 @@ def evaluate_landmark(design, baseline_design, family, settings, landmark, *, pr
     for group in metrics["therapy_class"].drop_duplicates():
         sub = {k: o if group == "overall" else o[o["therapy_class"] == group]
                for k, o in oofs.items()}
-        auc, lo, hi, n, resp = _auc_row(metrics, LANDMARK, group)
-        b_auc, b_lo, b_hi, _, _ = _auc_row(metrics, BASELINE, group)
-        if baseline_design is None:
-            delta = (0.0, 0.0, 0.0)
-        else:
-            delta = paired_auc_difference(sub[LANDMARK], sub[BASELINE],
-                                          n_bootstrap=settings.n_bootstrap,
-                                          random_state=settings.seed)
+        auc, lo, hi, n, resp = _metric_row(metrics, LANDMARK, group)
+        b_auc, b_lo, b_hi, _, _ = _metric_row(metrics, BASELINE, group)
+        brier = _metric_row(metrics, LANDMARK, group, "brier")[0]
+        b_brier = _metric_row(metrics, BASELINE, group, "brier")[0]
+        deltas = {}
+        for metric in _METRICS:
+            deltas[metric] = (0.0, 0.0, 0.0) if baseline_design is None else paired_difference(
+                sub[LANDMARK], sub[BASELINE], metric=metric,
+                n_bootstrap=settings.n_bootstrap, random_state=settings.seed)
         rows.append({"landmark": float(landmark), "therapy_class": group, "n_patients": n,
                      "n_responders": resp, "auc": auc, "auc_low": lo, "auc_high": hi,
                      "baseline_auc": b_auc, "baseline_low": b_lo, "baseline_high": b_hi,
-                     "delta_auc": delta[0], "delta_low": delta[1], "delta_high": delta[2]})
+                     "delta_auc": deltas["auc"][0], "delta_low": deltas["auc"][1],
+                     "delta_high": deltas["auc"][2], "brier": brier, "baseline_brier": b_brier,
+                     "delta_brier": deltas["brier"][0], "delta_brier_low": deltas["brier"][1],
+                     "delta_brier_high": deltas["brier"][2]})
     oof.insert(0, "landmark", float(landmark))
     metrics.insert(0, "landmark", float(landmark))
     return LandmarkEvaluation(oof=oof, metrics=metrics, comparison=pd.DataFrame(rows))

@@ -134,7 +134,10 @@ def _log_evaluation(study, bundle, settings, mon):
             .itertuples():
         tag = f"d{row.landmark:g}"
         metrics.update({f"auc_{tag}": row.auc, f"baseline_auc_{tag}": row.baseline_auc,
-                        f"delta_auc_{tag}": row.delta_auc, f"n_patients_{tag}": row.n_patients})
+                        f"delta_auc_{tag}": row.delta_auc, f"brier_{tag}": row.brier,
+                        f"baseline_brier_{tag}": row.baseline_brier,
+                        f"delta_brier_{tag}": row.delta_brier,
+                        f"n_patients_{tag}": row.n_patients})
     log_batch(study.client, study.run_id, metrics={k: v for k, v in metrics.items() if v == v},
               params={"landmarks": ",".join(f"{d:g}" for d in bundle.landmarks),
                       "family": mon.family, "feature_set": mon.feature_set})
