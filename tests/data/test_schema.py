@@ -158,3 +158,12 @@ def test_any_single_bad_cell_gives_a_cohort_or_one_clear_error(data):
     else:
         assert cohort.n_patients == len(tables["patients"])
         assert cohort.measurements["value"].map(np.isfinite).all()
+
+
+def test_codes_that_look_like_numbers_are_fine_when_declared_categorical():
+    her2 = ["0", "0", "0", "0", "0", "0", "1+", "0"]  # seven of eight parse as numbers
+    with pytest.raises(CohortDataError, match=r"'her2_ihc' looks numeric.*list it under "
+                                              r"\[data.columns\] categorical"):
+        validate_tables(_patients(her2_ihc=her2))
+    cohort = validate_tables(_patients(her2_ihc=her2), categorical_columns=["subtype", "her2_ihc"])
+    assert "her2_ihc" in cohort.categorical_columns

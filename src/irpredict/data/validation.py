@@ -221,8 +221,10 @@ def _check_patients(frame, source, label_col, feature_columns, categorical_colum
     else:
         features = [c for c in feature_columns if c in frame.columns]
     ids = _ids(frame["patient_id"]) if "patient_id" in frame else None
+    declared_categorical = set(categorical_columns or [])
     for col in features:
-        _check_text_in_numbers(frame, col, source, ids, problems, extra)
+        if col not in declared_categorical:  # codes such as "0", "1+", "2+" are meant as text
+            _check_text_in_numbers(frame, col, source, ids, problems, extra)
     numeric = [c for c in features if pd.api.types.is_numeric_dtype(frame[c])
                and not pd.api.types.is_bool_dtype(frame[c])]
     if categorical_columns is None:
@@ -257,7 +259,8 @@ def _check_text_in_numbers(frame, col, source, ids, problems, extra):
         problems.append(
             f"{source}: column '{col}' looks numeric but holds text {values} at "
             f"{_rows(text.index[bad], ids)}. Fix: write numbers only (no units, '<' or "
-            "comments) or leave the cell empty")
+            "comments) or leave the cell empty; if the column is a category, list it under "
+            "[data.columns] categorical")
         extra.extend(_case("patients", col, "numeric", v, i) for i, v in text[bad].items())
 
 
