@@ -225,6 +225,44 @@ def test_simulated_source(study):
 
 
 @pytest.mark.skipif(not SIMULATOR, reason="irpredict.data.simulator is not available yet")
+def test_simulated_class_mix(study):
+    text = """
+    [study]
+    name = "sim"
+    [data]
+    simulate = { patients = 400, seed = 3, class_mix = { checkpoint_inhibitor = 3, cytokine = 1 } }
+    [feature_sets]
+    few = ["age", "ecog"]
+    """
+    cohort = load_experiment(study(text)).load_cohort()
+    counts = cohort.patients["therapy_class"].value_counts()
+    assert counts.to_dict() == {"checkpoint_inhibitor": 300, "cytokine": 100}
+    # her2_ihc ("0", "1+", ...) is mostly "0" in these classes: still text, not a bad number
+    assert "her2_ihc" in cohort.categorical_columns
+
+
+@pytest.mark.skipif(not SIMULATOR, reason="irpredict.data.simulator is not available yet")
+@pytest.mark.parametrize(("mix", "pattern"), [
+    ("{ cytokin = 1 }", r"unknown therapy classes \['cytokin'\]; use some of"),
+    ("{ cytokine = -1 }", r"non-negative numbers with a positive sum \(check \['cytokine'\]\)"),
+    ("{ cytokine = 0 }", "positive sum"),
+    ('{ cytokine = "many" }', "must be a table of numbers"),
+    ('"even"', "must be a table of numbers"),
+])
+def test_bad_class_mix(study, mix, pattern):
+    text = f"""
+    [study]
+    name = "sim"
+    [data]
+    simulate = {{ patients = 40, seed = 3, class_mix = {mix} }}
+    [feature_sets]
+    few = ["age"]
+    """
+    with pytest.raises(ExperimentConfigError, match=pattern):
+        load_experiment(study(text))
+
+
+@pytest.mark.skipif(not SIMULATOR, reason="irpredict.data.simulator is not available yet")
 def test_shipped_synthetic_experiment(repo_root):
     exp = load_experiment(repo_root / "experiments" / "synthetic.toml")
     cohort = exp.load_cohort()

@@ -38,7 +38,9 @@ class DataSpec:
     source : pathlib.Path or None
         The wide patients table (absolute), or ``None`` for a simulated cohort.
     simulate : dict or None
-        ``{"patients": int, "seed": int}`` for a simulated cohort.
+        ``{"patients": int, "seed": int, "class_mix": dict or None}`` for a
+        simulated cohort (``class_mix``: share of patients per therapy class;
+        ``None`` = the simulator's default mix).
     source_text : str or None
         The source exactly as written in the file (for messages).
     """
@@ -127,7 +129,9 @@ class Experiment:
                 )
 
     def _load_simulated(self):
-        from irpredict.data._patients import resolve_columns
+        from pandas.api.types import is_numeric_dtype
+
+        from irpredict.data._patients import CANONICAL, resolve_columns
         from irpredict.data.validation import validate_tables
 
         try:
@@ -138,8 +142,14 @@ class Experiment:
                 f"available ({exc})."
             ) from exc
         sim = simulate_cohort(n_patients=self.data.simulate["patients"],
-                              seed=self.data.simulate["seed"])
-        mapping = self.data.mapping
+                              seed=self.data.simulate["seed"],
+                              class_mix=self.data.simulate.get("class_mix"))
+        # The simulator's text columns (her2_ihc "0"/"1+"/...) are categorical by
+        # construction, whichever feature sets use them and whatever the class mix.
+        text = [c for c in sim.patients.columns
+                if c not in CANONICAL and not is_numeric_dtype(sim.patients[c])]
+        mapping = _replace(self.data.mapping, categorical=list(
+            dict.fromkeys([*self.data.mapping.categorical, *text])))
         measurements = getattr(sim, "measurements", None)
         truth = getattr(sim, "truth", None) or {}
         derived = list(dict.fromkeys([*mapping.response_derived_biomarkers,
@@ -155,6 +165,26 @@ class Experiment:
             sources={t: source for t in ("patients", "measurements", "tumor_assessments")},
             name=self.name, label_col="response", response_derived_biomarkers=derived, **meta,
         )
+
+
+def _class_mix(sim, *, where):
+    """The optional ``class_mix`` of ``[data] simulate``: therapy class -> share (> 0 in total)."""
+    mix = get(sim, "class_mix", "dict[str,number]", where=where)
+    if mix is None:
+        return None
+    from irpredict.data.simulator._params import DEFAULT_CLASS_MIX
+
+    unknown = sorted(set(mix) - set(DEFAULT_CLASS_MIX))
+    if unknown:
+        raise ExperimentConfigError(
+            f"{where} class_mix names unknown therapy classes {unknown}; use some of "
+            f"{sorted(DEFAULT_CLASS_MIX)}.")
+    bad = sorted(k for k, v in mix.items() if not v >= 0 or v == float("inf"))
+    if bad or sum(mix.values()) <= 0:
+        raise ExperimentConfigError(
+            f"{where} class_mix shares must be non-negative numbers with a positive sum "
+            f"(check {bad or sorted(mix)}).")
+    return {k: float(v) for k, v in mix.items()}
 
 
 def load_experiment(path):
@@ -235,11 +265,12 @@ def _parse_data(data, path):
     if "simulate" in data:
         check_keys(data, _SIMULATE_KEYS, where=where)
         sim = get(data, "simulate", "dict", where=where)
-        check_keys(sim, ("patients", "seed"), where=f"{where} simulate")
+        check_keys(sim, ("patients", "seed", "class_mix"), where=f"{where} simulate")
         patients = get(sim, "patients", "int", where=f"{where} simulate", required=True)
         seed = get(sim, "seed", "int", where=f"{where} simulate", default=0)
         if patients < 1:
             raise ExperimentConfigError(f"{where} simulate.patients must be at least 1.")
+        class_mix = _class_mix(sim, where=f"{where} simulate")
         label = get(data, "label", "str", where=where, default="response",
                     choices=["response"])
         spec = {"id": "patient_id", "therapy_class": "chemotherapy",
@@ -247,7 +278,8 @@ def _parse_data(data, path):
                 "response_derived_biomarkers": data.get("response_derived_biomarkers", [])}
         mapping = ColumnMapping.from_dict(spec, where=where, resolve=resolve)
         mapping = _replace(mapping, therapy_class=None, label=label)
-        return DataSpec(mapping=mapping, simulate={"patients": patients, "seed": seed})
+        return DataSpec(mapping=mapping, simulate={"patients": patients, "seed": seed,
+                                                   "class_mix": class_mix})
     check_keys(data, ("source",) + MAPPING_KEYS, where=where)
     text = get(data, "source", "str", where=where, required=True)
     mapping_keys = {k: v for k, v in data.items() if k != "source"}
