@@ -12,6 +12,7 @@ __all__ = [
     "LeakageError",
     "CriteriaError",
     "SparseTrajectoryWarning",
+    "MissingFeatureWarning",
 ]
 
 
@@ -59,3 +60,12 @@ class CriteriaError(IRPredictError, ValueError):
 
 class SparseTrajectoryWarning(UserWarning):
     """Too few on-treatment observations to compute a kinetic feature."""
+
+
+class MissingFeatureWarning(UserWarning):
+    """Features a model was trained on cannot be built from the cohort it is applied to.
+
+    The model still runs (it imputes them as it imputes any missing value),
+    but its predictions lean on the remaining features only. The CLI prints
+    these as ``warning:`` lines.
+    """

@@ -136,3 +136,39 @@ def test_needs_patient_or_all(registered, cli):
     assert result.returncode == 1
     assert "--patient" in result.stderr
     assert "--all" in result.stderr
+
+
+@pytest.fixture(scope="module")
+def cohort_without_ctdna(tmp_path_factory, cli):
+    """A simulated cohort folder whose measurements hold no ctDNA draws."""
+    import pandas as pd
+
+    folder = tmp_path_factory.mktemp("no_ctdna") / "cohort"
+    result = cli("simulate", "--patients", "60", "--seed", "3", "--out", folder)
+    assert result.returncode == 0, result.stderr
+    measurements = pd.read_csv(folder / "measurements.csv")
+    measurements[measurements["biomarker"] != "ctdna"].to_csv(folder / "measurements.csv",
+                                                               index=False)
+    return folder
+
+
+def test_features_the_cohort_cannot_give_are_named_in_a_warning(registered,
+                                                                cohort_without_ctdna, cli):
+    from irpredict.data import load_cohort
+    from irpredict.exceptions import MissingFeatureWarning
+    from irpredict.training.publish import load_response_model
+
+    folder, _, uri = registered
+    model = load_response_model(MODEL, tracking_uri=uri)
+    with pytest.warns(MissingFeatureWarning, match=r"no value for \d+ of the \d+ features.*ctdna__"):
+        X, _ = model.frame_from_cohort(load_cohort(cohort_without_ctdna))
+    assert X.filter(like="ctdna__").isna().all().all()
+
+    pid = str(X.index[0])
+    result = cli("explain", "--model", MODEL, "--data", cohort_without_ctdna, "--patient", pid,
+                 "--tracking-uri", uri, cwd=folder)
+    assert result.returncode == 0, result.stderr
+    assert re.search(r"^warning: cohort .* gives no value for \d+ of the \d+ features .*ctdna__",
+                     result.stderr, re.MULTILINE), result.stderr
+    assert "Traceback" not in result.stderr
+    assert "UserWarning" not in result.stderr

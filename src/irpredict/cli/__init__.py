@@ -86,6 +86,23 @@ def _quiet_libraries():
         warnings.filterwarnings(
             "ignore", module=r"(sklearn|xgboost|mlflow|shap|pandas|numpy|matplotlib)(\.|$)")
 
+    from irpredict.exceptions import MissingFeatureWarning, SparseTrajectoryWarning
+
+    ours = (MissingFeatureWarning, SparseTrajectoryWarning)
+    default = warnings.showwarning
+
+    def show(message, category, filename, lineno, file=None, line=None):
+        if not issubclass(category, ours):
+            return default(message, category, filename, lineno, file, line)
+        from rich.console import Console
+
+        Console(stderr=True, highlight=False, soft_wrap=True).print(
+            f"[bold yellow]warning:[/bold yellow] {_escape(str(message))}", markup=True,
+            emoji=False)
+        return None
+
+    warnings.showwarning = show
+
 
 def main(argv=None):
     """Run the command line; exit status 1 with one message on bad input."""

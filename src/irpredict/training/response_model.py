@@ -1,8 +1,9 @@
 """A fitted model together with its input contract."""
 
+import warnings
 from dataclasses import dataclass, field
 
-from irpredict.exceptions import CohortDataError
+from irpredict.exceptions import CohortDataError, MissingFeatureWarning
 
 __all__ = ["ResponseModel"]
 
@@ -92,6 +93,15 @@ class ResponseModel:
             cohort, landmark_days=self.landmark_days, baseline_window=self.baseline_window,
             biomarkers=self.biomarkers, include_tumor=self.include_tumor,
             patient_columns=self.patient_columns)
+        absent = [c for c in self.feature_columns if c not in features.X.columns]
+        if absent:
+            warnings.warn(
+                f"cohort {cohort.name!r} gives no value for {len(absent)} of the "
+                f"{len(self.feature_columns)} features model {self.study}/{self.feature_set} "
+                f"was trained on ({', '.join(absent[:8])}{' ...' if len(absent) > 8 else ''}); "
+                "they are imputed as missing for every patient. Check that the cohort records "
+                "the same biomarkers and columns under the same names as the training data.",
+                MissingFeatureWarning, stacklevel=2)
         X = features.X.reindex(columns=self.feature_columns)
         X["therapy_class"] = features.therapy_class
         return X, features.y
