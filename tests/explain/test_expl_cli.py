@@ -160,7 +160,8 @@ def test_features_the_cohort_cannot_give_are_named_in_a_warning(registered,
 
     folder, _, uri = registered
     model = load_response_model(MODEL, tracking_uri=uri)
-    with pytest.warns(MissingFeatureWarning, match=r"no value for \d+ of the \d+ features.*ctdna__"):
+    pattern = r"no value for \d+ of the \d+ features.*ctdna__"
+    with pytest.warns(MissingFeatureWarning, match=pattern):
         X, _ = model.frame_from_cohort(load_cohort(cohort_without_ctdna))
     assert X.filter(like="ctdna__").isna().all().all()
 
