@@ -37,12 +37,6 @@ def _signed_ci(est, low, high):
     return f"{est:+.3f} [{low:+.3f},{high:+.3f}]"
 
 
-def _pair(value, baseline):
-    if value != value:
-        return "n/a"
-    return f"{value:.3f} ({baseline:.3f})"
-
-
 def print_comparison(console, bundle, title):
     """Per landmark: population, landmark-model AUC, baseline AUC on the same patients, ΔAUC."""
     from rich.table import Table
@@ -55,8 +49,8 @@ def print_comparison(console, bundle, title):
     for col, just in (("day", "right"), ("therapy class", "left"), ("n (resp.)", "right"),
                       ("left out", "right"), ("landmark AUC [95% CI]", "right"),
                       ("baseline AUC [95% CI]", "right"), ("ΔAUC [95% CI]", "right"),
-                      ("Brier (baseline)", "right"), ("ΔBrier [95% CI]", "right")):
-        out.add_column(col, justify=just)
+                      ("ΔBrier [95% CI]", "right")):
+        out.add_column(col, justify=just, overflow="fold")
     for row in comp.itertuples():
         pop = pops.loc[row.landmark]
         left = f"{int(pop['n_progressed'])} PD" + (
@@ -67,7 +61,6 @@ def print_comparison(console, bundle, title):
                     _ci(row.auc, row.auc_low, row.auc_high),
                     _ci(row.baseline_auc, row.baseline_low, row.baseline_high),
                     _signed_ci(row.delta_auc, row.delta_low, row.delta_high),
-                    _pair(row.brier, row.baseline_brier),
                     _signed_ci(row.delta_brier, row.delta_brier_low, row.delta_brier_high))
     console.print(out)
     console.print("Landmark AUC: the model with features up to that day, trained and evaluated "

@@ -315,6 +315,8 @@ def quiet_mlflow():
         return
     _QUIET = True
     os.environ.setdefault("MLFLOW_DISABLE_TELEMETRY", "true")
+    # read when mlflow is imported, which may happen after this call
+    os.environ.setdefault("MLFLOW_LOGGING_LEVEL", "WARNING")
     os.environ.setdefault("MLFLOW_ENABLE_ARTIFACTS_PROGRESS_BAR", "false")
     os.environ.setdefault("GIT_PYTHON_REFRESH", "quiet")
     for name in ("alembic", "alembic.runtime.migration", "mlflow.store.db.utils",
