@@ -239,6 +239,14 @@ def test_simulated_class_mix(study):
     assert counts.to_dict() == {"checkpoint_inhibitor": 300, "cytokine": 100}
     # her2_ihc ("0", "1+", ...) is mostly "0" in these classes: still text, not a bad number
     assert "her2_ihc" in cohort.categorical_columns
+    sim = load_experiment(study(text)).simulate()  # the same draw, with its truth
+    assert sim.patients["patient_id"].tolist() == cohort.patients["patient_id"].tolist()
+    assert set(sim.truth["classes"]) == {"checkpoint_inhibitor", "cytokine"}
+
+
+def test_a_study_reading_files_has_nothing_to_simulate(study):
+    with pytest.raises(ExperimentConfigError, match="reads a source; nothing to simulate"):
+        load_experiment(study()).simulate()
 
 
 @pytest.mark.skipif(not SIMULATOR, reason="irpredict.data.simulator is not available yet")

@@ -128,12 +128,22 @@ class Experiment:
                     f"{SHARED_DATA_ENV} to the folder holding the shared cohorts."
                 )
 
-    def _load_simulated(self):
-        from pandas.api.types import is_numeric_dtype
+    def simulate(self):
+        """Simulate the cohort of a ``[data] simulate`` study: its tables and its truth.
 
-        from irpredict.data._patients import CANONICAL, resolve_columns
-        from irpredict.data.validation import validate_tables
+        Returns
+        -------
+        irpredict.data.simulator.SimulatedCohort
+            The same draw :meth:`load_cohort` validates (same patients, seed and
+            class mix), with ``truth`` (oracle AUC per class, true drivers, ...).
 
+        Raises
+        ------
+        ExperimentConfigError
+            When the study reads a data source instead, or the simulator is missing.
+        """
+        if self.data.simulate is None:
+            raise ExperimentConfigError(f"{self.path}: [data] reads a source; nothing to simulate.")
         try:
             from irpredict.data.simulator import simulate_cohort
         except ImportError as exc:
@@ -141,9 +151,17 @@ class Experiment:
                 f"{self.path}: [data] simulate needs irpredict.data.simulator, which is not "
                 f"available ({exc})."
             ) from exc
-        sim = simulate_cohort(n_patients=self.data.simulate["patients"],
-                              seed=self.data.simulate["seed"],
-                              class_mix=self.data.simulate.get("class_mix"))
+        return simulate_cohort(n_patients=self.data.simulate["patients"],
+                               seed=self.data.simulate["seed"],
+                               class_mix=self.data.simulate.get("class_mix"))
+
+    def _load_simulated(self):
+        from pandas.api.types import is_numeric_dtype
+
+        from irpredict.data._patients import CANONICAL, resolve_columns
+        from irpredict.data.validation import validate_tables
+
+        sim = self.simulate()
         # The simulator's text columns (her2_ihc "0"/"1+"/...) are categorical by
         # construction, whichever feature sets use them and whatever the class mix.
         text = [c for c in sim.patients.columns

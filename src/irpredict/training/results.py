@@ -18,9 +18,7 @@ def _oracle(experiment):
     spec = getattr(experiment.data, "simulate", None) if experiment is not None else None
     if not spec:
         return {}
-    from irpredict.data.simulator import simulate_cohort
-
-    truth = simulate_cohort(n_patients=spec["patients"], seed=spec["seed"]).truth
+    truth = experiment.simulate().truth
     return {name: info.get("oracle_auc") for name, info in truth["classes"].items()}
 
 
