@@ -85,7 +85,10 @@ def results_markdown(result, experiment, settings, command, table):
         lines.append("| " + " | ".join(map(str, cells)) + " |")
     if oracle:
         lines += ["", "Oracle AUC: the AUC of each simulated patient's true response probability "
-                  "(truth.json) against the observed label, the ceiling any model can reach."]
+                  "(truth.json) against the observed label: the ceiling for a model of "
+                  "pre-treatment data. On-treatment kinetics follow each patient's latent "
+                  "response depth, which includes the response noise the oracle cannot know, "
+                  "so on-treatment feature sets can exceed it."]
     if note:
         lines += ["", note.strip()]
     if result.notes:
