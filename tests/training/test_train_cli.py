@@ -35,7 +35,7 @@ final_feature_set = "on_treatment"
 def trained(tmp_path_factory, cli):
     folder = tmp_path_factory.mktemp("train")
     exp = folder / "small.toml"
-    exp.write_text(STUDY.format(name="small", patients=500, seed=3))
+    exp.write_text(STUDY.format(name="small", patients=300, seed=3))
     uri = f"sqlite:///{folder}/mlflow.db"
     result = cli("train", exp, "--tracking-uri", uri, cwd=folder)
     return folder, exp, uri, result
