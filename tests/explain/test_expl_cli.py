@@ -5,29 +5,11 @@ import re
 import numpy as np
 import pytest
 
-STUDY = """
-[study]
-name = "explcli"
-description = "small simulated study to explain"
+from sim_study import simulated_study
 
-[data]
-simulate = { patients = 200, seed = 7 }
-label = "response"
-
-[data.columns]
-exclude = ["response_definition"]
-
-[feature_sets]
-on_treatment = ["age", "ecog", "her2_ihc", "er_status", "measurements:*"]
-
-[model]
-families = ["logistic"]
-outer_folds = 3
-inner_folds = 2
-n_bootstrap = 20
-final_family = "logistic"
-final_feature_set = "on_treatment"
-"""
+STUDY = simulated_study(
+    "explcli", patients=200, seed=7,
+    feature_sets={"on_treatment": ["age", "ecog", "her2_ihc", "er_status", "measurements:*"]})
 MODEL = "models:/explcli@champion"
 
 

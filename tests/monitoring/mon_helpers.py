@@ -3,6 +3,7 @@
 from dataclasses import replace
 
 from irpredict.training import ModelSettings
+from sim_study import simulated_study
 
 #: Baseline columns plus two measured biomarkers with on-treatment kinetics.
 ENTRIES = ["setting", "line", "subtype", "age", "ecog", "ldh_uln", "measurements:ctdna",
@@ -19,31 +20,8 @@ def flagged(cohort):
         *cohort.response_derived_biomarkers, "tumor_size"])
 
 #: Experiment file of the CLI tests (a small simulated cohort, fast settings).
-CLI_EXPERIMENT = """\
-[study]
-name = "montest"
-description = "simulated cohort for the monitoring CLI tests"
-
-[data]
-simulate = { patients = 400, seed = 5 }
-label = "response"
-response_derived_biomarkers = ["tumor_size"]
-
-[data.columns]
-exclude = ["response_definition"]
-
-[feature_sets]
-on_treatment = ["setting", "line", "subtype", "age", "ecog", "ldh_uln", "measurements:ctdna",
-                "measurements:crp"]
-
-[model]
-families = ["logistic"]
-final_family = "logistic"
-outer_folds = 3
-inner_folds = 2
-n_bootstrap = 50
-grids = { logistic = { C = [0.1] } }
-
-[monitoring]
-days = [0, 21, 42, 63]
-"""
+CLI_EXPERIMENT = simulated_study(
+    "montest", patients=400, seed=5, data={"response_derived_biomarkers": ["tumor_size"]},
+    feature_sets={"on_treatment": ["setting", "line", "subtype", "age", "ecog", "ldh_uln",
+                                   "measurements:ctdna", "measurements:crp"]},
+    n_bootstrap=50, grids={"logistic": {"C": [0.1]}}, extra="[monitoring]\ndays = [0, 21, 42, 63]")

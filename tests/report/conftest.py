@@ -4,29 +4,11 @@ import re
 
 import pytest
 
-STUDY = """
-[study]
-name = "{name}"
-description = "small simulated study for the report"
+from sim_study import simulated_study
 
-[data]
-simulate = {{ patients = 200, seed = 5 }}
-label = "response"
-
-[data.columns]
-exclude = ["response_definition"]
-
-[feature_sets]
-on_treatment = ["age", "ecog", "her2_ihc", "er_status", "measurements:*"]
-
-[model]
-families = ["logistic"]
-outer_folds = 3
-inner_folds = 2
-n_bootstrap = 50
-final_family = "logistic"
-final_feature_set = "on_treatment"
-"""
+STUDY = simulated_study(
+    "repstudy", patients=200, seed=5, n_bootstrap=50,
+    feature_sets={"on_treatment": ["age", "ecog", "her2_ihc", "er_status", "measurements:*"]})
 
 
 @pytest.fixture(scope="package")
@@ -34,7 +16,7 @@ def trained_study(tmp_path_factory, cli):
     """(folder, experiment file, tracking URI, parent run id) of a trained study."""
     folder = tmp_path_factory.mktemp("report_study")
     exp = folder / "repstudy.toml"
-    exp.write_text(STUDY.format(name="repstudy"))
+    exp.write_text(STUDY)
     uri = f"sqlite:///{folder}/mlflow.db"
     result = cli("train", exp, "--tracking-uri", uri, cwd=folder)
     assert result.returncode == 0, result.stderr

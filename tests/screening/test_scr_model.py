@@ -4,39 +4,22 @@ cross-fitted so that every score is out-of-fold."""
 import pandas as pd
 import pytest
 
+from sim_study import CLINICAL_AND_MEASUREMENTS, simulated_study
+
 pytestmark = pytest.mark.slow
 
-STUDY = """
-[study]
-name = "{name}"
-description = "small simulated study"
-
-[data]
-simulate = {{ patients = {patients}, seed = {seed} }}
-label = "response"
-
-[data.columns]
-exclude = ["response_definition"]
-
-[feature_sets]
-baseline = ["age", "ecog", "liver_mets", "her2_ihc", "er_status", "measurements:*"]
-
-[model]
-families = ["logistic"]
-outer_folds = 3
-inner_folds = 2
-n_bootstrap = 20
-feature_set_landmarks = {{ baseline = 0 }}
-final_family = "logistic"
-final_feature_set = "baseline"
-"""
+def study(name, patients, seed):
+    """A one-feature-set (baseline, day 0) logistic study."""
+    return simulated_study(name, patients=patients, seed=seed,
+                           feature_sets={"baseline": CLINICAL_AND_MEASUREMENTS},
+                           feature_set_landmarks={"baseline": 0})
 
 
 @pytest.fixture(scope="module")
 def registered(tmp_path_factory, cli):
     folder = tmp_path_factory.mktemp("screen_model")
-    (folder / "small.toml").write_text(STUDY.format(name="small", patients=300, seed=3))
-    (folder / "external.toml").write_text(STUDY.format(name="external", patients=200, seed=11))
+    (folder / "small.toml").write_text(study("small", 300, 3))
+    (folder / "external.toml").write_text(study("external", 200, 11))
     uri = f"sqlite:///{folder}/mlflow.db"
     result = cli("train", folder / "small.toml", "--tracking-uri", uri, cwd=folder)
     assert result.returncode == 0, result.stderr

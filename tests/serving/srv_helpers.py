@@ -11,29 +11,9 @@ from pathlib import Path
 
 import pytest
 
-STUDY = """
-[study]
-name = "srv"
-description = "small simulated study for the serving tests"
+from sim_study import simulated_study
 
-[data]
-simulate = { patients = 300, seed = 5 }
-label = "response"
-
-[data.columns]
-exclude = ["response_definition"]
-
-[feature_sets]
-on_treatment = ["age", "ecog", "liver_mets", "her2_ihc", "er_status", "measurements:*"]
-
-[model]
-families = ["xgboost"]
-outer_folds = 2
-inner_folds = 2
-n_bootstrap = 20
-final_family = "xgboost"
-final_feature_set = "on_treatment"
-"""
+STUDY = simulated_study("srv", patients=300, seed=5, families=("xgboost",), outer_folds=2)
 
 MODEL_URI = "models:/srv@champion"
 

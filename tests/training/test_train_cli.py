@@ -4,38 +4,23 @@ import json
 
 import pytest
 
-STUDY = """
-[study]
-name = "{name}"
-description = "small simulated study"
+from sim_study import CLINICAL_AND_MEASUREMENTS, simulated_study
 
-[data]
-simulate = {{ patients = {patients}, seed = {seed} }}
-label = "response"
 
-[data.columns]
-exclude = ["response_definition"]
-
-[feature_sets]
-baseline = ["age", "ecog", "liver_mets", "her2_ihc", "er_status", "measurements:*"]
-on_treatment = ["age", "ecog", "liver_mets", "her2_ihc", "er_status", "measurements:*"]
-
-[model]
-families = ["logistic", "xgboost"]
-outer_folds = 3
-inner_folds = 2
-n_bootstrap = 50
-feature_set_landmarks = {{ baseline = 0 }}
-final_family = "logistic"
-final_feature_set = "on_treatment"
-"""
+def study(name, patients, seed):
+    """A two-feature-set, two-family study (baseline at day 0, on-treatment up to day 42)."""
+    return simulated_study(name, patients=patients, seed=seed,
+                           feature_sets={"baseline": CLINICAL_AND_MEASUREMENTS,
+                                         "on_treatment": CLINICAL_AND_MEASUREMENTS},
+                           families=("logistic", "xgboost"), n_bootstrap=50,
+                           feature_set_landmarks={"baseline": 0})
 
 
 @pytest.fixture(scope="module")
 def trained(tmp_path_factory, cli):
     folder = tmp_path_factory.mktemp("train")
     exp = folder / "small.toml"
-    exp.write_text(STUDY.format(name="small", patients=300, seed=3))
+    exp.write_text(study("small", 300, 3))
     uri = f"sqlite:///{folder}/mlflow.db"
     result = cli("train", exp, "--tracking-uri", uri, cwd=folder)
     return folder, exp, uri, result
@@ -86,7 +71,7 @@ def test_store_holds_parent_children_metrics_and_hashed_predictions(trained):
 def test_evaluate_scores_another_cohort(trained, tmp_path, cli):
     folder, _, uri, _ = trained
     other = tmp_path / "other.toml"
-    other.write_text(STUDY.format(name="other", patients=300, seed=11))
+    other.write_text(study("other", 300, 11))
     out = tmp_path / "eval"
     result = cli("evaluate", "--model", "models:/small@champion", "--data", other,
                      "--out", out, "--tracking-uri", uri, "--n-bootstrap", "50", cwd=folder)
@@ -113,7 +98,7 @@ def test_evaluate_unknown_model_is_a_clear_error(trained, tmp_path, cli):
 
 def test_train_rejects_unknown_model_key(tmp_path, cli):
     exp = tmp_path / "bad.toml"
-    exp.write_text(STUDY.format(name="bad", patients=200, seed=1)
+    exp.write_text(study("bad", 200, 1)
                    .replace("outer_folds = 3", "outer_fold = 3"))
     result = cli("train", exp, "--tracking-uri", f"sqlite:///{tmp_path}/m.db", cwd=tmp_path)
     assert result.returncode == 1

@@ -3,29 +3,12 @@ very cohort that was trained on (same patients, seed and class mix)."""
 
 import re
 
-STUDY = """
-[study]
-name = "mixres"
+from sim_study import simulated_study
 
-[data]
-simulate = { patients = 240, seed = 5, class_mix = { checkpoint_inhibitor = 1, cytokine = 1 } }
-label = "response"
-
-[data.columns]
-exclude = ["response_definition"]
-
-[feature_sets]
-clinical = ["age", "ecog", "subtype", "measurements:*"]
-
-[model]
-families = ["logistic"]
-outer_folds = 3
-inner_folds = 2
-n_bootstrap = 20
-feature_set_landmarks = { clinical = 0 }
-final_family = "logistic"
-final_feature_set = "clinical"
-"""
+STUDY = simulated_study(
+    "mixres", patients=240, seed=5, class_mix={"checkpoint_inhibitor": 1, "cytokine": 1},
+    feature_sets={"clinical": ["age", "ecog", "subtype", "measurements:*"]},
+    feature_set_landmarks={"clinical": 0})
 
 
 def test_results_oracle_column_matches_the_trained_cohort(tmp_path, cli):
