@@ -161,9 +161,17 @@ def test_any_single_bad_cell_gives_a_cohort_or_one_clear_error(data):
 
 
 def test_codes_that_look_like_numbers_are_fine_when_declared_categorical():
-    her2 = ["0", "0", "0", "0", "0", "0", "1+", "0"]  # seven of eight parse as numbers
-    with pytest.raises(CohortDataError, match=r"'her2_ihc' looks numeric.*list it under "
+    stage = ["1", "1", "1", "1", "1", "1", "2a", "1"]  # seven of eight parse as numbers
+    with pytest.raises(CohortDataError, match=r"'stage' looks numeric.*list it under "
                                               r"\[data.columns\] categorical"):
-        validate_tables(_patients(her2_ihc=her2))
-    cohort = validate_tables(_patients(her2_ihc=her2), categorical_columns=["subtype", "her2_ihc"])
+        validate_tables(_patients(stage=stage))
+    cohort = validate_tables(_patients(stage=stage), categorical_columns=["subtype", "stage"])
+    assert "stage" in cohort.categorical_columns
+
+
+def test_her2_ihc_scores_are_text_on_purpose():
+    her2 = ["0", "0", "0", "0", "0", "0", "3+", "2+"]  # mostly "0": still IHC scores
+    cohort = validate_tables(_patients(her2_ihc=her2))
     assert "her2_ihc" in cohort.categorical_columns
+    with pytest.raises(CohortDataError, match="'her2_ihc' looks numeric but holds text 'high'"):
+        validate_tables(_patients(her2_ihc=["0", "0", "0", "0", "0", "0", "0", "high"]))

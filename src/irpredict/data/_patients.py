@@ -15,6 +15,19 @@ CANONICAL = ("patient_id", "therapy_class", "response", "site")
 _CLASH = re.compile(r"(?:patient_id|therapy_class|response|site)(?:\.\d+)?")
 MEASUREMENT_MARKER = "measurements:"
 
+#: Ordinal text codes known by column name (lowest first).
+ORDINAL_CODES = {"her2_ihc": ("0", "1+", "2+", "3+")}
+#: How a HER2 IHC score may be written: 0, 1+, 2+, 3+ (also "2", "3.0", "2 +").
+HER2_IHC_CODE = re.compile(r"^\s*([0-3])(?:\.0)?\s*\+?\s*$")
+
+
+def is_ordinal_code_column(name, values):
+    """True when column ``name`` has a known ordinal coding and every value follows it."""
+    if name != "her2_ihc":
+        return False
+    text = values.dropna().astype(str)
+    return bool(text.str.match(HER2_IHC_CODE).all())
+
 
 def _is_pattern(name):
     return any(ch in name for ch in "*?[")

@@ -8,6 +8,7 @@ count and the fix.
 
 from difflib import get_close_matches
 
+from irpredict.data._patients import is_ordinal_code_column
 from irpredict.data.cohort import Cohort
 from irpredict.data.schema import (
     BOOLEAN_VALUES,
@@ -223,7 +224,8 @@ def _check_patients(frame, source, label_col, feature_columns, categorical_colum
     ids = _ids(frame["patient_id"]) if "patient_id" in frame else None
     declared_categorical = set(categorical_columns or [])
     for col in features:
-        if col not in declared_categorical:  # codes such as "0", "1+", "2+" are meant as text
+        # codes such as HER2 IHC "0", "1+", "2+" are text on purpose
+        if col not in declared_categorical and not is_ordinal_code_column(col, frame[col]):
             _check_text_in_numbers(frame, col, source, ids, problems, extra)
     numeric = [c for c in features if pd.api.types.is_numeric_dtype(frame[c])
                and not pd.api.types.is_bool_dtype(frame[c])]

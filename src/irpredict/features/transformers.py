@@ -13,12 +13,13 @@ import numpy as np
 from sklearn.base import BaseEstimator, TransformerMixin
 from sklearn.utils.validation import check_is_fitted, validate_data
 
+from irpredict.data._patients import HER2_IHC_CODE as _HER2
+from irpredict.data._patients import ORDINAL_CODES
+
 __all__ = ["CategoricalEncoder", "ClearanceFlagger", "DEFAULT_ORDINAL"]
 
 #: Ordinal categories known by default (lowest first).
-DEFAULT_ORDINAL = {"her2_ihc": ("0", "1+", "2+", "3+")}
-
-_HER2 = re.compile(r"^\s*([0-3])(?:\.0)?\s*\+?\s*$")
+DEFAULT_ORDINAL = ORDINAL_CODES
 
 
 def _as_frame(est, X, *, reset):
