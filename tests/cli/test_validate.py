@@ -100,3 +100,17 @@ def test_simulated_cohort_validates(tmp_path, cli):
     assert data["units"]["albumin"] == "g/L"  # the simulator's g/dL sites are converted
     draws = {row["biomarker"]: row["draws"] for row in data["biomarkers"]}
     assert draws == measurements.groupby("biomarker").size().to_dict()
+
+
+def test_simulated_cohort_of_two_classes_validates(tmp_path, cli):
+    """Mostly HER2 IHC "0" with a few "2+"/"3+": IHC scores, not numbers with typos."""
+    pytest.importorskip("irpredict.data.simulator")
+    out = tmp_path / "sim"
+    made = cli("simulate", "--patients", 500, "--seed", 1, "--class-mix",
+               "checkpoint_inhibitor=1,cytokine=1", "--out", out)
+    assert made.returncode == 0, made.stderr
+    her2 = pd.read_csv(out / "patients.csv", dtype=str)["her2_ihc"]
+    assert (her2 == "0").mean() >= 0.8
+    assert her2.isin(["2+", "3+"]).any()
+    result = cli("validate", out)
+    assert result.returncode == 0, result.stderr
