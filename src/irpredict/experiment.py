@@ -190,19 +190,14 @@ def _class_mix(sim, *, where):
     mix = get(sim, "class_mix", "dict[str,number]", where=where)
     if mix is None:
         return None
+    from irpredict.data.simulator._latent import check_class_mix
     from irpredict.data.simulator._params import DEFAULT_CLASS_MIX
+    from irpredict.exceptions import IRPredictError
 
-    unknown = sorted(set(mix) - set(DEFAULT_CLASS_MIX))
-    if unknown:
-        raise ExperimentConfigError(
-            f"{where} class_mix names unknown therapy classes {unknown}; use some of "
-            f"{sorted(DEFAULT_CLASS_MIX)}.")
-    bad = sorted(k for k, v in mix.items() if not v >= 0 or v == float("inf"))
-    if bad or sum(mix.values()) <= 0:
-        raise ExperimentConfigError(
-            f"{where} class_mix shares must be non-negative numbers with a positive sum "
-            f"(check {bad or sorted(mix)}).")
-    return {k: float(v) for k, v in mix.items()}
+    try:
+        return check_class_mix(mix, DEFAULT_CLASS_MIX)
+    except IRPredictError as exc:
+        raise ExperimentConfigError(f"{where} {exc}.") from None
 
 
 def load_experiment(path):

@@ -21,12 +21,17 @@ ORDINAL_CODES = {"her2_ihc": ("0", "1+", "2+", "3+")}
 HER2_IHC_CODE = re.compile(r"^\s*([0-3])(?:\.0)?\s*\+?\s*$")
 
 
+#: How each column of :data:`ORDINAL_CODES` may be written.
+_CODE_PATTERNS = {"her2_ihc": HER2_IHC_CODE}
+
+
 def is_ordinal_code_column(name, values):
     """True when column ``name`` has a known ordinal coding and every value follows it."""
-    if name != "her2_ihc":
+    pattern = _CODE_PATTERNS.get(name)
+    if pattern is None:
         return False
     text = values.dropna().astype(str)
-    return bool(text.str.match(HER2_IHC_CODE).all())
+    return bool(text.str.match(pattern).all())
 
 
 def _is_pattern(name):

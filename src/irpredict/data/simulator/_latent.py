@@ -36,11 +36,12 @@ def check_class_mix(class_mix, known):
             f"class mix names unknown therapy classes {unknown}; "
             f"use some of {list(known)}"
         )
-    bad = {k: v for k, v in class_mix.items() if not np.isfinite(v) or v < 0}
+    bad = sorted(k for k, v in class_mix.items() if not np.isfinite(v) or v < 0)
     total = sum(class_mix.values())
     if bad or total <= 0:
         raise ExperimentConfigError(
-            f"class mix fractions must be non-negative and not all zero; got {dict(class_mix)}"
+            "class mix shares must be non-negative numbers with a positive sum "
+            f"(check {bad or sorted(class_mix)}); got {dict(class_mix)}"
         )
     return {k: float(class_mix[k]) / total for k in known if class_mix.get(k, 0) > 0}
 
