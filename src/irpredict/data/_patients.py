@@ -148,6 +148,15 @@ def _therapy(table, mapping, ids, source):
     if mapping.therapy_class is not None:
         return pd.Series(mapping.therapy_class, index=table.index, dtype="string")
     rule = mapping.therapy_rule
+    if rule is None:
+        if "therapy_class" not in table.columns:
+            raise CohortDataError(
+                f"{source}: no therapy class for the patients: the table has no "
+                "'therapy_class' column; give one class for every patient (--therapy-class on "
+                "the command line, therapy_class in an experiment's [data]) or a "
+                "[data.therapy_rule] that reads it from a column"
+            )
+        return as_text(table["therapy_class"]).astype("string")
     text = as_text(table[rule.column])
     patterns = [(re.compile(p), cls) for p, cls in rule.patterns.items()]
     exact = {text_value(k): v for k, v in rule.map.items()}
@@ -214,6 +223,8 @@ def map_patients(table, mapping, *, source):
     if mapping.site is not None:
         out["site"] = as_text(table[mapping.site])
     consumed = {mapping.id, mapping.label, mapping.site}
+    if mapping.therapy_class is None and mapping.therapy_rule is None:
+        consumed.add("therapy_class")  # read from the table's own column
     for column in table.columns:
         if column in consumed:
             continue

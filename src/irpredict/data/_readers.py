@@ -119,9 +119,13 @@ def _read_csv(path, table, dtype):
     names = next(csv.reader([header], delimiter=delimiter))
     dtypes = {name: str for name in names if name.strip() == "patient_id"}
     dtypes.update(dtype or {})
+    first_row = next(csv.reader(lines[1:2], delimiter=delimiter), [])
+    if len(first_row) > len(names):
+        # pandas would take the first column as an index and shift every other one left
+        _check_extra_fields(text, delimiter, len(names), path, table)
     try:
         frame = pd.read_csv(io.StringIO(text), sep=delimiter, dtype=dtypes or None,
-                            skip_blank_lines=True)
+                            skip_blank_lines=True, index_col=False)
     except pd.errors.ParserError as exc:
         raise CohortDataError(
             f"{table} file {path} could not be parsed as a "
@@ -130,7 +134,49 @@ def _read_csv(path, table, dtype):
         ) from None
     if frame.shape[1] == 1:
         _check_single_column(path, table, lines, delimiter)
+    if delimiter != ",":
+        frame = _read_decimal_commas(frame, exclude=set(dtypes))
     frame.attrs["duplicate_header"] = [n.strip() for n in names]
+    return frame
+
+
+def _check_extra_fields(text, delimiter, n_columns, path, table):
+    """Refuse rows with more filled fields than the header; allow trailing delimiters."""
+    reader = csv.reader(io.StringIO(text), delimiter=delimiter)
+    next(reader, None)
+    filled = []
+    for row in reader:
+        if len(row) > n_columns and any(field.strip() for field in row[n_columns:]):
+            filled.append(reader.line_num)
+    if filled:
+        shown = ", ".join(str(n) for n in filled[:5]) + (" ..." if len(filled) > 5 else "")
+        raise CohortDataError(
+            f"{table} file {path}: line(s) {shown} ({len(filled)} in total) have more "
+            f"values than the header's {n_columns} columns; add the missing column names "
+            "to the header or remove the extra values"
+        )
+
+
+_DECIMAL_COMMA = r"^\s*[+-]?(\d+(,\d*)?|,\d+)\s*$"
+
+
+def _read_decimal_commas(frame, exclude):
+    """Read text columns written with decimal commas (``275,0``) as numbers.
+
+    Only in files not separated by commas, and only when every value of the
+    column is such a number (so ids or codes with commas stay text).
+    """
+    import pandas as pd
+
+    for name in frame.columns:
+        values = frame[name]
+        if name in exclude or not (values.dtype == object or pd.api.types.is_string_dtype(values)):
+            continue
+        present = values.dropna().astype(str)
+        if present.empty or not present.str.contains(",", regex=False).any():
+            continue
+        if present.str.fullmatch(_DECIMAL_COMMA).all():
+            frame[name] = pd.to_numeric(values.str.replace(",", ".", regex=False))
     return frame
 
 
