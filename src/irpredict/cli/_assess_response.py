@@ -1,7 +1,5 @@
 """`irpredict assess-response`: RECIST 1.1 / iRECIST best overall response from tumour sizes."""
 
-import os
-import tempfile
 from enum import StrEnum
 from pathlib import Path
 from typing import Annotated
@@ -74,10 +72,24 @@ def command(
     """
     import warnings
 
+    from irpredict.cli._outputs import (
+        atomic_path,
+        check_output_file,
+        refuse_overwriting_inputs,
+    )
     from irpredict.data._readers import read_table
     from irpredict.response import assess_response
 
+    timepoints_path = out.with_name(f"{out.stem}_timepoints.csv")
+    for path in (out, timepoints_path):
+        check_output_file(path)
+    refuse_overwriting_inputs([out, timepoints_path], [tumor_assessments])
     frame = read_table(tumor_assessments, table="tumor_assessments")
+    if frame.empty:
+        raise CohortDataError(
+            f"tumor_assessments file {tumor_assessments} has a header but no rows; add one row "
+            "per patient and scan (patient_id, day, target_sld_mm)"
+        )
     with warnings.catch_warnings(record=True) as caught:
         warnings.simplefilter("always")
         result = assess_response(
@@ -88,28 +100,10 @@ def command(
             min_sd_days=min_sd_days,
             source=str(tumor_assessments),
         )
-    timepoints_path = out.with_name(f"{out.stem}_timepoints.csv")
-    _write_csv(result.bor, out)
-    _write_csv(result.timepoints, timepoints_path)
+    with atomic_path(out) as bor_tmp, atomic_path(timepoints_path) as timepoints_tmp:
+        result.bor.to_csv(bor_tmp, index=False, float_format="%.10g")
+        result.timepoints.to_csv(timepoints_tmp, index=False, float_format="%.10g")
     _print_counts(result, out, timepoints_path, [str(w.message) for w in caught])
-
-
-def _write_csv(frame, path):
-    """Write through a temporary file in the same folder, then rename (no half-written output)."""
-    if path.parent and not path.parent.is_dir():
-        raise CohortDataError(
-            f"output folder {path.parent} "
-            f"{'is a file, not a folder' if path.parent.exists() else 'does not exist'}; "
-            "create it or choose another --out"
-        )
-    fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent or ".")
-    try:
-        with os.fdopen(fd, "w", newline="") as handle:
-            frame.to_csv(handle, index=False, float_format="%.10g")
-        os.replace(tmp, path)
-    except BaseException:
-        Path(tmp).unlink(missing_ok=True)
-        raise
 
 
 def _print_counts(result, out, timepoints_path, warning_texts):

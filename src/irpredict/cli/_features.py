@@ -28,6 +28,9 @@ def parse_window(text):
         ) from None
 
 
+_OUT_FORMATS = (".csv", ".parquet", ".pq")
+
+
 def _write(frame, out):
     """Write CSV (``.csv``) or Parquet atomically: a temporary file, then rename."""
     from irpredict.cli._outputs import OutputError, atomic_path
@@ -52,7 +55,7 @@ def command(
         help="Landmark day L: only data up to day L is used. Repeat for several landmarks."),
     out: Path = typer.Option(
         Path("features.parquet"), "--out", "-o",
-        help="Output file: CSV when it ends in .csv, Parquet otherwise."),
+        help="Output file: CSV (.csv) or Parquet (.parquet)."),
     baseline_window: str = typer.Option(
         "-30:0", "--baseline-window",
         help="Days (inclusive) searched for the baseline draw, as FIRST:LAST."),
@@ -68,11 +71,17 @@ def command(
     """
     from rich.console import Console
 
+    from irpredict.cli._outputs import OutputError, refuse_overwriting_inputs
     from irpredict.data.loaders import load_cohort
     from irpredict.features import build_features
 
     window = parse_window(baseline_window)
+    if out.suffix.lower() not in _OUT_FORMATS:
+        raise OutputError(
+            f"--out {out}: write features to a .csv or .parquet file (got "
+            f"'{out.suffix or 'no extension'}'); e.g. --out features.csv")
     cohort = load_cohort(source)
+    refuse_overwriting_inputs([out], [source, *cohort.sources.values()])
     features = build_features(cohort, landmark_days=landmark_days, baseline_window=window)
     frame = features.to_frame()
     _write(frame, out)

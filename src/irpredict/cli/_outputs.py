@@ -8,7 +8,8 @@ from pathlib import Path
 
 from irpredict.exceptions import IRPredictError
 
-__all__ = ["staged_folder", "atomic_path", "OutputError"]
+__all__ = ["staged_folder", "atomic_path", "check_output_file", "refuse_overwriting_inputs",
+           "OutputError"]
 
 
 class OutputError(IRPredictError, OSError):
@@ -65,13 +66,46 @@ def staged_folder(out):
         shutil.rmtree(tmp, ignore_errors=True)
 
 
-@contextlib.contextmanager
-def atomic_path(path):
-    """Yield a temporary path beside ``path``; rename it to ``path`` on success."""
+def check_output_file(path):
+    """Raise :class:`OutputError` now if ``path`` cannot be written as a file.
+
+    Commands call it before their work, so that a wrong ``--out`` is said at once,
+    not after minutes of computing.
+    """
     path = Path(path)
     parent = _check_parent(path.absolute())
     if path.is_dir():
         raise OutputError(f"cannot write {path}: it is a folder; give a file name")
+    return parent
+
+
+def refuse_overwriting_inputs(outputs, inputs):
+    """Raise :class:`OutputError` if an output path is one of the input files.
+
+    Parameters
+    ----------
+    outputs : iterable of path-like
+        Files the command is about to write.
+    inputs : iterable of path-like
+        Files the command read (cohort tables, the experiment file).
+    """
+    read = {}
+    for item in inputs:
+        if item is not None and Path(item).exists():
+            read[Path(item).resolve()] = Path(item)
+    for out in outputs:
+        if out is not None and Path(out).resolve() in read:
+            raise OutputError(
+                f"cannot write {out}: it is an input of this command "
+                f"({read[Path(out).resolve()]}) and would be overwritten; choose another --out"
+            )
+
+
+@contextlib.contextmanager
+def atomic_path(path):
+    """Yield a temporary path beside ``path``; rename it to ``path`` on success."""
+    path = Path(path)
+    parent = check_output_file(path)
     try:
         fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=parent)
     except OSError as exc:

@@ -38,11 +38,16 @@ def command(
 
         irpredict validate trial.csv --id ID --label pCR --therapy-class cytokine
     """
+    from irpredict.cli._outputs import check_output_file, refuse_overwriting_inputs
     from irpredict.data.loaders import load_cohort
     from irpredict.data.summary import summarize_cohort
 
+    if json_path is not None:
+        check_output_file(json_path)
     mapping = _mapping(source, id_col, label, therapy_class)
     cohort = load_cohort(source, mapping=mapping)
+    if json_path is not None:
+        refuse_overwriting_inputs([json_path], [source, *cohort.sources.values()])
     summary = summarize_cohort(cohort)
     _print_summary(summary, cohort)
     if json_path is not None:
@@ -130,17 +135,8 @@ def _print_summary(summary, cohort):
 
 def _write_json(summary, path):
     import json
-    import os
-    import tempfile
 
-    path = Path(path)
-    if not path.parent.exists():
-        raise CohortDataError(f"cannot write {path}: the folder {path.parent} does not exist")
-    fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
-    try:
-        with os.fdopen(fd, "w", encoding="utf-8") as handle:
-            json.dump(summary.to_dict(), handle, indent=2)
-        os.replace(tmp, path)
-    except BaseException:
-        Path(tmp).unlink(missing_ok=True)
-        raise
+    from irpredict.cli._outputs import atomic_path
+
+    with atomic_path(path) as tmp:
+        tmp.write_text(json.dumps(summary.to_dict(), indent=2), encoding="utf-8")
