@@ -90,11 +90,7 @@ def command(
     from irpredict.screening.criteria import parse_criteria
     from irpredict.screening.enrichment import enrichment_table, threshold_rules
 
-    md_folder = None if markdown is None else Path(markdown).parent
-    if md_folder is not None and not (md_folder.is_dir()
-                                      or md_folder.resolve() == Path(out).resolve()):
-        raise CohortDataError(f"cannot write {markdown}: the folder {Path(markdown).parent} "
-                              "does not exist")
+    _check_outputs(out, markdown)
     rules = list(criteria or [])
     for text in rules:
         parse_criteria(text)  # syntax errors before the cohort is read
@@ -102,17 +98,37 @@ def command(
         rules += threshold_rules(score_column, _parse_thresholds(thresholds))
     frame = _patient_frame(source, id_col, label, therapy_class, model, tracking_uri,
                            score_column)
+    _refuse_outcome_columns(list(criteria or []), score_column if thresholds is not None
+                            else None, frame.attrs.pop("outcome_columns", {}))
     table = _run_with_progress(
         enrichment_table, frame, rules, p0=p0, p_comparator=p_comparator, alpha=alpha,
         power=power, sided=sided, cost_screen=cost_screen, cost_patient=cost_patient,
         missing=missing, n_bootstrap=n_bootstrap, random_state=seed)
     _print_table(table)
-    _write_outputs(table, out)
+    markdown_text = None
     if markdown is not None:
         settings = {"p0": p0, "p_comparator": p_comparator, "alpha": alpha, "power": power,
                     "two-arm sides": sided, "missing": missing, "n_bootstrap": n_bootstrap,
                     "seed": seed, "cost_screen": cost_screen, "cost_patient": cost_patient}
-        _write_markdown(table, markdown, settings, note or [])
+        markdown_text = _markdown_text(table, settings, note or [])
+    _write_outputs(table, out, markdown, markdown_text)
+
+
+def _check_outputs(out, markdown):
+    """Say a wrong --out or --markdown before the bootstrap, not after it."""
+    from irpredict.cli._outputs import OutputError, check_output_file
+
+    out = Path(out)
+    if out.exists() and not out.is_dir():
+        raise OutputError(f"--out {out} exists and is not a folder; choose a folder")
+    if not out.exists():
+        check_output_file(out)  # its parent must exist and be writable
+    if markdown is not None and not _inside(markdown, out):
+        check_output_file(markdown)
+
+
+def _inside(path, folder):
+    return Path(path).absolute().parent == Path(folder).absolute()
 
 
 def _run_with_progress(fn, *args, **kwargs):
@@ -205,6 +221,7 @@ def _patient_frame(source, id_col, label, therapy_class, model=None, tracking_ur
         frame = frame.join(scores)
     if cohort.label_col != "response" and cohort.label_col in frame:
         frame = frame.rename(columns={cohort.label_col: "response"})
+    frame.attrs["outcome_columns"] = _outcome_columns(cohort, frame)
     if therapy_class is not None:
         present = sorted(frame["therapy_class"].astype(str).unique())
         if therapy_class not in present:
@@ -214,6 +231,35 @@ def _patient_frame(source, id_col, label, therapy_class, model=None, tracking_ur
                 f"patients; it holds {', '.join(present)}. Pick one of those")
         frame = frame[frame["therapy_class"].astype(str) == therapy_class]
     return frame
+
+
+def _outcome_columns(cohort, frame):
+    """Columns a screening rule must not use, each with the reason."""
+    reasons = {"response": "the label", cohort.label_col: "the label"}
+    for name in cohort.excluded_columns:
+        reasons[name] = "excluded in the experiment's [data.columns]"
+    for biomarker in cohort.response_derived_biomarkers:
+        for name in frame.columns:
+            if name == biomarker or name.startswith(f"{biomarker}__"):
+                reasons[name] = f"built from the response-derived series '{biomarker}'"
+    return reasons
+
+
+def _refuse_outcome_columns(criteria, score_column, outcome_columns):
+    """Refuse criteria or scores that read the outcome: their enrichment would be fake."""
+    from irpredict.screening.criteria import parse_criteria
+
+    used = [(name, f"criterion '{text}'") for text in criteria
+            for name in parse_criteria(text).names]
+    if score_column is not None:
+        used.append((score_column, "--score-column"))
+    for name, where in used:
+        for column in (name, f"{name}__baseline"):
+            if column in outcome_columns:
+                raise ExperimentConfigError(
+                    f"{where} uses '{column}', {outcome_columns[column]}: a rule that reads "
+                    "the outcome would show enrichment no trial could have; screen on "
+                    "pre-treatment columns or out-of-fold scores")
 
 
 def _fmt(value, spec):
@@ -273,52 +319,47 @@ def _print_table(table):
         console.print(f"note: {line}", markup=False)
 
 
-def _atomic_write(path, write):
-    import os
-    import tempfile
-
-    fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
-    os.close(fd)
-    try:
-        write(tmp)
-        os.replace(tmp, path)
-    except BaseException:
-        Path(tmp).unlink(missing_ok=True)
-        raise
-
-
-def _write_markdown(table, path, settings, notes):
+def _markdown_text(table, settings, notes):
     import shlex
     import sys
 
     from irpredict.screening._markdown import to_markdown
 
-    path = Path(path)
     command = "irpredict " + " ".join(shlex.quote(a) for a in sys.argv[1:])
-    text = to_markdown(table, command=command, settings=settings, notes=notes)
-    _atomic_write(path, lambda p: Path(p).write_text(text, encoding="utf-8"))
+    return to_markdown(table, command=command, settings=settings, notes=notes)
 
 
-def _write_outputs(table, out):
+def _write_outputs(table, out, markdown=None, markdown_text=None):
+    """Write screening.csv, tradeoff.png and the markdown report, all or none of them."""
+    import contextlib
+
     import matplotlib
 
     matplotlib.use("Agg")
     import matplotlib.pyplot as plt
 
+    from irpredict.cli._outputs import atomic_path, staged_folder
     from irpredict.screening.plots import plot_tradeoff
 
     out = Path(out)
-    out.mkdir(parents=True, exist_ok=True)
     groups = list(dict.fromkeys(table["therapy_class"]))[:6]
     fig, axes = plt.subplots(1, len(groups), figsize=(7 * len(groups), 5), squeeze=False)
     for group, ax in zip(groups, axes[0], strict=False):
         plot_tradeoff(table, therapy_class=group, ax=ax)
+    outside = markdown is not None and not _inside(markdown, out)
     try:
-        _atomic_write(out / "screening.csv", lambda p: table.to_csv(p, index=False))
-        _atomic_write(out / "tradeoff.png", lambda p: fig.savefig(p, format="png", dpi=110))
+        with staged_folder(out) as staged, (
+                atomic_path(markdown) if outside else contextlib.nullcontext()) as md_tmp:
+            table.to_csv(staged / "screening.csv", index=False)
+            fig.savefig(staged / "tradeoff.png", format="png", dpi=110)
+            if markdown is not None:
+                target = md_tmp if outside else staged / Path(markdown).name
+                Path(target).write_text(markdown_text, encoding="utf-8")
     finally:
         plt.close(fig)
     from rich.console import Console
 
-    Console(highlight=False).print(f"wrote {out / 'screening.csv'} and {out / 'tradeoff.png'}",
-                                   markup=False)
+    written = [str(out / "screening.csv"), str(out / "tradeoff.png")]
+    if markdown is not None:
+        written.append(str(markdown))
+    Console(highlight=False).print(f"wrote {', '.join(written)}", markup=False)
