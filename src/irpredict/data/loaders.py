@@ -3,6 +3,7 @@
 from pathlib import Path
 
 from irpredict.data._readers import TABLE_EXTENSIONS, read_table
+from irpredict.data.mapping import TUMOR_SIZE
 from irpredict.data.validation import TABLES, validate_tables
 from irpredict.exceptions import CohortDataError
 
@@ -73,7 +74,30 @@ def load_folder(folder, *, name=None):
         tables["patients"], tables.get("measurements"), tables.get("tumor_assessments"),
         sources={table: str(path) for table, path in files.items()},
         name=name or folder.resolve().name,
+        **_simulated_leakage(folder, tables["patients"]),
     )
+
+
+def _simulated_leakage(folder, patients):
+    """What a folder written by ``irpredict simulate`` declares as never-a-feature.
+
+    Its truth.json lists the response-derived biomarkers; its labels are read from
+    the tumour measurements (so the tumour series is response-derived too), and
+    ``response_definition`` describes the label. Other folders declare nothing.
+    """
+    import json
+
+    truth_path = folder / "truth.json"
+    if not truth_path.is_file():
+        return {}
+    try:
+        truth = json.loads(truth_path.read_text(encoding="utf-8"))
+        derived = [str(b) for b in truth["response_derived_biomarkers"]]
+    except (OSError, ValueError, KeyError, TypeError):
+        return {}  # not the simulator's truth file
+    excluded = [c for c in ("response_definition",) if c in patients.columns]
+    return {"response_derived_biomarkers": [*derived, TUMOR_SIZE],
+            "excluded_columns": excluded or None}
 
 
 def load_cohort(source, *, mapping=None):
