@@ -281,8 +281,12 @@ def _parse_data(data, path):
         check_keys(sim, ("patients", "seed", "class_mix"), where=f"{where} simulate")
         patients = get(sim, "patients", "int", where=f"{where} simulate", required=True)
         seed = get(sim, "seed", "int", where=f"{where} simulate", default=0)
-        if patients < 1:
-            raise ExperimentConfigError(f"{where} simulate.patients must be at least 1.")
+        from irpredict.data.cohort import MAX_SIMULATED_PATIENTS
+
+        if not 1 <= patients <= MAX_SIMULATED_PATIENTS:
+            raise ExperimentConfigError(
+                f"{where} simulate.patients must be between 1 and {MAX_SIMULATED_PATIENTS:,} "
+                f"(got {patients:,}).")
         class_mix = _class_mix(sim, where=f"{where} simulate")
         label = get(data, "label", "str", where=where, default="response",
                     choices=["response"])

@@ -4,6 +4,7 @@ from pathlib import Path
 
 import typer
 
+from irpredict.data.cohort import MAX_SIMULATED_PATIENTS
 from irpredict.exceptions import ExperimentConfigError
 
 __all__ = ["command", "parse_class_mix"]
@@ -64,7 +65,7 @@ def _summary(sim):
 
 def command(
     out: Path = typer.Option(..., "--out", "-o", help="Folder to write the cohort files to."),
-    patients: int = typer.Option(5000, "--patients", "-n", min=1, max=1_000_000,
+    patients: int = typer.Option(5000, "--patients", "-n", min=1, max=MAX_SIMULATED_PATIENTS,
                                  help="Number of patients."),
     seed: int = typer.Option(0, "--seed", min=0, help="Random seed (same seed, same files)."),
     class_mix: str = typer.Option(

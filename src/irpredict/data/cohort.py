@@ -12,6 +12,8 @@ IMMUNOTHERAPY_CLASSES = (
     "adoptive_cell",
 )
 THERAPY_CLASSES = IMMUNOTHERAPY_CLASSES + ("chemotherapy",)
+#: Largest cohort `irpredict simulate` and an experiment's ``[data] simulate`` make.
+MAX_SIMULATED_PATIENTS = 1_000_000
 
 
 @dataclass
