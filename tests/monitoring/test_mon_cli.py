@@ -125,3 +125,22 @@ def test_an_output_folder_under_a_file_is_one_clear_error(cli, trained):
     assert done.returncode == 1
     assert "cannot create the output folder" in done.stderr
     assert "Traceback" not in done.stderr
+
+
+@pytest.mark.parametrize("command", [
+    ("evaluate", "--data", "{experiment}", "--out", "{folder}/eval"),
+    ("explain", "--data", "{experiment}", "--patient", "SIM-00007"),
+    ("export", "--out", "{folder}/exported"),
+])
+def test_a_landmark_bundle_given_to_a_single_model_command_is_named(cli, trained, command):
+    folder, experiment, uri, _ = trained
+    args = [a.format(experiment=experiment, folder=folder) for a in command]
+    result = cli(args[0], "--model", "models:/montest-landmarks@champion", *args[1:],
+                 "--tracking-uri", uri, cwd=folder)
+    assert result.returncode == 1
+    assert "Traceback" not in result.stderr
+    assert "unexpected" not in result.stderr
+    assert "landmark-model bundle" in result.stderr
+    assert "irpredict monitor" in result.stderr
+    assert not (folder / "eval").exists()
+    assert not (folder / "exported").exists()

@@ -49,3 +49,26 @@ def test_export_of_unknown_model_is_a_clear_error(model, trained_model, cli, tmp
     assert result.returncode == 1
     assert "Traceback" not in result.stderr
     assert not (tmp_path / "x").exists()
+
+
+def test_force_replaces_an_earlier_export_only(trained_model, cli, tmp_path):
+    folder, uri = trained_model
+    export = ("export", "--model", "models:/srv@champion", "--tracking-uri", uri)
+    earlier = tmp_path / "earlier"
+    assert cli(*export, "--out", earlier, cwd=folder).returncode == 0
+    (earlier / "stale.txt").write_text("from the earlier export")
+    result = cli(*export, "--out", earlier, "--force", cwd=folder)
+    assert result.returncode == 0, result.stderr
+    assert (earlier / "MLmodel").is_file()
+    assert not (earlier / "stale.txt").exists()
+
+    project = tmp_path / "project"
+    (project / "data").mkdir(parents=True)
+    (project / "notes.txt").write_text("keep me")
+    for out, cwd in ((project, folder), (".", project), (tmp_path, project)):
+        result = cli(*export, "--out", out, "--force", cwd=cwd)
+        assert result.returncode == 1, out
+        assert "Traceback" not in result.stderr
+        assert "will not delete" in result.stderr or "current folder" in result.stderr
+        assert (project / "notes.txt").read_text() == "keep me"
+        assert (project / "data").is_dir()

@@ -47,7 +47,9 @@ def command(
                               help="Model URI (models:/<study>@champion), run id or folder."),
     out: Path = typer.Option(..., "--out", "-o", help="Folder to create, e.g. models/<name>."),
     tracking_uri: str = typer.Option(None, "--tracking-uri", help="MLflow tracking URI."),
-    force: bool = typer.Option(False, "--force", help="Replace an existing folder."),
+    force: bool = typer.Option(
+        False, "--force", help="Replace an earlier export in --out (a folder with an MLmodel "
+                               "file)."),
 ):
     """Export a registered model as a self-contained MLflow model folder with MODEL_CARD.md.
 
@@ -62,8 +64,7 @@ def command(
     from irpredict.tracking import quiet_mlflow
 
     quiet_mlflow()
-    if out.exists() and not force:
-        raise OutputError(f"--out {out} exists; choose a new folder or pass --force")
+    _check_replaceable(out, force)
     parent = out.absolute().parent
     if not parent.is_dir():
         what = "is a file, not a folder" if parent.exists() else "does not exist"
@@ -74,11 +75,32 @@ def command(
         staged = tmp / "model"
         (staged / "MODEL_CARD.md").write_text(card.format(folder=out), encoding="utf-8")
         if out.exists():
-            shutil.rmtree(out)
+            out.rename(tmp / "previous")  # removed with tmp, only once the new export is in place
         staged.rename(out)
     finally:
         shutil.rmtree(tmp, ignore_errors=True)
     typer.echo(f"exported {model} to {out}/ (MLmodel, artifacts, MODEL_CARD.md)")
+
+
+def _check_replaceable(out, force):
+    """--force replaces an earlier export or an empty folder, never anything else."""
+    from irpredict.cli._outputs import OutputError
+
+    if not out.exists() and not out.is_symlink():
+        return
+    if not force:
+        raise OutputError(f"--out {out} exists; choose a new folder or pass --force")
+    if not out.is_dir() or out.is_symlink():
+        raise OutputError(f"--out {out} is a file, not an earlier export; --force replaces "
+                          "only a folder written by 'irpredict export'")
+    resolved = out.resolve()
+    protected = {Path.cwd().resolve(), *Path.cwd().resolve().parents, Path.home().resolve()}
+    if resolved in protected:
+        raise OutputError(f"--out {out} is the current folder, one of its parents or the home "
+                          "folder; export into a new folder such as models/<name>")
+    if any(out.iterdir()) and not (out / "MLmodel").is_file():
+        raise OutputError(f"--out {out} holds files but no MLmodel, so it is not an earlier "
+                          "export; --force will not delete it. Choose a new folder")
 
 
 def _download(model, tracking_uri, target):

@@ -85,6 +85,7 @@ def load_served_model(model_uri, *, tracking_uri=None):
     from irpredict.tracking import resolve_model_uri
     from irpredict.tracking.registry import _using
     from irpredict.tracking.store import get_client, quiet_mlflow
+    from irpredict.training.publish import response_model_of
 
     quiet_mlflow()
     client = get_client(tracking_uri)
@@ -92,6 +93,7 @@ def load_served_model(model_uri, *, tracking_uri=None):
     with _using(client.tracking_uri):
         pyfunc = mlflow.pyfunc.load_model(uri)
     python_model = pyfunc.unwrap_python_model()
+    response_model_of(python_model, model_uri)  # a clear error for a landmark bundle
     single_threaded(python_model.model.classifier)
     python_model.compiled_ = _compile(python_model, pyfunc)
     return python_model

@@ -146,4 +146,28 @@ def load_response_model(model_uri, *, tracking_uri=None):
     uri = resolve_model_uri(model_uri, client=client)
     with _using(client.tracking_uri):
         pyfunc = mlflow.pyfunc.load_model(uri)
-    return pyfunc.unwrap_python_model().model
+    return response_model_of(pyfunc.unwrap_python_model(), model_uri)
+
+
+def response_model_of(python_model, model_uri):
+    """The :class:`ResponseModel` inside a loaded pyfunc, or a clear error for a bundle.
+
+    Raises
+    ------
+    TrackingError
+        When ``model_uri`` holds a landmark-model bundle (``irpredict landmarks``)
+        or something that is not an irpredict response model.
+    """
+    from irpredict.tracking import TrackingError
+
+    if getattr(python_model, "bundle", None) is not None:
+        raise TrackingError(
+            f"{model_uri!r} is a landmark-model bundle (from 'irpredict landmarks'): use it with "
+            "'irpredict monitor', or pass a response model from 'irpredict train' "
+            "(models:/<study>@champion) here.")
+    model = getattr(python_model, "model", None)
+    if model is None or not hasattr(model, "feature_columns"):
+        raise TrackingError(
+            f"{model_uri!r} is not an irpredict response model; pass one registered by "
+            "'irpredict train' (models:/<study>@champion) or a folder from 'irpredict export'.")
+    return model
