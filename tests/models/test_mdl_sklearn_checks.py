@@ -13,8 +13,10 @@ from sklearn.naive_bayes import GaussianNB
 from sklearn.utils.estimator_checks import parametrize_with_checks
 
 from irpredict.models import AveragingClassifier, CalibratedModel
+from irpredict.models.linear import LogisticRegressionWithMean
 
 ESTIMATORS = [
+    LogisticRegressionWithMean(),
     AveragingClassifier([("lr", LogisticRegression()), ("nb", GaussianNB())],
                         average="probability"),
     CalibratedModel(LogisticRegression(), method="sigmoid"),

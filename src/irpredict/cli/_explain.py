@@ -41,12 +41,12 @@ def command(
     console = Console(highlight=False)
     if not console.is_terminal:
         console.width = max(console.width, 120)
-    explanation = explain_cohort(model, data, tracking_uri=tracking_uri)
+    explanation, centred_on_rows = explain_cohort(model, data, tracking_uri=tracking_uri)
     pid = _find_patient(explanation, patient, data) if patient is not None else None
     folder = Path(out) if out is not None else Path.cwd()
     if out is not None:
         _make_folder(folder)
-    if len(explanation.values) < 20:
+    if centred_on_rows and len(explanation.values) < 20:
         console.print(f"[yellow]note:[/yellow] only {len(explanation.values)} patients in {data}; "
                       "linear (logistic) SHAP values are measured from these patients' mean, so "
                       "explain a patient within a larger cohort")
@@ -64,18 +64,20 @@ def command(
 def explain_cohort(model, data, *, tracking_uri=None):
     """Explanation of every patient of ``data`` by the model ``model`` (a URI).
 
-    The whole cohort is explained together, so that linear SHAP values are
-    measured from the cohort mean, as the in-process call
-    ``explain(rm.classifier, rm.frame_from_cohort(cohort)[0])`` does.
+    Returns the :class:`~irpredict.explain.Explanation` (as the in-process call
+    ``explain(rm.classifier, rm.frame_from_cohort(cohort)[0])`` gives it) and
+    whether its linear SHAP values are measured from this cohort's mean (models
+    fitted before irpredict kept training means) rather than the training mean.
     """
-    from irpredict.explain import explain
+    from irpredict.explain import centred_on_explained_rows, explain
     from irpredict.training.external import load_external_cohort
     from irpredict.training.publish import load_response_model
 
     response_model = load_response_model(model, tracking_uri=tracking_uri)
     cohort = load_external_cohort(response_model, data)
     X, _ = response_model.frame_from_cohort(cohort)
-    return explain(response_model.classifier, X)
+    classifier = response_model.classifier
+    return explain(classifier, X), centred_on_explained_rows(classifier)
 
 
 def _make_folder(folder):

@@ -124,6 +124,7 @@ def command(
     from rich.console import Console
 
     from irpredict.exceptions import ExperimentConfigError
+    from irpredict.explain import centred_on_explained_rows
     from irpredict.monitoring.publish import load_landmark_models
     from irpredict.monitoring.trajectory import monitor_patient
 
@@ -136,7 +137,8 @@ def command(
     bundle = load_landmark_models(model, tracking_uri=tracking_uri)
     cohort = load_monitored_cohort(bundle, data)
     folder = _out_folder(out)
-    if cohort.n_patients < 20:
+    if cohort.n_patients < 20 and any(centred_on_explained_rows(m.classifier)
+                                      for m in bundle.models.values()):
         console.print(f"[yellow]note:[/yellow] only {cohort.n_patients} patients in {data}; "
                       "linear (logistic) SHAP values are measured from the landmark population's "
                       "mean, so monitor a patient within a larger cohort")

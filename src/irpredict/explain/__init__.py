@@ -11,7 +11,7 @@ base value equal the model's log-odds. :func:`global_importance` summarises
 them per therapy class; :mod:`irpredict.explain.plots` draws them.
 """
 
-from irpredict.explain.explanation import Explanation, explain
+from irpredict.explain.explanation import Explanation, centred_on_explained_rows, explain
 from irpredict.explain.grouping import ALIASES, biomarker_of
 from irpredict.explain.importance import global_importance, top_biomarkers
 
@@ -19,6 +19,7 @@ __all__ = [
     "ALIASES",
     "Explanation",
     "biomarker_of",
+    "centred_on_explained_rows",
     "explain",
     "global_importance",
     "top_biomarkers",

@@ -9,7 +9,9 @@ the classifier computes itself, with ``contributions.sum(1) + base == margin``.
   TreeSHAP from ``booster.predict(DMatrix, pred_contribs=True)``; the last
   column is the bias (never read ``TreeExplainer.expected_value`` first).
 * Logistic regression: linear SHAP ``w_j * (x_j - mean_j)`` with the means
-  over background rows, base = ``w . mean + b`` (the mean margin).
+  over background rows (by default the training mean the model kept, see
+  :class:`~irpredict.models.linear.LogisticRegressionWithMean`), base =
+  ``w . mean + b`` (the mean margin).
 * :class:`~irpredict.models.AveragingClassifier` averaging log-odds: the
   weighted mean of its members' values, bases and margins.
 """
@@ -54,7 +56,13 @@ def _xgboost(model, Xt):
 
 def _logistic(model, Xt, background):
     X = np.asarray(Xt, dtype=np.float64)
-    bg = X if background is None else np.asarray(background, dtype=np.float64)
+    stored = getattr(model, "training_mean_", None)
+    if background is not None:
+        bg = np.asarray(background, dtype=np.float64)
+    elif stored is not None:
+        bg = np.asarray(stored, dtype=np.float64).reshape(1, -1)
+    else:  # a plain LogisticRegression: no training mean was kept
+        bg = X
     coef = np.asarray(model.coef_, dtype=np.float64)
     if coef.shape[0] != 1:
         raise ExperimentConfigError(
@@ -109,8 +117,9 @@ def margin_contributions(model, Xt, background=None):
         its columns in the order of fitting (names are not checked).
     background : ndarray of shape (m, F) or None, default=None
         Rows whose feature means centre linear SHAP values; ``None`` uses
-        ``Xt``. Tree SHAP ignores it (its reference is the training data
-        held in the trees' cover counts).
+        the training mean the classifier kept (``training_mean_``), or ``Xt``
+        for a classifier without one. Tree SHAP ignores it (its reference is
+        the training data held in the trees' cover counts).
 
     Returns
     -------

@@ -67,9 +67,9 @@ def make_classifier(name, *, random_state=0, n_jobs=1):
     """
     _check_family(name)
     if name == "logistic":
-        from sklearn.linear_model import LogisticRegression
+        from irpredict.models.linear import LogisticRegressionWithMean
 
-        return LogisticRegression(
+        return LogisticRegressionWithMean(
             C=0.5, l1_ratio=0.5, solver="saga", max_iter=2000, tol=1e-3,
             random_state=random_state,
         )

@@ -241,9 +241,9 @@ def _shap_changes(parts, table):
 def monitor_patient(models, cohort, patient_id, *, as_of=None):
     """One patient's landmark trajectory: probability per landmark reached, and what changed.
 
-    The whole cohort is scored at each landmark (linear SHAP values are
-    measured from the landmark population's mean); only the patient's rows
-    are returned.
+    The whole cohort is scored at each landmark; only the patient's rows are
+    returned. Linear SHAP values are measured from each model's training mean,
+    so they do not depend on the rest of the cohort.
 
     Parameters
     ----------
