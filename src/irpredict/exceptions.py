@@ -13,6 +13,7 @@ __all__ = [
     "CriteriaError",
     "SparseTrajectoryWarning",
     "MissingFeatureWarning",
+    "DataWarning",
 ]
 
 
@@ -56,6 +57,11 @@ class LeakageError(IRPredictError, ValueError):
 class CriteriaError(IRPredictError, ValueError):
     """An enrollment-criteria expression is malformed, names an unknown column,
     or uses something the criteria language does not allow."""
+
+
+class DataWarning(UserWarning):
+    """Something about the data a result rests on that the user should know (patients left
+    out, a class with one outcome only). The CLI prints these as ``warning:`` lines."""
 
 
 class SparseTrajectoryWarning(UserWarning):

@@ -86,9 +86,9 @@ def _quiet_libraries():
         warnings.filterwarnings(
             "ignore", module=r"(sklearn|xgboost|mlflow|shap|pandas|numpy|matplotlib)(\.|$)")
 
-    from irpredict.exceptions import MissingFeatureWarning, SparseTrajectoryWarning
+    from irpredict.exceptions import DataWarning, MissingFeatureWarning, SparseTrajectoryWarning
 
-    ours = (MissingFeatureWarning, SparseTrajectoryWarning)
+    ours = (DataWarning, MissingFeatureWarning, SparseTrajectoryWarning)
     default = warnings.showwarning
 
     def show(message, category, filename, lineno, file=None, line=None):

@@ -12,7 +12,9 @@ def command(
                               help="Model URI (models:/<study>@champion), run id or folder."),
     data: Path = typer.Option(..., "--data", "-d",
                               help="External cohort: a table with the training columns "
-                                   "(label present), an experiment .toml or a cohort folder."),
+                                   "(label present), a table of the model's feature columns "
+                                   "(as 'irpredict features' writes it), an experiment .toml "
+                                   "or a cohort folder."),
     out: Path = typer.Option(..., "--out", "-o", help="Folder for metrics.json and plots."),
     tracking_uri: str = typer.Option(None, "--tracking-uri", help="MLflow tracking URI."),
     n_bootstrap: int = typer.Option(1000, "--n-bootstrap", min=0,
@@ -33,19 +35,41 @@ def command(
     from rich.console import Console
 
     from irpredict.cli._outputs import staged_folder
-    from irpredict.training.external import load_external_cohort, score_external
+    from irpredict.training.external import external_frame, score_frame
     from irpredict.training.publish import load_response_model
 
     console = Console(highlight=False)
     if not console.is_terminal:
         console.width = max(console.width, 120)
     response_model = load_response_model(model, tracking_uri=tracking_uri)
-    cohort = load_external_cohort(response_model, data)
-    predictions, metrics = score_external(response_model, cohort, threshold=threshold,
-                                          n_bootstrap=n_bootstrap, random_state=seed)
+    name, X, y, n_patients = external_frame(response_model, data)
+    predictions, metrics = score_frame(response_model, X, y, name=name, threshold=threshold,
+                                       n_bootstrap=n_bootstrap, random_state=seed)
+    _print(console, metrics, response_model, name)
+    _warn_undefined(predictions, name, n_patients)
     with staged_folder(out) as tmp:
         _write(tmp, response_model, predictions, metrics, n_bootstrap, seed, model, data)
-    _print(console, metrics, response_model, cohort, out)
+    console.print(f"wrote metrics.json, predictions.csv and plots to {out}/")
+
+
+def _warn_undefined(predictions, name, n_patients):
+    """Say what was left out or cannot be measured, instead of a bare n/a."""
+    import warnings
+
+    from irpredict.exceptions import DataWarning
+
+    unlabelled = n_patients - len(predictions)
+    if unlabelled > 0:
+        warnings.warn(f"{unlabelled} patient(s) of {name} have no label and were not "
+                      "scored", DataWarning, stacklevel=2)
+    groups = [("every class", predictions)] if predictions["y"].nunique() < 2 else (
+        list(predictions.groupby("therapy_class", sort=True)))
+    for therapy, group in groups:
+        if group["y"].nunique() < 2:
+            outcome = "responders" if group["y"].iloc[0] == 1 else "non-responders"
+            warnings.warn(f"{therapy}: all {len(group)} labelled patients are {outcome}; AUC, "
+                          "PR AUC and the calibration slope are undefined there",
+                          DataWarning, stacklevel=2)
 
 
 def _write(folder, response_model, predictions, metrics, n_bootstrap, seed, model, data):
@@ -68,21 +92,30 @@ def _write(folder, response_model, predictions, metrics, n_bootstrap, seed, mode
     plot_decision_curve(curve, path=folder / "decision_curve.png")
 
 
-def _print(console, metrics, response_model, cohort, out):
+def _fmt(value, spec):
+    import math
+
+    return "n/a" if value is None or (isinstance(value, float) and math.isnan(value)) else (
+        format(value, spec))
+
+
+def _print(console, metrics, response_model, name):
     from rich.table import Table
 
     table = Table(title=f"{response_model.study} model ({response_model.feature_set}/"
-                        f"{response_model.family}) on {cohort.name}", title_justify="left",
+                        f"{response_model.family}) on {name}", title_justify="left",
                   header_style="bold")
     for col in ("therapy class", "n (resp.)", "AUC [95% CI]", "Brier", "cal. slope"):
         table.add_column(col, justify="left" if col == "therapy class" else "right")
     wide = metrics.pivot_table(index=["therapy_class", "n_patients", "n_responders"],
                                columns="metric", values=["estimate", "ci_low", "ci_high"])
     for (therapy, n, resp), row in wide.iterrows():
-        table.add_row(therapy, f"{n} ({resp})",
-                      f"{row[('estimate', 'auc')]:.3f} [{row[('ci_low', 'auc')]:.3f}-"
-                      f"{row[('ci_high', 'auc')]:.3f}]",
-                      f"{row[('estimate', 'brier')]:.3f}",
-                      f"{row[('estimate', 'calibration_slope')]:.2f}")
+        def get(stat, metric, row=row):
+            return row.get((stat, metric), float("nan"))
+
+        auc = _fmt(get("estimate", "auc"), ".3f")
+        if auc != "n/a":
+            auc += f" [{_fmt(get('ci_low', 'auc'), '.3f')}-{_fmt(get('ci_high', 'auc'), '.3f')}]"
+        table.add_row(therapy, f"{n} ({resp})", auc, _fmt(get("estimate", "brier"), ".3f"),
+                      _fmt(get("estimate", "calibration_slope"), ".2f"))
     console.print(table)
-    console.print(f"wrote metrics.json, predictions.csv and plots to {out}/")

@@ -67,7 +67,11 @@ def plot_roc(oof, *, path=None, repeat=0, figsize=(5.5, 5)):
     ax.plot([0, 1], [0, 1], linestyle=":", color="grey")
     ax.set(xlabel="1 - specificity", ylabel="sensitivity", title="ROC by therapy class",
            xlim=(0, 1), ylim=(0, 1.01))
-    ax.legend(loc="lower right", fontsize="small")
+    if ax.get_legend_handles_labels()[0]:
+        ax.legend(loc="lower right", fontsize="small")
+    else:
+        ax.text(0.5, 0.5, "no group has both responders and non-responders",
+                ha="center", va="center", fontsize="small", color="grey")
     return _save(fig, path)
 
 

@@ -1,0 +1,70 @@
+"""`irpredict evaluate` on the shapes of external cohort a user hands it: one table of a study
+whose measurements lived in other files, a table of already-built features, a cohort whose
+label has one class only."""
+
+import json
+
+import pandas as pd
+import pytest
+from rel_helpers import write_study
+
+
+@pytest.fixture(scope="module")
+def study(tmp_path_factory, cli):
+    """A trained tiny study that reads its measurements from a separate long file."""
+    study = write_study(tmp_path_factory.mktemp("external"), name="extstudy", patients=150)
+    result = cli("train", study.experiment, "--tracking-uri", study.uri, cwd=study.folder)
+    assert result.returncode == 0, result.stderr
+    return study
+
+
+def _evaluate(cli, study, data, out):
+    return cli("evaluate", "--model", "models:/extstudy@champion", "--data", data,
+               "--out", out, "--tracking-uri", study.uri, "--n-bootstrap", "30",
+               cwd=study.folder)
+
+
+def test_one_table_cannot_stand_in_for_measurement_files(cli, study, tmp_path):
+    result = _evaluate(cli, study, study.cohort / "patients.csv", tmp_path / "eval")
+    assert result.returncode == 1
+    assert "Traceback" not in result.stderr
+    assert "read from other files" in result.stderr
+    assert "measurements.csv" in result.stderr
+    assert not (tmp_path / "eval").exists()
+
+
+def test_a_table_of_built_features_scores_as_the_cohort_does(cli, study, tmp_path):
+    via_cohort = _evaluate(cli, study, study.experiment, tmp_path / "cohort")
+    assert via_cohort.returncode == 0, via_cohort.stderr
+    features = tmp_path / "features.csv"
+    built = cli("features", study.experiment, "--out", features, cwd=study.folder)
+    assert built.returncode == 0, built.stderr
+    via_table = _evaluate(cli, study, features, tmp_path / "table")
+    assert via_table.returncode == 0, via_table.stderr
+    assert "gives no value" not in via_table.stderr
+    a = pd.read_csv(tmp_path / "cohort" / "predictions.csv").set_index("patient_id")
+    b = pd.read_csv(tmp_path / "table" / "predictions.csv").set_index("patient_id")
+    assert len(a) == len(b) == 150
+    pd.testing.assert_series_equal(a["prob"], b.loc[a.index, "prob"], atol=1e-6)
+
+
+def test_a_class_with_one_outcome_is_said_not_crashed(cli, study, tmp_path):
+    cohort = tmp_path / "cohort"
+    cohort.mkdir()
+    patients = pd.read_csv(study.cohort / "patients.csv", dtype={"patient_id": str})
+    patients["response"] = 1
+    patients.loc[patients.index[:3], "response"] = None
+    patients.to_csv(cohort / "patients.csv", index=False)
+    for table in ("measurements", "tumor_assessments"):
+        (cohort / f"{table}.csv").write_bytes((study.cohort / f"{table}.csv").read_bytes())
+    result = _evaluate(cli, study, cohort, tmp_path / "eval")
+    assert result.returncode == 0, result.stderr
+    assert "Traceback" not in result.stderr
+    assert "UserWarning" not in result.stderr
+    assert "all 147 labelled patients are responders" in result.stderr
+    assert "3 patient(s) of cohort have no label" in result.stderr
+    assert "n/a" in result.stdout
+    payload = json.loads((tmp_path / "eval" / "metrics.json").read_text())
+    brier = [m for m in payload["metrics"]
+             if m["therapy_class"] == "overall" and m["metric"] == "brier"]
+    assert 0 < brier[0]["estimate"] < 1
