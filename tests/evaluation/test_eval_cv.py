@@ -203,3 +203,15 @@ def test_family_grid_with_an_unknown_parameter_is_a_config_error():
     X, y, _ = _cohort()
     with pytest.raises(ExperimentConfigError, match=r"'xgboost'.*\['min_samples_leaf'\]"):
         nested_cv(X, y, estimator="xgboost", param_grid={"xgboost": {"min_samples_leaf": [3]}})
+
+
+def test_a_class_too_small_for_the_folds_is_named_before_fitting():
+    rng = np.random.default_rng(0)
+    n = 60
+    X = pd.DataFrame({"a": rng.normal(size=n),
+                      "therapy_class": ["checkpoint_inhibitor"] * (n - 1) + ["cytokine"]},
+                     index=[f"P{i}" for i in range(n)])
+    y = pd.Series(rng.integers(0, 2, n), index=X.index)
+    with pytest.raises(CohortDataError, match="therapy class 'cytokine' has 1 patient"):
+        nested_cv(X, y, estimator="logistic", outer_folds=3, inner_folds=2,
+                  param_grid={"C": [0.1]}, progress=lambda done, total: pytest.fail("fitted"))

@@ -110,6 +110,30 @@ def outer_splits(therapy, y, sites, n_splits, seed):
     return list(cv.split(dummy, strata, groups=sites))
 
 
+def _check_every_class_trains(therapy, y, folds, level, all_therapy, all_y):
+    """Refuse folds whose training split lacks a therapy class its test split holds.
+
+    The fold's model could not score those patients (an unknown therapy class),
+    so say which class is too small (counted in the whole cohort) instead of
+    failing at prediction time.
+    """
+    from irpredict.exceptions import CohortDataError
+
+    for train, test in folds:
+        missing = sorted(set(therapy[test]) - set(therapy[train]))
+        if missing:
+            cls = missing[0]
+            members = all_therapy == cls
+            raise CohortDataError(
+                f"therapy class '{cls}' has {int(members.sum())} patient(s) "
+                f"({int(np.asarray(all_y)[members].sum())} responder(s)): an {level} "
+                f"cross-validation fold would train without any of them and could not score "
+                f"them. Give each therapy class enough patients to appear in every training "
+                f"split ({len(folds)} {level} folds; with site grouping, in several sites), or "
+                "leave the class out or merge it with another ([data] therapy_rule), or lower "
+                f"[model] {level}_folds.")
+
+
 def _inner_splits(therapy, y, sites, n_splits, seed):
     if sites is not None and len(np.unique(sites)) < n_splits:
         sites = None  # too few sites in this training set: stratify only
@@ -289,30 +313,37 @@ def nested_cv(X, y, *, estimator="xgboost", sites=None, outer_folds=5, inner_fol
                         min_patients, min_responders, random_state, n_jobs)
     total = n_repeats * outer_folds * len(specs)
     done, rows, params, splits, estimators = 0, [], [], [], {}
+    plan = []  # every split first, so that a class too small fails before any fitting
+    searches_inner = any(len(v) > 1 for _, _, grid, _ in specs for v in grid.values())
     for repeat in range(n_repeats):
         seed = random_state + repeat
         folds = outer_splits(therapy, y, site_arr, outer_folds, seed)
+        _check_every_class_trains(therapy, y, folds, "outer", therapy, y)
         for fold, (train, test) in enumerate(folds):
-            splits.append({"repeat": repeat, "fold": fold, "train": ids[train],
-                           "test": ids[test]})
             inner = _inner_splits(therapy[train], y[train],
                                   None if site_arr is None else site_arr[train],
                                   inner_folds, seed)
-            for name, est, grid, scoring in specs:
-                fitted, best, score = _fit_one(est, grid, scoring, X.iloc[train], y[train],
-                                               inner, n_jobs)
-                prob = fitted.predict_proba(X.iloc[test])[:, 1]
-                rows.append(pd.DataFrame({
-                    "patient_id": ids[test], "repeat": repeat, "fold": fold,
-                    "therapy_class": therapy[test], "y": y[test], "prob": prob, "model": name,
-                }))
-                params.append({"model": name, "repeat": repeat, "fold": fold,
-                               "params": best, "inner_score": score})
-                if return_estimators:
-                    estimators[(name, repeat, fold)] = fitted
-                done += 1
-                if progress is not None:
-                    progress(done, total)
+            if searches_inner:
+                _check_every_class_trains(therapy[train], y[train], inner, "inner", therapy, y)
+            plan.append((repeat, fold, train, test, inner))
+    for repeat, fold, train, test, inner in plan:
+        splits.append({"repeat": repeat, "fold": fold, "train": ids[train],
+                       "test": ids[test]})
+        for name, est, grid, scoring in specs:
+            fitted, best, score = _fit_one(est, grid, scoring, X.iloc[train], y[train],
+                                           inner, n_jobs)
+            prob = fitted.predict_proba(X.iloc[test])[:, 1]
+            rows.append(pd.DataFrame({
+                "patient_id": ids[test], "repeat": repeat, "fold": fold,
+                "therapy_class": therapy[test], "y": y[test], "prob": prob, "model": name,
+            }))
+            params.append({"model": name, "repeat": repeat, "fold": fold,
+                           "params": best, "inner_score": score})
+            if return_estimators:
+                estimators[(name, repeat, fold)] = fitted
+            done += 1
+            if progress is not None:
+                progress(done, total)
     config = {"estimator": estimator if isinstance(estimator, (str, list, tuple))
               else type(estimator).__name__,
               "outer_folds": outer_folds, "inner_folds": inner_folds, "n_repeats": n_repeats,
