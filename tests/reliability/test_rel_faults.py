@@ -93,6 +93,28 @@ def test_sigkill_midway_leaves_the_store_consistent(ids_study, cli, tmp_path):
     assert version_has_artifacts(study.uri, "relstudy", champion.version, tmp_path / "dl3")
 
 
+@pytest.mark.slow
+def test_sigterm_marks_the_run_killed_and_exits_143(make_study):
+    study = make_study("termstudy")
+    known, _ = store_state(study.uri)
+    proc = _popen_cli("train", study.experiment, "--tracking-uri", study.uri, cwd=study.folder)
+    deadline = time.monotonic() + 240
+    running = set()
+    while not running and time.monotonic() < deadline and proc.poll() is None:
+        time.sleep(0.05)
+        running = {r for r, (status, parent) in _new_runs(study.db, known).items()
+                   if parent is None and status == "RUNNING"}
+    assert running, "train never started its run: " + (proc.stderr.read()
+                                                        if proc.poll() is not None else "")
+    proc.send_signal(signal.SIGTERM)
+    _, stderr = proc.communicate(timeout=60)
+    assert proc.returncode == 128 + signal.SIGTERM
+    assert "terminated" in stderr
+    assert "Traceback" not in stderr
+    runs, _ = store_state(study.uri)
+    assert {runs[r] for r in running} == {"KILLED"}
+
+
 # --- outputs that cannot be written ----------------------------------------------------------
 
 UNDER_A_FILE = ("simulate", "features", "validate-json", "assess-response", "screen", "evaluate",

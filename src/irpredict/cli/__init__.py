@@ -104,15 +104,36 @@ def _quiet_libraries():
     warnings.showwarning = show
 
 
+class Terminated(KeyboardInterrupt):
+    """SIGTERM (timeout, a batch scheduler, docker stop), handled like Ctrl+C."""
+
+
+_SIGNALLED = []
+
+
+def _raise_terminated(signum, frame):
+    _SIGNALLED.append(signum)  # typer turns the interrupt into exit status 130
+    raise Terminated
+
+
 def main(argv=None):
     """Run the command line; exit status 1 with one message on bad input."""
+    import signal
+
     _quiet_libraries()
+    # an MLflow run interrupted by SIGTERM is marked KILLED, as one interrupted by Ctrl+C
+    signal.signal(signal.SIGTERM, _raise_terminated)
     try:
         app(args=argv, prog_name="irpredict", standalone_mode=True)
     except IRPredictError as exc:
         _print_error(_escape(str(exc)))
         sys.exit(1)
-    except KeyboardInterrupt:
+    except (KeyboardInterrupt, SystemExit) as exc:
+        if _SIGNALLED:
+            _print_error("terminated")
+            sys.exit(128 + signal.SIGTERM)
+        if isinstance(exc, SystemExit):
+            raise
         _print_error("interrupted")
         sys.exit(130)
     except OSError as exc:  # a file that cannot be read or written (full disk, a file as folder)
