@@ -200,7 +200,7 @@ def _class_mix(sim, *, where):
         raise ExperimentConfigError(f"{where} {exc}.") from None
 
 
-def load_experiment(path):
+def load_experiment(path, *, folder=None):
     """Parse and check an experiment file.
 
     Parameters
@@ -210,6 +210,9 @@ def load_experiment(path):
         and ``${VAR:-default}`` expand environment variables, and
         ``${IRPREDICT_SHARED_DATA}`` defaults to ``../shared/data`` beside the
         repository holding the file.
+    folder : str or path-like or None, default=None
+        Resolve those paths from this folder instead of the file's own (for a
+        copy of an experiment file, e.g. the one logged with a training run).
 
     Returns
     -------
@@ -256,7 +259,8 @@ def load_experiment(path):
             f"{where} name {name!r} may hold only letters, digits, '_', '.' and '-'."
         )
     description = get(study, "description", "str", where=where, default="")
-    data = _parse_data(get(raw, "data", "dict", where=str(path), required=True), path)
+    anchor = path if folder is None else Path(folder).resolve() / path.name
+    data = _parse_data(get(raw, "data", "dict", where=str(path), required=True), path, anchor)
     sets, sensitivity = _parse_feature_sets(raw.get("feature_sets", {}), path)
     for section in ("model", "evaluation", "screening", "monitoring"):
         get(raw, section, "dict", where=str(path))  # reserved: a table, checked later
@@ -264,14 +268,14 @@ def load_experiment(path):
                       feature_sets=sets, raw=raw, sensitivity_sets=sensitivity)
 
 
-def _parse_data(data, path):
+def _parse_data(data, path, anchor):
     from irpredict.data._parse import MAPPING_KEYS
     from irpredict.data.mapping import ColumnMapping
 
     where = f"{path} [data]"
 
     def resolve(text):
-        return _resolve_path(text, path, where)
+        return _resolve_path(text, anchor, where)
 
     if "simulate" in data and "source" in data:
         raise ExperimentConfigError(f"{where} sets both 'source' and 'simulate'; keep one.")

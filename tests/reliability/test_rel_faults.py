@@ -114,6 +114,14 @@ def test_sigterm_marks_the_run_killed_and_exits_143(make_study):
     runs, _ = store_state(study.uri)
     assert {runs[r] for r in running} == {"KILLED"}
 
+    report = subprocess.run(
+        [sys.executable, "-m", "irpredict", "report", "--run", next(iter(running)), "--out",
+         study.folder / "killed.html", "--tracking-uri", study.uri, "--no-log"],
+        cwd=study.folder, capture_output=True, text=True, timeout=120)
+    assert report.returncode == 1
+    assert "has status KILLED" in report.stderr
+    assert not (study.folder / "killed.html").exists()
+
 
 # --- outputs that cannot be written ----------------------------------------------------------
 

@@ -10,6 +10,7 @@ final configuration rather than from the nested CV of the run.
 """
 
 from dataclasses import dataclass, field
+from pathlib import Path
 
 __all__ = ["CohortAnalysis", "analyse_cohort", "SUBGROUP_COLUMNS"]
 
@@ -150,7 +151,11 @@ def analyse_cohort(record, *, tracking_uri=None, experiment=None, n_bootstrap=20
     if source is None:
         return CohortAnalysis(reason="the run has no logged experiment file")
     try:
-        cohort = load_experiment(source).load_cohort()
+        logged_dir = record.tags.get("irpredict.experiment_dir")
+        folder = None
+        if experiment is None and logged_dir and Path(logged_dir).is_dir():
+            folder = logged_dir  # resolve the logged copy's data paths as training did
+        cohort = load_experiment(source, folder=folder).load_cohort()
     except (IRPredictError, OSError) as exc:
         message = str(exc)
         if experiment is None:  # name the logged copy, not where it was downloaded

@@ -139,7 +139,7 @@ def collect_run(run_id, workdir, *, tracking_uri=None):
     Raises
     ------
     ExperimentConfigError
-        When the run does not exist or is a child run.
+        When the run does not exist, is a child run or did not finish.
     """
     from irpredict.tracking import get_client
 
@@ -154,6 +154,13 @@ def collect_run(run_id, workdir, *, tracking_uri=None):
     if parent:
         raise ExperimentConfigError(
             f"run {run_id} is a child run ({run.info.run_name}); give its parent run {parent}")
+    if run.info.status != "FINISHED":
+        why = {"RUNNING": "still running, or stopped without being marked",
+               "FAILED": "it stopped with an error", "KILLED": "it was interrupted"}.get(
+            run.info.status, "it did not finish")
+        raise ExperimentConfigError(
+            f"run {run_id} has status {run.info.status} ({why}); a report needs a finished "
+            "`irpredict train` run: run it again and report the run id it prints")
     experiment = client.get_experiment(run.info.experiment_id)
     study = experiment.name.removeprefix("irpredict/")
     record = RunRecord(run_id=run_id, study=study, params=dict(run.data.params),

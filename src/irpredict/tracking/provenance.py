@@ -111,6 +111,8 @@ def log_provenance(run, *, cohort=None, experiment_file=None, repo_dir=None):
         "mlflow.source.git.commit": git.get("git_commit", ""),
     }
     tags.update({k: str(v).lower() if isinstance(v, bool) else v for k, v in git.items()})
+    if experiment_file is not None:  # where its relative data paths were resolved from
+        tags["irpredict.experiment_dir"] = str(Path(experiment_file).resolve().parent)
     tags.update({f"versions.{pkg}": version for pkg, version in env["versions"].items()})
     fingerprint = None
     if cohort is not None:
