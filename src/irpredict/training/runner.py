@@ -156,6 +156,26 @@ def _choose_final(settings, sets, metrics):
     return feature_set, family
 
 
+def _warn_one_outcome_classes(cohort):
+    """A class whose labelled patients all share one outcome gets no real model."""
+    import warnings
+
+    from irpredict.exceptions import DataWarning
+
+    if not cohort.has_label:
+        return
+    patients = cohort.patients
+    labelled = patients[patients[cohort.label_col].notna()]
+    for therapy, group in labelled.groupby("therapy_class", sort=True, observed=True):
+        responders = int(group[cohort.label_col].sum())
+        if responders in (0, len(group)):
+            warnings.warn(
+                f"{therapy}: {responders} responders among {len(group)} labelled patients; its "
+                "AUC is undefined and no model can learn who responds in this class (its "
+                "patients all get about the same probability). Check its labels, or leave the "
+                "class out", DataWarning, stacklevel=3)
+
+
 def train_study(experiment, *, settings=None, tracking_uri=None, log_patient_ids=False,
                 progress=None, register=True):
     """Train and evaluate every feature set x family of a study; register the final model.
@@ -192,6 +212,7 @@ def train_study(experiment, *, settings=None, tracking_uri=None, log_patient_ids
     cohort = experiment.load_cohort()
     sets = feature_sets_to_train(experiment, settings, cohort)
     _final_feature_set(settings, sets)  # a bad final choice fails before any training
+    _warn_one_outcome_classes(cohort)
     notes, watch, started = [], _Stopwatch(), time.perf_counter()
     with start_study_run(experiment.name, tracking_uri=tracking_uri,
                          log_patient_ids=log_patient_ids,
