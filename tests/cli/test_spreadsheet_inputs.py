@@ -76,3 +76,44 @@ def test_one_table_reads_its_own_therapy_class_column(cli, tmp_path):
     assert "unexpected" not in result.stderr
     assert "no 'therapy_class' column" in result.stderr
     assert "--therapy-class" in result.stderr
+
+
+def _folder_with_scans(tmp_path, scans_name, scans_text):
+    folder = tmp_path / "cohort"
+    folder.mkdir()
+    _patients().to_csv(folder / "patients.csv", index=False)
+    (folder / scans_name).write_text(scans_text)
+    return folder
+
+
+def test_british_spelling_is_read_and_a_misspelt_table_is_named(cli, tmp_path):
+    folder = _folder_with_scans(tmp_path, "tumour_assessments.csv", SCANS)
+    (folder / "measurement.csv").write_text("patient_id,biomarker,day,value,unit\n"
+                                            "P1,crp,0,5,mg/L\n")
+    result = cli("validate", folder)
+    assert result.returncode == 0, result.stderr
+    assert "tumour_assessments.csv" in result.stdout
+    assert "measurement.csv is not read as a cohort table; did you mean measurements.csv?" in (
+        result.stderr.replace("\n", " "))
+
+
+def test_conflicting_scans_on_one_day_fail_validation_identical_ones_are_one_visit(cli,
+                                                                                   tmp_path):
+    folder = _folder_with_scans(tmp_path, "tumor_assessments.csv",
+                                SCANS + "P1,42,30\n" + "P2,40,60\n")
+    result = cli("validate", folder)
+    assert result.returncode == 1
+    assert "1 (patient_id, day) visits have conflicting rows (P2 day 40" in result.stderr
+    scans = tmp_path / "scans.csv"
+    scans.write_text(SCANS + "P1,42,30\n")
+    result = cli("assess-response", scans, "--out", tmp_path / "bor.csv")
+    assert result.returncode == 0, result.stderr
+    assert len(pd.read_csv(tmp_path / "bor_timepoints.csv")) == 3  # P1 42 once, 84, P2 40
+
+
+def test_patients_without_a_baseline_scan_are_named(cli, tmp_path):
+    scans = tmp_path / "scans.csv"
+    scans.write_text(SCANS.replace("P1,-5,50\n", ""))
+    result = cli("assess-response", scans, "--out", tmp_path / "bor.csv")
+    assert result.returncode == 0, result.stderr
+    assert "1 of 2 patients have no baseline scan" in result.stderr.replace("\n", " ")

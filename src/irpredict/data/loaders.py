@@ -17,8 +17,10 @@ def find_tables(folder):
     ----------
     folder : str or path-like
         A folder holding ``patients.<ext>`` (required) and optionally
-        ``measurements.<ext>`` and ``tumor_assessments.<ext>``, where ``<ext>``
-        is one of ``csv, tsv, txt, parquet, pq, xlsx, xls``.
+        ``measurements.<ext>`` and ``tumor_assessments.<ext>`` (or
+        ``tumour_assessments.<ext>``), where ``<ext>`` is one of ``csv, tsv,
+        txt, parquet, pq, xlsx, xls``. A table file whose name is close to one
+        of these but not it (``measurement.csv``) is named in a warning.
 
     Returns
     -------
@@ -33,8 +35,9 @@ def find_tables(folder):
     folder = Path(folder)
     found = {}
     for table in TABLES:
+        names = {table, *_SPELLINGS.get(table, ())}
         files = sorted(p for p in folder.iterdir()
-                       if p.is_file() and p.stem.lower() == table and not p.name.startswith("."))
+                       if p.is_file() and p.stem.lower() in names and not p.name.startswith("."))
         if len(files) > 1:
             raise CohortDataError(
                 f"folder {folder} holds {len(files)} {table} files "
@@ -42,6 +45,7 @@ def find_tables(folder):
             )
         if files:
             found[table] = files[0]
+    _warn_unused_tables(folder, found)
     if "patients" not in found:
         present = ", ".join(sorted(p.name for p in folder.iterdir() if not p.name.startswith(".")))
         raise CohortDataError(
@@ -51,6 +55,29 @@ def find_tables(folder):
             "experiment .toml file"
         )
     return found
+
+
+#: Other spellings of the table names that a folder may use.
+_SPELLINGS = {"tumor_assessments": ("tumour_assessments",)}
+
+
+def _warn_unused_tables(folder, found):
+    """Name table files that look meant as a cohort table but are not read."""
+    import difflib
+    import warnings
+
+    from irpredict.exceptions import DataWarning
+
+    used = set(found.values())
+    for path in sorted(folder.iterdir()):
+        if (path in used or not path.is_file() or path.name.startswith(".")
+                or path.suffix.lower() not in TABLE_EXTENSIONS):
+            continue
+        close = difflib.get_close_matches(path.stem.lower(), TABLES, n=1, cutoff=0.75)
+        if close:
+            warnings.warn(f"{path} is not read as a cohort table; did you mean "
+                          f"{close[0]}{path.suffix}? Rename it to use it", DataWarning,
+                          stacklevel=3)
 
 
 def load_folder(folder, *, name=None):

@@ -367,6 +367,17 @@ def _check_tumor(frame, source, known, problems, extra):
     if "new_lesion" in t.columns:
         flags = t["new_lesion"].astype("string").str.strip().str.lower().map(BOOLEAN_VALUES)
         t["new_lesion"] = flags.astype("boolean")
+    t = t.drop_duplicates()  # a visit written twice is one visit
+    clash = t.duplicated(subset=["patient_id", "day"], keep=False) & t["day"].notna()
+    if clash.any():
+        visits = t[clash].groupby(["patient_id", "day"], sort=False)
+        shown = "; ".join(f"{p} day {d:g}" for p, d in list(visits.groups)[:5])
+        problems.append(
+            f"{source}: {visits.ngroups} (patient_id, day) visits have conflicting rows "
+            f"({shown}; at {_rows(t.index[clash])}). Fix: keep one row per patient and scan day "
+            "(the response criteria read one assessment per visit)")
+        extra.extend(_case("tumor_assessments", "day", "conflicting_duplicate", v, i)
+                     for i, v in t.loc[clash, "day"].items())
     return t.reset_index(drop=True)
 
 

@@ -141,7 +141,25 @@ def assess_response(
     else:
         tp = timepoint_responses(frame, source=source)
         bor = best_overall_response(tp, **kwargs)
+    _warn_no_baseline(frame, source)
     return ResponseAssessment(bor=bor, timepoints=tp, criteria=criteria)
+
+
+def _warn_no_baseline(frame, source):
+    """Patients without a measured baseline scan can only be NE: say who they are."""
+    import warnings
+
+    from irpredict.exceptions import DataWarning
+
+    measured = (frame["day"] <= 0) & frame["target_sld_mm"].notna()
+    has_baseline = measured.groupby(frame["patient_id"]).any()
+    missing = has_baseline.index[~has_baseline.to_numpy()].tolist()
+    if missing:
+        warnings.warn(
+            f"{source}: {len(missing)} of {len(has_baseline)} patients have no baseline scan "
+            f"(a target_sld_mm at day <= 0), e.g. {missing[:5]}; their target response is NE "
+            "at every visit. Add the baseline scans (day 0 = first dose)",
+            DataWarning, stacklevel=3)
 
 
 def derive_labels(

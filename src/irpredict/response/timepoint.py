@@ -263,12 +263,13 @@ def check_tumor_assessments(tumor_assessments, *, source="tumor_assessments"):
     if "target_cr" in frame.columns:
         flags = _to_bool(frame["target_cr"], "target_cr", source)
         frame["target_cr"] = flags.where(frame["target_cr"].notna(), False)
+    frame = frame.drop_duplicates()  # a visit written twice is one visit
     dup = frame.duplicated(["patient_id", "day"], keep=False)
     if dup.any():
         ids = frame.loc[dup, "patient_id"].unique()
         raise CohortDataError(
-            f"{source}: {len(ids)} patients have two assessments on the same day, e.g. "
-            f"{ids[:5].tolist()} (rows {_rows(dup)}); merge them into one row per visit"
+            f"{source}: {len(ids)} patients have two different assessments on the same day, "
+            f"e.g. {ids[:5].tolist()} (rows {_rows(dup)}); merge them into one row per visit"
         )
     return frame.sort_values(["patient_id", "day"], kind="stable").reset_index(drop=True)
 
