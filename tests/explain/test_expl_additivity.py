@@ -14,6 +14,11 @@ FAMILIES = ["logistic", "random_forest", "xgboost", "ensemble"]
 F32 = np.finfo(np.float32).eps
 
 
+def one_value_column(tidy, patient, biomarker):
+    rows = tidy[(tidy.patient_id == patient) & (tidy.biomarker == biomarker)]
+    return rows["value_column"].item()
+
+
 def _check_additive(ex, proba):
     """sum(SHAP) + base == margin (1e-5), and the margin is the model's log-odds.
 
@@ -113,7 +118,9 @@ def test_feature_set_input_and_tidy(frame):
     fs = FeatureSet(X=X.drop(columns="therapy_class"), therapy_class=X["therapy_class"], y=y)
     ex = explain(model, fs)
     tidy = ex.to_tidy()
-    assert list(tidy.columns) == ["patient_id", "therapy_class", "biomarker", "value", "shap"]
+    assert list(tidy.columns) == ["patient_id", "therapy_class", "biomarker", "value",
+                                  "value_column", "shap", "base_value", "prob_response"]
+    assert one_value_column(tidy, "P0007", "age") == "age"
     assert len(tidy) == ex.values.size
     one = tidy[(tidy.patient_id == "P0007") & (tidy.biomarker == "age")]
     assert one["value"].item() == pytest.approx(X.loc["P0007", "age"])

@@ -89,8 +89,14 @@ def test_all_writes_every_patients_values(explained, in_process):
 
     _, _, tmp_path = explained
     tidy = pd.read_csv(tmp_path / "explanations.csv")
-    assert list(tidy.columns) == ["patient", "therapy_class", "biomarker", "value", "shap"]
+    assert list(tidy.columns) == ["patient", "therapy_class", "biomarker", "value",
+                                  "value_column", "shap", "base_value", "prob_response"]
     assert tidy["patient"].nunique() == len(in_process.values)
+    # additivity can be checked from the file alone
+    per_patient = tidy.groupby("patient").agg(shap=("shap", "sum"), base=("base_value", "first"),
+                                              prob=("prob_response", "first"))
+    logit = np.log(per_patient["prob"] / (1 - per_patient["prob"]))
+    np.testing.assert_allclose(per_patient["shap"] + per_patient["base"], logit, atol=1e-6)
     wide = tidy.pivot(index="patient", columns="biomarker", values="shap")
     expected = in_process.values.copy()
     expected.index = expected.index.astype(str)

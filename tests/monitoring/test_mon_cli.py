@@ -109,11 +109,15 @@ def test_bundle_loads_from_the_run_id_too(trained, in_process):
 
 
 def test_unknown_patient_is_one_clear_error(cli, trained):
-    done = _monitor(cli, trained, "--patient", "SIM-0007")
+    folder, experiment, uri, _ = trained
+    out = folder / "never_created"
+    done = cli("monitor", "-m", "models:/montest-landmarks@champion", "-d", experiment,
+               "--tracking-uri", uri, "-o", out, "--patient", "SIM-0007", cwd=folder)
     assert done.returncode == 1
     assert "patient 'SIM-0007' is not in" in done.stderr
     assert "close matches" in done.stderr
     assert "Traceback" not in done.stderr
+    assert not out.exists()
 
 
 def test_an_output_folder_under_a_file_is_one_clear_error(cli, trained):

@@ -16,7 +16,8 @@ def command(
     patient: str = typer.Option(None, "--patient", "-p", help="Patient id to explain."),
     all_patients: bool = typer.Option(False, "--all",
                                       help="Write explanations.csv (patient, biomarker, "
-                                           "value, shap) for every patient."),
+                                           "value, shap, base value, probability) for every "
+                                           "patient."),
     out: Path = typer.Option(None, "--out", "-o",
                              help="Folder for the waterfall PNG / CSV (default: cwd)."),
     tracking_uri: str = typer.Option(None, "--tracking-uri", help="MLflow tracking URI."),
@@ -144,7 +145,8 @@ def _write_tidy(explanation, path):
 
     tidy = explanation.to_tidy().rename(columns={"patient_id": "patient"})
     with atomic_path(path) as tmp:
-        tidy[["patient", "therapy_class", "biomarker", "value", "shap"]].to_csv(tmp, index=False)
+        tidy[["patient", "therapy_class", "biomarker", "value", "value_column", "shap",
+              "base_value", "prob_response"]].to_csv(tmp, index=False)
 
 
 def patient_rows(explanation, pid, top):

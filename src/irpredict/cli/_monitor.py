@@ -136,7 +136,11 @@ def command(
         console.width = max(console.width, 140)
     bundle = load_landmark_models(model, tracking_uri=tracking_uri)
     cohort = load_monitored_cohort(bundle, data)
-    folder = _out_folder(out)
+    folder = Path(out) if out is not None else Path.cwd()
+    if folder.exists() and not folder.is_dir():
+        from irpredict.cli._outputs import OutputError
+
+        raise OutputError(f"--out {folder} is a file; give a folder")
     if cohort.n_patients < 20 and any(centred_on_explained_rows(m.classifier)
                                       for m in bundle.models.values()):
         console.print(f"[yellow]note:[/yellow] only {cohort.n_patients} patients in {data}; "
@@ -145,9 +149,11 @@ def command(
     if patient is not None:
         trajectory = monitor_patient(bundle, cohort, patient, as_of=as_of)
         print_trajectory(console, trajectory, top, as_of)
+        _out_folder(folder)  # only now: an unknown patient leaves no empty folder behind
         for path in _write_patient(trajectory, folder, top):
             console.print(f"wrote {path}")
     if all_patients:
+        _out_folder(folder)
         _write_all(console, bundle, cohort, folder, as_of, top)
 
 

@@ -30,6 +30,8 @@ def command(
 
     from irpredict.serving.app import serve
 
-    Console(stderr=True).print(
-        f"serving [bold]{model}[/bold] on http://{host}:{port} (POST /invocations; Ctrl+C stops)")
-    serve(model, host=host, port=port, tracking_uri=tracking_uri)
+    def announce():
+        Console(stderr=True).print(f"serving [bold]{model}[/bold] on http://{host}:{port} "
+                                   "(POST /invocations; Ctrl+C stops)")
+
+    serve(model, host=host, port=port, tracking_uri=tracking_uri, on_ready=announce)

@@ -88,8 +88,11 @@ class Explanation:
         -------
         pandas.DataFrame
             Columns ``patient_id``, ``therapy_class``, ``biomarker``,
-            ``value`` (the raw value shown, as text for categories) and
-            ``shap`` (log-odds).
+            ``value`` (the raw value shown, as text for categories),
+            ``value_column`` (the input column that value comes from, e.g.
+            ``albumin__log2fc_d42``), ``shap`` (log-odds), and per patient
+            ``base_value`` and ``prob_response``: the SHAP values of a patient
+            plus ``base_value`` are the logit of ``prob_response``.
         """
         import pandas as pd
 
@@ -102,7 +105,11 @@ class Explanation:
             "therapy_class": np.repeat(therapy, k),
             "biomarker": np.tile(np.asarray(self.values.columns, dtype=object), n),
             "value": shown.ravel(),
+            "value_column": np.tile(np.asarray([self.shown_columns.get(b, b)
+                                                for b in self.values.columns], dtype=object), n),
             "shap": self.values.to_numpy(dtype=np.float64).ravel(),
+            "base_value": np.repeat(self.base_values.to_numpy(dtype=np.float64), k),
+            "prob_response": np.repeat(self.prob.to_numpy(dtype=np.float64), k),
         })
 
     def to_shap(self, therapy_class=None):

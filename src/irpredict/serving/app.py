@@ -290,7 +290,8 @@ class ScoringApp:
         await send({"type": "http.response.body", "body": body})
 
 
-def serve(model_uri, *, host="127.0.0.1", port=5055, tracking_uri=None, log_level="warning"):
+def serve(model_uri, *, host="127.0.0.1", port=5055, tracking_uri=None, log_level="warning",
+          on_ready=None):
     """Load ``model_uri`` and serve it with uvicorn (one worker) until stopped.
 
     Parameters
@@ -300,6 +301,9 @@ def serve(model_uri, *, host="127.0.0.1", port=5055, tracking_uri=None, log_leve
     port : int, default=5055
     tracking_uri : str or None
     log_level : str, default="warning"
+    on_ready : callable or None, default=None
+        Called without arguments once the model is loaded and the port checked,
+        just before the server starts (e.g. to say where it listens).
     """
     import warnings
 
@@ -317,6 +321,8 @@ def serve(model_uri, *, host="127.0.0.1", port=5055, tracking_uri=None, log_leve
             pass
     _check_listen(host, port)  # before the model loads: a taken port fails in a second
     app = ScoringApp(load_served_model(model_uri, tracking_uri=tracking_uri), model_uri)
+    if on_ready is not None:
+        on_ready()
     config = uvicorn.Config(app, host=host, port=port, workers=1, log_level=log_level,
                             access_log=False, lifespan="on")
     uvicorn.Server(config).run()
