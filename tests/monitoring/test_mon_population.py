@@ -70,3 +70,21 @@ def test_population_summary_counts_members_responders_and_left_out():
 def test_bad_landmarks_are_refused(bad):
     with pytest.raises(ExperimentConfigError, match="landmark days"):
         check_landmarks(bad)
+
+
+def test_a_landmark_after_all_follow_up_is_a_warning(tmp_path):
+    import warnings
+
+    from irpredict.data.loaders import load_cohort
+    from irpredict.data.simulator import simulate_cohort, write_cohort
+    from irpredict.exceptions import DataWarning
+    from irpredict.monitoring.runner import _warn_landmarks_after_follow_up
+
+    write_cohort(simulate_cohort(n_patients=30, seed=2), tmp_path / "cohort")
+    cohort = load_cohort(tmp_path / "cohort")
+    last = max(cohort.measurements["day"].max(), cohort.tumor_assessments["day"].max())
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        _warn_landmarks_after_follow_up(cohort, [0, 42, float(last)])  # within follow-up
+    with pytest.warns(DataWarning, match=f"after the last record of every patient \\(day {last:g}"):
+        _warn_landmarks_after_follow_up(cohort, [0, last + 1])

@@ -147,6 +147,27 @@ def _log_evaluation(study, bundle, settings, mon):
         log_files(study.client, study.run_id, tmp)
 
 
+def _warn_landmarks_after_follow_up(cohort, days):
+    """A landmark after every patient's last record adds no data: say so."""
+    import warnings
+
+    from irpredict.exceptions import DataWarning
+
+    last = [t["day"].max() for t in (cohort.measurements, cohort.tumor_assessments)
+            if t is not None and len(t)]
+    if not last:
+        return
+    follow_up = max(last)
+    late = [d for d in days if d > follow_up]
+    if late:
+        warnings.warn(
+            f"landmark day(s) {', '.join(f'{d:g}' for d in late)} are after the last record of "
+            f"every patient (day {follow_up:g}): such a landmark model sees all the follow-up "
+            "data, and its population is whoever had not progressed by then, not patients "
+            "still on treatment at that day; choose landmarks within the follow-up",
+            DataWarning, stacklevel=3)
+
+
 def train_landmarks(experiment, *, settings=None, days=None, family=None, tracking_uri=None,
                     log_patient_ids=False, progress=None, register=True):
     """Fit, evaluate, log and register the landmark models of a study.
@@ -181,6 +202,7 @@ def train_landmarks(experiment, *, settings=None, days=None, family=None, tracki
                                           where=f"{experiment.path} [model]")
     mon = monitoring_settings(experiment, settings, days=days, family=family)
     cohort = experiment.load_cohort()
+    _warn_landmarks_after_follow_up(cohort, mon.days)
     sets = feature_sets_to_train(experiment, settings, cohort)
     name = mon.feature_set or list(sets)[-1]
     entries = dict(experiment.feature_sets).get(name) or sets[name]
