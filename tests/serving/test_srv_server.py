@@ -95,8 +95,35 @@ def test_malformed_payload_gets_400_and_server_keeps_serving(irpredict_server, r
     assert len(answer["predictions"]) == 1
 
 
-def test_unknown_route_is_404(irpredict_server):
+def test_unknown_route_is_404_and_a_wrong_method_405(irpredict_server):
     assert request(irpredict_server, "GET", "/nowhere")[0] == 404
+    status, body = request(irpredict_server, "GET", "/invocations")
+    assert status == 405
+    assert "answers POST" in body["message"]
+
+
+def test_mlflow_params_key_empty_is_accepted_and_set_is_refused(irpredict_server, in_process,
+                                                                rows):
+    records = json.loads(rows.head(3).to_json(orient="records"))
+    status, body = request(irpredict_server, "POST", "/invocations",
+                           {"dataframe_records": records, "params": {}})
+    assert status == 200, body
+    _check_equal(body["predictions"], in_process.predict(rows.head(3)))
+    status, body = request(irpredict_server, "POST", "/invocations",
+                           {"dataframe_records": records, "params": {"threshold": 0.3}})
+    assert status == 400
+    assert "no inference parameters" in body["message"]
+
+
+def test_a_body_over_the_limit_is_413_and_serving_goes_on(irpredict_server):
+    from irpredict.serving.app import MAX_BODY_BYTES
+
+    status, body = request(irpredict_server, "POST", "/invocations",
+                           b'{"dataframe_records": [' + b" " * MAX_BODY_BYTES + b"]}",
+                           timeout=120)
+    assert status == 413
+    assert "smaller batches" in body["message"]
+    assert request(irpredict_server, "GET", "/ping")[0] == 200
 
 
 def test_binds_loopback_by_default(irpredict_server):

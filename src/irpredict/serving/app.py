@@ -19,6 +19,8 @@ __all__ = ["ScoringApp", "load_served_model", "single_threaded"]
 
 _JSON = [(b"content-type", b"application/json")]
 _PAYLOAD_KEYS = ("dataframe_split", "dataframe_records", "inputs")
+#: Largest /invocations body accepted (about 25,000 patients of 250 features as records).
+MAX_BODY_BYTES = 64 * 2**20
 
 
 class BadRequest(ValueError):
@@ -133,16 +135,7 @@ def parse_payload(body):
     """
     import pandas as pd
 
-    if not body.strip():
-        raise BadRequest("the request body is empty; send JSON with one of the keys "
-                         f"{', '.join(_PAYLOAD_KEYS)}")
-    try:
-        payload = json.loads(body)
-    except (ValueError, UnicodeDecodeError) as exc:
-        raise BadRequest(f"the request body is not valid JSON: {exc}") from None
-    except RecursionError:
-        raise BadRequest("the request body nests JSON arrays or objects too deeply; send "
-                         "one flat table") from None
+    payload = _decode_json(body)
     if not isinstance(payload, dict) or len(payload) != 1 or next(iter(payload)) not in (
             _PAYLOAD_KEYS):
         keys = list(payload)[:5] if isinstance(payload, dict) else type(payload).__name__
@@ -168,6 +161,27 @@ def parse_payload(body):
     if len(frame) == 0:
         raise BadRequest(f"{key} holds no rows; send at least one patient")
     return frame
+
+
+def _decode_json(body):
+    """The request's JSON object, its MLflow ``params`` checked and removed."""
+    if not body.strip():
+        raise BadRequest("the request body is empty; send JSON with one of the keys "
+                         f"{', '.join(_PAYLOAD_KEYS)}")
+    try:
+        payload = json.loads(body)
+    except (ValueError, UnicodeDecodeError) as exc:
+        raise BadRequest(f"the request body is not valid JSON: {exc}") from None
+    except RecursionError:
+        raise BadRequest("the request body nests JSON arrays or objects too deeply; send "
+                         "one flat table") from None
+    if isinstance(payload, dict) and "params" in payload:
+        # MLflow's protocol allows inference parameters; this model takes none
+        params = payload.pop("params")
+        if params not in (None, {}):
+            raise BadRequest("this model takes no inference parameters; drop \"params\" "
+                             f"(got {str(params)[:80]})")
+    return payload
 
 
 def _object_frame(rows, columns):
@@ -207,6 +221,29 @@ def _encode(frame):
     return text.replace("NaN", "null").encode() if "NaN" in text else text.encode()
 
 
+async def _lifespan(receive, send):
+    while True:
+        message = await receive()
+        if message["type"] == "lifespan.startup":
+            await send({"type": "lifespan.startup.complete"})
+        elif message["type"] == "lifespan.shutdown":
+            await send({"type": "lifespan.shutdown.complete"})
+            return
+
+
+async def _read_body(receive):
+    """The request body, or None once it passes :data:`MAX_BODY_BYTES` (the rest is drained)."""
+    chunks, size, more = [], 0, True
+    while more:
+        message = await receive()
+        chunk = message.get("body", b"")
+        size += len(chunk)
+        if size <= MAX_BODY_BYTES:
+            chunks.append(chunk)
+        more = message.get("more_body", False)
+    return b"".join(chunks) if size <= MAX_BODY_BYTES else None
+
+
 def _media_type(scope):
     """The request's Content-Type without parameters, lower case ('' when absent)."""
     for name, value in scope.get("headers", ()):
@@ -240,6 +277,31 @@ class ScoringApp:
                 "therapies": list(model.therapies),
                 "compiled": getattr(self.python_model, "compiled_", None) is not None}
 
+    def _invocations(self, request, media):
+        if request is None:
+            return 413, json.dumps({
+                "error_code": "REQUEST_TOO_LARGE",
+                "message": f"the request body is over {MAX_BODY_BYTES // 2**20} MiB; send the "
+                           "patients in smaller batches"}).encode()
+        if media != "application/json":
+            return 415, json.dumps({
+                "error_code": "UNSUPPORTED_MEDIA_TYPE",
+                "message": f"the request's Content-Type is {media or 'missing'}; send JSON "
+                           "with the header 'Content-Type: application/json'"}).encode()
+        return self.score(request)
+
+    def _other(self, method, path):
+        if path in ("/ping", "/health") and method == "GET":
+            return 200, b"\n"
+        if path == "/version" and method == "GET":
+            return 200, json.dumps(self.version_info()).encode()
+        if path in ("/invocations", "/ping", "/health", "/version"):
+            allowed = "POST" if path == "/invocations" else "GET"
+            return 405, json.dumps({"error_code": "METHOD_NOT_ALLOWED",
+                                    "message": f"{path} answers {allowed}, not {method}"}).encode()
+        return 404, json.dumps({"error_code": "ENDPOINT_NOT_FOUND",
+                                "message": f"no route {method} {path}"}).encode()
+
     def score(self, body):
         """Status and JSON bytes answering an ``/invocations`` body."""
         from irpredict.exceptions import IRPredictError
@@ -254,37 +316,15 @@ class ScoringApp:
     async def __call__(self, scope, receive, send):
         """Answer one HTTP request (lifespan events are acknowledged)."""
         if scope["type"] == "lifespan":
-            while True:
-                message = await receive()
-                if message["type"] == "lifespan.startup":
-                    await send({"type": "lifespan.startup.complete"})
-                elif message["type"] == "lifespan.shutdown":
-                    await send({"type": "lifespan.shutdown.complete"})
-                    return
+            await _lifespan(receive, send)
+            return
         if scope["type"] != "http":
             return
         method, path = scope["method"], scope["path"].rstrip("/") or "/"
         if path == "/invocations" and method == "POST":
-            chunks, more = [], True
-            while more:
-                message = await receive()
-                chunks.append(message.get("body", b""))
-                more = message.get("more_body", False)
-            media = _media_type(scope)
-            if media == "application/json":
-                status, body = self.score(b"".join(chunks))
-            else:
-                status, body = 415, json.dumps({
-                    "error_code": "UNSUPPORTED_MEDIA_TYPE",
-                    "message": f"the request's Content-Type is {media or 'missing'}; send JSON "
-                               "with the header 'Content-Type: application/json'"}).encode()
-        elif path in ("/ping", "/health") and method == "GET":
-            status, body = 200, b"\n"
-        elif path == "/version" and method == "GET":
-            status, body = 200, json.dumps(self.version_info()).encode()
+            status, body = self._invocations(await _read_body(receive), _media_type(scope))
         else:
-            status, body = 404, json.dumps({"error_code": "ENDPOINT_NOT_FOUND",
-                                            "message": f"no route {method} {path}"}).encode()
+            status, body = self._other(method, path)
         await send({"type": "http.response.start", "status": status,
                     "headers": [*_JSON, (b"content-length", str(len(body)).encode())]})
         await send({"type": "http.response.body", "body": body})
