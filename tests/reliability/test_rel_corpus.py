@@ -168,7 +168,7 @@ def test_wrong_media_type_and_method_are_4xx(served):
     port, _, _ = served
     for method, headers, body, expected in (
             ("POST", {"Content-Type": "text/csv"}, b"age,ecog\n1,2\n", 415),
-            ("GET", {}, None, 404)):
+            ("GET", {}, None, 405)):
         conn = http.client.HTTPConnection("127.0.0.1", port, timeout=30)
         try:
             conn.request(method, "/invocations", body, headers)

@@ -35,9 +35,12 @@ def load_external_cohort(model, data):
     tumour = mapping.tumor_assessments
     if tumour is not None and tumour.file is not None:
         tumour = None
-    _refuse_missing_sources(model, path, mapping, own_rows, tumour)
-    mapping = replace(mapping, measurements=own_rows, tumor_assessments=tumour)
-    return load_wide_table(path, mapping, name=path.stem)
+    cohort = load_wide_table(path, replace(mapping, measurements=own_rows,
+                                           tumor_assessments=tumour), name=path.stem)
+    if all(c in cohort.patients.columns for c in model.patient_columns):
+        # (missing columns are the first thing to fix: frame_from_cohort names them)
+        _refuse_missing_sources(model, path, mapping, own_rows, tumour)
+    return cohort
 
 
 def _refuse_missing_sources(model, path, mapping, own_rows, tumour):
