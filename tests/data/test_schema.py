@@ -175,3 +175,11 @@ def test_her2_ihc_scores_are_text_on_purpose():
     assert "her2_ihc" in cohort.categorical_columns
     with pytest.raises(CohortDataError, match="'her2_ihc' looks numeric but holds text 'high'"):
         validate_tables(_patients(her2_ihc=["0", "0", "0", "0", "0", "0", "0", "high"]))
+
+
+def test_biomarker_names_differing_only_in_case_are_refused():
+    m = pd.DataFrame({"patient_id": ["P0", "P1"], "biomarker": ["CRP", "crp"], "day": [0, 0],
+                      "value": [1.0, 2.0]})
+    with pytest.raises(CohortDataError, match="differ only in upper/lower case \\('CRP' vs "
+                                              "'crp'\\)"):
+        validate_tables(_patients(), m)

@@ -57,6 +57,7 @@ def test_bad_patient_count_is_a_usage_error(cli, tmp_path, value):
 @pytest.mark.parametrize(("mix", "message"), [
     ("vaccine=1", "unknown therapy classes"),
     ("checkpoint_inhibitor", "is not name=fraction"),
+    ("cytokine=1,cytokine=2", "names 'cytokine' twice"),
 ])
 def test_bad_class_mix_is_reported(cli, tmp_path, mix, message):
     result = cli("simulate", "--patients", 50, "--out", tmp_path / "x", "--class-mix", mix)

@@ -16,7 +16,7 @@ def parse_class_mix(text):
     Raises
     ------
     ExperimentConfigError
-        When an item is not ``name=fraction``.
+        When an item is not ``name=fraction`` or a class is named twice.
     """
     mix = {}
     for item in filter(None, (part.strip() for part in text.split(","))):
@@ -24,12 +24,16 @@ def parse_class_mix(text):
         try:
             if not sep:
                 raise ValueError
-            mix[name.strip()] = float(value)
+            share = float(value)
         except ValueError:
             raise ExperimentConfigError(
                 f"--class-mix item {item!r} is not name=fraction; write e.g. "
                 "'checkpoint_inhibitor=0.35,chemotherapy=0.65'"
             ) from None
+        if name.strip() in mix:
+            raise ExperimentConfigError(f"--class-mix names {name.strip()!r} twice; give each "
+                                        "therapy class once")
+        mix[name.strip()] = share
     if not mix:
         raise ExperimentConfigError("--class-mix is empty; write e.g. 'checkpoint_inhibitor=1'")
     return mix

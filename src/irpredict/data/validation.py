@@ -316,6 +316,14 @@ def _check_measurements(frame, source, known, problems, extra):
     m = frame.copy()
     m["patient_id"] = _check_unknown(frame, "measurements", source, known, problems, extra)
     m["biomarker"] = m["biomarker"].astype("string").str.strip()
+    spellings = m["biomarker"].dropna().drop_duplicates()
+    clashes = spellings.groupby(spellings.str.lower()).agg(list)
+    clashes = clashes[clashes.map(len) > 1]
+    if len(clashes):
+        shown = "; ".join(" vs ".join(f"'{b}'" for b in names) for names in clashes[:5])
+        problems.append(
+            f"{source}: column 'biomarker': names that differ only in upper/lower case ({shown}) "
+            "would be two biomarkers. Fix: spell each biomarker one way")
     m["day"] = pd.to_numeric(m["day"], errors="coerce").astype(float)
     m["value"] = pd.to_numeric(m["value"], errors="coerce").astype(float)
     m = m[m["value"].notna() & np.isfinite(m["value"]) & m["day"].notna() & m["biomarker"].notna()]
