@@ -347,18 +347,26 @@ def _check_measurements(frame, source, known, problems, extra):
             extra.extend(_case("measurements", "value", what, v, i)
                          for i, v in m.loc[mask, "value"].items())
     m = m.drop_duplicates(subset=["patient_id", "biomarker", "day", "value"])
-    keys = ["patient_id", "biomarker", "day"]
-    clash = m.duplicated(subset=keys, keep=False)
-    if clash.any():
-        groups = m[clash].groupby(keys, sort=False)
-        shown = "; ".join(f"{p} {b} day {d:g}" for (p, b, d) in list(groups.groups)[:5])
-        problems.append(
-            f"{source}: {groups.ngroups} (patient_id, biomarker, day) keys have conflicting values "
-            f"({shown}; at {_rows(m.index[clash])}). Fix: keep one value per draw (e.g. average "
-            "replicates) or correct the day")
-        extra.extend(_case("measurements", "value", "conflicting_duplicate", v, i)
-                     for i, v in m.loc[clash, "value"].items())
+    _conflicts(m, ["patient_id", "biomarker", "day"], "value", source, problems, extra,
+               "keys have conflicting values",
+               "keep one value per draw (e.g. average replicates) or correct the day")
     return m.reset_index(drop=True), units
+
+
+def _conflicts(frame, keys, column, source, problems, extra, what, fix):
+    """Report rows sharing ``keys`` (the last one the day; exact duplicates already dropped)."""
+    clash = frame.duplicated(subset=keys, keep=False) & frame[keys].notna().all(axis=1)
+    if not clash.any():
+        return
+    groups = frame[clash].groupby(keys, sort=False)
+    # keys end with the day: "P1 crp day 14", "P1 day 42"
+    shown = "; ".join(" ".join(map(str, key[:-1])) + f" day {key[-1]:g}"
+                      for key in list(groups.groups)[:5])
+    table = "measurements" if "biomarker" in keys else "tumor_assessments"
+    problems.append(f"{source}: {groups.ngroups} ({', '.join(keys)}) {what} ({shown}; at "
+                    f"{_rows(frame.index[clash])}). Fix: {fix}")
+    extra.extend(_case(table, column, "conflicting_duplicate", v, i)
+                 for i, v in frame.loc[clash, column].items())
 
 
 def _check_tumor(frame, source, known, problems, extra):
@@ -376,16 +384,9 @@ def _check_tumor(frame, source, known, problems, extra):
         flags = t["new_lesion"].astype("string").str.strip().str.lower().map(BOOLEAN_VALUES)
         t["new_lesion"] = flags.astype("boolean")
     t = t.drop_duplicates()  # a visit written twice is one visit
-    clash = t.duplicated(subset=["patient_id", "day"], keep=False) & t["day"].notna()
-    if clash.any():
-        visits = t[clash].groupby(["patient_id", "day"], sort=False)
-        shown = "; ".join(f"{p} day {d:g}" for p, d in list(visits.groups)[:5])
-        problems.append(
-            f"{source}: {visits.ngroups} (patient_id, day) visits have conflicting rows "
-            f"({shown}; at {_rows(t.index[clash])}). Fix: keep one row per patient and scan day "
-            "(the response criteria read one assessment per visit)")
-        extra.extend(_case("tumor_assessments", "day", "conflicting_duplicate", v, i)
-                     for i, v in t.loc[clash, "day"].items())
+    _conflicts(t, ["patient_id", "day"], "day", source, problems, extra,
+               "visits have conflicting rows", "keep one row per patient and scan day (the "
+               "response criteria read one assessment per visit)")
     return t.reset_index(drop=True)
 
 

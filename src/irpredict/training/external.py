@@ -97,10 +97,7 @@ def external_frame(model, data):
     if built is not None:
         return built
     cohort = load_external_cohort(model, path)
-    if not cohort.has_label:
-        raise CohortDataError(
-            f"{cohort.name}: the external cohort has no label column {cohort.label_col!r}; "
-            "evaluation needs the observed response of each patient.")
+    _require_label(cohort)
     X, y = model.frame_from_cohort(cohort)
     return cohort.name, X, y, cohort.n_patients
 
@@ -159,20 +156,15 @@ def score_frame(model, X, y, *, name="external", threshold=0.5, n_bootstrap=1000
 
 
 def score_external(model, cohort, *, threshold=0.5, n_bootstrap=1000, random_state=0):
-    """Predictions and metrics (with bootstrap CIs) of a fitted model on a labelled cohort.
+    """:func:`score_frame` on the input frame of a labelled cohort (same returns)."""
+    _require_label(cohort)
+    X, y = model.frame_from_cohort(cohort)
+    return score_frame(model, X, y, name=cohort.name, threshold=threshold,
+                       n_bootstrap=n_bootstrap, random_state=random_state)
 
-    Returns
-    -------
-    predictions : pandas.DataFrame
-        ``patient_id, therapy_class, y, prob``.
-    metrics : pandas.DataFrame
-        Tidy metrics per therapy class and overall (see
-        :func:`irpredict.evaluation.summarize_predictions`).
-    """
+
+def _require_label(cohort):
     if not cohort.has_label:
         raise CohortDataError(
             f"{cohort.name}: the external cohort has no label column {cohort.label_col!r}; "
             "evaluation needs the observed response of each patient.")
-    X, y = model.frame_from_cohort(cohort)
-    return score_frame(model, X, y, name=cohort.name, threshold=threshold,
-                       n_bootstrap=n_bootstrap, random_state=random_state)
