@@ -112,8 +112,26 @@ _SIGNALLED = []
 
 
 def _raise_terminated(signum, frame):
+    import signal
+
+    if _in_finalizer(frame):
+        # raised inside a weakref callback or __del__, the exception would be printed and
+        # ignored, and the run would go on: deliver it again in 10 ms
+        signal.signal(signal.SIGALRM, _raise_terminated)
+        signal.setitimer(signal.ITIMER_REAL, 0.01)
+        return
     _SIGNALLED.append(signum)  # typer turns the interrupt into exit status 130
     raise Terminated
+
+
+def _in_finalizer(frame):
+    while frame is not None:
+        code = frame.f_code
+        if code.co_name == "__del__" or code.co_filename.endswith(("weakref.py",
+                                                                     "_weakrefset.py")):
+            return True
+        frame = frame.f_back
+    return False
 
 
 def main(argv=None):
