@@ -118,3 +118,11 @@ def test_experiment_file_cannot_simulate_beyond_the_limit(cli, tmp_path):
     result = cli("validate", toml)
     assert result.returncode == 1
     assert "simulate.patients must be between 1 and 1,000,000" in result.stderr
+
+
+def test_screen_creates_missing_parent_folders_of_out(cli, study, tmp_path):
+    out = tmp_path / "results" / "screening"
+    result = cli("screen", study, "--criteria", "age >= 50", "--p0", "0.3", "--out", out,
+                 "--n-bootstrap", "20")
+    assert result.returncode == 0, result.stderr
+    assert (out / "screening.csv").is_file()

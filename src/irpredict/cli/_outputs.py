@@ -8,8 +8,8 @@ from pathlib import Path
 
 from irpredict.exceptions import IRPredictError
 
-__all__ = ["staged_folder", "atomic_path", "check_output_file", "refuse_overwriting_inputs",
-           "OutputError"]
+__all__ = ["staged_folder", "atomic_path", "check_output_file", "check_output_folder",
+           "refuse_overwriting_inputs", "OutputError"]
 
 
 class OutputError(IRPredictError, OSError):
@@ -77,6 +77,24 @@ def check_output_file(path):
     if path.is_dir():
         raise OutputError(f"cannot write {path}: it is a folder; give a file name")
     return parent
+
+
+def check_output_folder(out):
+    """Raise :class:`OutputError` now if the folder ``out`` cannot be created or written.
+
+    Missing parent folders are fine (they are created when the outputs are
+    written); a file in the way or an unwritable ancestor is not.
+    """
+    out = Path(out)
+    if out.exists() and not out.is_dir():
+        raise OutputError(f"--out {out} exists and is not a folder; choose a folder")
+    nearest = next(p for p in (out.absolute(), *out.absolute().parents) if p.exists())
+    if not nearest.is_dir():
+        raise OutputError(f"cannot write {out}: {nearest} is a file, not a folder; choose "
+                          "another --out")
+    if not os.access(nearest, os.W_OK):
+        raise OutputError(f"cannot write {out}: the folder {nearest} is not writable; choose "
+                          "another --out")
 
 
 def refuse_overwriting_inputs(outputs, inputs):

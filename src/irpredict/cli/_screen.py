@@ -116,13 +116,9 @@ def command(
 
 def _check_outputs(out, markdown):
     """Say a wrong --out or --markdown before the bootstrap, not after it."""
-    from irpredict.cli._outputs import OutputError, check_output_file
+    from irpredict.cli._outputs import check_output_file, check_output_folder
 
-    out = Path(out)
-    if out.exists() and not out.is_dir():
-        raise OutputError(f"--out {out} exists and is not a folder; choose a folder")
-    if not out.exists():
-        check_output_file(out)  # its parent must exist and be writable
+    check_output_folder(out)
     if markdown is not None and not _inside(markdown, out):
         check_output_file(markdown)
 
@@ -347,6 +343,7 @@ def _write_outputs(table, out, markdown=None, markdown_text=None):
     for group, ax in zip(groups, axes[0], strict=False):
         plot_tradeoff(table, therapy_class=group, ax=ax)
     outside = markdown is not None and not _inside(markdown, out)
+    out.parent.mkdir(parents=True, exist_ok=True)  # --out is created if needed
     try:
         with staged_folder(out) as staged, (
                 atomic_path(markdown) if outside else contextlib.nullcontext()) as md_tmp:
