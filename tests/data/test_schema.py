@@ -183,3 +183,8 @@ def test_biomarker_names_differing_only_in_case_are_refused():
     with pytest.raises(CohortDataError, match="differ only in upper/lower case \\('CRP' vs "
                                               "'crp'\\)"):
         validate_tables(_patients(), m)
+
+
+def test_impossible_ages_are_named():
+    with pytest.raises(CohortDataError, match="column 'age': ages outside 0-120 years at .*P2"):
+        validate_tables(_patients().assign(age=[50, 60, 300, 55, 40, 70, 65, 45]))

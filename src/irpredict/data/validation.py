@@ -239,6 +239,11 @@ def _check_patients(frame, source, label_col, feature_columns, categorical_colum
             if len(bad):
                 problems.append(f"{source}: column '{col}': percentages outside 0-100 at "
                                 f"{_rows(bad, ids)}. Fix: write percents as 0-100")
+        elif str(col).lower() == "age":
+            bad = frame.index[(frame[col] > 120) | (frame[col] < 0)]
+            if len(bad):
+                problems.append(f"{source}: column '{col}': ages outside 0-120 years at "
+                                f"{_rows(bad, ids)}. Fix: give the age in years at enrolment")
     if label_col in frame.columns and len(frame):
         _check_leakage(frame, features, numeric, label_col, source, problems, extra)
     return {"features": features, "categorical": categorical}
