@@ -234,19 +234,29 @@ def _check_patients(frame, source, label_col, feature_columns, categorical_colum
     else:
         categorical = [c for c in categorical_columns if c in frame.columns]
     for col in numeric:
-        if str(col).lower().endswith("_pct"):
-            bad = frame.index[(frame[col] > 100) | (frame[col] < 0)]
-            if len(bad):
-                problems.append(f"{source}: column '{col}': percentages outside 0-100 at "
-                                f"{_rows(bad, ids)}. Fix: write percents as 0-100")
-        elif str(col).lower() == "age":
-            bad = frame.index[(frame[col] > 120) | (frame[col] < 0)]
-            if len(bad):
-                problems.append(f"{source}: column '{col}': ages outside 0-120 years at "
-                                f"{_rows(bad, ids)}. Fix: give the age in years at enrolment")
+        _check_range(frame, col, source, ids, problems)
     if label_col in frame.columns and len(frame):
         _check_leakage(frame, features, numeric, label_col, source, problems, extra)
     return {"features": features, "categorical": categorical}
+
+
+#: Plausible ranges of patients-table columns: (name test, low, high, what, fix).
+_RANGES = (
+    (lambda name: name.endswith("_pct"), 0, 100, "percentages outside 0-100",
+     "write percents as 0-100"),
+    (lambda name: name == "age", 0, 120, "ages outside 0-120 years",
+     "give the age in years at enrolment"),
+)
+
+
+def _check_range(frame, col, source, ids, problems):
+    for applies, low, high, what, fix in _RANGES:
+        if applies(str(col).lower()):
+            bad = frame.index[(frame[col] > high) | (frame[col] < low)]
+            if len(bad):
+                problems.append(f"{source}: column '{col}': {what} at {_rows(bad, ids)}. "
+                                f"Fix: {fix}")
+            return
 
 
 def _check_text_in_numbers(frame, col, source, ids, problems, extra):
