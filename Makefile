@@ -20,7 +20,7 @@ demo: install
 	$(BIN)/irpredict demo
 
 test: install
-	$(BIN)/python -m pytest
+	$(BIN)/python -m pytest --durations=15
 
 test-fast: install
 	$(BIN)/python -m pytest -m "not slow"
