@@ -43,6 +43,15 @@ def test_a_table_of_built_features_scores_as_the_cohort_does(cli, study, tmp_pat
     assert len(a) == len(b) == len(study.ids)
     pd.testing.assert_series_equal(a["prob"], b.loc[a.index, "prob"], atol=1e-6)
 
+    table = pd.read_csv(features, dtype={"patient_id": str})
+    table["response"] = table["response"].astype(object)
+    table.loc[table.index[4], "response"] = "yes"
+    table.to_csv(features, index=False)
+    bad = _evaluate(cli, study, features, tmp_path / "bad")
+    assert bad.returncode == 1
+    assert "label column 'response' must hold 0/1" in bad.stderr
+    assert table.loc[table.index[4], "patient_id"] in bad.stderr
+
 
 def test_a_class_with_one_outcome_is_said_not_crashed(cli, study, tmp_path):
     cohort = tmp_path / "cohort"

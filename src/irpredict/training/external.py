@@ -118,10 +118,19 @@ def _feature_table(model, path):
         raise CohortDataError(
             f"{path}: a table of the model's features needs the label column 'response' "
             "(the observed response of each patient) to be evaluated.")
+    import pandas as pd
+
     table = table.set_index(table["patient_id"].astype(str))
+    y = pd.to_numeric(table[label], errors="coerce")
+    bad = table[label].notna() & ~y.isin([0, 1])
+    if bad.any():
+        raise CohortDataError(
+            f"{path}: label column {label!r} must hold 0/1 (or be empty); found "
+            f"{table.loc[bad, label].astype(str).unique()[:5].tolist()} (patients "
+            f"{table.index[bad][:5].tolist()})")
     X = table[model.feature_columns].copy()
     X["therapy_class"] = table["therapy_class"].astype(str)
-    return path.stem, X, table[label].astype("Int64"), len(table)
+    return path.stem, X, y.astype("Int64"), len(table)
 
 
 def score_frame(model, X, y, *, name="external", threshold=0.5, n_bootstrap=1000,
