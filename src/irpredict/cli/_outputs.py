@@ -16,18 +16,26 @@ class OutputError(IRPredictError, OSError):
     """An output folder or file cannot be written."""
 
 
+def _nearest_existing(path):
+    return next(p for p in (path, *path.parents) if p.exists())
+
+
+def _require_writable_folder(path, folder):
+    if not folder.is_dir():
+        raise OutputError(f"cannot write {path}: {folder} is a file, not a folder; choose "
+                          "another --out")
+    if not os.access(folder, os.W_OK):
+        raise OutputError(f"cannot write {path}: the folder {folder} is not writable; choose "
+                          "another --out")
+
+
 def _check_parent(path):
     parent = path.parent if str(path.parent) else Path(".")
-    blocker = next((p for p in (parent, *parent.parents) if p.exists()), None)
-    if blocker is not None and not blocker.is_dir():
-        raise OutputError(f"cannot write {path}: {blocker} is a file, not a folder; choose "
-                          "another --out")
-    if not parent.exists():
+    nearest = _nearest_existing(parent)
+    if nearest.is_dir() and nearest != parent:
         raise OutputError(f"cannot write {path}: the folder {parent} does not exist; create it "
                           "first")
-    if not os.access(parent, os.W_OK):
-        raise OutputError(f"cannot write {path}: the folder {parent} is not writable; choose "
-                          "another --out")
+    _require_writable_folder(path, nearest)
     return parent
 
 
@@ -88,13 +96,7 @@ def check_output_folder(out):
     out = Path(out)
     if out.exists() and not out.is_dir():
         raise OutputError(f"--out {out} exists and is not a folder; choose a folder")
-    nearest = next(p for p in (out.absolute(), *out.absolute().parents) if p.exists())
-    if not nearest.is_dir():
-        raise OutputError(f"cannot write {out}: {nearest} is a file, not a folder; choose "
-                          "another --out")
-    if not os.access(nearest, os.W_OK):
-        raise OutputError(f"cannot write {out}: the folder {nearest} is not writable; choose "
-                          "another --out")
+    _require_writable_folder(out, _nearest_existing(out.absolute()))
 
 
 def refuse_overwriting_inputs(outputs, inputs):

@@ -11,7 +11,8 @@ base value equal the model's log-odds. :func:`global_importance` summarises
 them per therapy class; :mod:`irpredict.explain.plots` draws them.
 """
 
-from irpredict.explain.explanation import Explanation, centred_on_explained_rows, explain
+from irpredict.explain.centring import centred_on_explained_rows
+from irpredict.explain.explanation import Explanation, explain
 from irpredict.explain.grouping import ALIASES, biomarker_of
 from irpredict.explain.importance import global_importance, top_biomarkers
 
