@@ -195,7 +195,16 @@ CASES = {
     "new_lesion_not_boolean": (_set("tumor_assessments", "new_lesion", 3, "maybe"),
                                r"new_lesion': values 'maybe' at row 5"),
     "infinite_values": (_set("measurements", "value", 2, "inf"),
-                        r"column 'value': holds infinite values at row 4"),
+                        r"column 'value': holds infinite or implausibly large values inf "
+                        r"\(beyond 1e15\) at row 4"),
+    "overflowing_measurement": (_set("measurements", "value", 2, 1e308),
+                                r"column 'value': holds infinite or implausibly large values "
+                                r"1e\+308 \(beyond 1e15\) at row 4"),
+    "infinite_patient_value": (_set("patients", "age", 3, -np.inf),
+                               r"column 'age': ages outside 0-120 years at row 5"),
+    "overflowing_patient_value": (_edit("patients", lambda f: f.assign(
+        ldh_uln=f["age"] * 1e300)), r"column 'ldh_uln': infinite or implausibly large values "
+        r"\(beyond 1e15\) at rows 2, 3, 4"),
     "conflicting_duplicate_measurements": (_edit("measurements", _duplicate_measurement),
                                            r"conflicting values \(P01 albumin day -7"),
     "patients_file_missing": (lambda folder: (folder / "patients.csv").unlink() or folder,

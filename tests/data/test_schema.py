@@ -80,7 +80,8 @@ def test_one_error_lists_every_problem_with_file_rows_and_failure_cases():
     assert "row 4" in body
     assert "m.csv: column 'day': holds dates" in body
     assert "row 2 (patient P0)" in body
-    assert "m.csv: column 'value': holds infinite values at row 3" in body
+    assert "m.csv: column 'value': holds infinite or implausibly large values inf" in body
+    assert "at row 3" in body
     assert "patients not in the patients table: Q9" in body
     fc = info.value.failure_cases
     assert {"patients", "measurements"} <= set(fc["table"])

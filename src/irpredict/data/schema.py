@@ -24,6 +24,8 @@ NONTARGET_VALUES = ("CR", "NON-CR/NON-PD", "PD", "NE")
 #: Accepted spellings of a boolean (lower-case text) and their meaning.
 BOOLEAN_VALUES = {"1": True, "0": False, "1.0": True, "0.0": False, "true": True, "false": False,
                   "yes": True, "no": False, "y": True, "n": False, "t": True, "f": False}
+#: No clinical quantity reaches this in any unit; larger values overflow the kinetic features.
+PLAUSIBLE_MAGNITUDE = 1e15
 _LABEL_VALUES = {"0", "1", "0.0", "1.0", "true", "false"}
 _DATE = re.compile(r"^\s*\d{1,4}[-/.]\d{1,2}[-/.]\d{1,4}")
 _DAY_FIX = ("days must be numbers of days since the first dose (day 0; negative = before "
@@ -42,7 +44,8 @@ def _finite(series):
     import numpy as np
     import pandas as pd
 
-    return ~np.isinf(pd.to_numeric(series, errors="coerce").astype(float))
+    values = pd.to_numeric(series, errors="coerce").astype(float)
+    return ~(np.abs(values) >= PLAUSIBLE_MAGNITUDE)
 
 
 def _non_negative(series):
@@ -174,8 +177,8 @@ def _examples(values, limit=5):
 
 _SIMPLE = {
     "not_nullable": "missing at {where}. Fix: fill in every {column}",
-    "finite": ("holds infinite values at {where}. "
-               "Fix: replace them by finite numbers or empty cells"),
+    "finite": ("holds infinite or implausibly large values {values} (beyond 1e15) at {where}. "
+               "Fix: replace them by finite numbers in the table's units, or empty cells"),
     "non_negative": ("holds negative sizes {values} at {where}. "
                      "Fix: tumour sizes are lengths in mm and must be >= 0"),
     "nontarget_set": ("values {values} at {where} are not RECIST non-target responses. "

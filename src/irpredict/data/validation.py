@@ -12,6 +12,7 @@ from irpredict.data._patients import is_ordinal_code_column
 from irpredict.data.cohort import Cohort
 from irpredict.data.schema import (
     BOOLEAN_VALUES,
+    PLAUSIBLE_MAGNITUDE,
     describe_failures,
     measurements_schema,
     patients_schema,
@@ -246,6 +247,9 @@ _RANGES = (
      "write percents as 0-100"),
     (lambda name: name == "age", 0, 120, "ages outside 0-120 years",
      "give the age in years at enrolment"),
+    (lambda name: True, -PLAUSIBLE_MAGNITUDE, PLAUSIBLE_MAGNITUDE,
+     "infinite or implausibly large values (beyond 1e15)",
+     "replace them by finite numbers in the column's units, or leave the cells empty"),
 )
 
 
