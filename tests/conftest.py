@@ -23,6 +23,12 @@ REPO_ROOT = Path(__file__).resolve().parents[1]
 SHARED_DATA = REPO_ROOT.parent / "shared" / "data"
 
 
+@pytest.fixture(scope="session", autouse=True)
+def _private_cache_folder(tmp_path_factory):
+    """Keep the cache (the empty MLflow store new stores copy) out of the user's home."""
+    os.environ["IRPREDICT_CACHE_DIR"] = str(tmp_path_factory.mktemp("irpredict-cache"))
+
+
 @pytest.fixture(scope="session")
 def shared_data():
     """Path of ``../shared/data``; skip (or fail in CI) when it is absent."""

@@ -6,6 +6,7 @@ import shutil
 import tempfile
 from pathlib import Path
 
+from irpredict._files import default_file_mode
 from irpredict.exceptions import IRPredictError
 
 __all__ = ["staged_folder", "atomic_path", "check_output_file", "check_output_folder",
@@ -37,12 +38,6 @@ def _check_parent(path):
                           "first")
     _require_writable_folder(path, nearest)
     return parent
-
-
-def _default_mode():
-    mask = os.umask(0)
-    os.umask(mask)
-    return 0o666 & ~mask
 
 
 @contextlib.contextmanager
@@ -131,7 +126,7 @@ def atomic_path(path):
     except OSError as exc:
         raise OutputError(f"cannot write {path}: {exc.strerror or exc}") from exc
     os.close(fd)
-    os.chmod(tmp, _default_mode())  # as a plain open() would create it, not mkstemp's 0600
+    os.chmod(tmp, default_file_mode())  # as a plain open() would create it, not mkstemp's 0600
     try:
         yield Path(tmp)
         os.replace(tmp, path)

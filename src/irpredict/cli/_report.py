@@ -57,6 +57,6 @@ def _readable(path):
     """Give the file the usual permissions (a temporary file starts as 0600)."""
     import os
 
-    umask = os.umask(0)
-    os.umask(umask)
-    os.chmod(path, 0o666 & ~umask)
+    from irpredict._files import default_file_mode
+
+    os.chmod(path, default_file_mode())

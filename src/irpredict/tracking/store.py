@@ -8,7 +8,9 @@ MLflow's old plain-folder store is refused: MLflow 3.13+ raises on it.
 
 The first connection of each process to a SQLite store is serialised with an
 ``flock`` on ``mlflow.db.init.lock`` beside the database, so processes that
-open a brand-new store together do not race on its schema migration.
+open a brand-new store together do not race on its schema migration. A new
+store starts as a copy of a cached empty one (:mod:`.blank_store`), which
+saves MLflow's schema migrations.
 
 This subpackage is the only place that imports :mod:`mlflow`, and it does so
 inside functions, so importing :mod:`irpredict.tracking` stays cheap.
@@ -186,10 +188,24 @@ def get_client(tracking_uri=None):
     uri = resolve_tracking_uri(tracking_uri)
     import mlflow
 
+    from irpredict.tracking.blank_store import keep_as_blank_store, start_from_blank_store
+
     with _init_lock(uri):
+        new_db = _new_sqlite_file(uri)
+        from_cache = new_db is not None and start_from_blank_store(new_db)
         client = mlflow.MlflowClient(tracking_uri=uri, registry_uri=uri)
         with_retry(client.search_experiments, max_results=1)  # opens (and migrates) the store
+        if new_db is not None and not from_cache:
+            keep_as_blank_store(new_db)
     return client
+
+
+def _new_sqlite_file(uri):
+    """The database file of a SQLite store that does not exist yet, else None."""
+    if not uri.startswith("sqlite:///"):
+        return None
+    path = Path(uri[len("sqlite:///"):])
+    return None if path.exists() else path
 
 
 @contextlib.contextmanager

@@ -5,22 +5,18 @@ import os
 import tempfile
 from pathlib import Path
 
+from irpredict._files import default_file_mode
+
 __all__ = ["COHORT_FILES", "write_cohort"]
 
 #: Files :func:`write_cohort` writes.
 COHORT_FILES = ("patients.csv", "measurements.csv", "tumor_assessments.csv", "truth.json")
 
 
-def _file_mode():
-    mask = os.umask(0o022)
-    os.umask(mask)
-    return 0o666 & ~mask
-
-
 def _atomic_write(path, write):
     fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
     try:
-        os.chmod(tmp, _file_mode())
+        os.chmod(tmp, default_file_mode())
         with os.fdopen(fd, "w", encoding="utf-8", newline="") as handle:
             write(handle)
         os.replace(tmp, path)
