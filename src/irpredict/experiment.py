@@ -115,7 +115,7 @@ class Experiment:
     def _check_files(self):
         mapping = self.data.mapping
         files = [(f"[data] source {self.data.source_text!r} ->", self.data.source)]
-        files += [(f"[[data.measurements]] {i + 1} file", m.file)
+        files += [(f"[[data.measurements]] entry {i + 1}: file", m.file)
                   for i, m in enumerate(mapping.measurements) if m.file]
         if mapping.tumor_assessments is not None and mapping.tumor_assessments.file:
             files.append(("[data.tumor_assessments] file", mapping.tumor_assessments.file))

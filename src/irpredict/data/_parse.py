@@ -169,7 +169,7 @@ def parse_mapping(cls, data, *, where, resolve):
             kw[key] = tuple(value)
     items = get(data, "measurements", "list[dict]", where=where, default=[])
     kw["measurements"] = tuple(
-        _parse_measurement(item, where=f"{where}.measurements[{i}]", resolve=resolve)
+        _parse_measurement(item, where=f"{where}.measurements entry {i + 1}", resolve=resolve)
         for i, item in enumerate(items)
     )
     tumor = get(data, "tumor_assessments", "dict", where=where)
