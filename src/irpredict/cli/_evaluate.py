@@ -34,9 +34,11 @@ def command(
     """
     from rich.console import Console
 
-    from irpredict.cli._outputs import staged_folder
+    from irpredict.cli._outputs import check_output_folder, staged_folder
     from irpredict.training.external import external_frame, score_frame
     from irpredict.training.publish import load_response_model
+
+    check_output_folder(out)  # a wrong --out is said now, not after the scoring
 
     console = Console(highlight=False)
     if not console.is_terminal:
@@ -81,7 +83,9 @@ def _write(folder, response_model, predictions, metrics, n_bootstrap, seed, mode
     payload = {"model": model, "data": str(data), "study": response_model.study,
                "feature_set": response_model.feature_set, "family": response_model.family,
                "n_bootstrap": n_bootstrap, "seed": seed,
-               "metrics": json.loads(metrics.to_json(orient="records"))}
+               # one external set has no folds: the mean of per-fold AUCs is a CV figure only
+               "metrics": json.loads(metrics[metrics["metric"] != "auc_mean_of_folds"]
+                                     .to_json(orient="records"))}
     (folder / "metrics.json").write_text(json.dumps(payload, indent=2), encoding="utf-8")
     predictions.drop(columns=["repeat", "fold", "model"]).to_csv(folder / "predictions.csv",
                                                                  index=False)

@@ -7,7 +7,7 @@ change from that patient's own baseline), never on cohort statistics.
 from pathlib import Path
 
 from irpredict.data._parse import TIME_UNITS
-from irpredict.data._patients import as_text, require_columns
+from irpredict.data._patients import as_text, id_text, require_columns
 from irpredict.data._spec import format_ids
 from irpredict.exceptions import CohortDataError
 
@@ -25,7 +25,8 @@ def _frame(spec, mapping, table, *, base_dir, source, kind):
     path = Path(spec.file)
     if not path.is_absolute():
         path = Path(base_dir) / path
-    return read_table(path, table=kind), str(path), spec.id or mapping.id
+    id_col = spec.id or mapping.id
+    return read_table(path, table=kind, dtype={id_col: str}), str(path), id_col
 
 
 def _numeric(frame, column, *, where, ids):
@@ -159,7 +160,7 @@ def read_measurements(mapping, table, patients, *, base_dir, source):
         frame, where, id_col = _frame(spec, mapping, table, base_dir=base_dir, source=source,
                                       kind="measurements")
         require_columns(frame.columns, [id_col], source=where, key="measurements.id")
-        ids = as_text(frame[id_col])
+        ids = id_text(frame[id_col])
         _known_ids(ids, patients, where)
         if spec.layout == "long":
             rows = _long(spec, frame, ids, where)
@@ -232,7 +233,7 @@ def read_tumor_assessments(mapping, table, patients, *, base_dir, source):
                                   kind="tumor_assessments")
     cols = [id_col, spec.time, spec.sld, spec.percent_change, spec.nontarget, spec.new_lesion]
     require_columns(frame.columns, [c for c in cols if c], source=where, key="tumor_assessments")
-    ids = as_text(frame[id_col])
+    ids = id_text(frame[id_col])
     _known_ids(ids, patients, where)
     out = pd.DataFrame({"patient_id": ids})
     out["day"] = (_numeric(frame, spec.time, where=where, ids=ids) * TIME_UNITS[spec.time_unit]
@@ -241,7 +242,7 @@ def read_tumor_assessments(mapping, table, patients, *, base_dir, source):
     if spec.baseline:
         require_columns(table.columns, [spec.baseline], source=source,
                         key="tumor_assessments.baseline")
-        base_ids = as_text(table[mapping.id])
+        base_ids = id_text(table[mapping.id])
         baseline = pd.Series(_numeric(table, spec.baseline, where=source, ids=base_ids).to_numpy(),
                              index=base_ids.to_numpy())
     if spec.sld:

@@ -6,8 +6,8 @@ import re
 from irpredict.data._spec import close_matches, format_ids
 from irpredict.exceptions import CohortDataError, LeakageError
 
-__all__ = ["map_patients", "resolve_columns", "require_columns", "as_text", "text_value",
-           "SOURCE_PREFIX"]
+__all__ = ["map_patients", "resolve_columns", "require_columns", "as_text", "id_text",
+           "text_value", "SOURCE_PREFIX"]
 
 #: Prefix of source columns whose name clashes with a canonical column.
 SOURCE_PREFIX = "source:"
@@ -96,8 +96,13 @@ def as_text(series):
     return series.map(text_value).astype("string")
 
 
+def id_text(series):
+    """Patient ids as text, as written (``007`` stays ``007``); ``8738.0`` becomes ``8738``."""
+    return as_text(series).str.replace(r"^(\d+)\.0+$", r"\1", regex=True)
+
+
 def _ids(table, mapping, source):
-    ids = as_text(table[mapping.id])
+    ids = id_text(table[mapping.id])
     missing = ids.isna()
     if missing.any():
         rows = (ids.index[missing] + 1).tolist()
@@ -142,6 +147,43 @@ def _label(table, mapping, ids, source):
     return values.astype("Int64")
 
 
+_BOOLEAN_KEYS = {"true": "1", "false": "0", "yes": "1", "no": "0", "1.0": "1", "0.0": "0"}
+
+
+def _rule_key(value):
+    """A therapy-rule value with case, surrounding spaces and true/false vs 1/0 made equal."""
+    text = str(value).strip().casefold()
+    return _BOOLEAN_KEYS.get(text, text)
+
+
+def _rule_matcher(rule):
+    """``value -> therapy class`` of a therapy rule (exact keys and patterns first)."""
+    import pandas as pd
+
+    patterns = [(re.compile(p), cls) for p, cls in rule.patterns.items()]
+    exact = {text_value(k): v for k, v in rule.map.items()}
+    # a value written in another case, or true/false for 1/0, is the same arm
+    folded = {_rule_key(k): v for k, v in exact.items()}
+    loose = [(re.compile(p, re.IGNORECASE), cls) for p, cls in rule.patterns.items()]
+
+    def one(value):
+        if pd.isna(value):
+            return rule.default
+        if value in exact:
+            return exact[value]
+        for pattern, cls in patterns:
+            if pattern.search(value):
+                return cls
+        if _rule_key(value) in folded:
+            return folded[_rule_key(value)]
+        for pattern, cls in loose:
+            if pattern.search(value):
+                return cls
+        return rule.default
+
+    return one
+
+
 def _therapy(table, mapping, ids, source):
     import pandas as pd
 
@@ -158,18 +200,7 @@ def _therapy(table, mapping, ids, source):
             )
         return as_text(table["therapy_class"]).astype("string")
     text = as_text(table[rule.column])
-    patterns = [(re.compile(p), cls) for p, cls in rule.patterns.items()]
-    exact = {text_value(k): v for k, v in rule.map.items()}
-
-    def one(value):
-        if pd.isna(value):
-            return rule.default
-        if value in exact:
-            return exact[value]
-        for pattern, cls in patterns:
-            if pattern.search(value):
-                return cls
-        return rule.default
+    one = _rule_matcher(rule)
 
     out = text.map(one)
     bad = out.isna()

@@ -277,7 +277,7 @@ def load_wide_table(path, mapping, *, name=None, feature_sets=None, sensitivity_
     from irpredict.data._readers import read_table
 
     path = Path(path)
-    table = read_table(path, table="patients")
+    table = read_table(path, table="patients", dtype={mapping.id: str})
     return map_tables(
         table, mapping, name=name or path.stem, source=path,
         feature_sets=feature_sets, sensitivity_sets=sensitivity_sets,

@@ -5,6 +5,7 @@ import sys
 import numpy as np
 
 from irpredict.exceptions import CohortDataError, UnknownTherapyError
+from irpredict.training.levels import align_levels
 
 __all__ = ["check_input", "RANGE_FACTOR"]
 
@@ -134,7 +135,9 @@ def check_input(model, frame):
     pandas.DataFrame
         The model's input columns (in its order, with ``frame``'s index),
         numeric ones as float, categorical ones as object with NaN for
-        missing values.
+        missing values; a categorical value that differs from a training
+        level only in case or surrounding spaces is given the training
+        spelling (:func:`irpredict.training.levels.align_levels`).
 
     Raises
     ------
@@ -168,4 +171,4 @@ def check_input(model, frame):
     out["therapy_class"] = therapy.to_numpy(dtype=object)
     if list(out.columns) != model.input_columns:
         out = out[model.input_columns]
-    return out
+    return align_levels(model, out)

@@ -1,9 +1,10 @@
 """External validation: score a registered model on another cohort with the same columns."""
 
+import warnings
 from dataclasses import replace
 from pathlib import Path
 
-from irpredict.exceptions import CohortDataError
+from irpredict.exceptions import CohortDataError, DataWarning
 
 __all__ = ["load_external_cohort", "external_frame", "score_external", "score_frame"]
 
@@ -28,19 +29,66 @@ def load_external_cohort(model, data):
     path = Path(data)
     if path.suffix.lower() == ".toml" or path.is_dir() or model.mapping is None:
         return load_cohort(path)
-    from irpredict.data.mapping import load_wide_table
+    from irpredict.data._readers import read_table
+    from irpredict.data.mapping import map_tables
 
     mapping = model.mapping
     own_rows = tuple(m for m in mapping.measurements if m.file is None)
     tumour = mapping.tumor_assessments
     if tumour is not None and tumour.file is not None:
         tumour = None
-    cohort = load_wide_table(path, replace(mapping, measurements=own_rows,
-                                           tumor_assessments=tumour), name=path.stem)
+    table = read_table(path, table="patients", dtype={mapping.id: str})
+    table.columns = [str(c) for c in table.columns]
+    _require_mapped_columns(model, path, table.columns)
+    relaxed = _only_present(mapping, table.columns)
+    cohort = map_tables(table, replace(relaxed, measurements=own_rows, tumor_assessments=tumour),
+                        name=path.stem, source=path)
     if all(c in cohort.patients.columns for c in model.patient_columns):
         # (missing columns are the first thing to fix: frame_from_cohort names them)
         _refuse_missing_sources(model, path, mapping, own_rows, tumour)
     return cohort
+
+
+def _only_present(mapping, columns):
+    """The training mapping without the dropped, excluded and listed columns this table lacks.
+
+    An external table need not carry the training table's row index, outcomes or published
+    scores: only what the model reads.
+    """
+    from fnmatch import fnmatchcase
+
+    def present(names):
+        return tuple(n for n in names if any(fnmatchcase(c, n) for c in columns))
+
+    return replace(
+        mapping, drop=present(mapping.drop), exclude=present(mapping.exclude),
+        categorical=present(mapping.categorical),
+        response_derived=present(mapping.response_derived),
+        features=None if mapping.features is None else present(mapping.features),
+        site=mapping.site if mapping.site in columns else None,
+        # without its label column the table is an unlabelled cohort (fine to explain or
+        # screen; evaluate says the label is needed)
+        label=mapping.label if mapping.label in columns else None,
+        label_map=mapping.label_map if mapping.label in columns else None)
+
+
+def _require_mapped_columns(model, path, columns):
+    """The id, label and therapy columns the training mapping reads, named for this table."""
+    from irpredict.data._spec import close_matches
+
+    mapping = model.mapping
+    needed = {"patient id": mapping.id}
+    if mapping.therapy_rule is not None:
+        needed["therapy-class rule"] = mapping.therapy_rule.column
+    for role, name in needed.items():
+        if name is not None and name not in columns:
+            matches = close_matches(name, list(columns))
+            hint = f" (close: {', '.join(map(repr, matches))})" if matches else ""
+            raise CohortDataError(
+                f"{path}: column {name!r} is missing{hint}; model {model.study}/"
+                f"{model.feature_set} reads the {role} from it, as in its training table. "
+                "Rename that column in the external table, or pass an experiment .toml that "
+                "maps this table's columns")
 
 
 def _refuse_missing_sources(model, path, mapping, own_rows, tumour):
@@ -97,7 +145,7 @@ def external_frame(model, data):
     if built is not None:
         return built
     cohort = load_external_cohort(model, path)
-    _require_label(cohort)
+    _require_label(cohort, model)
     X, y = model.frame_from_cohort(cohort)
     return cohort.name, X, y, cohort.n_patients
 
@@ -106,12 +154,16 @@ def _feature_table(model, path):
     """A table of already-built features (e.g. from ``irpredict features``), or None."""
     from irpredict.data._readers import TABLE_EXTENSIONS, read_table
 
-    built_features = [c for c in model.feature_columns if "__" in c]
-    if not built_features or path.is_dir() or path.suffix.lower() not in TABLE_EXTENSIONS:
+    if path.is_dir() or path.suffix.lower() not in TABLE_EXTENSIONS:
         return None
-    table = read_table(path, table="external cohort")
+    mapping = model.mapping
+    raw_id = "patient_id" if mapping is None else mapping.id
+    built_features = [c for c in model.feature_columns if "__" in c]
+    if not built_features and raw_id == "patient_id":
+        return None  # the training table itself looks the same: read it through the mapping
+    table = read_table(path, table="external cohort", dtype={"patient_id": str})
     wanted = [*model.feature_columns, "therapy_class", "patient_id"]
-    if not set(wanted) <= set(table.columns):
+    if not set(wanted) <= set(table.columns) or (not built_features and raw_id in table.columns):
         return None
     label = next((c for c in ("response", model.label_col) if c in table.columns), None)
     if label is None:
@@ -157,7 +209,13 @@ def score_frame(model, X, y, *, name="external", threshold=0.5, n_bootstrap=1000
     if not labelled.any():
         raise CohortDataError(f"{name}: every patient's label is missing.")
     X, y = X.loc[labelled.to_numpy()], y.loc[labelled.to_numpy()].astype(int)
-    check_input(model, X)
+    X = check_input(model, X)
+    absent = [t for t in model.therapies if t not in set(X["therapy_class"])]
+    if absent:
+        warnings.warn(
+            f"{name}: no patient of therapy class {', '.join(absent)}, which the model was "
+            f"trained on; if that is unexpected, check how the cohort's therapy column is "
+            "written", DataWarning, stacklevel=2)
     predictions = predict_frame(model, X, y, name="external")
     metrics = summarize_predictions(predictions, threshold=threshold,
                                     n_bootstrap=n_bootstrap, random_state=random_state)
@@ -172,8 +230,10 @@ def score_external(model, cohort, *, threshold=0.5, n_bootstrap=1000, random_sta
                        n_bootstrap=n_bootstrap, random_state=random_state)
 
 
-def _require_label(cohort):
+def _require_label(cohort, model=None):
     if not cohort.has_label:
+        mapping = getattr(model, "mapping", None)
+        column = mapping.label if mapping is not None and mapping.label else cohort.label_col
         raise CohortDataError(
-            f"{cohort.name}: the external cohort has no label column {cohort.label_col!r}; "
+            f"{cohort.name}: the external cohort has no label column {column!r}; "
             "evaluation needs the observed response of each patient.")

@@ -4,6 +4,7 @@ import warnings
 from dataclasses import dataclass, field
 
 from irpredict.exceptions import CohortDataError, MissingFeatureWarning
+from irpredict.training.levels import align_levels
 
 __all__ = ["ResponseModel"]
 
@@ -104,7 +105,7 @@ class ResponseModel:
                 MissingFeatureWarning, stacklevel=2)
         X = features.X.reindex(columns=self.feature_columns)
         X["therapy_class"] = features.therapy_class
-        return X, features.y
+        return align_levels(self, X), features.y
 
     def check_frame(self, X):
         """Check an input frame has the columns the model needs.

@@ -1,0 +1,149 @@
+"""Categorical levels at scoring time: the training spelling, and a word about unseen levels.
+
+A fitted model one-hot encodes each categorical column with the levels seen in
+training; any other value scores as "no known level". An external cohort that
+writes ``BLADDER `` for ``Bladder`` or ``male`` for ``Male`` would silently lose
+that information, so values that match a training level once case and
+surrounding spaces are ignored are given the training spelling, and the values
+that match none are named in a :class:`~irpredict.exceptions.DataWarning`.
+"""
+
+import warnings
+
+from irpredict.exceptions import DataWarning
+
+__all__ = ["training_levels", "align_levels"]
+
+_LEVELS = {}  # id(model) -> (model, levels): the fitted encoders are walked once per model
+_WARNED = {}  # id(model) -> (model, messages already given): a frame checked twice warns once
+
+
+def _fold(value):
+    from irpredict.data._patients import text_value
+
+    return str(text_value(value)).strip().casefold()
+
+
+def _encoders(obj, seen):
+    """Every fitted one-hot encoder inside ``obj`` (pipelines, per-class models, ensembles)."""
+    from sklearn.base import BaseEstimator
+    from sklearn.preprocessing import OneHotEncoder
+
+    if id(obj) in seen:
+        return
+    seen.add(id(obj))
+    if isinstance(obj, OneHotEncoder):
+        if hasattr(obj, "categories_") and hasattr(obj, "feature_names_in_"):
+            yield obj
+        return
+    if isinstance(obj, BaseEstimator):
+        children = vars(obj).values()
+    elif isinstance(obj, dict):
+        children = obj.values()
+    elif isinstance(obj, list | tuple):
+        children = obj
+    else:
+        return
+    for child in children:
+        yield from _encoders(child, seen)
+
+
+def training_levels(model):
+    """Levels each categorical column had in training, from the fitted encoders.
+
+    Parameters
+    ----------
+    model : irpredict.training.ResponseModel
+
+    Returns
+    -------
+    dict of str to list
+        Column -> the levels (as stored by the encoders) seen in any therapy
+        class's training data.
+    """
+    cached = _LEVELS.get(id(model))
+    if cached is not None and cached[0] is model:
+        return cached[1]
+    import pandas as pd
+
+    levels = {}
+    for encoder in _encoders(model.classifier, set()):
+        for column, categories in zip(encoder.feature_names_in_, encoder.categories_,
+                                      strict=True):
+            known = levels.setdefault(str(column), [])
+            known.extend(c for c in categories if not pd.isna(c) and c not in known)
+    _LEVELS[id(model)] = (model, levels)
+    return levels
+
+
+def align_levels(model, X):
+    """Give categorical values the spelling they had in training; warn about unseen ones.
+
+    Parameters
+    ----------
+    model : irpredict.training.ResponseModel
+    X : pandas.DataFrame
+        The model's input frame (index: patient ids or row numbers).
+
+    Returns
+    -------
+    pandas.DataFrame
+        ``X`` itself when nothing changed, else a copy with the values replaced.
+
+    Warns
+    -----
+    DataWarning
+        Naming each column's levels not seen in training, with counts and patients
+        (once per model and message: the same input checked twice warns once).
+    """
+    levels = training_levels(model)
+    out, notes = X, []
+    for column in model.categorical_columns:
+        known = levels.get(column)
+        if not known or column not in X.columns:
+            continue
+        respelled, unseen = _align_column(X[column], known)
+        if respelled is not None:
+            if out is X:
+                out = X.copy()
+            out[column] = respelled
+        if unseen:
+            described = ", ".join(
+                f"{value!r} ({len(rows)}: {', '.join(rows[:3])}{' ...' if len(rows) > 3 else ''})"
+                for value, rows in list(unseen.items())[:5])
+            more = f" and {len(unseen) - 5} more" if len(unseen) > 5 else ""
+            shown = ", ".join(map(repr, known[:8])) + (" ..." if len(known) > 8 else "")
+            notes.append(f"column {column!r}: {described}{more} (training levels: {shown})")
+    if notes:
+        _warn_once(model, "levels not seen in training score as 'no known level': "
+                          f"{'; '.join(notes)}. Check their spelling against the training data.")
+    return out
+
+
+def _align_column(series, known):
+    """(values with the training spelling, or None if none changed; unseen value -> ids)."""
+    import numpy as np
+
+    values = series.to_numpy(dtype=object)
+    odd = np.flatnonzero(series.notna().to_numpy() & ~series.isin(known).to_numpy())
+    by_fold = {}
+    for level in known:
+        by_fold.setdefault(_fold(level), []).append(level)
+    respelled, unseen = values.copy(), {}
+    for i in odd:
+        matches = by_fold.get(_fold(values[i]), [])
+        if len(matches) == 1:
+            respelled[i] = matches[0]
+        else:
+            unseen.setdefault(str(values[i]), []).append(str(series.index[i]))
+    changed = sum(len(rows) for rows in unseen.values()) < len(odd)
+    return (respelled if changed else None), unseen
+
+
+def _warn_once(model, message):
+    given = _WARNED.get(id(model))
+    if given is None or given[0] is not model:
+        given = _WARNED[id(model)] = (model, set())
+    if message not in given[1]:
+        given[1].add(message)
+        warnings.warn(message, DataWarning, stacklevel=3)

@@ -1,0 +1,161 @@
+"""External validation of a model trained on one wide table (a published cohort's layout).
+
+The external table is written the way another centre or a later export writes it: without
+the training table's row index, outcomes or published score, with the arm and category
+values in another case, ids with leading zeros, or as a table of built features.
+"""
+
+import numpy as np
+import pandas as pd
+import pytest
+
+EXPERIMENT = """
+[study]
+name = "widestudy"
+description = "one wide table with a row index, outcomes, a published score and an arm column"
+
+[data]
+source = "training.csv"
+id = "SAMPLE_ID"
+label = "ORR"
+
+[data.therapy_rule]
+column = "Arm"
+map = { "anti_her2" = "monoclonal_antibody" }
+default = "chemotherapy"
+
+[data.columns]
+drop = ["Unnamed: 0"]
+exclude = ["OS_months", "Published_score"]
+categorical = ["Cancer_Type", "Stage"]
+
+[feature_sets]
+clinical = ["age", "TMB", "Albumin", "Cancer_Type"]
+
+[model]
+families = ["logistic"]
+outer_folds = 3
+inner_folds = 2
+n_bootstrap = 20
+final_family = "logistic"
+final_feature_set = "clinical"
+"""
+
+
+def wide_table(n, seed, first_id=1):
+    rng = np.random.default_rng(seed)
+    cancer = rng.choice(["Breast", "Lung", "Skin"], n)
+    tmb = rng.lognormal(1.5, 0.7, n)
+    eta = 0.4 * np.log(tmb) + 1.2 * (cancer == "Skin") - 0.8 * (cancer == "Lung") - 0.6
+    orr = (rng.random(n) < 1 / (1 + np.exp(-eta))).astype(int)
+    return pd.DataFrame({
+        "Unnamed: 0": np.arange(n),
+        "SAMPLE_ID": [f"{i:05d}" for i in range(first_id, first_id + n)],
+        "Arm": rng.choice(["anti_her2", "chemo"], n),
+        "ORR": orr,
+        "OS_months": rng.exponential(20, n).round(1),
+        "Published_score": (eta + rng.normal(0, 1, n)).round(3),
+        "age": rng.normal(58, 10, n).round(),
+        "TMB": tmb.round(2),
+        "Albumin": rng.normal(4.0, 0.4, n).round(2),
+        "Cancer_Type": cancer,
+        "Stage": rng.choice(["III", "IV"], n),
+    })
+
+
+@pytest.fixture(scope="module")
+def trained(tmp_path_factory, cli):
+    folder = tmp_path_factory.mktemp("wide")
+    wide_table(240, 1).to_csv(folder / "training.csv", index=False)
+    (folder / "widestudy.toml").write_text(EXPERIMENT)
+    uri = f"sqlite:///{folder}/mlflow.db"
+    result = cli("train", folder / "widestudy.toml", "--tracking-uri", uri, cwd=folder)
+    assert result.returncode == 0, result.stderr
+    external = wide_table(90, 2, first_id=5000)
+    external.to_csv(folder / "external.csv", index=False)
+    return folder, uri, external
+
+
+def _evaluate(cli, trained, data, out):
+    folder, uri, _ = trained
+    return cli("evaluate", "--model", "models:/widestudy@champion", "--data", data, "--out", out,
+               "--tracking-uri", uri, "--n-bootstrap", "20", cwd=folder)
+
+
+def _predictions(out):
+    return pd.read_csv(out / "predictions.csv", dtype={"patient_id": str}).set_index("patient_id")
+
+
+@pytest.fixture(scope="module")
+def reference(trained, cli, tmp_path_factory):
+    """Predictions on the external table exactly as the training table was laid out."""
+    out = tmp_path_factory.mktemp("reference") / "eval"
+    result = _evaluate(cli, trained, trained[0] / "external.csv", out)
+    assert result.returncode == 0, result.stderr
+    return _predictions(out)
+
+
+def test_an_export_without_unused_columns_and_other_spellings_scores_the_same(
+        trained, reference, cli, tmp_path):
+    _, _, external = trained
+    export = external.drop(columns=["Unnamed: 0", "OS_months", "Published_score", "Stage"])
+    export["Arm"] = export["Arm"].str.upper()
+    export["Cancer_Type"] = export["Cancer_Type"].str.lower() + " "
+    export.to_csv(tmp_path / "export.csv", index=False)
+    result = _evaluate(cli, trained, tmp_path / "export.csv", tmp_path / "eval")
+    assert result.returncode == 0, result.stderr
+    assert "warning" not in result.stderr
+    got = _predictions(tmp_path / "eval")
+    assert got.index.tolist() == reference.index.tolist()
+    assert got.index[0] == "05000"  # ids keep their leading zeros
+    assert set(got["therapy_class"]) == {"chemotherapy", "monoclonal_antibody"}
+    pd.testing.assert_series_equal(got["prob"], reference["prob"], atol=1e-9)
+    pd.testing.assert_series_equal(got["therapy_class"], reference["therapy_class"])
+
+
+def test_levels_never_seen_in_training_are_named(trained, reference, cli, tmp_path):
+    _, _, external = trained
+    export = external.copy()
+    export.loc[[0, 1], "Cancer_Type"] = "Ovary"
+    export.to_csv(tmp_path / "export.csv", index=False)
+    result = _evaluate(cli, trained, tmp_path / "export.csv", tmp_path / "eval")
+    assert result.returncode == 0, result.stderr
+    text = " ".join(result.stderr.split())
+    assert "column 'Cancer_Type': 'Ovary' (2: 05000, 05001)" in text
+    assert "'Breast', 'Lung', 'Skin'" in text
+    assert text.count("levels not seen in training") == 1
+
+
+def test_a_missing_id_column_names_the_column_and_its_role(trained, cli, tmp_path):
+    _, _, external = trained
+    external.rename(columns={"SAMPLE_ID": "Sample"}).to_csv(tmp_path / "x.csv", index=False)
+    result = _evaluate(cli, trained, tmp_path / "x.csv", tmp_path / "eval")
+    assert result.returncode == 1
+    assert "Traceback" not in result.stderr
+    text = " ".join(result.stderr.split())
+    assert "column 'SAMPLE_ID' is missing" in text
+    assert "reads the patient id from it" in text
+    assert not (tmp_path / "eval").exists()
+
+
+def test_a_table_of_built_features_scores_as_the_raw_table(trained, reference, cli, tmp_path):
+    folder, _, _ = trained
+    experiment = tmp_path / "external.toml"
+    experiment.write_text(EXPERIMENT.replace('source = "training.csv"',
+                                             f'source = "{folder / "external.csv"}"'))
+    built = cli("features", experiment, "--out", tmp_path / "features.csv", cwd=folder)
+    assert built.returncode == 0, built.stderr
+    result = _evaluate(cli, trained, tmp_path / "features.csv", tmp_path / "eval")
+    assert result.returncode == 0, result.stderr
+    got = _predictions(tmp_path / "eval")
+    pd.testing.assert_series_equal(got["prob"], reference.loc[got.index, "prob"], atol=1e-9)
+
+
+def test_a_trained_class_absent_from_the_external_cohort_is_said(trained, cli, tmp_path):
+    _, _, external = trained
+    external[external["Arm"] == "chemo"].to_csv(tmp_path / "chemo.csv", index=False)
+    result = _evaluate(cli, trained, tmp_path / "chemo.csv", tmp_path / "eval")
+    assert result.returncode == 0, result.stderr
+    text = " ".join(result.stderr.split())
+    assert "no patient of therapy class monoclonal_antibody" in text
+    assert set(_predictions(tmp_path / "eval")["therapy_class"]) == {"chemotherapy"}
