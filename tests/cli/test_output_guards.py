@@ -2,6 +2,7 @@
 readable like any file the user writes."""
 
 import os
+from pathlib import Path
 
 import pytest
 
@@ -82,6 +83,21 @@ def test_screen_checks_its_outputs_before_bootstrapping_and_leaves_nothing(cli, 
     assert f"cannot write {folder_as_markdown}: it is a folder" in result.stderr
     assert "bootstrapping" not in result.stderr
     assert not out.exists()
+
+
+def test_screen_markdown_never_replaces_its_source(cli, study, tmp_path):
+    experiment = tmp_path / "study.toml"
+    experiment.write_text(f'[study]\nname = "guard"\n\n[data]\nsource = '
+                          f'"{study / "patients.csv"}"\nid = "patient_id"\nlabel = "response"\n'
+                          'therapy_class = "cytokine"\n\n[feature_sets]\nall = ["age"]\n')
+    for source, markdown in ((experiment, experiment), (experiment, study / "patients.csv"),
+                             (study, study / "measurements.csv")):
+        before = Path(markdown).read_bytes()
+        result = cli("screen", source, "--criteria", "age >= 50", "--p0", "0.3",
+                     "--out", tmp_path / "screen", "--markdown", markdown, "--n-bootstrap", "20")
+        assert result.returncode == 1, (source, markdown, result.stderr)
+        assert "is an input of this command" in result.stderr
+        assert Path(markdown).read_bytes() == before
 
 
 @pytest.mark.parametrize("criterion", ["response == 1", "response >= 1 and age >= 40"])

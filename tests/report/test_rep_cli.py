@@ -116,3 +116,13 @@ def test_unresolvable_data_is_said_in_the_report(trained_study, cli):
     assert "SHAP explanations not computed" in html
     assert "cohort.csv" in html
     assert "Performance per therapy class" in html  # the run's own results are still there
+
+
+def test_report_never_replaces_its_experiment_file(trained_study, cli):
+    folder, experiment, uri, run_id = trained_study
+    before = experiment.read_bytes()
+    result = cli("report", "--run", run_id, "--experiment", experiment, "--out", experiment,
+                 "--tracking-uri", uri, "--no-log", cwd=folder)
+    assert result.returncode == 1
+    assert "is an input of this command" in result.stderr
+    assert experiment.read_bytes() == before

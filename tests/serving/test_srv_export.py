@@ -72,3 +72,18 @@ def test_force_replaces_an_earlier_export_only(trained_model, cli, tmp_path):
         assert "will not delete" in result.stderr or "current folder" in result.stderr
         assert (project / "notes.txt").read_text() == "keep me"
         assert (project / "data").is_dir()
+
+
+@pytest.mark.parametrize("target", ["model", "model/inside", "."])
+def test_a_model_folder_is_never_exported_into_itself(repo_root, cli, tmp_path, target):
+    import shutil
+
+    model = tmp_path / "model"
+    shutil.copytree(repo_root / "models" / "reference", model)
+    before = sorted(p.relative_to(model) for p in model.rglob("*"))
+    result = cli("export", "--model", "./model/", "--out", target, "--force", cwd=tmp_path)
+    assert result.returncode == 1
+    assert "Traceback" not in result.stderr
+    assert "the model folder being exported" in result.stderr
+    assert sorted(p.relative_to(model) for p in model.rglob("*")) == before
+    assert not (tmp_path / "mlruns").exists()  # a local model folder needs no tracking store

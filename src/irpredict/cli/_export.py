@@ -64,6 +64,7 @@ def command(
     from irpredict.tracking import quiet_mlflow
 
     quiet_mlflow()
+    _check_not_the_model(out, model)
     _check_replaceable(out, force)
     parent = out.absolute().parent
     if not parent.is_dir():
@@ -80,6 +81,21 @@ def command(
     finally:
         shutil.rmtree(tmp, ignore_errors=True)
     typer.echo(f"exported {model} to {out}/ (MLmodel, artifacts, MODEL_CARD.md)")
+
+
+def _check_not_the_model(out, model):
+    """A model folder cannot be exported into itself, a folder inside it or one holding it."""
+    from irpredict.cli._outputs import OutputError
+
+    source = Path(str(model))
+    if source.name == "MLmodel":
+        source = source.parent
+    if not source.exists():
+        return  # a models:/ or run URI
+    source, target = source.resolve(), out.absolute().resolve()
+    if source == target or source in target.parents or target in source.parents:
+        raise OutputError(f"--out {out} is the model folder being exported ({model}), or holds "
+                          "it or lies inside it; choose another folder")
 
 
 def _check_replaceable(out, force):

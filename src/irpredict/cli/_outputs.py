@@ -10,7 +10,7 @@ from irpredict._files import default_file_mode
 from irpredict.exceptions import IRPredictError
 
 __all__ = ["staged_folder", "atomic_path", "check_output_file", "check_output_folder",
-           "refuse_overwriting_inputs", "OutputError"]
+           "refuse_overwriting_inputs", "cohort_input_files", "OutputError"]
 
 
 class OutputError(IRPredictError, OSError):
@@ -114,6 +114,32 @@ def refuse_overwriting_inputs(outputs, inputs):
                 f"cannot write {out}: it is an input of this command "
                 f"({read[Path(out).resolve()]}) and would be overwritten; choose another --out"
             )
+
+
+def cohort_input_files(source):
+    """The files a command reads for ``source``: itself, a folder's files, an experiment's data.
+
+    An experiment file that cannot be read is left to the command to report.
+    """
+    source = Path(source)
+    files = [source]
+    if source.is_dir():
+        files += [p for p in source.iterdir() if p.is_file()]
+    elif source.suffix.lower() == ".toml" and source.is_file():
+        from irpredict.exceptions import IRPredictError
+        from irpredict.experiment import load_experiment
+
+        try:
+            data = load_experiment(source).data
+        except (IRPredictError, OSError, ValueError):
+            return files
+        if data.source is not None:
+            files += cohort_input_files(data.source)
+        mapping = data.mapping
+        files += [m.file for m in (mapping.measurements if mapping else ()) if m.file]
+        if mapping is not None and mapping.tumor_assessments is not None:
+            files.append(mapping.tumor_assessments.file)
+    return [f for f in files if f is not None]
 
 
 @contextlib.contextmanager

@@ -31,8 +31,17 @@ def command(
     """
     from rich.console import Console
 
-    from irpredict.cli._outputs import atomic_path
+    from irpredict.cli._outputs import (
+        atomic_path,
+        check_output_file,
+        cohort_input_files,
+        refuse_overwriting_inputs,
+    )
     from irpredict.report import REPORT_ARTIFACT, build_report, log_report
+
+    check_output_file(out)  # a wrong --out is said before the run is read
+    if experiment is not None:
+        refuse_overwriting_inputs([out], cohort_input_files(experiment))
 
     console = Console(highlight=False)
     if not console.is_terminal:

@@ -90,7 +90,7 @@ def command(
     from irpredict.screening.criteria import parse_criteria
     from irpredict.screening.enrichment import enrichment_table, threshold_rules
 
-    _check_outputs(out, markdown)
+    _check_outputs(out, markdown, source)
     rules = list(criteria or [])
     for text in rules:
         parse_criteria(text)  # syntax errors before the cohort is read
@@ -114,11 +114,17 @@ def command(
     _write_outputs(table, out, markdown, markdown_text)
 
 
-def _check_outputs(out, markdown):
+def _check_outputs(out, markdown, source):
     """Say a wrong --out or --markdown before the bootstrap, not after it."""
-    from irpredict.cli._outputs import check_output_file, check_output_folder
+    from irpredict.cli._outputs import (
+        check_output_file,
+        check_output_folder,
+        cohort_input_files,
+        refuse_overwriting_inputs,
+    )
 
     check_output_folder(out)
+    refuse_overwriting_inputs([markdown], cohort_input_files(source))
     if markdown is not None and not _inside(markdown, out):
         check_output_file(markdown)
 
