@@ -67,3 +67,22 @@ def test_crossfit_scores_are_out_of_fold(registered):
     assert roc_auc_score(y, oof) < roc_auc_score(y, in_sample)
     # deterministic with the same seed
     assert oof.equals(crossfit_scores(model, X, y))
+
+
+def test_training_patients_are_recognised_by_patient_not_by_name(cli, registered, tmp_path):
+    folder, uri = registered
+    screen = ("screen", "--model", "models:/small@champion", "--tracking-uri", uri,
+              "--thresholds", "0.3", "--p0", "0.2", "--n-bootstrap", "20")
+    # the training patients as a cohort folder under another name: cross-fitted, and said so
+    cohort = tmp_path / "renamed"
+    assert cli("simulate", "--patients", "300", "--seed", "3", "--out", cohort).returncode == 0
+    res = cli(screen[0], cohort, *screen[1:], "--out", tmp_path / "a", cwd=folder)
+    assert res.returncode == 0, res.stderr
+    assert "is the training cohort of model models:/small@champion" in " ".join(
+        res.stderr.split())
+    # external patients under the training study's name: scored by the model itself
+    (tmp_path / "same_name.toml").write_text(study("small", 200, 11))
+    res = cli(screen[0], tmp_path / "same_name.toml", *screen[1:], "--out", tmp_path / "b",
+              cwd=folder)
+    assert res.returncode == 0, res.stderr
+    assert "training cohort" not in res.stderr

@@ -159,3 +159,18 @@ def test_a_trained_class_absent_from_the_external_cohort_is_said(trained, cli, t
     text = " ".join(result.stderr.split())
     assert "no patient of therapy class monoclonal_antibody" in text
     assert set(_predictions(tmp_path / "eval")["therapy_class"]) == {"chemotherapy"}
+
+
+def test_the_training_patients_are_never_scored_as_external(trained, cli, tmp_path):
+    folder, _, external = trained
+    result = _evaluate(cli, trained, folder / "training.csv", tmp_path / "eval")
+    assert result.returncode == 1
+    assert "are the model's own training patients" in " ".join(result.stderr.split())
+    assert not (tmp_path / "eval").exists()
+
+    training = pd.read_csv(folder / "training.csv", dtype={"SAMPLE_ID": str})
+    pd.concat([training.head(7), external]).to_csv(tmp_path / "mixed.csv", index=False)
+    result = _evaluate(cli, trained, tmp_path / "mixed.csv", tmp_path / "mixed")
+    assert result.returncode == 0, result.stderr
+    assert "7 of 97 patients (00001, 00002" in " ".join(result.stderr.split())
+    assert len(_predictions(tmp_path / "mixed")) == len(external)

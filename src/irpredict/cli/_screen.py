@@ -172,7 +172,7 @@ def _model_scores(model_uri, tracking_uri, source, score_column):
     response_model = load_response_model(model_uri, tracking_uri=tracking_uri)
     cohort = load_external_cohort(response_model, source)
     X, y = response_model.frame_from_cohort(cohort)
-    if response_model.study and response_model.study == cohort.name:
+    if _is_training_cohort(response_model, X, cohort, model_uri):
         # the model's own cohort: its predictions would be in-sample, so cross-fit instead
         if y is None or y.notna().sum() == 0:
             raise LeakageError(
@@ -185,6 +185,34 @@ def _model_scores(model_uri, tracking_uri, source, score_column):
     else:
         prob = response_model.predict_proba(X)[:, 1]
     return cohort, pd.Series(prob, index=X.index.astype(str), name=score_column)
+
+
+def _is_training_cohort(response_model, X, cohort, model_uri):
+    """True for the model's own training patients; a cohort mixing them with others is refused.
+
+    Models that keep their training fingerprints are judged by patient (id and feature
+    values); older ones by the study's name.
+    """
+    import warnings
+
+    from irpredict.exceptions import DataWarning, LeakageError
+    from irpredict.training.overlap import training_patients
+
+    seen = training_patients(response_model, X)
+    if seen is None:
+        return bool(response_model.study) and response_model.study == cohort.name
+    if seen.any() and not seen.all():
+        raise LeakageError(
+            f"{int(seen.sum())} of {len(X)} patients of {cohort.name} (e.g. "
+            f"{', '.join(map(str, X.index[seen][:3]))}) are training patients of model "
+            f"{model_uri}, the others are not; their scores would be in-sample. Screen the "
+            "external patients alone, or the training cohort alone (which is cross-fitted)")
+    if seen.all():
+        warnings.warn(
+            f"{cohort.name} is the training cohort of model {model_uri}: the scores are "
+            "cross-fitted (each patient scored by a model refitted without them), not the "
+            "registered model's in-sample predictions", DataWarning, stacklevel=2)
+    return bool(seen.all())
 
 
 def _patient_frame(source, id_col, label, therapy_class, model=None, tracking_uri=None,

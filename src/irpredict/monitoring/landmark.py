@@ -118,6 +118,7 @@ def _response_model(design, classifier, cohort, *, study, feature_set, family, m
 
     from irpredict.training import ResponseModel
     from irpredict.training.fitting import numeric_ranges
+    from irpredict.training.overlap import training_fingerprints
 
     return ResponseModel(
         classifier=classifier, feature_columns=design.feature_columns,
@@ -128,7 +129,9 @@ def _response_model(design, classifier, cohort, *, study, feature_set, family, m
         study=study, feature_set=f"{feature_set}@d{design.landmark_days:g}", family=family,
         label_col=cohort.label_col,
         therapies=sorted(design.X["therapy_class"].astype(str).unique()),
-        numeric_ranges=numeric_ranges(design.X, design.feature_columns), mapping=mapping)
+        numeric_ranges=numeric_ranges(design.X, design.feature_columns), mapping=mapping,
+        training_rows=training_fingerprints(design.X, design.feature_columns,
+                                            design.patient_columns))
 
 
 def _population_cohort(cohort, landmark):

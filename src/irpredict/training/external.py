@@ -210,6 +210,7 @@ def score_frame(model, X, y, *, name="external", threshold=0.5, n_bootstrap=1000
         raise CohortDataError(f"{name}: every patient's label is missing.")
     X, y = X.loc[labelled.to_numpy()], y.loc[labelled.to_numpy()].astype(int)
     X = check_input(model, X)
+    X, y = _without_training_patients(model, X, y, name)
     absent = [t for t in model.therapies if t not in set(X["therapy_class"])]
     if absent:
         warnings.warn(
@@ -220,6 +221,27 @@ def score_frame(model, X, y, *, name="external", threshold=0.5, n_bootstrap=1000
     metrics = summarize_predictions(predictions, threshold=threshold,
                                     n_bootstrap=n_bootstrap, random_state=random_state)
     return predictions, metrics
+
+
+def _without_training_patients(model, X, y, name):
+    """Leave out the model's own training patients: their predictions are in-sample."""
+    from irpredict.training.overlap import training_patients
+
+    seen = training_patients(model, X)
+    if seen is None or not seen.any():
+        return X, y
+    ids = ", ".join(map(str, X.index[seen][:5])) + (" ..." if seen.sum() > 5 else "")
+    if seen.all():
+        raise CohortDataError(
+            f"{name}: all {len(X)} patients are the model's own training patients (same ids and "
+            "feature values), so their predictions are in-sample and would overstate its "
+            "performance. Its honest figures are the out-of-fold ones of `irpredict train`; "
+            "evaluate it on patients it has not seen")
+    warnings.warn(
+        f"{name}: {int(seen.sum())} of {len(X)} patients ({ids}) are the model's own training "
+        "patients; they are left out of the metrics (their predictions are in-sample)",
+        DataWarning, stacklevel=3)
+    return X.loc[~seen], y.loc[~seen]
 
 
 def score_external(model, cohort, *, threshold=0.5, n_bootstrap=1000, random_state=0):

@@ -45,6 +45,10 @@ class ResponseModel:
     mapping : irpredict.data.ColumnMapping or None
         The training experiment's column mapping, so that an external table
         with the same columns can be read the same way.
+    training_rows : frozenset of str or None
+        A short hash of each training patient's id and feature values
+        (:mod:`irpredict.training.overlap`), so that the training patients are
+        recognised if they are scored again; ``None`` for older models.
     """
 
     classifier: object
@@ -62,6 +66,7 @@ class ResponseModel:
     therapies: list = field(default_factory=list)
     numeric_ranges: dict = field(default_factory=dict)
     mapping: object = None
+    training_rows: frozenset | None = None
 
     @property
     def input_columns(self):

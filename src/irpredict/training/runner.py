@@ -204,6 +204,7 @@ def train_study(experiment, *, settings=None, tracking_uri=None, log_patient_ids
 
     from irpredict.tracking import log_provenance, register_model, start_study_run
     from irpredict.training.fitting import fit_final_model, numeric_ranges
+    from irpredict.training.overlap import training_fingerprints
     from irpredict.training.publish import log_response_model
     from irpredict.training.response_model import ResponseModel
 
@@ -244,6 +245,8 @@ def train_study(experiment, *, settings=None, tracking_uri=None, log_patient_ids
             therapies=sorted(design.X["therapy_class"].astype(str).unique()),
             numeric_ranges=numeric_ranges(design.X, design.feature_columns),
             mapping=experiment.data.mapping if experiment.data.source is not None else None,
+            training_rows=training_fingerprints(design.X, design.feature_columns,
+                                            design.patient_columns),
         )
         with watch:
             model_uri = log_response_model(final, design.X, run=study)
