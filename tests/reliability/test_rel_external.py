@@ -29,11 +29,26 @@ def test_one_table_cannot_stand_in_for_measurement_files(cli, study, tmp_path):
     assert not (tmp_path / "eval").exists()
 
 
+def _external_copy(study, folder):
+    """The study's experiment and cohort under new patient ids: patients the model never saw."""
+    import shutil
+
+    folder.mkdir()
+    shutil.copy(study.experiment, folder / study.experiment.name)
+    (folder / "cohort").mkdir()
+    for table in ("patients", "measurements", "tumor_assessments"):
+        frame = pd.read_csv(study.cohort / f"{table}.csv", dtype={"patient_id": str})
+        frame["patient_id"] = "EXT-" + frame["patient_id"]
+        frame.to_csv(folder / "cohort" / f"{table}.csv", index=False)
+    return folder / study.experiment.name
+
+
 def test_a_table_of_built_features_scores_as_the_cohort_does(cli, study, tmp_path):
-    via_cohort = _evaluate(cli, study, study.experiment, tmp_path / "cohort")
+    experiment = _external_copy(study, tmp_path / "external")
+    via_cohort = _evaluate(cli, study, experiment, tmp_path / "cohort")
     assert via_cohort.returncode == 0, via_cohort.stderr
     features = tmp_path / "features.csv"
-    built = cli("features", study.experiment, "--out", features, cwd=study.folder)
+    built = cli("features", experiment, "--out", features, cwd=study.folder)
     assert built.returncode == 0, built.stderr
     via_table = _evaluate(cli, study, features, tmp_path / "table")
     assert via_table.returncode == 0, via_table.stderr
@@ -42,6 +57,17 @@ def test_a_table_of_built_features_scores_as_the_cohort_does(cli, study, tmp_pat
     b = pd.read_csv(tmp_path / "table" / "predictions.csv").set_index("patient_id")
     assert len(a) == len(b) == len(study.ids)
     pd.testing.assert_series_equal(a["prob"], b.loc[a.index, "prob"], atol=1e-6)
+
+    explained = {}
+    for kind, data in (("cohort", experiment), ("table", features)):
+        out = tmp_path / f"explain-{kind}"
+        done = cli("explain", "--model", "models:/relstudy@champion", "--data", data, "--all",
+                   "--out", out, "--tracking-uri", study.uri, cwd=study.folder)
+        assert done.returncode == 0, done.stderr
+        assert "gives no value" not in done.stderr
+        explained[kind] = (pd.read_csv(out / "explanations.csv", dtype={"patient": str})
+                           .groupby("patient")["prob_response"].first())
+    pd.testing.assert_series_equal(explained["cohort"], explained["table"], atol=1e-6)
 
     table = pd.read_csv(features, dtype={"patient_id": str})
     table["response"] = table["response"].astype(object)
@@ -56,12 +82,13 @@ def test_a_table_of_built_features_scores_as_the_cohort_does(cli, study, tmp_pat
 def test_a_class_with_one_outcome_is_said_not_crashed(cli, study, tmp_path):
     cohort = tmp_path / "cohort"
     cohort.mkdir()
-    patients = pd.read_csv(study.cohort / "patients.csv", dtype={"patient_id": str})
-    patients["response"] = 1
-    patients.loc[patients.index[:3], "response"] = None
-    patients.to_csv(cohort / "patients.csv", index=False)
-    for table in ("measurements", "tumor_assessments"):
-        (cohort / f"{table}.csv").write_bytes((study.cohort / f"{table}.csv").read_bytes())
+    for table in ("patients", "measurements", "tumor_assessments"):  # patients it never saw
+        frame = pd.read_csv(study.cohort / f"{table}.csv", dtype={"patient_id": str})
+        frame["patient_id"] = "EXT-" + frame["patient_id"]
+        if table == "patients":
+            frame["response"] = 1
+            frame.loc[frame.index[:3], "response"] = None
+        frame.to_csv(cohort / f"{table}.csv", index=False)
     result = _evaluate(cli, study, cohort, tmp_path / "eval")
     assert result.returncode == 0, result.stderr
     assert "Traceback" not in result.stderr

@@ -71,12 +71,11 @@ def explain_cohort(model, data, *, tracking_uri=None):
     fitted before irpredict kept training means) rather than the training mean.
     """
     from irpredict.explain import centred_on_explained_rows, explain
-    from irpredict.training.external import load_external_cohort
+    from irpredict.training.external import model_frame
     from irpredict.training.publish import load_response_model
 
     response_model = load_response_model(model, tracking_uri=tracking_uri)
-    cohort = load_external_cohort(response_model, data)
-    X, _ = response_model.frame_from_cohort(cohort)
+    _, X, _ = model_frame(response_model, data)
     classifier = response_model.classifier
     return explain(classifier, X), centred_on_explained_rows(classifier)
 

@@ -5,8 +5,10 @@ from dataclasses import replace
 from pathlib import Path
 
 from irpredict.exceptions import CohortDataError, DataWarning
+from irpredict.training.levels import align_levels
 
-__all__ = ["load_external_cohort", "external_frame", "score_external", "score_frame"]
+__all__ = ["load_external_cohort", "external_frame", "model_frame", "score_external",
+           "score_frame"]
 
 
 def load_external_cohort(model, data):
@@ -150,7 +152,33 @@ def external_frame(model, data):
     return cohort.name, X, y, cohort.n_patients
 
 
-def _feature_table(model, path):
+def model_frame(model, data):
+    """The model's input frame of a cohort or of a table of its built features, label optional.
+
+    Parameters
+    ----------
+    model : irpredict.training.ResponseModel
+    data : path-like
+        As for :func:`external_frame`; the label may be absent.
+
+    Returns
+    -------
+    name : str
+    X : pandas.DataFrame
+        Index ``patient_id``; the feature columns and ``therapy_class``.
+    y : pandas.Series or None
+    """
+    path = Path(data)
+    built = _feature_table(model, path, require_label=False)
+    if built is not None:
+        name, X, y, _ = built
+        return name, X, y
+    cohort = load_external_cohort(model, path)
+    X, y = model.frame_from_cohort(cohort)
+    return cohort.name, X, y
+
+
+def _feature_table(model, path, require_label=True):
     """A table of already-built features (e.g. from ``irpredict features``), or None."""
     from irpredict.data._readers import TABLE_EXTENSIONS, read_table
 
@@ -166,6 +194,11 @@ def _feature_table(model, path):
     if not set(wanted) <= set(table.columns) or (not built_features and raw_id in table.columns):
         return None
     label = next((c for c in ("response", model.label_col) if c in table.columns), None)
+    if label is None and not require_label:
+        table = table.set_index(table["patient_id"].astype(str))
+        X = table[model.feature_columns].copy()
+        X["therapy_class"] = table["therapy_class"].astype(str)
+        return path.stem, align_levels(model, X), None, len(table)
     if label is None:
         raise CohortDataError(
             f"{path}: a table of the model's features needs the label column 'response' "
@@ -182,7 +215,7 @@ def _feature_table(model, path):
             f"{table.index[bad][:5].tolist()})")
     X = table[model.feature_columns].copy()
     X["therapy_class"] = table["therapy_class"].astype(str)
-    return path.stem, X, y.astype("Int64"), len(table)
+    return path.stem, align_levels(model, X), y.astype("Int64"), len(table)
 
 
 def score_frame(model, X, y, *, name="external", threshold=0.5, n_bootstrap=1000,
