@@ -137,3 +137,25 @@ def test_binds_loopback_by_default(irpredict_server):
         sock.settimeout(1)
         with pytest.raises(ConnectionRefusedError):
             sock.connect(("127.0.0.2", irpredict_server))
+
+
+def test_category_spellings_match_and_unseen_levels_are_named(irpredict_server, in_process,
+                                                              rows):
+    records = json.loads(rows.head(3).to_json(orient="records"))
+    status, body = request(irpredict_server, "POST", "/invocations",
+                           {"dataframe_records": records})
+    assert status == 200 and "warnings" not in body
+    clean = pd.DataFrame(body["predictions"])
+    variant = [dict(r) for r in records]
+    variant[0]["er_status"] = f" {str(records[0]['er_status']).upper()} "  # another spelling
+    variant[1]["er_status"] = "ER-low"                                       # never in training
+    status, body = request(irpredict_server, "POST", "/invocations",
+                           {"dataframe_records": variant})
+    assert status == 200, body
+    got = pd.DataFrame(body["predictions"])
+    assert got.loc[0, "prob_response"] == pytest.approx(clean.loc[0, "prob_response"], abs=1e-9)
+    assert len(body["warnings"]) == 1
+    assert "column 'er_status': 'ER-low' (1: 1)" in body["warnings"][0]
+    # every answer carries its own warnings: the same request warns again
+    again = request(irpredict_server, "POST", "/invocations", {"dataframe_records": variant})[1]
+    assert again["warnings"] == body["warnings"]

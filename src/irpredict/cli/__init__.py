@@ -90,10 +90,14 @@ def _quiet_libraries():
 
     ours = (DataWarning, MissingFeatureWarning, SparseTrajectoryWarning)
     default = warnings.showwarning
+    shown = set()  # the same data checked twice in one command is said once
 
     def show(message, category, filename, lineno, file=None, line=None):
         if not issubclass(category, ours):
             return default(message, category, filename, lineno, file, line)
+        if str(message) in shown:
+            return None
+        shown.add(str(message))
         from rich.console import Console
 
         Console(stderr=True, highlight=False, soft_wrap=True).print(

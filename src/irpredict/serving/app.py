@@ -5,7 +5,8 @@ once the model is loaded), ``GET /version``, and ``POST /invocations`` with a
 JSON body ``{"dataframe_split": {"columns": [...], "data": [[...], ...]}}``,
 ``{"dataframe_records": [{...}, ...]}`` or ``{"inputs": ...}``. The answer is
 ``{"predictions": [{"prob_response": ..., "therapy_class": ..., "base_value":
-..., "shap__<biomarker>": ..., ...}, ...]}``. Bad requests get status 400
+..., "shap__<biomarker>": ..., ...}, ...]}``, plus ``"warnings": [...]`` when
+an input needs a word (a category level never seen in training). Bad requests get status 400
 and ``{"error_code": "BAD_REQUEST", "message": "..."}`` (415 and
 ``UNSUPPORTED_MEDIA_TYPE`` when the Content-Type is not ``application/json``);
 the server keeps serving. Each request parses the JSON once, builds one
@@ -212,12 +213,15 @@ def _object_frame(rows, columns):
     return pd.DataFrame(values, columns=columns, dtype=object, copy=False)
 
 
-def _encode(frame):
-    """``{"predictions": [...]}`` as bytes, NaN written as null."""
+def _encode(frame, notes=()):
+    """``{"predictions": [...]}`` (and ``"warnings"`` when there are any) as bytes, NaN as null."""
     columns = [str(c) for c in frame.columns]
     records = [dict(zip(columns, row, strict=True))
                for row in frame.to_numpy(dtype=object).tolist()]
-    text = json.dumps({"predictions": records}, allow_nan=True)
+    answer = {"predictions": records}
+    if notes:
+        answer["warnings"] = list(notes)
+    text = json.dumps(answer, allow_nan=True)
     return text.replace("NaN", "null").encode() if "NaN" in text else text.encode()
 
 
@@ -305,13 +309,20 @@ class ScoringApp:
     def score(self, body):
         """Status and JSON bytes answering an ``/invocations`` body."""
         from irpredict.exceptions import IRPredictError
+        from irpredict.serving.pyfunc import explained_biomarkers, predict_explained
 
+        model = self.python_model
+        biomarkers = getattr(model, "biomarkers_", None)
+        if biomarkers is None:
+            biomarkers = model.biomarkers_ = explained_biomarkers(model.model)
+        notes = []
         try:
             frame = parse_payload(body)
-            out = self.python_model.predict(None, frame)
+            out = predict_explained(model.model, frame, biomarkers,
+                                    getattr(model, "compiled_", None), notes)
         except (BadRequest, IRPredictError, ValueError, TypeError, KeyError) as exc:
             return 400, json.dumps({"error_code": "BAD_REQUEST", "message": str(exc)}).encode()
-        return 200, _encode(out)
+        return 200, _encode(out, notes)
 
     async def __call__(self, scope, receive, send):
         """Answer one HTTP request (lifespan events are acknowledged)."""

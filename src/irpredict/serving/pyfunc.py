@@ -49,7 +49,7 @@ def explained_biomarkers(model):
     return [str(b) for b in explain(model.classifier, probe).values.columns]
 
 
-def predict_explained(model, frame, biomarkers=None, compiled=None):
+def predict_explained(model, frame, biomarkers=None, compiled=None, notes=None):
     """Checked input -> probability, base value and SHAP values per biomarker.
 
     Parameters
@@ -82,7 +82,7 @@ def predict_explained(model, frame, biomarkers=None, compiled=None):
 
     if biomarkers is None:
         biomarkers = explained_biomarkers(model)
-    X = check_input(model, frame)
+    X = check_input(model, frame, notes)
     index = X.index
     X.index = pd.RangeIndex(len(X))  # explain refuses duplicate ids; callers may send any
     fast = None if compiled is None else compiled.predict(X)

@@ -113,7 +113,7 @@ def _check_therapy(model, therapy):
     return text
 
 
-def check_input(model, frame):
+def check_input(model, frame, notes=None):
     """Check and coerce a per-patient input frame for ``model``.
 
     Checks the columns the model needs are present, numeric columns hold
@@ -171,4 +171,4 @@ def check_input(model, frame):
     out["therapy_class"] = therapy.to_numpy(dtype=object)
     if list(out.columns) != model.input_columns:
         out = out[model.input_columns]
-    return align_levels(model, out)
+    return align_levels(model, out, notes)

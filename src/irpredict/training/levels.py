@@ -15,7 +15,6 @@ from irpredict.exceptions import DataWarning
 __all__ = ["training_levels", "align_levels"]
 
 _LEVELS = {}  # id(model) -> (model, levels): the fitted encoders are walked once per model
-_WARNED = {}  # id(model) -> (model, messages already given): a frame checked twice warns once
 
 
 def _fold(value):
@@ -76,7 +75,7 @@ def training_levels(model):
     return levels
 
 
-def align_levels(model, X):
+def align_levels(model, X, notes=None):
     """Give categorical values the spelling they had in training; warn about unseen ones.
 
     Parameters
@@ -84,6 +83,9 @@ def align_levels(model, X):
     model : irpredict.training.ResponseModel
     X : pandas.DataFrame
         The model's input frame (index: patient ids or row numbers).
+    notes : list or None, default=None
+        When given, the message about unseen levels is appended to it instead
+        of being warned (the server returns it with the predictions).
 
     Returns
     -------
@@ -93,11 +95,10 @@ def align_levels(model, X):
     Warns
     -----
     DataWarning
-        Naming each column's levels not seen in training, with counts and patients
-        (once per model and message: the same input checked twice warns once).
+        Naming each column's levels not seen in training, with counts and patients.
     """
     levels = training_levels(model)
-    out, notes = X, []
+    out, unseen_notes = X, []
     for column in model.categorical_columns:
         known = levels.get(column)
         if not known or column not in X.columns:
@@ -113,10 +114,15 @@ def align_levels(model, X):
                 for value, rows in list(unseen.items())[:5])
             more = f" and {len(unseen) - 5} more" if len(unseen) > 5 else ""
             shown = ", ".join(map(repr, known[:8])) + (" ..." if len(known) > 8 else "")
-            notes.append(f"column {column!r}: {described}{more} (training levels: {shown})")
-    if notes:
-        _warn_once(model, "levels not seen in training score as 'no known level': "
-                          f"{'; '.join(notes)}. Check their spelling against the training data.")
+            unseen_notes.append(
+                f"column {column!r}: {described}{more} (training levels: {shown})")
+    if unseen_notes:
+        message = ("levels not seen in training score as 'no known level': "
+                   f"{'; '.join(unseen_notes)}. Check their spelling against the training data.")
+        if notes is None:
+            warnings.warn(message, DataWarning, stacklevel=2)
+        else:
+            notes.append(message)
     return out
 
 
@@ -138,12 +144,3 @@ def _align_column(series, known):
             unseen.setdefault(str(values[i]), []).append(str(series.index[i]))
     changed = sum(len(rows) for rows in unseen.values()) < len(odd)
     return (respelled if changed else None), unseen
-
-
-def _warn_once(model, message):
-    given = _WARNED.get(id(model))
-    if given is None or given[0] is not model:
-        given = _WARNED[id(model)] = (model, set())
-    if message not in given[1]:
-        given[1].add(message)
-        warnings.warn(message, DataWarning, stacklevel=3)
