@@ -21,6 +21,9 @@ def test_bad_monitoring_section_is_refused_before_training(cli, tmp_path):
 
 
 def test_monitor_names_an_unknown_registered_model(cli, tmp_path):
+    from irpredict.tracking import get_client
+
+    get_client(f"sqlite:///{tmp_path / 'mlflow.db'}")  # an existing store without that model
     done = cli("monitor", "-m", "models:/nothing@champion", "-d", tmp_path, "-p", "x",
                "--tracking-uri", f"sqlite:///{tmp_path / 'mlflow.db'}", cwd=tmp_path)
     assert done.returncode == 1

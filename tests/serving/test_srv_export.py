@@ -87,3 +87,16 @@ def test_a_model_folder_is_never_exported_into_itself(repo_root, cli, tmp_path, 
     assert "the model folder being exported" in result.stderr
     assert sorted(p.relative_to(model) for p in model.rglob("*")) == before
     assert not (tmp_path / "mlruns").exists()  # a local model folder needs no tracking store
+
+
+@pytest.mark.parametrize("command", [
+    ("serve", "--model", "models:/srv@champion", "--port", "5987"),
+    ("export", "--model", "models:/srv@champion", "--out", "exported"),
+])
+def test_a_mistyped_store_is_an_error_not_a_new_store(cli, tmp_path, command):
+    result = cli(*command, "--tracking-uri", "sqlite:///nodir/mlflow.db", cwd=tmp_path)
+    assert result.returncode == 1
+    assert "Traceback" not in result.stderr
+    assert "no MLflow store at" in result.stderr
+    assert "nodir/mlflow.db" in result.stderr
+    assert list(tmp_path.iterdir()) == []  # neither the folder nor an empty store was created

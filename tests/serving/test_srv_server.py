@@ -144,7 +144,8 @@ def test_category_spellings_match_and_unseen_levels_are_named(irpredict_server, 
     records = json.loads(rows.head(3).to_json(orient="records"))
     status, body = request(irpredict_server, "POST", "/invocations",
                            {"dataframe_records": records})
-    assert status == 200 and "warnings" not in body
+    assert status == 200
+    assert "warnings" not in body
     clean = pd.DataFrame(body["predictions"])
     variant = [dict(r) for r in records]
     variant[0]["er_status"] = f" {str(records[0]['er_status']).upper()} "  # another spelling

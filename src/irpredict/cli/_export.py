@@ -124,16 +124,18 @@ def _download(model, tracking_uri, target):
 
     import mlflow
 
-    from irpredict.tracking import get_client, resolve_model_uri
-    from irpredict.tracking.registry import _using
+    from irpredict.tracking.registry import loading_from
+    from irpredict.tracking.resolve import locate_model
     from irpredict.training.publish import load_response_model
 
-    client = get_client(tracking_uri)
-    uri = resolve_model_uri(model, client=client)
-    with _using(client.tracking_uri):
+    uri, store = locate_model(model, tracking_uri=tracking_uri)
+    with loading_from(store):
         mlflow.artifacts.download_artifacts(artifact_uri=uri, dst_path=str(target))
     response_model = load_response_model(model, tracking_uri=tracking_uri)
-    run_id, performance = _performance(client, uri)
+    from irpredict.tracking import get_client
+
+    run_id, performance = (None, "Not recorded for this source.") if store is None else (
+        _performance(get_client(store), uri))
     features = "\n".join(f"- `{c}`" for c in response_model.feature_columns)
     return _CARD.format(
         study=response_model.study, feature_set=response_model.feature_set,

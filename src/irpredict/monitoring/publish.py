@@ -86,14 +86,14 @@ def load_landmark_models(model_uri, *, tracking_uri=None):
     """
     import mlflow
 
-    from irpredict.tracking import TrackingError, resolve_model_uri
-    from irpredict.tracking.registry import _using
-    from irpredict.tracking.store import get_client, quiet_mlflow
+    from irpredict.tracking import TrackingError
+    from irpredict.tracking.registry import loading_from
+    from irpredict.tracking.resolve import locate_model
+    from irpredict.tracking.store import quiet_mlflow
 
     quiet_mlflow()
-    client = get_client(tracking_uri)
-    uri = resolve_model_uri(model_uri, client=client)
-    with _using(client.tracking_uri):
+    uri, store = locate_model(model_uri, tracking_uri=tracking_uri)
+    with loading_from(store):
         pyfunc = mlflow.pyfunc.load_model(uri)
     bundle = getattr(pyfunc.unwrap_python_model(), "bundle", None)
     if bundle is None:

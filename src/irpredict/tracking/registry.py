@@ -40,6 +40,11 @@ def _using(uri):
         yield
 
 
+def loading_from(store):
+    """:func:`_using` ``store`` for the block; nothing for a local folder (``store`` None)."""
+    return contextlib.nullcontext() if store is None else _using(store)
+
+
 def _pinned(names):
     from importlib import metadata
 

@@ -6,7 +6,7 @@ from pathlib import Path
 from irpredict.tracking.registry import _get_run, _model_of_run
 from irpredict.tracking.store import TrackingError, get_client, with_retry
 
-__all__ = ["resolve_model_uri"]
+__all__ = ["resolve_model_uri", "locate_model"]
 
 _RUN_ID = re.compile(r"^[0-9a-f]{32}$")
 _FORMS = ("'models:/<name>@<alias>', 'models:/<name>/<version>', 'models:/m-<id>', "
@@ -54,6 +54,38 @@ def resolve_model_uri(ref, *, tracking_uri=None, client=None):
             return _model_of_run(client, text)
         return _check_models_uri(client, text)
     return _check_local(text)
+
+
+def locate_model(ref, *, tracking_uri=None):
+    """Where to load a model from, opening a store only when the model lives in one.
+
+    Parameters
+    ----------
+    ref : str or path-like
+        As for :func:`resolve_model_uri`.
+    tracking_uri : str or None, default=None
+
+    Returns
+    -------
+    uri : str
+        For ``mlflow.pyfunc.load_model``.
+    store : str or None
+        The store's tracking URI, ``None`` for a local folder (no store is
+        opened or created for it).
+
+    Raises
+    ------
+    TrackingError
+        From :func:`resolve_model_uri`, or when the SQLite store named does
+        not exist (it is not created).
+    """
+    from irpredict.tracking.store import existing_store_client
+
+    text = str(ref).strip()
+    if text.startswith("models:/") or text.startswith("runs:/") or _RUN_ID.match(text):
+        client = existing_store_client(tracking_uri)
+        return resolve_model_uri(text, client=client), client.tracking_uri
+    return _check_local(text), None
 
 
 def _check_models_uri(client, uri):

@@ -35,6 +35,7 @@ __all__ = [
     "artifact_root",
     "experiment_name",
     "get_client",
+    "existing_store_client",
     "get_or_create_experiment",
     "with_retry",
     "quiet_mlflow",
@@ -198,6 +199,38 @@ def get_client(tracking_uri=None):
         if new_db is not None and not from_cache:
             keep_as_blank_store(new_db)
     return client
+
+
+def existing_store_client(tracking_uri=None):
+    """:func:`get_client` for commands that only read: a missing SQLite store is an error.
+
+    A mistyped ``--tracking-uri`` would otherwise create a new, empty store (and
+    its folders) and then report that no model is registered in it.
+
+    Raises
+    ------
+    TrackingError
+        When the URI names a SQLite file that does not exist.
+    """
+    text = tracking_uri if tracking_uri is not None else (
+        os.environ.get("MLFLOW_TRACKING_URI") or None)
+    if text is None:
+        path = Path.cwd() / DEFAULT_STORE_DIR / _DB_NAME
+    elif urlparse(str(text).strip()).scheme.lower() == "sqlite":
+        rest = str(text).strip()[len("sqlite://"):]
+        path = Path(rest[1:]).expanduser() if rest.startswith("/") else None
+        if path is not None and not path.is_absolute():
+            path = Path.cwd() / path
+    else:
+        path = None
+    if path is not None and not path.is_file():
+        source = "--tracking-uri" if tracking_uri is not None else (
+            "MLFLOW_TRACKING_URI" if text is not None else "the default store")
+        raise TrackingError(
+            f"no MLflow store at {path} ({source}): the file does not exist. Check the path "
+            "(`irpredict train` creates the store it logs to), or pass the store with "
+            "--tracking-uri sqlite:///path/to/mlflow.db")
+    return get_client(tracking_uri)
 
 
 def _new_sqlite_file(uri):
