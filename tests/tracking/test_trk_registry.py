@@ -119,6 +119,10 @@ def test_resolve_model_uri_errors_name_what_exists(store, fitted):
         resolve_model_uri("models:/known/9", client=client)
     assert resolve_model_uri("models:/known/1", client=client) == "models:/known/1"
     assert resolve_model_uri(run.run_id, client=client) == uri
+    # MLflow 3 keeps a run's logged model apart from its artifacts; runs:/<id>/<name> finds it
+    assert resolve_model_uri(f"runs:/{run.run_id}/model", client=client) == uri
+    with pytest.raises(TrackingError, match="has no artifact 'other'"):
+        resolve_model_uri(f"runs:/{run.run_id}/other", client=client)
     with pytest.raises(TrackingError, match="does not exist"):
         resolve_model_uri("0" * 32, client=client)
     with pytest.raises(TrackingError, match="neither an existing path nor a model URI"):

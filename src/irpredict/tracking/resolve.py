@@ -151,11 +151,24 @@ def _check_run_path(client, uri):
     parent = str(Path(path).parent) if "/" in path.strip("/") else None
     listed = {f.path for f in with_retry(client.list_artifacts, run_id, parent)}
     if path.strip("/") not in listed:
+        logged = _logged_model_named(client, run_id, path.strip("/"))
+        if logged is not None:  # MLflow 3 keeps logged models apart from the run's artifacts
+            return logged
         raise TrackingError(
             f"run {run_id} has no artifact {path!r} (found: {sorted(listed)[:5] or 'none'}); "
             "check the artifact path in the MLflow UI."
         )
     return uri
+
+
+def _logged_model_named(client, run_id, name):
+    """``models:/m-<id>`` of the run's newest ready logged model called ``name``, or None."""
+    run = with_retry(client.get_run, run_id)
+    models = with_retry(client.search_logged_models, experiment_ids=[run.info.experiment_id],
+                        filter_string=f"source_run_id = '{run_id}'",
+                        order_by=[{"field_name": "creation_time", "ascending": False}])
+    ready = [m for m in models if m.name == name and str(m.status).endswith("READY")]
+    return f"models:/{ready[0].model_id}" if ready else None
 
 
 def _check_local(text):
