@@ -174,3 +174,14 @@ def test_the_training_patients_are_never_scored_as_external(trained, cli, tmp_pa
     assert result.returncode == 0, result.stderr
     assert "7 of 97 patients (00001, 00002" in " ".join(result.stderr.split())
     assert len(_predictions(tmp_path / "mixed")) == len(external)
+
+
+def test_an_empty_column_and_a_unit_shift_are_named(trained, cli, tmp_path):
+    _, _, external = trained
+    export = external.assign(Albumin=external["Albumin"] * 10, TMB=np.nan)  # g/dL -> g/L
+    export.to_csv(tmp_path / "export.csv", index=False)
+    result = _evaluate(cli, trained, tmp_path / "export.csv", tmp_path / "eval")
+    assert result.returncode == 0, result.stderr
+    text = " ".join(result.stderr.split())
+    assert "have no value for any patient and are imputed for everyone: TMB" in text
+    assert "most values lie outside the training range in Albumin (90 of 90 values" in text

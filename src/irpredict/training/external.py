@@ -244,6 +244,7 @@ def score_frame(model, X, y, *, name="external", threshold=0.5, n_bootstrap=1000
     X, y = X.loc[labelled.to_numpy()], y.loc[labelled.to_numpy()].astype(int)
     X = check_input(model, X)
     X, y = _without_training_patients(model, X, y, name)
+    _warn_unlike_training(model, X, name)
     absent = [t for t in model.therapies if t not in set(X["therapy_class"])]
     if absent:
         warnings.warn(
@@ -254,6 +255,37 @@ def score_frame(model, X, y, *, name="external", threshold=0.5, n_bootstrap=1000
     metrics = summarize_predictions(predictions, threshold=threshold,
                                     n_bootstrap=n_bootstrap, random_state=random_state)
     return predictions, metrics
+
+
+def _warn_unlike_training(model, X, name):
+    """Name numeric columns that are empty, or mostly outside the training range (a unit?)."""
+    import numpy as np
+
+    empty, shifted = [], []
+    for col in model.feature_columns:
+        if col in model.categorical_columns or col not in X.columns:
+            continue
+        values = X[col].to_numpy(dtype=np.float64, na_value=np.nan)
+        present = values[~np.isnan(values)]
+        if not len(present):
+            empty.append(col)
+            continue
+        low, high = model.numeric_ranges.get(col, (np.nan, np.nan))
+        outside = (present < low) | (present > high)
+        if len(present) >= 10 and outside.mean() > 0.5:
+            shifted.append(f"{col} ({int(outside.sum())} of {len(present)} values outside the "
+                           f"training range {low:g} to {high:g})")
+    if empty:
+        warnings.warn(
+            f"{name}: {len(empty)} feature column(s) have no value for any patient and are "
+            f"imputed for everyone: {', '.join(empty[:10])}{' ...' if len(empty) > 10 else ''}. "
+            "Check that the cohort records them under the training names", DataWarning,
+            stacklevel=3)
+    if shifted:
+        warnings.warn(
+            f"{name}: most values lie outside the training range in {'; '.join(shifted[:5])}"
+            f"{' ...' if len(shifted) > 5 else ''}. Check the units against the training data",
+            DataWarning, stacklevel=3)
 
 
 def _without_training_patients(model, X, y, name):
