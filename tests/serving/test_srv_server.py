@@ -160,3 +160,14 @@ def test_category_spellings_match_and_unseen_levels_are_named(irpredict_server, 
     # every answer carries its own warnings: the same request warns again
     again = request(irpredict_server, "POST", "/invocations", {"dataframe_records": variant})[1]
     assert again["warnings"] == body["warnings"]
+
+
+@pytest.mark.parametrize("key", ["inputs", "instances"])
+def test_tensor_style_keys_take_records_or_columns(irpredict_server, in_process, rows, key):
+    expected = in_process.predict(rows)
+    records = json.loads(rows.to_json(orient="records"))
+    columns = {c: json.loads(rows[c].to_json(orient="values")) for c in rows}
+    for value in (records, columns):
+        status, body = request(irpredict_server, "POST", "/invocations", {key: value})
+        assert status == 200, body
+        _check_equal(body["predictions"], expected)

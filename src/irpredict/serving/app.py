@@ -3,7 +3,8 @@
 Routes (as ``mlflow models serve``): ``GET /ping`` and ``GET /health`` (200
 once the model is loaded), ``GET /version``, and ``POST /invocations`` with a
 JSON body ``{"dataframe_split": {"columns": [...], "data": [[...], ...]}}``,
-``{"dataframe_records": [{...}, ...]}`` or ``{"inputs": ...}``. The answer is
+``{"dataframe_records": [{...}, ...]}``, ``{"inputs": ...}`` or ``{"instances": ...}``.
+The answer is
 ``{"predictions": [{"prob_response": ..., "therapy_class": ..., "base_value":
 ..., "shap__<biomarker>": ..., ...}, ...]}``, plus ``"warnings": [...]`` when
 an input needs a word (a category level never seen in training). Bad requests get status 400
@@ -19,7 +20,7 @@ import json
 __all__ = ["ScoringApp", "load_served_model", "single_threaded"]
 
 _JSON = [(b"content-type", b"application/json")]
-_PAYLOAD_KEYS = ("dataframe_split", "dataframe_records", "inputs")
+_PAYLOAD_KEYS = ("dataframe_split", "dataframe_records", "inputs", "instances")
 #: Largest /invocations body accepted (about 25,000 patients of 250 features as records).
 MAX_BODY_BYTES = 64 * 2**20
 
@@ -150,7 +151,7 @@ def parse_payload(body):
         elif isinstance(value, list) and all(isinstance(r, dict) for r in value):
             columns = list(dict.fromkeys(k for r in value for k in r))
             frame = _object_frame([[r.get(k) for k in columns] for r in value], columns)
-        elif key == "inputs" and isinstance(value, dict):
+        elif key in ("inputs", "instances") and isinstance(value, dict):
             frame = pd.DataFrame(value)
         else:
             raise BadRequest(f"{key} must be a list of records (objects column -> value)")
