@@ -200,6 +200,8 @@ CASES = {
     "overflowing_measurement": (_set("measurements", "value", 2, 1e308),
                                 r"column 'value': holds infinite or implausibly large values "
                                 r"1e\+308 \(beyond 1e15\) at row 4"),
+    "ecog_out_of_range": (_edit("patients", lambda f: f.assign(ecog=[7] + [1] * (len(f) - 1))),
+                          r"column 'ecog': ECOG performance status outside 0-5 at row 2"),
     "infinite_patient_value": (_set("patients", "age", 3, -np.inf),
                                r"column 'age': ages outside 0-120 years at row 5"),
     "overflowing_patient_value": (_edit("patients", lambda f: f.assign(

@@ -247,6 +247,8 @@ _RANGES = (
      "write percents as 0-100"),
     (lambda name: name == "age", 0, 120, "ages outside 0-120 years",
      "give the age in years at enrolment"),
+    (lambda name: name == "ecog", 0, 5, "ECOG performance status outside 0-5",
+     "give ECOG as 0 to 5"),
     (lambda name: True, -PLAUSIBLE_MAGNITUDE, PLAUSIBLE_MAGNITUDE,
      "infinite or implausibly large values (beyond 1e15)",
      "replace them by finite numbers in the column's units, or leave the cells empty"),

@@ -70,9 +70,34 @@ def _range_bounds(model, columns):
     return lo, hi
 
 
-def _check_values(model, X, columns, values):
-    """Refuse infinite values and values far outside the training range."""
+#: Values some columns cannot take, whatever the training data held: name test -> (low, high).
+_POSSIBLE = (
+    (lambda name: name == "age", 0.0, 120.0, "ages are 0-120 years"),
+    (lambda name: name == "ecog", 0.0, 5.0, "ECOG performance status is 0-5"),
+    (lambda name: name.endswith("_pct"), 0.0, 100.0, "percentages are 0-100"),
+)
+
+
+def _impossible(columns, values, X):
+    """Problems for values a column cannot take (ECOG 7, age 999, a percentage of 140)."""
     problems = []
+    for j, col in enumerate(columns):
+        for applies, low, high, why in _POSSIBLE:
+            if applies(str(col).lower()):
+                with np.errstate(invalid="ignore"):
+                    bad = (values[:, j] < low) | (values[:, j] > high)
+                if bad.any():
+                    rows = X.index[bad]
+                    problems.append(f"column {col!r} has impossible values in rows {_first(rows)}:"
+                                    f" {_first(X.loc[rows, col].astype(str).unique(), 3)} "
+                                    f"({why})")
+                break
+    return problems
+
+
+def _check_values(model, X, columns, values):
+    """Refuse infinite values, impossible values and values far outside the training range."""
+    problems = _impossible(columns, values, X)
     cached = _BOUNDS.get(id(model))
     if cached is None or cached[0] is not model or cached[1] != columns:
         cached = _BOUNDS[id(model)] = (model, list(columns), *_range_bounds(model, columns))
