@@ -161,3 +161,13 @@ def test_features_the_cohort_cannot_give_are_named_in_a_warning(registered,
                      result.stderr, re.MULTILINE), result.stderr
     assert "Traceback" not in result.stderr
     assert "UserWarning" not in result.stderr
+
+
+def test_patient_file_names_never_collide_or_leave_the_folder():
+    from irpredict.cli._explain import _safe
+
+    ids = ["SIM-00001", "00008738", "a/b", "a?b", "a_b", "患者", "病人", "../../evil"]
+    names = [_safe(pid) for pid in ids]
+    assert names[:2] == ["SIM-00001", "00008738"]  # safe ids are kept as they are
+    assert len(set(names)) == len(ids)
+    assert all("/" not in n and not n.startswith(".") for n in names)

@@ -91,9 +91,16 @@ def _make_folder(folder):
 
 
 def _safe(pid):
+    """A file-name stem for patient ``pid``: the id itself when it is safe, else a readable
+    form plus a short hash of the id, so that ``a/b`` and ``a?b`` never share a file."""
+    import hashlib
     import re
 
-    return re.sub(r"[^A-Za-z0-9._-]+", "_", str(pid))
+    text = str(pid)
+    safe = re.sub(r"[^A-Za-z0-9._-]+", "_", text).strip(".") or "patient"
+    if safe == text:
+        return safe
+    return f"{safe}-{hashlib.blake2b(text.encode('utf-8'), digest_size=4).hexdigest()}"
 
 
 def _find_patient(explanation, patient, data):
