@@ -143,3 +143,24 @@ def test_applicable_sklearn_checks(check):
     # The array-based checks do not apply: the input must be a DataFrame with a
     # therapy column (see the Notes of PerTherapyClassifier).
     check("PerTherapyClassifier", PerTherapyClassifier(make_model("logistic")))
+
+
+@pytest.mark.parametrize(("labels", "message"), [
+    (lambda y: y + 1, r"0/1 response labels.*found 2"),
+    (lambda y: np.where(y == 1, "yes", "no"), r"found 'no', 'yes'|found 'yes', 'no'"),
+    (lambda y: y[:-1], r"labels for"),
+])
+def test_labels_must_be_one_0_1_label_per_row(labels, message):
+    X, y = _frame()
+    with pytest.raises(ValueError, match=message):
+        PerTherapyClassifier(make_model("logistic")).fit(X, labels(np.asarray(y)))
+
+
+def test_boolean_labels_fit_like_0_1_and_no_rows_is_an_error():
+    X, y = _frame()
+    y = np.asarray(y)
+    as_int = PerTherapyClassifier(make_model("logistic")).fit(X, y)
+    as_bool = PerTherapyClassifier(make_model("logistic")).fit(X, y.astype(bool))
+    np.testing.assert_allclose(as_int.predict_proba(X), as_bool.predict_proba(X))
+    with pytest.raises(ValueError, match="0 rows"):
+        PerTherapyClassifier(make_model("logistic")).fit(X.iloc[:0], y[:0])

@@ -18,6 +18,25 @@ def _first(items, k=5):
     return f"{items[:k]}{more}"
 
 
+def _binary_labels(y, n_rows):
+    """``y`` as an int array of 0/1 labels, or a ValueError saying what is wrong."""
+    import pandas as pd
+
+    values = pd.Series(np.asarray(y, dtype=object).ravel())
+    if len(values) != n_rows:
+        raise ValueError(f"y has {len(values)} labels for {n_rows} rows of X")
+    if not n_rows:
+        raise ValueError("X has 0 rows: fitting needs patients")
+    numbers = pd.to_numeric(values.map(lambda v: int(v) if isinstance(v, bool) else v),
+                            errors="coerce")
+    bad = numbers.isna() | ~numbers.isin([0, 1])
+    if bad.any():
+        shown = ", ".join(map(repr, values[bad].unique()[:5]))
+        raise ValueError(f"y must hold 0/1 response labels (1 = responder); found {shown} in "
+                         f"{int(bad.sum())} rows. Map the labels to 0/1 first")
+    return numbers.to_numpy(dtype=int)
+
+
 class PerTherapyClassifier(ClassifierMixin, BaseEstimator):
     """Fit one classifier per therapy class, and a pooled one for small classes.
 
@@ -110,7 +129,7 @@ class PerTherapyClassifier(ClassifierMixin, BaseEstimator):
         """
         self._validate_params()
         therapy = self._check_X(X)
-        y = np.asarray(y)
+        y = _binary_labels(y, len(X))
         self.feature_names_in_ = np.asarray(X.columns, dtype=object)
         self.n_features_in_ = X.shape[1]
         self.classes_ = np.unique(y)
