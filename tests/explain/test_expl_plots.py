@@ -77,7 +77,14 @@ def test_waterfall_labels_patient_values(explained, tmp_path):
     assert ticks[0].endswith("other biomarkers")
     row = explained.values.loc[pid]
     biggest = row.abs().sort_values(ascending=False).index[0]
-    assert ticks[-1].startswith(f"{biggest} = ")
+    column = explained.shown_columns.get(biggest, biggest)
+    # a derived feature's value is labelled with its column (crp: crp__log2fc_d42 = -0.5)
+    assert ticks[-1].startswith(f"{biggest} = " if column == biggest
+                                else f"{biggest}: {column} = ")
+    crp = plot_waterfall(explained, pid, max_display=len(row))
+    assert any(t.startswith(f"crp: {explained.shown_columns['crp']} = ")
+               for t in _ticks(crp.axes[0]))
+    assert explained.shown_columns["crp"] != "crp"
     margin = explained.margin.loc[pid]
     assert f"{margin:.2f}" in ax.get_xlabel()
     _saved(fig, tmp_path / "waterfall.png")

@@ -189,14 +189,17 @@ def plot_dependence(explanation, biomarkers=None, therapy_class=None, *, top=4):
     return fig
 
 
-def _label(name, value):
+def _label(name, value, column=None):
+    """``"<biomarker> = <value>"``, or ``"<biomarker>: <column> = <value>"`` when the value
+    shown is a derived feature (``ldh: ldh__delta_d42 = 34``, not an LDH of 34)."""
     import pandas as pd
 
+    where = name if column in (None, name) else f"{name}: {column}"
     if value is None or (not isinstance(value, str) and pd.isna(value)):
-        return f"{name} = missing"
+        return f"{where} = missing"
     if isinstance(value, float | np.floating):
-        return f"{name} = {value:.3g}"
-    return f"{name} = {value}"
+        return f"{where} = {value:.3g}"
+    return f"{where} = {value}"
 
 
 def plot_waterfall(explanation, patient_id, *, max_display=10):
@@ -214,7 +217,8 @@ def plot_waterfall(explanation, patient_id, *, max_display=10):
     Returns
     -------
     matplotlib.figure.Figure
-        Y tick labels read ``"<biomarker> = <value>"``.
+        Y tick labels read ``"<biomarker> = <value>"``, or ``"<biomarker>: <column> =
+        <value>"`` when the value shown is a derived feature of the biomarker.
 
     Raises
     ------
@@ -230,8 +234,9 @@ def plot_waterfall(explanation, patient_id, *, max_display=10):
     names = list(explanation.values.columns)
     order = np.argsort(-np.abs(row), kind="stable")
     shown = order[:max_display]
-    labels = [_label(names[j], explanation.feature_values.loc[patient_id, names[j]])
-              for j in shown]
+    columns = getattr(explanation, "shown_columns", None) or {}
+    labels = [_label(names[j], explanation.feature_values.loc[patient_id, names[j]],
+                     columns.get(names[j])) for j in shown]
     deltas = list(row[shown])
     if len(order) > max_display:
         labels.append(f"{len(order) - max_display} other biomarkers")
