@@ -148,3 +148,20 @@ def test_a_landmark_bundle_given_to_a_single_model_command_is_named(cli, trained
     assert "irpredict monitor" in result.stderr
     assert not (folder / "eval").exists()
     assert not (folder / "exported").exists()
+
+
+def test_a_patient_without_measurements_or_scans_is_said(cli, trained, tmp_path):
+    folder, _, uri, _ = trained
+    cohort = tmp_path / "cohort"
+    assert cli("simulate", "--patients", "400", "--seed", "5", "--out", cohort).returncode == 0
+    for table in ("measurements", "tumor_assessments"):
+        frame = pd.read_csv(cohort / f"{table}.csv", dtype={"patient_id": str})
+        frame[frame["patient_id"] != "SIM-00007"].to_csv(cohort / f"{table}.csv", index=False)
+    done = cli("monitor", "-m", "models:/montest-landmarks@champion", "-d", cohort,
+               "--tracking-uri", uri, "-o", tmp_path / "out", "-p", "SIM-00007", cwd=folder)
+    assert done.returncode == 0, done.stderr
+    text = " ".join(done.stderr.split())
+    assert "patient SIM-00007 has no measurements" in text
+    assert "patient SIM-00007 has no tumour assessments" in text
+    assert "SIM-00007 has no" not in " ".join(_monitor(cli, trained, "-p", "SIM-00008").stderr
+                                               .split())

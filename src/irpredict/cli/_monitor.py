@@ -148,6 +148,7 @@ def command(
                       "mean, so monitor a patient within a larger cohort")
     if patient is not None:
         trajectory = monitor_patient(bundle, cohort, patient, as_of=as_of)
+        _warn_thin_data(cohort, str(trajectory.table["patient_id"].iloc[0]))
         print_trajectory(console, trajectory, top, as_of)
         _out_folder(folder)  # only now: an unknown patient leaves no empty folder behind
         for path in _write_patient(trajectory, folder, top):
@@ -155,6 +156,22 @@ def command(
     if all_patients:
         _out_folder(folder)
         _write_all(console, bundle, cohort, folder, as_of, top)
+
+
+def _warn_thin_data(cohort, pid):
+    """Say when a patient's trajectory rests on imputed values or an assumed progression."""
+    import warnings
+
+    from irpredict.exceptions import DataWarning
+
+    m, t = cohort.measurements, cohort.tumor_assessments
+    if m is None or not (m["patient_id"].astype(str) == pid).any():
+        warnings.warn(f"patient {pid} has no measurements: each landmark's prediction rests on "
+                      "imputed biomarker values only", DataWarning, stacklevel=2)
+    if t is None or not (t["patient_id"].astype(str) == pid).any():
+        warnings.warn(f"patient {pid} has no tumour assessments: progression cannot be seen, "
+                      "so the patient counts as not progressed at every landmark",
+                      DataWarning, stacklevel=2)
 
 
 def _write_all(console, bundle, cohort, folder, as_of, top):
