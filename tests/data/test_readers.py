@@ -82,3 +82,12 @@ def test_identical_duplicate_columns_collapse_and_mangle_keeps_both(tmp_path):
     assert list(read_table(path).columns) == ["a", "b"]
     path.write_text("a,b,a\n1,2,9\n3,4,3\n")
     assert list(read_table(path, duplicate_columns="mangle").columns) == ["a", "b", "a.1"]
+
+
+def test_a_dot_is_a_missing_value_as_sas_and_stata_write_it(tmp_path):
+    path = tmp_path / "export.csv"
+    path.write_text("patient_id,albumin,stage\nP1,.,III\nP2,3.9,.\nP3,4.1,IV\n")
+    frame = read_table(path, table="patients")
+    assert frame["albumin"].dtype.kind == "f"
+    assert frame["albumin"].isna().tolist() == [True, False, False]
+    assert frame["stage"].isna().tolist() == [False, True, False]

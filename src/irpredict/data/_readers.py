@@ -124,8 +124,9 @@ def _read_csv(path, table, dtype):
         # pandas would take the first column as an index and shift every other one left
         _check_extra_fields(text, delimiter, len(names), path, table)
     try:
+        # "." is how SAS and Stata export a missing value, as pandas already reads NA and n/a
         frame = pd.read_csv(io.StringIO(text), sep=delimiter, dtype=dtypes or None,
-                            skip_blank_lines=True, index_col=False)
+                            skip_blank_lines=True, index_col=False, na_values=["."])
     except pd.errors.ParserError as exc:
         raise CohortDataError(
             f"{table} file {path} could not be parsed as a "
