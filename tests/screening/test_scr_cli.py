@@ -27,7 +27,7 @@ def test_rule_selecting_nobody_is_a_note_not_a_crash(cli, table_file, tmp_path):
                                                                       "checkpoint_inhibitor, "
                                                                       "chemotherapy"),
     (["--criteria", "pdl1_cps >= 1", "--thresholds", "0.5", "--score-column", "prob"],
-     "unknown column 'prob'"),
+     "score column 'prob', which"),
     (["--criteria", "pdl1_cps >= 1", "--markdown", "/nonexistent/dir/r.md"],
      "the folder /nonexistent/dir does not exist"),
 ])
@@ -46,3 +46,15 @@ def test_bad_p0_is_reported(cli, table_file, tmp_path):
     res = cli("screen", path, "--criteria", "pdl1_cps >= 1", "--p0", "1.3", "--out", tmp_path)
     assert res.returncode == 1
     assert "p0 must be strictly between 0 and 1" in res.stderr
+
+
+def test_thresholds_without_a_score_say_how_to_get_one(cli, tmp_path):
+    cohort = tmp_path / "cohort"
+    assert cli("simulate", "--patients", "60", "--seed", "2", "--out", cohort).returncode == 0
+    result = cli("screen", cohort, "--thresholds", "0.2:0.8:0.1", "--p0", "0.3",
+                 "--out", tmp_path / "out")
+    assert result.returncode == 1
+    text = " ".join(result.stderr.split())
+    assert "pass --model to score the cohort" in text
+    assert "closest: response" not in text
+    assert not (tmp_path / "out").exists()

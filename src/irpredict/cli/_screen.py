@@ -100,6 +100,11 @@ def command(
                            score_column)
     _refuse_outcome_columns(list(criteria or []), score_column if thresholds is not None
                             else None, frame.attrs.pop("outcome_columns", {}))
+    if thresholds is not None and model is None and score_column not in frame.columns:
+        raise ExperimentConfigError(
+            f"--thresholds compare the score column '{score_column}', which {source} does not "
+            "have: pass --model to score the cohort with a registered model, or --score-column "
+            "to name a column of out-of-fold scores it holds")
     table = _run_with_progress(
         enrichment_table, frame, rules, p0=p0, p_comparator=p_comparator, alpha=alpha,
         power=power, sided=sided, cost_screen=cost_screen, cost_patient=cost_patient,
