@@ -26,7 +26,8 @@ def _ci(est, low, high):
         return "n/a"
     if low != low:
         return f"{est:.3f}"
-    return f"{est:.3f} [{low:.3f}-{high:.3f}]"
+    sep = " to " if min(low, high) < 0 else "-"  # [-0.32 to -0.09], not [-0.32--0.09]
+    return f"{est:.3f} [{low:.3f}{sep}{high:.3f}]"
 
 
 def _signed_ci(est, low, high):

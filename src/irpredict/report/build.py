@@ -25,7 +25,8 @@ def _ci(row, metric, digits=3):
     low, high = row.get(("ci_low", metric)), row.get(("ci_high", metric))
     if low is None or math.isnan(low):
         return f"{est:.{digits}f}"
-    return f"{est:.{digits}f} [{low:.{digits}f}-{high:.{digits}f}]"
+    sep = " to " if min(low, high) < 0 else "-"  # [-0.32 to -0.09], not [-0.32--0.09]
+    return f"{est:.{digits}f} [{low:.{digits}f}{sep}{high:.{digits}f}]"
 
 
 def _performance_rows(metrics):
