@@ -158,3 +158,19 @@ def test_write_survives_a_lock_longer_than_sqlite_busy_timeout(store):
     waited, retries = _write_under_lock(store, 22)
     assert retries >= 1
     assert waited > 20
+
+
+def test_a_tracking_server_that_does_not_answer_is_said_at_once(cli, tmp_path):
+    import socket
+
+    with socket.socket() as sock:  # a port nothing listens on
+        sock.bind(("127.0.0.1", 0))
+        port = sock.getsockname()[1]
+    with pytest.raises(TrackingError, match=rf"cannot reach the tracking server at "
+                                            rf"http://127.0.0.1:{port}"):
+        get_client(f"http://127.0.0.1:{port}")
+    result = cli("export", "--model", "models:/x@champion", "--out", tmp_path / "x",
+                 "--tracking-uri", f"http://127.0.0.1:{port}")
+    assert result.returncode == 1
+    assert "cannot reach the tracking server" in result.stderr
+    assert "Traceback" not in result.stderr

@@ -187,6 +187,7 @@ def get_client(tracking_uri=None):
     """
     quiet_mlflow()
     uri = resolve_tracking_uri(tracking_uri)
+    _check_reachable(uri)
     import mlflow
 
     from irpredict.tracking.blank_store import keep_as_blank_store, start_from_blank_store
@@ -199,6 +200,24 @@ def get_client(tracking_uri=None):
         if new_db is not None and not from_cache:
             keep_as_blank_store(new_db)
     return client
+
+
+def _check_reachable(uri, timeout=5.0):
+    """A tracking server that does not answer is said in seconds, not after MLflow's retries."""
+    import socket
+
+    parsed = urlparse(uri)
+    if parsed.scheme.lower() not in ("http", "https") or not parsed.hostname:
+        return
+    port = parsed.port or (443 if parsed.scheme.lower() == "https" else 80)
+    try:
+        with socket.create_connection((parsed.hostname, port), timeout=timeout):
+            pass
+    except OSError as exc:
+        raise TrackingError(
+            f"cannot reach the tracking server at {uri} ({exc.strerror or exc}); check that it "
+            "is running and the address, or use a local store such as "
+            f"'sqlite:///{DEFAULT_STORE_DIR}/{_DB_NAME}'") from None
 
 
 def existing_store_client(tracking_uri=None):
