@@ -64,7 +64,7 @@ def _malformed(rows):
     return {
         "invalid JSON": (b'{"dataframe_records": [', "JSON"),
         "empty body": (b"", "empty"),
-        "wrong top-level key": ({"instances": [one]}, "dataframe_split"),
+        "wrong top-level key": ({"records": [one]}, "dataframe_split"),
         "two keys": ({"dataframe_records": [one], "extra": 1}, "exactly one"),
         "missing column": ({"dataframe_records": [missing]}, numeric),
         "text in a numeric column": ({"dataframe_records": [{**one, numeric: "high"}]}, numeric),
