@@ -82,6 +82,13 @@ def _evaluate(cli, trained, data, out):
                "--tracking-uri", uri, "--n-bootstrap", "20", cwd=folder)
 
 
+def _evaluate_table(cli, trained, table, folder, name="export"):
+    """Write ``table`` as ``<folder>/<name>.csv`` and evaluate the model on it into
+    ``<folder>/<name>``; return the finished process."""
+    table.to_csv(folder / f"{name}.csv", index=False)
+    return _evaluate(cli, trained, folder / f"{name}.csv", folder / name)
+
+
 def _predictions(out):
     return pd.read_csv(out / "predictions.csv", dtype={"patient_id": str}).set_index("patient_id")
 
@@ -101,11 +108,10 @@ def test_an_export_without_unused_columns_and_other_spellings_scores_the_same(
     export = external.drop(columns=["Unnamed: 0", "OS_months", "Published_score", "Stage"])
     export["Arm"] = export["Arm"].str.upper()
     export["Cancer_Type"] = export["Cancer_Type"].str.lower() + " "
-    export.to_csv(tmp_path / "export.csv", index=False)
-    result = _evaluate(cli, trained, tmp_path / "export.csv", tmp_path / "eval")
+    result = _evaluate_table(cli, trained, export, tmp_path)
     assert result.returncode == 0, result.stderr
     assert "warning" not in result.stderr
-    got = _predictions(tmp_path / "eval")
+    got = _predictions(tmp_path / "export")
     assert got.index.tolist() == reference.index.tolist()
     assert got.index[0] == "05000"  # ids keep their leading zeros
     assert set(got["therapy_class"]) == {"chemotherapy", "monoclonal_antibody"}
@@ -117,8 +123,7 @@ def test_levels_never_seen_in_training_are_named(trained, reference, cli, tmp_pa
     _, _, external = trained
     export = external.copy()
     export.loc[[0, 1], "Cancer_Type"] = "Ovary"
-    export.to_csv(tmp_path / "export.csv", index=False)
-    result = _evaluate(cli, trained, tmp_path / "export.csv", tmp_path / "eval")
+    result = _evaluate_table(cli, trained, export, tmp_path)
     assert result.returncode == 0, result.stderr
     text = " ".join(result.stderr.split())
     assert "column 'Cancer_Type': 'Ovary' (2: 05000, 05001)" in text
@@ -153,12 +158,11 @@ def test_a_table_of_built_features_scores_as_the_raw_table(trained, reference, c
 
 def test_a_trained_class_absent_from_the_external_cohort_is_said(trained, cli, tmp_path):
     _, _, external = trained
-    external[external["Arm"] == "chemo"].to_csv(tmp_path / "chemo.csv", index=False)
-    result = _evaluate(cli, trained, tmp_path / "chemo.csv", tmp_path / "eval")
+    result = _evaluate_table(cli, trained, external[external["Arm"] == "chemo"], tmp_path)
     assert result.returncode == 0, result.stderr
     text = " ".join(result.stderr.split())
     assert "no patient of therapy class monoclonal_antibody" in text
-    assert set(_predictions(tmp_path / "eval")["therapy_class"]) == {"chemotherapy"}
+    assert set(_predictions(tmp_path / "export")["therapy_class"]) == {"chemotherapy"}
 
 
 def test_the_training_patients_are_never_scored_as_external(trained, cli, tmp_path):
@@ -169,8 +173,8 @@ def test_the_training_patients_are_never_scored_as_external(trained, cli, tmp_pa
     assert not (tmp_path / "eval").exists()
 
     training = pd.read_csv(folder / "training.csv", dtype={"SAMPLE_ID": str})
-    pd.concat([training.head(7), external]).to_csv(tmp_path / "mixed.csv", index=False)
-    result = _evaluate(cli, trained, tmp_path / "mixed.csv", tmp_path / "mixed")
+    result = _evaluate_table(cli, trained, pd.concat([training.head(7), external]), tmp_path,
+                             name="mixed")
     assert result.returncode == 0, result.stderr
     assert "7 of 97 patients (00001, 00002" in " ".join(result.stderr.split())
     assert len(_predictions(tmp_path / "mixed")) == len(external)
@@ -179,8 +183,7 @@ def test_the_training_patients_are_never_scored_as_external(trained, cli, tmp_pa
 def test_an_empty_column_and_a_unit_shift_are_named(trained, cli, tmp_path):
     _, _, external = trained
     export = external.assign(Albumin=external["Albumin"] * 10, TMB=np.nan)  # g/dL -> g/L
-    export.to_csv(tmp_path / "export.csv", index=False)
-    result = _evaluate(cli, trained, tmp_path / "export.csv", tmp_path / "eval")
+    result = _evaluate_table(cli, trained, export, tmp_path)
     assert result.returncode == 0, result.stderr
     text = " ".join(result.stderr.split())
     assert "have no value for any patient and are imputed for everyone: TMB" in text

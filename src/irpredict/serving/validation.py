@@ -14,7 +14,7 @@ __all__ = ["check_input", "RANGE_FACTOR"]
 #: between patients, so only gross errors (a unit off by 1000, a sign flip) are refused.
 RANGE_FACTOR = 1000.0
 
-_BOUNDS = {}  # id(model) -> (model, numeric columns, lower, upper): computed once per model
+_BOUNDS = {}  # id(model) -> (model, numeric columns, lower, upper, possible limits): once per model
 
 
 def _first(values, k=5):
@@ -78,30 +78,37 @@ _POSSIBLE = (
 )
 
 
-def _impossible(columns, values, X):
+def _possible_limits(columns):
+    """(column index, low, high, why) of the columns with values they cannot take."""
+    limits = []
+    for j, col in enumerate(columns):
+        rule = next((r for r in _POSSIBLE if r[0](str(col).lower())), None)
+        if rule is not None:
+            limits.append((j, *rule[1:]))
+    return limits
+
+
+def _impossible(limits, columns, values, X):
     """Problems for values a column cannot take (ECOG 7, age 999, a percentage of 140)."""
     problems = []
-    for j, col in enumerate(columns):
-        for applies, low, high, why in _POSSIBLE:
-            if applies(str(col).lower()):
-                with np.errstate(invalid="ignore"):
-                    bad = (values[:, j] < low) | (values[:, j] > high)
-                if bad.any():
-                    rows = X.index[bad]
-                    problems.append(f"column {col!r} has impossible values in rows {_first(rows)}:"
-                                    f" {_first(X.loc[rows, col].astype(str).unique(), 3)} "
-                                    f"({why})")
-                break
+    for j, low, high, why in limits:
+        with np.errstate(invalid="ignore"):
+            bad = (values[:, j] < low) | (values[:, j] > high)
+        if bad.any():
+            rows = X.index[bad]
+            problems.append(f"column {columns[j]!r} has impossible values in rows {_first(rows)}:"
+                            f" {_first(X.loc[rows, columns[j]].astype(str).unique(), 3)} ({why})")
     return problems
 
 
 def _check_values(model, X, columns, values):
     """Refuse infinite values, impossible values and values far outside the training range."""
-    problems = _impossible(columns, values, X)
     cached = _BOUNDS.get(id(model))
     if cached is None or cached[0] is not model or cached[1] != columns:
-        cached = _BOUNDS[id(model)] = (model, list(columns), *_range_bounds(model, columns))
+        cached = _BOUNDS[id(model)] = (model, list(columns), *_range_bounds(model, columns),
+                                       _possible_limits(columns))
     lo, hi = cached[2], cached[3]
+    problems = _impossible(cached[4], columns, values, X)
     with np.errstate(invalid="ignore"):
         inf = np.isinf(values)
         out = ~inf & ((values < lo) | (values > hi))
