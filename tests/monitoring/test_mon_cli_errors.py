@@ -29,3 +29,14 @@ def test_monitor_names_an_unknown_registered_model(cli, tmp_path):
     assert done.returncode == 1
     assert "no registered model named 'nothing'" in done.stderr
     assert "Traceback" not in done.stderr
+
+
+def test_bad_days_on_the_command_line_are_named_as_the_option(cli, tmp_path):
+    experiment = tmp_path / "study.toml"
+    experiment.write_text(CLI_EXPERIMENT, encoding="utf-8")
+    for days in ("-5", "", "0,abc", "nan"):
+        done = cli("landmarks", experiment, f"--days={days}", "--tracking-uri",
+                   f"sqlite:///{tmp_path / 'mlflow.db'}", cwd=tmp_path)
+        assert done.returncode == 1, days
+        assert "--days must be comma-separated numbers of days >= 0" in done.stderr
+        assert "[monitoring]" not in done.stderr

@@ -9,16 +9,21 @@ __all__ = ["command", "print_comparison", "parse_days"]
 
 def parse_days(text):
     """``"0,21,42"`` -> ``[0.0, 21.0, 42.0]`` (None stays None)."""
+    import math
+
     from irpredict.exceptions import ExperimentConfigError
 
     if text is None:
         return None
     try:
-        return [float(t) for t in str(text).replace(" ", "").split(",") if t]
+        days = [float(t) for t in str(text).replace(" ", "").split(",") if t]
     except ValueError:
+        days = []
+    if not days or any(not math.isfinite(d) or d < 0 for d in days):
         raise ExperimentConfigError(
-            f"--days must be comma-separated numbers of days, e.g. 0,21,42,63; got {text!r}"
-        ) from None
+            f"--days must be comma-separated numbers of days >= 0 since the first dose, e.g. "
+            f"0,21,42,63; got {text!r}")
+    return days
 
 
 def _ci(est, low, high):
