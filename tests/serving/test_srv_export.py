@@ -100,3 +100,19 @@ def test_a_mistyped_store_is_an_error_not_a_new_store(cli, tmp_path, command):
     assert "no MLflow store at" in result.stderr
     assert "nodir/mlflow.db" in result.stderr
     assert list(tmp_path.iterdir()) == []  # neither the folder nor an empty store was created
+
+
+def test_a_card_exported_from_the_training_run_id_keeps_its_performance(trained_model, cli,
+                                                                        tmp_path):
+    from mlflow import MlflowClient
+
+    folder, uri = trained_model
+    version = MlflowClient(tracking_uri=uri).get_model_version_by_alias("srv", "champion")
+    run_id = version.tags.get("run_id") or version.run_id
+    result = cli("export", "--model", run_id, "--out", tmp_path / "from_run",
+                 "--tracking-uri", uri, cwd=folder)
+    assert result.returncode == 0, result.stderr
+    card = (tmp_path / "from_run" / "MODEL_CARD.md").read_text()
+    assert f"from the training run {run_id}" in card
+    assert "AUC" in card
+    assert "Not recorded for this source" not in card

@@ -135,7 +135,7 @@ def _download(model, tracking_uri, target):
     from irpredict.tracking import get_client
 
     run_id, performance = (None, "Not recorded for this source.") if store is None else (
-        _performance(get_client(store), uri))
+        _performance(get_client(store), uri, str(model).strip()))
     features = "\n".join(f"- `{c}`" for c in response_model.feature_columns)
     return _CARD.format(
         study=response_model.study, feature_set=response_model.feature_set,
@@ -147,8 +147,13 @@ def _download(model, tracking_uri, target):
         performance=performance, folder="{folder}")
 
 
-def _performance(client, uri):
-    """AUC [CI] per therapy class of the child run that matches the exported model."""
+def _performance(client, uri, ref=""):
+    """AUC [CI] per therapy class of the child run that matches the exported model.
+
+    ``ref`` is the model as the user named it: a bare run id is the training run itself.
+    """
+    import re
+
     try:
         from irpredict.tracking.store import with_retry
 
@@ -156,6 +161,8 @@ def _performance(client, uri):
             name, alias = uri[len("models:/"):].split("@", 1)
             version = with_retry(client.get_model_version_by_alias, name, alias)
             run_id = version.tags.get("run_id") or version.run_id
+        elif re.fullmatch(r"[0-9a-f]{32}", ref):
+            run_id = ref
         else:
             return None, "Not recorded for this source."
         parent = with_retry(client.get_run, run_id)
