@@ -126,3 +126,12 @@ def test_report_never_replaces_its_experiment_file(trained_study, cli):
     assert result.returncode == 1
     assert "is an input of this command" in result.stderr
     assert experiment.read_bytes() == before
+
+
+def test_a_mistyped_store_is_named_and_not_created(trained_study, cli, tmp_path):
+    _, _, _, run_id = trained_study
+    result = cli("report", "--run", run_id, "--out", tmp_path / "r.html", "--tracking-uri",
+                 "sqlite:///nodir/mlflow.db", "--no-log", cwd=tmp_path)
+    assert result.returncode == 1
+    assert "no MLflow store at" in result.stderr
+    assert list(tmp_path.iterdir()) == []

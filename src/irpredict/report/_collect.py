@@ -141,9 +141,9 @@ def collect_run(run_id, workdir, *, tracking_uri=None):
     ExperimentConfigError
         When the run does not exist, is a child run or did not finish.
     """
-    from irpredict.tracking import get_client
+    from irpredict.tracking.store import existing_store_client
 
-    client = get_client(tracking_uri)
+    client = existing_store_client(tracking_uri)  # a mistyped store is not created
     try:
         run = client.get_run(run_id)
     except Exception as exc:  # noqa: BLE001 - mlflow raises MlflowException
