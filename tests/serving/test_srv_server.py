@@ -75,13 +75,17 @@ def _malformed(rows):
         "empty data": ({"dataframe_split": {"columns": split["columns"], "data": []}}, "no rows"),
         "split without data": ({"dataframe_split": {"columns": split["columns"]}}, "data"),
         "far out of range": ({"dataframe_records": [{**one, "age": -40.0}]}, "age"),
+        "boolean in a numeric column": ({"dataframe_records": [{**one, numeric: True}]},
+                                        f"column '{numeric}' must be numeric; rows 0 hold "
+                                        "true/false"),
     }
 
 
 @pytest.mark.parametrize("case", ["invalid JSON", "empty body", "wrong top-level key",
                                         "two keys", "missing column", "text in a numeric column",
                                         "unknown therapy class", "null therapy class",
-                                        "empty data", "split without data", "far out of range"])
+                                        "empty data", "split without data", "far out of range",
+                                        "boolean in a numeric column"])
 def test_malformed_payload_gets_400_and_server_keeps_serving(irpredict_server, rows, case):
     body, reason = _malformed(rows)[case]
     status, answer = request(irpredict_server, "POST", "/invocations", body)

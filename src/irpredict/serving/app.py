@@ -213,6 +213,19 @@ def _object_frame(rows, columns):
     return pd.DataFrame(values, columns=columns, dtype=object, copy=False)
 
 
+def _refuse_booleans_in_numbers(model, frame):
+    """``"age": true`` would be read as 1: a JSON boolean in a numeric column is refused."""
+    categorical = set(model.categorical_columns)
+    for col in model.feature_columns:
+        if col in categorical or col not in frame.columns or frame[col].dtype != object:
+            continue
+        flags = frame[col].map(lambda v: isinstance(v, bool)).to_numpy(dtype=bool)
+        if flags.any():
+            rows = ", ".join(map(str, frame.index[flags][:5]))
+            raise BadRequest(f"column {col!r} must be numeric; rows {rows} hold true/false. "
+                             "Send numbers (1/0 for yes/no flags)")
+
+
 def _encode(frame, notes=()):
     """``{"predictions": [...]}`` (and ``"warnings"`` when there are any) as bytes, NaN as null."""
     columns = [str(c) for c in frame.columns]
@@ -318,6 +331,8 @@ class ScoringApp:
         notes = []
         try:
             frame = parse_payload(body)
+            if b"true" in body or b"false" in body:  # JSON booleans are rare: look only then
+                _refuse_booleans_in_numbers(model.model, frame)
             out = predict_explained(model.model, frame, biomarkers,
                                     getattr(model, "compiled_", None), notes)
         except (BadRequest, IRPredictError, ValueError, TypeError, KeyError) as exc:
