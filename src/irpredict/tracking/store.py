@@ -80,20 +80,26 @@ def resolve_tracking_uri(tracking_uri=None):
     >>> resolve_tracking_uri("sqlite:///mlruns/mlflow.db")  # doctest: +SKIP
     'sqlite:////home/me/study/mlruns/mlflow.db'
     """
+    return _resolve(tracking_uri, create_folders=True)[0]
+
+
+def _resolve(tracking_uri, *, create_folders):
+    """(absolute URI, where it came from); SQLite folders are created only if asked."""
     source = "--tracking-uri"
     if tracking_uri is None:
         tracking_uri = os.environ.get("MLFLOW_TRACKING_URI") or None
         source = "MLFLOW_TRACKING_URI"
     if tracking_uri is None:
         path = Path.cwd() / DEFAULT_STORE_DIR / _DB_NAME
-        path.parent.mkdir(parents=True, exist_ok=True)
-        return f"sqlite:///{path}"
+        if create_folders:
+            path.parent.mkdir(parents=True, exist_ok=True)
+        return f"sqlite:///{path}", "the default store"
     uri = str(tracking_uri).strip()
     scheme = urlparse(uri).scheme.lower()
     if scheme == "sqlite":
-        return _absolute_sqlite(uri, source)
+        return _absolute_sqlite(uri, source, create_folders), source
     if scheme.split("+")[0] in _REMOTE_SCHEMES:
-        return uri
+        return uri, source
     raise TrackingError(
         f"{source} {uri!r} is a plain folder or file: URI; MLflow's folder store is retired "
         f"(MLflow 3.13+ refuses it). Use a SQLite file such as "
@@ -104,7 +110,7 @@ def resolve_tracking_uri(tracking_uri=None):
     )
 
 
-def _absolute_sqlite(uri, source):
+def _absolute_sqlite(uri, source, create_folders=True):
     rest = uri[len("sqlite://"):]
     if not rest.startswith("/") or rest in ("/", "/:memory:"):
         raise TrackingError(
@@ -119,7 +125,8 @@ def _absolute_sqlite(uri, source):
             f"{source} {uri!r} points at the folder {path}, not a database file; "
             f"use 'sqlite:///{path / _DB_NAME}'."
         )
-    path.parent.mkdir(parents=True, exist_ok=True)
+    if create_folders:
+        path.parent.mkdir(parents=True, exist_ok=True)
     return f"sqlite:///{path.resolve()}"
 
 
@@ -231,20 +238,9 @@ def existing_store_client(tracking_uri=None):
     TrackingError
         When the URI names a SQLite file that does not exist.
     """
-    text = tracking_uri if tracking_uri is not None else (
-        os.environ.get("MLFLOW_TRACKING_URI") or None)
-    if text is None:
-        path = Path.cwd() / DEFAULT_STORE_DIR / _DB_NAME
-    elif urlparse(str(text).strip()).scheme.lower() == "sqlite":
-        rest = str(text).strip()[len("sqlite://"):]
-        path = Path(rest[1:]).expanduser() if rest.startswith("/") else None
-        if path is not None and not path.is_absolute():
-            path = Path.cwd() / path
-    else:
-        path = None
-    if path is not None and not path.is_file():
-        source = "--tracking-uri" if tracking_uri is not None else (
-            "MLFLOW_TRACKING_URI" if text is not None else "the default store")
+    uri, source = _resolve(tracking_uri, create_folders=False)
+    path = _new_sqlite_file(uri)
+    if path is not None:
         raise TrackingError(
             f"no MLflow store at {path} ({source}): the file does not exist. Check the path "
             "(`irpredict train` creates the store it logs to), or pass the store with "
