@@ -1,3 +1,5 @@
+import pytest
+
 from irpredict import __version__
 
 
@@ -14,10 +16,17 @@ def test_help_lists_commands(cli):
         assert name in result.stdout
 
 
-def test_unknown_command_is_usage_error(cli):
-    result = cli("no-such-command")
-    assert result.returncode == 2
+@pytest.mark.parametrize(("args", "named"), [
+    (("no-such-command",), "No such command"),
+    (("evaluate", "--data", "cohort.csv"), "--model"),                   # a required option
+    (("assess-response", "scans.csv", "--criteria", "recist2"), "--criteria"),  # a choice
+])
+def test_usage_errors_exit_1_like_any_bad_input(cli, tmp_path, args, named):
+    result = cli(*args, cwd=tmp_path)
+    assert result.returncode == 1
+    assert named in result.stderr
     assert "Traceback" not in result.stderr
+    assert list(tmp_path.iterdir()) == []
 
 
 def test_sigterm_inside_a_finalizer_is_deferred_not_lost():

@@ -49,7 +49,7 @@ def test_force_overwrites(cli, tmp_path):
 @pytest.mark.parametrize("value", ["0", "many"])
 def test_bad_patient_count_is_a_usage_error(cli, tmp_path, value):
     result = cli("simulate", "--patients", value, "--out", tmp_path / "x")
-    assert result.returncode == 2
+    assert result.returncode == 1
     assert "--patients" in result.stderr
     assert not (tmp_path / "x").exists()
 

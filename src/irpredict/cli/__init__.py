@@ -155,6 +155,8 @@ def main(argv=None):
             _print_error("terminated")
             sys.exit(128 + signal.SIGTERM)
         if isinstance(exc, SystemExit):
+            if exc.code == 2:  # click's status for a usage error: bad input like any other
+                sys.exit(1)
             raise
         _print_error("interrupted")
         sys.exit(130)
