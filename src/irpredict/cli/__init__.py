@@ -60,8 +60,8 @@ def _root(
 ):
     """Predict and monitor response to immunotherapy in breast cancer.
 
-    Start with [bold]irpredict demo[/bold], or [bold]irpredict simulate --out cohort/[/bold]
-    followed by [bold]irpredict validate cohort/[/bold].
+    Start with 'irpredict demo', or 'irpredict simulate --out cohort/' followed by
+    'irpredict validate cohort/'.
     """
 
 
@@ -143,6 +143,8 @@ def main(argv=None):
     import signal
 
     _quiet_libraries()
+    if _narrow_terminal():
+        app.rich_markup_mode = None  # rich's option tables cut long words below 100 columns
     # an MLflow run interrupted by SIGTERM is marked KILLED, as one interrupted by Ctrl+C
     signal.signal(signal.SIGTERM, _raise_terminated)
     try:
@@ -171,6 +173,12 @@ def main(argv=None):
             + " (set IRPREDICT_DEBUG=1 to see the traceback)"
         )
         sys.exit(1)
+
+
+def _narrow_terminal():
+    import shutil
+
+    return shutil.get_terminal_size().columns < 100
 
 
 def _os_error_message(exc):

@@ -64,11 +64,12 @@ def command(
     boundaries) or iRECIST (iUPD, iCPD, reset); confirmed BOR follows admiralonco.
     Writes both files atomically and prints the BOR counts.
 
-    Example:
+    Examples:
 
+    \b
         irpredict assess-response cohort/tumor_assessments.csv --out bor.csv
-
-        irpredict assess-response scans.parquet --out ibor.csv --criteria irecist --min-sd-days 56
+        irpredict assess-response scans.parquet --out ibor.csv \\
+            --criteria irecist --min-sd-days 56
     """
     import warnings
 

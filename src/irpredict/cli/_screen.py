@@ -80,9 +80,12 @@ def command(
 
     Example:
 
-        irpredict screen experiments/ispy2.toml --therapy-class checkpoint_inhibitor
-        --criteria "Chemokine12_score >= 0" --score-column STAT1_sig --thresholds=-1:1:0.5
-        --p0 0.30 --p-comparator 0.17 --out screening/ --markdown screening/report.md
+    \b
+        irpredict screen experiments/ispy2.toml \\
+            --therapy-class checkpoint_inhibitor \\
+            --criteria "Chemokine12_score >= 0" --score-column STAT1_sig \\
+            --thresholds=-1:1:0.5 --p0 0.30 --p-comparator 0.17 \\
+            --out screening/ --markdown screening/report.md
     """
     if not criteria and thresholds is None:
         raise ExperimentConfigError("nothing to screen: give at least one --criteria or "

@@ -22,7 +22,7 @@ def command(
     Answers GET /ping, /health and /version and POST /invocations with a JSON body
     {"dataframe_split": {"columns": [...], "data": [[...]]}} or {"dataframe_records": [...]}.
 
-    Example: [bold]irpredict serve --model models:/transneo@champion --port 5055[/bold], then
+    Example: irpredict serve --model models:/transneo@champion --port 5055, then
     curl -X POST localhost:5055/invocations -H 'Content-Type: application/json'
     -d '{"dataframe_records": [...]}'
     """

@@ -32,10 +32,9 @@ def command(
 
     Examples:
 
+    \b
         irpredict simulate --out cohort/ && irpredict validate cohort/
-
         irpredict validate experiments/transneo.toml --json summary.json
-
         irpredict validate trial.csv --id ID --label pCR --therapy-class cytokine
     """
     from irpredict.cli._outputs import check_output_file, refuse_overwriting_inputs
