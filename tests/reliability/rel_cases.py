@@ -27,7 +27,7 @@ class Case:
     command: str
     build: object  # (ctx, folder) -> list of CLI arguments
     expect: str  # regular expression searched in stderr (whitespace collapsed)
-    code: int = 1
+    usage: bool = False  # rejected by typer before the command runs (its own message format)
     out: str | None = None  # path (relative to the case folder) that must not exist after
     keep: str | None = None  # file written before the case (PREVIOUS) that must stay as it was
     store: bool = False  # the case gets a fresh store in folder/mlruns
@@ -258,7 +258,7 @@ CASES = [
          lambda ctx, d: ["demo", "--out", raw_file(d, "demo", "x"), "-n", "300"],
          r"demo.*(not a folder|exists)"),
     Case("demo-too-few-patients", "demo", lambda ctx, d: ["demo", "--out", "demo", "-n", "10"],
-         r"--patients", code=2, out="demo"),
+         r"--patients", usage=True, out="demo"),
     Case("features-keeps-previous-output", "features",
          lambda ctx, d: ["features", cohort_copy(ctx, d, set_cell("value", 3, "n/a?"),
                                                  "measurements"),
@@ -336,7 +336,7 @@ CASES = [
     Case("train-negative-seed", "train",
          lambda ctx, d: ["train", experiment(ctx, d), "--seed", "-1",
                          "--tracking-uri", store_uri(d)],
-         r"--seed", code=2, store=True),
+         r"--seed", usage=True, store=True),
     # criteria strings (screen)
     Case("screen-criteria-syntax", "screen", screen("age >="), r"age >=", out="scr"),
     Case("screen-criteria-unknown-column", "screen", screen("agee > 50"), r"agee.*age",
@@ -407,10 +407,10 @@ CASES = [
     # bad options
     Case("serve-port-out-of-range", "serve",
          lambda ctx, d: ["serve", "--model", MODEL, "--port", "70000",
-                         "--tracking-uri", ctx.study.uri], r"--port.*65535", code=2),
+                         "--tracking-uri", ctx.study.uri], r"--port.*65535", usage=True),
     Case("serve-port-negative", "serve",
          lambda ctx, d: ["serve", "--model", MODEL, "--port", "-1",
-                         "--tracking-uri", ctx.study.uri], r"--port", code=2),
+                         "--tracking-uri", ctx.study.uri], r"--port", usage=True),
     Case("serve-port-taken", "serve",
          lambda ctx, d: ["serve", "--model", MODEL, "--port", ctx.busy_port,
                          "--tracking-uri", ctx.study.uri], r"cannot listen on.*in use"),
@@ -420,10 +420,10 @@ CASES = [
     Case("evaluate-threshold-out-of-range", "evaluate",
          lambda ctx, d: ["evaluate", "--model", MODEL, "--data", ctx.study.experiment, "--out",
                          "eval", "--threshold", "2", "--tracking-uri", ctx.study.uri],
-         r"--threshold", code=2, out="eval"),
+         r"--threshold", usage=True, out="eval"),
     Case("assess-unknown-criteria", "assess-response",
          lambda ctx, d: ["assess-response", ctx.study.cohort / "tumor_assessments.csv", "--out",
-                         "bor.csv", "--criteria", "recist2"], r"--criteria", code=2,
+                         "bor.csv", "--criteria", "recist2"], r"--criteria", usage=True,
          out="bor.csv"),
 ]
 
