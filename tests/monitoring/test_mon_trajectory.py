@@ -76,6 +76,16 @@ def test_what_changed_ranks_the_largest_shap_moves(trajectories):
     assert one.table["prob_change"].notna().sum() == (one.table["status"] == "scored").sum() - 1
 
 
+def test_base_value_and_shap_values_add_up_to_the_log_odds(trajectories):
+    table = trajectories.table
+    scored = table[table["status"] == "scored"].set_index(["patient_id", "landmark"])
+    shap_sum = trajectories.shap.groupby(["patient_id", "landmark"])["shap"].sum()
+    log_odds = np.log(scored["prob_response"] / (1 - scored["prob_response"]))
+    np.testing.assert_allclose(scored["base_value"] + shap_sum.loc[scored.index], log_odds,
+                               atol=1e-4)
+    assert table.loc[table["status"] != "scored", "base_value"].isna().all()
+
+
 def test_unknown_patient_names_the_id_and_close_matches(small_models, small_cohort):
     with pytest.raises(CohortDataError, match=r"patient 'SIM-0003' is not in .*close matches: "
                                               r"SIM-000\d\d, "):

@@ -27,8 +27,10 @@ class Trajectory:
         One row per patient and landmark: ``patient_id``, ``therapy_class``,
         ``landmark``, ``reached`` (bool), ``in_population`` (bool, NA when
         not reached), ``status`` (``"scored"`` or why not), ``prob_response``
-        (NaN when not scored) and ``prob_change`` (vs the previous scored
-        landmark).
+        (NaN when not scored), ``prob_change`` (vs the previous scored
+        landmark) and ``base_value`` (the landmark model's log-odds before any
+        biomarker: ``base_value`` plus the patient's ``shap`` values at that
+        landmark is the log-odds of ``prob_response``).
     shap : pandas.DataFrame
         One row per scored patient, landmark and biomarker: ``patient_id``,
         ``landmark``, ``biomarker``, ``shap`` (log-odds) and ``delta_shap``
@@ -118,7 +120,8 @@ def _find(patient_id, ids, where):
 
 
 def _score_landmark(models, cohort, landmark, members):
-    """Probabilities and grouped SHAP values of the population members at one landmark."""
+    """Probabilities, grouped SHAP values and base values of the population members at one
+    landmark."""
     import pandas as pd
 
     from irpredict.explain import explain
@@ -127,11 +130,13 @@ def _score_landmark(models, cohort, landmark, members):
     X, _ = model.frame_from_cohort(cohort)
     X = X.loc[X.index.astype(str).isin(members)]
     if len(X) == 0:
-        return pd.Series(dtype=float), pd.DataFrame()
+        return pd.Series(dtype=float), pd.DataFrame(), pd.Series(dtype=float)
     prob = pd.Series(model.predict_proba(X)[:, 1], index=X.index.astype(str))
-    values = explain(model.classifier, X).values
+    explained = explain(model.classifier, X)
+    values = explained.values
     values.index = values.index.astype(str)
-    return prob, values
+    base = pd.Series(explained.base_values.to_numpy(dtype=float), index=values.index)
+    return prob, values, base
 
 
 def _status(reached, member, reason, landmark, last_day, as_of):
@@ -182,7 +187,8 @@ def monitor_cohort(models, cohort, *, as_of=None, patient_ids=None, progress=Non
             float(as_of), index=last.index)
         reached = horizon >= landmark
         scored = reached & pop["in_population"].reindex(last.index)
-        prob, values = _score_landmark(models, cohort, landmark, set(scored.index[scored]))
+        prob, values, base = _score_landmark(models, cohort, landmark,
+                                             set(scored.index[scored]))
         for pid in wanted:
             # without as_of, a patient whose data end before L after progressing is shown as
             # progressed (membership at L only reads rows dated <= L)
@@ -193,7 +199,8 @@ def monitor_cohort(models, cohort, *, as_of=None, patient_ids=None, progress=Non
                          "in_population": member,
                          "status": _status(reached[pid], member, pop.at[pid, "reason"],
                                            landmark, last[pid], as_of),
-                         "prob_response": float(prob.get(pid, np.nan))})
+                         "prob_response": float(prob.get(pid, np.nan)),
+                         "base_value": float(base.get(pid, np.nan))})
         if len(values):
             keep = values.loc[values.index.isin(wanted)]
             long = keep.rename_axis("patient_id").reset_index().melt(
@@ -202,7 +209,8 @@ def monitor_cohort(models, cohort, *, as_of=None, patient_ids=None, progress=Non
         if progress is not None:
             progress(len(rows) // max(len(wanted), 1), len(models.landmarks))
     table = pd.DataFrame(rows)
-    table["prob_change"] = _change(table, "prob_response", ["patient_id"])
+    table.insert(table.columns.get_loc("prob_response") + 1, "prob_change",
+                 _change(table, "prob_response", ["patient_id"]))
     shap = _shap_changes(shap_parts, table)
     return Trajectory(table=table.sort_values(["patient_id", "landmark"], kind="stable")
                       .reset_index(drop=True), shap=shap)
