@@ -19,8 +19,9 @@ $(STAMP): pyproject.toml
 demo: install
 	$(BIN)/irpredict demo
 
+# one worker per core (at most 4), each taking whole test folders (tests/conftest.py)
 test: install
-	$(BIN)/python -m pytest --durations=15
+	$(BIN)/python -m pytest -n auto --maxprocesses=4 --dist loadscope --durations=15
 
 test-fast: install
 	$(BIN)/python -m pytest -m "not slow"
