@@ -183,8 +183,8 @@ CASES = {
     "label_text_values": (_edit("patients", lambda f: f.assign(
         response=f["response"].map({1: "responder", 0: "non-responder"}))),
         r"column 'response'.*'non-responder' \(7\), 'responder' \(5\)"),
-    "feature_identical_to_label": (_edit("patients", lambda f: f.assign(pcr_flag=f["response"])),
-                                   r"column 'pcr_flag' reproduces the label 'response'.*leakage"),
+    "feature_identical_to_label": (_edit("patients", lambda f: f.assign(shrank=f["response"])),
+                                   r"column 'shrank' reproduces the label 'response'.*leakage"),
     "feature_complement_of_label": (
         _edit("patients", lambda f: f.assign(residual=1 - f["response"])),
                                     r"column 'residual' reproduces the label"),

@@ -97,12 +97,12 @@ def test_datetime_days_are_rejected_not_turned_into_nanoseconds():
 
 def test_label_leakage_and_exclusion():
     patients = _patients()
-    patients["orr"] = np.where(patients["response"] == 1, "CR/PR", "SD/PD")
-    with pytest.raises(CohortDataError, match="column 'orr' reproduces the label"):
+    patients["shrinkage"] = np.where(patients["response"] == 1, "CR/PR", "SD/PD")
+    with pytest.raises(CohortDataError, match="column 'shrinkage' reproduces the label"):
         validate_tables(patients)
-    cohort = validate_tables(patients, excluded_columns=["orr"])
-    assert "orr" not in cohort.feature_columns
-    assert cohort.excluded_columns == ["orr"]
+    cohort = validate_tables(patients, excluded_columns=["shrinkage"])
+    assert "shrinkage" not in cohort.feature_columns
+    assert cohort.excluded_columns == ["shrinkage"]
 
 
 def test_listed_columns_must_exist():

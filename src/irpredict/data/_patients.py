@@ -4,6 +4,7 @@ import fnmatch
 import re
 
 from irpredict.data._spec import close_matches, format_ids
+from irpredict.data.outcome_names import drop_outcome_like
 from irpredict.exceptions import CohortDataError, LeakageError
 
 __all__ = ["map_patients", "resolve_columns", "require_columns", "as_text", "id_text",
@@ -337,8 +338,9 @@ def resolve_columns(patients, mapping, *, source, measurements=None,
                                    key="columns.features")
         _check_leaks(features, what=what, allow_derived=False, **leak)
     else:
-        features = [c for c in cols if c not in leak["exclude"] and c not in leak["derived"]
-                    and not c.startswith(SOURCE_PREFIX)]
+        features = drop_outcome_like(
+            [c for c in cols if c not in leak["exclude"] and c not in leak["derived"]
+             and not c.startswith(SOURCE_PREFIX)], source=source)
     biomarkers = []
     if measurements is not None and len(measurements):
         biomarkers = sorted(measurements["biomarker"].unique().tolist())

@@ -10,6 +10,7 @@ from difflib import get_close_matches
 
 from irpredict.data._patients import is_ordinal_code_column
 from irpredict.data.cohort import Cohort
+from irpredict.data.outcome_names import drop_outcome_like
 from irpredict.data.schema import (
     BOOLEAN_VALUES,
     PLAUSIBLE_MAGNITUDE,
@@ -219,7 +220,8 @@ def _check_patients(frame, source, label_col, feature_columns, categorical_colum
                             "Fix: correct the name or drop it from the list")
     reserved = set(_NON_FEATURES) | {label_col} | set(excluded)
     if feature_columns is None:
-        features = [c for c in frame.columns if c not in reserved]
+        features = drop_outcome_like([c for c in frame.columns if c not in reserved],
+                                     source=source)
     else:
         features = [c for c in feature_columns if c in frame.columns]
     ids = _ids(frame["patient_id"]) if "patient_id" in frame else None

@@ -1,0 +1,91 @@
+"""Column names that read as outcomes or follow-up, kept out of the default features.
+
+A cohort's features default to every column of its patients table but the id,
+therapy class, site, label and excluded columns. A column such as ``OS_Months``,
+``BestResponse`` or ``off_treatment_day`` is known only after treatment: used
+as a feature it would leak the outcome. Such columns are left out of the
+default features with a warning; naming one in ``features`` (or a feature
+set) still uses it.
+"""
+
+import re
+import warnings
+
+from irpredict.exceptions import DataWarning
+
+__all__ = ["looks_like_outcome", "drop_outcome_like"]
+
+#: Words that mark an outcome or follow-up wherever they stand in a column name.
+_ANYWHERE = frozenset({
+    "os", "pfs", "efs", "dfs", "rfs", "dss", "ttp", "ttf", "orr", "bor", "cbr", "dcb", "pcr",
+    "rcb", "recist", "irecist", "survival", "censor", "censored", "death", "died", "dead",
+    "living", "alive", "relapse", "recurrence", "progression", "progressed",
+    "responder", "responders", "followup",
+})
+#: Words that mark an outcome when they begin a column name (``response``, but not
+#: ``ifn_response_score``, an expression signature).
+_FIRST = frozenset({"response", "resp", "best", "outcome", "event", "events"})
+#: Word pairs: the end of treatment or of follow-up.
+_PAIRS = frozenset({
+    ("off", "treatment"), ("off", "trial"), ("off", "study"), ("treatment", "end"),
+    ("treatment", "stop"), ("end", "of"), ("follow", "up"), ("last", "contact"),
+    ("last", "visit"), ("last", "follow"), ("vital", "status"),
+})
+
+
+def _words(name, camel):
+    if camel:  # BestResponse -> Best Response (but pCR stays whole in the other reading)
+        name = re.sub(r"(?<=[a-z0-9])(?=[A-Z])", " ", name)
+    return [w for w in re.split(r"[^a-z0-9]+", name.lower()) if w]
+
+
+def looks_like_outcome(name):
+    """Whether a column name reads as an outcome or follow-up (``OS_Months``, ``pCR``,
+    ``BestResponse``, ``off_treatment_day``, ``t.pfs``).
+
+    Parameters
+    ----------
+    name : str
+
+    Returns
+    -------
+    bool
+    """
+    for camel in (False, True):
+        words = _words(str(name), camel)
+        if not words:
+            continue
+        if words[0] in _FIRST or any(w in _ANYWHERE for w in words):
+            return True
+        if any(pair in _PAIRS for pair in zip(words, words[1:], strict=False)):
+            return True
+    return False
+
+
+def drop_outcome_like(columns, *, source):
+    """``columns`` without the outcome-like ones, warning (:class:`DataWarning`) about those.
+
+    Parameters
+    ----------
+    columns : list of str
+        Default feature columns.
+    source : str
+        The table they come from, named in the warning.
+
+    Returns
+    -------
+    list of str
+    """
+    left_out = [c for c in columns if looks_like_outcome(c)]
+    if left_out:
+        names = ", ".join(repr(str(c)) for c in left_out[:8])
+        more = f" and {len(left_out) - 8} more" if len(left_out) > 8 else ""
+        what = (f"columns {names}{more} look like outcomes or follow-up and are"
+                if len(left_out) > 1 else f"column {names} looks like an outcome or follow-up "
+                "and is")
+        warnings.warn(
+            f"{source}: {what} left out of the default features. To say so, list "
+            f"{'them' if len(left_out) > 1 else 'it'} under [data.columns] exclude; to use "
+            f"{'them' if len(left_out) > 1 else 'it'}, name {'them' if len(left_out) > 1 else 'it'}"
+            " in features", DataWarning, stacklevel=3)
+    return [c for c in columns if c not in set(left_out)]
