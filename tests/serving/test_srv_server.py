@@ -76,8 +76,12 @@ def _malformed(rows):
         "split without data": ({"dataframe_split": {"columns": split["columns"]}}, "data"),
         "far out of range": ({"dataframe_records": [{**one, "age": -40.0}]}, "age"),
         "boolean in a numeric column": ({"dataframe_records": [{**one, numeric: True}]},
-                                        f"column '{numeric}' must be numeric; rows 0 hold "
+                                        f"column '{numeric}' must be numeric; rows 1 hold "
                                         "true/false"),
+        "impossible value in the second record": (
+            {"dataframe_records": [one, {**one, "age": 999}]},
+            "impossible values in rows 2: 999 (ages are 0-120 years) (rows are numbered "
+            "from 1, in the order sent)"),
     }
 
 
@@ -85,7 +89,8 @@ def _malformed(rows):
                                         "two keys", "missing column", "text in a numeric column",
                                         "unknown therapy class", "null therapy class",
                                         "empty data", "split without data", "far out of range",
-                                        "boolean in a numeric column"])
+                                        "boolean in a numeric column",
+                                        "impossible value in the second record"])
 def test_malformed_payload_gets_400_and_server_keeps_serving(irpredict_server, rows, case):
     body, reason = _malformed(rows)[case]
     status, answer = request(irpredict_server, "POST", "/invocations", body)
@@ -160,7 +165,8 @@ def test_category_spellings_match_and_unseen_levels_are_named(irpredict_server, 
     got = pd.DataFrame(body["predictions"])
     assert got.loc[0, "prob_response"] == pytest.approx(clean.loc[0, "prob_response"], abs=1e-9)
     assert len(body["warnings"]) == 1
-    assert "column 'er_status': 'ER-low' (1: 1)" in body["warnings"][0]
+    assert "column 'er_status': 'ER-low' (rows 2)" in body["warnings"][0]
+    assert "(rows are numbered from 1, in the order sent)" in body["warnings"][0]
     # every answer carries its own warnings: the same request warns again
     again = request(irpredict_server, "POST", "/invocations", {"dataframe_records": variant})[1]
     assert again["warnings"] == body["warnings"]

@@ -126,7 +126,7 @@ def test_levels_never_seen_in_training_are_named(trained, reference, cli, tmp_pa
     result = _evaluate_table(cli, trained, export, tmp_path)
     assert result.returncode == 0, result.stderr
     text = " ".join(result.stderr.split())
-    assert "column 'Cancer_Type': 'Ovary' (2: 05000, 05001)" in text
+    assert "column 'Cancer_Type': 'Ovary' (patients 05000, 05001)" in text
     assert "'Breast', 'Lung', 'Skin'" in text
     assert text.count("levels not seen in training") == 1
 

@@ -16,6 +16,7 @@ answer.
 """
 
 import json
+import re
 
 __all__ = ["ScoringApp", "load_served_model", "single_threaded"]
 
@@ -161,6 +162,7 @@ def parse_payload(body):
         raise BadRequest(f"{key} does not form a table: {exc}") from None
     if len(frame) == 0:
         raise BadRequest(f"{key} holds no rows; send at least one patient")
+    frame.index = pd.RangeIndex(1, len(frame) + 1)  # messages name rows as people count them
     return frame
 
 
@@ -211,6 +213,13 @@ def _object_frame(rows, columns):
         raise BadRequest(f"every row must have {len(columns)} values, one per column: "
                          f"{exc}") from None
     return pd.DataFrame(values, columns=columns, dtype=object, copy=False)
+
+
+def _counted_from_1(message):
+    """Say how rows are numbered (a JSON list's first record is row 1)."""
+    if re.search(r"\brows? \d", message):
+        return f"{message} (rows are numbered from 1, in the order sent)"
+    return message
 
 
 def _refuse_booleans_in_numbers(model, frame):
@@ -336,8 +345,9 @@ class ScoringApp:
             out = predict_explained(model.model, frame, biomarkers,
                                     getattr(model, "compiled_", None), notes)
         except (BadRequest, IRPredictError, ValueError, TypeError, KeyError) as exc:
-            return 400, json.dumps({"error_code": "BAD_REQUEST", "message": str(exc)}).encode()
-        return 200, _encode(out, notes)
+            return 400, json.dumps({"error_code": "BAD_REQUEST",
+                                    "message": _counted_from_1(str(exc))}).encode()
+        return 200, _encode(out, [_counted_from_1(note) for note in notes])
 
     async def __call__(self, scope, receive, send):
         """Answer one HTTP request (lifespan events are acknowledged)."""

@@ -109,8 +109,10 @@ def align_levels(model, X, notes=None):
                 out = X.copy()
             out[column] = respelled
         if unseen:
+            who = "patients" if X.index.name == "patient_id" else "rows"
             described = ", ".join(
-                f"{value!r} ({len(rows)}: {', '.join(rows[:3])}{' ...' if len(rows) > 3 else ''})"
+                f"{value!r} ({who} {', '.join(rows[:3])}"
+                f"{f' and {len(rows) - 3} more' if len(rows) > 3 else ''})"
                 for value, rows in list(unseen.items())[:5])
             more = f" and {len(unseen) - 5} more" if len(unseen) > 5 else ""
             shown = ", ".join(map(repr, known[:8])) + (" ..." if len(known) > 8 else "")
