@@ -10,6 +10,7 @@ def test_rule_selecting_nobody_is_a_note_not_a_crash(cli, table_file, tmp_path):
               "--n-bootstrap", "10", "--out", tmp_path)
     assert res.returncode == 0, res.stderr
     assert "selects nobody" in res.stdout
+    assert "no two-arm (Fleiss) size: pass --p-comparator" in res.stdout
     table = pd.read_csv(tmp_path / "screening.csv")
     rows = table[(table["rule"] == "pdl1_cps > 1000")
                  & (table["metric"] == "response_rate_eligible")]

@@ -141,6 +141,12 @@ def test_no_finite_trial_counts_as_infinite_and_widens_ci():
     assert rate < 0.6
     assert row["n_infinite"] > 0
     assert row["ci_high"] == np.inf
+    from irpredict.screening._markdown import resample_notes
+
+    note = next(n for n in resample_notes(table) if n.startswith("ecog >= 0 (all): "))
+    assert (f"no finite single-arm size in {int(row['n_infinite'])} of 200 resamples"
+            in note)
+    assert note.endswith("(the response rate among eligible was at or below p0)")
 
 
 def test_bootstrap_is_reproducible_and_ci_brackets_estimates():

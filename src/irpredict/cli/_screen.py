@@ -31,8 +31,8 @@ def command(
     ] = "prob_response",
     model: Annotated[str | None, typer.Option(
         "--model", help="Score SOURCE with a registered model (models:/<name>@champion, ...) "
-                        "into --score-column. SOURCE must be external to the model's study "
-                        "(in-sample scores are refused).")] = None,
+                        "into --score-column. The model's own training patients are "
+                        "cross-fitted (5 folds), never scored in-sample.")] = None,
     tracking_uri: Annotated[str | None, typer.Option(
         "--tracking-uri", help="MLflow tracking URI for --model.")] = None,
     p_comparator: Annotated[float | None, typer.Option(
@@ -355,6 +355,9 @@ def _print_table(table):
 
     for line in resample_notes(table):
         console.print(f"note: {line}", markup=False)
+    if not has_two_arm:
+        console.print("note: no two-arm (Fleiss) size: pass --p-comparator, the comparator "
+                      "arm's response rate, to get one", markup=False)
 
 
 def _markdown_text(table, settings, notes):

@@ -39,23 +39,35 @@ def _design(est, kind):
             f"{est[f'simon_{kind}_r']:.0f}/{n:.0f}")
 
 
-_WATCHED = ("response_rate_eligible", "single_arm_n", "simon_optimal_n", "two_arm_n_total")
+#: Key figures watched across resamples: (plain name, why a trial size can be infinite).
+_WATCHED = {
+    "response_rate_eligible": ("response rate among eligible", ""),
+    "single_arm_n": ("single-arm size", "the response rate among eligible was at or below p0"),
+    "simon_optimal_n": ("Simon two-stage size",
+                        "the response rate among eligible was at or below p0"),
+    "two_arm_n_total": ("two-arm (Fleiss) size",
+                        "the response rate among eligible was at or below the comparator's"),
+}
 
 
 def resample_notes(table):
     """One line per rule and group whose resamples left a key figure undefined or infinite."""
     lines = []
-    sub = table[table["metric"].isin(_WATCHED)]
+    sub = table[table["metric"].isin(list(_WATCHED))]
     for (rule, group), rows in sub.groupby(["rule", "therapy_class"], sort=False):
-        parts = []
+        parts, infinite = [], {}
         for rec in rows.itertuples():
+            name, why = _WATCHED[rec.metric]
             if rec.n_undefined:
-                parts.append(f"{rec.metric} undefined in {rec.n_undefined}/{rec.n_boot}")
+                parts.append(f"{name} undefined in {rec.n_undefined} of {rec.n_boot} "
+                             "resamples (no eligible patient with a label)")
             if rec.n_infinite:
-                parts.append(f"{rec.metric} with no finite trial in {rec.n_infinite}/"
-                             f"{rec.n_boot}")
+                infinite.setdefault(why, []).append(
+                    f"{name} in {rec.n_infinite} of {rec.n_boot} resamples")
+        parts += [f"no finite {' and no finite '.join(sizes)} ({why})"
+                  for why, sizes in infinite.items()]
         if parts:
-            lines.append(f"{rule} ({group}): resamples with " + "; ".join(parts))
+            lines.append(f"{rule} ({group}): " + "; ".join(parts))
     return lines
 
 
