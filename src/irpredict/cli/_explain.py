@@ -30,7 +30,7 @@ def command(
     and writes <patient>_waterfall.png. With --all, writes explanations.csv
     for every patient instead (or as well, with --patient).
 
-    Example: irpredict explain -m models:/transneo@champion -d experiments/transneo.toml -p TN-017
+    Example: irpredict explain -m models:/transneo@champion -d experiments/transneo.toml -p T017
     """
     from rich.console import Console
 

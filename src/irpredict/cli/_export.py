@@ -55,7 +55,7 @@ def command(
 
     The folder serves as it is: irpredict serve --model <folder>.
 
-    Example: irpredict export --model models:/synthetic@champion --out models/reference
+    Example: irpredict export --model models:/transneo@champion --out out/transneo-model
     """
     import shutil
     import tempfile

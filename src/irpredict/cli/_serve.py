@@ -22,9 +22,13 @@ def command(
     Answers GET /ping, /health and /version and POST /invocations with a JSON body
     {"dataframe_split": {"columns": [...], "data": [[...]]}} or {"dataframe_records": [...]}.
 
-    Example: irpredict serve --model models:/transneo@champion --port 5055, then
-    curl -X POST localhost:5055/invocations -H 'Content-Type: application/json'
-    -d '{"dataframe_records": [...]}'
+    Example (models/reference ships a request body):
+
+    \b
+        irpredict serve --model models/reference --port 5055
+        curl -X POST localhost:5055/invocations \\
+            -H 'Content-Type: application/json' \\
+            -d @models/reference/serving_input_example.json
     """
     from rich.console import Console
 
