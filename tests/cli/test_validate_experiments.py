@@ -33,3 +33,18 @@ def test_validate_broken_experiment_is_one_line(cli, tmp_path):
     assert "unknown key 'therapy_clas'" in result.stderr
     assert "'therapy_class'" in result.stderr
     assert "Traceback" not in result.stderr
+
+
+@pytest.mark.parametrize(("section", "message"), [
+    ('[model]\ninner_fold = 3\n', "[model]: unknown key 'inner_fold'. Did you mean inner_folds"),
+    ('[monitoring]\ndays = [0, -21]\n', "[monitoring]"),
+])
+def test_validate_checks_the_sections_train_and_landmarks_read(cli, tmp_path, section,
+                                                                message):
+    path = tmp_path / "typo.toml"
+    path.write_text('[study]\nname = "typo"\n[data]\nsimulate = {patients = 60, seed = 1}\n'
+                    + section)
+    result = cli("validate", path, cwd=tmp_path)
+    assert result.returncode == 1, result.stdout
+    assert message in " ".join(result.stderr.split())
+    assert "Traceback" not in result.stderr

@@ -44,6 +44,8 @@ def command(
     if json_path is not None:
         check_output_file(json_path)
     mapping = _mapping(source, id_col, label, therapy_class)
+    if source.suffix.lower() == ".toml" and source.is_file():
+        _check_training_sections(source)
     cohort = load_cohort(source, mapping=mapping)
     if json_path is not None:
         refuse_overwriting_inputs([json_path], [source, *cohort.sources.values()])
@@ -51,6 +53,17 @@ def command(
     _print_summary(summary, cohort)
     if json_path is not None:
         _write_json(summary, json_path)
+
+
+def _check_training_sections(path):
+    """[model] and [monitoring] are read by train and landmarks: a typo there fails here too."""
+    from irpredict.experiment import load_experiment
+    from irpredict.monitoring.runner import monitoring_settings
+    from irpredict.training.settings import model_settings
+
+    experiment = load_experiment(path)
+    settings = model_settings(experiment.raw.get("model"), where=f"{experiment.path} [model]")
+    monitoring_settings(experiment, settings)
 
 
 def _mapping(source, id_col, label, therapy_class):
