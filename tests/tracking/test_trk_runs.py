@@ -1,5 +1,6 @@
 """Study and child runs: params, metric names, artifacts, privacy of ids, run status."""
 
+import re
 from pathlib import Path
 
 import matplotlib
@@ -94,6 +95,9 @@ def test_error_inside_study_run_ends_it_failed(store):
         with start_study_run("fails", tracking_uri=store) as study:
             1 / 0  # noqa: B018
     assert study.client.get_run(study.run_id).info.status == "FAILED"
+    # unnamed, the parent run is named after its study and start time (not a random name)
+    assert re.fullmatch(r"fails \d{4}-\d\d-\d\d \d\d:\d\d:\d\d",
+                        study.client.get_run(study.run_id).info.run_name)
 
 
 def test_keyboard_interrupt_ends_run_killed(store):

@@ -112,7 +112,8 @@ def start_study_run(study, *, tracking_uri=None, run_name=None, tags=None,
     tracking_uri : str or None, default=None
         See :func:`irpredict.tracking.resolve_tracking_uri`.
     run_name : str or None, default=None
-        Parent run name; ``None`` lets MLflow pick one.
+        Parent run name; ``None`` names it after the study and the UTC time it
+        starts (``transneo 2026-11-27 06:30:12``).
     tags : mapping or None, default=None
         Extra tags on the parent run.
     log_patient_ids : bool, default=False
@@ -139,6 +140,8 @@ def start_study_run(study, *, tracking_uri=None, run_name=None, tags=None,
     experiment_id = get_or_create_experiment(client, name)
     all_tags = {"irpredict.study": str(study), RUN_KIND_TAG: "study"}
     all_tags.update({_art.sanitize_key(k): str(v) for k, v in (tags or {}).items()})
+    if run_name is None:
+        run_name = f"{study} {time.strftime('%Y-%m-%d %H:%M:%S', time.gmtime())}"
     run = with_retry(client.create_run, experiment_id, run_name=run_name, tags=all_tags)
     handle = StudyRun(client=client, run_id=run.info.run_id, experiment_id=experiment_id,
                       study=str(study), tracking_uri=client.tracking_uri,
