@@ -32,6 +32,13 @@ def test_landmarks_prints_populations_and_both_aucs(trained):
     assert "baseline AUC [95% CI]" in out
     assert "registered: models:/montest-landmarks@champion (version 1)" in out
     assert "PD" in out  # left-out early progressors are counted
+    rows = [line for line in out.splitlines() if line.count("│") >= 8]
+    day0 = [r for r in rows if r.split("│")[1].strip() == "0"]
+    day42 = [r for r in rows if r.split("│")[1].strip() == "42"]
+    assert day0
+    assert day42
+    assert all("same model" in r for r in day0)  # no vacuous +0.000 [+0.000,+0.000]
+    assert not any("same model" in r for r in day42)
 
 
 @pytest.fixture(scope="module")

@@ -43,6 +43,12 @@ def _signed_ci(est, low, high):
     return f"{est:+.3f} [{low:+.3f},{high:+.3f}]"
 
 
+def _same_model(row):
+    """At day 0 the landmark model is the baseline model: its differences are exactly 0."""
+    return row.landmark == 0 and row.delta_auc == row.delta_low == row.delta_high == 0 \
+        and row.delta_brier == row.delta_brier_low == row.delta_brier_high == 0
+
+
 def print_comparison(console, bundle, title):
     """Per landmark: population, landmark-model AUC, baseline AUC on the same patients, ΔAUC."""
     from rich.table import Table
@@ -66,8 +72,10 @@ def print_comparison(console, bundle, title):
                     left if row.therapy_class == "overall" else "",
                     _ci(row.auc, row.auc_low, row.auc_high),
                     _ci(row.baseline_auc, row.baseline_low, row.baseline_high),
-                    _signed_ci(row.delta_auc, row.delta_low, row.delta_high),
-                    _signed_ci(row.delta_brier, row.delta_brier_low, row.delta_brier_high))
+                    *(("same model", "same model") if _same_model(row) else (
+                        _signed_ci(row.delta_auc, row.delta_low, row.delta_high),
+                        _signed_ci(row.delta_brier, row.delta_brier_low,
+                                   row.delta_brier_high))))
     console.print(out)
     console.print("Landmark AUC: the model with features up to that day, trained and evaluated "
                   "on its landmark population (patients not progressed and still on treatment at "
