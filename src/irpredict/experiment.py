@@ -22,6 +22,7 @@ SHARED_DATA_ENV = "IRPREDICT_SHARED_DATA"
 SECTIONS = ("study", "data", "feature_sets", "model", "evaluation", "screening", "monitoring")
 _STUDY_KEYS = ("name", "description", "reference")
 _SIMULATE_KEYS = ("simulate", "label", "columns", "response_derived_biomarkers")
+_FOLDER_KEYS = ("folder", "label", "columns", "response_derived_biomarkers")
 _SET_KEYS = ("columns", "sensitivity", "description")
 _NAME = re.compile(r"[A-Za-z0-9][A-Za-z0-9_.-]*")
 _VAR = re.compile(r"\$\{([A-Za-z_][A-Za-z0-9_]*)(?::-([^}]*))?\}")
@@ -36,19 +37,24 @@ class DataSpec:
     mapping : ColumnMapping
         How the source columns map onto the data model.
     source : pathlib.Path or None
-        The wide patients table (absolute), or ``None`` for a simulated cohort.
+        The wide patients table (absolute), or ``None`` for a simulated cohort or a
+        cohort folder.
     simulate : dict or None
         ``{"patients": int, "seed": int, "class_mix": dict or None}`` for a
         simulated cohort (``class_mix``: share of patients per therapy class;
         ``None`` = the simulator's default mix).
     source_text : str or None
-        The source exactly as written in the file (for messages).
+        The source (or folder) exactly as written in the file (for messages).
+    folder : pathlib.Path or None
+        A cohort folder in irpredict's tables (``patients``, ``measurements``,
+        ``tumor_assessments``; absolute), as ``irpredict simulate`` writes it.
     """
 
     mapping: object
     source: Path | None = None
     simulate: dict | None = None
     source_text: str | None = None
+    folder: Path | None = None
 
 
 @dataclass(frozen=True)
@@ -104,6 +110,8 @@ class Experiment:
         """
         if self.data.simulate is not None:
             return self._load_simulated()
+        if self.data.folder is not None:
+            return self._load_folder()
         from irpredict.data.mapping import load_wide_table
 
         self._check_files()
@@ -113,6 +121,13 @@ class Experiment:
         )
 
     def _check_files(self):
+        if self.data.folder is not None:
+            if not self.data.folder.is_dir():
+                raise CohortDataError(
+                    f"{self.path}: [data] folder {self.data.source_text!r} -> "
+                    f"{self.data.folder} is not a folder. Paths are relative to the experiment "
+                    "file's folder; fix the path")
+            return
         mapping = self.data.mapping
         files = [(f"[data] source {self.data.source_text!r} ->", self.data.source)]
         files += [(f"[[data.measurements]] entry {i + 1}: file", m.file)
@@ -185,6 +200,35 @@ class Experiment:
         )
 
 
+    def _load_folder(self):
+        from irpredict.data._patients import resolve_columns
+        from irpredict.data.loaders import find_tables, read_table, simulated_leakage
+        from irpredict.data.validation import validate_tables
+
+        self._check_files()
+        files = find_tables(self.data.folder)
+        tables = {table: read_table(path, table=table) for table, path in files.items()}
+        patients, measurements = tables["patients"], tables.get("measurements")
+        truth = simulated_leakage(self.data.folder, patients)
+        mapping = self.data.mapping
+        derived = list(dict.fromkeys([*mapping.response_derived_biomarkers,
+                                      *truth.get("response_derived_biomarkers", [])]))
+        excluded = [c for c in truth.get("excluded_columns") or []
+                    if c not in mapping.exclude]
+        if excluded:
+            mapping = _replace(mapping, exclude=(*mapping.exclude, *excluded))
+        meta = resolve_columns(
+            patients, mapping, source=str(files["patients"]), measurements=measurements,
+            response_derived_biomarkers=derived, feature_sets=self.feature_sets,
+            sensitivity_sets=self.sensitivity_sets,
+        )
+        return validate_tables(
+            patients, measurements, tables.get("tumor_assessments"),
+            sources={table: str(path) for table, path in files.items()},
+            name=self.name, label_col="response", response_derived_biomarkers=derived, **meta,
+        )
+
+
 def _class_mix(sim, *, where):
     """The optional ``class_mix`` of ``[data] simulate``: therapy class -> share (> 0 in total)."""
     mix = get(sim, "class_mix", "dict[str,number]", where=where)
@@ -236,9 +280,13 @@ def load_experiment(path, *, folder=None):
 
     path = Path(path).resolve()
     if not path.is_file():
-        what = "is a folder, not a file" if path.is_dir() else "does not exist"
+        if path.is_dir():
+            raise ExperimentConfigError(
+                f"experiment file {path} is a folder, not a file; give the path of an "
+                "experiments/<study>.toml. To train on a cohort folder, write one with [study] "
+                f'name = "..." and [data] folder = "{path}" (see experiments/README.md)')
         raise ExperimentConfigError(
-            f"experiment file {path} {what}; give the path of an experiments/<study>.toml"
+            f"experiment file {path} does not exist; give the path of an experiments/<study>.toml"
         )
     if path.suffix.lower() != ".toml":
         raise ExperimentConfigError(
@@ -277,8 +325,20 @@ def _parse_data(data, path, anchor):
     def resolve(text):
         return _resolve_path(text, anchor, where)
 
-    if "simulate" in data and "source" in data:
-        raise ExperimentConfigError(f"{where} sets both 'source' and 'simulate'; keep one.")
+    given = [key for key in ("source", "simulate", "folder") if key in data]
+    if len(given) > 1:
+        raise ExperimentConfigError(
+            f"{where} sets {' and '.join(repr(k) for k in given)}; keep one.")
+    if "folder" in data:
+        check_keys(data, _FOLDER_KEYS, where=where)
+        text = get(data, "folder", "str", where=where)
+        get(data, "label", "str", where=where, default="response", choices=["response"])
+        spec = {"id": "patient_id", "therapy_class": "chemotherapy",
+                "columns": data.get("columns", {}),
+                "response_derived_biomarkers": data.get("response_derived_biomarkers", [])}
+        mapping = _replace(ColumnMapping.from_dict(spec, where=where, resolve=resolve),
+                           therapy_class=None, label="response")
+        return DataSpec(mapping=mapping, folder=resolve(text), source_text=text)
     if "simulate" in data:
         check_keys(data, _SIMULATE_KEYS, where=where)
         sim = get(data, "simulate", "dict", where=where)

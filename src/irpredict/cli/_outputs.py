@@ -133,8 +133,9 @@ def cohort_input_files(source):
             data = load_experiment(source).data
         except (IRPredictError, OSError, ValueError):
             return files
-        if data.source is not None:
-            files += cohort_input_files(data.source)
+        for where in (data.source, data.folder):
+            if where is not None:
+                files += cohort_input_files(where)
         mapping = data.mapping
         files += [m.file for m in (mapping.measurements if mapping else ()) if m.file]
         if mapping is not None and mapping.tumor_assessments is not None:

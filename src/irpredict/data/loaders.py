@@ -7,7 +7,7 @@ from irpredict.data.mapping import TUMOR_SIZE
 from irpredict.data.validation import TABLES, validate_tables
 from irpredict.exceptions import CohortDataError
 
-__all__ = ["load_cohort", "find_tables", "load_folder"]
+__all__ = ["load_cohort", "find_tables", "load_folder", "simulated_leakage"]
 
 
 def find_tables(folder):
@@ -101,11 +101,11 @@ def load_folder(folder, *, name=None):
         tables["patients"], tables.get("measurements"), tables.get("tumor_assessments"),
         sources={table: str(path) for table, path in files.items()},
         name=name or folder.resolve().name,
-        **_simulated_leakage(folder, tables["patients"]),
+        **simulated_leakage(folder, tables["patients"]),
     )
 
 
-def _simulated_leakage(folder, patients):
+def simulated_leakage(folder, patients):
     """What a folder written by ``irpredict simulate`` declares as never-a-feature.
 
     Its truth.json lists the response-derived biomarkers; its labels are read from
