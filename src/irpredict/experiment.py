@@ -199,7 +199,6 @@ class Experiment:
             name=self.name, label_col="response", response_derived_biomarkers=derived, **meta,
         )
 
-
     def _load_folder(self):
         from irpredict.data._patients import resolve_columns
         from irpredict.data.loaders import find_tables, read_table, simulated_leakage
@@ -332,13 +331,8 @@ def _parse_data(data, path, anchor):
     if "folder" in data:
         check_keys(data, _FOLDER_KEYS, where=where)
         text = get(data, "folder", "str", where=where)
-        get(data, "label", "str", where=where, default="response", choices=["response"])
-        spec = {"id": "patient_id", "therapy_class": "chemotherapy",
-                "columns": data.get("columns", {}),
-                "response_derived_biomarkers": data.get("response_derived_biomarkers", [])}
-        mapping = _replace(ColumnMapping.from_dict(spec, where=where, resolve=resolve),
-                           therapy_class=None, label="response")
-        return DataSpec(mapping=mapping, folder=resolve(text), source_text=text)
+        return DataSpec(mapping=_canonical_mapping(data, where, resolve), folder=resolve(text),
+                        source_text=text)
     if "simulate" in data:
         check_keys(data, _SIMULATE_KEYS, where=where)
         sim = get(data, "simulate", "dict", where=where)
@@ -352,20 +346,26 @@ def _parse_data(data, path, anchor):
                 f"{where} simulate.patients must be between 1 and {MAX_SIMULATED_PATIENTS:,} "
                 f"(got {patients:,}).")
         class_mix = _class_mix(sim, where=f"{where} simulate")
-        label = get(data, "label", "str", where=where, default="response",
-                    choices=["response"])
-        spec = {"id": "patient_id", "therapy_class": "chemotherapy",
-                "columns": data.get("columns", {}),
-                "response_derived_biomarkers": data.get("response_derived_biomarkers", [])}
-        mapping = ColumnMapping.from_dict(spec, where=where, resolve=resolve)
-        mapping = _replace(mapping, therapy_class=None, label=label)
-        return DataSpec(mapping=mapping, simulate={"patients": patients, "seed": seed,
-                                                   "class_mix": class_mix})
+        return DataSpec(mapping=_canonical_mapping(data, where, resolve),
+                        simulate={"patients": patients, "seed": seed, "class_mix": class_mix})
     check_keys(data, ("source",) + MAPPING_KEYS, where=where)
     text = get(data, "source", "str", where=where, required=True)
     mapping_keys = {k: v for k, v in data.items() if k != "source"}
     mapping = ColumnMapping.from_dict(mapping_keys, where=where, resolve=resolve)
     return DataSpec(mapping=mapping, source=resolve(text), source_text=text)
+
+
+def _canonical_mapping(data, where, resolve):
+    """The mapping of tables already in irpredict's columns (simulated, or a cohort folder):
+    only ``[data.columns]`` and the response-derived biomarkers are read."""
+    from irpredict.data.mapping import ColumnMapping
+
+    label = get(data, "label", "str", where=where, default="response", choices=["response"])
+    spec = {"id": "patient_id", "therapy_class": "chemotherapy",  # replaced: tables carry it
+            "columns": data.get("columns", {}),
+            "response_derived_biomarkers": data.get("response_derived_biomarkers", [])}
+    mapping = ColumnMapping.from_dict(spec, where=where, resolve=resolve)
+    return _replace(mapping, therapy_class=None, label=label)
 
 
 def _replace(mapping, **changes):
