@@ -76,6 +76,24 @@ def test_what_changed_ranks_the_largest_shap_moves(trajectories):
     assert one.table["prob_change"].notna().sum() == (one.table["status"] == "scored").sum() - 1
 
 
+def test_moves_with_a_result_dated_between_the_landmarks_are_marked_new(trajectories,
+                                                                         small_cohort):
+    changed = trajectories.what_changed(top=3)
+    m = small_cohort.measurements.assign(patient_id=small_cohort.measurements["patient_id"]
+                                         .astype(str))
+    for row in changed.sample(40, random_state=0).itertuples():
+        days = m.loc[(m["patient_id"] == row.patient_id) & (m["biomarker"] == row.biomarker),
+                     "day"]
+        expected = bool(((days > row.from_landmark) & (days <= row.landmark)).any())
+        assert row.new_result == expected, row
+    assert changed["new_result"].any()
+    assert not changed["new_result"].all()  # baseline variables move with the model only
+    text = trajectories.movers_text(3)
+    marked = changed[changed["new_result"]].iloc[0]
+    assert f"{marked.biomarker} " in text[(marked.patient_id, marked.landmark)]
+    assert "(new result)" in text[(marked.patient_id, marked.landmark)]
+
+
 def test_base_value_and_shap_values_add_up_to_the_log_odds(trajectories):
     table = trajectories.table
     scored = table[table["status"] == "scored"].set_index(["patient_id", "landmark"])

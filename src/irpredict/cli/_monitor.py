@@ -49,7 +49,9 @@ def print_trajectory(console, trajectory, top=3, as_of=None):
         console.print(f"note: day {row.landmark:g}: {why} before this landmark, so the patient "
                       "is outside its population and is not scored there.")
     console.print("↑/↓: the biomarker's SHAP contribution rose/fell since the previous scored "
-                  "landmark (each landmark has its own model, trained on features up to its day).")
+                  "landmark. (new result): a measurement or scan of it is dated since then; a "
+                  "move without one comes from the landmark's own model, trained on features up "
+                  "to its day.")
 
 
 def _out_folder(out):

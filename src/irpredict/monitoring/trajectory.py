@@ -36,10 +36,14 @@ class Trajectory:
         ``landmark``, ``biomarker``, ``shap`` (log-odds) and ``delta_shap``
         (change since the patient's previous scored landmark; NaN at the
         first).
+    observed : pandas.DataFrame or None
+        The dated results behind the trajectory: ``patient_id``, ``biomarker``
+        and ``day`` of every measurement (tumour scans as ``tumor_size``).
     """
 
     table: object
     shap: object
+    observed: object = None
 
     @property
     def patients(self):
@@ -49,8 +53,13 @@ class Trajectory:
     def for_patient(self, patient_id):
         """The trajectory of one patient (an unknown id raises CohortDataError)."""
         pid = _find(patient_id, self.patients, "the monitored cohort")
-        return Trajectory(table=self.table[self.table["patient_id"] == pid].reset_index(drop=True),
-                          shap=self.shap[self.shap["patient_id"] == pid].reset_index(drop=True))
+
+        def mine(frame):
+            return None if frame is None else frame[frame["patient_id"] == pid].reset_index(
+                drop=True)
+
+        return Trajectory(table=mine(self.table), shap=mine(self.shap),
+                          observed=mine(self.observed))
 
     def what_changed(self, top=3):
         """The ``top`` biomarkers whose SHAP value moved most between consecutive scored landmarks.
@@ -59,7 +68,10 @@ class Trajectory:
         -------
         pandas.DataFrame
             ``patient_id``, ``from_landmark``, ``landmark``, ``rank``,
-            ``biomarker``, ``shap_before``, ``shap``, ``delta_shap``.
+            ``biomarker``, ``shap_before``, ``shap``, ``delta_shap`` and
+            ``new_result`` (a result of that biomarker is dated after
+            ``from_landmark`` and on or before ``landmark``; otherwise the move
+            comes from the landmark's own model; NA without ``observed``).
         """
         moved = self.shap.dropna(subset=["delta_shap"]).copy()
         moved["size"] = moved["delta_shap"].abs()
@@ -68,15 +80,29 @@ class Trajectory:
         moved = moved.groupby(["patient_id", "landmark"], sort=False).head(top)
         moved["rank"] = moved.groupby(["patient_id", "landmark"]).cumcount() + 1
         moved["shap_before"] = moved["shap"] - moved["delta_shap"]
+        moved["new_result"] = self._new_results(moved)
         return moved[["patient_id", "from_landmark", "landmark", "rank", "biomarker",
-                      "shap_before", "shap", "delta_shap"]].reset_index(drop=True)
+                      "shap_before", "shap", "delta_shap", "new_result"]].reset_index(drop=True)
+
+    def _new_results(self, moved):
+        import pandas as pd
+
+        if self.observed is None:
+            return pd.Series(pd.NA, index=moved.index, dtype="boolean")
+        pairs = moved[["patient_id", "biomarker", "from_landmark", "landmark"]].reset_index()
+        dated = pairs.merge(self.observed, on=["patient_id", "biomarker"], how="left")
+        dated["new"] = (dated["day"] > dated["from_landmark"]) & (
+            dated["day"] <= dated["landmark"])
+        return dated.groupby("index")["new"].any().reindex(moved.index).astype("boolean")
 
     def movers_text(self, top=3):
         """Per patient and landmark, the top movers as text (``ctdna ↓ -0.84; crp ↑ +0.21``)."""
         changed = self.what_changed(top)
         arrows = np.where(changed["delta_shap"] > 0, "↑", "↓")
-        changed["text"] = [f"{b} {a} {d:+.2f}" for b, a, d in
-                           zip(changed["biomarker"], arrows, changed["delta_shap"], strict=True)]
+        new = changed["new_result"].fillna(False).to_numpy(dtype=bool)
+        changed["text"] = [f"{b} {a} {d:+.2f}{' (new result)' if n else ''}" for b, a, d, n in
+                           zip(changed["biomarker"], arrows, changed["delta_shap"], new,
+                               strict=True)]
         return changed.groupby(["patient_id", "landmark"])["text"].agg("; ".join)
 
 
@@ -213,7 +239,26 @@ def monitor_cohort(models, cohort, *, as_of=None, patient_ids=None, progress=Non
                  _change(table, "prob_response", ["patient_id"]))
     shap = _shap_changes(shap_parts, table)
     return Trajectory(table=table.sort_values(["patient_id", "landmark"], kind="stable")
-                      .reset_index(drop=True), shap=shap)
+                      .reset_index(drop=True), shap=shap,
+                      observed=_observed(cohort, set(map(str, wanted))))
+
+
+def _observed(cohort, patients):
+    """``patient_id``, ``biomarker``, ``day`` of the patients' measurements and scans."""
+    import pandas as pd
+
+    from irpredict.data.mapping import TUMOR_SIZE
+
+    parts = []
+    if cohort.measurements is not None and len(cohort.measurements):
+        parts.append(cohort.measurements[["patient_id", "biomarker", "day"]])
+    if cohort.tumor_assessments is not None and len(cohort.tumor_assessments):
+        parts.append(cohort.tumor_assessments[["patient_id", "day"]].assign(biomarker=TUMOR_SIZE))
+    if not parts:
+        return pd.DataFrame({"patient_id": [], "biomarker": [], "day": []})
+    seen = pd.concat(parts, ignore_index=True)
+    seen["patient_id"] = seen["patient_id"].astype(str)
+    return seen[seen["patient_id"].isin(patients)].drop_duplicates().reset_index(drop=True)
 
 
 def _change(frame, column, keys):
