@@ -326,8 +326,8 @@ def _parse_data(data, path, anchor):
 
     given = [key for key in ("source", "simulate", "folder") if key in data]
     if len(given) > 1:
-        raise ExperimentConfigError(
-            f"{where} sets {' and '.join(repr(k) for k in given)}; keep one.")
+        raise ExperimentConfigError(f"{where} sets {'both ' if len(given) == 2 else ''}"
+                                    f"{' and '.join(repr(k) for k in given)}; keep one.")
     if "folder" in data:
         check_keys(data, _FOLDER_KEYS, where=where)
         text = get(data, "folder", "str", where=where)

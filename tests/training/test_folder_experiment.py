@@ -55,7 +55,7 @@ def test_a_missing_folder_and_two_sources_are_named(tmp_path):
                                               r"a folder"):
         load_experiment(path).load_cohort()
     path.write_text('[study]\nname = "x"\n[data]\nfolder = "a"\nsource = "b.csv"\n')
-    with pytest.raises(ExperimentConfigError, match="sets 'source' and 'folder'; keep one"):
+    with pytest.raises(ExperimentConfigError, match="sets both 'source' and 'folder'; keep one"):
         load_experiment(path)
 
 
