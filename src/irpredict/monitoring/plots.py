@@ -34,14 +34,18 @@ def plot_trajectory(trajectory, *, top=3, title=None):
     scored = table[table["status"] == "scored"]
     ax.plot(scored["landmark"], scored["prob_response"], marker="o", color="#1f77b4",
             label="predicted probability of response")
+    last = scored["landmark"].max() if len(scored) > 1 else None
     for row in scored.itertuples():
         text = f"{row.prob_response:.2f}"
         extra = movers.get((row.patient_id, row.landmark))
         if isinstance(extra, str) and extra:
             text += "\n" + extra.replace("; ", "\n")
         high = row.prob_response > 0.6  # the label hangs below high points, inside the axes
+        left = row.landmark == last  # the last label reads leftwards, inside the axes
         ax.annotate(text, (row.landmark, row.prob_response), textcoords="offset points",
-                    xytext=(6, -8 if high else 8), fontsize=7.5, va="top" if high else "bottom")
+                    xytext=(-6 if left else 6, -8 if high else 8), fontsize=7.5,
+                    va="top" if high else "bottom", ha="right" if left else "left",
+                    bbox={"boxstyle": "round,pad=0.2", "fc": "white", "ec": "none", "alpha": 0.8})
     _mark_unscored(ax, table)
     ax.set_ylim(0, 1.08)
     days = table["landmark"].to_numpy(dtype=float)
