@@ -123,3 +123,27 @@ def test_separated_data_gives_nan_slope_with_a_reason():
     assert values["auc"] == 1.0
     assert np.isnan(values["calibration_slope"])
     assert "separated" in note
+
+
+@pytest.mark.parametrize(("y", "p", "message"), [
+    ([0, 0, 1, 1], [0.3], r"got \(4,\) labels and \(1,\) probabilities"),
+    ([0, 1, 2], [0.1, 0.5, 0.9], r"labels must be 0 or 1 .*\[2\.0\]"),
+    ([0, 1], [0.2, np.nan], r"1 probabilities are missing or outside \[0, 1\] \(e\.g\. nan\)"),
+    ([0, 1], [0.2, 1.5], r"outside \[0, 1\] \(e\.g\. 1\.5\)"),
+])
+def test_metrics_refuse_inputs_they_would_get_wrong(y, p, message):
+    from irpredict.evaluation import bootstrap_metrics
+
+    for metric in (roc_auc, pr_auc, brier, calibration_slope,
+                   lambda y, p: sensitivity_specificity(y, p, 0.5),
+                   lambda y, p: net_benefit(y, p, [0.2]), compute_metrics,
+                   lambda y, p: bootstrap_metrics(y, p, n_bootstrap=10)):
+        with pytest.raises(ValueError, match=message):
+            metric(y, p)
+
+
+def test_bootstrap_ci_is_a_coverage_between_0_and_1():
+    from irpredict.evaluation import bootstrap_metrics
+
+    with pytest.raises(ValueError, match="between 0 and 1 .*got 90"):
+        bootstrap_metrics([0, 1, 0, 1], [0.1, 0.8, 0.3, 0.6], ci=90)

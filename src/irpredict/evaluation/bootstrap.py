@@ -9,7 +9,7 @@ chunks that bound memory.
 
 import numpy as np
 
-from irpredict.evaluation.metrics import METRICS, metric_rows
+from irpredict.evaluation.metrics import METRICS, check_labels_and_probabilities, metric_rows
 
 __all__ = ["stratified_indices", "bootstrap_metrics", "percentile_ci"]
 
@@ -114,8 +114,10 @@ def bootstrap_metrics(y, p, *, threshold=0.5, n_bootstrap=1000, random_state=0, 
     """
     import pandas as pd
 
-    y = np.asarray(y, dtype=float)
-    P = np.atleast_2d(np.asarray(p, dtype=float))
+    y, p = check_labels_and_probabilities(y, p)
+    if not 0 < ci < 1:
+        raise ValueError(f"ci is the interval's coverage, between 0 and 1 (e.g. 0.95); got {ci}")
+    P = np.atleast_2d(p)
     estimate = _averaged_rows(y[None, :], P[:, None, :], threshold)
     values = {m: [] for m in METRICS}
     if n_bootstrap > 0 and len(y) > 0:

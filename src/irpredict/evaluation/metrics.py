@@ -22,6 +22,7 @@ __all__ = [
     "sensitivity_specificity",
     "net_benefit",
     "compute_metrics",
+    "check_labels_and_probabilities",
 ]
 
 #: Metric names, in report order.
@@ -33,10 +34,34 @@ METRICS = (
 _EPS = 1e-6
 
 
-def _as_2d(y, p):
-    y = np.atleast_2d(np.asarray(y, dtype=float))
-    p = np.atleast_2d(np.asarray(p, dtype=float))
+def check_labels_and_probabilities(y, p):
+    """``y`` (0/1) and ``p`` (probabilities, one row or several of the same length) as float
+    arrays; a ValueError naming the problem otherwise.
+
+    Probabilities must be finite and within [0, 1]: a missing prediction has no
+    meaning for any metric, and would be counted differently by each.
+    """
+    try:
+        y = np.asarray(y, dtype=float)
+        p = np.asarray(p, dtype=float)
+    except (TypeError, ValueError) as exc:
+        raise ValueError(f"labels and probabilities must be numbers: {exc}") from None
+    if y.ndim != 1 or p.ndim not in (1, 2) or p.shape[-1] != len(y):
+        raise ValueError(f"got {y.shape} labels and {p.shape} probabilities; give one "
+                         "probability per label")
+    if not np.isin(y, (0.0, 1.0)).all():
+        raise ValueError("labels must be 0 or 1 (one per patient); got "
+                         f"{sorted(set(y[~np.isin(y, (0.0, 1.0))].tolist()))[:5]}")
+    bad = ~(np.isfinite(p) & (p >= 0) & (p <= 1))
+    if bad.any():
+        raise ValueError(f"{int(bad.sum())} probabilities are missing or outside [0, 1] "
+                         f"(e.g. {float(p[bad].ravel()[0])!r}); give one probability per patient")
     return y, p
+
+
+def _as_2d(y, p):
+    y, p = check_labels_and_probabilities(y, p)
+    return np.atleast_2d(y), np.atleast_2d(p)
 
 
 def _logit(p):
@@ -145,7 +170,8 @@ def metric_rows(Y, P, threshold=0.5):
     -------
     dict of str to ndarray of shape (n_rows,)
     """
-    Y, P = _as_2d(Y, P)
+    Y = np.atleast_2d(np.asarray(Y, dtype=float))  # unchecked: the callers check their inputs
+    P = np.atleast_2d(np.asarray(P, dtype=float))
     sens, spec = _sens_spec_rows(Y, P, threshold)
     return {
         "auc": _auc_rows(Y, P),
@@ -239,8 +265,7 @@ def net_benefit(y, p, thresholds):
     >>> round(float(net_benefit([1, 0], [0.9, 0.2], [0.5])[0]), 3)
     0.5
     """
-    y = np.asarray(y, dtype=float)
-    p = np.asarray(p, dtype=float)
+    y, p = check_labels_and_probabilities(y, p)
     pt = np.asarray(thresholds, dtype=float)
     treat = p[None, :] >= pt[:, None]
     tp = (treat * y).sum(axis=1) / len(y)
@@ -263,8 +288,8 @@ def compute_metrics(y, p, threshold=0.5):
     note : str
         Empty, or why some metrics are NaN.
     """
+    y, p = check_labels_and_probabilities(y, p)
     values = {k: float(v[0]) for k, v in metric_rows(y, p, threshold).items()}
-    y = np.asarray(y)
     note = ""
     if len(y) == 0:
         note = "no patients"
