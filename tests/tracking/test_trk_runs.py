@@ -146,3 +146,18 @@ def test_hash_ids_is_keyed_and_stable():
     assert all(len(h) == 17 and "TNEO" not in h for h in hashed[:3])
     with pytest.raises(ValueError, match="16 random bytes"):
         hash_ids(ids, b"short")
+
+
+def test_missing_ids_of_every_kind_stay_missing_and_a_table_without_ids_is_refused():
+    from irpredict.tracking.privacy import pseudonymise
+
+    salt = new_salt()
+    ids = pd.Series(["TNEO-0001", None, pd.NA], dtype="string")
+    hashed = hash_ids(ids.tolist(), salt)
+    assert hashed[0].startswith("p")
+    assert hashed[1:] == [None, None]
+    assert hash_ids([float("nan")], salt) == [None]
+    table = pd.DataFrame({"pid": ["TNEO-0001"], "prob": [0.3]})
+    with pytest.raises(ValueError, match="no identifier column or index named 'patient_id'"):
+        pseudonymise(table, salt)
+    assert "TNEO" not in pseudonymise(table, salt, id_col="pid")["pid"].iloc[0]

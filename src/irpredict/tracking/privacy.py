@@ -64,9 +64,11 @@ def hash_ids(ids, salt, *, n_hex=HASH_HEX_DIGITS):
         )
     if not 4 <= n_hex <= 64:
         raise ValueError(f"n_hex must be between 4 and 64, got {n_hex}.")
+    import pandas as pd
+
     out = []
     for value in ids:
-        if value is None or value != value:  # NaN
+        if value is None or (pd.api.types.is_scalar(value) and pd.isna(value)):  # NaN, pd.NA
             out.append(None)
             continue
         digest = hmac.new(bytes(salt), str(value).encode("utf-8"), hashlib.sha256).hexdigest()
@@ -90,6 +92,11 @@ def pseudonymise(frame, salt, *, id_col="patient_id"):
     -------
     pandas.DataFrame
         Same shape; the identifier column holds hashes.
+
+    Raises
+    ------
+    ValueError
+        When ``frame`` has no column or index named ``id_col``.
     """
     out = frame.copy()
     if id_col in out.columns:
@@ -98,4 +105,7 @@ def pseudonymise(frame, salt, *, id_col="patient_id"):
         import pandas as pd
 
         out.index = pd.Index(hash_ids(out.index.tolist(), salt), name=id_col)
+    else:  # returning the frame as it is would leak whatever ids it holds
+        raise ValueError(f"the table has no identifier column or index named {id_col!r} "
+                         f"(columns: {list(out.columns)[:8]}); name the id column with id_col")
     return out
