@@ -149,6 +149,7 @@ def test_applicable_sklearn_checks(check):
     (lambda y: y + 1, r"0/1 response labels.*found 2"),
     (lambda y: np.where(y == 1, "yes", "no"), r"found 'no', 'yes'|found 'yes', 'no'"),
     (lambda y: y[:-1], r"labels for"),
+    (lambda y: np.zeros_like(y), r"only non-responders .*needs both outcomes"),
 ])
 def test_labels_must_be_one_0_1_label_per_row(labels, message):
     X, y = _frame()

@@ -34,6 +34,10 @@ def _binary_labels(y, n_rows):
         shown = ", ".join(map(repr, values[bad].unique()[:5]))
         raise ValueError(f"y must hold 0/1 response labels (1 = responder); found {shown} in "
                          f"{int(bad.sum())} rows. Map the labels to 0/1 first")
+    if numbers.nunique() < 2:
+        only = "responders" if numbers.iloc[0] == 1 else "non-responders"
+        raise ValueError(f"y holds only {only} ({n_rows} rows): a classifier needs both "
+                         "outcomes to learn from")
     return numbers.to_numpy(dtype=int)
 
 
