@@ -160,3 +160,13 @@ def test_simon_attained_characteristics_are_consistent():
     assert optimal.pet0 == pytest.approx(pet0)
     assert optimal.power == pytest.approx(pw)
     assert np.isclose(optimal.en0, optimal.n1 + (1 - pet0) * (optimal.n - optimal.n1))
+
+
+def test_fleiss_names_the_rate_that_is_out_of_range():
+    from irpredict.exceptions import ExperimentConfigError
+    from irpredict.screening.sample_size import fleiss_two_arm
+
+    with pytest.raises(ExperimentConfigError, match=r"^p1 must be a response rate .*got 1\.2"):
+        fleiss_two_arm(1.2, 0.4)
+    with pytest.raises(ExperimentConfigError, match=r"^p2 must be .*got -0\.1"):
+        fleiss_two_arm(0.4, -0.1)

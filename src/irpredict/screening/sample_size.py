@@ -79,8 +79,8 @@ class TwoArmSize:
     n_total: int
 
 
-def _check(p0, p1, alpha, power):
-    for name, v in (("p0", p0), ("p1", p1)):
+def _check(p0, p1, alpha, power, names=("p0", "p1")):
+    for name, v in zip(names, (p0, p1), strict=True):
         if not 0 < v < 1:
             raise ExperimentConfigError(f"{name} must be a response rate strictly between 0 "
                                         f"and 1, got {v!r}")
@@ -312,7 +312,7 @@ def fleiss_two_arm(p1, p2, alpha=0.05, power=0.8, *, sided=2, continuity=True):
     >>> fleiss_two_arm(0.6, 0.4).n_per_arm, fleiss_two_arm(0.6, 0.4, continuity=False).n_per_arm
     (107, 97)
     """
-    _check(p1, p2, alpha, power)
+    _check(p1, p2, alpha, power, names=("p1", "p2"))
     if sided not in (1, 2):
         raise ExperimentConfigError(f"sided must be 1 or 2, got {sided!r}")
     n = _fleiss_sizes(np.asarray([p1], dtype=float), p2, alpha, power, sided, continuity,
