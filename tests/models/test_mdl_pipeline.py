@@ -145,3 +145,31 @@ def test_ensemble_rejects_duplicate_member_names():
     ens = AveragingClassifier([("a", LogisticRegression()), ("a", LogisticRegression())])
     with pytest.raises(ValueError, match="unique"):
         ens.fit([[0.0], [1.0]], [0, 1])
+
+
+@pytest.mark.parametrize("weights", [[1.0], [1.0, -1.0], [0.0, 0.0], [1.0, 2.0, 3.0]])
+def test_ensemble_checks_its_weights_when_fitted(weights):
+    from sklearn.linear_model import LogisticRegression
+
+    ens = AveragingClassifier([("a", LogisticRegression()), ("b", LogisticRegression(C=0.1))],
+                              weights=weights)
+    with pytest.raises(ValueError, match="one non-negative number per member .*not all zero"):
+        ens.fit([[0.0], [1.0], [0.2], [0.9]], [0, 1, 0, 1])
+
+
+def test_ensemble_says_it_is_binary_unless_it_averages_probabilities():
+    from sklearn.linear_model import LogisticRegression
+    from sklearn.utils import get_tags
+
+    members = [("a", LogisticRegression())]
+    assert not get_tags(AveragingClassifier(members)).classifier_tags.multi_class
+    assert get_tags(AveragingClassifier(members, average="probability")
+                    ).classifier_tags.multi_class
+
+
+@pytest.mark.parametrize("family", ["logistic", "xgboost"])
+def test_a_pipeline_given_an_array_asks_for_a_frame(family):
+    X, y = make_classification(n_samples=40, n_features=3, n_informative=2, n_redundant=0,
+                               random_state=0)
+    with pytest.raises(TypeError, match="need a pandas DataFrame of named feature columns"):
+        make_model(family).fit(X, y)

@@ -66,6 +66,8 @@ class AveragingClassifier(ClassifierMixin, _BaseComposition):
         members = [get_tags(est).input_tags for _, est in self.estimators]
         tags.input_tags.sparse = all(t.sparse for t in members)
         tags.input_tags.allow_nan = all(t.allow_nan for t in members)
+        if tags.classifier_tags is not None:  # averaging log-odds needs two classes
+            tags.classifier_tags.multi_class = self.average == "probability"
         return tags
 
     def get_params(self, deep=True):
@@ -98,6 +100,11 @@ class AveragingClassifier(ClassifierMixin, _BaseComposition):
             )
         if len(set(names)) != len(names):
             raise ValueError(f"Member names must be unique; got {names}.")
+        if self.weights is not None:
+            weights = np.asarray(self.weights, dtype=float)
+            if weights.shape != (len(names),) or (weights < 0).any() or not weights.sum() > 0:
+                raise ValueError(f"weights must be one non-negative number per member "
+                                 f"({len(names)}: {names}), not all zero; got {self.weights!r}.")
         kwargs = {} if sample_weight is None else {"sample_weight": sample_weight}
         self.estimators_ = [clone(est).fit(X, y, **kwargs) for _, est in self.estimators]
         self.named_estimators_ = dict(zip(names, self.estimators_, strict=True))

@@ -43,6 +43,10 @@ def infer_columns(X, *, exclude=()):
     """
     import pandas as pd
 
+    if not isinstance(X, pd.DataFrame):
+        raise TypeError(f"the model pipelines need a pandas DataFrame of named feature columns "
+                        f"(one row per patient); got {type(X).__name__}. Wrap an array as "
+                        "pd.DataFrame(X, columns=[...])")
     exclude = set(exclude)
     numeric, categorical = [], []
     for col in X.columns:
