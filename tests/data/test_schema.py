@@ -189,3 +189,10 @@ def test_biomarker_names_differing_only_in_case_are_refused():
 def test_impossible_ages_are_named():
     with pytest.raises(CohortDataError, match="column 'age': ages outside 0-120 years at .*P2"):
         validate_tables(_patients().assign(age=[50, 60, 300, 55, 40, 70, 65, 45]))
+
+
+def test_tables_that_are_not_frames_are_named():
+    with pytest.raises(TypeError, match="the patients table must be a pandas DataFrame"):
+        validate_tables(np.array([["P1", "cytokine"]]))
+    with pytest.raises(TypeError, match="the measurements table must be a pandas DataFrame"):
+        validate_tables(_patients(), measurements=[["P1", "crp", 0, 1.0]])

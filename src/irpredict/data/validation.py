@@ -92,11 +92,11 @@ def validate_tables(patients, measurements=None, tumor_assessments=None, *, sour
 
     sources = {k: str(v) for k, v in (sources or {}).items()}
     src = {t: sources.get(t, f"{t} table") for t in TABLES}
-    frames = {"patients": _prepared(patients)}
+    frames = {"patients": _prepared(patients, "patients")}
     if measurements is not None:
-        frames["measurements"] = _prepared(measurements)
+        frames["measurements"] = _prepared(measurements, "measurements")
     if tumor_assessments is not None:
-        frames["tumor_assessments"] = _prepared(tumor_assessments)
+        frames["tumor_assessments"] = _prepared(tumor_assessments, "tumor_assessments")
     schemas = {"patients": patients_schema(label_col), "measurements": measurements_schema(),
                "tumor_assessments": tumor_assessments_schema()}
     problems, cases = [], []
@@ -142,10 +142,13 @@ def validate_tables(patients, measurements=None, tumor_assessments=None, *, sour
     )
 
 
-def _prepared(frame):
+def _prepared(frame, table):
     """Default index (row i is file row i + 2), stripped names, blank text cells as missing."""
     import pandas as pd
 
+    if not isinstance(frame, pd.DataFrame):
+        raise TypeError(f"the {table} table must be a pandas DataFrame with named columns; got "
+                        f"{type(frame).__name__}. Read files with irpredict.data.load_cohort")
     frame = frame.reset_index(drop=True).copy()
     frame.columns = [str(c).strip() for c in frame.columns]
     for col in frame.columns:
