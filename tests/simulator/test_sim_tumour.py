@@ -1,7 +1,10 @@
 """Tumour trajectories follow the latent depth s."""
 
+import numpy as np
 import pandas as pd
 import pytest
+
+from irpredict.data.simulator._tumour import MAX_GROWTH_RATIO, draw_dynamics
 
 
 @pytest.fixture(scope="module")
@@ -94,3 +97,48 @@ def test_pseudo_progressors_are_rescued_by_irecist(recist):
                                criteria="irecist").bor
     rescued = ~ibor["bor"].isin(["iUPD", "iCPD"])
     assert rescued.mean() >= 0.5
+
+
+def test_progressing_tumours_stay_within_plausible_sizes(scans):
+    # The capped best ratio is 2; regrowth between scans (and neoadjuvant tumours followed
+    # to surgery without a progression stop) may carry a tumour further, not 20-fold.
+    base = scans[scans["day"] <= 0].set_index("patient_id")["target_sld_mm"]
+    post = scans[scans["day"] > 0]
+    growth = (post.groupby("patient_id")["target_sld_mm"].max() / base).dropna()
+    assert growth.max() < 2.5 * MAX_GROWTH_RATIO
+    assert scans["target_sld_mm"].max() < 1000
+    deepest_non_responders = scans.loc[scans["s"] < -2.5, "patient_id"].unique()
+    assert growth.loc[growth.index.intersection(deepest_non_responders)].median() > 1.5
+
+
+def test_pseudo_progressors_are_followed_until_their_next_progression(scans, sim5000):
+    truth = pd.DataFrame(sim5000.truth["patients"])
+    pseudo = truth.loc[truth["pseudo_progression"], "patient_id"]
+    follow = scans[scans["patient_id"].isin(pseudo)].sort_values(["patient_id", "day"])
+    assert follow.groupby("patient_id").size().max() > 2  # treated beyond the first scan
+    for _, visits in follow.groupby("patient_id"):
+        sizes = visits["target_sld_mm"].to_numpy()
+        later = sizes[2:-1]  # scans after the waived one, before the last
+        nadir = np.minimum.accumulate(sizes)[1:-2]
+        assert not ((later >= 1.2 * nadir) & (later - nadir >= 5)).any()
+
+
+def test_growth_cap_changes_sizes_not_recist_responses():
+    from irpredict.data.simulator import _engine, simulate_cohort
+
+    capped = simulate_cohort(n_patients=600, seed=21)
+
+    def uncapped_dynamics(rng, s):
+        dynamics = draw_dynamics(rng, s)
+        dynamics["r_min"] = np.where(dynamics["cr"], 0.0, 0.70 * np.exp(-0.60 * s))
+        return dynamics
+
+    with pytest.MonkeyPatch.context() as patch:
+        patch.setattr(_engine, "draw_dynamics", uncapped_dynamics)
+        uncapped = simulate_cohort(n_patients=600, seed=21)
+    assert uncapped.tumor_assessments["target_sld_mm"].max() > 3 * (
+        capped.tumor_assessments["target_sld_mm"].max())
+    pd.testing.assert_frame_equal(capped.patients, uncapped.patients)
+    scan_keys = ["patient_id", "day", "nontarget", "new_lesion"]
+    pd.testing.assert_frame_equal(capped.tumor_assessments[scan_keys],
+                                  uncapped.tumor_assessments[scan_keys])

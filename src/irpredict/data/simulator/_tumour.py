@@ -2,10 +2,15 @@
 
 The best sum-of-diameters ratio is ``r_min = 0.70 * exp(-0.60 * s)`` (0 when
 ``s > 2``: complete response), so a patient's nadir is PR-deep exactly when
-``s > 0``. Scans add reader noise, new lesions, non-target progression,
-pseudo-progression for a few ICI responders, missed scans, and early clinical
-progression or death before the first scan (non-responders, more when sicker).
-Follow-up stops at the first progression scan (pseudo-progressors continue).
+``s > 0``. For non-responders the formula is a growth ratio; it is capped at
+``MAX_GROWTH_RATIO`` (reached at s = -1.75) because, left alone, it reaches
+20-fold growth within two months for the most negative depths. Those patients
+progress at their first scan either way, so the cap changes sizes, not RECIST
+responses. Scans add reader noise, new lesions, non-target progression,
+pseudo-progression for a few ICI responders (treated beyond it until their next
+progression), missed scans, and early clinical progression or death before the
+first scan (non-responders, more when sicker). Follow-up stops at the first
+progression scan.
 """
 
 import numpy as np
@@ -13,7 +18,9 @@ from scipy.special import expit
 
 from irpredict.data.simulator._schedule import jitter_days, schedule_for
 
-__all__ = ["draw_dynamics", "ratio_at", "draw_scans"]
+__all__ = ["draw_dynamics", "ratio_at", "draw_scans", "MAX_GROWTH_RATIO"]
+
+MAX_GROWTH_RATIO = 2.0
 
 
 def draw_dynamics(rng, s):
@@ -21,7 +28,7 @@ def draw_dynamics(rng, s):
     n = len(s)
     cr = s > 2.0
     return {
-        "r_min": np.where(cr, 0.0, 0.70 * np.exp(-0.60 * s)),
+        "r_min": np.where(cr, 0.0, np.minimum(0.70 * np.exp(-0.60 * s), MAX_GROWTH_RATIO)),
         "cr": cr,
         "tau": np.exp(np.log(35) + rng.normal(0, 0.3, n)),
         "t_res": np.exp(np.log(150) + 0.45 * np.clip(s, -3, 6) + rng.normal(0, 0.5, n)),
@@ -67,12 +74,18 @@ def _group_scans(rng, rows, days, sld0, dyn, events, params):
     return day, sld, new, nontarget
 
 
-def _first_pd(sld, new, nontarget):
-    """Index of the first scan meeting RECIST progression (n_scans if none)."""
+def _first_pd(sld, new, nontarget, waived):
+    """Index of the first scan meeting RECIST progression (n_scans if none).
+
+    ``waived`` marks the patients whose first on-treatment scan is a
+    pseudo-progression: they are treated beyond it, and the next progression
+    ends their follow-up.
+    """
     nadir = np.minimum.accumulate(sld, axis=1)
     prev_nadir = np.column_stack([sld[:, :1], nadir[:, :-1]])
     pd = ((sld >= 1.2 * prev_nadir) & (sld - prev_nadir >= 5)) | new | (nontarget == "PD")
     pd[:, 0] = False
+    pd[waived, 1] = False
     return np.where(pd.any(axis=1), pd.argmax(axis=1), sld.shape[1])
 
 
@@ -110,8 +123,7 @@ def draw_scans(rng, pop, base, resp, dyn, params):
         if key[1] == "neoadjuvant":
             nontarget[:] = None
             new[:] = False
-        first = _first_pd(sld, new, nontarget)
-        first = np.where(ps & (first == 1), sld.shape[1], first)  # treated beyond iUPD
+        first = _first_pd(sld, new, nontarget, waived=ps)
         has_pd = first < sld.shape[1]
         pd_day[rows[has_pd]] = day[has_pd, first[has_pd]]
         col = np.arange(sld.shape[1])[None, :]
