@@ -160,3 +160,24 @@ def test_new_iupd_needed_after_reset():
     # iUPD -> reset (iSD) -> PD again: a new iUPD, confirmed only by a later scan
     ta = _ta([56, 91, 126, 161], [125.0, 90.0, 130.0, 136.0])
     assert _codes(ta) == ["iUPD", "iSD", "iUPD", "iCPD"]
+
+
+def test_irecist_equals_recist_until_first_progression_on_a_csv_with_blank_nontarget(tmp_path):
+    # A nontarget column left blank for some patients reads back as missing strings (NaN in
+    # pandas' string columns): those visits are "not assessed", exactly as under RECIST 1.1.
+    from irpredict.data.simulator import simulate_cohort
+
+    path = tmp_path / "tumor_assessments.csv"
+    simulate_cohort(n_patients=600, seed=3).tumor_assessments.to_csv(path, index=False)
+    ta = pd.read_csv(path)
+    assert ta["nontarget"].isna().any() and ta["nontarget"].notna().any()
+    tp = irecist_timepoints(ta, warn_late=False)
+    progressed = (tp["overall_response"] == "PD").groupby(tp["patient_id"]).cummax()
+    before = tp[~progressed]
+    expected = before["overall_response"].map(
+        {"CR": "iCR", "PR": "iPR", "SD": "iSD", "NON-CR/NON-PD": "NON-iCR/NON-iUPD", "NE": "NE"})
+    assert len(before) > 1000
+    assert (before["irecist_response"] == expected).all(), before[
+        before["irecist_response"] != expected][["patient_id", "day", "overall_response",
+                                                 "irecist_response"]].head()
+    assert (before["irecist_response"] == "iCR").sum() > 0

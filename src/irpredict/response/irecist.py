@@ -163,6 +163,15 @@ def _patient_irecist(visits, confirm_min_days, confirm_max_days):
     return out
 
 
+def _codes(responses):
+    """Response codes as an object array with ``None`` for "not assessed".
+
+    pandas' string columns hold a missing code as NaN, which the state machine
+    would read as a code of its own.
+    """
+    return np.array([code if isinstance(code, str) else None for code in responses], dtype=object)
+
+
 def irecist_timepoints(
     tumor_assessments,
     *,
@@ -208,8 +217,8 @@ def irecist_timepoints(
     cols = {
         "day": tp["day"].to_numpy(float),
         "sld": tp["target_sld_mm"].to_numpy(float),
-        "tgt": tp["target_response"].to_numpy(object),
-        "nt": tp["nontarget_response"].to_numpy(object),
+        "tgt": _codes(tp["target_response"]),
+        "nt": _codes(tp["nontarget_response"]),
         "new": tp["new_lesion"].to_numpy(bool),
         "nnt": tp["new_nontarget"].to_numpy(bool),
         "nt_inc": tp["nontarget_increase"].to_numpy(bool),
