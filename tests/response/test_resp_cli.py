@@ -90,3 +90,52 @@ def test_parquet_input(cli, tmp_path):
     res = cli("assess-response", tmp_path / "ta.parquet", "--out", tmp_path / "bor.csv")
     assert res.returncode == 0, res.stderr
     assert pd.read_csv(tmp_path / "bor.csv")["bor"].tolist() == ["PR"]
+
+
+def test_dates_in_a_parquet_day_column_are_refused_not_read_as_nanoseconds(cli, tmp_path):
+    frame = pd.DataFrame({"patient_id": ["a", "a"],
+                          "day": pd.to_datetime(["2021-01-01", "2021-03-01"]),
+                          "target_sld_mm": [40.0, 20.0]})
+    frame.to_parquet(tmp_path / "ta.parquet")
+    out = tmp_path / "bor.csv"
+    res = cli("assess-response", tmp_path / "ta.parquet", "--out", out)
+    assert res.returncode == 1
+    assert "column 'day' holds dates" in res.stderr
+    assert "days since the first dose" in res.stderr
+    assert "Traceback" not in res.stderr
+    assert not out.exists()
+
+
+def test_infinite_size_is_refused_with_its_row(cli, tmp_path):
+    src = _write(tmp_path / "ta.csv", "patient_id,day,target_sld_mm\na,-5,50\na,56,inf\na,90,30\n")
+    res = cli("assess-response", src, "--out", tmp_path / "bor.csv")
+    assert res.returncode == 1
+    assert "'target_sld_mm' holds infinite or implausibly large values" in res.stderr
+    assert "rows 3" in res.stderr
+    assert not (tmp_path / "bor.csv").exists()
+
+
+def test_conflicting_visits_are_named_by_their_file_rows_after_an_exact_duplicate(cli, tmp_path):
+    src = _write(tmp_path / "ta.csv",
+                 "patient_id,day,target_sld_mm\na,-5,50\na,-5,50\nb,-5,40\nb,56,30\nb,56,31\n")
+    res = cli("assess-response", src, "--out", tmp_path / "bor.csv")
+    assert res.returncode == 1
+    assert "1 patient has two different assessments" in res.stderr
+    assert "rows 5, 6" in res.stderr
+
+
+def test_parquet_output_and_ipfs_day(cli, tmp_path):
+    src = _write(tmp_path / "ta.csv", "patient_id,day,target_sld_mm\n"
+                 "c,-1,50\nc,56,62\nc,70,64\nc,84,67\n"  # iUPD at 56, iCPD (+5 mm) at 84
+                 "s,-1,50\ns,56,30\ns,90,30\n")
+    out = tmp_path / "ibor.parquet"
+    res = cli("assess-response", src, "--out", out, "--criteria", "irecist")
+    assert res.returncode == 0, res.stderr
+    bor = pd.read_parquet(out).set_index("patient_id")
+    assert bor.loc["c", "pd_day"] == 84
+    assert bor.loc["c", "ipfs_day"] == 56
+    assert pd.isna(bor.loc["s", "ipfs_day"])
+    assert len(pd.read_parquet(tmp_path / "ibor_timepoints.parquet")) == 5
+    refused = cli("assess-response", src, "--out", tmp_path / "bor.xlsx")
+    assert refused.returncode == 1
+    assert "write a .csv or .parquet file" in refused.stderr

@@ -186,3 +186,12 @@ def test_new_lesion_strings_parsed_and_blank_is_false():
     assert ok["new_lesion"].tolist() == [True, False, False]
     with pytest.raises(CohortDataError, match="'new_lesion' must be true/false"):
         check_tumor_assessments(_ta([50.0, 40.0], new_lesion=["yes", "perhaps"]))
+
+
+def test_baseline_is_the_last_measured_pre_treatment_scan():
+    # A later pre-treatment row with the size left empty does not make every visit NE.
+    ta = pd.DataFrame({"patient_id": "p", "day": [-30, -2, 56, 100],
+                       "target_sld_mm": [50.0, np.nan, 30.0, 30.0]})
+    tp = timepoint_responses(ta)
+    assert tp["baseline_sld_mm"].tolist() == [50.0, 50.0]
+    assert tp["overall_response"].tolist() == ["PR", "PR"]

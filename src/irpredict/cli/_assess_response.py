@@ -8,6 +8,8 @@ import typer
 
 from irpredict.exceptions import CohortDataError
 
+_OUT_SUFFIXES = ("", ".csv", ".txt", ".parquet", ".pq")
+
 
 class Criteria(StrEnum):
     """Response criteria offered on the command line."""
@@ -20,10 +22,10 @@ def command(
     tumor_assessments: Annotated[
         Path,
         typer.Argument(
-            help="Tumour-assessment table (CSV or Parquet): patient_id, day (days since first "
-            "dose; "
-            "baseline scan at day <= 0), target_sld_mm; optional nontarget, new_lesion, target_cr, "
-            "new_lesion_sld_mm, new_lesion_count, new_nontarget, nontarget_increase.",
+            help="Tumour-assessment table (CSV, Parquet or Excel): patient_id, day (days since "
+            "first dose; baseline scan at day <= 0), target_sld_mm; optional nontarget, "
+            "new_lesion, target_cr, new_lesion_sld_mm, new_lesion_count, new_nontarget, "
+            "nontarget_increase.",
             show_default=False,
         ),
     ],
@@ -31,8 +33,10 @@ def command(
         Path,
         typer.Option(
             "--out",
-            help="Per-patient CSV to write (patient_id, bor, bor_day, confirmed, pd_day); the "
-            "per-visit time points go to <out stem>_timepoints.csv beside it.",
+            help="Per-patient table to write (patient_id, bor, bor_day, confirmed, pd_day; "
+            "with --criteria irecist also ipfs_day, the day of the iUPD that iCPD confirmed): "
+            "CSV, or Parquet when the name ends in .parquet. The per-visit time points go to "
+            "<out stem>_timepoints with the same suffix beside it.",
             show_default=False,
         ),
     ],
@@ -74,6 +78,7 @@ def command(
     import warnings
 
     from irpredict.cli._outputs import (
+        OutputError,
         atomic_path,
         check_output_file,
         refuse_overwriting_inputs,
@@ -81,7 +86,11 @@ def command(
     from irpredict.data._readers import read_table
     from irpredict.response import assess_response
 
-    timepoints_path = out.with_name(f"{out.stem}_timepoints.csv")
+    suffix = out.suffix.lower()
+    if suffix not in _OUT_SUFFIXES:
+        raise OutputError(f"--out {out}: write a .csv or .parquet file (got '{out.suffix}')")
+    as_parquet = suffix in (".parquet", ".pq")
+    timepoints_path = out.with_name(f"{out.stem}_timepoints{out.suffix if as_parquet else '.csv'}")
     for path in (out, timepoints_path):
         check_output_file(path)
     refuse_overwriting_inputs([out, timepoints_path], [tumor_assessments])
@@ -102,8 +111,12 @@ def command(
             source=str(tumor_assessments),
         )
     with atomic_path(out) as bor_tmp, atomic_path(timepoints_path) as timepoints_tmp:
-        result.bor.to_csv(bor_tmp, index=False, float_format="%.10g")
-        result.timepoints.to_csv(timepoints_tmp, index=False, float_format="%.10g")
+        if as_parquet:
+            result.bor.to_parquet(bor_tmp, index=False)
+            result.timepoints.to_parquet(timepoints_tmp, index=False)
+        else:
+            result.bor.to_csv(bor_tmp, index=False, float_format="%.10g")
+            result.timepoints.to_csv(timepoints_tmp, index=False, float_format="%.10g")
     _print_counts(result, out, timepoints_path, [str(w.message) for w in caught])
 
 

@@ -285,7 +285,8 @@ def best_overall_iresponse(
     -------
     pandas.DataFrame
         ``patient_id``, ``bor`` (iRECIST codes), ``bor_day``, ``confirmed``,
-        ``pd_day`` (day of iCPD, NaN if none).
+        ``pd_day`` (day of iCPD, NaN if none) and ``ipfs_day`` (the iPFS event
+        day: the first iUPD of the progression that iCPD confirmed, NaN if none).
     """
     core = itimepoints[["patient_id", "day"]].copy()
     core["overall_response"] = itimepoints["irecist_response"].map(_TO_CORE)
@@ -301,4 +302,22 @@ def best_overall_iresponse(
         patient_ids=patient_ids,
     )
     bor["bor"] = bor["bor"].map(_FROM_CORE)
+    bor["ipfs_day"] = bor["patient_id"].map(_confirmed_iupd_days(itimepoints)).astype(float)
     return bor
+
+
+def _confirmed_iupd_days(itimepoints):
+    """Per patient with iCPD, the day of the first iUPD of the block iCPD confirmed."""
+    days = {}
+    ordered = itimepoints.sort_values(["patient_id", "day"], kind="stable")
+    for pid, visits in ordered.groupby("patient_id", sort=False):
+        codes = visits["irecist_response"].tolist()
+        if "iCPD" not in codes:
+            continue
+        start = codes.index("iCPD")
+        while start > 0 and codes[start - 1] in ("iUPD", "NE"):
+            start -= 1
+        while codes[start] == "NE":  # the block opens with its iUPD
+            start += 1
+        days[pid] = visits["day"].iloc[start]
+    return pd.Series(days, dtype=float)

@@ -34,6 +34,7 @@ import math
 import numpy as np
 import pandas as pd
 
+from irpredict.data.schema import _DAY_FIX, PLAUSIBLE_MAGNITUDE
 from irpredict.exceptions import CohortDataError
 
 __all__ = [
@@ -183,19 +184,36 @@ def _to_bool(series, column, source):
 
 
 def _rows(mask):
-    rows = np.flatnonzero(np.asarray(mask)) + 2
+    """File row numbers (the header is row 1) of a boolean Series over the table's rows."""
+    rows = np.asarray(mask.index[np.asarray(mask, dtype=bool)]) + 2
     return ", ".join(map(str, rows[:5])) + (f" and {len(rows) - 5} more" if len(rows) > 5 else "")
 
 
 def _numeric(frame, column, source, *, required):
     raw = frame[column]
+    if pd.api.types.is_datetime64_any_dtype(raw) or pd.api.types.is_timedelta64_dtype(raw):
+        # to_numeric would turn them into nanoseconds without a word
+        raise CohortDataError(
+            f"{source}: column '{column}' holds dates, not numbers, e.g. rows "
+            f"{_rows(raw.notna())} with {raw.dropna().astype(str).unique()[:3].tolist()}; "
+            + (f"{_DAY_FIX}" if column == "day" else "write plain numbers")
+        )
     values = pd.to_numeric(raw, errors="coerce")
     bad = values.isna() & raw.notna() & (raw.astype("string").str.strip() != "")
     if bad.any():
         raise CohortDataError(
             f"{source}: column '{column}' must be numeric; {int(bad.sum())} rows are not, "
             f"e.g. rows {_rows(bad)} with {raw[bad].astype(str).unique()[:3].tolist()}; "
-            f"write plain numbers (mm for sizes, days since first dose for day)"
+            f"write plain numbers (mm for sizes, days since first dose for day) or leave a "
+            "size empty when it was not measured"
+        )
+    huge = np.abs(values.astype(float)) >= PLAUSIBLE_MAGNITUDE
+    if huge.any():
+        raise CohortDataError(
+            f"{source}: column '{column}' holds infinite or implausibly large values "
+            f"(beyond 1e15) in rows {_rows(huge)}: {raw[huge].astype(str).unique()[:3].tolist()}; "
+            "replace them by finite numbers (mm for sizes, days since first dose for day) or "
+            "empty cells"
         )
     if required and values.isna().any():
         miss = values.isna()
@@ -268,7 +286,8 @@ def check_tumor_assessments(tumor_assessments, *, source="tumor_assessments"):
     if dup.any():
         ids = frame.loc[dup, "patient_id"].unique()
         raise CohortDataError(
-            f"{source}: {len(ids)} patients have two different assessments on the same day, "
+            f"{source}: {len(ids)} patient{'s have' if len(ids) > 1 else ' has'} two different "
+            "assessments on the same day, "
             f"e.g. {ids[:5].tolist()} (rows {_rows(dup)}); merge them into one row per visit"
         )
     return frame.sort_values(["patient_id", "day"], kind="stable").reset_index(drop=True)
@@ -291,11 +310,17 @@ def _check_nontarget(frame, source):
 
 
 def _patient_timepoints(days, sld, nontarget, new, cr_flag):
-    """Per post-baseline visit tuples for one patient (arrays sorted by day)."""
+    """Per post-baseline visit tuples for one patient (arrays sorted by day).
+
+    The baseline is the last pre-treatment scan (day <= 0) with a measured
+    target sum; a later pre-treatment row with the size left empty does not
+    replace it.
+    """
     pre = np.flatnonzero(days <= 0)
     start = int(pre[-1]) + 1 if len(pre) else 0
+    measured = pre[~np.isnan(sld[pre])]
+    baseline = float(sld[measured[-1]]) if len(measured) else math.nan
     sld, new, cr_flag = sld.tolist(), new.tolist(), cr_flag.tolist()
-    baseline = sld[start - 1] if start else math.nan
     has_nt = any(v is not None for v in nontarget)
     measurable = baseline != 0
     nadir = baseline
