@@ -196,3 +196,16 @@ def test_tables_that_are_not_frames_are_named():
         validate_tables(np.array([["P1", "cytokine"]]))
     with pytest.raises(TypeError, match="the measurements table must be a pandas DataFrame"):
         validate_tables(_patients(), measurements=[["P1", "crp", 0, 1.0]])
+
+
+def test_non_target_spellings_are_read_as_the_recist_codes():
+    t = pd.DataFrame({"patient_id": ["P0"] * 4, "day": [0, 42, 84, 126],
+                      "target_sld_mm": [50, 40, 35, 30],
+                      "nontarget": ["Non-CR / Non-PD", "non-cr-non-pd", None, " pd "]})
+    cohort = validate_tables(_patients(response=[1, 0, 1, 0, 1, 0, 1, 0]), None, t, name="demo")
+    assert cohort.tumor_assessments["nontarget"].tolist()[:2] == ["NON-CR/NON-PD"] * 2
+    assert pd.isna(cohort.tumor_assessments["nontarget"].iloc[2])
+    assert cohort.tumor_assessments["nontarget"].iloc[3] == "PD"
+    t.loc[1, "nontarget"] = "stable"
+    with pytest.raises(CohortDataError, match="not RECIST non-target responses"):
+        validate_tables(_patients(response=[1, 0, 1, 0, 1, 0, 1, 0]), None, t, name="demo")

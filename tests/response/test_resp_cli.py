@@ -139,3 +139,11 @@ def test_parquet_output_and_ipfs_day(cli, tmp_path):
     refused = cli("assess-response", src, "--out", tmp_path / "bor.xlsx")
     assert refused.returncode == 1
     assert "write a .csv or .parquet file" in refused.stderr
+
+
+def test_non_target_spelled_with_spaces_is_read(cli, tmp_path):
+    src = _write(tmp_path / "ta.csv", "patient_id,day,target_sld_mm,nontarget\n"
+                 "a,-1,40,Non-CR / Non-PD\na,56,20,Non-CR / Non-PD\na,90,20,non-cr/non-pd\n")
+    res = cli("assess-response", src, "--out", tmp_path / "bor.csv")
+    assert res.returncode == 0, res.stderr
+    assert pd.read_csv(tmp_path / "bor.csv")["bor"].tolist() == ["PR"]

@@ -9,6 +9,7 @@ from pathlib import Path
 from irpredict.data._parse import TIME_UNITS
 from irpredict.data._patients import as_text, id_text, require_columns
 from irpredict.data._spec import format_ids
+from irpredict.data.schema import canonical_nontarget
 from irpredict.exceptions import CohortDataError
 
 __all__ = ["read_measurements", "read_tumor_assessments"]
@@ -251,7 +252,7 @@ def read_tumor_assessments(mapping, table, patients, *, base_dir, source):
         change = _numeric(frame, spec.percent_change, where=where, ids=ids)
         out["target_sld_mm"] = baseline.reindex(ids.to_numpy()).to_numpy() * (1 + change / 100.0)
     if spec.nontarget:
-        out["nontarget"] = as_text(frame[spec.nontarget]).str.upper()
+        out["nontarget"] = canonical_nontarget(as_text(frame[spec.nontarget]))
     if spec.new_lesion:
         out["new_lesion"] = _flags(frame, spec.new_lesion, where, ids)
     out = out.dropna(subset=["patient_id", "day", "target_sld_mm"])

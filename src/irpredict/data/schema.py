@@ -21,6 +21,9 @@ __all__ = [
 
 #: Allowed RECIST non-target lesion responses.
 NONTARGET_VALUES = ("CR", "NON-CR/NON-PD", "PD", "NE")
+_NONTARGET_SPELLINGS = {"NON-CR-NON-PD": "NON-CR/NON-PD", "NON-CR NON-PD": "NON-CR/NON-PD",
+                        "NONCR/NONPD": "NON-CR/NON-PD", "NON-CR/NON PD": "NON-CR/NON-PD",
+                        "NON CR/NON PD": "NON-CR/NON-PD"}
 #: Accepted spellings of a boolean (lower-case text) and their meaning.
 BOOLEAN_VALUES = {"1": True, "0": False, "1.0": True, "0.0": False, "true": True, "false": False,
                   "yes": True, "no": False, "y": True, "n": False, "t": True, "f": False}
@@ -55,6 +58,30 @@ def _non_negative(series):
     return values.isna() | (values >= 0)
 
 
+def canonical_nontarget(series):
+    """Non-target responses as the RECIST codes: upper case, spaces around ``/``
+    dropped, common spellings (``Non-CR / Non-PD``, ``NON-CR-NON-PD``) mapped;
+    missing stays missing (``pd.NA``), other text is kept for the error message.
+
+    Parameters
+    ----------
+    series : pandas.Series
+
+    Returns
+    -------
+    pandas.Series of string dtype
+    """
+    import pandas as pd
+
+    text = series.astype("string").str.strip().str.upper()
+    text = text.str.replace(r"\s*/\s*", "/", regex=True).str.replace(r"\s+", " ", regex=True)
+    return text.replace(_NONTARGET_SPELLINGS).replace({"": pd.NA})
+
+
+def _nontarget_known(series):
+    return canonical_nontarget(series).fillna("NE").isin(NONTARGET_VALUES)
+
+
 def _text_in(allowed, upper=False, strip=True):
     def check(series):
         text = series.astype(str)
@@ -72,7 +99,7 @@ def _checks(*names):
         "numeric": _numeric, "finite": _finite, "non_negative": _non_negative,
         "label_01": _text_in(_LABEL_VALUES),
         "boolean_like": _text_in(set(BOOLEAN_VALUES)),
-        "nontarget_set": _text_in(set(NONTARGET_VALUES), upper=True),
+        "nontarget_set": _nontarget_known,
     }
     return [pa.Check(table[n], name=n) for n in names]
 

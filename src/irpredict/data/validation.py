@@ -14,6 +14,7 @@ from irpredict.data.outcome_names import drop_outcome_like
 from irpredict.data.schema import (
     BOOLEAN_VALUES,
     PLAUSIBLE_MAGNITUDE,
+    canonical_nontarget,
     describe_failures,
     measurements_schema,
     patients_schema,
@@ -405,7 +406,7 @@ def _check_tumor(frame, source, known, problems, extra):
     t["day"] = pd.to_numeric(t["day"], errors="coerce").astype(float)
     t["target_sld_mm"] = pd.to_numeric(t["target_sld_mm"], errors="coerce").astype(float)
     if "nontarget" in t.columns:
-        t["nontarget"] = t["nontarget"].astype("string").str.strip().str.upper()
+        t["nontarget"] = canonical_nontarget(t["nontarget"])
     if "new_lesion" in t.columns:
         flags = t["new_lesion"].astype("string").str.strip().str.lower().map(BOOLEAN_VALUES)
         t["new_lesion"] = flags.astype("boolean")

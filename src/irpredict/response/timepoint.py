@@ -34,7 +34,7 @@ import math
 import numpy as np
 import pandas as pd
 
-from irpredict.data.schema import _DAY_FIX, PLAUSIBLE_MAGNITUDE
+from irpredict.data.schema import _DAY_FIX, PLAUSIBLE_MAGNITUDE, canonical_nontarget
 from irpredict.exceptions import CohortDataError
 
 __all__ = [
@@ -57,12 +57,6 @@ RESPONSE_CODES = ("CR", "PR", "SD", "NON-CR/NON-PD", "PD", "NE")
 _REQUIRED = ("patient_id", "day", "target_sld_mm")
 _TRUE = {"true", "t", "yes", "y", "1", "1.0"}
 _FALSE = {"false", "f", "no", "n", "0", "0.0", ""}
-_NT_ALIASES = {
-    "NON-CR-NON-PD": "NON-CR/NON-PD",
-    "NON-CR/NON PD": "NON-CR/NON-PD",
-    "NONCR/NONPD": "NON-CR/NON-PD",
-    "NON-CR NON-PD": "NON-CR/NON-PD",
-}
 
 
 def at_least(a, b):
@@ -297,8 +291,7 @@ def _check_nontarget(frame, source):
     if "nontarget" not in frame.columns:
         frame["nontarget"] = None
         return
-    text = frame["nontarget"].astype("string").str.strip().str.upper()
-    text = text.replace(_NT_ALIASES).replace({"": pd.NA})
+    text = canonical_nontarget(frame["nontarget"])
     bad = text.notna() & ~text.isin(NONTARGET_VALUES)
     if bad.any():
         raise CohortDataError(
