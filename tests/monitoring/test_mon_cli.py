@@ -172,3 +172,16 @@ def test_a_patient_without_measurements_or_scans_is_said(cli, trained, tmp_path)
     assert "patient SIM-00007 has no tumour assessments" in text
     assert "SIM-00007 has no" not in " ".join(_monitor(cli, trained, "-p", "SIM-00008").stderr
                                                .split())
+
+
+def test_a_patients_table_alone_is_monitored_at_day_0(cli, trained, tmp_path):
+    folder, _, uri, _ = trained
+    cohort = tmp_path / "cohort"
+    assert cli("simulate", "--patients", "60", "--seed", "5", "--out", cohort).returncode == 0
+    done = cli("monitor", "-m", "models:/montest-landmarks@champion", "-d",
+               cohort / "patients.csv", "--tracking-uri", uri, "-o", tmp_path / "out",
+               "-p", "SIM-00002", cwd=folder)
+    assert done.returncode == 0, done.stderr
+    table = pd.read_csv(tmp_path / "out" / "SIM-00002_trajectory.csv")
+    assert table.loc[table["landmark"] == 0, "prob_response"].notna().all()
+    assert table.loc[table["landmark"] > 0, "prob_response"].isna().all()

@@ -13,7 +13,12 @@ import warnings
 
 from irpredict.exceptions import DataWarning
 
-__all__ = ["looks_like_outcome", "drop_outcome_like"]
+__all__ = ["looks_like_outcome", "drop_outcome_like", "TREATMENT_END_COLUMNS"]
+
+#: Patients-table columns that give the day treatment stopped. The landmark population reads
+#: them (irpredict.monitoring); they are follow-up, so never default features, and being
+#: expected they are left out without a warning.
+TREATMENT_END_COLUMNS = ("off_treatment_day", "treatment_end_day")
 
 #: Words that mark an outcome or follow-up wherever they stand in a column name.
 _ANYWHERE = frozenset({
@@ -63,7 +68,8 @@ def looks_like_outcome(name):
 
 
 def drop_outcome_like(columns, *, source):
-    """``columns`` without the outcome-like ones, warning (:class:`DataWarning`) about those.
+    """``columns`` without the outcome-like ones, warning (:class:`DataWarning`) about those
+    (the treatment-end columns of :data:`TREATMENT_END_COLUMNS` go without a warning).
 
     Parameters
     ----------
@@ -76,7 +82,8 @@ def drop_outcome_like(columns, *, source):
     -------
     list of str
     """
-    left_out = [c for c in columns if looks_like_outcome(c)]
+    expected = [c for c in columns if c in TREATMENT_END_COLUMNS]
+    left_out = [c for c in columns if looks_like_outcome(c) and c not in expected]
     if left_out:
         names = ", ".join(repr(str(c)) for c in left_out[:8])
         more = f" and {len(left_out) - 8} more" if len(left_out) > 8 else ""
@@ -88,4 +95,4 @@ def drop_outcome_like(columns, *, source):
             f"{'them' if len(left_out) > 1 else 'it'} under [data.columns] exclude; to use "
             f"{'them' if len(left_out) > 1 else 'it'}, name {'them' if len(left_out) > 1 else 'it'}"
             " in features", DataWarning, stacklevel=3)
-    return [c for c in columns if c not in set(left_out)]
+    return [c for c in columns if c not in {*left_out, *expected}]

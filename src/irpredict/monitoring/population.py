@@ -20,6 +20,7 @@ label's business, not the population's.
 
 import numpy as np
 
+from irpredict.data.outcome_names import TREATMENT_END_COLUMNS
 from irpredict.exceptions import CohortDataError, ExperimentConfigError
 
 __all__ = ["DEFAULT_LANDMARKS", "OFF_TREATMENT_COLUMNS", "check_landmarks",
@@ -30,7 +31,7 @@ __all__ = ["DEFAULT_LANDMARKS", "OFF_TREATMENT_COLUMNS", "check_landmarks",
 DEFAULT_LANDMARKS = (0.0, 21.0, 42.0, 63.0)
 
 #: Patients-table columns read (first found wins) as the day treatment stopped.
-OFF_TREATMENT_COLUMNS = ("off_treatment_day", "treatment_end_day")
+OFF_TREATMENT_COLUMNS = TREATMENT_END_COLUMNS
 
 
 def check_landmarks(days, *, where="landmarks"):

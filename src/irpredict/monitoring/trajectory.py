@@ -255,7 +255,9 @@ def _observed(cohort, patients):
     if cohort.tumor_assessments is not None and len(cohort.tumor_assessments):
         parts.append(cohort.tumor_assessments[["patient_id", "day"]].assign(biomarker=TUMOR_SIZE))
     if not parts:
-        return pd.DataFrame({"patient_id": [], "biomarker": [], "day": []})
+        return pd.DataFrame({"patient_id": pd.Series([], dtype=str),
+                             "biomarker": pd.Series([], dtype=str),
+                             "day": pd.Series([], dtype=float)})
     seen = pd.concat(parts, ignore_index=True)
     seen["patient_id"] = seen["patient_id"].astype(str)
     return seen[seen["patient_id"].isin(patients)].drop_duplicates().reset_index(drop=True)
