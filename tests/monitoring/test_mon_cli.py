@@ -185,3 +185,23 @@ def test_a_patients_table_alone_is_monitored_at_day_0(cli, trained, tmp_path):
     table = pd.read_csv(tmp_path / "out" / "SIM-00002_trajectory.csv")
     assert table.loc[table["landmark"] == 0, "prob_response"].notna().all()
     assert table.loc[table["landmark"] > 0, "prob_response"].isna().all()
+
+
+def test_a_value_far_outside_the_training_range_is_named(cli, trained, tmp_path):
+    folder, _, uri, _ = trained
+    cohort = tmp_path / "cohort"
+    assert cli("simulate", "--patients", "400", "--seed", "5", "--out", cohort).returncode == 0
+    measurements = pd.read_csv(cohort / "measurements.csv", dtype={"patient_id": str})
+    crp = (measurements["patient_id"] == "SIM-00007") & (measurements["biomarker"] == "crp")
+    measurements.loc[crp, "value"] *= 1000  # a unit error
+    measurements.to_csv(cohort / "measurements.csv", index=False)
+    args = ("monitor", "-m", "models:/montest-landmarks@champion", "-d", cohort,
+            "--tracking-uri", uri, "-o", tmp_path / "out")
+    done = cli(*args, "-p", "SIM-00007", cwd=folder)
+    assert done.returncode == 0, done.stderr
+    text = " ".join(done.stderr.split())
+    assert "1 patient has feature values far outside the training range" in text
+    assert "SIM-00007 at day 42: crp__last_d42 =" in text, text
+    other = cli(*args, "-p", "SIM-00008", cwd=folder)
+    assert other.returncode == 0, other.stderr
+    assert "far outside the training range" not in other.stderr

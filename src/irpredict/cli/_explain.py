@@ -42,8 +42,12 @@ def command(
     console = Console(highlight=False)
     if not console.is_terminal:
         console.width = max(console.width, 120)
-    explanation, centred_on_rows = explain_cohort(model, data, tracking_uri=tracking_uri)
+    from irpredict.training.support import warn_far_outside_training
+
+    explanation, centred_on_rows, far = explain_cohort(model, data, tracking_uri=tracking_uri)
     pid = _find_patient(explanation, patient, data) if patient is not None else None
+    warn_far_outside_training(far if all_patients else far[far["patient_id"] == pid],
+                              where=str(data))
     folder = Path(out) if out is not None else Path.cwd()
     if out is not None:
         _make_folder(folder)
@@ -66,18 +70,22 @@ def explain_cohort(model, data, *, tracking_uri=None):
     """Explanation of every patient of ``data`` by the model ``model`` (a URI).
 
     Returns the :class:`~irpredict.explain.Explanation` (as the in-process call
-    ``explain(rm.classifier, rm.frame_from_cohort(cohort)[0])`` gives it) and
+    ``explain(rm.classifier, rm.frame_from_cohort(cohort)[0])`` gives it),
     whether its linear SHAP values are measured from this cohort's mean (models
-    fitted before irpredict kept training means) rather than the training mean.
+    fitted before irpredict kept training means) rather than the training mean,
+    and the feature values far outside the training range
+    (:func:`~irpredict.training.support.far_outside_training`).
     """
     from irpredict.explain import centred_on_explained_rows, explain
     from irpredict.training.external import model_frame
     from irpredict.training.publish import load_response_model
+    from irpredict.training.support import far_outside_training
 
     response_model = load_response_model(model, tracking_uri=tracking_uri)
     _, X, _ = model_frame(response_model, data)
     classifier = response_model.classifier
-    return explain(classifier, X), centred_on_explained_rows(classifier)
+    return (explain(classifier, X), centred_on_explained_rows(classifier),
+            far_outside_training(response_model, X))
 
 
 def _make_folder(folder):

@@ -13,6 +13,7 @@ from dataclasses import dataclass
 import numpy as np
 
 from irpredict.exceptions import CohortDataError
+from irpredict.training.support import far_outside_training, warn_far_outside_training
 
 __all__ = ["Trajectory", "monitor_cohort", "monitor_patient", "last_data_day"]
 
@@ -156,13 +157,21 @@ def _score_landmark(models, cohort, landmark, members):
     X, _ = model.frame_from_cohort(cohort)
     X = X.loc[X.index.astype(str).isin(members)]
     if len(X) == 0:
-        return pd.Series(dtype=float), pd.DataFrame(), pd.Series(dtype=float)
+        return pd.Series(dtype=float), pd.DataFrame(), pd.Series(dtype=float), _no_far()
     prob = pd.Series(model.predict_proba(X)[:, 1], index=X.index.astype(str))
     explained = explain(model.classifier, X)
     values = explained.values
     values.index = values.index.astype(str)
     base = pd.Series(explained.base_values.to_numpy(dtype=float), index=values.index)
-    return prob, values, base
+    far = far_outside_training(model, X.set_axis(X.index.astype(str))).assign(
+        landmark=float(landmark))
+    return prob, values, base, far
+
+
+def _no_far():
+    import pandas as pd
+
+    return pd.DataFrame(columns=["patient_id", "feature", "value", "low", "high", "landmark"])
 
 
 def _status(reached, member, reason, landmark, last_day, as_of):
@@ -206,15 +215,16 @@ def monitor_cohort(models, cohort, *, as_of=None, patient_ids=None, progress=Non
     therapy = pd.Series(cohort.patients["therapy_class"].astype(str).to_numpy(), index=last.index)
     wanted = last.index if patient_ids is None else pd.Index(
         [_find(p, last.index, f"cohort {cohort.name!r}") for p in patient_ids])
-    rows, shap_parts = [], []
+    rows, shap_parts, far_parts = [], [], []
     for landmark in models.landmarks:
         pop = landmark_population(cohort, landmark)
         horizon = last.fillna(0.0).clip(lower=0.0) if as_of is None else pd.Series(
             float(as_of), index=last.index)
         reached = horizon >= landmark
         scored = reached & pop["in_population"].reindex(last.index)
-        prob, values, base = _score_landmark(models, cohort, landmark,
-                                             set(scored.index[scored]))
+        prob, values, base, far = _score_landmark(models, cohort, landmark,
+                                                  set(scored.index[scored]))
+        far_parts.append(far[far["patient_id"].isin(wanted)])
         for pid in wanted:
             # without as_of, a patient whose data end before L after progressing is shown as
             # progressed (membership at L only reads rows dated <= L)
@@ -234,6 +244,8 @@ def monitor_cohort(models, cohort, *, as_of=None, patient_ids=None, progress=Non
             shap_parts.append(long.assign(landmark=float(landmark)))
         if progress is not None:
             progress(len(rows) // max(len(wanted), 1), len(models.landmarks))
+    warn_far_outside_training(pd.concat(far_parts, ignore_index=True),
+                              where=f"cohort {cohort.name!r}")
     table = pd.DataFrame(rows)
     table.insert(table.columns.get_loc("prob_response") + 1, "prob_change",
                  _change(table, "prob_response", ["patient_id"]))
