@@ -118,3 +118,11 @@ def test_trajectory_plot_draws_one_point_per_scored_landmark(trajectories):
     fig = plot_trajectory(one)
     line = fig.axes[0].lines[0]
     assert len(line.get_xdata()) == (one.table["status"] == "scored").sum()
+
+
+def test_a_pasted_id_with_spaces_finds_its_patient(small_models, small_cohort):
+    pid = str(small_cohort.patients["patient_id"].iloc[3])
+    padded = monitor_patient(small_models, small_cohort, f" {pid} ")
+    assert set(padded.table["patient_id"]) == {pid}
+    with pytest.raises(CohortDataError, match="close matches"):
+        monitor_patient(small_models, small_cohort, pid[:-1])

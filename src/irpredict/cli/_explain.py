@@ -115,8 +115,9 @@ def _find_patient(explanation, patient, data):
     from irpredict.exceptions import CohortDataError
 
     ids = [str(i) for i in explanation.values.index]
-    if patient in ids:
-        return explanation.values.index[ids.index(patient)]
+    for candidate in (patient, patient.strip()):  # a pasted id's spaces
+        if candidate in ids:
+            return explanation.values.index[ids.index(candidate)]
     close = _close_matches(patient, ids)
     hint = (f"close matches: {', '.join(close)}" if close
             else f"e.g. {', '.join(ids[:3])}")

@@ -138,8 +138,9 @@ def _close(query, ids, n=5):
 
 def _find(patient_id, ids, where):
     ids = [str(i) for i in ids]
-    if str(patient_id) in ids:
-        return str(patient_id)
+    for candidate in (str(patient_id), str(patient_id).strip()):  # a pasted id's spaces
+        if candidate in ids:
+            return candidate
     close = _close(patient_id, ids)
     hint = f"close matches: {', '.join(close)}" if close else f"e.g. {', '.join(ids[:3])}"
     raise CohortDataError(f"patient {patient_id!r} is not in {where} ({len(ids)} patients; "

@@ -91,10 +91,17 @@ class ResponseModel:
 
         missing = [c for c in self.patient_columns if c not in cohort.patients.columns]
         if missing:
+            from difflib import get_close_matches
+
+            present = [str(c) for c in cohort.patients.columns]
+            close = {c: get_close_matches(c, present, n=1, cutoff=0.6) for c in missing[:10]}
+            hints = "; ".join(f"{c!r} may be {m[0]!r}" for c, m in close.items() if m)
             raise CohortDataError(
-                f"cohort {cohort.name!r} lacks the columns {missing[:10]} that model "
-                f"{self.study}/{self.feature_set} was trained on; give a table with the same "
-                "columns as the training data.")
+                f"cohort {cohort.name!r}: its patients table lacks the columns {missing[:10]} "
+                f"that model {self.study}/{self.feature_set} was trained on"
+                f"{f' ({hints})' if hints else ''}. Add them to the patients table under the "
+                "training names (leave cells empty where a value is unknown: the model imputes "
+                "them).")
         features = build_features(
             cohort, landmark_days=self.landmark_days, baseline_window=self.baseline_window,
             biomarkers=self.biomarkers, include_tumor=self.include_tumor,
