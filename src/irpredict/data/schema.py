@@ -47,6 +47,8 @@ def _finite(series):
     import numpy as np
     import pandas as pd
 
+    if pd.api.types.is_datetime64_any_dtype(series) or pd.api.types.is_timedelta64_dtype(series):
+        return pd.Series(True, index=series.index)  # the numeric check names them as dates
     values = pd.to_numeric(series, errors="coerce").astype(float)
     return ~(np.abs(values) >= PLAUSIBLE_MAGNITUDE)
 
