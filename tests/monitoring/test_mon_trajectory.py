@@ -126,3 +126,27 @@ def test_a_pasted_id_with_spaces_finds_its_patient(small_models, small_cohort):
     assert set(padded.table["patient_id"]) == {pid}
     with pytest.raises(CohortDataError, match="close matches"):
         monitor_patient(small_models, small_cohort, pid[:-1])
+
+
+@pytest.mark.parametrize("days", [None, {0.0: 0.0, 21.0: 5.0, 42.0: 10.0, 63.0: 63.0}])
+def test_what_changed_labels_do_not_overlap(trajectories, days):
+    from irpredict.monitoring.plots import plot_trajectory
+
+    scored = trajectories.table[trajectories.table["status"] == "scored"]
+    per_patient = scored.groupby("patient_id").size()
+    one = trajectories.for_patient(per_patient.idxmax())
+    if days is not None:  # landmarks crowded together on the day axis
+        one = replace(one, table=one.table.assign(landmark=one.table["landmark"].map(days)),
+                      shap=one.shap.assign(landmark=one.shap["landmark"].map(days),
+                                           from_landmark=one.shap["from_landmark"].map(days)),
+                      observed=None)
+    from matplotlib.backends.backend_agg import FigureCanvasAgg
+
+    fig = plot_trajectory(one)
+    renderer = FigureCanvasAgg(fig).get_renderer()
+    fig.draw(renderer)
+    boxes = [t.get_window_extent(renderer) for t in fig.axes[1].texts[1:]]
+    assert len(boxes) >= 2
+    for i, a in enumerate(boxes):
+        for b in boxes[i + 1:]:
+            assert not a.overlaps(b)

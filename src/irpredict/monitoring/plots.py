@@ -29,29 +29,24 @@ def plot_trajectory(trajectory, *, top=3, title=None):
     table = trajectory.table.sort_values("landmark")
     pid = table["patient_id"].iloc[0] if len(table) else ""
     movers = trajectory.movers_text(top)
-    fig = Figure(figsize=(8.0, 4.8), layout="constrained")
-    ax = fig.subplots()
+    fig = Figure(figsize=(8.0, 5.8), layout="constrained")
+    ax, below = fig.subplots(2, 1, sharex=True, height_ratios=(3.2, 1.1))
     scored = table[table["status"] == "scored"]
     ax.plot(scored["landmark"], scored["prob_response"], marker="o", color="#1f77b4",
             label="predicted probability of response")
-    last = scored["landmark"].max() if len(scored) > 1 else None
     for row in scored.itertuples():
-        text = f"{row.prob_response:.2f}"
-        extra = movers.get((row.patient_id, row.landmark))
-        if isinstance(extra, str) and extra:
-            text += "\n" + extra.replace("; ", "\n")
-        high = row.prob_response > 0.6  # the label hangs below high points, inside the axes
-        left = row.landmark == last  # the last label reads leftwards, inside the axes
-        ax.annotate(text, (row.landmark, row.prob_response), textcoords="offset points",
-                    xytext=(-6 if left else 6, -8 if high else 8), fontsize=7.5,
-                    va="top" if high else "bottom", ha="right" if left else "left",
-                    bbox={"boxstyle": "round,pad=0.2", "fc": "white", "ec": "none", "alpha": 0.8})
+        high = row.prob_response > 0.9  # the value hangs below points at the top
+        ax.annotate(f"{row.prob_response:.2f}", (row.landmark, row.prob_response),
+                    textcoords="offset points", xytext=(0, -9 if high else 7), fontsize=8,
+                    ha="center", va="top" if high else "bottom")
+    _write_movers(below, scored, movers)
     _mark_unscored(ax, table)
     ax.set_ylim(0, 1.08)
     days = table["landmark"].to_numpy(dtype=float)
     pad = max(5.0, 0.12 * (days.max() - days.min())) if len(days) else 5.0
     ax.set_xlim(days.min() - pad if len(days) else -5, days.max() + 2 * pad if len(days) else 5)
     ax.set_xticks(days)
+    ax.tick_params(labelbottom=True)
     ax.set_xlabel("landmark (days since first dose)")
     ax.set_ylabel("P(response)")
     therapy = table["therapy_class"].iloc[0] if len(table) else ""
@@ -59,6 +54,30 @@ def plot_trajectory(trajectory, *, top=3, title=None):
     ax.grid(alpha=0.3)
     ax.legend(loc="best", fontsize=8)
     return fig
+
+
+def _write_movers(ax, scored, movers):
+    """Under the chart, each landmark's SHAP movers in a column below its day.
+
+    Labels beside the points overlapped when two landmarks had similar
+    probabilities; here columns alternate between two rows when the landmarks
+    are too close for their text to sit side by side.
+    """
+    ax.set_axis_off()
+    ax.set_ylim(0, 1)
+    days = scored["landmark"].to_numpy(dtype=float)
+    span = (days.max() - days.min()) if len(days) > 1 else 1.0
+    crowded = len(days) > 1 and np.diff(days).min() < 0.22 * span
+    ax.text(0.0, 1.0, "what changed since the previous landmark (SHAP, log-odds):",
+            transform=ax.transAxes, fontsize=7.5, va="top", color="#444444")
+    for k, row in enumerate(scored.itertuples()):
+        text = movers.get((row.patient_id, row.landmark))
+        if not (isinstance(text, str) and text):
+            continue
+        top = 0.78 - (0.42 if crowded and k % 2 else 0.0)
+        ax.text(row.landmark, top, f"day {row.landmark:g}\n" + text.replace("; ", "\n"),
+                fontsize=7, ha="center", va="top",
+                bbox={"boxstyle": "round,pad=0.25", "fc": "#f4f7fb", "ec": "#c9d6e6"})
 
 
 def _mark_unscored(ax, table):
