@@ -116,3 +116,15 @@ def test_a_card_exported_from_the_training_run_id_keeps_its_performance(trained_
     assert f"from the training run {run_id}" in card
     assert "AUC" in card
     assert "Not recorded for this source" not in card
+
+
+def test_a_model_folder_exports_flat_and_loads(repo_root, cli, tmp_path):
+    import mlflow
+
+    result = cli("export", "--model", repo_root / "models" / "reference", "--out",
+                 tmp_path / "copy", cwd=tmp_path)
+    assert result.returncode == 0, result.stderr
+    assert (tmp_path / "copy" / "MLmodel").is_file()  # not copy/reference/MLmodel
+    assert "MODEL_CARD.md" in (tmp_path / "copy" / "MODEL_CARD.md").read_text()
+    model = mlflow.pyfunc.load_model(str(tmp_path / "copy"))
+    _check_explained(model.predict(model.input_example))

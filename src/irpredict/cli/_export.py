@@ -120,6 +120,7 @@ def _check_replaceable(out, force):
 
 
 def _download(model, tracking_uri, target):
+    import shutil
     from datetime import date
 
     import mlflow
@@ -129,13 +130,21 @@ def _download(model, tracking_uri, target):
     from irpredict.training.publish import load_response_model
 
     uri, store = locate_model(model, tracking_uri=tracking_uri)
-    with loading_from(store):
-        mlflow.artifacts.download_artifacts(artifact_uri=uri, dst_path=str(target))
+    if Path(uri).is_dir():  # a model folder: MLflow would copy it into target/<its name>
+        shutil.copytree(uri, target, ignore=shutil.ignore_patterns("MODEL_CARD.md"))
+    else:
+        with loading_from(store):
+            mlflow.artifacts.download_artifacts(artifact_uri=uri, dst_path=str(target))
     response_model = load_response_model(model, tracking_uri=tracking_uri)
     from irpredict.tracking import get_client
 
-    run_id, performance = (None, "Not recorded for this source.") if store is None else (
-        _performance(get_client(store), uri, str(model).strip()))
+    if store is not None:
+        run_id, performance = _performance(get_client(store), uri, str(model).strip())
+    elif Path(uri, "MODEL_CARD.md").is_file():
+        run_id, performance = None, (f"See the card of the exported folder, {uri}/MODEL_CARD.md "
+                                     "(a folder carries no training run).")
+    else:
+        run_id, performance = None, "Not recorded for this source."
     features = "\n".join(f"- `{c}`" for c in response_model.feature_columns)
     return _CARD.format(
         study=response_model.study, feature_set=response_model.feature_set,
