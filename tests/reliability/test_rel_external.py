@@ -100,3 +100,64 @@ def test_a_class_with_one_outcome_is_said_not_crashed(cli, study, tmp_path):
     brier = [m for m in payload["metrics"]
              if m["therapy_class"] == "overall" and m["metric"] == "brier"]
     assert 0 < brier[0]["estimate"] < 1
+
+
+def test_a_feature_table_without_some_columns_is_still_read_as_features(cli, study, tmp_path):
+    # `irpredict features` leaves out columns empty for every patient: such a table is a
+    # table of features all the same, not a raw patients table to rebuild features from.
+    experiment = _external_copy(study, tmp_path / "external")
+    features = tmp_path / "features.csv"
+    assert cli("features", experiment, "--out", features, cwd=study.folder).returncode == 0
+    table = pd.read_csv(features, dtype={"patient_id": str})
+    dropped = [c for c in table.columns if c.startswith("crp__")]
+    assert dropped
+    table.drop(columns=dropped).to_csv(features, index=False)
+    done = _evaluate(cli, study, features, tmp_path / "table")
+    assert done.returncode == 0, done.stderr
+    text = " ".join(done.stderr.split())
+    assert "read as a table of built features" in text
+    assert f"{len(dropped)} of the model's" in text
+    assert "gives no value" not in text  # not rebuilt from scratch
+
+
+def test_training_patients_are_found_when_the_cohort_lacks_a_biomarker(cli, study, tmp_path):
+    # Without any draw of a biomarker in the cohort, its draw count is 0 (as in training), not
+    # missing: the model's own patients are still recognised and left out of the metrics.
+    experiment = _external_copy(study, tmp_path / "mixed")
+    cohort = experiment.parent / "cohort"
+    measured = pd.read_csv(study.cohort / "measurements.csv", dtype={"patient_id": str})
+    drawn = measured.groupby("biomarker")["patient_id"].agg(set)
+    # a biomarker some training patients never had: without it they are the same patients
+    biomarker = next(b for b, ids in drawn.items() if len(set(study.ids) - ids) >= 3)
+    own = sorted(set(study.ids) - drawn[biomarker])[:3]
+    for table in ("patients", "measurements", "tumor_assessments"):
+        frame = pd.read_csv(cohort / f"{table}.csv", dtype={"patient_id": str})
+        original = frame["patient_id"].str.removeprefix("EXT-")
+        frame["patient_id"] = original.where(original.isin(own), frame["patient_id"])
+        if table == "measurements":
+            frame = frame[frame["biomarker"] != biomarker]
+        frame.to_csv(cohort / f"{table}.csv", index=False)
+    done = _evaluate(cli, study, experiment, tmp_path / "eval")
+    assert done.returncode == 0, done.stderr
+    text = " ".join(done.stderr.split())
+    assert f"3 of {len(study.ids)} patients ({', '.join(own)}) are the model's own training" \
+        in text
+    assert "have no label" not in text  # they were left out as training patients, not unlabelled
+    scored = pd.read_csv(tmp_path / "eval" / "predictions.csv", dtype={"patient_id": str})
+    assert not set(own) & set(scored["patient_id"])
+
+
+def test_a_cohort_with_most_features_empty_is_refused(study):
+    import numpy as np
+
+    from irpredict.exceptions import CohortDataError
+    from irpredict.training.external import external_frame, score_frame
+    from irpredict.training.publish import load_response_model
+
+    model = load_response_model("models:/relstudy@champion", tracking_uri=study.uri)
+    name, X, y, _ = external_frame(model, study.experiment)
+    numeric = [c for c in model.feature_columns if c not in model.categorical_columns]
+    emptied = X.copy()
+    emptied[numeric[1:]] = np.nan
+    with pytest.raises(CohortDataError, match=r"have no value for any patient.*imputation"):
+        score_frame(model, emptied, y, name=name, n_bootstrap=10)

@@ -48,19 +48,18 @@ def command(
     predictions, metrics = score_frame(response_model, X, y, name=name, threshold=threshold,
                                        n_bootstrap=n_bootstrap, random_state=seed)
     _print(console, metrics, response_model, name)
-    _warn_undefined(predictions, name, n_patients)
+    _warn_undefined(predictions, name, int(y.isna().sum()) if y is not None else 0)
     with staged_folder(out) as tmp:
         _write(tmp, response_model, predictions, metrics, n_bootstrap, seed, model, data)
     console.print(f"wrote metrics.json, predictions.csv and plots to {out}/")
 
 
-def _warn_undefined(predictions, name, n_patients):
+def _warn_undefined(predictions, name, unlabelled):
     """Say what was left out or cannot be measured, instead of a bare n/a."""
     import warnings
 
     from irpredict.exceptions import DataWarning
 
-    unlabelled = n_patients - len(predictions)
     if unlabelled > 0:
         warnings.warn(f"{unlabelled} patient(s) of {name} have no label and were not "
                       "scored", DataWarning, stacklevel=2)

@@ -4,7 +4,7 @@ import warnings
 from dataclasses import replace
 from pathlib import Path
 
-from irpredict.exceptions import CohortDataError, DataWarning
+from irpredict.exceptions import CohortDataError, DataWarning, MissingFeatureWarning
 from irpredict.training.levels import align_levels
 
 __all__ = ["load_external_cohort", "external_frame", "model_frame", "score_external",
@@ -190,9 +190,14 @@ def _feature_table(model, path, require_label=True):
     if not built_features and raw_id == "patient_id":
         return None  # the training table itself looks the same: read it through the mapping
     table = read_table(path, table="external cohort", dtype={"patient_id": str})
-    wanted = [*model.feature_columns, "therapy_class", "patient_id"]
-    if not set(wanted) <= set(table.columns) or (not built_features and raw_id in table.columns):
+    if not {"therapy_class", "patient_id"} <= set(table.columns):
         return None
+    if not built_features:
+        if raw_id in table.columns or not set(model.feature_columns) <= set(table.columns):
+            return None
+    elif sum(c in table.columns for c in built_features) < len(built_features) / 2:
+        return None  # a raw table: its features are built from it
+    _fill_absent_features(model, table, path)
     label = next((c for c in ("response", model.label_col) if c in table.columns), None)
     if label is None and not require_label:
         table = table.set_index(table["patient_id"].astype(str))
@@ -216,6 +221,32 @@ def _feature_table(model, path, require_label=True):
     X = table[model.feature_columns].copy()
     X["therapy_class"] = table["therapy_class"].astype(str)
     return path.stem, align_levels(model, X), y.astype("Int64"), len(table)
+
+
+def _fill_absent_features(model, table, path):
+    """Add the model's feature columns a feature table lacks, empty (imputed), and say so.
+
+    ``irpredict features`` leaves out columns that are empty for every patient
+    (a biomarker no patient had by the landmark), so a new cohort's table
+    rarely holds all of a model's columns.
+    """
+    absent = [c for c in model.feature_columns if c not in table.columns]
+    if not absent:
+        return
+    for column in absent:
+        # a biomarker never measured was drawn 0 times, as training counted it
+        table[column] = 0.0 if "__n_draws" in column else float("nan")
+    warnings.warn(
+        f"{path}: read as a table of built features; {len(absent)} of the model's "
+        f"{len(model.feature_columns)} feature columns are not in it "
+        f"({', '.join(absent[:8])}{' ...' if len(absent) > 8 else ''}) and are imputed as "
+        "missing for every patient", MissingFeatureWarning, stacklevel=4)
+
+
+#: Above this share of a model's numeric features empty for every patient, metrics would
+#: measure the imputation rather than the model (a misnamed measurements file, a patients
+#: table alone); a sparser cohort than training's, below it, is scored with a warning.
+MAX_EMPTY_FEATURE_SHARE = 0.8
 
 
 def score_frame(model, X, y, *, name="external", threshold=0.5, n_bootstrap=1000,
@@ -261,10 +292,11 @@ def _warn_unlike_training(model, X, name):
     """Name numeric columns that are empty, or mostly outside the training range (a unit?)."""
     import numpy as np
 
-    empty, shifted = [], []
+    empty, shifted, numeric = [], [], 0
     for col in model.feature_columns:
         if col in model.categorical_columns or col not in X.columns:
             continue
+        numeric += 1
         values = X[col].to_numpy(dtype=np.float64, na_value=np.nan)
         present = values[~np.isnan(values)]
         if not len(present):
@@ -275,6 +307,13 @@ def _warn_unlike_training(model, X, name):
         if len(present) >= 10 and outside.mean() > 0.5:
             shifted.append(f"{col} ({int(outside.sum())} of {len(present)} values outside the "
                            f"training range {low:g} to {high:g})")
+    if numeric and len(empty) > MAX_EMPTY_FEATURE_SHARE * numeric:
+        raise CohortDataError(
+            f"{name}: {len(empty)} of the model's {numeric} numeric features have no value for "
+            f"any patient ({', '.join(empty[:6])}{' ...' if len(empty) > 6 else ''}), so "
+            "metrics would measure the imputation, not the model. Check that the cohort's "
+            "files and columns carry the training names (measurements.csv, biomarker names), "
+            "or pass an experiment .toml that maps them")
     if empty:
         warnings.warn(
             f"{name}: {len(empty)} feature column(s) have no value for any patient and are "

@@ -116,6 +116,9 @@ class ResponseModel:
                 "the same biomarkers and columns under the same names as the training data.",
                 MissingFeatureWarning, stacklevel=2)
         X = features.X.reindex(columns=self.feature_columns)
+        # a biomarker the cohort never measured was drawn 0 times, as training counted it
+        draw_counts = [c for c in absent if "__n_draws" in c]
+        X[draw_counts] = 0.0
         X["therapy_class"] = features.therapy_class
         return align_levels(self, X), features.y
 
