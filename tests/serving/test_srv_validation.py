@@ -68,3 +68,16 @@ def test_compiled_path_equals_explain_path(model, rows, in_process):
     # duplicate and non-default indexes are kept as given
     shuffled = rows.set_axis(pd.Index(["p"] * len(rows)))
     assert list(predict_explained(model, shuffled, biomarkers, compiled).index) == ["p"] * len(rows)
+
+
+def test_a_0_1_feature_written_as_true_false_or_yes_no_reads_as_1_0(model, rows):
+    col = "liver_mets"
+    assert col in model.numeric_ranges
+    numbers = rows.assign(**{col: [i % 2 for i in range(len(rows))]})
+    words = numbers.assign(**{col: numbers[col].map({1: " TRUE", 0: "no"}).astype(object)})
+    words.loc[words.index[0], col] = None
+    numbers.loc[numbers.index[0], col] = np.nan
+    pd.testing.assert_frame_equal(check_input(model, words), check_input(model, numbers))
+    words.loc[words.index[1], col] = "maybe"  # not a yes/no column any more: named as text
+    with pytest.raises(CohortDataError, match=rf"{col}.*numeric.*maybe"):
+        check_input(model, words)

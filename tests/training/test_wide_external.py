@@ -188,3 +188,15 @@ def test_an_empty_column_and_a_unit_shift_are_named(trained, cli, tmp_path):
     text = " ".join(result.stderr.split())
     assert "have no value for any patient and are imputed for everyone: TMB" in text
     assert "most values lie outside the training range in Albumin (90 of 90 values" in text
+
+
+def test_a_label_written_true_false_scores_as_1_0(trained, reference, cli, tmp_path):
+    _, _, external = trained
+    export = external.copy()
+    export["ORR"] = export["ORR"].map({1: "TRUE", 0: "false"}).astype(object)
+    export.loc[0, "ORR"] = external.loc[0, "ORR"]  # a mixed column: 0/1 and true/false
+    result = _evaluate_table(cli, trained, export, tmp_path)
+    assert result.returncode == 0, result.stderr
+    got = _predictions(tmp_path / "export")
+    pd.testing.assert_series_equal(got["y"], reference["y"])
+    pd.testing.assert_series_equal(got["prob"], reference["prob"], atol=1e-9)

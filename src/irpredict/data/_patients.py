@@ -138,10 +138,13 @@ def _label(table, mapping, ids, source):
             )
         return mapped.astype("Int64")
     values = pd.to_numeric(raw, errors="coerce")
+    if values.isna().any():  # TRUE/FALSE read as 1/0, as in a cohort folder's patients table
+        flags = as_text(raw).str.lower().map({"true": 1, "false": 0})
+        values = values.fillna(flags)
     bad = (raw.notna() & values.isna()) | (values.notna() & ~values.isin([0, 1]))
     if bad.any():
         raise CohortDataError(
-            f"{source}: label column {mapping.label!r} must hold 0/1; found "
+            f"{source}: label column {mapping.label!r} must hold 0/1 (or true/false); found "
             f"{format_ids(raw[bad].unique().tolist())} (patients {format_ids(ids[bad].tolist())}). "
             "Add a label_map that maps each value to 0 or 1."
         )

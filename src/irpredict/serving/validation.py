@@ -43,6 +43,28 @@ def _numeric_problems(X, columns):
     return problems
 
 
+def _yes_no_as_numbers(X, columns):
+    """A numeric (0/1) feature written as true/false or yes/no reads as 1/0.
+
+    Only whole columns of such words are read this way; any other text stays
+    for :func:`_as_float` to name.
+    """
+    import pandas as pd
+
+    from irpredict.data.schema import BOOLEAN_VALUES
+
+    converted = {}
+    for col in columns:
+        values = X[col]
+        if pd.api.types.is_numeric_dtype(values) and not pd.api.types.is_bool_dtype(values):
+            continue
+        text = values.dropna().astype(str).str.strip().str.lower()
+        if len(text) and text.isin(BOOLEAN_VALUES.keys()).all():
+            converted[col] = values.map(
+                lambda v: v if pd.isna(v) else float(BOOLEAN_VALUES[str(v).strip().lower()]))
+    return X.assign(**converted) if converted else X
+
+
 def _as_float(X, columns):
     """``X[columns]`` as one float matrix, or a :class:`CohortDataError` naming the text."""
     if not columns:
@@ -192,6 +214,7 @@ def check_input(model, frame, notes=None):
     X = model.check_frame(frame)
     categorical = set(model.categorical_columns)
     numeric = [c for c in model.feature_columns if c not in categorical]
+    X = _yes_no_as_numbers(X, numeric)
     values = _as_float(X, numeric)
     _check_values(model, X, numeric, values)
     therapy = _check_therapy(model, X["therapy_class"])
