@@ -200,3 +200,22 @@ def test_a_label_written_true_false_scores_as_1_0(trained, reference, cli, tmp_p
     got = _predictions(tmp_path / "export")
     pd.testing.assert_series_equal(got["y"], reference["y"])
     pd.testing.assert_series_equal(got["prob"], reference["prob"], atol=1e-9)
+
+
+def test_served_rows_take_their_therapy_class_from_the_training_rule(trained, reference):
+    from irpredict.exceptions import CohortDataError
+    from irpredict.serving.pyfunc import predict_explained
+    from irpredict.training.publish import load_response_model
+
+    folder, uri, external = trained
+    model = load_response_model("models:/widestudy@champion", tracking_uri=uri)
+    rows = external.head(6).drop(columns=["ORR"]).reset_index(drop=True)
+    rows["Arm"] = rows["Arm"].str.upper()  # spelled as a person would
+    served = predict_explained(model, rows)  # no therapy_class sent
+    want = reference.loc[external.head(6)["SAMPLE_ID"]]
+    assert served["therapy_class"].tolist() == want["therapy_class"].tolist()
+    np.testing.assert_allclose(served["prob_response"], want["prob"], atol=1e-9)
+    wrong = rows.assign(therapy_class=["cytokine"] + want["therapy_class"].tolist()[1:])
+    with pytest.raises(CohortDataError, match=r"disagrees with the model's therapy rule on "
+                                              r"column 'Arm' in rows 0"):
+        predict_explained(model, wrong)

@@ -188,6 +188,22 @@ def _rule_matcher(rule):
     return one
 
 
+def therapy_by_rule(values, rule):
+    """Therapy class of each value by a therapy rule (``<NA>`` where the rule has no answer).
+
+    Parameters
+    ----------
+    values : pandas.Series
+        The rule column's values.
+    rule : TherapyRule
+
+    Returns
+    -------
+    pandas.Series of string dtype
+    """
+    return as_text(values).map(_rule_matcher(rule)).astype("string")
+
+
 def _therapy(table, mapping, ids, source):
     import pandas as pd
 

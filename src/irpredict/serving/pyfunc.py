@@ -56,8 +56,10 @@ def predict_explained(model, frame, biomarkers=None, compiled=None, notes=None):
     ----------
     model : irpredict.training.ResponseModel
     frame : pandas.DataFrame
-        The training feature columns and ``therapy_class``; extra columns
-        are ignored.
+        The training feature columns and ``therapy_class`` (which a model
+        whose training data gave one class, or read it by a rule from a
+        column, derives the same way when it is not sent); extra columns are
+        ignored.
     biomarkers : list of str or None, default=None
         The fixed SHAP column set (:func:`explained_biomarkers`); ``None``
         computes it.
@@ -78,11 +80,11 @@ def predict_explained(model, frame, biomarkers=None, compiled=None, notes=None):
         From :func:`irpredict.serving.validation.check_input`.
     """
     from irpredict.explain import explain
-    from irpredict.serving.validation import check_input
+    from irpredict.serving.validation import check_input, with_therapy_class
 
     if biomarkers is None:
         biomarkers = explained_biomarkers(model)
-    X = check_input(model, frame, notes)
+    X = check_input(model, with_therapy_class(model, frame), notes)
     index = X.index
     X.index = pd.RangeIndex(len(X))  # explain refuses duplicate ids; callers may send any
     fast = None if compiled is None else compiled.predict(X)

@@ -7,7 +7,7 @@ import numpy as np
 from irpredict.exceptions import CohortDataError, UnknownTherapyError
 from irpredict.training.levels import align_levels
 
-__all__ = ["check_input", "RANGE_FACTOR"]
+__all__ = ["check_input", "with_therapy_class", "RANGE_FACTOR"]
 
 #: How far beyond the training range a numeric value may lie: up to this factor times the
 #: largest magnitude seen in training. Lab values such as ctDNA span orders of magnitude
@@ -41,6 +41,54 @@ def _numeric_problems(X, columns):
             problems.append(f"column {col!r} must be numeric; rows {_first(bad)} hold "
                             f"{_first(X.loc[bad, col].astype(str).unique(), 3)}")
     return problems
+
+
+def with_therapy_class(model, frame):
+    """``frame`` with the therapy class the training data read for its rows.
+
+    A model whose training table gave one class to every patient, or derived
+    it from a column by a rule (a trial arm), derives it the same way when
+    ``therapy_class`` is not sent; a ``therapy_class`` sent beside the rule's
+    column must agree with the rule.
+
+    Parameters
+    ----------
+    model : irpredict.training.ResponseModel
+    frame : pandas.DataFrame
+        Rows as sent.
+
+    Returns
+    -------
+    pandas.DataFrame
+
+    Raises
+    ------
+    CohortDataError
+        A sent therapy class that the rule contradicts, naming the rows.
+    """
+    from irpredict.data._patients import therapy_by_rule
+
+    mapping = getattr(model, "mapping", None)
+    if mapping is None:
+        return frame
+    if mapping.therapy_class is not None and "therapy_class" not in frame.columns:
+        return frame.assign(therapy_class=mapping.therapy_class)
+    rule = mapping.therapy_rule
+    if rule is None or rule.column not in frame.columns:
+        return frame
+    derived = therapy_by_rule(frame[rule.column], rule)
+    if "therapy_class" not in frame.columns:
+        return frame.assign(therapy_class=derived.astype(object).where(derived.notna(), None))
+    sent = frame["therapy_class"].astype("string").str.strip()
+    clash = (sent.notna() & derived.notna() & (sent != derived)).to_numpy()
+    if clash.any():
+        rows = frame.index[clash]
+        raise CohortDataError(
+            f"therapy_class disagrees with the model's therapy rule on column {rule.column!r} "
+            f"in rows {_first(rows)} (sent {_first(sent[clash].unique(), 3)}; the rule gives "
+            f"{_first(derived[clash].unique(), 3)}); send the rule's column alone, or make "
+            "them agree")
+    return frame
 
 
 def _yes_no_as_numbers(X, columns):
