@@ -161,3 +161,15 @@ def test_a_cohort_with_most_features_empty_is_refused(study):
     emptied[numeric[1:]] = np.nan
     with pytest.raises(CohortDataError, match=r"have no value for any patient.*imputation"):
         score_frame(model, emptied, y, name=name, n_bootstrap=10)
+
+
+def test_a_folder_in_the_way_of_an_output_file_leaves_the_outputs_untouched(cli, study,
+                                                                            tmp_path):
+    out = tmp_path / "eval"
+    (out / "roc.png").mkdir(parents=True)
+    done = _evaluate(cli, study, _external_copy(study, tmp_path / "external"), out)
+    assert done.returncode == 1
+    assert "Traceback" not in done.stderr
+    assert "roc.png: a folder of that name is in the way" in " ".join(done.stderr.split())
+    assert sorted(p.name for p in out.iterdir()) == ["roc.png"]  # nothing else moved in
+    assert not [p for p in tmp_path.iterdir() if p.name.startswith(".eval")]

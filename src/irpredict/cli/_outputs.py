@@ -58,7 +58,14 @@ def staged_folder(out):
     try:
         yield tmp
         out.mkdir(exist_ok=True)
-        for item in tmp.iterdir():
+        items = list(tmp.iterdir())
+        blocked = [out / i.name for i in items if (out / i.name).is_dir() != i.is_dir()
+                   and (out / i.name).exists()]
+        if blocked:  # said before any file moves, so nothing is half-written
+            raise OutputError(f"cannot write {blocked[0]}: a "
+                              f"{'folder' if blocked[0].is_dir() else 'file'} of that name is "
+                              f"in the way in {out}; move it or choose another --out")
+        for item in items:
             os.replace(item, out / item.name)
     except OutputError:
         raise
