@@ -173,3 +173,18 @@ def test_a_folder_in_the_way_of_an_output_file_leaves_the_outputs_untouched(cli,
     assert "roc.png: a folder of that name is in the way" in " ".join(done.stderr.split())
     assert sorted(p.name for p in out.iterdir()) == ["roc.png"]  # nothing else moved in
     assert not [p for p in tmp_path.iterdir() if p.name.startswith(".eval")]
+
+
+def test_a_biomarker_in_a_unit_that_does_not_convert_to_the_training_unit_is_refused(
+        cli, study, tmp_path):
+    experiment = _external_copy(study, tmp_path / "external")
+    path = experiment.parent / "cohort" / "measurements.csv"
+    measurements = pd.read_csv(path, dtype={"patient_id": str})
+    measurements.loc[measurements["biomarker"] == "crp", "unit"] = "furlongs"
+    measurements.to_csv(path, index=False)
+    done = _evaluate(cli, study, experiment, tmp_path / "eval")
+    assert done.returncode == 1
+    assert "Traceback" not in done.stderr
+    assert "'crp' is in furlongs, the model's training data in mg/L" in " ".join(
+        done.stderr.split())
+    assert not (tmp_path / "eval").exists()

@@ -131,7 +131,8 @@ def _response_model(design, classifier, cohort, *, study, feature_set, family, m
         therapies=sorted(design.X["therapy_class"].astype(str).unique()),
         numeric_ranges=numeric_ranges(design.X, design.feature_columns), mapping=mapping,
         training_rows=training_fingerprints(design.X, design.feature_columns,
-                                            design.patient_columns))
+                                            design.patient_columns),
+        units=dict(cohort.units))
 
 
 def _population_cohort(cohort, landmark):

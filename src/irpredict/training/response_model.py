@@ -6,7 +6,7 @@ from dataclasses import dataclass, field
 from irpredict.exceptions import CohortDataError, MissingFeatureWarning
 from irpredict.training.levels import align_levels
 
-__all__ = ["ResponseModel"]
+__all__ = ["ResponseModel", "in_training_units"]
 
 
 @dataclass
@@ -49,6 +49,10 @@ class ResponseModel:
         A short hash of each training patient's id and feature values
         (:mod:`irpredict.training.overlap`), so that the training patients are
         recognised if they are scored again; ``None`` for older models.
+    units : dict of str to str
+        The training unit of each measured biomarker: a cohort scored later
+        has its measurements converted to it, or refused when its unit does
+        not convert; empty for older models.
     """
 
     classifier: object
@@ -67,6 +71,7 @@ class ResponseModel:
     numeric_ranges: dict = field(default_factory=dict)
     mapping: object = None
     training_rows: frozenset | None = None
+    units: dict = field(default_factory=dict)
 
     @property
     def input_columns(self):
@@ -89,6 +94,8 @@ class ResponseModel:
         """
         from irpredict.features import build_features
 
+        cohort = in_training_units(cohort, getattr(self, "units", None) or {},
+                                   f"{self.study}/{self.feature_set}")
         missing = [c for c in self.patient_columns if c not in cohort.patients.columns]
         if missing:
             from difflib import get_close_matches
@@ -141,3 +148,62 @@ class ResponseModel:
     def predict_proba(self, X):
         """Probability of response per row (``(n, 2)`` array, column 1 = response)."""
         return self.classifier.predict_proba(self.check_frame(X))
+
+
+def in_training_units(cohort, units, model_name):
+    """``cohort`` with each biomarker's measurements in the unit the model was trained on.
+
+    Parameters
+    ----------
+    cohort : irpredict.data.Cohort
+    units : dict of str to str
+        Training unit per biomarker.
+    model_name : str
+        Named in messages.
+
+    Returns
+    -------
+    irpredict.data.Cohort
+        The same cohort when every unit already matches; otherwise a copy
+        with converted values (and a :class:`DataWarning` saying so).
+
+    Raises
+    ------
+    CohortDataError
+        A biomarker whose unit does not convert into the training unit.
+    """
+    from dataclasses import replace
+
+    from irpredict.data.units import conversion_factor
+    from irpredict.exceptions import DataWarning
+
+    if cohort.measurements is None or not units or not cohort.units:
+        return cohort
+    factors, stuck = {}, []
+    for biomarker, unit in cohort.units.items():
+        trained = units.get(biomarker)
+        if trained is None or trained == unit:
+            continue
+        factor = conversion_factor(biomarker, unit, trained)
+        if factor is None:
+            stuck.append(f"'{biomarker}' is in {unit}, the model's training data in {trained}")
+        else:
+            factors[biomarker] = (factor, unit, trained)
+    if stuck:
+        raise CohortDataError(
+            f"cohort {cohort.name!r}: units that do not convert into the ones model {model_name} "
+            f"was trained on: {'; '.join(stuck)}. Convert those values to the training unit "
+            "(and write it in the unit column), or check the unit column")
+    if not factors:
+        return cohort
+    measurements = cohort.measurements.copy()
+    for biomarker, (factor, _, trained) in factors.items():
+        rows = measurements["biomarker"] == biomarker
+        measurements.loc[rows, "value"] = measurements.loc[rows, "value"].astype(float) * factor
+        measurements.loc[rows, "unit"] = trained
+    warnings.warn(
+        f"cohort {cohort.name!r}: converted to the units model {model_name} was trained on: "
+        + "; ".join(f"{b} from {u} to {t}" for b, (_, u, t) in factors.items()),
+        DataWarning, stacklevel=3)
+    return replace(cohort, measurements=measurements,
+                   units={**cohort.units, **{b: t for b, (_, _, t) in factors.items()}})

@@ -247,6 +247,7 @@ def train_study(experiment, *, settings=None, tracking_uri=None, log_patient_ids
             mapping=experiment.data.mapping if experiment.data.source is not None else None,
             training_rows=training_fingerprints(design.X, design.feature_columns,
                                             design.patient_columns),
+            units=dict(cohort.units),
         )
         with watch:
             model_uri = log_response_model(final, design.X, run=study)
