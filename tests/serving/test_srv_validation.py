@@ -81,3 +81,12 @@ def test_a_0_1_feature_written_as_true_false_or_yes_no_reads_as_1_0(model, rows)
     words.loc[words.index[1], col] = "maybe"  # not a yes/no column any more: named as text
     with pytest.raises(CohortDataError, match=rf"{col}.*numeric.*maybe"):
         check_input(model, words)
+
+
+def test_therapy_classes_written_as_a_person_would_are_read(model, rows):
+    therapy = rows["therapy_class"].iloc[0]
+    spelled = f"  {therapy.replace('_', ' ').title()} "
+    checked = check_input(model, rows.assign(therapy_class=spelled))
+    assert set(checked["therapy_class"]) == {therapy}
+    with pytest.raises(UnknownTherapyError, match=rf"'{therapy[:-2]}' may be '{therapy}'"):
+        check_input(model, rows.assign(therapy_class=therapy[:-2]))

@@ -206,13 +206,26 @@ def _check_therapy(model, therapy):
             f"therapy_class is missing in rows {_first(null)}; give each patient's therapy "
             f"class (one of {', '.join(model.therapies)})")
     text = therapy.astype(str)
+    # written as a person would: ' Chemotherapy ', 'monoclonal antibody', 'adoptive-cell'
+    spelled = {_therapy_key(t): t for t in model.therapies}
+    text = text.map(lambda t: t if t in model.therapies else spelled.get(_therapy_key(t), t))
     known = text.isin(model.therapies).to_numpy()
     if not known.all():
+        from difflib import get_close_matches
+
         unknown = sorted(set(text[~known]))
+        hints = [f"{u!r} may be {m[0]!r}" for u in unknown
+                 for m in [get_close_matches(_therapy_key(u), list(spelled), n=1, cutoff=0.6)]
+                 if m]
         raise UnknownTherapyError(
             f"therapy classes {unknown} (rows {_first(therapy.index[~known])}) were not seen "
-            f"in training; this model scores {', '.join(model.therapies)}")
+            f"in training{' (' + '; '.join(hints) + ')' if hints else ''}; this model scores "
+            f"{', '.join(model.therapies)}")
     return text
+
+
+def _therapy_key(name):
+    return "_".join(str(name).strip().lower().replace("-", " ").split())
 
 
 def check_input(model, frame, notes=None):
