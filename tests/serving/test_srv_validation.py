@@ -90,3 +90,12 @@ def test_therapy_classes_written_as_a_person_would_are_read(model, rows):
     assert set(checked["therapy_class"]) == {therapy}
     with pytest.raises(UnknownTherapyError, match=rf"'{therapy[:-2]}' may be '{therapy}'"):
         check_input(model, rows.assign(therapy_class=therapy[:-2]))
+
+
+def test_a_list_where_one_value_belongs_is_named(model, rows):
+    col = model.categorical_columns[0]
+    frame = rows.astype({col: object})
+    frame[col] = [["a", "b"] if i == 1 else v for i, v in enumerate(frame[col])]
+    with pytest.raises(CohortDataError, match=rf"column '{col}' holds lists or objects in "
+                                              r"rows 1; send one value"):
+        check_input(model, frame)

@@ -91,6 +91,19 @@ def with_therapy_class(model, frame):
     return frame
 
 
+def _refuse_nested_cells(X):
+    """A JSON list or object where one value belongs is named with its column and rows."""
+    for col in X.columns:
+        values = X[col]
+        if values.dtype != object:
+            continue
+        nested = values.map(lambda v: isinstance(v, list | dict | tuple | set)).to_numpy(bool)
+        if nested.any():
+            raise CohortDataError(
+                f"invalid input: column {col!r} holds lists or objects in rows "
+                f"{_first(X.index[nested])}; send one value per patient and column")
+
+
 def _yes_no_as_numbers(X, columns):
     """A numeric (0/1) feature written as true/false or yes/no reads as 1/0.
 
@@ -273,6 +286,7 @@ def check_input(model, frame, notes=None):
     if len(frame) == 0:
         raise CohortDataError("the input has no rows; send at least one patient")
     X = model.check_frame(frame)
+    _refuse_nested_cells(X)
     categorical = set(model.categorical_columns)
     numeric = [c for c in model.feature_columns if c not in categorical]
     X = _yes_no_as_numbers(X, numeric)
