@@ -14,6 +14,7 @@ __all__ = [
     "SparseTrajectoryWarning",
     "MissingFeatureWarning",
     "DataWarning",
+    "OutcomeColumnWarning",
 ]
 
 
@@ -62,6 +63,10 @@ class CriteriaError(IRPredictError, ValueError):
 class DataWarning(UserWarning):
     """Something about the data a result rests on that the user should know (patients left
     out, a class with one outcome only). The CLI prints these as ``warning:`` lines."""
+
+
+class OutcomeColumnWarning(DataWarning):
+    """A column whose name reads as an outcome was left out of a cohort's default features."""
 
 
 class SparseTrajectoryWarning(UserWarning):

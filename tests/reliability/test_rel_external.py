@@ -188,3 +188,15 @@ def test_a_biomarker_in_a_unit_that_does_not_convert_to_the_training_unit_is_ref
     assert "'crp' is in furlongs, the model's training data in mg/L" in " ".join(
         done.stderr.split())
     assert not (tmp_path / "eval").exists()
+
+
+def test_scoring_a_cohort_folder_does_not_warn_about_its_default_features(cli, study,
+                                                                          tmp_path):
+    # The model picks its own features; the cohort's own outcome-like columns are its business.
+    cohort = _external_copy(study, tmp_path / "external").parent / "cohort"
+    patients = pd.read_csv(cohort / "patients.csv", dtype={"patient_id": str})
+    patients.assign(OS_months=12.0).to_csv(cohort / "patients.csv", index=False)
+    done = _evaluate(cli, study, cohort, tmp_path / "eval")
+    assert done.returncode == 0, done.stderr
+    assert "like an outcome" not in done.stderr
+    assert "like outcomes" not in done.stderr

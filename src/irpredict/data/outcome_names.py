@@ -11,7 +11,7 @@ set) still uses it.
 import re
 import warnings
 
-from irpredict.exceptions import DataWarning
+from irpredict.exceptions import OutcomeColumnWarning
 
 __all__ = ["looks_like_outcome", "drop_outcome_like", "TREATMENT_END_COLUMNS"]
 
@@ -68,8 +68,8 @@ def looks_like_outcome(name):
 
 
 def drop_outcome_like(columns, *, source):
-    """``columns`` without the outcome-like ones, warning (:class:`DataWarning`) about those
-    (the treatment-end columns of :data:`TREATMENT_END_COLUMNS` go without a warning).
+    """``columns`` without the outcome-like ones, with an :class:`OutcomeColumnWarning` about
+    those (the treatment-end columns of :data:`TREATMENT_END_COLUMNS` go without a warning).
 
     Parameters
     ----------
@@ -94,5 +94,5 @@ def drop_outcome_like(columns, *, source):
             f"{source}: {what} left out of the default features. To say so, list "
             f"{'them' if len(left_out) > 1 else 'it'} under [data.columns] exclude; to use "
             f"{'them' if len(left_out) > 1 else 'it'}, name {'them' if len(left_out) > 1 else 'it'}"
-            " in features", DataWarning, stacklevel=3)
+            " in features", OutcomeColumnWarning, stacklevel=3)
     return [c for c in columns if c not in {*left_out, *expected}]

@@ -27,10 +27,14 @@ def load_external_cohort(model, data):
     irpredict.data.Cohort
     """
     from irpredict.data.loaders import load_cohort
+    from irpredict.exceptions import OutcomeColumnWarning
 
     path = Path(data)
     if path.suffix.lower() == ".toml" or path.is_dir() or model.mapping is None:
-        return load_cohort(path)
+        with warnings.catch_warnings():
+            # the model picks its own features: the cohort's default ones do not matter here
+            warnings.simplefilter("ignore", OutcomeColumnWarning)
+            return load_cohort(path)
     from irpredict.data._readers import read_table
     from irpredict.data.mapping import map_tables
 

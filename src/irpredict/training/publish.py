@@ -41,7 +41,7 @@ def log_response_model(model, X_example, *, run, name="model"):
     import joblib
     import mlflow
     from mlflow.entities import LoggedModelStatus
-    from mlflow.models import infer_signature
+    from mlflow.models import ModelSignature, infer_signature
 
     from irpredict.serving import MODEL_CODE_PATH
     from irpredict.serving.pyfunc import RESPONSE_MODEL_ARTIFACT
@@ -50,7 +50,9 @@ def log_response_model(model, X_example, *, run, name="model"):
 
     example = synthetic_example(X_example[model.input_columns], model.categorical_columns)
     output = _example_output(model, example)
-    signature = infer_signature(example, output)
+    # Outputs only: MLflow's input schema would refuse an integer age or a category column
+    # before irpredict's own checks (which read those and name bad columns and rows) run.
+    signature = ModelSignature(inputs=None, outputs=infer_signature(example, output).outputs)
     client = run.client
     logged = with_retry(client.create_logged_model, run.experiment_id, name=name,
                         source_run_id=run.run_id)
