@@ -53,3 +53,20 @@ def test_mlflow_models_serve_answers_with_the_same_explanations(trained_model, i
         assert "vaccine" in json.dumps(body)
     finally:
         stop(proc)
+
+
+def test_pyfunc_predict_reads_integer_and_category_columns(in_process, rows):
+    model = in_process.unwrap_python_model().model
+    typed = rows.copy()
+    numeric = [c for c in ("age", "ecog") if c in model.feature_columns]
+    assert numeric
+    for col in numeric:
+        typed[col] = typed[col].round().astype("Int64")
+    typed[model.categorical_columns[0]] = typed[model.categorical_columns[0]].astype("category")
+    plain = rows.assign(**{c: typed[c].astype(float) for c in numeric})
+    pd.testing.assert_frame_equal(in_process.predict(typed), in_process.predict(plain))
+    missing = rows.drop(columns=[numeric[0]])
+    from irpredict.exceptions import CohortDataError
+
+    with pytest.raises(CohortDataError, match=rf"the model needs: \['{numeric[0]}'\]"):
+        in_process.predict(missing)
