@@ -147,3 +147,11 @@ def test_non_target_spelled_with_spaces_is_read(cli, tmp_path):
     res = cli("assess-response", src, "--out", tmp_path / "bor.csv")
     assert res.returncode == 0, res.stderr
     assert pd.read_csv(tmp_path / "bor.csv")["bor"].tolist() == ["PR"]
+
+
+def test_columns_written_in_another_case_are_read(cli, tmp_path):
+    src = _write(tmp_path / "ta.csv", "Patient_ID,Day,Target_SLD_mm,NonTarget\n"
+                 "a,-1,40,NON-CR/NON-PD\na,56,20,NON-CR/NON-PD\na,90,20,NON-CR/NON-PD\n")
+    res = cli("assess-response", src, "--out", tmp_path / "bor.csv")
+    assert res.returncode == 0, res.stderr
+    assert pd.read_csv(tmp_path / "bor.csv")["bor"].tolist() == ["PR"]

@@ -248,6 +248,7 @@ def check_tumor_assessments(tumor_assessments, *, source="tumor_assessments"):
             f"tumor_assessments must be a pandas DataFrame, got {type(tumor_assessments).__name__}"
         )
     frame = tumor_assessments.reset_index(drop=True).copy()
+    frame = frame.rename(columns=_known_spellings(frame.columns))
     missing = [c for c in _REQUIRED if c not in frame.columns]
     if missing:
         raise CohortDataError(
@@ -285,6 +286,21 @@ def check_tumor_assessments(tumor_assessments, *, source="tumor_assessments"):
             f"e.g. {ids[:5].tolist()} (rows {_rows(dup)}); merge them into one row per visit"
         )
     return frame.sort_values(["patient_id", "day"], kind="stable").reset_index(drop=True)
+
+
+_KNOWN_COLUMNS = (*_REQUIRED, "nontarget", "new_lesion", "target_cr", "new_lesion_sld_mm",
+                  "new_nontarget", "nontarget_increase", "new_lesion_count")
+
+
+def _known_spellings(columns):
+    """Column renames for the known columns written in another case (``Patient_ID``)."""
+    present = {str(c) for c in columns}
+    renames = {}
+    for column in columns:
+        key = str(column).strip().lower().replace(" ", "_")
+        if key in _KNOWN_COLUMNS and key not in present and key not in renames.values():
+            renames[column] = key
+    return renames
 
 
 def _check_nontarget(frame, source):
