@@ -219,3 +219,23 @@ def test_served_rows_take_their_therapy_class_from_the_training_rule(trained, re
     with pytest.raises(CohortDataError, match=r"disagrees with the model's therapy rule on "
                                               r"column 'Arm' in rows 0"):
         predict_explained(model, wrong)
+
+
+def test_response_model_predict_proba_names_bad_input(trained):
+    from irpredict.exceptions import CohortDataError
+    from irpredict.training.external import external_frame
+    from irpredict.training.publish import load_response_model
+
+    folder, uri, _ = trained
+    model = load_response_model("models:/widestudy@champion", tracking_uri=uri)
+    _, X, _, _ = external_frame(model, folder / "external.csv")
+    X = X.head(4)
+    with pytest.raises(CohortDataError, match=r"column 'TMB' holds text, not numbers in rows "
+                                              r"\['05001'\]"):
+        model.predict_proba(X.assign(TMB=X["TMB"].astype(object).where(X.index != "05001",
+                                                                       "high")))
+    with pytest.raises(CohortDataError, match="'TMB' holds infinite or implausibly large"):
+        model.predict_proba(X.assign(TMB=np.inf))
+    with pytest.raises(TypeError, match="expected a pandas DataFrame"):
+        model.predict_proba(X.to_numpy())
+    assert model.predict_proba(X).shape == (4, 2)

@@ -137,6 +137,12 @@ class ResponseModel:
         CohortDataError
             Naming the missing columns.
         """
+        import pandas as pd
+
+        if not isinstance(X, pd.DataFrame):
+            raise TypeError(f"expected a pandas DataFrame with the model's columns "
+                            f"(input_columns: {len(self.input_columns)} in all), got "
+                            f"{type(X).__name__}")
         missing = [c for c in self.input_columns if c not in X.columns]
         if missing:
             raise CohortDataError(
@@ -146,8 +152,42 @@ class ResponseModel:
         return X[self.input_columns]
 
     def predict_proba(self, X):
-        """Probability of response per row (``(n, 2)`` array, column 1 = response)."""
-        return self.classifier.predict_proba(self.check_frame(X))
+        """Probability of response per row (``(n, 2)`` array, column 1 = response).
+
+        Raises
+        ------
+        TypeError
+            ``X`` is not a DataFrame.
+        CohortDataError
+            Missing columns, text in a numeric column, or infinite or
+            implausibly large values (named by column and row).
+        """
+        return self.classifier.predict_proba(self._numeric_checked(self.check_frame(X)))
+
+    def _numeric_checked(self, X):
+        import numpy as np
+        import pandas as pd
+
+        from irpredict.data.schema import PLAUSIBLE_MAGNITUDE
+
+        out = X.copy()
+        categorical = set(self.categorical_columns)
+        for col in self.feature_columns:
+            if col in categorical:
+                continue
+            raw = X[col]
+            values = pd.to_numeric(raw, errors="coerce")
+            text = values.isna() & raw.notna()
+            huge = np.abs(values.astype(float)) >= PLAUSIBLE_MAGNITUDE
+            for mask, what in ((text, "text, not numbers"),
+                               (huge, "infinite or implausibly large values")):
+                if mask.any():
+                    raise CohortDataError(
+                        f"column {col!r} holds {what} in rows {X.index[mask][:5].tolist()}: "
+                        f"{raw[mask].astype(str).unique()[:3].tolist()}; give numbers in the "
+                        "training units, or leave the value empty (it is imputed)")
+            out[col] = values.astype(float)
+        return out
 
 
 def in_training_units(cohort, units, model_name):
