@@ -239,3 +239,13 @@ def test_response_model_predict_proba_names_bad_input(trained):
     with pytest.raises(TypeError, match="expected a pandas DataFrame"):
         model.predict_proba(X.to_numpy())
     assert model.predict_proba(X).shape == (4, 2)
+
+
+def test_a_missing_level_where_training_had_none_is_named(trained, cli, tmp_path):
+    _, _, external = trained
+    export = external.copy()
+    export.loc[[2, 3], "Cancer_Type"] = None
+    result = _evaluate_table(cli, trained, export, tmp_path)
+    assert result.returncode == 0, result.stderr
+    text = " ".join(result.stderr.split())
+    assert "column 'Cancer_Type': '<missing>' (patients 05002, 05003)" in text

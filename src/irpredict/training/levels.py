@@ -14,6 +14,8 @@ from irpredict.exceptions import DataWarning
 
 __all__ = ["training_levels", "align_levels"]
 
+#: The level a missing categorical value is imputed as before encoding (models/pipeline.py).
+_MISSING_LEVEL = "missing"
 _LEVELS = {}  # id(model) -> (model, levels): the fitted encoders are walked once per model
 
 
@@ -104,6 +106,10 @@ def align_levels(model, X, notes=None):
         if not known or column not in X.columns:
             continue
         respelled, unseen = _align_column(X[column], known)
+        absent = X[column].isna().to_numpy()
+        if absent.any() and _MISSING_LEVEL not in known:
+            # training had no missing value here: the model never learnt what one means
+            unseen["<missing>"] = [str(i) for i in X.index[absent]]
         if respelled is not None:
             if out is X:
                 out = X.copy()
@@ -119,8 +125,10 @@ def align_levels(model, X, notes=None):
             unseen_notes.append(
                 f"column {column!r}: {described}{more} (training levels: {shown})")
     if unseen_notes:
-        message = ("levels not seen in training score as 'no known level': "
-                   f"{'; '.join(unseen_notes)}. Check their spelling against the training data.")
+        message = ("levels not seen in training (and missing values where training had none, "
+                   "shown as <missing>) score as 'no known level': "
+                   f"{'; '.join(unseen_notes)}. Check their spelling against the training data"
+                   " and fill in missing values where they are known.")
         if notes is None:
             warnings.warn(message, DataWarning, stacklevel=2)
         else:
