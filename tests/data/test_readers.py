@@ -91,3 +91,21 @@ def test_a_dot_is_a_missing_value_as_sas_and_stata_write_it(tmp_path):
     assert frame["albumin"].dtype.kind == "f"
     assert frame["albumin"].isna().tolist() == [True, False, False]
     assert frame["stage"].isna().tolist() == [False, True, False]
+
+
+def test_a_workbook_with_several_filled_sheets_is_refused_naming_them(tmp_path):
+    path = tmp_path / "patients.xlsx"
+    with pd.ExcelWriter(path) as writer:
+        pd.DataFrame({"patient_id": ["A1", "A2"], "age": [50, 60]}).to_excel(
+            writer, sheet_name="site A", index=False)
+        pd.DataFrame({"patient_id": ["B1"], "age": [70]}).to_excel(
+            writer, sheet_name="site B", index=False)
+        pd.DataFrame().to_excel(writer, sheet_name="empty", index=False)
+    with pytest.raises(CohortDataError, match=r"has 2 sheets with data \('site A', 'site B'\)"):
+        read_table(path, table="patients")
+    one = tmp_path / "one.xlsx"
+    with pd.ExcelWriter(one) as writer:
+        pd.DataFrame().to_excel(writer, sheet_name="notes", index=False)
+        pd.DataFrame({"patient_id": ["B1"], "age": [70]}).to_excel(
+            writer, sheet_name="data", index=False)
+    assert read_table(one, table="patients")["patient_id"].tolist() == ["B1"]

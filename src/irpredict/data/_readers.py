@@ -208,6 +208,21 @@ def _read_parquet(path, table):
         ) from None
 
 
+def _only_sheet(path, table, engine):
+    """The workbook's one sheet with data; several are refused, never half-read."""
+    import pandas as pd
+
+    sheets = pd.read_excel(path, sheet_name=None, header=None, engine=engine, dtype=object)
+    filled = [name for name, frame in sheets.items() if not frame.dropna(how="all").empty]
+    if len(filled) > 1:
+        names = ", ".join(repr(str(n)) for n in filled)
+        raise CohortDataError(
+            f"{table} file {path} has {len(filled)} sheets with data ({names}); irpredict reads "
+            "one table per file. Put the rows in one sheet (one header row), or save each "
+            "sheet as its own file (a README sheet can go in a separate file)")
+    return filled[0] if filled else 0
+
+
 def _read_excel(path, table, sheet):
     import pandas as pd
 
@@ -216,8 +231,11 @@ def _read_excel(path, table, sheet):
     else:
         engine = "openpyxl"
     try:
-        raw = pd.read_excel(path, sheet_name=0 if sheet is None else sheet, header=None,
-                            engine=engine, dtype=object)
+        if sheet is None:
+            sheet = _only_sheet(path, table, engine)
+        raw = pd.read_excel(path, sheet_name=sheet, header=None, engine=engine, dtype=object)
+    except CohortDataError:
+        raise
     except ImportError as exc:
         raise CohortDataError(
             f"{table} file {path}: reading this Excel format needs an extra package ({exc}); "
