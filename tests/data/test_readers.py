@@ -39,8 +39,8 @@ def test_parquet_and_excel_round_trip(tmp_path):
     with pd.ExcelWriter(tmp_path / "p.xlsx") as writer:
         FRAME.iloc[:1].to_excel(writer, sheet_name="other", index=False)
         FRAME.to_excel(writer, sheet_name="cohort", index=False)
-    first = read_table(tmp_path / "p.xlsx")
-    assert len(first) == 1
+    with pytest.raises(CohortDataError, match="2 sheets with data"):  # never half-read
+        read_table(tmp_path / "p.xlsx")
     got = read_table(tmp_path / "p.xlsx", sheet="cohort")
     assert got["patient_id"].tolist() == ["007", "P2", "P3"]
     assert got["age"].tolist() == [51, 62, 70]
