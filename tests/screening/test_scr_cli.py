@@ -59,3 +59,14 @@ def test_thresholds_without_a_score_say_how_to_get_one(cli, tmp_path):
     assert "pass --model to score the cohort" in text
     assert "closest: response" not in text
     assert not (tmp_path / "out").exists()
+
+
+def test_no_finite_trial_size_is_explained(cli, table_file, tmp_path):
+    path, _ = table_file
+    res = cli("screen", path, "--criteria", "pdl1_cps >= 0", "--p0", "0.99",
+              "--n-bootstrap", "10", "--out", tmp_path)
+    assert res.returncode == 0, res.stderr
+    text = " ".join(res.stdout.split())
+    assert "none / none" in text
+    assert "'none' = no finite trial size" in text
+    assert "or the design needs more patients than the search allows" in text

@@ -311,6 +311,7 @@ def _fmt(value, spec):
 
 
 def _print_table(table):
+    import numpy as np
     from rich.console import Console
     from rich.table import Table
 
@@ -358,6 +359,11 @@ def _print_table(table):
     if not has_two_arm:
         console.print("note: no two-arm (Fleiss) size: pass --p-comparator, the comparator "
                       "arm's response rate, to get one", markup=False)
+    sizes = ["single_arm_n", "simon_optimal_n", "two_arm_n_total"]
+    if np.isinf(est[[c for c in sizes if c in est.columns]].to_numpy(dtype=float)).any():
+        console.print("note: 'none' = no finite trial size: the response rate among eligible is "
+                      "at or below p0 (or the comparator's rate), or the design needs more "
+                      "patients than the search allows (1,000 exact, 100 Simon)", markup=False)
 
 
 def _markdown_text(table, settings, notes):

@@ -42,9 +42,12 @@ def _design(est, kind):
 #: Key figures watched across resamples: (plain name, why a trial size can be infinite).
 _WATCHED = {
     "response_rate_eligible": ("response rate among eligible", ""),
-    "single_arm_n": ("single-arm size", "the response rate among eligible was at or below p0"),
+    "single_arm_n": ("single-arm size",
+                     "the response rate among eligible was at or below p0, or the exact design "
+                     "needs more than 1,000 patients"),
     "simon_optimal_n": ("Simon two-stage size",
-                        "the response rate among eligible was at or below p0"),
+                        "the response rate among eligible was at or below p0, or Simon's design "
+                        "needs more than the search limit of patients (100 by default)"),
     "two_arm_n_total": ("two-arm (Fleiss) size",
                         "the response rate among eligible was at or below the comparator's"),
 }
