@@ -39,3 +39,15 @@ def test_ispy2_pembrolizumab_arm_matches_pandas(cli, shared_data, repo_root, tmp
     report = (tmp_path / "report.md").read_text()
     assert report.startswith("# Trial screening")
     assert "`Chemokine12_score >= 0`" in report
+
+
+def test_a_response_derived_column_cannot_be_a_screening_rule(cli, shared_data, repo_root,
+                                                              tmp_path):
+    # RPS.5 is an I-SPY2 subtype call derived from the response (the experiment declares it).
+    res = cli("screen", repo_root / "experiments" / "ispy2.toml", "--criteria",
+              "RPS.5 == 'HER2-/Immune+'", "--p0", "0.3", "--n-bootstrap", "10", "--out",
+              tmp_path, env={"IRPREDICT_SHARED_DATA": str(shared_data)})
+    assert res.returncode == 1
+    assert "Traceback" not in res.stderr
+    assert "'RPS.5', declared response-derived" in " ".join(res.stderr.split())
+    assert not (tmp_path / "screening.csv").exists()

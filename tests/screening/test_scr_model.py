@@ -33,6 +33,7 @@ def test_model_scores_external_cohort(cli, registered):
               "--tracking-uri", uri, "--thresholds", "0.2,0.4", "--p0", "0.2",
               "--n-bootstrap", "20", "--out", out, cwd=folder)
     assert res.returncode == 0, res.stderr
+    assert "does not exist at enrolment" not in res.stderr  # a baseline model
     table = pd.read_csv(out / "screening.csv")
     frac = table[(table["metric"] == "eligible_fraction") & (table["therapy_class"] == "all")]
     fractions = frac.set_index("rule")["estimate"]
@@ -86,3 +87,18 @@ def test_training_patients_are_recognised_by_patient_not_by_name(cli, registered
               cwd=folder)
     assert res.returncode == 0, res.stderr
     assert "training cohort" not in res.stderr
+
+
+def test_an_on_treatment_model_is_said_not_to_exist_at_enrolment(cli, tmp_path):
+    (tmp_path / "ontx.toml").write_text(simulated_study("ontx", patients=200, seed=4))
+    (tmp_path / "other.toml").write_text(study("other", 120, 12))
+    uri = f"sqlite:///{tmp_path}/mlflow.db"
+    assert cli("train", tmp_path / "ontx.toml", "--tracking-uri", uri,
+               cwd=tmp_path).returncode == 0
+    res = cli("screen", tmp_path / "other.toml", "--model", "models:/ontx@champion",
+              "--tracking-uri", uri, "--thresholds", "0.3", "--p0", "0.2",
+              "--n-bootstrap", "10", "--out", tmp_path / "out", cwd=tmp_path)
+    assert res.returncode == 0, res.stderr
+    text = " ".join(res.stderr.split())
+    assert "reads data up to day 42 after the first dose" in text
+    assert "does not exist at enrolment" in text

@@ -192,7 +192,27 @@ def _model_scores(model_uri, tracking_uri, source, score_column):
         prob = crossfit_scores(response_model, X, y).to_numpy()
     else:
         prob = response_model.predict_proba(X)[:, 1]
-    return cohort, pd.Series(prob, index=X.index.astype(str), name=score_column)
+    if _reads_on_treatment_data(response_model):
+        import warnings
+
+        from irpredict.exceptions import DataWarning
+
+        warnings.warn(
+            f"model {model_uri} reads data up to day {response_model.landmark_days:g} after the "
+            "first dose (its feature set is on-treatment): its score does not exist at "
+            "enrolment, so enrichment by it describes a landmark, not a screening rule. Use a "
+            "model of a baseline feature set to screen enrolment", DataWarning, stacklevel=2)
+    return (cohort, pd.Series(prob, index=X.index.astype(str), name=score_column),
+            response_model.mapping)
+
+
+def _reads_on_treatment_data(response_model):
+    """Whether a feature of the model is built from data after the first dose."""
+    import re
+
+    return response_model.landmark_days > 0 and any(
+        (m := re.search(r"__\w+_d(\d+(?:\.\d+)?)$", c)) and float(m.group(1)) > 0
+        for c in response_model.feature_columns)
 
 
 def _is_training_cohort(response_model, X, cohort, model_uri):
@@ -245,9 +265,13 @@ def _patient_frame(source, id_col, label, therapy_class, model=None, tracking_ur
                                 therapy_class=therapy_class)
     scores = None
     if model is not None:
-        cohort, scores = _model_scores(model, tracking_uri, source, score_column)
+        cohort, scores, mapping = _model_scores(model, tracking_uri, source, score_column)
     else:
         cohort = load_cohort(source, mapping=mapping)
+        if source.suffix.lower() == ".toml":
+            from irpredict.experiment import load_experiment
+
+            mapping = load_experiment(source).data.mapping
     patients = cohort.patients.set_index(cohort.patients["patient_id"].astype(str))
     features = build_features(cohort, landmark_days=0).X
     extra = [c for c in features.columns if c not in patients.columns]
@@ -259,7 +283,7 @@ def _patient_frame(source, id_col, label, therapy_class, model=None, tracking_ur
         frame = frame.join(scores)
     if cohort.label_col != "response" and cohort.label_col in frame:
         frame = frame.rename(columns={cohort.label_col: "response"})
-    frame.attrs["outcome_columns"] = _outcome_columns(cohort, frame)
+    frame.attrs["outcome_columns"] = _outcome_columns(cohort, frame, mapping)
     if therapy_class is not None:
         present = sorted(frame["therapy_class"].astype(str).unique())
         if therapy_class not in present:
@@ -271,11 +295,13 @@ def _patient_frame(source, id_col, label, therapy_class, model=None, tracking_ur
     return frame
 
 
-def _outcome_columns(cohort, frame):
+def _outcome_columns(cohort, frame, mapping=None):
     """Columns a screening rule must not use, each with the reason."""
     reasons = {"response": "the label", cohort.label_col: "the label"}
     for name in cohort.excluded_columns:
-        reasons[name] = "excluded in the experiment's [data.columns]"
+        reasons[name] = "excluded from the features in the experiment's [data.columns]"
+    for name in getattr(mapping, "response_derived", None) or ():
+        reasons[name] = "declared response-derived in the experiment's [data.columns]"
     for biomarker in cohort.response_derived_biomarkers:
         for name in frame.columns:
             if name == biomarker or name.startswith(f"{biomarker}__"):
@@ -295,9 +321,10 @@ def _refuse_outcome_columns(criteria, score_column, outcome_columns):
         for column in (name, f"{name}__baseline"):
             if column in outcome_columns:
                 raise ExperimentConfigError(
-                    f"{where} uses '{column}', {outcome_columns[column]}: a rule that reads "
-                    "the outcome would show enrichment no trial could have; screen on "
-                    "pre-treatment columns or out-of-fold scores")
+                    f"{where} uses '{column}', {outcome_columns[column]}: a screening rule "
+                    "reads only what is known at enrolment and allowed as a feature (a rule "
+                    "on the outcome or on anything derived from it would show enrichment no "
+                    "trial could have); screen on pre-treatment columns or out-of-fold scores")
 
 
 def _fmt(value, spec):
