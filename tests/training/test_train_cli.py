@@ -35,6 +35,8 @@ def test_train_prints_results_and_registers(trained):
         assert name in out
     assert "run id:" in out
     assert "registered: models:/small@champion (version 1)" in out
+    assert ("data used per feature set: baseline up to day 0 (baseline); on_treatment up to "
+            "day 42 (on-treatment kinetics)") in " ".join(out.split())
 
 
 def test_store_holds_parent_children_metrics_and_hashed_predictions(trained):

@@ -94,6 +94,11 @@ def command(
                              register=not no_register)
     table = results_table(result.metrics)
     print_results(console, table, f"{exp.name}: out-of-fold performance per therapy class")
+    days = {name: settings.landmark_for(name) for name in dict.fromkeys(table["feature_set"])}
+    console.print("data used per feature set: " + "; ".join(
+        f"{name} up to day {day:g}" + (" (on-treatment kinetics)" if day > 0 else
+                                        " (baseline)") for name, day in days.items())
+        + " ([model] landmark_days, feature_set_landmarks)")
     for note in result.notes:
         console.print(f"note: {note}")
     console.print(f"final model: {result.final.feature_set}/{result.final.family} "
