@@ -272,3 +272,16 @@ def test_mapping_is_per_patient(keep):
     m_full = full.measurements[full.measurements["patient_id"].isin(ids)]
     pd.testing.assert_frame_equal(part.measurements.reset_index(drop=True),
                                   m_full.reset_index(drop=True))
+
+
+def test_a_numeric_column_with_stray_text_is_named_not_made_a_category(tmp_path):
+    frame = pd.concat([_wide()] * 3, ignore_index=True)
+    frame["PID"] = [f"p{i}" for i in range(len(frame))]
+    frame["ctdna_base"] = frame["ctdna_base"].astype(object)
+    frame.loc[1, "ctdna_base"] = "<0.5"
+    path = _write(frame, tmp_path / "c.csv")
+    with pytest.raises(CohortDataError, match=r"'ctdna_base' looks numeric but holds text "
+                                              r"'<0.5' at row"):
+        load_wide_table(path, BASE)
+    declared = ColumnMapping(**{**BASE.__dict__, "categorical": ("ctdna_base",)})
+    assert "ctdna_base" in load_wide_table(path, declared).categorical_columns

@@ -376,7 +376,9 @@ def resolve_columns(patients, mapping, *, source, measurements=None,
     categorical = _resolve_optional(patients.columns, mapping.categorical, source,
                                     "columns.categorical")
     for column in dict.fromkeys(used):
-        if not is_numeric_dtype(patients[column]) and column not in categorical:
+        if (not is_numeric_dtype(patients[column]) and column not in categorical
+                and not numbers_with_stray_text(patients[column])):
+            # (a numeric column with a few '<0.5' cells is not a category: validation names them)
             categorical.append(column)
     return {
         "feature_columns": features,
@@ -384,6 +386,29 @@ def resolve_columns(patients, mapping, *, source, measurements=None,
         "excluded_columns": exclude,
         "feature_sets": sets,
     }
+
+
+def numbers_with_stray_text(series):
+    """Whether at least 80% of a text column's filled cells are numbers and some are not.
+
+    Parameters
+    ----------
+    series : pandas.Series
+
+    Returns
+    -------
+    bool
+    """
+    import pandas as pd
+
+    if pd.api.types.is_numeric_dtype(series) or pd.api.types.is_bool_dtype(series):
+        return False
+    text = series.dropna().astype(str).str.strip()
+    text = text[text != ""]
+    if len(text) < 3:
+        return False
+    numeric = pd.to_numeric(text, errors="coerce").notna()
+    return bool((~numeric).any() and numeric.mean() >= 0.8)
 
 
 def _resolve_optional(columns, names, source, key):
