@@ -38,6 +38,19 @@ def test_validate_broken_experiment_is_one_line(cli, tmp_path):
 @pytest.mark.parametrize(("section", "message"), [
     ('[model]\ninner_fold = 3\n', "[model]: unknown key 'inner_fold'. Did you mean inner_folds"),
     ('[monitoring]\ndays = [0, -21]\n', "[monitoring]"),
+    ('[model]\nfamilies = ["logistic"]\nfinal_family = "logistic"\n'
+     'grids = { logistic = { C = [-1, 0.1] } }\n',
+     "grids: logistic C must be a number > 0; got [-1]"),
+    ('[model]\nfamilies = ["xgboost"]\nfinal_family = "xgboost"\n'
+     'grids = { xgboost = { max_depth = [0], learning_rate = [-0.1] } }\n',
+     "xgboost max_depth must be a whole number >= 1; got [0]; "
+     "xgboost learning_rate must be a number in (0, 1]"),
+    ('[model]\nfamilies = ["random_forest"]\nfinal_family = "random_forest"\n'
+     'grids = { random_forest = { max_dept = [3] } }\n',
+     "random_forest has no parameter 'max_dept' (did you mean max_depth"),
+    ('[model]\nthreshold = "0.3"\n', "threshold must be a number in (0, 1), got '0.3'"),
+    ('[model]\nseed = 99999999999999\n', "seed must be a whole number from 0 to 4294967295"),
+    ('[model]\ngroup_by_site = "no"\n', "group_by_site must be true or false, got 'no'"),
 ])
 def test_validate_checks_the_sections_train_and_landmarks_read(cli, tmp_path, section,
                                                                 message):

@@ -9,7 +9,7 @@ nested cross-validation. Grid keys are relative to the classifier; use
 
 from irpredict.exceptions import ExperimentConfigError
 
-__all__ = ["FAMILIES", "make_classifier", "needs_scaling", "param_grid"]
+__all__ = ["FAMILIES", "make_classifier", "needs_scaling", "param_grid", "grid_problems"]
 
 #: Model families in the order they are reported.
 FAMILIES = ("logistic", "random_forest", "xgboost", "ensemble")
@@ -143,3 +143,62 @@ def param_grid(name, *, prefix="classifier__"):
     """
     _check_family(name)
     return {f"{prefix}{key}": list(values) for key, values in _GRIDS[name].items()}
+
+
+def _number(v):
+    return isinstance(v, int | float) and not isinstance(v, bool)
+
+
+#: Allowed values of common hyperparameters, by name (the part after the last ``__``).
+_RULES = {
+    "C": (lambda v: _number(v) and v > 0, "a number > 0"),
+    "l1_ratio": (lambda v: _number(v) and 0 <= v <= 1, "a number from 0 to 1"),
+    "penalty": (lambda v: v in ("l1", "l2", "elasticnet"), "'l1', 'l2' or 'elasticnet'"),
+    "max_depth": (lambda v: isinstance(v, int) and not isinstance(v, bool) and v >= 1,
+                  "a whole number >= 1"),
+    "n_estimators": (lambda v: isinstance(v, int) and not isinstance(v, bool) and v >= 1,
+                     "a whole number >= 1"),
+    "max_iter": (lambda v: isinstance(v, int) and not isinstance(v, bool) and v >= 1,
+                 "a whole number >= 1"),
+    "learning_rate": (lambda v: _number(v) and 0 < v <= 1, "a number in (0, 1]"),
+    **{name: (lambda v: _number(v) and 0 < v <= 1, "a number in (0, 1]")
+       for name in ("subsample", "colsample_bytree", "colsample_bynode", "colsample_bylevel")},
+    **{name: (lambda v: _number(v) and v >= 0, "a number >= 0")
+       for name in ("min_child_weight", "gamma", "reg_alpha", "reg_lambda")},
+}
+
+
+def grid_problems(family, grid):
+    """What is wrong with a hyperparameter grid of one family, before any training.
+
+    Parameters
+    ----------
+    family : str
+        A family from :data:`FAMILIES`.
+    grid : dict of str to list
+        Parameter names relative to the classifier, each with its candidate values.
+
+    Returns
+    -------
+    list of str
+        One message per unknown parameter or value out of its range (empty: the grid is fine).
+    """
+    _check_family(family)
+    known = make_classifier(family).get_params()
+    problems = []
+    for name, values in grid.items():
+        if name not in known:
+            from difflib import get_close_matches
+
+            close = get_close_matches(name, sorted(known), n=2)
+            hint = f" (did you mean {' or '.join(close)}?)" if close else ""
+            problems.append(f"{family} has no parameter {name!r}{hint}")
+            continue
+        rule = _RULES.get(name.rsplit("__", 1)[-1])
+        if rule is None:
+            continue
+        check, allowed = rule
+        bad = [v for v in values if not check(v)]
+        if bad:
+            problems.append(f"{family} {name} must be {allowed}; got {bad}")
+    return problems

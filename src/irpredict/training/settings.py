@@ -126,8 +126,33 @@ def model_settings(raw, *, where="[model]", **overrides):
             raise ExperimentConfigError(
                 f"{where}: {key} must be a whole number >= {low}, got {values[key]!r}.")
     settings = ModelSettings(**values)
+    _check_scalars(settings, where)
     _check_choices(settings, FAMILIES, CALIBRATION_METHODS, where)
+    _check_grids(settings, where)
     return settings
+
+
+def _check_scalars(settings, where):
+    if isinstance(settings.threshold, bool) or not isinstance(settings.threshold, int | float) \
+            or not 0 < settings.threshold < 1:
+        raise ExperimentConfigError(
+            f"{where}: threshold must be a number in (0, 1), got {settings.threshold!r}.")
+    if settings.seed >= 2**32:
+        raise ExperimentConfigError(
+            f"{where}: seed must be a whole number from 0 to 4294967295, got {settings.seed!r}.")
+    if not isinstance(settings.group_by_site, bool):
+        raise ExperimentConfigError(
+            f"{where}: group_by_site must be true or false, got {settings.group_by_site!r}.")
+
+
+def _check_grids(settings, where):
+    """Unknown parameters and values out of range, before any training starts."""
+    from irpredict.models.zoo import grid_problems
+
+    problems = [p for family, grid in settings.grids.items()
+                for p in grid_problems(family, grid)]
+    if problems:
+        raise ExperimentConfigError(f"{where}: grids: {'; '.join(problems)}.")
 
 
 def _check_choices(settings, families, methods, where):
@@ -147,8 +172,7 @@ def _check_choices(settings, families, methods, where):
     if bad or not settings.calibration:
         raise ExperimentConfigError(
             f"{where}: unknown calibration {bad}; choose from {', '.join(methods)}.")
-    if not 0 < settings.threshold < 1:
-        raise ExperimentConfigError(f"{where}: threshold must be in (0, 1).")
+
     if not isinstance(settings.grids, dict) or not all(
             isinstance(g, dict) and all(isinstance(v, list) and v for v in g.values())
             for g in settings.grids.values()):
