@@ -116,3 +116,20 @@ def test_train_refuses_a_table_instead_of_an_experiment_file(tmp_path, cli):
     assert result.returncode == 1
     assert "not an experiment file (.toml)" in result.stderr
     assert "Traceback" not in result.stderr
+
+
+def test_a_cohort_refused_for_its_labels_opens_no_run(tmp_path, cli):
+    import pandas as pd
+
+    pd.DataFrame({"patient_id": [f"P{i:02d}" for i in range(30)],
+                  "response": 0,
+                  "age": range(40, 70)}).to_csv(tmp_path / "patients.csv", index=False)
+    (tmp_path / "allnr.toml").write_text(
+        '[study]\nname = "allnr"\n[data]\nsource = "patients.csv"\nid = "patient_id"\n'
+        'label = "response"\ntherapy_class = "checkpoint_inhibitor"\n'
+        '[model]\nfamilies = ["logistic"]\nfinal_family = "logistic"\n')
+    result = cli("train", tmp_path / "allnr.toml", "--tracking-uri",
+                 f"sqlite:///{tmp_path}/store/mlflow.db", cwd=tmp_path)
+    assert result.returncode == 1
+    assert "all non-responders" in result.stderr
+    assert not (tmp_path / "store").exists()  # refused before any MLflow run was opened

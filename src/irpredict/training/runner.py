@@ -96,12 +96,10 @@ def _figures(oof, settings):
             "decision_curve": plot_decision_curve(curve)}
 
 
-def _train_feature_set(study, cohort, set_name, entries, settings, progress, watch):
+def _train_feature_set(study, design, set_name, settings, progress, watch):
     from irpredict.evaluation import nested_cv, summarize_predictions
     from irpredict.evaluation.summary import to_wide
     from irpredict.tracking import log_child_run
-
-    design = design_matrix(cohort, entries, landmark_days=settings.landmark_for(set_name))
 
     def tick(done, total):
         if progress is not None:
@@ -215,16 +213,19 @@ def train_study(experiment, *, settings=None, tracking_uri=None, log_patient_ids
     _final_feature_set(settings, sets)  # a bad final choice fails before any training
     _warn_one_outcome_classes(cohort)
     notes, watch, started = [], _Stopwatch(), time.perf_counter()
+    # every design is built (and its data refused, if it must be) before a run is opened
+    designs = {set_name: design_matrix(cohort, entries,
+                                       landmark_days=settings.landmark_for(set_name))
+               for set_name, entries in sets.items()}
     with start_study_run(experiment.name, tracking_uri=tracking_uri,
                          log_patient_ids=log_patient_ids,
                          tags={"irpredict.kind": "train"}) as study:
         with watch:
             log_provenance(study, cohort=cohort, experiment_file=experiment.path)
-        designs, tables = {}, []
-        for set_name, entries in sets.items():
-            designs[set_name], table = _train_feature_set(study, cohort, set_name, entries,
-                                                          settings, progress, watch)
-            tables.append(table)
+        tables = []
+        for set_name, design in designs.items():
+            tables.append(_train_feature_set(study, design, set_name, settings, progress,
+                                             watch)[1])
         metrics = pd.concat(tables, ignore_index=True)
         feature_set, family = _choose_final(settings, sets, metrics)
         design = designs[feature_set]
