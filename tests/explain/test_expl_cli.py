@@ -151,7 +151,10 @@ def test_features_the_cohort_cannot_give_are_named_in_a_warning(registered,
     pattern = r"no value for \d+ of the \d+ features.*ctdna__"
     with pytest.warns(MissingFeatureWarning, match=pattern):
         X, _ = model.frame_from_cohort(load_cohort(cohort_without_ctdna))
-    assert X.filter(like="ctdna__").isna().all().all()
+    ctdna = X.filter(like="ctdna__")
+    counts = [c for c in ctdna.columns if "__n_draws" in c]
+    assert ctdna.drop(columns=counts).isna().all().all()
+    assert (ctdna[counts] == 0).all().all()  # never drawn: 0 draws, as training counted them
 
     pid = str(X.index[0])
     result = cli("explain", "--model", MODEL, "--data", cohort_without_ctdna, "--patient", pid,
