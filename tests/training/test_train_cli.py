@@ -133,3 +133,29 @@ def test_a_cohort_refused_for_its_labels_opens_no_run(tmp_path, cli):
     assert result.returncode == 1
     assert "all non-responders" in result.stderr
     assert not (tmp_path / "store").exists()  # refused before any MLflow run was opened
+
+
+def test_small_classes_and_ungrouped_sites_are_noted(tmp_path, cli):
+    import numpy as np
+    import pandas as pd
+
+    rng = np.random.default_rng(0)
+    n = 90
+    age = rng.normal(60, 10, n)
+    pd.DataFrame({"patient_id": [f"P{i:02d}" for i in range(n)],
+                  "therapy_class": ["checkpoint_inhibitor"] * 80 + ["cytokine"] * 10,
+                  "site": ["A", "B"] * 45, "age": age,
+                  "response": (age + rng.normal(0, 8, n) > 60).astype(int)}).to_csv(
+        tmp_path / "patients.csv", index=False)
+    (tmp_path / "small.toml").write_text(
+        '[study]\nname = "smallcls"\n[data]\nfolder = "."\n'
+        '[model]\nfamilies = ["logistic"]\nfinal_family = "logistic"\nn_bootstrap = 20\n'
+        'outer_folds = 3\ninner_folds = 2\n')
+    result = cli("train", tmp_path / "small.toml", "--tracking-uri",
+                 f"sqlite:///{tmp_path}/mlflow.db", "--no-register", cwd=tmp_path)
+    assert result.returncode == 0, result.stderr
+    text = " ".join(result.stdout.split())
+    assert "cytokine: 10 patients (" in text
+    assert "too few for its AUC and CI to mean much" in text
+    assert "checkpoint_inhibitor: 80 patients" not in text
+    assert "the cohort has 2 sites, fewer than the 3 outer folds" in text

@@ -69,6 +69,27 @@ def _sites(design, settings):
     return design.sites if n_sites >= settings.outer_folds else None
 
 
+#: Below these counts a class's AUC and its CI say little (a CI of width 0 is no precision).
+SMALL_CLASS_PATIENTS, SMALL_CLASS_OUTCOMES = 20, 5
+
+
+def _design_notes(design, settings):
+    """What the results table does not show: small classes, site grouping not applied."""
+    notes = []
+    counts = design.y.groupby(design.X["therapy_class"].astype(str).to_numpy()).agg(
+        ["size", "sum"])
+    for therapy, (n, responders) in counts.iterrows():
+        if n < SMALL_CLASS_PATIENTS or min(responders, n - responders) < SMALL_CLASS_OUTCOMES:
+            notes.append(f"{therapy}: {int(n)} patients ({int(responders)} responders) are too "
+                         "few for its AUC and CI to mean much; read its row as a placeholder")
+    if settings.group_by_site and design.sites is not None \
+            and _sites(design, settings) is None:
+        notes.append(f"the cohort has {design.sites.nunique()} sites, fewer than the "
+                     f"{settings.outer_folds} outer folds, so folds are stratified, not grouped "
+                     "by site (set outer_folds to the number of sites or fewer to group them)")
+    return notes
+
+
 def _child_params(settings, set_name, family, design, cv):
     params = {"feature_set": set_name, "family": family, "n_features": len(design.feature_columns),
               "n_patients": len(design.y), "landmark_days": design.landmark_days,
@@ -232,6 +253,7 @@ def train_study(experiment, *, settings=None, tracking_uri=None, log_patient_ids
         if design.dropped_unlabelled:
             notes.append(f"{len(design.dropped_unlabelled)} patients without a label were left "
                          "out of training")
+        notes += _design_notes(design, settings)
         if progress is not None:
             progress("final model", 0, 1)
         classifier, best = fit_final_model(design, family, settings)
