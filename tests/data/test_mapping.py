@@ -285,3 +285,25 @@ def test_a_numeric_column_with_stray_text_is_named_not_made_a_category(tmp_path)
         load_wide_table(path, BASE)
     declared = ColumnMapping(**{**BASE.__dict__, "categorical": ("ctdna_base",)})
     assert "ctdna_base" in load_wide_table(path, declared).categorical_columns
+
+
+def test_label_map_reads_values_in_any_case_and_nan_as_no_label(tmp_path):
+    from irpredict.experiment import load_experiment
+
+    frame = _wide()
+    frame["best"] = ["cr/pr", "NE", "SD/PD ", "CR/PR"]
+    _write(frame, tmp_path / "c.csv")
+    (tmp_path / "study.toml").write_text(
+        '[study]\nname = "s"\n[data]\nsource = "c.csv"\nid = "PID"\nlabel = "best"\n'
+        'label_map = { "CR/PR" = 1, "SD/PD" = 0, "NE" = nan }\ntherapy_class = "cytokine"\n')
+    cohort = load_experiment(tmp_path / "study.toml").load_cohort()
+    labels = cohort.patients.set_index("patient_id")["response"]
+    assert labels.loc[["p1", "p3", "p4"]].tolist() == [1, 0, 1]
+    assert pd.isna(labels.loc["p2"])
+    (tmp_path / "bad.toml").write_text(
+        '[study]\nname = "s"\n[data]\nsource = "c.csv"\nid = "PID"\nlabel = "best"\n'
+        'label_map = { "CR/PR" = 1, "SD/PD" = 2 }\ntherapy_class = "cytokine"\n')
+    from irpredict.exceptions import ExperimentConfigError
+
+    with pytest.raises(ExperimentConfigError, match=r"0 or 1 \(or nan: no label"):
+        load_experiment(tmp_path / "bad.toml")

@@ -1,5 +1,7 @@
 """Parsing the ``[data]`` table of an experiment file into a :class:`ColumnMapping`."""
 
+import math
+
 from irpredict.data._spec import check_keys, close_matches, get
 from irpredict.data.cohort import THERAPY_CLASSES
 from irpredict.data.mapping import MeasurementSource, TherapyRule, TumorSource
@@ -139,16 +141,21 @@ def parse_mapping(cls, data, *, where, resolve):
     kw = {"id": get(data, "id", "str", where=where, required=True)}
     kw["label"] = get(data, "label", "str", where=where)
     kw["site"] = get(data, "site", "str", where=where)
-    label_map = get(data, "label_map", "dict[str,number]", where=where)
+    label_map = get(data, "label_map", "dict", where=where)
     if label_map is not None:
-        bad = {k: v for k, v in label_map.items() if v not in (0, 1)}
+        def unlabelled(v):
+            return isinstance(v, float) and math.isnan(v)
+
+        bad = {k: v for k, v in label_map.items()
+               if isinstance(v, bool) or not (v in (0, 1) or unlabelled(v))}
         if bad:
             raise ExperimentConfigError(
-                f"{where} label_map must map values to 0 or 1; got {bad}."
+                f"{where} label_map must map values to 0 or 1 (or nan: no label, e.g. "
+                f'"NE" = nan for patients not evaluable); got {bad}.'
             )
         if kw["label"] is None:
             raise ExperimentConfigError(f"{where} sets 'label_map' but no 'label' column.")
-        kw["label_map"] = {k: int(v) for k, v in label_map.items()}
+        kw["label_map"] = {k: None if unlabelled(v) else int(v) for k, v in label_map.items()}
     constant = get(data, "therapy_class", "str", where=where)
     rule = get(data, "therapy_rule", "dict", where=where)
     if (constant is None) == (rule is None):

@@ -120,6 +120,9 @@ def _ids(table, mapping, source):
     return ids
 
 
+_UNMAPPED = object()  # a label value label_map does not name
+
+
 def _label(table, mapping, ids, source):
     import pandas as pd
 
@@ -127,16 +130,30 @@ def _label(table, mapping, ids, source):
     if mapping.label_map is not None:
         text = as_text(raw)
         table = {text_value(k): v for k, v in mapping.label_map.items()}
-        mapped = text.map(lambda v: table.get(v) if not pd.isna(v) else pd.NA)
-        bad = text.notna() & mapped.isna()
+        # 'PCR' for 'pCR', ' rd' for 'RD': the same value to a person (unless both are keys)
+        folded = {}
+        for key, value in table.items():
+            folded.setdefault(str(key).strip().casefold(), []).append(value)
+        loose = {k: v[0] for k, v in folded.items() if len(set(v)) == 1}
+
+        def one(value):
+            if pd.isna(value):
+                return pd.NA
+            if value in table:
+                return table[value]
+            return loose.get(str(value).strip().casefold(), _UNMAPPED)
+
+        looked_up = [one(v) for v in text]
+        bad = pd.Series([v is _UNMAPPED for v in looked_up], index=text.index)
         if bad.any():
             values = text[bad].value_counts()
             raise CohortDataError(
                 f"{source}: label column {mapping.label!r} has values not in label_map: "
                 f"{dict(values.head(5))} (patients {format_ids(ids[bad].tolist())}); "
-                "add them to label_map."
+                'add them to label_map (as 0, 1, or nan for "no label").'
             )
-        return mapped.astype("Int64")
+        return pd.Series([pd.NA if v is None or v is pd.NA else v for v in looked_up],
+                         index=text.index, dtype="Int64")
     values = pd.to_numeric(raw, errors="coerce")
     if values.isna().any():  # TRUE/FALSE read as 1/0, as in a cohort folder's patients table
         flags = as_text(raw).str.lower().map({"true": 1, "false": 0})
