@@ -60,3 +60,20 @@ def test_toml_is_delegated_to_the_experiment_loader(tmp_path):
     path.write_text('[study]\nname = "x"\n[dataa]\nsource = "x.csv"\n')
     with pytest.raises(ExperimentConfigError):
         load_cohort(path)
+
+
+def test_a_header_only_measurements_file_is_said(tmp_path):
+    import warnings
+
+    from irpredict.data.loaders import load_folder
+    from irpredict.exceptions import DataWarning
+
+    pd.DataFrame({"patient_id": ["P1", "P2"], "therapy_class": "cytokine",
+                  "response": [0, 1]}).to_csv(tmp_path / "patients.csv", index=False)
+    (tmp_path / "measurements.csv").write_text("patient_id,biomarker,day,value,unit\n")
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always")
+        cohort = load_folder(tmp_path)
+    assert cohort.n_patients == 2
+    said = [str(w.message) for w in caught if issubclass(w.category, DataWarning)]
+    assert any("measurements.csv has a header but no rows" in m for m in said)

@@ -1,11 +1,12 @@
 """Load a cohort from a folder of tables, an experiment file, or one wide table."""
 
+import warnings
 from pathlib import Path
 
 from irpredict.data._readers import TABLE_EXTENSIONS, read_table
 from irpredict.data.mapping import TUMOR_SIZE
 from irpredict.data.validation import TABLES, validate_tables
-from irpredict.exceptions import CohortDataError
+from irpredict.exceptions import CohortDataError, DataWarning
 
 __all__ = ["load_cohort", "find_tables", "load_folder", "simulated_leakage"]
 
@@ -97,6 +98,11 @@ def load_folder(folder, *, name=None):
     folder = Path(folder)
     files = find_tables(folder)
     tables = {table: read_table(path, table=table) for table, path in files.items()}
+    for table in ("measurements", "tumor_assessments"):
+        if table in tables and tables[table].empty:
+            warnings.warn(f"{files[table]} has a header but no rows: the cohort is read without "
+                          f"{table.replace('_', ' ')}. If it should have rows, check the export",
+                          DataWarning, stacklevel=2)
     return validate_tables(
         tables["patients"], tables.get("measurements"), tables.get("tumor_assessments"),
         sources={table: str(path) for table, path in files.items()},
