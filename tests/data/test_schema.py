@@ -210,3 +210,11 @@ def test_non_target_spellings_are_read_as_the_recist_codes():
     t.loc[1, "nontarget"] = "stable"
     with pytest.raises(CohortDataError, match="not RECIST non-target responses"):
         validate_tables(_patients(response=[1, 0, 1, 0, 1, 0, 1, 0]), None, t, name="demo")
+
+
+def test_lesion_level_tumour_rows_are_told_to_be_summed_per_visit():
+    t = pd.DataFrame({"patient_id": ["P0"] * 4, "day": [0, 0, 42, 42], "lesion_id": [1, 2, 1, 2],
+                      "target_sld_mm": [20.0, 15.0, 12.0, 9.0]})
+    with pytest.raises(CohortDataError, match=r"looks lesion-level \(column 'lesion_id'\): sum "
+                                              r"the target lesions' diameters"):
+        validate_tables(_patients(), None, t, name="demo")

@@ -411,9 +411,16 @@ def _check_tumor(frame, source, known, problems, extra):
         flags = t["new_lesion"].astype("string").str.strip().str.lower().map(BOOLEAN_VALUES)
         t["new_lesion"] = flags.astype("boolean")
     t = t.drop_duplicates()  # a visit written twice is one visit
+    lesion = next((c for c in t.columns if "lesion" in str(c).lower()
+                   and str(c).lower() not in ("new_lesion", "new_lesion_sld_mm",
+                                               "new_lesion_count")), None)
+    fix = (f"the table looks lesion-level (column '{lesion}'): sum the target lesions' "
+           "diameters of each visit into target_sld_mm, one row per patient and scan day"
+           if lesion is not None else
+           "keep one row per patient and scan day (the response criteria read one assessment "
+           "per visit)")
     _conflicts(t, ["patient_id", "day"], "day", source, problems, extra,
-               "visits have conflicting rows", "keep one row per patient and scan day (the "
-               "response criteria read one assessment per visit)")
+               "visits have conflicting rows", fix)
     return t.reset_index(drop=True)
 
 
