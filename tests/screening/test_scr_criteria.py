@@ -192,3 +192,20 @@ def test_nullable_dtypes():
     assert ev("not ecog < 2", df) == [False, False, True]
     assert ev("s != 'a'", df) == [False, False, True]
     assert ev("flag == True", df) == [True, False, False]
+
+
+def test_a_value_no_patient_holds_is_said_with_the_values_there_are():
+    from irpredict.exceptions import DataWarning
+
+    frame = pd.DataFrame({"pam50": ["Basal", "LumA", "Basal", None], "er": [1.0, -1, 1, -1],
+                          "tmb": [1.5, 2.5, 3.5, 4.5]})
+    with pytest.warns(DataWarning, match=r"no patient has pam50 = 'basal'.*did you mean "
+                                         r"'Basal'"):
+        evaluate_criteria("pam50 == 'basal'", frame)
+    with pytest.warns(DataWarning, match=r"no patient has er = 0.*its values: '-1', '1'"):
+        evaluate_criteria("er in [0]", frame)
+    import warnings
+
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        evaluate_criteria("pam50 == 'Basal' or er != 1", frame)  # values that exist

@@ -113,10 +113,42 @@ def _compare(frame, node, text):
                             "compared with ==, != or in (...)")
     a, ma = _operand(frame, node.left, want_text, text)
     b, mb = _operand(frame, node.right, want_text, text)
+    if node.op in ("==", "!="):
+        for name, literal in ((node.left, node.right), (node.right, node.left)):
+            if isinstance(name, Name) and isinstance(literal, Literal):
+                _warn_value_never_held(frame, name, literal.value, want_text, text)
     known = ~(ma | mb)
     with np.errstate(invalid="ignore"):
         value = np.asarray(ops[node.op](a, b), dtype=bool) & known
     return value, known
+
+
+def _warn_value_never_held(frame, name, value, want_text, text):
+    """A value compared for equality that no patient's column holds is said (a typo, a code)."""
+    import warnings
+    from difflib import get_close_matches
+
+    from irpredict.exceptions import DataWarning
+
+    series = frame[resolve_column(frame, name.name, text=text)].dropna()
+    if not len(series):
+        return
+    if want_text:
+        held = sorted(set(series.astype(str)))
+        if str(value) in held:
+            return
+        close = [h for h in held if h.casefold() == str(value).casefold()] or get_close_matches(
+            str(value), held, n=2)
+    else:
+        held = sorted(set(_numeric(series, name.name, text)[~series.isna().to_numpy()]))
+        if float(value) in held or len(held) > 30:
+            return  # a measured quantity: equality with an unseen number is no typo
+        held = [f"{h:g}" for h in held]
+        close = []
+    shown = ", ".join(map(repr, held[:8])) + (" ..." if len(held) > 8 else "")
+    hint = f"; did you mean {' or '.join(map(repr, close))}?" if close else ""
+    warnings.warn(f"criteria '{text}': no patient has {name.name} = {value!r} (its values: "
+                  f"{shown}){hint}", DataWarning, stacklevel=2)
 
 
 def _in_list(frame, node, text):
@@ -124,6 +156,9 @@ def _in_list(frame, node, text):
     want_text = _wants_text(frame, [node.operand, *literals], text)
     values, missing = _operand(frame, node.operand, want_text, text)
     allowed = [str(v) if want_text else float(v) for v in node.values]
+    if isinstance(node.operand, Name):
+        for v in node.values:
+            _warn_value_never_held(frame, node.operand, v, want_text, text)
     hit = np.isin(values, np.asarray(allowed, dtype=object if want_text else float))
     known = ~missing
     value = (~hit if node.negate else hit) & known
