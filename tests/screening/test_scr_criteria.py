@@ -209,3 +209,10 @@ def test_a_value_no_patient_holds_is_said_with_the_values_there_are():
     with warnings.catch_warnings():
         warnings.simplefilter("error")
         evaluate_criteria("pam50 == 'Basal' or er != 1", frame)  # values that exist
+
+
+def test_an_unknown_biomarker_suggests_its_derived_features_first():
+    frame = pd.DataFrame({"ldh_uln": [250.0, 250.0], "ldh_uln_ratio__baseline": [0.8, 1.6]})
+    with pytest.raises(CriteriaError, match=r"unknown column 'ldh' \(closest: ldh_uln_ratio, "
+                                            r"ldh_uln\)"):
+        evaluate_criteria("ldh > 300", frame)

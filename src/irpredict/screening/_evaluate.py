@@ -36,7 +36,12 @@ def resolve_column(frame, name, *, text=None):
     columns = [str(c) for c in frame.columns]
     short = {c[: -len(_BASELINE)]: c for c in columns if c.endswith(_BASELINE)}
     candidates = sorted(set(columns) | set(short))
-    close = difflib.get_close_matches(name, candidates, n=5, cutoff=0.6)
+    # the derived columns of a biomarker first (ldh -> ldh_uln_ratio), then spelling neighbours
+    derived = [c for c in candidates if c.lower().startswith(f"{name.lower()}_")
+               and c not in short.values()]
+    derived.sort(key=lambda c: c not in short)  # measured biomarkers' features first
+    close = list(dict.fromkeys(
+        derived + difflib.get_close_matches(name, candidates, n=5, cutoff=0.6)))[:5]
     hint = (f"closest: {', '.join(close)}" if close
             else f"{len(candidates)} columns available, e.g. {', '.join(candidates[:8])}")
     where = f"criteria '{text}': " if text else ""
