@@ -307,3 +307,12 @@ def test_label_map_reads_values_in_any_case_and_nan_as_no_label(tmp_path):
 
     with pytest.raises(ExperimentConfigError, match=r"0 or 1 \(or nan: no label"):
         load_experiment(tmp_path / "bad.toml")
+
+
+def test_a_feature_set_naming_the_id_or_site_column_is_told_why():
+    frame = _wide().assign(centre=["A", "B", "A", "B"])
+    mapping = ColumnMapping(**{**BASE.__dict__, "site": "centre"})
+    for column, role in (("PID", "patient_id"), ("centre", "site")):
+        with pytest.raises(CohortDataError, match=rf"names '{column}', which the mapping reads "
+                                                  rf"as {role}.*never features"):
+            map_tables(frame, mapping, feature_sets={"clin": ["age", column]})

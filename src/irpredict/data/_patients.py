@@ -381,8 +381,15 @@ def resolve_columns(patients, mapping, *, source, measurements=None,
     if measurements is not None and len(measurements):
         biomarkers = sorted(measurements["biomarker"].unique().tolist())
     sets, used = {}, list(features)
+    consumed = {mapping.id: "patient_id", mapping.site: "site"}
     for name, entries in (feature_sets or {}).items():
         allow = name in set(sensitivity_sets)
+        for entry in entries:
+            if entry in consumed and entry is not None and entry not in patients.columns:
+                raise CohortDataError(
+                    f"{source}: feature set {name!r} names {entry!r}, which the mapping reads as "
+                    f"{consumed[entry]}: ids and sites identify patients and centres, they are "
+                    "never features. Remove it from the feature set")
         _check_leaks(list(entries), what=f"feature set {name!r}", allow_derived=allow, **leak)
         columns, markers = _resolve_set(name, entries, patients, source=source,
                                         biomarkers=biomarkers,
