@@ -51,6 +51,11 @@ def test_validate_broken_experiment_is_one_line(cli, tmp_path):
     ('[model]\nthreshold = "0.3"\n', "threshold must be a number in (0, 1), got '0.3'"),
     ('[model]\nseed = 99999999999999\n', "seed must be a whole number from 0 to 4294967295"),
     ('[model]\ngroup_by_site = "no"\n', "group_by_site must be true or false, got 'no'"),
+    ('[feature_sets]\nclinical = ["age"]\n[model]\nfeature_set_landmarks = { clinicl = 0 }\n',
+     "feature_set_landmarks names ['clinicl'], which [feature_sets] does not define; defined: "
+     "['clinical']. Did you mean 'clinical'?"),
+    ('[feature_sets]\nclinical = ["age"]\n[model]\nfeature_sets = ["nope"]\n',
+     "feature_sets names ['nope'], which [feature_sets] does not define"),
 ])
 def test_validate_checks_the_sections_train_and_landmarks_read(cli, tmp_path, section,
                                                                 message):

@@ -59,10 +59,13 @@ def _check_training_sections(path):
     """[model] and [monitoring] are read by train and landmarks: a typo there fails here too."""
     from irpredict.experiment import load_experiment
     from irpredict.monitoring.runner import monitoring_settings
+    from irpredict.training.design import check_feature_set_names
     from irpredict.training.settings import model_settings
 
     experiment = load_experiment(path)
     settings = model_settings(experiment.raw.get("model"), where=f"{experiment.path} [model]")
+    check_feature_set_names(settings, experiment.feature_sets,
+                            where=f"{experiment.path} [model]")
     monitoring_settings(experiment, settings)
 
 

@@ -49,6 +49,40 @@ class Design:
     dropped_unlabelled: list = field(default_factory=list)
 
 
+def _where(experiment):
+    path = getattr(experiment, "path", None)
+    return f"{path} [model]" if path is not None else "[model]"
+
+
+def check_feature_set_names(settings, declared, *, where="[model]"):
+    """``feature_sets`` and ``feature_set_landmarks`` of ``[model]`` name declared sets.
+
+    Parameters
+    ----------
+    settings : irpredict.training.ModelSettings
+    declared : iterable of str
+        The names ``[feature_sets]`` defines.
+    where : str
+
+    Raises
+    ------
+    ExperimentConfigError
+        Naming the unknown sets and the defined ones.
+    """
+    from difflib import get_close_matches
+
+    declared = list(declared)
+    for key, names in (("feature_sets", settings.feature_sets),
+                       ("feature_set_landmarks", list(settings.feature_set_landmarks))):
+        unknown = [n for n in names if n not in declared]
+        if unknown and (declared or key == "feature_sets"):
+            close = [m for n in unknown for m in get_close_matches(n, declared, n=1)]
+            hint = f" Did you mean {', '.join(map(repr, close))}?" if close else ""
+            raise ExperimentConfigError(
+                f"{where}: {key} names {unknown}, which [feature_sets] does not define; "
+                f"defined: {sorted(declared)}.{hint}")
+
+
 def feature_sets_to_train(experiment, settings, cohort):
     """The ``{name: entries}`` feature sets a study trains, in file order.
 
@@ -64,12 +98,8 @@ def feature_sets_to_train(experiment, settings, cohort):
     """
     declared = dict(experiment.feature_sets) if experiment is not None else {}
     sensitivity = set(getattr(experiment, "sensitivity_sets", ()) or ())
+    check_feature_set_names(settings, declared, where=_where(experiment))
     if settings.feature_sets:
-        unknown = [n for n in settings.feature_sets if n not in declared]
-        if unknown:
-            raise ExperimentConfigError(
-                f"[model] feature_sets names {unknown}, which [feature_sets] does not define; "
-                f"defined: {sorted(declared)}.")
         return {n: declared[n] for n in settings.feature_sets}
     chosen = {n: cols for n, cols in declared.items() if n not in sensitivity}
     if chosen:
