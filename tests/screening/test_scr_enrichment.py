@@ -239,3 +239,18 @@ def test_group_without_any_label_gives_nan_rows():
     assert rows.set_index(["rule", "metric"])["estimate"].isna().loc[:, "eligible_fraction"].all()
     assert rows["note"].str.contains("2 patients without a response label").all()
 
+
+
+def test_a_small_eligible_group_gets_the_exact_ci_of_its_response_rate():
+    from scipy.stats import binomtest
+
+    frame = make_frame(n=16, seed=2)
+    table = enrichment_table(frame, ["prob_response >= 0"], p0=0.2, n_bootstrap=50)
+    row = table[(table["rule"] == "prob_response >= 0") & (table["therapy_class"] == "all")]
+    note = row["note"].iloc[0]
+    k, n = int(frame["response"].sum()), len(frame)
+    exact = binomtest(k, n).proportion_ci(method="exact")
+    assert f"only {n} eligible patients ({k} responders)" in note
+    assert f"[{exact.low:.0%}, {exact.high:.0%}]" in note
+    big = enrichment_table(make_frame(n=120), ["prob_response >= 0"], p0=0.2, n_bootstrap=20)
+    assert not big["note"].str.contains("Clopper").any()

@@ -236,9 +236,23 @@ def _note(e, y, dropped, kind):
         notes.append("selects nobody: rates, sizes and costs undefined")
     elif len(y) and e.all() and kind != "none":
         notes.append("selects everyone")
+    eligible = int(np.asarray(e, dtype=bool).sum())
+    if 0 < eligible < SMALL_GROUP:
+        from scipy.stats import binomtest
+
+        responders = int(np.asarray(y, dtype=float)[np.asarray(e, dtype=bool)].sum())
+        exact = binomtest(responders, eligible).proportion_ci(method="exact")
+        notes.append(
+            f"only {eligible} eligible patients ({responders} responders): bootstrap CIs of "
+            f"so few are too narrow; the exact (Clopper-Pearson) 95% CI of the response rate "
+            f"among eligible is [{exact.low:.0%}, {exact.high:.0%}]")
     if dropped:
         notes.append(f"{dropped} patients without a response label left out")
     return "; ".join(notes)
+
+
+#: Below this many eligible patients a note gives the exact CI of the response rate.
+SMALL_GROUP = 20
 
 
 def _rows(rule, group, n, n_resp, point, boot, ci, note):
