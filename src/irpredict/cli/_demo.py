@@ -153,7 +153,8 @@ def _monitor(console, experiment_file, tracking_uri, folder):
         result = train_landmarks(exp, settings=settings, tracking_uri=tracking_uri)
     print_comparison(console, result.models, "Landmark models: out-of-fold AUC per landmark")
     console.print("(The demo's landmark models use 3 outer folds and one fixed C, so their day-0 "
-                  "AUCs differ a little from step 3's.)")
+                  "AUCs differ from step 3's, by several points for a small class: each is one "
+                  "estimate with its own CI.)")
     cohort = exp.load_cohort()
     everyone = monitor_cohort(result.models, cohort)
     moved = everyone.table["prob_change"].abs().groupby(everyone.table["patient_id"]).max()

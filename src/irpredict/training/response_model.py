@@ -104,7 +104,8 @@ class ResponseModel:
             close = {c: get_close_matches(c, present, n=1, cutoff=0.6) for c in missing[:10]}
             hints = "; ".join(f"{c!r} may be {m[0]!r}" for c, m in close.items() if m)
             raise CohortDataError(
-                f"cohort {cohort.name!r}: its patients table lacks the columns {missing[:10]} "
+                f"cohort {cohort.name!r}: its patients table lacks the columns {missing[:10]}"
+                f"{f' ({len(missing)} in all)' if len(missing) > 10 else ''} "
                 f"that model {self.study}/{self.feature_set} was trained on"
                 f"{f' ({hints})' if hints else ''}. Add them to the patients table under the "
                 "training names (leave cells empty where a value is unknown: the model imputes "
