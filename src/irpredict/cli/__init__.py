@@ -93,6 +93,12 @@ def _quiet_libraries():
     shown = set()  # the same data checked twice in one command is said once
 
     def show(message, category, filename, lineno, file=None, line=None):
+        if "missing from font" in str(message) or "constrained_layout not applied" in str(
+                message):  # matplotlib, about a name it cannot draw: said once, in our words
+            message = ("some names (e.g. columns in a non-Latin script, or very long ones) "
+                       "cannot be drawn well in the plots: they show as boxes or squeeze the "
+                       "figure. Shorter Latin-script column names avoid it")
+            category = DataWarning
         if not issubclass(category, ours):
             return default(message, category, filename, lineno, file, line)
         if str(message) in shown:
