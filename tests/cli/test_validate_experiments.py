@@ -66,3 +66,13 @@ def test_validate_checks_the_sections_train_and_landmarks_read(cli, tmp_path, se
     assert result.returncode == 1, result.stdout
     assert message in " ".join(result.stderr.split())
     assert "Traceback" not in result.stderr
+
+
+def test_a_site_that_is_also_the_label_is_refused(cli, tmp_path):
+    path = tmp_path / "site.toml"
+    path.write_text('[study]\nname = "site"\n[data]\nsource = "x.csv"\nid = "pid"\n'
+                    'label = "Path Response"\nsite = "Path Response"\n'
+                    'therapy_class = "cytokine"\n')
+    result = cli("validate", path, cwd=tmp_path)
+    assert result.returncode == 1
+    assert "site 'Path Response' is also the label column" in " ".join(result.stderr.split())

@@ -141,6 +141,12 @@ def parse_mapping(cls, data, *, where, resolve):
     kw = {"id": get(data, "id", "str", where=where, required=True)}
     kw["label"] = get(data, "label", "str", where=where)
     kw["site"] = get(data, "site", "str", where=where)
+    for role in ("id", "label"):
+        if kw["site"] is not None and kw["site"] == kw[role]:
+            raise ExperimentConfigError(
+                f"{where} site {kw['site']!r} is also the {role} column; site names the "
+                "centre each patient was treated at (folds are grouped by it). Name that "
+                "column, or drop 'site'.")
     label_map = get(data, "label_map", "dict", where=where)
     if label_map is not None:
         def unlabelled(v):
