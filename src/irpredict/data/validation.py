@@ -8,7 +8,7 @@ count and the fix.
 
 from difflib import get_close_matches
 
-from irpredict.data._patients import is_ordinal_code_column
+from irpredict.data._patients import is_ordinal_code_column, numbers_with_stray_text
 from irpredict.data.cohort import Cohort
 from irpredict.data.outcome_names import drop_outcome_like
 from irpredict.data.schema import (
@@ -275,15 +275,10 @@ def _check_text_in_numbers(frame, col, source, ids, problems, extra):
     import pandas as pd
 
     series = frame[col]
-    if pd.api.types.is_numeric_dtype(series) or pd.api.types.is_bool_dtype(series):
-        return
-    text = series.dropna().astype(str).str.strip()
-    text = text[text != ""]
-    if len(text) < 3:
-        return
-    numbers = pd.to_numeric(text, errors="coerce")
-    bad = numbers.isna()
-    if 0 < bad.sum() and (~bad).mean() >= 0.8:
+    if numbers_with_stray_text(series):
+        text = series.dropna().astype(str).str.strip()
+        text = text[text != ""]
+        bad = pd.to_numeric(text, errors="coerce").isna()
         values = ", ".join(repr(v) for v in list(dict.fromkeys(text[bad]))[:5])
         problems.append(
             f"{source}: column '{col}' looks numeric but holds text {values} at "
