@@ -218,3 +218,16 @@ def test_lesion_level_tumour_rows_are_told_to_be_summed_per_visit():
     with pytest.raises(CohortDataError, match=r"looks lesion-level \(column 'lesion_id'\): sum "
                                               r"the target lesions' diameters"):
         validate_tables(_patients(), None, t, name="demo")
+
+
+def test_lab_values_impossible_in_their_unit_are_refused():
+    m = pd.DataFrame({"patient_id": ["P0", "P0", "P1", "P1"],
+                      "biomarker": ["albumin", "albumin", "crp", "crp"],
+                      "day": [0, 21, 0, 21], "value": [3.9, 4.1, 12.0, -5.0],
+                      "unit": ["g/dL", "g/dL", "mg/L", "mg/L"]})
+    ok = validate_tables(_patients(), m.iloc[:3], name="demo")  # g/dL converts to 39 g/L
+    assert ok.measurements["value"].tolist()[:2] == pytest.approx([39.0, 41.0])
+    wrong_unit = m.assign(unit=["g/L", "g/L", "mg/L", "mg/L"])  # g/dL numbers labelled g/L
+    with pytest.raises(CohortDataError, match=r"lab values no patient can have in their unit "
+                                              r"for albumin, crp at rows 2, 3, 5"):
+        validate_tables(_patients(), wrong_unit, name="demo")

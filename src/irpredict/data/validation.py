@@ -360,8 +360,12 @@ def _check_measurements(frame, source, known, problems, extra):
     pct = (unit.map(lambda u: is_percent_unit(u)).astype(bool)
            | m["biomarker"].str.lower().str.endswith("_pct").fillna(False).astype(bool))
     pct = pct & ((m["value"] > 100) | (m["value"] < 0))
+    lab = _implausible_labs(m, unit)
     for mask, what, fix in ((count, "negative cell counts", "counts cannot be negative"),
-                            (pct, "percentages outside 0-100", "write percents as 0-100")):
+                            (pct, "percentages outside 0-100", "write percents as 0-100"),
+                            (lab, "lab values no patient can have in their unit",
+                             "check the unit column (e.g. albumin in g/dL labelled g/L) and "
+                             f"the values; plausible: {_LAB_RANGES_TEXT}")):
         if mask.any():
             names = ", ".join(sorted(set(m.loc[mask, "biomarker"])))
             problems.append(f"{source}: column 'value': {what} for {names} at "
@@ -373,6 +377,29 @@ def _check_measurements(frame, source, known, problems, extra):
                "keys have conflicting values",
                "keep one value per draw (e.g. average replicates) or correct the day")
     return m.reset_index(drop=True), units
+
+
+#: Values a lab cannot take in its canonical unit (a unit mislabelled by 10x or 1000x, a sign
+#: error): (biomarker, unit) -> (low, high). Generous: only impossible values are refused.
+_LAB_RANGES = {
+    ("albumin", "g/L"): (5, 80), ("hemoglobin", "g/L"): (20, 260),
+    ("haemoglobin", "g/L"): (20, 260), ("crp", "mg/L"): (0, 5000), ("ldh", "U/L"): (0, 50000),
+    ("creatinine", "umol/L"): (0, 5000),
+}
+_LAB_RANGES_TEXT = ", ".join(f"{b} {lo:g}-{hi:g} {u}" for (b, u), (lo, hi) in _LAB_RANGES.items()
+                             if b != "haemoglobin")
+
+
+def _implausible_labs(m, unit):
+    import pandas as pd
+
+    out = pd.Series(False, index=m.index)
+    names = m["biomarker"].str.lower()
+    for (biomarker, lab_unit), (low, high) in _LAB_RANGES.items():
+        rows = (names == biomarker).fillna(False).astype(bool) & (unit == lab_unit).fillna(
+            False).astype(bool)
+        out |= rows & ((m["value"] < low) | (m["value"] > high))
+    return out
 
 
 def _conflicts(frame, keys, column, source, problems, extra, what, fix):
