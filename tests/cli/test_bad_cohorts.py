@@ -33,8 +33,9 @@ def valid_tables():
     for pid in ids:
         for day in (-7, 21, 42):
             for biomarker, unit in units.items():
+                low = 25 if biomarker == "albumin" else 1  # albumin below 5 g/L is no lab value
                 rows.append({"patient_id": pid, "biomarker": biomarker, "day": day,
-                             "value": round(float(rng.uniform(1, 50)), 2), "unit": unit})
+                             "value": round(float(rng.uniform(low, 50)), 2), "unit": unit})
     measurements = pd.DataFrame(rows)
     scans = [{"patient_id": pid, "day": day, "target_sld_mm": round(float(rng.uniform(10, 90)), 1),
               "nontarget": "NON-CR/NON-PD", "new_lesion": "no"}

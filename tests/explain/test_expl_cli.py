@@ -176,7 +176,7 @@ def test_patient_file_names_never_collide_or_leave_the_folder():
     assert all("/" not in n and not n.startswith(".") for n in names)
 
 
-def test_a_lab_in_the_wrong_unit_is_named_as_far_outside_the_training_range(registered, cli,
+def test_a_value_in_the_wrong_unit_is_named_as_far_outside_the_training_range(registered, cli,
                                                                              tmp_path):
     import pandas as pd
 
@@ -184,9 +184,9 @@ def test_a_lab_in_the_wrong_unit_is_named_as_far_outside_the_training_range(regi
     cohort = tmp_path / "cohort"
     assert cli("simulate", "--patients", "150", "--seed", "8", "--out", cohort).returncode == 0
     measurements = pd.read_csv(cohort / "measurements.csv", dtype={"patient_id": str})
-    albumin = (measurements["patient_id"] == "SIM-00003") & (
-        measurements["biomarker"] == "albumin")
-    measurements.loc[albumin, "value"] *= 100
+    ctdna = (measurements["patient_id"] == "SIM-00003") & (
+        measurements["biomarker"] == "ctdna")
+    measurements.loc[ctdna, "value"] *= 1e4
     measurements.to_csv(cohort / "measurements.csv", index=False)
     args = ("explain", "--model", MODEL, "--data", cohort, "--tracking-uri", uri,
             "--out", tmp_path / "out")
@@ -194,7 +194,7 @@ def test_a_lab_in_the_wrong_unit_is_named_as_far_outside_the_training_range(regi
     assert done.returncode == 0, done.stderr
     text = " ".join(done.stderr.split())
     assert "1 patient has feature values far outside the training range" in text
-    assert "SIM-00003: albumin__" in text
+    assert "SIM-00003: ctdna__" in text
     other = cli(*args, "--patient", "SIM-00004", cwd=folder)
     assert other.returncode == 0, other.stderr
     assert "far outside the training range" not in other.stderr
