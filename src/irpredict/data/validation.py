@@ -11,9 +11,9 @@ from difflib import get_close_matches
 from irpredict.data._patients import is_ordinal_code_column, numbers_with_stray_text
 from irpredict.data.cohort import Cohort
 from irpredict.data.outcome_names import drop_outcome_like
+from irpredict.data.plausibility import LAB_RANGES_TEXT, PATIENT_RANGES, implausible_labs
 from irpredict.data.schema import (
     BOOLEAN_VALUES,
-    PLAUSIBLE_MAGNITUDE,
     canonical_nontarget,
     describe_failures,
     measurements_schema,
@@ -247,22 +247,8 @@ def _check_patients(frame, source, label_col, feature_columns, categorical_colum
     return {"features": features, "categorical": categorical}
 
 
-#: Plausible ranges of patients-table columns: (name test, low, high, what, fix).
-_RANGES = (
-    (lambda name: name.endswith("_pct"), 0, 100, "percentages outside 0-100",
-     "write percents as 0-100"),
-    (lambda name: name == "age", 0, 120, "ages outside 0-120 years",
-     "give the age in years at enrolment"),
-    (lambda name: name == "ecog", 0, 5, "ECOG performance status outside 0-5",
-     "give ECOG as 0 to 5"),
-    (lambda name: True, -PLAUSIBLE_MAGNITUDE, PLAUSIBLE_MAGNITUDE,
-     "infinite or implausibly large values (beyond 1e15)",
-     "replace them by finite numbers in the column's units, or leave the cells empty"),
-)
-
-
 def _check_range(frame, col, source, ids, problems):
-    for applies, low, high, what, fix in _RANGES:
+    for applies, low, high, what, fix in PATIENT_RANGES:
         if applies(str(col).lower()):
             bad = frame.index[(frame[col] > high) | (frame[col] < low)]
             if len(bad):
@@ -360,12 +346,12 @@ def _check_measurements(frame, source, known, problems, extra):
     pct = (unit.map(lambda u: is_percent_unit(u)).astype(bool)
            | m["biomarker"].str.lower().str.endswith("_pct").fillna(False).astype(bool))
     pct = pct & ((m["value"] > 100) | (m["value"] < 0))
-    lab = _implausible_labs(m, unit)
+    lab = implausible_labs(m, unit)
     for mask, what, fix in ((count, "negative cell counts", "counts cannot be negative"),
                             (pct, "percentages outside 0-100", "write percents as 0-100"),
                             (lab, "lab values no patient can have in their unit",
                              "check the unit column (e.g. albumin in g/dL labelled g/L) and "
-                             f"the values; plausible: {_LAB_RANGES_TEXT}")):
+                             f"the values; plausible: {LAB_RANGES_TEXT}")):
         if mask.any():
             names = ", ".join(sorted(set(m.loc[mask, "biomarker"])))
             problems.append(f"{source}: column 'value': {what} for {names} at "
@@ -377,29 +363,6 @@ def _check_measurements(frame, source, known, problems, extra):
                "keys have conflicting values",
                "keep one value per draw (e.g. average replicates) or correct the day")
     return m.reset_index(drop=True), units
-
-
-#: Values a lab cannot take in its canonical unit (a unit mislabelled by 10x or 1000x, a sign
-#: error): (biomarker, unit) -> (low, high). Generous: only impossible values are refused.
-_LAB_RANGES = {
-    ("albumin", "g/L"): (5, 80), ("hemoglobin", "g/L"): (20, 260),
-    ("haemoglobin", "g/L"): (20, 260), ("crp", "mg/L"): (0, 5000), ("ldh", "U/L"): (0, 50000),
-    ("creatinine", "umol/L"): (0, 5000),
-}
-_LAB_RANGES_TEXT = ", ".join(f"{b} {lo:g}-{hi:g} {u}" for (b, u), (lo, hi) in _LAB_RANGES.items()
-                             if b != "haemoglobin")
-
-
-def _implausible_labs(m, unit):
-    import pandas as pd
-
-    out = pd.Series(False, index=m.index)
-    names = m["biomarker"].str.lower()
-    for (biomarker, lab_unit), (low, high) in _LAB_RANGES.items():
-        rows = (names == biomarker).fillna(False).astype(bool) & (unit == lab_unit).fillna(
-            False).astype(bool)
-        out |= rows & ((m["value"] < low) | (m["value"] > high))
-    return out
 
 
 def _conflicts(frame, keys, column, source, problems, extra, what, fix):
