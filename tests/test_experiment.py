@@ -104,6 +104,18 @@ def test_wrong_types(study, old, new, pattern):
         load_experiment(study(GOOD.replace(old, new)))
 
 
+@pytest.mark.parametrize(("evaluation", "pattern"), [
+    ("published_auc = { clinicl = 0.7 }", r"published_auc names \['clinicl'\].*\['clinical'\]"),
+    ("published_auc = { clinical = 87 }", r"between 0 and 1"),
+    ('published_auc = { clinical = "0.7" }', r"'published_auc' must be"),
+    ("published_aucs = { clinical = 0.7 }", r"unknown key 'published_aucs'.*'published_auc'"),
+])
+def test_published_aucs_must_match_a_feature_set(study, evaluation, pattern):
+    with pytest.raises(ExperimentConfigError, match=pattern):
+        load_experiment(study(GOOD + f"\n[evaluation]\n{evaluation}\n"))
+    assert load_experiment(study(GOOD + "\n[evaluation]\npublished_auc = { clinical = 0.7 }\n"))
+
+
 def test_invalid_toml_and_missing_file(study, tmp_path):
     with pytest.raises(ExperimentConfigError, match="is not valid TOML"):
         load_experiment(study("[study\nname = 1"))

@@ -311,8 +311,28 @@ def load_experiment(path, *, folder=None):
     sets, sensitivity = _parse_feature_sets(raw.get("feature_sets", {}), path)
     for section in ("model", "evaluation", "screening", "monitoring"):
         get(raw, section, "dict", where=str(path))  # reserved: a table, checked later
+    _check_evaluation(raw.get("evaluation") or {}, sets, path)
     return Experiment(name=name, path=path, description=description, data=data,
                       feature_sets=sets, raw=raw, sensitivity_sets=sensitivity)
+
+
+def _check_evaluation(evaluation, feature_sets, path):
+    """The ``[evaluation]`` table: published AUCs per declared feature set, and a note."""
+    where = f"{path} [evaluation]"
+    check_keys(evaluation, ("published_auc", "published_note"), where=where)
+    get(evaluation, "published_note", "str", where=where)
+    published = get(evaluation, "published_auc", "dict[str,number]", where=where, default={})
+    unknown = [name for name in published if name not in feature_sets]
+    if unknown:
+        raise ExperimentConfigError(
+            f"{where} published_auc names {unknown}, which [feature_sets] does not declare "
+            f"({sorted(feature_sets) or 'none declared'}); key each published AUC by the "
+            "feature set it is shown beside.")
+    outside = {name: auc for name, auc in published.items() if not 0 <= auc <= 1}
+    if outside:
+        raise ExperimentConfigError(
+            f"{where} published_auc {outside}: an AUC lies between 0 and 1 (write 0.87, "
+            "not 87).")
 
 
 def _parse_data(data, path, anchor):

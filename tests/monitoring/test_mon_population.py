@@ -66,7 +66,7 @@ def test_population_summary_counts_members_responders_and_left_out():
     assert table.loc[90.0, ["n_patients", "n_responders", "n_progressed"]].tolist() == [2, 2, 2]
 
 
-@pytest.mark.parametrize("bad", [[], [-1], ["x"], [True]])
+@pytest.mark.parametrize("bad", [[], [-1], ["x"], [True], ["21"], [0, "42"]])
 def test_bad_landmarks_are_refused(bad):
     with pytest.raises(ExperimentConfigError, match="landmark days"):
         check_landmarks(bad)

@@ -54,7 +54,7 @@ def check_landmarks(days, *, where="landmarks"):
     """
     try:
         given = [days] if isinstance(days, (int, float)) else list(days)
-        values = [float(d) for d in given if not isinstance(d, bool)]
+        values = [float(d) for d in given if not isinstance(d, bool | str)]
         ok = bool(values) and len(values) == len(given)
     except (TypeError, ValueError):
         ok = False
