@@ -144,7 +144,8 @@ def test_small_classes_and_ungrouped_sites_are_noted(tmp_path, cli):
     age = rng.normal(60, 10, n)
     pd.DataFrame({"patient_id": [f"P{i:02d}" for i in range(n)],
                   "therapy_class": ["checkpoint_inhibitor"] * 80 + ["cytokine"] * 10,
-                  "site": ["A", "B"] * 45, "age": age,
+                  "site": ["A", "B"] * 45, "age": age, "assay_version": 2,
+                  "il6": [3.0, 4.0] + [None] * (n - 2),
                   "response": (age + rng.normal(0, 8, n) > 60).astype(int)}).to_csv(
         tmp_path / "patients.csv", index=False)
     (tmp_path / "small.toml").write_text(
@@ -159,3 +160,25 @@ def test_small_classes_and_ungrouped_sites_are_noted(tmp_path, cli):
     assert "too few for its AUC and CI to mean much" in text
     assert "checkpoint_inhibitor: 80 patients" not in text
     assert "the cohort has 2 sites, fewer than the 3 outer folds" in text
+    assert "1 feature(s) hold one value for every patient and inform nothing: assay_version" \
+        in text
+    assert "measured in fewer than 5% of patients, so the model reads mostly their " \
+        "missingness: il6" in text
+    assert "exceeds the" not in text
+
+
+def test_more_outer_folds_than_patients_of_an_outcome_is_noted():
+    from types import SimpleNamespace
+
+    import pandas as pd
+
+    from irpredict.training.runner import _design_notes
+
+    X = pd.DataFrame({"therapy_class": ["checkpoint_inhibitor"] * 60, "age": range(60)})
+    design = SimpleNamespace(X=X, y=pd.Series([1] * 25 + [0] * 35), sites=None,
+                             feature_columns=["therapy_class", "age"])
+    settings = SimpleNamespace(outer_folds=30, group_by_site=True)
+    notes = _design_notes(design, settings)
+    assert any("outer_folds = 30 exceeds the 25 patients of the rarer outcome" in n
+               and "outer_folds = 10 would" in n for n in notes), notes
+    assert not _design_notes(design, SimpleNamespace(outer_folds=10, group_by_site=True))

@@ -73,6 +73,33 @@ def _sites(design, settings):
 SMALL_CLASS_PATIENTS, SMALL_CLASS_OUTCOMES = 20, 5
 
 
+#: A feature measured in fewer patients than this share is named in the notes.
+SPARSE_FEATURE_SHARE = 0.05
+
+
+def _listed(names, limit=5):
+    shown = ", ".join(names[:limit])
+    return shown + (f" and {len(names) - limit} more" if len(names) > limit else "")
+
+
+def _feature_notes(design):
+    """Features that cannot inform the model: one value for every patient, or almost never seen."""
+    X = design.X[[c for c in design.feature_columns if c != "therapy_class"]]
+    measured = X.notna().mean()
+    constant = [c for c in X.columns if measured[c] > 0 and X[c].nunique(dropna=True) <= 1
+                and measured[c] == 1]
+    sparse = [c for c in X.columns if measured[c] < SPARSE_FEATURE_SHARE]
+    notes = []
+    if constant:
+        notes.append(f"{len(constant)} feature(s) hold one value for every patient and inform "
+                     f"nothing: {_listed(constant)}")
+    if sparse:
+        notes.append(f"{len(sparse)} feature(s) are measured in fewer than "
+                     f"{SPARSE_FEATURE_SHARE:.0%} of patients, so the model reads mostly their "
+                     f"missingness: {_listed(sparse)}")
+    return notes
+
+
 def _design_notes(design, settings):
     """What the results table does not show: small classes, site grouping not applied."""
     notes = []
@@ -82,6 +109,13 @@ def _design_notes(design, settings):
         if n < SMALL_CLASS_PATIENTS or min(responders, n - responders) < SMALL_CLASS_OUTCOMES:
             notes.append(f"{therapy}: {int(n)} patients ({int(responders)} responders) are too "
                          "few for its AUC and CI to mean much; read its row as a placeholder")
+    fewest = int(min(design.y.sum(), len(design.y) - design.y.sum()))
+    if fewest < settings.outer_folds:
+        notes.append(f"outer_folds = {settings.outer_folds} exceeds the {fewest} patients of the "
+                     "rarer outcome, so some test folds hold none of them and their fold AUC "
+                     "is undefined; the pooled AUC still stands (outer_folds = "
+                     f"{max(2, min(10, fewest))} would give every fold both outcomes)")
+    notes += _feature_notes(design)
     if settings.group_by_site and design.sites is not None \
             and _sites(design, settings) is None:
         notes.append(f"the cohort has {design.sites.nunique()} sites, fewer than the "
