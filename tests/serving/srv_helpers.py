@@ -25,12 +25,12 @@ def free_port():
         return sock.getsockname()[1]
 
 
-def request(port, method, path, body=None, timeout=30):
+def request(port, method, path, body=None, timeout=30, content_type="application/json"):
     """One HTTP request to 127.0.0.1:port; returns (status, parsed JSON or text)."""
     conn = http.client.HTTPConnection("127.0.0.1", port, timeout=timeout)
     try:
         data = body if isinstance(body, bytes | None) else json.dumps(body).encode()
-        conn.request(method, path, data, {"Content-Type": "application/json"})
+        conn.request(method, path, data, {"Content-Type": content_type})
         resp = conn.getresponse()
         text = resp.read().decode()
     finally:

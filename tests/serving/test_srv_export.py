@@ -21,6 +21,19 @@ def test_committed_reference_model_loads_and_explains(repo_root):
     _check_explained(model.predict(model.input_example))
 
 
+def test_loading_for_serving_warns_about_nothing_the_user_sent(repo_root):
+    import warnings
+
+    from irpredict.serving.app import load_served_model
+
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always")
+        served = load_served_model(str(repo_root / "models" / "reference"))
+    assert served.compiled_ is not None
+    # the all-missing probe that checks the compiled path is not the user's input
+    assert not [w for w in caught if "level" in str(w.message)], [str(w.message) for w in caught]
+
+
 def test_export_writes_a_servable_folder_with_a_model_card(trained_model, cli, tmp_path):
     import mlflow
 

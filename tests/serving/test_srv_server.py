@@ -181,3 +181,37 @@ def test_tensor_style_keys_take_records_or_columns(irpredict_server, in_process,
         status, body = request(irpredict_server, "POST", "/invocations", {key: value})
         assert status == 200, body
         _check_equal(body["predictions"], expected)
+
+
+def test_csv_body_scores_like_json_and_ids_come_back(irpredict_server, in_process, rows):
+    expected = in_process.predict(rows)
+    sent = rows.assign(patient_id=[f"00{i}" for i in range(len(rows))])
+    status, body = request(irpredict_server, "POST", "/invocations",
+                           sent.to_csv(index=False).encode(), content_type="text/csv")
+    assert status == 200, body
+    got = pd.DataFrame(body["predictions"])
+    assert got["patient_id"].tolist() == sent["patient_id"].tolist()  # as sent, zeros kept
+    _check_equal(body["predictions"], expected.assign(patient_id=sent["patient_id"].to_numpy())[
+        ["patient_id", *expected.columns]])
+
+
+@pytest.mark.parametrize(("body", "reason"), [
+    (b"", "empty"),
+    (b"age,age\n1,2\n", "repeats ['age']"),
+    (b"age,,ecog\n1,2,3\n", "a column has no name"),
+    (b"age\n", "no rows"),
+    (b"\x1f\x8b\x08\x00gzip", "gzip-compressed"),
+])
+def test_bad_csv_bodies_get_400(irpredict_server, body, reason):
+    status, answer = request(irpredict_server, "POST", "/invocations", body,
+                             content_type="text/csv")
+    assert status == 400, answer
+    assert reason in answer["message"]
+
+
+def test_other_media_types_get_415_naming_both_accepted(irpredict_server):
+    status, answer = request(irpredict_server, "POST", "/invocations", b"<xml/>",
+                             content_type="application/xml")
+    assert status == 415
+    assert "application/json" in answer["message"]
+    assert "text/csv" in answer["message"]

@@ -3,13 +3,15 @@
 Routes (as ``mlflow models serve``): ``GET /ping`` and ``GET /health`` (200
 once the model is loaded), ``GET /version``, and ``POST /invocations`` with a
 JSON body ``{"dataframe_split": {"columns": [...], "data": [[...], ...]}}``,
-``{"dataframe_records": [{...}, ...]}``, ``{"inputs": ...}`` or ``{"instances": ...}``.
+``{"dataframe_records": [{...}, ...]}``, ``{"inputs": ...}`` or ``{"instances": ...}``,
+or a ``text/csv`` body (a header row, then one row per patient).
 The answer is
 ``{"predictions": [{"prob_response": ..., "therapy_class": ..., "base_value":
-..., "shap__<biomarker>": ..., ...}, ...]}``, plus ``"warnings": [...]`` when
+..., "shap__<biomarker>": ..., ...}, ...]}`` (led by ``"patient_id"`` when the
+request sent the patients' ids), plus ``"warnings": [...]`` when
 an input needs a word (a category level never seen in training). Bad requests get status 400
 and ``{"error_code": "BAD_REQUEST", "message": "..."}`` (415 and
-``UNSUPPORTED_MEDIA_TYPE`` when the Content-Type is not ``application/json``);
+``UNSUPPORTED_MEDIA_TYPE`` for any other Content-Type);
 the server keeps serving. Each request parses the JSON once, builds one
 DataFrame, runs one checked prediction with explanations and encodes one JSON
 answer.
@@ -18,9 +20,10 @@ answer.
 import json
 import re
 
-__all__ = ["ScoringApp", "load_served_model", "single_threaded"]
+__all__ = ["ScoringApp", "load_served_model", "parse_csv", "parse_payload", "single_threaded"]
 
 _JSON = [(b"content-type", b"application/json")]
+_MEDIA_TYPES = ("application/json", "text/csv")
 _PAYLOAD_KEYS = ("dataframe_split", "dataframe_records", "inputs", "instances")
 #: Largest /invocations body accepted (about 25,000 patients of 250 features as records).
 MAX_BODY_BYTES = 64 * 2**20
@@ -115,11 +118,12 @@ def _compile(python_model, pyfunc):
     probe = pd.DataFrame({c: pd.Series([np.nan] * len(model.therapies), dtype=object)
                           for c in model.feature_columns})
     probe["therapy_class"] = list(model.therapies)
-    frames = [check_input(model, probe)]
+    ignored = []  # the probe is all-missing on purpose: its notes are not the user's
+    frames = [check_input(model, probe, ignored)]
     example = pyfunc.input_example
     if isinstance(example, pd.DataFrame) and len(example):
         for therapy in model.therapies:
-            frames.append(check_input(model, example.assign(therapy_class=therapy)))
+            frames.append(check_input(model, example.assign(therapy_class=therapy), ignored))
     checked = pd.concat(frames, ignore_index=True)
     return CompiledModel.build(model, python_model.biomarkers_, checked)
 
@@ -164,6 +168,61 @@ def parse_payload(body):
         raise BadRequest(f"{key} holds no rows; send at least one patient")
     frame.index = pd.RangeIndex(1, len(frame) + 1)  # messages name rows as people count them
     return frame
+
+
+def parse_csv(body):
+    """Turn a ``text/csv`` body (a header row, then one row per patient) into one DataFrame.
+
+    Values stay text (an id keeps its leading zeros); the model's input check reads numbers.
+
+    Parameters
+    ----------
+    body : bytes
+
+    Returns
+    -------
+    pandas.DataFrame
+    """
+    import csv
+    import io
+
+    import pandas as pd
+
+    if not body.strip():
+        raise BadRequest("the request body is empty; send a CSV table: a header row of column "
+                         "names, then one row per patient")
+    try:
+        frame = pd.read_csv(io.BytesIO(body), dtype=object, encoding="utf-8-sig")
+    except (ValueError, UnicodeDecodeError) as exc:  # pandas' ParserError is a ValueError
+        raise BadRequest(f"the request body is not a readable CSV table (UTF-8, comma-"
+                         f"separated, a header row first): {str(exc).strip()}") from None
+    header = next(csv.reader(io.StringIO(body.decode("utf-8-sig").split("\n", 1)[0])))
+    header = [name.strip() for name in header]
+    repeated = sorted({name for name in header if header.count(name) > 1})
+    if repeated or "" in header:
+        raise BadRequest("the CSV header must name every column once; "
+                         + (f"it repeats {repeated[:5]}" if repeated else "a column has no name"))
+    frame.columns = header
+    if len(frame) == 0:
+        raise BadRequest("the CSV table holds no rows; send at least one patient")
+    frame.index = pd.RangeIndex(1, len(frame) + 1)
+    return frame
+
+
+#: Columns of a request echoed beside each prediction, so that a batch's answers can be matched.
+ID_COLUMNS = ("patient_id",)
+
+
+def _with_ids(model, frame, out):
+    """Put the request's patient ids first in each prediction, when the request sent them."""
+    mapping = getattr(model, "mapping", None)
+    names = [*ID_COLUMNS, *([mapping.id] if getattr(mapping, "id", None) else [])]
+    column = next((c for c in names if c in frame.columns), None)
+    if column is None or "patient_id" in out.columns:
+        return out
+    ids = frame[column].reindex(out.index)
+    return out.assign(patient_id=ids.map(lambda v: None if v is None or v != v else str(v))
+                      )[["patient_id", *out.columns]]
 
 
 def _decode_json(body):
@@ -309,12 +368,13 @@ class ScoringApp:
                 "error_code": "REQUEST_TOO_LARGE",
                 "message": f"the request body is over {MAX_BODY_BYTES // 2**20} MiB; send the "
                            "patients in smaller batches"}).encode()
-        if media != "application/json":
+        if media not in _MEDIA_TYPES:
             return 415, json.dumps({
                 "error_code": "UNSUPPORTED_MEDIA_TYPE",
                 "message": f"the request's Content-Type is {media or 'missing'}; send JSON "
-                           "with the header 'Content-Type: application/json'"}).encode()
-        return self.score(request)
+                           "with the header 'Content-Type: application/json' (or a CSV table "
+                           "with 'Content-Type: text/csv')"}).encode()
+        return self.score(request, media)
 
     def _other(self, method, path):
         if path in ("/ping", "/health") and method == "GET":
@@ -328,8 +388,15 @@ class ScoringApp:
         return 404, json.dumps({"error_code": "ENDPOINT_NOT_FOUND",
                                 "message": f"no route {method} {path}"}).encode()
 
-    def score(self, body):
-        """Status and JSON bytes answering an ``/invocations`` body."""
+    def score(self, body, media="application/json"):
+        """Status and JSON bytes answering an ``/invocations`` body.
+
+        Parameters
+        ----------
+        body : bytes
+        media : {"application/json", "text/csv"}, default="application/json"
+            The request's Content-Type.
+        """
         from irpredict.exceptions import IRPredictError
         from irpredict.serving.pyfunc import explained_biomarkers, predict_explained
 
@@ -339,11 +406,17 @@ class ScoringApp:
             biomarkers = model.biomarkers_ = explained_biomarkers(model.model)
         notes = []
         try:
-            frame = parse_payload(body)
-            if b"true" in body or b"false" in body:  # JSON booleans are rare: look only then
-                _refuse_booleans_in_numbers(model.model, frame)
+            if body[:2] == b"\x1f\x8b":
+                raise BadRequest("the request body is gzip-compressed; send it uncompressed")
+            if media == "text/csv":
+                frame = parse_csv(body)
+            else:
+                frame = parse_payload(body)
+                if b"true" in body or b"false" in body:  # JSON booleans are rare: look only then
+                    _refuse_booleans_in_numbers(model.model, frame)
             out = predict_explained(model.model, frame, biomarkers,
                                     getattr(model, "compiled_", None), notes)
+            out = _with_ids(model.model, frame, out)
         except (BadRequest, IRPredictError, ValueError, TypeError, KeyError) as exc:
             return 400, json.dumps({"error_code": "BAD_REQUEST",
                                     "message": _counted_from_1(str(exc))}).encode()
