@@ -76,3 +76,18 @@ def test_a_site_that_is_also_the_label_is_refused(cli, tmp_path):
     result = cli("validate", path, cwd=tmp_path)
     assert result.returncode == 1
     assert "site 'Path Response' is also the label column" in " ".join(result.stderr.split())
+
+
+def test_validate_lists_every_problem_of_an_experiment_at_once(cli, tmp_path):
+    path = tmp_path / "three.toml"
+    path.write_text('[study]\nname = "three"\n[data]\nsource = "missing.csv"\nid = "pid"\n'
+                    'therapy_class = "cytokine"\n[model]\nouter_fold = 3\n'
+                    '[monitoring]\ndays = ["21"]\n')
+    result = cli("validate", path, cwd=tmp_path)
+    assert result.returncode == 1
+    text = " ".join(result.stderr.split())
+    assert f"3 problems in {path}" in text
+    assert "unknown key 'outer_fold'" in text
+    assert "landmark days must be a list of numbers" in text
+    assert "missing.csv" in text
+    assert "Traceback" not in result.stderr

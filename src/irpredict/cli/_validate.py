@@ -45,8 +45,9 @@ def command(
         check_output_file(json_path)
     mapping = _mapping(source, id_col, label, therapy_class)
     if source.suffix.lower() == ".toml" and source.is_file():
-        _check_training_sections(source)
-    cohort = load_cohort(source, mapping=mapping)
+        cohort = _checked_experiment(source)
+    else:
+        cohort = load_cohort(source, mapping=mapping)
     if json_path is not None:
         refuse_overwriting_inputs([json_path], [source, *cohort.sources.values()])
     summary = summarize_cohort(cohort)
@@ -55,18 +56,43 @@ def command(
         _write_json(summary, json_path)
 
 
-def _check_training_sections(path):
-    """[model] and [monitoring] are read by train and landmarks: a typo there fails here too."""
+def _checked_experiment(path):
+    """The experiment's cohort, after checking the sections train and landmarks read.
+
+    A typo in [model] or [monitoring] fails here too. Every problem found is reported at
+    once: the [model] and [monitoring] sections and the cohort's data are checked apart.
+    """
+    from irpredict.exceptions import ExperimentConfigError, IRPredictError
     from irpredict.experiment import load_experiment
     from irpredict.monitoring.runner import monitoring_settings
     from irpredict.training.design import check_feature_set_names
-    from irpredict.training.settings import model_settings
+    from irpredict.training.settings import ModelSettings, model_settings
 
-    experiment = load_experiment(path)
-    settings = model_settings(experiment.raw.get("model"), where=f"{experiment.path} [model]")
-    check_feature_set_names(settings, experiment.feature_sets,
-                            where=f"{experiment.path} [model]")
-    monitoring_settings(experiment, settings)
+    experiment = load_experiment(path)  # the rest can only be read from a readable file
+    problems = []
+    try:
+        settings = model_settings(experiment.raw.get("model"),
+                                  where=f"{experiment.path} [model]")
+        check_feature_set_names(settings, experiment.feature_sets,
+                                where=f"{experiment.path} [model]")
+    except ExperimentConfigError as exc:
+        problems.append(exc)
+        settings = ModelSettings()
+    try:
+        monitoring_settings(experiment, settings)
+    except ExperimentConfigError as exc:
+        problems.append(exc)
+    cohort = None
+    try:
+        cohort = experiment.load_cohort()
+    except IRPredictError as exc:
+        problems.append(exc)
+    if len(problems) == 1:
+        raise problems[0]
+    if problems:
+        raise ExperimentConfigError(f"{len(problems)} problems in {path}:\n"
+                                    + "\n".join(f"- {p}" for p in problems))
+    return cohort
 
 
 def _mapping(source, id_col, label, therapy_class):
