@@ -132,3 +132,14 @@ def test_ratio_group_shows_the_ratio_not_its_strongest_count():
     assert strength["anc__baseline"] > strength["nlr__baseline"]
     assert ex.shown_columns["nlr"] == "nlr__baseline"
     np.testing.assert_allclose(ex.feature_values["nlr"], X["nlr__baseline"])
+
+
+def test_shown_value_is_a_column_that_moved_the_prediction_not_a_draw_count():
+    rng = np.random.default_rng(1)
+    ratio = rng.lognormal(0, 0.4, 200)
+    X = pd.DataFrame({"ldh_uln_ratio__baseline": ratio, "ldh__n_draws_d42": 0.0,
+                      "age": rng.normal(60, 10, 200)})
+    y = (ratio + rng.normal(0, 0.3, 200) > 1).astype(int)
+    ex = explain(make_model("logistic").fit(X, y), X)
+    assert ex.shown_columns["ldh"] == "ldh_uln_ratio__baseline"
+    np.testing.assert_allclose(ex.feature_values["ldh"], ratio)

@@ -133,6 +133,21 @@ def test_tumour_features():
     assert X.loc["p1", "tumor_size__n_scans_d42"] == 2
 
 
+def test_a_day0_landmark_builds_no_on_treatment_columns():
+    pats = pd.DataFrame({"patient_id": ["p1"], "therapy_class": ["checkpoint_inhibitor"]})
+    scans = pd.DataFrame({"patient_id": ["p1"] * 2, "day": [-10.0, 21.0],
+                          "target_sld_mm": [50.0, 40.0]})
+    rows = [r for r in ROWS if r[0] == "p1"] + [("p1", "crp", -1.0, 3.0)]
+    cohort = Cohort(pats, _cohort(rows, patients=("p1",)).measurements, scans)
+    explicit = build_features(cohort, landmark_days=0, biomarkers=["ctdna", "crp"],
+                              include_tumor=True).X
+    assert not [c for c in explicit.columns if c.endswith("_d0")], list(explicit.columns)
+    both = build_features(cohort, landmark_days=[0, 42], biomarkers=["ctdna"],
+                          include_tumor=True).X
+    assert "tumor_size__n_scans_d42" in both.columns
+    assert not [c for c in both.columns if c.endswith("_d0")]
+
+
 def test_to_frame_puts_id_therapy_and_label_first():
     frame = build_features(_cohort(ROWS)).to_frame()
     assert list(frame.columns[:3]) == ["patient_id", "therapy_class", "response"]
@@ -147,7 +162,9 @@ def test_unknown_patient_in_measurements_is_named():
 
 
 @pytest.mark.parametrize(("landmarks", "window"), [(-1, (-30, 0)), ([], (-30, 0)),
-                                                    (42, (0, -30)), (7, (-30, 14))])
+                                                    (42, (0, -30)), (7, (-30, 14)),
+                                                    (float("inf"), (-30, 0)),
+                                                    ([0, float("nan")], (-30, 0))])
 def test_bad_parameters_raise_config_error(landmarks, window):
     with pytest.raises(ExperimentConfigError):
         build_features(_cohort(ROWS), landmark_days=landmarks, baseline_window=window)

@@ -307,17 +307,19 @@ def _assemble(parts, n):
 def _shown_values(X, columns, values, groups, labels, therapy, therapy_col):
     """Raw value per biomarker: its input column with the largest mean |SHAP|.
 
-    Columns named after the biomarker itself (``nlr__baseline`` for ``nlr``)
-    come before the columns grouped into it (``anc``, ``alc``), so a ratio
-    shows the ratio, not one of its counts.
+    A column that moved the prediction comes first, then a measured value before a count
+    of draws (``ldh_uln_ratio__baseline`` before ``ldh__n_draws_d0``), then columns named
+    after the biomarker itself (``nlr__baseline`` for ``nlr``) before the columns grouped
+    into it (``anc``, ``alc``), so a ratio shows the ratio, not one of its counts.
     """
     import pandas as pd
 
     strength = np.abs(values).mean(axis=0) if len(values) else np.zeros(len(columns))
-    own = [str(c).split("__")[0] == grp for c, grp in zip(columns, groups, strict=True)]
+    rank = [(bool(strength[j] > 0), "__n_draws" not in str(c), str(c).split("__")[0] == grp,
+             strength[j]) for j, (c, grp) in enumerate(zip(columns, groups, strict=True))]
     best = {}
     for j, grp in enumerate(groups):
-        if grp not in best or (own[j], strength[j]) > (own[best[grp]], strength[best[grp]]):
+        if grp not in best or rank[j] > rank[best[grp]]:
             best[grp] = j
     shown, data = {}, {}
     for grp in labels:

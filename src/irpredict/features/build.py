@@ -12,6 +12,7 @@ as raw ``ldh__baseline``: raw LDH carries each site's assay scale and does
 not transport across sites (see :mod:`irpredict.features.baseline`).
 """
 
+import math
 from dataclasses import dataclass, field
 from numbers import Real
 
@@ -71,9 +72,10 @@ class FeatureSet:
 def _check_params(landmark_days, baseline_window):
     marks = [landmark_days] if isinstance(landmark_days, Real) else list(landmark_days)
     if not marks or not all(isinstance(m, Real) and not isinstance(m, bool) and m >= 0
-                            for m in marks):
+                            and math.isfinite(m) for m in marks):
         raise ExperimentConfigError(
-            f"landmark_days must be one or more non-negative numbers of days, got {landmark_days!r}"
+            "landmark_days must be one or more finite non-negative numbers of days, got "
+            f"{landmark_days!r}"
         )
     try:
         lo, hi = (float(x) for x in baseline_window)
@@ -178,10 +180,12 @@ def build_features(cohort, landmark_days=42, baseline_window=(-30, 0), biomarker
     if meas is not None or wanted:
         parts += _biomarker_parts(cohort, meas, ids, wanted, window, marks, pats,
                                   detection_limits, log_floor)
-    if use_tumor and cohort.tumor_assessments is not None:
+    # on-treatment features summarise days 0 < day <= L: at a day-0 landmark there are none
+    treated_marks = [m for m in marks if m > 0]
+    if use_tumor and cohort.tumor_assessments is not None and treated_marks:
         scans = _guard.restrict_to_landmark(cohort.tumor_assessments, max(marks),
                                             table_name="tumor_assessments")
-        values, names = tumour_block(scans, ids, window, marks)
+        values, names = tumour_block(scans, ids, window, treated_marks)
         parts.append(pd.DataFrame(values, index=ids, columns=names))
     X = pd.concat(parts, axis=1)
     y = pats[cohort.label_col] if cohort.has_label else None
@@ -209,7 +213,7 @@ def _biomarker_parts(cohort, meas, ids, wanted, window, marks, pats, limits, log
     if "ldh_uln_ratio__baseline" in ratios.columns:
         baseline = baseline.drop(columns="ldh__baseline")  # the ratio is the reading
     parts = [baseline, ratios]
-    for landmark in marks:
+    for landmark in (m for m in marks if m > 0):  # nothing is on-treatment by day 0
         values, names = kinetic_block(
             draws, base, base_day, wanted, landmark, keep=[True] * len(wanted) if explicit
             else None, detection_limits=limits, log_floor=log_floor)

@@ -237,6 +237,43 @@ def _check_therapy(model, therapy):
     return text
 
 
+def as_written_in_training(model, X):
+    """``X`` with values written as a person writes them read the way training wrote them.
+
+    A 0/1 feature written as true/false or yes/no reads as 1/0; a therapy class
+    written ``Monoclonal antibody`` reads as ``monoclonal_antibody``; a category
+    level in another case or with surrounding spaces gets the training spelling
+    (and levels never seen in training are named in a warning), unless the
+    frame says its levels were aligned already (``frame_from_cohort`` does).
+
+    Parameters
+    ----------
+    model : irpredict.training.ResponseModel
+    X : pandas.DataFrame
+        The model's input columns.
+
+    Returns
+    -------
+    pandas.DataFrame
+
+    Raises
+    ------
+    UnknownTherapyError
+        A missing therapy class, or one the model was not trained on.
+    """
+    categorical = set(model.categorical_columns)
+    aligned = X.attrs.get(LEVELS_ALIGNED, False)
+    X = _yes_no_as_numbers(X, [c for c in model.feature_columns if c not in categorical])
+    therapy = _check_therapy(model, X["therapy_class"])
+    if not therapy.equals(X["therapy_class"]):
+        X = X.assign(therapy_class=therapy.to_numpy(dtype=object))
+    return X if aligned else align_levels(model, X)
+
+
+#: ``DataFrame.attrs`` key set on a frame whose category levels have the training spelling.
+LEVELS_ALIGNED = "irpredict.levels_aligned"
+
+
 def _therapy_key(name):
     return "_".join(str(name).strip().lower().replace("-", " ").split())
 

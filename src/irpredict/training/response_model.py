@@ -1,5 +1,6 @@
 """A fitted model together with its input contract."""
 
+import re
 import warnings
 from dataclasses import dataclass, field
 
@@ -94,8 +95,10 @@ class ResponseModel:
         """
         from irpredict.features import build_features
 
-        cohort = in_training_units(cohort, getattr(self, "units", None) or {},
-                                   f"{self.study}/{self.feature_set}")
+        units = getattr(self, "units", None) or {}
+        if self.biomarkers is not None:  # a biomarker the model does not read may be in any unit
+            units = {b: u for b, u in units.items() if b in self.biomarkers}
+        cohort = in_training_units(cohort, units, f"{self.study}/{self.feature_set}")
         missing = [c for c in self.patient_columns if c not in cohort.patients.columns]
         if missing:
             from difflib import get_close_matches
@@ -115,6 +118,10 @@ class ResponseModel:
             biomarkers=self.biomarkers, include_tumor=self.include_tumor,
             patient_columns=self.patient_columns)
         absent = [c for c in self.feature_columns if c not in features.X.columns]
+        # models saved before day-0 landmarks stopped building on-treatment columns (all
+        # empty, draw counts 0) read them as they were
+        day0 = [c for c in absent if _DAY0_ON_TREATMENT.fullmatch(c)]
+        absent = [c for c in absent if c not in day0]
         if absent:
             warnings.warn(
                 f"cohort {cohort.name!r} gives no value for {len(absent)} of the "
@@ -126,9 +133,14 @@ class ResponseModel:
         X = features.X.reindex(columns=self.feature_columns)
         # a biomarker the cohort never measured was drawn 0 times, as training counted it
         draw_counts = [c for c in absent if "__n_draws" in c]
+        draw_counts += [c for c in day0 if c.endswith(("__n_draws_d0", "__n_scans_d0"))]
         X[draw_counts] = 0.0
         X["therapy_class"] = features.therapy_class
-        return align_levels(self, X), features.y
+        from irpredict.serving.validation import LEVELS_ALIGNED
+
+        X = align_levels(self, X)
+        X.attrs[LEVELS_ALIGNED] = True  # predict_proba need not align (and warn) again
+        return X, features.y
 
     def check_frame(self, X):
         """Check an input frame has the columns the model needs.
@@ -162,8 +174,25 @@ class ResponseModel:
         CohortDataError
             Missing columns, text in a numeric column, or infinite or
             implausibly large values (named by column and row).
+        UnknownTherapyError
+            A missing therapy class, or one the model was not trained on.
+
+        Warns
+        -----
+        DataWarning
+            Naming category levels never seen in training (they score as no known level).
+
+        Notes
+        -----
+        Values are read as the served model reads them
+        (:func:`irpredict.serving.validation.as_written_in_training`): ``yes``/``no`` for
+        a 0/1 feature, ``Monoclonal antibody`` for ``monoclonal_antibody``, ``POSITIVE``
+        for a training level ``positive``.
         """
-        return self.classifier.predict_proba(self._numeric_checked(self.check_frame(X)))
+        from irpredict.serving.validation import as_written_in_training
+
+        X = as_written_in_training(self, self.check_frame(X))
+        return self.classifier.predict_proba(self._numeric_checked(X))
 
     def _numeric_checked(self, X):
         import numpy as np
@@ -191,6 +220,10 @@ class ResponseModel:
         return out
 
 
+#: On-treatment feature columns at a day-0 landmark (``ctdna__slope_d0``, ``tumor__n_scans_d0``).
+_DAY0_ON_TREATMENT = re.compile(r".+__[a-z0-9_]+_d0")
+
+
 def in_training_units(cohort, units, model_name):
     """``cohort`` with each biomarker's measurements in the unit the model was trained on.
 
@@ -215,7 +248,7 @@ def in_training_units(cohort, units, model_name):
     """
     from dataclasses import replace
 
-    from irpredict.data.units import conversion_factor
+    from irpredict.data.units import conversion_factor, normalize_unit
     from irpredict.exceptions import DataWarning
 
     if cohort.measurements is None or not units or not cohort.units:
@@ -223,7 +256,8 @@ def in_training_units(cohort, units, model_name):
     factors, stuck = {}, []
     for biomarker, unit in cohort.units.items():
         trained = units.get(biomarker)
-        if trained is None or trained == unit:
+        unit, trained = normalize_unit(unit), normalize_unit(trained)
+        if trained is None or unit is None or trained == unit:
             continue
         factor = conversion_factor(biomarker, unit, trained)
         if factor is None:
