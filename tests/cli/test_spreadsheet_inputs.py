@@ -117,3 +117,28 @@ def test_patients_without_a_baseline_scan_are_named(cli, tmp_path):
     result = cli("assess-response", scans, "--out", tmp_path / "bor.csv")
     assert result.returncode == 0, result.stderr
     assert "1 of 2 patients have no baseline scan" in result.stderr.replace("\n", " ")
+
+
+def test_one_odd_cell_in_a_decimal_comma_column_is_named_alone(cli, tmp_path):
+    folder = tmp_path / "cohort"
+    folder.mkdir()
+    patients = _patients()
+    patients["ldh_uln"] = ["250,5", "n.d.", "300,25", "280,0"]
+    patients.to_csv(folder / "patients.csv", sep=";", index=False)
+    result = cli("validate", folder)
+    assert result.returncode == 1
+    text = " ".join(result.stderr.split())
+    assert "column 'ldh_uln' looks numeric but holds text 'n.d.' at row 3" in text
+    assert "250,5" not in text  # the good values are numbers, not the problem
+    assert "Traceback" not in result.stderr
+
+
+def test_an_id_written_with_a_trailing_space_is_the_same_patient(cli, tmp_path):
+    folder = tmp_path / "cohort"
+    folder.mkdir()
+    patients = _patients()
+    again = patients.iloc[[1]].assign(patient_id="P2 ", response=1)
+    pd.concat([patients, again]).to_csv(folder / "patients.csv", index=False)
+    result = cli("validate", folder)
+    assert result.returncode == 1
+    assert "column 'patient_id': duplicate values: P2" in " ".join(result.stderr.split())

@@ -109,3 +109,36 @@ def test_a_workbook_with_several_filled_sheets_is_refused_naming_them(tmp_path):
         pd.DataFrame({"patient_id": ["B1"], "age": [70]}).to_excel(
             writer, sheet_name="data", index=False)
     assert read_table(one, table="patients")["patient_id"].tolist() == ["B1"]
+
+
+def _write(tmp_path, text, name="t.csv"):
+    path = tmp_path / name
+    path.write_text(text, encoding="utf-8")
+    return path
+
+
+@pytest.mark.parametrize(("text", "expected"), [
+    ("id;ldh\na;250,0\nb;2,5e-05\nc;20.144,253\nd;-0,5\n", [250.0, 2.5e-05, 20144.253, -0.5]),
+    # a comma-separated file with quoted decimal commas: ',0' cannot group thousands
+    ('id,ldh\na,"250,0"\nb,"214,5"\nc,"1,25"\nd,"0,75"\n', [250.0, 214.5, 1.25, 0.75]),
+])
+def test_decimal_commas_are_read_as_numbers(tmp_path, text, expected):
+    frame = read_table(_write(tmp_path, text))
+    assert pd.api.types.is_float_dtype(frame["ldh"])
+    assert frame["ldh"].tolist() == pytest.approx(expected)
+
+
+def test_the_odd_cell_of_a_decimal_comma_column_keeps_its_text_alone(tmp_path):
+    frame = read_table(_write(tmp_path, "id;ldh\na;250,0\nb;n.d.\nc;214,0\nd;230,5\ne;1,5\n"))
+    assert frame["ldh"].tolist() == [250.0, "n.d.", 214.0, 230.5, 1.5]
+
+
+def test_commas_that_may_group_thousands_stay_text_in_a_comma_separated_file(tmp_path):
+    frame = read_table(_write(tmp_path, 'id,count\na,"1,234"\nb,"2,500"\nc,"3,000"\n'))
+    assert frame["count"].tolist() == ["1,234", "2,500", "3,000"]
+
+
+def test_empty_rows_and_columns_a_spreadsheet_leaves_are_dropped(tmp_path):
+    frame = read_table(_write(tmp_path, "id;age;;\na;40;;\nb;50;;\n;;;\n;;;;;;\n"))
+    assert list(frame.columns) == ["id", "age"]
+    assert frame["id"].tolist() == ["a", "b"]

@@ -87,3 +87,12 @@ def test_unknown_units_differing_only_in_case_are_one_unit():
     assert problems == []
     assert units == {"ctdna": "MTM/mL"}
     assert out["value"].tolist() == [5.0, 7.0, 1.0]
+
+
+def test_g_per_l_of_a_cell_count_is_giga_per_litre():
+    m = _long([("a", "anc", 0, 4.1, "G/L"), ("b", "anc", 0, 3.0, "10^9/L"),
+               ("a", "albumin", 0, 38.0, "G/L")])
+    out, units, problems = harmonize_units(m)
+    assert problems == []
+    assert units == {"anc": "10^9/L", "albumin": "g/L"}
+    np.testing.assert_allclose(out["value"], [4.1, 3.0, 38.0])

@@ -427,12 +427,21 @@ def numbers_with_stray_text(series):
 
     if pd.api.types.is_numeric_dtype(series) or pd.api.types.is_bool_dtype(series):
         return False
+    from irpredict.data._readers import _DECIMAL_COMMA, NUMBER_SHARE
+
+    kinds = series.dropna().map(lambda v: "text" if isinstance(v, str) and v.strip() else
+                                "number" if isinstance(v, int | float) and not isinstance(v, bool)
+                                else "other")
+    if {"text", "number"} <= set(kinds):  # the reader kept the cells it could not read as text
+        return True
     text = series.dropna().astype(str).str.strip()
     text = text[text != ""]
     if len(text) < 3:
         return False
     numeric = pd.to_numeric(text, errors="coerce").notna()
-    return bool((~numeric).any() and numeric.mean() >= 0.8)
+    # '250,0' (a decimal comma the reader could not be sure of) is a number written oddly
+    number_like = numeric | (text.str.fullmatch(_DECIMAL_COMMA) & text.str.contains(r"\d"))
+    return bool((~numeric).any() and number_like.mean() >= NUMBER_SHARE)
 
 
 def _resolve_optional(columns, names, source, key):

@@ -6,6 +6,7 @@ values) is checked by :func:`irpredict.data.validation.validate_tables`.
 
 import csv
 import io
+import re
 from pathlib import Path
 
 from irpredict.exceptions import CohortDataError
@@ -116,6 +117,7 @@ def _read_csv(path, table, dtype):
     lines = [ln for ln in text.splitlines() if ln.strip()]
     header = lines[0]
     delimiter = _sniff_delimiter(header)
+    text, lines = _without_trailing_empty_rows(text, lines, delimiter)
     names = next(csv.reader([header], delimiter=delimiter))
     dtypes = {name: str for name in names if name.strip() == "patient_id"}
     dtypes.update(dtype or {})
@@ -135,10 +137,29 @@ def _read_csv(path, table, dtype):
         ) from None
     if frame.shape[1] == 1:
         _check_single_column(path, table, lines, delimiter)
-    if delimiter != ",":
-        frame = _read_decimal_commas(frame, exclude=set(dtypes))
+    frame = _read_decimal_commas(frame, exclude=set(dtypes), any_comma=delimiter != ",")
+    # trailing delimiters (a spreadsheet's empty columns) name no column and hold nothing
+    kept = [i for i, name in enumerate(names)
+            if name.strip() or i >= frame.shape[1] or frame.iloc[:, i].notna().any()]
+    if len(kept) < len(names) and len(names) == frame.shape[1]:
+        frame = frame.iloc[:, kept]
+        names = [names[i] for i in kept]
     frame.attrs["duplicate_header"] = [n.strip() for n in names]
     return frame
+
+
+def _without_trailing_empty_rows(text, lines, delimiter):
+    """Drop the rows of bare delimiters (``;;;;``) a spreadsheet leaves at the end of a file."""
+    empty = re.compile(rf"[\s{re.escape(delimiter)}\"]*")
+    end = len(lines)
+    while end > 1 and empty.fullmatch(lines[end - 1]):
+        end -= 1
+    if end == len(lines):
+        return text, lines
+    kept = lines[:end]
+    raw = text.splitlines()
+    last = max(i for i, ln in enumerate(raw) if ln == kept[-1])
+    return "\n".join(raw[:last + 1]) + "\n", kept
 
 
 def _check_extra_fields(text, delimiter, n_columns, path, table):
@@ -158,14 +179,23 @@ def _check_extra_fields(text, delimiter, n_columns, path, table):
         )
 
 
-_DECIMAL_COMMA = r"^\s*[+-]?(\d+(,\d*)?|,\d+)\s*$"
+#: A number written with a decimal comma (``275,0``, ``-0,27``, ``2,5e-05``), optionally with
+#: dots grouping thousands (``20.144,253``); plain integers match too.
+_DECIMAL_COMMA = r"^\s*[+-]?(?:\d{1,3}(?:\.\d{3})+|\d+)?(?:,\d*)?(?:[eE][+-]?\d+)?\s*$"
+#: A comma that cannot be grouping thousands: not followed by exactly three digits.
+_UNAMBIGUOUS_COMMA = r",(?:\d{1,2}|\d{4,})(?:\D|$)"
+#: Share of a column's filled cells that must be numbers for the rest to count as stray text.
+NUMBER_SHARE = 0.8
 
 
-def _read_decimal_commas(frame, exclude):
+def _read_decimal_commas(frame, exclude, any_comma=True):
     """Read text columns written with decimal commas (``275,0``) as numbers.
 
-    Only in files not separated by commas, and only when every value of the
-    column is such a number (so ids or codes with commas stay text).
+    A column is read so when most of its filled cells are such numbers and some
+    hold a comma; ``any_comma=False`` (a comma-separated
+    file, an Excel sheet) also needs one comma that cannot group thousands
+    (``1,5``; ``1,234`` could be either). The cells that are not numbers keep
+    their text, for validation to name them; ids and codes with commas stay text.
     """
     import pandas as pd
 
@@ -173,11 +203,25 @@ def _read_decimal_commas(frame, exclude):
         values = frame[name]
         if name in exclude or not (values.dtype == object or pd.api.types.is_string_dtype(values)):
             continue
-        present = values.dropna().astype(str)
-        if present.empty or not present.str.contains(",", regex=False).any():
+        present = values.dropna()
+        present = present[present.map(lambda v: isinstance(v, str))].str.strip()
+        present = present[present != ""]
+        commas = present.str.contains(",", regex=False)
+        if present.empty or not commas.any():
             continue
-        if present.str.fullmatch(_DECIMAL_COMMA).all():
-            frame[name] = pd.to_numeric(values.str.replace(",", ".", regex=False))
+        if not any_comma and not present[commas].str.contains(_UNAMBIGUOUS_COMMA).any():
+            continue
+        numbers = present.str.fullmatch(_DECIMAL_COMMA) & present.str.contains(r"\d")
+        if numbers.mean() <= 0.5:  # most cells are numbers written with decimal commas
+            continue
+        converted = pd.to_numeric(present[numbers].str.replace(".", "", regex=False)
+                                  .str.replace(",", ".", regex=False), errors="coerce")
+        if numbers.all() and values.notna().sum() == len(present):
+            frame[name] = converted.reindex(values.index)
+        else:
+            mixed = values.astype(object).copy()
+            mixed[converted.index] = converted.to_numpy(dtype=object)
+            frame[name] = mixed
     return frame
 
 
@@ -256,7 +300,7 @@ def _read_excel(path, table, sheet):
     frame = pd.DataFrame({i: _infer(body[i]) for i in range(body.shape[1])})
     frame.attrs["duplicate_header"] = names
     frame.columns = _mangle(names)
-    return frame
+    return _read_decimal_commas(frame, exclude=set(), any_comma=False)
 
 
 def _infer(series):

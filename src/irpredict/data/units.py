@@ -167,6 +167,11 @@ def harmonize_units(measurements, *, source="measurements"):
         missing = rows["unit"].isna()
         if missing.all():
             continue
+        if is_count_unit(CANONICAL_UNITS.get(str(biomarker).lower())):
+            # a cell count cannot be grams per litre: 'G/L' is giga (10^9) per litre
+            giga = rows.index[rows["unit"] == "g/L"]
+            out.loc[giga, "unit"] = "10^9/L"
+            rows = out.loc[rows.index]
         if missing.any():
             where = _rows(rows.index[missing])
             problems.append(

@@ -158,6 +158,11 @@ def _prepared(frame, table):
             blank = series.astype("string").str.strip().eq("").fillna(False).astype(bool)
             if blank.any():
                 frame[col] = series.mask(blank)
+    if "patient_id" in frame.columns and (pd.api.types.is_object_dtype(frame["patient_id"])
+                                          or pd.api.types.is_string_dtype(frame["patient_id"])):
+        # 'SIM-00005 ' is patient SIM-00005 everywhere else: the same when counting duplicates
+        ids = frame["patient_id"]
+        frame["patient_id"] = ids.map(lambda v: v.strip() if isinstance(v, str) else v)
     return frame
 
 
@@ -269,7 +274,8 @@ def _check_text_in_numbers(frame, col, source, ids, problems, extra):
         problems.append(
             f"{source}: column '{col}' looks numeric but holds text {values} at "
             f"{_rows(text.index[bad], ids)}. Fix: write numbers only (no units, '<' or "
-            "comments) or leave the cell empty; if the column is a category, list it under "
+            "comments; one decimal separator for the whole file, a point in a comma-separated "
+            "file) or leave the cell empty; if the column is a category, list it under "
             "[data.columns] categorical")
         extra.extend(_case("patients", col, "numeric", v, i) for i, v in text[bad].items())
 
