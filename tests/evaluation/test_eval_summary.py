@@ -164,3 +164,40 @@ def test_decision_curves_per_therapy_class_match_the_single_curve():
     single = decision_curve(sub["y"], sub["prob"], [0.3], n_bootstrap=0)
     got = curves[curves["therapy_class"] == "cytokine"].drop(columns=["model", "therapy_class"])
     pd.testing.assert_frame_equal(got.reset_index(drop=True), single)
+
+
+def test_stacked_predictions_without_a_model_column_are_refused_not_dropped():
+    a, b = _oof(seed=0), _oof(seed=1)
+    with pytest.raises(ValueError, match="more than one prediction for the same model"):
+        summarize_predictions(pd.concat([a, b]), n_bootstrap=0)
+    with pytest.raises(ValueError, match="more than one prediction"):
+        decision_curves(pd.concat([a, b]), [0.5], n_bootstrap=0)
+    both = summarize_predictions(pd.concat([a.assign(model="a"), b.assign(model="b")]),
+                                 n_bootstrap=0)
+    assert set(both["model"]) == {"a", "b"}
+
+
+def test_one_patient_with_two_labels_is_refused():
+    oof = _oof(n_repeats=2)
+    first = oof.index[(oof["repeat"] == 1)][0]
+    oof.loc[first, "y"] = 1 - oof.loc[first, "y"]
+    with pytest.raises(ValueError, match="different labels"):
+        summarize_predictions(oof, n_bootstrap=0)
+
+
+@pytest.mark.parametrize(("y", "p", "thresholds", "pattern"), [
+    ([0, 1, 0, 1], [0.2, np.nan, 0.4, 0.9], [0.5], "missing or outside"),
+    ([1, 2, 1, 2], [0.2, 0.3, 0.4, 0.9], [0.5], "labels must be 0 or 1"),
+    (["no", "yes", "no", "yes"], [0.2, 0.3, 0.4, 0.9], [0.5], "'yes' -> 1"),
+    ([0, 1, 0, 1], [0.2, 0.3, 0.4, 0.9], [20, 50], "write 0.2 for 20%"),
+    ([0, 1, 0, 1], [0.2, 0.3, 0.4, 0.9], [1.0], "strictly between 0 and 1"),
+    ([], [], [0.5], "no labels"),
+])
+def test_curves_refuse_what_no_metric_means(y, p, thresholds, pattern):
+    from irpredict.evaluation import calibration_table
+
+    with pytest.raises(ValueError, match=pattern):
+        decision_curve(y, p, thresholds, n_bootstrap=0)
+    if thresholds == [0.5]:
+        with pytest.raises(ValueError, match=pattern):
+            calibration_table(y, p, n_bins=2)

@@ -42,8 +42,12 @@ def calibration_table(y, p, *, n_bins=10, strategy="quantile"):
     """
     import pandas as pd
 
-    y = np.asarray(y, dtype=float)
-    p = np.asarray(p, dtype=float)
+    from irpredict.evaluation.metrics import check_labels_and_probabilities
+
+    y, p = check_labels_and_probabilities(y, p)
+    if p.ndim != 1:
+        raise ValueError(f"calibration_table takes one probability per patient; got shape "
+                         f"{p.shape}")
     if strategy == "quantile":
         edges = np.unique(np.quantile(p, np.linspace(0, 1, n_bins + 1)))
     elif strategy == "uniform":

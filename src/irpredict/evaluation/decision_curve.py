@@ -3,6 +3,7 @@
 import numpy as np
 
 from irpredict.evaluation.bootstrap import percentile_ci, stratified_indices
+from irpredict.evaluation.metrics import check_labels_and_probabilities, check_thresholds
 
 __all__ = ["DEFAULT_THRESHOLDS", "decision_curve"]
 
@@ -75,9 +76,9 @@ def decision_curve(y, p, thresholds=None, *, n_bootstrap=200, random_state=0, ci
     """
     import pandas as pd
 
-    y = np.asarray(y, dtype=float)
-    P = np.atleast_2d(np.asarray(p, dtype=float))
-    pt = np.asarray(DEFAULT_THRESHOLDS if thresholds is None else thresholds, dtype=float)
+    y, P = check_labels_and_probabilities(y, p)
+    P = np.atleast_2d(P)
+    pt = check_thresholds(DEFAULT_THRESHOLDS if thresholds is None else thresholds)
     model, treat_all = (a[0] for a in _nb_repeats(y[None, :], P[:, None, :], pt))
     bands = {k: (np.full(len(pt), np.nan), np.full(len(pt), np.nan)) for k in ("model", "all")}
     if n_bootstrap > 0 and len(y) > 0:

@@ -43,9 +43,15 @@ def check_labels_and_probabilities(y, p):
     """
     try:
         y = np.asarray(y, dtype=float)
+    except (TypeError, ValueError) as exc:
+        raise ValueError(f"labels must be 0 or 1, numbers ({exc}); map responders to 1 and "
+                         "non-responders to 0 (e.g. 'yes' -> 1, 'no' -> 0)") from None
+    try:
         p = np.asarray(p, dtype=float)
     except (TypeError, ValueError) as exc:
-        raise ValueError(f"labels and probabilities must be numbers: {exc}") from None
+        raise ValueError(f"probabilities must be numbers: {exc}") from None
+    if len(y) == 0:
+        raise ValueError("no labels and probabilities were given; give one per patient")
     if y.ndim != 1 or p.ndim not in (1, 2) or p.shape[-1] != len(y):
         raise ValueError(f"got {y.shape} labels and {p.shape} probabilities; give one "
                          "probability per label")
@@ -57,6 +63,29 @@ def check_labels_and_probabilities(y, p):
         raise ValueError(f"{int(bad.sum())} probabilities are missing or outside [0, 1] "
                          f"(e.g. {float(p[bad].ravel()[0])!r}); give one probability per patient")
     return y, p
+
+
+def check_thresholds(thresholds):
+    """Risk thresholds as a float array; a ValueError unless each lies strictly in (0, 1).
+
+    Parameters
+    ----------
+    thresholds : array-like of float
+
+    Returns
+    -------
+    numpy.ndarray
+    """
+    try:
+        pt = np.atleast_1d(np.asarray(thresholds, dtype=float))
+    except (TypeError, ValueError) as exc:
+        raise ValueError(f"thresholds must be numbers in (0, 1): {exc}") from None
+    bad = ~(np.isfinite(pt) & (pt > 0) & (pt < 1))
+    if len(pt) == 0 or pt.ndim != 1 or bad.any():
+        shown = pt[bad][:3].tolist() if pt.ndim == 1 else pt.tolist()
+        raise ValueError(f"thresholds must be probabilities strictly between 0 and 1 (write "
+                         f"0.2 for 20%); got {shown or 'none'}")
+    return pt
 
 
 def _as_2d(y, p):
@@ -266,7 +295,7 @@ def net_benefit(y, p, thresholds):
     0.5
     """
     y, p = check_labels_and_probabilities(y, p)
-    pt = np.asarray(thresholds, dtype=float)
+    pt = check_thresholds(thresholds)
     treat = p[None, :] >= pt[:, None]
     tp = (treat * y).sum(axis=1) / len(y)
     fp = (treat * (1 - y)).sum(axis=1) / len(y)

@@ -17,6 +17,29 @@ OVERALL = "overall"
 _OOF_COLUMNS = ("patient_id", "repeat", "fold", "therapy_class", "y", "prob")
 
 
+def _checked_predictions(oof):
+    """The predictions frame with a ``model`` column; one row per model, patient and repeat."""
+    missing = [c for c in _OOF_COLUMNS if c not in oof.columns]
+    if missing:
+        raise ValueError(f"The predictions frame lacks columns {missing}; pass "
+                         "NestedCVResult.oof or the output of predict_frame().")
+    if "model" not in oof.columns:
+        oof = oof.assign(model="model")
+    repeated = oof.duplicated(["model", "patient_id", "repeat"], keep=False)
+    if repeated.any():
+        ids = oof.loc[repeated, "patient_id"].astype(str).unique().tolist()
+        raise ValueError(
+            f"{len(ids)} patients have more than one prediction for the same model and repeat "
+            f"({ids[:5]}); predictions of several models or cohorts need a 'model' column "
+            "naming each (e.g. pd.concat([a.assign(model='a'), b.assign(model='b')])).")
+    labels = oof.groupby(["model", "patient_id"])["y"].nunique()
+    if (labels > 1).any():
+        ids = labels[labels > 1].index.get_level_values("patient_id").astype(str).tolist()
+        raise ValueError(f"{len(ids)} patients have different labels in different rows: "
+                         f"{ids[:5]}; a patient has one label.")
+    return oof
+
+
 def _patient_matrix(sub):
     """Labels per patient and probabilities as (n_repeats, n_patients)."""
     wide = sub.pivot_table(index="patient_id", columns="repeat", values="prob", aggfunc="first")
@@ -99,12 +122,7 @@ def summarize_predictions(oof, *, threshold=0.5, n_bootstrap=1000, random_state=
     """
     import pandas as pd
 
-    missing = [c for c in _OOF_COLUMNS if c not in oof.columns]
-    if missing:
-        raise ValueError(f"The predictions frame lacks columns {missing}; pass "
-                         "NestedCVResult.oof or the output of predict_frame().")
-    if "model" not in oof.columns:
-        oof = oof.assign(model="model")
+    oof = _checked_predictions(oof)
     tables = []
     with warnings.catch_warnings():
         warnings.simplefilter("ignore", RuntimeWarning)
@@ -141,8 +159,7 @@ def decision_curves(oof, thresholds=None, *, n_bootstrap=200, random_state=0):
 
     from irpredict.evaluation.decision_curve import decision_curve
 
-    if "model" not in oof.columns:
-        oof = oof.assign(model="model")
+    oof = _checked_predictions(oof)
     frames = []
     for model, by_model in oof.groupby("model", sort=False):
         groups = [(g, by_model[by_model["therapy_class"] == g])
