@@ -199,10 +199,17 @@ def test_unknown_calibration_method_is_a_config_error():
                   calibration=["none", "platt"])
 
 
-def test_family_grid_with_an_unknown_parameter_is_a_config_error():
+@pytest.mark.parametrize(("grid", "pattern"), [
+    ({"xgboost": {"min_samples_leaf": [3]}}, r"xgboost has no parameter 'min_samples_leaf'"),
+    ({"max_depth": [2]}, r"param_grid names \['max_depth'\].*keyed by family"),
+    ({"xgbost": {"max_depth": [2]}}, r"param_grid names \['xgbost'\]"),
+    ({"xgboost": {"max_depth": 2}}, r"single values for \['max_depth'\]"),
+    ({"xgboost": {"max_depth": [0]}}, r"max_depth must be a whole number >= 1"),
+])
+def test_a_family_grid_that_would_be_ignored_or_fail_is_a_config_error(grid, pattern):
     X, y, _ = _cohort()
-    with pytest.raises(ExperimentConfigError, match=r"'xgboost'.*\['min_samples_leaf'\]"):
-        nested_cv(X, y, estimator="xgboost", param_grid={"xgboost": {"min_samples_leaf": [3]}})
+    with pytest.raises(ExperimentConfigError, match=pattern):
+        nested_cv(X, y, estimator="xgboost", param_grid=grid)
 
 
 def test_a_class_too_small_for_the_folds_is_named_before_fitting():

@@ -164,18 +164,12 @@ def _candidates(estimator, param_grid, calibration, per_therapy, therapy_col, mi
         isinstance(estimator, (list, tuple)) and all(isinstance(e, str) for e in estimator)
     ):
         names = [estimator] if isinstance(estimator, str) else list(estimator)
+        _check_family_grids(param_grid, names)
         specs = []
         for name in names:
             base = make_model(name, random_state=random_state, n_jobs=n_jobs)
             grid = family_grid(name)
             if param_grid and name in param_grid:
-                known = base["classifier"].get_params()
-                bad = sorted(set(param_grid[name]) - set(known))
-                if bad:
-                    raise ExperimentConfigError(
-                        f"The grid of {name!r} names unknown parameters {bad}; valid ones "
-                        f"include {sorted(known)[:8]}..."
-                    )
                 grid = {f"classifier__{k}": list(v) for k, v in param_grid[name].items()}
             if per_therapy:
                 base = PerTherapyClassifier(base, therapy_col=therapy_col,
@@ -197,6 +191,38 @@ def _candidates(estimator, param_grid, calibration, per_therapy, therapy_col, mi
                 scoring = "neg_brier_score"
         out.append((name, est, grid, scoring))
     return out
+
+
+def _check_family_grids(param_grid, names):
+    """A grid per family name, each parameter with a list of candidates (before any fit)."""
+    from irpredict.models.zoo import grid_problems
+
+    if not param_grid:
+        return
+    if not isinstance(param_grid, dict):
+        raise ExperimentConfigError(f"param_grid must map a family to its grid, e.g. "
+                                    f"{{'{names[0]}': {{...}}}}; got {type(param_grid).__name__}")
+    stray = [key for key in param_grid if key not in names]
+    if stray:
+        raise ExperimentConfigError(
+            f"param_grid names {stray}, which are not among the families evaluated "
+            f"({names}); with family names the grid is keyed by family, e.g. "
+            f"{{'{names[0]}': {{'{stray[0]}': [...]}}}} (a flat grid is for a custom "
+            "estimator)")
+    problems = []
+    for name in names:
+        grid = param_grid.get(name) or {}
+        if not isinstance(grid, dict):
+            problems.append(f"the grid of {name!r} must map parameters to lists of values")
+            continue
+        scalars = [k for k, v in grid.items() if isinstance(v, str) or not hasattr(v, "__iter__")]
+        if scalars:
+            problems.append(f"the grid of {name!r} gives single values for {scalars}; give "
+                            "each parameter a list of candidates, e.g. [0.5]")
+            continue
+        problems += grid_problems(name, grid)
+    if problems:
+        raise ExperimentConfigError("; ".join(problems) + ".")
 
 
 def _fit_one(est, grid, scoring, X_train, y_train, inner_cv, n_jobs):
