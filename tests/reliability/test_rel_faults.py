@@ -123,6 +123,52 @@ def test_sigterm_marks_the_run_killed_and_exits_143(make_study):
     assert not (study.folder / "killed.html").exists()
 
 
+XGBOOST_ONLY = """
+[study]
+name = "sigx"
+[data]
+simulate = { patients = 300, seed = 3, class_mix = { checkpoint_inhibitor = 1 } }
+label = "response"
+response_derived_biomarkers = ["tumor_size"]
+[data.columns]
+exclude = ["response_definition"]
+[feature_sets]
+base = ["age", "ecog", "liver_mets", "ldh_uln"]
+[model]
+families = ["xgboost"]
+repeats = 3
+n_bootstrap = 50
+grids = { xgboost = { max_depth = [2, 3], n_estimators = [20, 40] } }
+final_family = "xgboost"
+"""
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize(("signum", "status", "word"), [
+    (signal.SIGTERM, 143, "terminated"), (signal.SIGINT, 130, "interrupted")])
+def test_a_signal_while_xgboost_fits_stops_the_run(tmp_path, signum, status, word):
+    # XGBoost's C++ core calls back into Python: an interrupt raised there was printed and
+    # ignored, and the run went on to register its model
+    (tmp_path / "x.toml").write_text(XGBOOST_ONLY)
+    db = tmp_path / "store" / "mlflow.db"
+    proc = _popen_cli("train", "x.toml", "--tracking-uri", f"sqlite:///{db}", cwd=tmp_path)
+    deadline = time.monotonic() + 240
+    while time.monotonic() < deadline and proc.poll() is None and not any(
+            status == "RUNNING" for status, _ in _new_runs(db, set()).values()):
+        time.sleep(0.05)
+    time.sleep(1.5)  # well inside the nested cross-validation of XGBoost models
+    proc.send_signal(signum)
+    stdout, stderr = proc.communicate(timeout=120)
+    assert proc.returncode == status, stderr
+    assert word in stderr
+    assert "Traceback" not in stderr
+    assert "registered" not in stdout
+    parents = [s for s, parent in _new_runs(db, set()).values() if parent is None]
+    assert parents == ["KILLED"]
+    with sqlite3.connect(db) as conn:
+        assert conn.execute("SELECT COUNT(*) FROM model_versions").fetchone() == (0,)
+
+
 # --- outputs that cannot be written ----------------------------------------------------------
 
 UNDER_A_FILE = ("simulate", "features", "validate-json", "assess-response", "screen", "evaluate",

@@ -119,17 +119,26 @@ class Terminated(KeyboardInterrupt):
 
 
 _SIGNALLED = []
+_PENDING = []
 
 
 def _raise_terminated(signum, frame):
+    """SIGTERM and SIGINT: raise the interrupt where Python will not swallow it."""
     import signal
 
-    if _in_finalizer(frame):
-        # raised inside a weakref callback or __del__, the exception would be printed and
-        # ignored, and the run would go on: deliver it again in 10 ms
+    if signum == signal.SIGALRM:  # a deferred delivery
+        signum = _PENDING[-1] if _PENDING else signal.SIGTERM
+    if _in_finalizer(frame) or _in_native_callback(frame):
+        # raised inside a weakref callback, __del__ or a callback from XGBoost's C++ code, the
+        # exception would be printed and ignored, and the run would go on: deliver it again
+        # in 10 ms
+        _PENDING.append(signum)
         signal.signal(signal.SIGALRM, _raise_terminated)
         signal.setitimer(signal.ITIMER_REAL, 0.01)
         return
+    _PENDING.clear()
+    if signum == signal.SIGINT:
+        raise KeyboardInterrupt
     _SIGNALLED.append(signum)  # typer turns the interrupt into exit status 130
     raise Terminated
 
@@ -144,6 +153,18 @@ def _in_finalizer(frame):
     return False
 
 
+def _in_native_callback(frame):
+    """Whether Python code runs inside XGBoost (its C++ core calls back into Python)."""
+    import os.path
+
+    marker = f"{os.path.sep}xgboost{os.path.sep}"
+    while frame is not None:
+        if marker in frame.f_code.co_filename:
+            return True
+        frame = frame.f_back
+    return False
+
+
 def main(argv=None):
     """Run the command line; exit status 1 with one message on bad input."""
     import signal
@@ -153,6 +174,7 @@ def main(argv=None):
         app.rich_markup_mode = None  # rich's option tables cut long words below 100 columns
     # an MLflow run interrupted by SIGTERM is marked KILLED, as one interrupted by Ctrl+C
     signal.signal(signal.SIGTERM, _raise_terminated)
+    signal.signal(signal.SIGINT, _raise_terminated)
     try:
         app(args=argv, prog_name="irpredict", standalone_mode=True)
     except IRPredictError as exc:
@@ -165,6 +187,8 @@ def main(argv=None):
         if isinstance(exc, SystemExit):
             if exc.code == 2:  # click's status for a usage error: bad input like any other
                 sys.exit(1)
+            if exc.code == 130:  # typer's status for Ctrl+C
+                _print_error("interrupted")
             raise
         _print_error("interrupted")
         sys.exit(130)
