@@ -135,3 +135,18 @@ def test_a_mistyped_store_is_named_and_not_created(trained_study, cli, tmp_path)
     assert result.returncode == 1
     assert "no MLflow store at" in result.stderr
     assert list(tmp_path.iterdir()) == []
+
+
+def test_data_changed_since_the_run_is_said_not_analysed(trained_study, cli):
+    folder, experiment, uri, run_id = trained_study
+    other = folder / "other_data.toml"
+    text = experiment.read_text()
+    assert "seed = 5" in text
+    other.write_text(text.replace("seed = 5", "seed = 6", 1))
+    out = folder / "changed.html"
+    result = cli("report", "--run", run_id, "--out", out, "--tracking-uri", uri,
+                 "--experiment", other, "--no-log", cwd=folder)
+    assert result.returncode == 0, result.stderr
+    text = " ".join(result.stdout.split())
+    assert "SHAP and subgroup sections missing: the cohort's data changed since the run" in text
+    assert "SHAP explanations not computed" in out.read_text(encoding="utf-8")

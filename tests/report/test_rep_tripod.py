@@ -69,3 +69,21 @@ def test_tidy_metrics_pairs_estimates_with_their_intervals():
     assert tidy.loc["auc", ["therapy_class", "estimate", "ci_low", "ci_high"]].tolist() == [
         "cytokine", 0.7, 0.5, 0.9]
     assert "time_total_s" not in tidy.index
+
+
+def test_unlabelled_patients_are_not_counted_as_non_responders():
+    record = RunRecord(
+        run_id="r" * 32, study="demo", params={}, tags={}, children=[_child()],
+        experiment_toml=TOML, model_uri=None,
+        fingerprint={"n_patients": 50, "n_responders": 12, "n_labelled": 48,
+                     "sha256": "ab" * 32, "patients": {"checkpoint_inhibitor": 50},
+                     "responders": {"checkpoint_inhibitor": 12},
+                     "labelled": {"checkpoint_inhibitor": 48}})
+    items = {it["topic"]: it["text"] for it in tripod_items(record, CohortAnalysis())}
+    assert "12 responders of 48 patients with a label (2 of 50 have none" in \
+        items["Outcome definition and timing"]
+    from irpredict.report.build import _cohort_rows
+
+    rows = _cohort_rows(record.fingerprint)
+    assert rows[0]["patients"] == "50 (48 labelled)"
+    assert rows[0]["rate"] == "25.0%"

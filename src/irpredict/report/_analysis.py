@@ -142,6 +142,7 @@ def analyse_cohort(record, *, tracking_uri=None, experiment=None, n_bootstrap=20
     from irpredict.experiment import load_experiment
     from irpredict.explain import explain, global_importance
     from irpredict.explain.plots import plot_importance, plot_waterfall
+    from irpredict.tracking.fingerprint import cohort_fingerprint
     from irpredict.training.crossfit import crossfit_scores
     from irpredict.training.publish import load_response_model
 
@@ -163,6 +164,13 @@ def analyse_cohort(record, *, tracking_uri=None, experiment=None, n_bootstrap=20
         return CohortAnalysis(reason=f"the cohort could not be loaded from the experiment file "
                                      f"({message}); rerun with --experiment pointing at a copy "
                                      "whose data paths resolve")
+    trained_on = (record.fingerprint or {}).get("sha256")
+    now = cohort_fingerprint(cohort)["sha256"]
+    if trained_on and now != trained_on:
+        return CohortAnalysis(reason=f"the cohort's data changed since the run (fingerprint "
+                                     f"{trained_on[:12]} when trained, {now[:12]} now), so SHAP "
+                                     "values and subgroup AUCs would describe other data; "
+                                     "restore the files the run read, or train again")
     model = load_response_model(record.model_uri, tracking_uri=tracking_uri)
     X, y = model.frame_from_cohort(cohort)
     explanation = explain(model.classifier, X)

@@ -64,15 +64,19 @@ def _cohort_rows(fingerprint):
         return []
     rows = []
     responders = fingerprint.get("responders", {})
+    labelled = fingerprint.get("labelled", {})
+
+    def row(klass, n, r, known):
+        known = n if known is None else known  # runs logged before label counts were kept
+        shown = n if known == n else f"{n} ({known} labelled)"
+        return {"therapy_class": klass, "patients": shown,
+                "responders": "n/a" if r is None else r,
+                "rate": "n/a" if r is None or not known else f"{r / known:.1%}"}
+
     for klass, n in sorted(fingerprint["patients"].items()):
-        r = responders.get(klass)
-        rows.append({"therapy_class": klass, "patients": n,
-                     "responders": "n/a" if r is None else r,
-                     "rate": "n/a" if r is None or not n else f"{r / n:.1%}"})
-    total, resp = fingerprint.get("n_patients"), fingerprint.get("n_responders")
-    rows.append({"therapy_class": "all", "patients": total,
-                 "responders": "n/a" if resp is None else resp,
-                 "rate": "n/a" if resp is None or not total else f"{resp / total:.1%}"})
+        rows.append(row(klass, n, responders.get(klass), labelled.get(klass)))
+    rows.append(row("all", fingerprint.get("n_patients"), fingerprint.get("n_responders"),
+                    fingerprint.get("n_labelled")))
     return rows
 
 

@@ -63,7 +63,11 @@ def _outcome(config, record):
         text += f" mapped {data['label_map']}"
     fp = record.fingerprint or {}
     if fp.get("n_responders") is not None:
-        text += f"; {fp['n_responders']} responders of {fp.get('n_patients')}"
+        known = fp.get("n_labelled", fp.get("n_patients"))
+        text += f"; {fp['n_responders']} responders of {known}"
+        if known != fp.get("n_patients"):
+            text += (f" patients with a label ({fp.get('n_patients') - known} of "
+                     f"{fp.get('n_patients')} have none and were left out)")
     return text
 
 

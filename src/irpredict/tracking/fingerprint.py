@@ -72,9 +72,9 @@ def cohort_fingerprint(cohort, *, therapy_col="therapy_class"):
     dict
         ``sha256`` (over the digests of all tables), ``tables`` (digest per
         table), ``name``, ``n_patients``, ``n_measurements``,
-        ``n_tumor_assessments``, ``n_responders`` and ``responders`` /
-        ``patients`` per therapy class (responder counts are absent when the
-        cohort has no label).
+        ``n_tumor_assessments``, ``n_responders``, ``n_labelled`` and
+        ``responders`` / ``labelled`` / ``patients`` per therapy class (responder
+        and label counts are absent when the cohort has no label).
     """
     tables = {name: table_digest(getattr(cohort, name, None)) for name in _TABLES}
     overall = hashlib.sha256()
@@ -96,9 +96,12 @@ def cohort_fingerprint(cohort, *, therapy_col="therapy_class"):
     if label in patients.columns:
         y = patients[label]
         info["n_responders"] = int((y == 1).sum())
+        info["n_labelled"] = int(y.notna().sum())
         if therapy_col in patients.columns:
             per = (y == 1).groupby(patients[therapy_col].astype(str)).sum().sort_index()
             info["responders"] = {k: int(v) for k, v in per.items()}
+            known = y.notna().groupby(patients[therapy_col].astype(str)).sum().sort_index()
+            info["labelled"] = {k: int(v) for k, v in known.items()}
     return info
 
 
