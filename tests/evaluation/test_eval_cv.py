@@ -221,4 +221,23 @@ def test_a_class_too_small_for_the_folds_is_named_before_fitting():
     y = pd.Series(rng.integers(0, 2, n), index=X.index)
     with pytest.raises(CohortDataError, match="therapy class 'cytokine' has 1 patient"):
         nested_cv(X, y, estimator="logistic", outer_folds=3, inner_folds=2,
-                  param_grid={"C": [0.1]}, progress=lambda done, total: pytest.fail("fitted"))
+                  param_grid={"logistic": {"C": [0.1]}},
+                  progress=lambda done, total: pytest.fail("fitted"))
+
+
+def test_every_fold_routes_a_class_as_the_final_model_does():
+    # cytokine has 30 patients: its own model on all patients, but only about 20 in each
+    # outer training set, which alone would have sent it to the pooled model in every fold
+    from irpredict.evaluation.cv import fit_tuned
+
+    X, y, _ = _cohort(n=180, seed=3)
+    counts = pd.crosstab(X["therapy_class"], y)
+    assert counts.loc["cytokine"].sum() == 30
+    assert counts.loc["cytokine"].min() >= 8
+    result = nested_cv(X, y, estimator="logistic", param_grid={"logistic": {"C": [0.5]}},
+                       outer_folds=3, inner_folds=2, return_estimators=True)
+    final, _ = fit_tuned(X, y, estimator="logistic", param_grid={"logistic": {"C": [0.5]}},
+                         inner_folds=2)
+    assert "cytokine" in final.therapies_
+    for fitted in result.estimators.values():
+        assert fitted.therapies_ == final.therapies_

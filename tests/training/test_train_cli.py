@@ -159,6 +159,8 @@ def test_small_classes_and_ungrouped_sites_are_noted(tmp_path, cli):
     assert "cytokine: 10 patients (" in text
     assert "too few for its AUC and CI to mean much" in text
     assert "checkpoint_inhibitor: 80 patients" not in text
+    assert ("cytokine: fewer than min_patients = 30 patients or min_responders = 8 responders "
+            "or non-responders, so the pooled model") in text
     assert "the cohort has 2 sites, fewer than the 3 outer folds" in text
     assert "1 feature(s) hold one value for every patient and inform nothing: assay_version" \
         in text
@@ -177,8 +179,10 @@ def test_more_outer_folds_than_patients_of_an_outcome_is_noted():
     X = pd.DataFrame({"therapy_class": ["checkpoint_inhibitor"] * 60, "age": range(60)})
     design = SimpleNamespace(X=X, y=pd.Series([1] * 25 + [0] * 35), sites=None,
                              feature_columns=["therapy_class", "age"])
-    settings = SimpleNamespace(outer_folds=30, group_by_site=True)
+    settings = SimpleNamespace(outer_folds=30, group_by_site=True, min_patients=30,
+                               min_responders=8)
     notes = _design_notes(design, settings)
     assert any("outer_folds = 30 exceeds the 25 patients of the rarer outcome" in n
                and "outer_folds = 10 would" in n for n in notes), notes
-    assert not _design_notes(design, SimpleNamespace(outer_folds=10, group_by_site=True))
+    assert not _design_notes(design, SimpleNamespace(outer_folds=10, group_by_site=True,
+                                                     min_patients=30, min_responders=8))

@@ -141,7 +141,7 @@ def _inner_splits(therapy, y, sites, n_splits, seed):
 
 
 def _candidates(estimator, param_grid, calibration, per_therapy, therapy_col, min_patients,
-                min_responders, random_state, n_jobs):
+                min_responders, random_state, n_jobs, own_classes=None):
     """(name, estimator, grid, scoring) for every model to evaluate."""
     from sklearn.base import clone
 
@@ -174,7 +174,8 @@ def _candidates(estimator, param_grid, calibration, per_therapy, therapy_col, mi
             if per_therapy:
                 base = PerTherapyClassifier(base, therapy_col=therapy_col,
                                             min_patients=min_patients,
-                                            min_responders=min_responders)
+                                            min_responders=min_responders,
+                                            own_model_classes=own_classes)
                 grid = {f"estimator__{k}": v for k, v in grid.items()}
             specs.append((name, base, grid))
     else:
@@ -195,18 +196,18 @@ def _candidates(estimator, param_grid, calibration, per_therapy, therapy_col, mi
 
 def _check_family_grids(param_grid, names):
     """A grid per family name, each parameter with a list of candidates (before any fit)."""
-    from irpredict.models.zoo import grid_problems
+    from irpredict.models.zoo import FAMILIES, grid_problems
 
     if not param_grid:
         return
     if not isinstance(param_grid, dict):
         raise ExperimentConfigError(f"param_grid must map a family to its grid, e.g. "
                                     f"{{'{names[0]}': {{...}}}}; got {type(param_grid).__name__}")
-    stray = [key for key in param_grid if key not in names]
+    stray = [key for key in param_grid if key not in FAMILIES]  # other families' grids: unused
     if stray:
         raise ExperimentConfigError(
-            f"param_grid names {stray}, which are not among the families evaluated "
-            f"({names}); with family names the grid is keyed by family, e.g. "
+            f"param_grid names {stray}, which are not model families ({', '.join(FAMILIES)}); "
+            "with family names the grid is keyed by family, e.g. "
             f"{{'{names[0]}': {{'{stray[0]}': [...]}}}} (a flat grid is for a custom "
             "estimator)")
     problems = []
@@ -253,11 +254,15 @@ def fit_tuned(X, y, *, estimator="xgboost", sites=None, inner_folds=3, calibrati
     estimator : fitted classifier
     best_params : dict
     """
-    (_, est, grid, scoring), = _candidates(
-        estimator, param_grid, calibration, per_therapy, therapy_col, min_patients,
-        min_responders, random_state, n_jobs)
+    from irpredict.models.per_therapy import own_model_classes
+
     y = np.asarray(y)
     therapy = X[therapy_col].astype(str).to_numpy()
+    own = own_model_classes(therapy, y, min_patients=min_patients,
+                            min_responders=min_responders)
+    (_, est, grid, scoring), = _candidates(
+        estimator, param_grid, calibration, per_therapy, therapy_col, min_patients,
+        min_responders, random_state, n_jobs, own)
     sites = None if sites is None else np.asarray(sites)
     inner = _inner_splits(therapy, y, sites, inner_folds, random_state)
     fitted, best, _ = _fit_one(est, grid, scoring, X, y, inner, n_jobs)
@@ -335,8 +340,13 @@ def nested_cv(X, y, *, estimator="xgboost", sites=None, outer_folds=5, inner_fol
     site_arr = check_sites(sites, X)
     therapy = X[therapy_col].astype(str).to_numpy()
     ids = X.index.astype(str).to_numpy()
+    from irpredict.models.per_therapy import own_model_classes
+
+    # every fold routes a class (own model or pooled) as the model refitted on all patients
+    own = own_model_classes(therapy, y, min_patients=min_patients,
+                            min_responders=min_responders)
     specs = _candidates(estimator, param_grid, calibration, per_therapy, therapy_col,
-                        min_patients, min_responders, random_state, n_jobs)
+                        min_patients, min_responders, random_state, n_jobs, own)
     total = n_repeats * outer_folds * len(specs)
     done, rows, params, splits, estimators = 0, [], [], [], {}
     plan = []  # every split first, so that a class too small fails before any fitting

@@ -9,7 +9,7 @@ from sklearn.utils.validation import check_is_fitted
 
 from irpredict.exceptions import CohortDataError, UnknownTherapyError
 
-__all__ = ["PerTherapyClassifier"]
+__all__ = ["PerTherapyClassifier", "own_model_classes"]
 
 
 def _first(items, k=5):
@@ -67,6 +67,12 @@ class PerTherapyClassifier(ClassifierMixin, BaseEstimator):
     min_responders : int, default=8
         Minimum number of responders, and of non-responders, for a
         class-specific model.
+    own_model_classes : list of str or None, default=None
+        The classes that get their own model, decided beforehand (e.g. by
+        :func:`own_model_classes` on a whole cohort, so that every
+        cross-validation fold routes a class as the final model does); a listed
+        class whose training rows lack one outcome falls back to the pooled
+        model. ``None`` decides from the training data by the two minimums.
 
     Attributes
     ----------
@@ -108,14 +114,16 @@ class PerTherapyClassifier(ClassifierMixin, BaseEstimator):
         "therapy_col": [str],
         "min_patients": [Interval(Integral, 1, None, closed="left")],
         "min_responders": [Interval(Integral, 1, None, closed="left")],
+        "own_model_classes": [list, tuple, None],
     }
 
     def __init__(self, estimator=None, *, therapy_col="therapy_class", min_patients=30,
-                 min_responders=8):
+                 min_responders=8, own_model_classes=None):
         self.estimator = estimator
         self.therapy_col = therapy_col
         self.min_patients = min_patients
         self.min_responders = min_responders
+        self.own_model_classes = own_model_classes
 
     def fit(self, X, y):
         """Fit the class-specific and pooled models.
@@ -276,10 +284,50 @@ class PerTherapyClassifier(ClassifierMixin, BaseEstimator):
             n_patients="size", n_responders="sum"
         )
         counts["n_nonresponders"] = counts["n_patients"] - counts["n_responders"]
-        counts["own_model"] = (
-            (counts["n_patients"] >= self.min_patients)
-            & (counts["n_responders"] >= self.min_responders)
-            & (counts["n_nonresponders"] >= self.min_responders)
-        )
+        if self.own_model_classes is None:
+            counts["own_model"] = _large_enough(counts, self.min_patients, self.min_responders)
+        else:
+            counts["own_model"] = (counts.index.isin([str(c) for c in self.own_model_classes])
+                                   & (counts["n_responders"] > 0)
+                                   & (counts["n_nonresponders"] > 0))
         counts.index.name = self.therapy_col
         return counts
+
+
+def _large_enough(counts, min_patients, min_responders):
+    return ((counts["n_patients"] >= min_patients)
+            & (counts["n_responders"] >= min_responders)
+            & (counts["n_nonresponders"] >= min_responders))
+
+
+def own_model_classes(therapy, y, *, min_patients=30, min_responders=8):
+    """The therapy classes large enough for a model of their own.
+
+    Parameters
+    ----------
+    therapy : array-like of str
+        Therapy class per patient.
+    y : array-like of 0/1
+        Response labels.
+    min_patients, min_responders : int, default=30, 8
+        As for :class:`PerTherapyClassifier`.
+
+    Returns
+    -------
+    list of str
+        Sorted class names with at least ``min_patients`` patients and
+        ``min_responders`` responders and non-responders.
+
+    Examples
+    --------
+    >>> own_model_classes(["a"] * 40 + ["b"] * 10, [0, 1] * 25)
+    ['a']
+    """
+    import pandas as pd
+
+    frame = pd.DataFrame({"therapy": np.asarray(therapy).astype(str),
+                          "y": np.asarray(y, dtype=int)})
+    counts = frame.groupby("therapy", sort=True)["y"].agg(n_patients="size",
+                                                          n_responders="sum")
+    counts["n_nonresponders"] = counts["n_patients"] - counts["n_responders"]
+    return counts.index[_large_enough(counts, min_patients, min_responders)].tolist()

@@ -100,6 +100,26 @@ def _feature_notes(design):
     return notes
 
 
+def _routing_notes(design, settings):
+    """Which classes the pooled model scores (the same in every fold and in the final model)."""
+    from irpredict.models.per_therapy import own_model_classes
+
+    therapy = design.X["therapy_class"].astype(str).to_numpy()
+    classes = sorted(set(therapy))
+    own = own_model_classes(therapy, design.y.to_numpy(), min_patients=settings.min_patients,
+                            min_responders=settings.min_responders)
+    pooled = [c for c in classes if c not in own]
+    if not pooled or len(classes) == 1:
+        return []
+    why = (f"fewer than min_patients = {settings.min_patients} patients or min_responders = "
+           f"{settings.min_responders} responders or non-responders")
+    if not own:
+        return [f"every therapy class has {why}: one pooled model with therapy-class "
+                "indicators scores them all"]
+    return [f"{', '.join(pooled)}: {why}, so the pooled model (all classes, with therapy-class "
+            "indicators) scores them, in every fold and in the registered model"]
+
+
 def _design_notes(design, settings):
     """What the results table does not show: small classes, site grouping not applied."""
     notes = []
@@ -109,6 +129,7 @@ def _design_notes(design, settings):
         if n < SMALL_CLASS_PATIENTS or min(responders, n - responders) < SMALL_CLASS_OUTCOMES:
             notes.append(f"{therapy}: {int(n)} patients ({int(responders)} responders) are too "
                          "few for its AUC and CI to mean much; read its row as a placeholder")
+    notes += _routing_notes(design, settings)
     fewest = int(min(design.y.sum(), len(design.y) - design.y.sum()))
     if fewest < settings.outer_folds:
         notes.append(f"outer_folds = {settings.outer_folds} exceeds the {fewest} patients of the "
