@@ -198,3 +198,40 @@ def test_a_value_in_the_wrong_unit_is_named_as_far_outside_the_training_range(re
     other = cli(*args, "--patient", "SIM-00004", cwd=folder)
     assert other.returncode == 0, other.stderr
     assert "far outside the training range" not in other.stderr
+
+
+CALIBRATED = """
+[study]
+name = "calexpl"
+[data]
+simulate = { patients = 300, seed = 3, class_mix = { checkpoint_inhibitor = 1 } }
+label = "response"
+response_derived_biomarkers = ["tumor_size"]
+[data.columns]
+exclude = ["response_definition"]
+[feature_sets]
+mixed = ["age", "ecog", "liver_mets", "ldh_uln", "measurements:*"]
+[model]
+families = ["logistic"]
+outer_folds = 3
+inner_folds = 2
+n_bootstrap = 20
+calibration = ["isotonic"]
+grids = { logistic = { C = [0.1] } }
+final_family = "logistic"
+"""
+
+
+def test_a_calibrated_model_says_its_shap_values_are_before_calibration(tmp_path, cli):
+    (tmp_path / "cal.toml").write_text(CALIBRATED)
+    uri = f"sqlite:///{tmp_path}/mlflow.db"
+    assert cli("train", "cal.toml", "--tracking-uri", uri, cwd=tmp_path).returncode == 0
+    result = cli("explain", "--model", "models:/calexpl@champion", "--tracking-uri", uri,
+                 "--data", "cal.toml", "--patient", "SIM-00010", "--out", "ex", cwd=tmp_path)
+    assert result.returncode == 0, result.stderr
+    text = " ".join(result.stdout.split())
+    before = float(re.search(r"before calibration \(probability ([0-9.]+)\)", text).group(1))
+    margin = float(re.search(r"model log-odds (-?[0-9.]+)", text).group(1))
+    assert before == pytest.approx(1 / (1 + np.exp(-margin)), abs=1e-3)
+    shown = float(re.search(r"probability of response ([0-9.]+)", text).group(1))
+    assert f"calibration maps to {shown:.3f}" in text

@@ -88,3 +88,16 @@ def test_a_landmark_after_all_follow_up_is_a_warning(tmp_path):
         _warn_landmarks_after_follow_up(cohort, [0, 42, float(last)])  # within follow-up
     with pytest.warns(DataWarning, match=f"after the last record of every patient \\(day {last:g}"):
         _warn_landmarks_after_follow_up(cohort, [0, last + 1])
+
+
+def test_monitor_notices_probabilities_that_shap_values_do_not_add_up_to():
+    from irpredict.cli._monitor import _calibrated
+    from irpredict.monitoring.trajectory import Trajectory
+
+    table = pd.DataFrame({"patient_id": ["a", "a"], "landmark": [0.0, 42.0],
+                          "status": ["scored", "scored"], "base_value": [0.0, 0.0],
+                          "prob_response": [0.5, 0.7310585786]})
+    shap = pd.DataFrame({"patient_id": ["a", "a"], "landmark": [0.0, 42.0],
+                         "biomarker": ["crp", "crp"], "shap": [0.0, 1.0]})
+    assert not _calibrated(Trajectory(table=table, shap=shap))
+    assert _calibrated(Trajectory(table=table.assign(prob_response=[0.5, 0.2]), shap=shap))

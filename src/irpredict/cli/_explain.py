@@ -1,5 +1,6 @@
 """`irpredict explain`: why the model predicts what it does for one patient."""
 
+import math
 from pathlib import Path
 
 import typer
@@ -192,6 +193,11 @@ def _print_patient(console, explanation, pid, top):
     console.print(f"patient {pid}: probability of response {explanation.prob.loc[pid]:.3f} "
                   f"(therapy class {therapy}); base value {explanation.base_values.loc[pid]:.3f}"
                   f" log-odds, model log-odds {explanation.margin.loc[pid]:.3f}")
+    before = float(1 / (1 + math.exp(-float(explanation.margin.loc[pid]))))
+    if abs(before - float(explanation.prob.loc[pid])) > 5e-4:
+        console.print(f"note: the model is calibrated after training: the SHAP values add up "
+                      f"to its log-odds before calibration (probability {before:.3f}), which "
+                      f"calibration maps to {explanation.prob.loc[pid]:.3f}.")
     table = Table(title=f"Top {top} biomarkers (SHAP, log-odds)", title_justify="left",
                   header_style="bold")
     for col, justify in (("biomarker", "left"), ("value", "right"), ("as column", "left"),

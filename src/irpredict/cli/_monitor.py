@@ -52,6 +52,25 @@ def print_trajectory(console, trajectory, top=3, as_of=None):
                   "landmark. (new result): a measurement or scan of it is dated since then; a "
                   "move without one comes from the landmark's own model, trained on features up "
                   "to its day.")
+    if _calibrated(trajectory):
+        console.print("note: the landmark models are calibrated after training: SHAP values add "
+                      "up to their log-odds before calibration, so P(response) can move more, "
+                      "less or the other way than the SHAP movers say.")
+
+
+def _calibrated(trajectory):
+    """Whether P(response) differs from what base value plus SHAP values give."""
+    import numpy as np
+
+    table, shap = trajectory.table, trajectory.shap
+    scored = table[table["status"] == "scored"]
+    if scored.empty or shap is None or shap.empty:
+        return False
+    sums = shap.groupby(["patient_id", "landmark"])["shap"].sum()
+    keys = list(zip(scored["patient_id"], scored["landmark"], strict=True))
+    logit = scored["base_value"].to_numpy(float) + sums.reindex(keys).fillna(0).to_numpy(float)
+    implied = 1 / (1 + np.exp(-logit))
+    return bool(np.nanmax(np.abs(implied - scored["prob_response"].to_numpy(float))) > 5e-4)
 
 
 def _out_folder(out):

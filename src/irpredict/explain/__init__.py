@@ -7,7 +7,9 @@ the log-odds averaging ensemble), routes rows of a per-therapy model like
 ``predict_proba`` does, and sums the values back to the biomarkers a
 clinician knows (one-hot children, missingness indicators and kinetic
 statistics of one biomarker together). For each patient the values plus the
-base value equal the model's log-odds. :func:`global_importance` summarises
+base value equal the model's log-odds (for a
+:class:`~irpredict.models.CalibratedModel`, the mean log-odds of the models it
+calibrates, before calibration). :func:`global_importance` summarises
 them per therapy class; :mod:`irpredict.explain.plots` draws them.
 """
 
