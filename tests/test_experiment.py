@@ -98,6 +98,7 @@ def test_unknown_key_names_file_and_close_match(study, old, new, pattern):
     ('clinical = ["age"]', 'clinical = "age"', r"'clinical' must be a list of strings"),
     ("[model]\n", '[model]\n[study.x]\n', r"unknown key 'x'"),
     ('name = "toy"', 'name = "toy study"', r"may hold only letters"),
+    ('name = "toy"', 'name = "toy-landmarks"', r"names the landmark models of study 'toy'"),
 ])
 def test_wrong_types(study, old, new, pattern):
     with pytest.raises(ExperimentConfigError, match=pattern):

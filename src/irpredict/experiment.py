@@ -19,6 +19,8 @@ __all__ = ["Experiment", "DataSpec", "load_experiment", "SHARED_DATA_ENV"]
 
 #: Environment variable naming the folder of the shared cohorts.
 SHARED_DATA_ENV = "IRPREDICT_SHARED_DATA"
+#: Suffix of the registered name of a study's landmark models (``<study>-landmarks``).
+LANDMARKS_SUFFIX = "-landmarks"
 SECTIONS = ("study", "data", "feature_sets", "model", "evaluation", "screening", "monitoring")
 _STUDY_KEYS = ("name", "description", "reference")
 _SIMULATE_KEYS = ("simulate", "label", "columns", "response_derived_biomarkers")
@@ -305,6 +307,11 @@ def load_experiment(path, *, folder=None):
         raise ExperimentConfigError(
             f"{where} name {name!r} may hold only letters, digits, '_', '.' and '-'."
         )
+    if name.endswith(LANDMARKS_SUFFIX):
+        raise ExperimentConfigError(
+            f"{where} name {name!r} ends in {LANDMARKS_SUFFIX!r}, which names the landmark "
+            f"models of study {name.removesuffix(LANDMARKS_SUFFIX)!r} in the registry; "
+            "choose another name.")
     description = get(study, "description", "str", where=where, default="")
     anchor = path if folder is None else Path(folder).resolve() / path.name
     data = _parse_data(get(raw, "data", "dict", where=str(path), required=True), path, anchor)

@@ -8,6 +8,7 @@ import numpy as np
 import pandas as pd
 import pytest
 
+import irpredict
 from irpredict.data import Cohort
 from irpredict.tracking import (
     TrackingError,
@@ -78,8 +79,11 @@ def test_log_provenance_records_file_data_env_and_git(store, cohort, tmp_path):
     assert run.data.params["data.n_patients"] == "30"
     assert run.data.params["data.responders.chemotherapy"] == "2"
     assert run.data.tags["data.sha256"] == expected["sha256"]
-    assert run.data.tags["git_commit"] == head
-    assert run.data.tags["git_dirty"] == "false"
+    # the code's commit (irpredict's own working tree), and the experiment file's beside it
+    assert run.data.tags.get("git_commit") == git_info(Path(irpredict.__file__).parent).get(
+        "git_commit")
+    assert run.data.tags["experiment.git_commit"] == head
+    assert run.data.tags["experiment.git_dirty"] == "false"
     assert run.data.tags["python_version"] == logged["environment"]["python"]
     assert run.data.tags["versions.scikit-learn"] == logged["environment"]["versions"][
         "scikit-learn"]

@@ -15,6 +15,7 @@ and the bundle is registered as ``<study>-landmarks`` with alias ``champion``.
 from dataclasses import dataclass, field
 
 from irpredict.exceptions import ExperimentConfigError
+from irpredict.experiment import LANDMARKS_SUFFIX
 from irpredict.monitoring.population import DEFAULT_LANDMARKS, check_landmarks
 
 __all__ = ["MonitoringSettings", "LandmarkResult", "monitoring_settings", "train_landmarks"]
@@ -206,7 +207,7 @@ def train_landmarks(experiment, *, settings=None, days=None, family=None, tracki
     sets = feature_sets_to_train(experiment, settings, cohort)
     name = mon.feature_set or list(sets)[-1]
     entries = dict(experiment.feature_sets).get(name) or sets[name]
-    registered_name = f"{experiment.name}-landmarks"
+    registered_name = f"{experiment.name}{LANDMARKS_SUFFIX}"
     with start_study_run(registered_name, tracking_uri=tracking_uri,
                          log_patient_ids=log_patient_ids,
                          tags={"irpredict.kind": "landmarks"}) as study:

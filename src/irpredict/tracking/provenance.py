@@ -84,8 +84,11 @@ def log_provenance(run, *, cohort=None, experiment_file=None, repo_dir=None):
     cohort : irpredict.data.Cohort or None, default=None
     experiment_file : path-like or None, default=None
     repo_dir : path-like or None, default=None
-        Where to look for a git working tree; ``None`` uses the experiment
-        file's folder, else the current directory.
+        Where to look for the code's git working tree; ``None`` uses
+        irpredict's own source folder (nothing is logged for an installed
+        package outside a working tree). The experiment file's own working
+        tree, when it is another one, is logged as ``experiment.git_commit``
+        and ``experiment.git_dirty``.
 
     Returns
     -------
@@ -103,8 +106,13 @@ def log_provenance(run, *, cohort=None, experiment_file=None, repo_dir=None):
             "was run from."
         )
     env = environment_info()
-    where = repo_dir or (Path(experiment_file).parent if experiment_file else Path.cwd())
-    git = git_info(where)
+    # the commit of the code that ran; an experiment file kept in another repository (a
+    # study's own) has its commit logged beside it
+    git = git_info(repo_dir or Path(__file__).resolve().parent)
+    if experiment_file is not None:
+        of_file = git_info(Path(experiment_file).resolve().parent)
+        if of_file and of_file.get("git_commit") != git.get("git_commit"):
+            git.update({f"experiment.{k}": v for k, v in of_file.items()})
     params, tags = {}, {
         "irpredict.version": env["versions"].get("irpredict", "unknown"),
         "python_version": env["python"], "platform": env["platform"],
@@ -124,7 +132,7 @@ def log_provenance(run, *, cohort=None, experiment_file=None, repo_dir=None):
         for klass, count in fingerprint.get("responders", {}).items():
             params[f"data.responders.{klass}"] = count
         tags.update({k: v for k, v in params.items()})
-    if not git:
+    if not git.get("git_commit"):
         tags.pop("mlflow.source.git.commit")
     log_batch(run.client, run.run_id, params=params, tags=tags)
     with tempfile.TemporaryDirectory(prefix="irpredict-prov-") as tmp:
