@@ -36,7 +36,8 @@ def test_train_prints_results_and_registers(trained):
     assert "run id:" in out
     assert "registered: models:/small@champion (version 1)" in out
     assert ("data used per feature set: baseline up to day 0 (baseline); on_treatment up to "
-            "day 42 (on-treatment kinetics)") in " ".join(out.split())
+            "day 42 (on-treatment kinetics) ([model] landmark_days, feature_set_landmarks)") \
+        in " ".join(out.split())
 
 
 def test_store_holds_parent_children_metrics_and_hashed_predictions(trained):
@@ -186,3 +187,19 @@ def test_more_outer_folds_than_patients_of_an_outcome_is_noted():
                and "outer_folds = 10 would" in n for n in notes), notes
     assert not _design_notes(design, SimpleNamespace(outer_folds=10, group_by_site=True,
                                                      min_patients=30, min_responders=8))
+
+
+def test_a_feature_set_of_patient_columns_is_said_to_read_no_series():
+    from types import SimpleNamespace
+
+    import pandas as pd
+
+    from irpredict.cli._train import _data_used
+    from irpredict.training.settings import ModelSettings
+
+    experiment = SimpleNamespace(feature_sets={"clinical": ["age"],
+                                               "kinetics": ["age", "measurements:ctdna"]})
+    text = _data_used(experiment, ModelSettings(),
+                      pd.DataFrame({"feature_set": ["clinical", "kinetics"]}))
+    assert "clinical: patients-table columns only" in text
+    assert "kinetics up to day 42 (on-treatment kinetics)" in text

@@ -62,6 +62,7 @@ def command(
     Then: mlflow ui --backend-store-uri sqlite:///mlruns/mlflow.db
     """
     from rich.console import Console
+    from rich.markup import escape
     from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 
     from irpredict.experiment import load_experiment
@@ -78,7 +79,8 @@ def command(
     settings = model_settings(exp.raw.get("model"), where=f"{exp.path} [model]",
                               n_bootstrap=n_bootstrap, repeats=repeats, seed=seed)
     quiet_mlflow()
-    console.print(f"[bold]{exp.name}[/bold]: {exp.description}")
+    console.print(f"[bold]{escape(exp.name)}[/bold]"
+                  + (f": {escape(exp.description)}" if exp.description else ""))
     with Progress(TextColumn("{task.description}"), BarColumn(), MofNCompleteColumn(),
                   TimeElapsedColumn(), console=console, transient=True) as bar:
         tasks = {}
@@ -94,13 +96,9 @@ def command(
                              register=not no_register)
     table = results_table(result.metrics)
     print_results(console, table, f"{exp.name}: out-of-fold performance per therapy class")
-    days = {name: settings.landmark_for(name) for name in dict.fromkeys(table["feature_set"])}
-    console.print("data used per feature set: " + "; ".join(
-        f"{name} up to day {day:g}" + (" (on-treatment kinetics)" if day > 0 else
-                                        " (baseline)") for name, day in days.items())
-        + " ([model] landmark_days, feature_set_landmarks)")
+    console.print(escape(_data_used(exp, settings, table)))
     for note in result.notes:
-        console.print(f"note: {note}")
+        console.print(f"note: {escape(note)}")
     console.print(f"final model: {result.final.feature_set}/{result.final.family} "
                   "(refitted on all patients)")
     seconds = result.seconds
@@ -141,3 +139,21 @@ def _write_results(path, result, exp, settings, table):
     path.parent.mkdir(parents=True, exist_ok=True)
     with atomic_path(path) as tmp:
         tmp.write_text(text, encoding="utf-8")
+
+
+def _data_used(experiment, settings, table):
+    """Which data each feature set read: baseline only, or results up to its landmark day."""
+    parts = []
+    for name in dict.fromkeys(table["feature_set"]):
+        day = settings.landmark_for(name)
+        declared = experiment.feature_sets.get(name)
+        series = declared is None or any(str(e).startswith("measurements:")
+                                          for e in declared)
+        if not series:
+            parts.append(f"{name}: patients-table columns only")
+        elif day > 0:
+            parts.append(f"{name} up to day {day:g} (on-treatment kinetics)")
+        else:
+            parts.append(f"{name} up to day 0 (baseline)")
+    return ("data used per feature set: " + "; ".join(parts)
+            + " ([model] landmark_days, feature_set_landmarks)")

@@ -137,7 +137,7 @@ def _design_notes(design, settings):
                      "is undefined; the pooled AUC still stands (outer_folds = "
                      f"{max(2, min(10, fewest))} would give every fold both outcomes)")
     notes += _feature_notes(design)
-    if settings.group_by_site and design.sites is not None \
+    if settings.group_by_site and design.sites is not None and design.sites.nunique() > 1 \
             and _sites(design, settings) is None:
         notes.append(f"the cohort has {design.sites.nunique()} sites, fewer than the "
                      f"{settings.outer_folds} outer folds, so folds are stratified, not grouped "
