@@ -241,3 +241,20 @@ def test_every_fold_routes_a_class_as_the_final_model_does():
     assert "cytokine" in final.therapies_
     for fitted in result.estimators.values():
         assert fitted.therapies_ == final.therapies_
+
+
+@pytest.mark.parametrize("method", ["sigmoid", "isotonic"])
+def test_calibration_keeps_a_small_therapy_class_in_every_calibration_fold(method):
+    X, y, _ = _cohort(n=180, seed=0)
+    small = X.index[X["therapy_class"] == "cytokine"][:4]
+    keep = X.index[X["therapy_class"] != "cytokine"].union(small)
+    X, y = X.loc[keep], y.loc[keep]
+    result = nested_cv(X, y, estimator="logistic", param_grid={"logistic": {"C": [0.5]}},
+                       outer_folds=2, inner_folds=2, calibration=method)
+    scored = result.oof[result.oof["therapy_class"] == "cytokine"]
+    assert len(scored) == 4
+    assert scored["prob"].between(0, 1).all()
+    with pytest.raises(CohortDataError, match="calibration splits each training set again"):
+        nested_cv(X.drop(index=small[:2]), y.drop(index=small[:2]), estimator="logistic",
+                  param_grid={"logistic": {"C": [0.5]}}, outer_folds=2, inner_folds=2,
+                  calibration=method)

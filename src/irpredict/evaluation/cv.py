@@ -134,6 +134,27 @@ def _check_every_class_trains(therapy, y, folds, level, all_therapy, all_y):
                 f"[model] {level}_folds.")
 
 
+def _check_calibration_folds(therapy, folds, all_therapy, all_y):
+    """Refuse training splits with fewer than two patients of a class when calibrating.
+
+    The calibrator splits each training set again (``CalibratedModel``): a class it holds
+    once would be missing from one of those folds' models.
+    """
+    from irpredict.exceptions import CohortDataError
+
+    for train, _ in folds:
+        classes, counts = np.unique(therapy[train], return_counts=True)
+        if (counts < 2).any():
+            cls = classes[counts < 2][0]
+            members = all_therapy == cls
+            raise CohortDataError(
+                f"therapy class '{cls}' has {int(members.sum())} patient(s) "
+                f"({int(np.asarray(all_y)[members].sum())} responder(s)): post-hoc calibration "
+                "splits each training set again and needs at least 2 of them in every training "
+                "split. Set [model] calibration = ['none'], or leave the class out or merge it "
+                "with another ([data] therapy_rule).")
+
+
 def _inner_splits(therapy, y, sites, n_splits, seed):
     if sites is not None and len(np.unique(sites)) < n_splits:
         sites = None  # too few sites in this training set: stratify only
@@ -351,16 +372,22 @@ def nested_cv(X, y, *, estimator="xgboost", sites=None, outer_folds=5, inner_fol
     done, rows, params, splits, estimators = 0, [], [], [], {}
     plan = []  # every split first, so that a class too small fails before any fitting
     searches_inner = any(len(v) > 1 for _, _, grid, _ in specs for v in grid.values())
+    calibrating = per_therapy and any("method" in grid and grid["method"] != ["none"]
+                                      for _, _, grid, _ in specs)
     for repeat in range(n_repeats):
         seed = random_state + repeat
         folds = outer_splits(therapy, y, site_arr, outer_folds, seed)
         _check_every_class_trains(therapy, y, folds, "outer", therapy, y)
+        if calibrating:
+            _check_calibration_folds(therapy, folds, therapy, y)
         for fold, (train, test) in enumerate(folds):
             inner = _inner_splits(therapy[train], y[train],
                                   None if site_arr is None else site_arr[train],
                                   inner_folds, seed)
             if searches_inner:
                 _check_every_class_trains(therapy[train], y[train], inner, "inner", therapy, y)
+                if calibrating:
+                    _check_calibration_folds(therapy[train], inner, therapy, y)
             plan.append((repeat, fold, train, test, inner))
     for repeat, fold, train, test, inner in plan:
         splits.append({"repeat": repeat, "fold": fold, "train": ids[train],

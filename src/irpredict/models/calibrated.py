@@ -72,17 +72,39 @@ class CalibratedModel(ClassifierMixin, BaseEstimator):
             self.estimator_ = clone(self.estimator).fit(X, y)
         else:
             from sklearn.calibration import CalibratedClassifierCV
-            from sklearn.model_selection import StratifiedKFold
 
             self.estimator_ = CalibratedClassifierCV(
-                clone(self.estimator), method=self.method,
-                cv=StratifiedKFold(self.cv, shuffle=True, random_state=0),
+                clone(self.estimator), method=self.method, cv=self._folds(X, y),
             ).fit(X, y)
         self.classes_ = self.estimator_.classes_
         for attr in ("n_features_in_", "feature_names_in_"):
             if hasattr(self.estimator_, attr):
                 setattr(self, attr, getattr(self.estimator_, attr))
         return self
+
+    def _folds(self, X, y):
+        """The calibrator's folds: by label, and by therapy class for a per-therapy model.
+
+        Every therapy class with two patients or more then trains in every fold, so no fold
+        predicts a class its model never saw.
+        """
+        import warnings
+
+        import numpy as np
+        import pandas as pd
+        from sklearn.model_selection import StratifiedKFold
+
+        folds = StratifiedKFold(self.cv, shuffle=True, random_state=0)
+        therapy_col = getattr(self.estimator, "therapy_col", None)
+        if therapy_col is None or not hasattr(X, "columns") or therapy_col not in X.columns:
+            return folds
+        therapy = X[therapy_col].astype(str).to_numpy()
+        key = pd.Series(np.char.add(np.char.add(therapy, "|"), np.asarray(y).astype(str)))
+        small = key.map(key.value_counts()) < self.cv
+        key[small.to_numpy()] = therapy[small.to_numpy()]  # too few to split by label as well
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore", UserWarning)  # a class of 2: fewer than the folds
+            return list(folds.split(X, key))
 
     def __sklearn_tags__(self):
         from sklearn.utils import get_tags
