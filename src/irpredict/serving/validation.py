@@ -4,6 +4,7 @@ import sys
 
 import numpy as np
 
+from irpredict._cache import ObjectCache
 from irpredict.exceptions import CohortDataError, UnknownTherapyError
 from irpredict.training.levels import align_levels
 
@@ -14,7 +15,8 @@ __all__ = ["check_input", "with_therapy_class", "RANGE_FACTOR"]
 #: between patients, so only gross errors (a unit off by 1000, a sign flip) are refused.
 RANGE_FACTOR = 1000.0
 
-_BOUNDS = {}  # id(model) -> (model, numeric columns, lower, upper, possible limits): once per model
+#: Per model: (numeric columns, lower, upper, possible limits), computed once.
+_BOUNDS = ObjectCache()
 
 
 def _first(values, k=5):
@@ -186,12 +188,11 @@ def _impossible(limits, columns, values, X):
 
 def _check_values(model, X, columns, values):
     """Refuse infinite values, impossible values and values far outside the training range."""
-    cached = _BOUNDS.get(id(model))
-    if cached is None or cached[0] is not model or cached[1] != columns:
-        cached = _BOUNDS[id(model)] = (model, list(columns), *_range_bounds(model, columns),
-                                       _possible_limits(columns))
-    lo, hi = cached[2], cached[3]
-    problems = _impossible(cached[4], columns, values, X)
+    cached = _BOUNDS.get(model, lambda: (list(columns), *_range_bounds(model, columns),
+                                         _possible_limits(columns)),
+                         valid=lambda entry: entry[0] == columns)
+    lo, hi = cached[1], cached[2]
+    problems = _impossible(cached[3], columns, values, X)
     with np.errstate(invalid="ignore"):
         inf = np.isinf(values)
         out = ~inf & ((values < lo) | (values > hi))

@@ -10,13 +10,14 @@ that match none are named in a :class:`~irpredict.exceptions.DataWarning`.
 
 import warnings
 
+from irpredict._cache import ObjectCache
 from irpredict.exceptions import DataWarning
 
 __all__ = ["training_levels", "align_levels"]
 
 #: The level a missing categorical value is imputed as before encoding (models/pipeline.py).
 _MISSING_LEVEL = "missing"
-_LEVELS = {}  # id(model) -> (model, levels): the fitted encoders are walked once per model
+_LEVELS = ObjectCache()  # the fitted encoders are walked once per model
 
 
 def _fold(value):
@@ -62,9 +63,10 @@ def training_levels(model):
         Column -> the levels (as stored by the encoders) seen in any therapy
         class's training data.
     """
-    cached = _LEVELS.get(id(model))
-    if cached is not None and cached[0] is model:
-        return cached[1]
+    return _LEVELS.get(model, lambda: _levels(model))
+
+
+def _levels(model):
     import pandas as pd
 
     levels = {}
@@ -73,7 +75,6 @@ def training_levels(model):
                                       strict=True):
             known = levels.setdefault(str(column), [])
             known.extend(c for c in categories if not pd.isna(c) and c not in known)
-    _LEVELS[id(model)] = (model, levels)
     return levels
 
 
