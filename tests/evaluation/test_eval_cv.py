@@ -258,3 +258,13 @@ def test_calibration_keeps_a_small_therapy_class_in_every_calibration_fold(metho
         nested_cv(X.drop(index=small[:2]), y.drop(index=small[:2]), estimator="logistic",
                   param_grid={"logistic": {"C": [0.5]}}, outer_folds=2, inner_folds=2,
                   calibration=method)
+
+
+def test_labels_that_do_not_match_the_frame_are_named_both_ways():
+    X, y, _ = _cohort()
+    extra = pd.concat([y, pd.Series([1], index=["GHOST"])])
+    with pytest.raises(CohortDataError, match=r"labels for 1 patients not in the feature frame "
+                                              r"\(\['GHOST'\]\)"):
+        nested_cv(X, extra, estimator="logistic")
+    with pytest.raises(CohortDataError, match=r"'yes' -> 1"):
+        nested_cv(X, y.map({0: "no", 1: "yes"}), estimator="logistic")

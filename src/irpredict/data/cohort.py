@@ -18,7 +18,13 @@ MAX_SIMULATED_PATIENTS = 1_000_000
 
 @dataclass
 class Cohort:
-    """A validated cohort.
+    """A cohort: its patients table and, optionally, measurements and tumour assessments.
+
+    Build it with :func:`irpredict.data.load_cohort` (files or an experiment file) or
+    :func:`irpredict.data.validate_tables` (DataFrames), which check every table and fill
+    in ``feature_columns`` and ``categorical_columns``. Built directly, nothing is checked
+    and ``feature_columns`` is empty, so :func:`irpredict.features.build_features` uses no
+    patients-table column unless asked by name (``patient_columns``).
 
     Parameters
     ----------

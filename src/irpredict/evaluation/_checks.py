@@ -33,16 +33,12 @@ def check_frame_and_labels(X, y, therapy_col):
             "keep one row per patient."
         )
     if isinstance(y, pd.Series):
-        if not y.index.equals(X.index):
-            if set(y.index) != set(X.index):
-                missing = X.index.difference(y.index)
-                raise CohortDataError(
-                    f"The labels miss {len(missing)} patients of the feature frame "
-                    f"({first_ids(missing)}); pass one label per patient."
-                )
-            y = y.loc[X.index]
-        y = y.to_numpy()
-    y = np.asarray(y, dtype=float)
+        y = _aligned(y, X.index)
+    try:
+        y = np.asarray(y, dtype=float)
+    except (TypeError, ValueError) as exc:
+        raise CohortDataError(f"The labels must be 0/1 numbers ({exc}); map responders to 1 "
+                              "and non-responders to 0 (e.g. 'yes' -> 1, 'no' -> 0).") from None
     if y.shape != (len(X),):
         raise CohortDataError(
             f"Got {y.shape[0]} labels for {len(X)} patients; pass one per patient."
@@ -54,6 +50,28 @@ def check_frame_and_labels(X, y, therapy_col):
             f"({first_ids(X.index[bad])}); drop unlabelled patients before evaluation."
         )
     return y.astype(int)
+
+
+def _aligned(y, index):
+    """Labels of a Series in the order of ``index`` (the feature frame's patient ids)."""
+    if y.index.equals(index):
+        return y.to_numpy()
+    if set(y.index) != set(index):
+        missing, extra = index.difference(y.index), y.index.difference(index)
+        parts = []
+        if len(missing):
+            parts.append(f"no label for {len(missing)} patients of the feature frame "
+                         f"({first_ids(missing)})")
+        if len(extra):
+            parts.append(f"labels for {len(extra)} patients not in the feature frame "
+                         f"({first_ids(extra)})")
+        raise CohortDataError(f"The labels do not match the feature frame: {'; '.join(parts)}; "
+                              "pass one label per patient, indexed by the frame's patient ids.")
+    if y.index.has_duplicates:
+        raise CohortDataError("The labels hold some patient ids more than once "
+                              f"({first_ids(y.index[y.index.duplicated()].unique())}); "
+                              "pass one label per patient.")
+    return y.loc[index].to_numpy()
 
 
 def check_sites(sites, X):
