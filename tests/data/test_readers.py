@@ -142,3 +142,24 @@ def test_empty_rows_and_columns_a_spreadsheet_leaves_are_dropped(tmp_path):
     frame = read_table(_write(tmp_path, "id;age;;\na;40;;\nb;50;;\n;;;\n;;;;;;\n"))
     assert list(frame.columns) == ["id", "age"]
     assert frame["id"].tolist() == ["a", "b"]
+
+
+def test_comment_lines_above_the_header_are_named(tmp_path):
+    path = _write(tmp_path, "# export 2024-03-01\n# centre: Hopital\nid,age\na,40\n")
+    with pytest.raises(CohortDataError, match=r"starts with comment lines \('# export "
+                                              r"2024-03-01' \.\.\.\); the first line must be"):
+        read_table(path)
+
+
+@pytest.mark.parametrize("suffix", ["csv", "xlsx"])
+def test_a_title_row_above_the_header_is_named(tmp_path, suffix):
+    rows = [["Cohort export - Hôpital", None, None], ["id", "age", "ecog"], ["a", 40, 1],
+            ["b", 50, 0]]
+    path = tmp_path / f"t.{suffix}"
+    frame = pd.DataFrame(rows)
+    if suffix == "csv":
+        frame.to_csv(path, sep=";", header=False, index=False)
+    else:
+        frame.to_excel(path, header=False, index=False)
+    with pytest.raises(CohortDataError, match=r"the header seems to be on row 2"):
+        read_table(path)

@@ -115,9 +115,19 @@ def _read_csv(path, table, dtype):
 
     text = _decode(path, table)
     lines = [ln for ln in text.splitlines() if ln.strip()]
+    comments = [ln for ln in lines[:50] if ln.lstrip().startswith("#")]
+    if lines[0].lstrip().startswith("#"):
+        raise CohortDataError(
+            f"{table} file {path} starts with comment lines ({comments[0].strip()[:60]!r}"
+            f"{' ...' if len(comments) > 1 else ''}); the first line must be the header: "
+            "delete the lines above it")
     header = lines[0]
-    delimiter = _sniff_delimiter(header)
+    # a title line above the header holds no delimiter: sniff the header below it
+    delimiter = _sniff_delimiter(header if len(lines) < 2 or any(
+        d in header for d in CSV_DELIMITERS) else lines[1])
     text, lines = _without_trailing_empty_rows(text, lines, delimiter)
+    _check_title_row([next(csv.reader([ln], delimiter=delimiter)) for ln in lines[:2]],
+                     path, table)
     names = next(csv.reader([header], delimiter=delimiter))
     dtypes = {name: str for name in names if name.strip() == "patient_id"}
     dtypes.update(dtype or {})
@@ -146,6 +156,18 @@ def _read_csv(path, table, dtype):
         names = [names[i] for i in kept]
     frame.attrs["duplicate_header"] = [n.strip() for n in names]
     return frame
+
+
+def _check_title_row(rows, path, table):
+    """Refuse a title above the header: a first row with one filled cell over a full row."""
+    if len(rows) < 2:
+        return
+    filled = [[cell.strip() for cell in row if cell.strip()] for row in rows]
+    if len(filled[0]) == 1 and len(filled[1]) >= 3 and len(rows[1]) >= 3:
+        raise CohortDataError(
+            f"{table} file {path}: the first row holds only {filled[0][0][:60]!r}, and the "
+            f"next one {', '.join(repr(c) for c in filled[1][:4])} ...: the header seems to be "
+            "on row 2. Delete the title rows above the header")
 
 
 def _without_trailing_empty_rows(text, lines, delimiter):
@@ -294,6 +316,8 @@ def _read_excel(path, table, sheet):
     if raw.empty:
         raise CohortDataError(
             f"{table} file {path}: the sheet is empty; write a header and data rows")
+    _check_title_row([["" if pd.isna(v) else str(v) for v in row]
+                      for row in raw.head(2).itertuples(index=False)], path, table)
     names = ["" if pd.isna(v) else str(v).strip() for v in raw.iloc[0]]
     body = raw.iloc[1:].reset_index(drop=True)
     body.columns = range(body.shape[1])
