@@ -233,6 +233,10 @@ def test_simulated_source(study):
     assert cohort.n_patients == 60
     assert cohort.has_label
     assert cohort.feature_sets == {"everything": ["measurements:*"]}
+    # the label comes from the simulated tumour series: never a feature, as for a folder
+    assert {"tumor_size", "sld_change_wk9"} <= set(cohort.response_derived_biomarkers)
+    assert "response_definition" in cohort.excluded_columns
+    assert "response_definition" not in cohort.feature_columns
     with pytest.raises(ExperimentConfigError, match="unknown key 'id'"):
         load_experiment(study(text.replace("[data]", '[data]\nid = "x"')))
 

@@ -176,6 +176,7 @@ class Experiment:
         from pandas.api.types import is_numeric_dtype
 
         from irpredict.data._patients import CANONICAL, resolve_columns
+        from irpredict.data.mapping import TUMOR_SIZE
         from irpredict.data.validation import validate_tables
 
         sim = self.simulate()
@@ -187,8 +188,14 @@ class Experiment:
             dict.fromkeys([*self.data.mapping.categorical, *text])))
         measurements = getattr(sim, "measurements", None)
         truth = getattr(sim, "truth", None) or {}
+        # the label is read from the simulated tumour measurements: the tumour series and the
+        # note on how response was defined are never features, as for a simulated folder
         derived = list(dict.fromkeys([*mapping.response_derived_biomarkers,
-                                      *truth.get("response_derived_biomarkers", [])]))
+                                      *truth.get("response_derived_biomarkers", []),
+                                      TUMOR_SIZE]))
+        if "response_definition" in sim.patients.columns \
+                and "response_definition" not in mapping.exclude:
+            mapping = _replace(mapping, exclude=(*mapping.exclude, "response_definition"))
         meta = resolve_columns(
             sim.patients, mapping, source=f"simulated cohort ({self.path})",
             measurements=measurements, response_derived_biomarkers=derived,
