@@ -206,3 +206,16 @@ def test_a_value_far_outside_the_training_range_is_named(cli, trained, tmp_path)
     other = cli(*args, "-p", "SIM-00008", cwd=folder)
     assert other.returncode == 0, other.stderr
     assert "far outside the training range" not in other.stderr
+
+
+def test_report_on_a_landmarks_run_says_what_it_covers(trained, cli):
+    import re
+
+    folder, _, uri, done = trained
+    run_id = re.search(r"run id:\s*([0-9a-f]{32})", done.stdout).group(1)
+    result = cli("report", "--run", run_id, "--out", folder / "lm.html", "--tracking-uri", uri,
+                 "--no-log", cwd=folder)
+    assert result.returncode == 1
+    assert "is an `irpredict landmarks` run; the report covers `irpredict train` runs" in \
+        " ".join(result.stderr.split())
+    assert not (folder / "lm.html").exists()

@@ -151,9 +151,20 @@ def collect_run(run_id, workdir, *, tracking_uri=None):
             f"run {run_id!r} is not in the store {client.tracking_uri}; give the run id that "
             "`irpredict train` printed (and the same --tracking-uri)") from exc
     parent = run.data.tags.get("mlflow.parentRunId")
+    kind = run.data.tags.get("irpredict.kind")
     if parent:
+        parent_kind = client.get_run(parent).data.tags.get("irpredict.kind")
+        if parent_kind == "landmarks":
+            kind = "landmarks"
+        else:
+            raise ExperimentConfigError(f"run {run_id} is a child run ({run.info.run_name}); "
+                                        f"give its parent run {parent}")
+    if kind == "landmarks":
         raise ExperimentConfigError(
-            f"run {run_id} is a child run ({run.info.run_name}); give its parent run {parent}")
+            f"run {run_id} is an `irpredict landmarks` run; the report covers `irpredict train` "
+            "runs. A landmarks run's results are the table it printed and its child runs' "
+            "metrics (one per landmark day; `mlflow ui` shows them); report the study's train "
+            "run instead")
     if run.info.status != "FINISHED":
         why = {"RUNNING": "still running, or stopped without being marked",
                "FAILED": "it stopped with an error", "KILLED": "it was interrupted"}.get(
