@@ -203,3 +203,22 @@ def test_a_feature_set_of_patient_columns_is_said_to_read_no_series():
                       pd.DataFrame({"feature_set": ["clinical", "kinetics"]}))
     assert "clinical: patients-table columns only" in text
     assert "kinetics up to day 42 (on-treatment kinetics)" in text
+
+
+def test_an_overall_auc_above_every_class_is_explained():
+    import pandas as pd
+
+    from irpredict.training.runner import _overall_notes
+
+    def metrics(overall):
+        return pd.DataFrame({
+            "feature_set": "f", "model": "logistic", "metric": "auc",
+            "therapy_class": ["chemotherapy", "cytokine", "overall"],
+            "estimate": [0.55, 0.68, overall], "n_patients": [100, 100, 200],
+            "n_responders": [0, 60, 60]})
+
+    notes = _overall_notes(metrics(0.75), "f", "logistic")
+    assert len(notes) == 1
+    assert "above every therapy class's (0.550-0.680)" in notes[0]
+    assert "response rates differ between classes (0%-60%)" in notes[0]
+    assert _overall_notes(metrics(0.62), "f", "logistic") == []

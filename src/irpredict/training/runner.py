@@ -100,6 +100,26 @@ def _feature_notes(design):
     return notes
 
 
+def _overall_notes(metrics, feature_set, family):
+    """The overall AUC above every class's AUC: it also rewards telling the classes apart."""
+    from irpredict.evaluation import OVERALL
+
+    auc = metrics[(metrics["feature_set"] == feature_set) & (metrics["model"] == family)
+                  & (metrics["metric"] == "auc")]
+    overall = auc.loc[auc["therapy_class"] == OVERALL, "estimate"]
+    classes = auc[auc["therapy_class"] != OVERALL]
+    if overall.empty or len(classes) < 2 or classes["estimate"].isna().all():
+        return []
+    rates = classes["n_responders"] / classes["n_patients"]
+    if not overall.iloc[0] > classes["estimate"].max():
+        return []
+    return [f"the overall AUC of {feature_set}/{family} ({overall.iloc[0]:.3f}) is above every "
+            f"therapy class's ({classes['estimate'].min():.3f}-{classes['estimate'].max():.3f}): "
+            f"response rates differ between classes ({rates.min():.0%}-{rates.max():.0%}), and "
+            "the pooled AUC also rewards telling the classes apart; judge the model by the "
+            "per-class rows"]
+
+
 def _routing_notes(design, settings):
     """Which classes the pooled model scores (the same in every fold and in the final model)."""
     from irpredict.models.per_therapy import own_model_classes
@@ -309,6 +329,7 @@ def train_study(experiment, *, settings=None, tracking_uri=None, log_patient_ids
             notes.append(f"{len(design.dropped_unlabelled)} patients without a label were left "
                          "out of training")
         notes += _design_notes(design, settings)
+        notes += _overall_notes(metrics, feature_set, family)
         if progress is not None:
             progress("final model", 0, 1)
         classifier, best = fit_final_model(design, family, settings)
