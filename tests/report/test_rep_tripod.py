@@ -87,3 +87,24 @@ def test_unlabelled_patients_are_not_counted_as_non_responders():
     rows = _cohort_rows(record.fingerprint)
     assert rows[0]["patients"] == "50 (48 labelled)"
     assert rows[0]["rate"] == "25.0%"
+
+
+def test_subgroups_of_a_column_with_many_levels_pool_the_small_ones():
+    import numpy as np
+
+    from irpredict.report._analysis import MAX_LEVELS, _subgroup_rows
+
+    rng = np.random.default_rng(0)
+    n = 600
+    ids = [f"P{i}" for i in range(n)]
+    sites = [f"s{i % 150:03d}" if i < 300 else "big" for i in range(n)]
+    patients = pd.DataFrame({"site": sites}, index=ids)
+    y = pd.Series(rng.integers(0, 2, n), index=ids)
+    scores = pd.Series(rng.random(n), index=ids)
+    rows = _subgroup_rows(patients, y, scores, n_bootstrap=20, random_state=0)
+    site_rows = rows[rows["subgroup"].str.startswith("site")]
+    assert len(site_rows) == MAX_LEVELS + 1
+    assert site_rows["level"].iloc[-1] == f"{150 - MAX_LEVELS + 1} smaller levels together"
+    assert site_rows["n"].sum() == n
+    tiny = site_rows[site_rows["n"] == 2]
+    assert tiny["auc"].isna().all()  # 2 patients: no AUC, not 1.000 [1.000-1.000]

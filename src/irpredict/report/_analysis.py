@@ -84,10 +84,21 @@ def _subgroup_levels(patients, index):
         col = next((c for c in candidates if c in patients.columns), None)
         if col is None:
             continue
-        values = patients[col].reindex(index)
-        levels += [(f"{label} ({col})", level, (values.astype(str) == level).to_numpy())
-                   for level in sorted(values.dropna().astype(str).unique())]
+        values = patients[col].reindex(index).dropna().astype(str).reindex(index)
+        counts = values.value_counts()
+        shown = sorted(counts.index[:MAX_LEVELS])
+        levels += [(f"{label} ({col})", level, (values == level).to_numpy()) for level in shown]
+        rest = counts.index[MAX_LEVELS:]
+        if len(rest):  # e.g. 150 sites: the largest, then the others together
+            levels.append((f"{label} ({col})", f"{len(rest)} smaller levels together",
+                           values.isin(rest).to_numpy()))
     return levels
+
+
+#: Levels of one subgroup column shown one by one (the largest); the others are pooled.
+MAX_LEVELS = 12
+#: Fewest responders and non-responders for a subgroup's AUC (as for a therapy class).
+MIN_OUTCOMES = 5
 
 
 def _subgroup_rows(patients, y, scores, n_bootstrap, random_state):
@@ -105,7 +116,7 @@ def _subgroup_rows(patients, y, scores, n_bootstrap, random_state):
         yy, pp = y[mask].astype(int).to_numpy(), scores[mask].to_numpy()
         row = dict(zip(_SUBGROUP_FIELDS, [name, level, int(mask.sum()), int(yy.sum()),
                                           np.nan, np.nan, np.nan], strict=True))
-        if 0 < yy.sum() < len(yy):
+        if min(yy.sum(), len(yy) - yy.sum()) >= MIN_OUTCOMES:  # else a CI of width 0 at 1.000
             table = bootstrap_metrics(yy, pp, n_bootstrap=n_bootstrap,
                                       random_state=random_state).set_index("metric")
             row.update(auc=table.loc["auc", "estimate"], ci_low=table.loc["auc", "ci_low"],

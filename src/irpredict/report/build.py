@@ -85,7 +85,7 @@ def _subgroup_rows(analysis):
         return []
     rows = []
     for r in analysis.subgroups.to_dict("records"):
-        auc = ("n/a (one class)" if r["auc"] != r["auc"] else
+        auc = ("n/a (fewer than 5 responders or non-responders)" if r["auc"] != r["auc"] else
                f"{r['auc']:.3f} [{r['ci_low']:.3f}-{r['ci_high']:.3f}]")
         rows.append({**r, "auc": auc})
     return rows
