@@ -305,3 +305,11 @@ def test_shipped_experiment_files_parse(repo_root, study):
     exp = load_experiment(repo_root / "experiments" / f"{study}.toml")
     assert exp.name == study
     assert exp.feature_sets
+
+
+def test_excluding_the_id_or_site_column_is_allowed(study):
+    text = GOOD.replace('label = "outcome"', 'label = "outcome"\nsite = "arm"').replace(
+        'exclude = ["os_time"]', 'exclude = ["os_time", "arm", "pid"]')
+    cohort = load_experiment(study(text)).load_cohort()
+    assert "os_time" in cohort.excluded_columns
+    assert cohort.n_patients == 4

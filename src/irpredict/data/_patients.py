@@ -362,7 +362,9 @@ def resolve_columns(patients, mapping, *, source, measurements=None,
     from pandas.api.types import is_numeric_dtype
 
     cols = [c for c in patients.columns if c not in CANONICAL]
-    requested = [n for n in mapping.exclude if n != mapping.label]  # the label is consumed
+    # the label, id and site columns are consumed by the mapping: never features anyway
+    consumed = {getattr(mapping, key, None) for key in ("label", "id", "site")}
+    requested = [n for n in mapping.exclude if n not in consumed]
     exclude = _resolve_optional(cols, requested, source, "columns.exclude")
     derived = _resolve_optional(cols, mapping.response_derived, source,
                                 "columns.response_derived")
