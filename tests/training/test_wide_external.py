@@ -249,3 +249,16 @@ def test_a_missing_level_where_training_had_none_is_named(trained, cli, tmp_path
     assert result.returncode == 0, result.stderr
     text = " ".join(result.stderr.split())
     assert "column 'Cancer_Type': '<missing>' (patients 05002, 05003)" in text
+
+
+def test_text_in_a_numeric_column_is_named_with_its_file(trained, cli, tmp_path):
+    _, _, external = trained
+    export = external.assign(TMB=external["TMB"].astype(object))
+    export.loc[3, "TMB"] = "n.d."
+    result = _evaluate_table(cli, trained, export, tmp_path, name="with_text")
+    assert result.returncode == 1
+    text = " ".join(result.stderr.split())
+    assert "with_text.csv" in text
+    assert "'TMB'" in text
+    assert "n.d." in text
+    assert "Traceback" not in result.stderr

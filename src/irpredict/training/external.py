@@ -277,7 +277,10 @@ def score_frame(model, X, y, *, name="external", threshold=0.5, n_bootstrap=1000
     if not labelled.any():
         raise CohortDataError(f"{name}: every patient's label is missing.")
     X, y = X.loc[labelled.to_numpy()], y.loc[labelled.to_numpy()].astype(int)
-    X = check_input(model, X)
+    try:
+        X = check_input(model, X)
+    except CohortDataError as exc:  # say which file; rows are patients here
+        raise CohortDataError(f"{name}: {exc}".replace(": invalid input:", ":", 1)) from None
     X, y = _without_training_patients(model, X, y, name)
     _warn_unlike_training(model, X, name)
     absent = [t for t in model.therapies if t not in set(X["therapy_class"])]
