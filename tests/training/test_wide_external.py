@@ -251,14 +251,21 @@ def test_a_missing_level_where_training_had_none_is_named(trained, cli, tmp_path
     assert "column 'Cancer_Type': '<missing>' (patients 05002, 05003)" in text
 
 
-def test_text_in_a_numeric_column_is_named_with_its_file(trained, cli, tmp_path):
-    _, _, external = trained
-    export = external.assign(TMB=external["TMB"].astype(object))
-    export.loc[3, "TMB"] = "n.d."
-    result = _evaluate_table(cli, trained, export, tmp_path, name="with_text")
+def test_text_in_a_feature_table_is_named_with_its_file(trained, cli, tmp_path):
+    folder, _, _ = trained
+    experiment = tmp_path / "external.toml"
+    experiment.write_text(EXPERIMENT.replace('source = "training.csv"',
+                                             f'source = "{folder / "external.csv"}"'))
+    built = cli("features", experiment, "--out", tmp_path / "features.csv", cwd=folder)
+    assert built.returncode == 0, built.stderr
+    features = pd.read_csv(tmp_path / "features.csv", dtype={"patient_id": str})
+    features["TMB"] = features["TMB"].astype(object)
+    features.loc[3, "TMB"] = "n.d."
+    features.to_csv(tmp_path / "with_text.csv", index=False)
+    result = _evaluate(cli, trained, tmp_path / "with_text.csv", tmp_path / "eval")
     assert result.returncode == 1
     text = " ".join(result.stderr.split())
-    assert "with_text.csv" in text
+    assert "with_text" in text
     assert "'TMB'" in text
     assert "n.d." in text
     assert "Traceback" not in result.stderr
