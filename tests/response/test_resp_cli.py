@@ -71,7 +71,7 @@ def test_non_numeric_sizes_exit_1(cli, tmp_path):
     res = cli("assess-response", src, "--out", tmp_path / "bor.csv")
     assert res.returncode == 1
     assert "'target_sld_mm' must be numeric" in res.stderr
-    assert "rows 3" in res.stderr
+    assert "row 3 holds ['big']" in " ".join(res.stderr.split())
     assert not (tmp_path / "bor.csv").exists()
 
 

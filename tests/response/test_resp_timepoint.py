@@ -160,7 +160,8 @@ def test_missing_columns_named():
 
 def test_non_numeric_size_names_rows():
     frame = _ta(["50", "abc"])
-    with pytest.raises(CohortDataError, match=r"'target_sld_mm' must be numeric.*rows 3.*'abc'"):
+    with pytest.raises(CohortDataError,
+                       match=r"'target_sld_mm' must be numeric; row 3 holds \['abc'\]"):
         check_tumor_assessments(frame)
 
 

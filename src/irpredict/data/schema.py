@@ -242,6 +242,9 @@ def _describe_one(table, column, check, cases, frame, label_col):
         text = [str(v) for v in values]
         if column == "day" and any(_DATE.match(v) for v in text):
             return f"holds dates, not days: {_examples(values)} at {where}. Fix: {_DAY_FIX}"
+        if column == "day" and any(" days " in v for v in text):
+            return (f"holds durations, not numbers of days: {_examples(values)} at {where}. "
+                    f"Fix: {_DAY_FIX}")
         if column == "day":
             return f"holds text, not numbers: {_examples(values)} at {where}. Fix: {_DAY_FIX}"
         return (f"holds non-numeric values {_examples(values)} at {where}. "

@@ -196,8 +196,9 @@ def _numeric(frame, column, source, *, required):
     bad = values.isna() & raw.notna() & (raw.astype("string").str.strip() != "")
     if bad.any():
         raise CohortDataError(
-            f"{source}: column '{column}' must be numeric; {int(bad.sum())} rows are not, "
-            f"e.g. rows {_rows(bad)} with {raw[bad].astype(str).unique()[:3].tolist()}; "
+            f"{source}: column '{column}' must be numeric; "
+            + (f"{int(bad.sum())} rows are not, e.g. rows " if bad.sum() > 1 else "row ")
+            + f"{_rows(bad)} holds {raw[bad].astype(str).unique()[:3].tolist()}; "
             f"write plain numbers (mm for sizes, days since first dose for day) or leave a "
             "size empty when it was not measured"
         )
