@@ -89,11 +89,11 @@ def command(
     experiment: Path = typer.Argument(..., help="Experiment file, e.g. experiments/inspire.toml.",
                                       show_default=False),
     days: str = typer.Option(None, "--days",
-                             help="Landmark days, comma-separated (default: \\[monitoring] days, "
-                                  "else 0,21,42,63)."),
+                             help="Landmark days, comma-separated (default: the days of the "
+                                  "file's monitoring section, else 0,21,42,63)."),
     family: str = typer.Option(None, "--family",
-                               help="Model family (default: \\[monitoring] family, else \\[model] "
-                                    "final_family)."),
+                               help="Model family (default: the family of the file's monitoring "
+                                    "section, else its final_family)."),
     tracking_uri: str = typer.Option(
         None, "--tracking-uri",
         help="MLflow tracking URI (default sqlite:///mlruns/mlflow.db in the current folder, "
