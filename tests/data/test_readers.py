@@ -163,3 +163,15 @@ def test_a_title_row_above_the_header_is_named(tmp_path, suffix):
         frame.to_excel(path, header=False, index=False)
     with pytest.raises(CohortDataError, match=r"the header seems to be on row 2"):
         read_table(path)
+
+
+def test_in_a_decimal_comma_file_a_dot_groups_thousands(tmp_path):
+    from irpredict.exceptions import DataWarning
+
+    path = _write(tmp_path, "id;albumin;platelets;ratio\na;38,5;1.250;0.125\nb;40,1;980;0.5\n"
+                            "c;41,0;2.500;1.25\n")
+    with pytest.warns(DataWarning, match=r"read platelets \('1.250' as 1250\)"):
+        frame = read_table(path)
+    assert frame["albumin"].tolist() == [38.5, 40.1, 41.0]
+    assert frame["platelets"].tolist() == [1250.0, 980.0, 2500.0]
+    assert frame["ratio"].tolist() == [0.125, 0.5, 1.25]  # not thousands: read as written

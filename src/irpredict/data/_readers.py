@@ -148,6 +148,8 @@ def _read_csv(path, table, dtype):
     if frame.shape[1] == 1:
         _check_single_column(path, table, lines, delimiter)
     frame = _read_decimal_commas(frame, exclude=set(dtypes), any_comma=delimiter != ",")
+    if delimiter != ",":
+        frame = _read_grouped_thousands(frame, text, delimiter, path, table)
     # trailing delimiters (a spreadsheet's empty columns) name no column and hold nothing
     kept = [i for i, name in enumerate(names)
             if name.strip() or i >= frame.shape[1] or frame.iloc[:, i].notna().any()]
@@ -244,6 +246,42 @@ def _read_decimal_commas(frame, exclude, any_comma=True):
             mixed = values.astype(object).copy()
             mixed[converted.index] = converted.to_numpy(dtype=object)
             frame[name] = mixed
+        frame.attrs.setdefault("decimal_comma_columns", []).append(name)
+    return frame
+
+
+_GROUPED_THOUSANDS = r"[+-]?[1-9]\d{0,2}(?:\.\d{3})+"
+
+
+def _read_grouped_thousands(frame, text, delimiter, path, table):
+    """In a file written with decimal commas, ``1.250`` is one thousand two hundred and fifty.
+
+    pandas reads it as 1.25; a column whose every value with a dot groups thousands this way
+    is read again from its text (and said, in a warning).
+    """
+    import warnings
+
+    import pandas as pd
+
+    from irpredict.exceptions import DataWarning
+
+    floats = [c for c in frame.columns if pd.api.types.is_float_dtype(frame[c])]
+    if not floats or not frame.attrs.get("decimal_comma_columns"):
+        return frame
+    raw = pd.read_csv(io.StringIO(text), sep=delimiter, dtype=str, keep_default_na=False,
+                      index_col=False, usecols=lambda c: c in set(floats))
+    regrouped = []
+    for name in floats:
+        cells = raw[name].str.strip()
+        dotted = cells[cells.str.contains(".", regex=False)]
+        if len(dotted) and dotted.str.fullmatch(_GROUPED_THOUSANDS).all():
+            frame[name] = pd.to_numeric(cells.str.replace(".", "", regex=False)
+                                        .replace("", None), errors="coerce").to_numpy()
+            regrouped.append(f"{name} ({dotted.iloc[0]!r} as "
+                             f"{dotted.iloc[0].replace('.', '')})")
+    if regrouped:
+        warnings.warn(f"{table} file {path} writes decimals with commas, so a dot groups "
+                      f"thousands: read {', '.join(regrouped)}", DataWarning, stacklevel=3)
     return frame
 
 
