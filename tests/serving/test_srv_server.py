@@ -181,6 +181,16 @@ def test_tensor_style_keys_take_records_or_columns(irpredict_server, in_process,
         status, body = request(irpredict_server, "POST", "/invocations", {key: value})
         assert status == 200, body
         _check_equal(body["predictions"], expected)
+    one = {c: v[0] for c, v in columns.items()}  # one patient as scalars
+    status, body = request(irpredict_server, "POST", "/invocations", {key: one})
+    assert status == 200, body
+    _check_equal(body["predictions"], expected.head(1))
+    split = {"columns": list(columns), "data": records}
+    for value, reason in ((split, '"dataframe_split"'),
+                          ({**columns, "age": columns["age"][:1]}, "different lengths")):
+        status, body = request(irpredict_server, "POST", "/invocations", {key: value})
+        assert status == 400
+        assert reason in body["message"]
 
 
 def test_csv_body_scores_like_json_and_ids_come_back(irpredict_server, in_process, rows):

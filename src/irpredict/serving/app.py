@@ -157,7 +157,17 @@ def parse_payload(body):
             columns = list(dict.fromkeys(k for r in value for k in r))
             frame = _object_frame([[r.get(k) for k in columns] for r in value], columns)
         elif key in ("inputs", "instances") and isinstance(value, dict):
-            frame = pd.DataFrame(value)
+            if set(value) >= {"columns", "data"}:
+                raise BadRequest(f'{key} holds a split table ("columns" and "data"); send it '
+                                 'as {"dataframe_split": {"columns": [...], "data": [...]}}, '
+                                 f'or {key} as {{"column": [values, ...], ...}}')
+            lengths = {k: len(v) if isinstance(v, list) else 1 for k, v in value.items()}
+            if len(set(lengths.values())) > 1:
+                raise BadRequest(f"{key} gives columns of different lengths "
+                                 f"({', '.join(f'{k}: {n}' for k, n in list(lengths.items())[:6])}"
+                                 "); give every column one value per patient")
+            scalars = not any(isinstance(v, list) for v in value.values())
+            frame = pd.DataFrame([value] if scalars else value)  # scalars: one patient
         else:
             raise BadRequest(f"{key} must be a list of records (objects column -> value)")
     except BadRequest:
