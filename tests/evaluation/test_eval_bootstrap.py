@@ -79,3 +79,27 @@ def test_one_class_gives_nan_intervals_without_crashing():
     assert np.isnan(auc["estimate"])
     assert np.isnan(auc["ci_low"])
     assert auc["n_invalid"] == 50
+
+
+def test_calibration_intervals_cover_a_calibrated_model_as_often_as_they_say():
+    # resampling within labels fixes the response rate and had covered the true intercept
+    # (0 for calibrated probabilities) in about 55% of samples
+    rng = np.random.default_rng(5)
+    covered = 0
+    for i in range(60):
+        p = rng.beta(2, 3, 200)
+        y = (rng.random(200) < p).astype(int)
+        table = bootstrap_metrics(y, p, n_bootstrap=200, random_state=i).set_index("metric")
+        low, high = table.loc["calibration_intercept", ["ci_low", "ci_high"]]
+        covered += low <= 0 <= high
+    assert covered / 60 >= 0.85
+
+
+def test_auc_intervals_keep_resampling_within_labels():
+    from irpredict.evaluation.bootstrap import STRATIFIED_METRICS
+
+    assert {"auc", "sensitivity", "specificity"} == set(STRATIFIED_METRICS)
+    y = np.array([0] * 30 + [1] * 10)
+    p = np.linspace(0.1, 0.9, 40)
+    table = bootstrap_metrics(y, p, n_bootstrap=100).set_index("metric")
+    assert table.loc["auc", "n_invalid"] == 0  # never a resample with one outcome

@@ -1,17 +1,27 @@
 """Percentile bootstrap confidence intervals for the metrics.
 
-Patients are resampled with replacement within each label (stratified), so
-every resample keeps the observed numbers of responders and
-non-responders and never has one class only. All resamples are drawn as
-one index matrix and the metrics are computed row-wise (vectorised), in
-chunks that bound memory.
+Metrics defined given the outcome (ROC AUC, sensitivity, specificity)
+resample patients with replacement within each label (stratified), so every
+resample keeps the observed numbers of responders and non-responders. Metrics
+that depend on the response rate (PR AUC, Brier score, calibration intercept
+and slope) resample patients freely: fixing the number of responders would
+remove most of the calibration intercept's sampling variance and give
+intervals that cover the truth far less often than stated. All resamples are
+drawn as index matrices and the metrics are computed row-wise (vectorised),
+in chunks that bound memory.
 """
+
+import warnings
 
 import numpy as np
 
 from irpredict.evaluation.metrics import METRICS, check_labels_and_probabilities, metric_rows
 
-__all__ = ["stratified_indices", "bootstrap_metrics", "percentile_ci"]
+__all__ = ["stratified_indices", "free_indices", "bootstrap_metrics", "percentile_ci",
+           "STRATIFIED_METRICS"]
+
+#: Metrics defined given each patient's outcome: their intervals resample within labels.
+STRATIFIED_METRICS = ("auc", "sensitivity", "specificity")
 
 _CHUNK_CELLS = 2_000_000
 
@@ -46,6 +56,25 @@ def stratified_indices(y, n_bootstrap=1000, random_state=0):
     return idx
 
 
+def free_indices(n, n_bootstrap=1000, random_state=0):
+    """Bootstrap index matrix, resampling patients freely (the response rate varies).
+
+    Parameters
+    ----------
+    n : int
+        Number of patients.
+    n_bootstrap : int, default=1000
+    random_state : int, default=0
+        Seeds a stream of its own, apart from :func:`stratified_indices`'s.
+
+    Returns
+    -------
+    ndarray of shape (n_bootstrap, n)
+    """
+    rng = np.random.default_rng([int(random_state), 1])
+    return rng.integers(0, n, size=(n_bootstrap, n))
+
+
 def percentile_ci(values, ci=0.95):
     """Percentile interval of bootstrap values along the first axis, ignoring NaN.
 
@@ -74,8 +103,6 @@ def _averaged_rows(Y, P_repeats, threshold):
     """Metrics per row, averaged over repeats (P_repeats: (n_repeats, rows, n))."""
     per_repeat = [metric_rows(Y, P, threshold) for P in P_repeats]
     with np.errstate(invalid="ignore"):
-        import warnings
-
         with warnings.catch_warnings():
             warnings.simplefilter("ignore", RuntimeWarning)
             return {m: np.nanmean([r[m] for r in per_repeat], axis=0) for m in METRICS}
@@ -121,13 +148,18 @@ def bootstrap_metrics(y, p, *, threshold=0.5, n_bootstrap=1000, random_state=0, 
     estimate = _averaged_rows(y[None, :], P[:, None, :], threshold)
     values = {m: [] for m in METRICS}
     if n_bootstrap > 0 and len(y) > 0:
-        idx = stratified_indices(y, n_bootstrap, random_state)
+        schemes = ((stratified_indices(y, n_bootstrap, random_state), STRATIFIED_METRICS),
+                   (free_indices(len(y), n_bootstrap, random_state),
+                    tuple(m for m in METRICS if m not in STRATIFIED_METRICS)))
         step = max(1, _CHUNK_CELLS // max(1, len(y) * len(P)))
-        for start in range(0, n_bootstrap, step):
-            chunk = idx[start:start + step]
-            rows = _averaged_rows(y[chunk], P[:, chunk], threshold)
-            for m in METRICS:
-                values[m].append(rows[m])
+        for idx, metrics in schemes:
+            for start in range(0, n_bootstrap, step):
+                chunk = idx[start:start + step]
+                with warnings.catch_warnings():  # a free resample may hold one outcome only
+                    warnings.simplefilter("ignore", RuntimeWarning)
+                    rows = _averaged_rows(y[chunk], P[:, chunk], threshold)
+                for m in metrics:
+                    values[m].append(rows[m])
     records = []
     for m in METRICS:
         vals = np.concatenate(values[m]) if values[m] else np.full(0, np.nan)

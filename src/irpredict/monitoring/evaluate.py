@@ -86,7 +86,8 @@ def paired_difference(oof_a, oof_b, *, metric="auc", n_bootstrap=1000, random_st
     metric : {"auc", "brier"}, default="auc"
         ROC AUC (higher is better) or Brier score (lower is better).
     n_bootstrap : int, default=1000
-        Resamples of patients, stratified by label, shared by both models.
+        Resamples of patients shared by both models: within labels for the AUC, freely
+        for the Brier score (as :func:`irpredict.evaluation.bootstrap_metrics` does).
     random_state : int, default=0
 
     Returns
@@ -95,6 +96,7 @@ def paired_difference(oof_a, oof_b, *, metric="auc", n_bootstrap=1000, random_st
         NaN when a label class is missing.
     """
     from irpredict.evaluation import percentile_ci, stratified_indices
+    from irpredict.evaluation.bootstrap import STRATIFIED_METRICS, free_indices
 
     if metric not in _METRICS:
         raise ValueError(f"metric must be one of {sorted(_METRICS)}, got {metric!r}")
@@ -115,8 +117,12 @@ def paired_difference(oof_a, oof_b, *, metric="auc", n_bootstrap=1000, random_st
     estimate = float(delta(np.arange(len(y))[None, :])[0])
     if n_bootstrap <= 0:
         return estimate, np.nan, np.nan
-    idx = stratified_indices(y, n_bootstrap=n_bootstrap, random_state=random_state)
-    low, high = percentile_ci(delta(idx))
+    if metric in STRATIFIED_METRICS:
+        idx = stratified_indices(y, n_bootstrap=n_bootstrap, random_state=random_state)
+    else:
+        idx = free_indices(len(y), n_bootstrap=n_bootstrap, random_state=random_state)
+    with np.errstate(invalid="ignore", divide="ignore"):
+        low, high = percentile_ci(delta(idx))
     return estimate, float(low), float(high)
 
 

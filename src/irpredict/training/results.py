@@ -57,7 +57,9 @@ def results_markdown(result, experiment, settings, command, table):
         f"folds, {settings.repeats} repeat(s), seed {settings.seed}; families "
         f"{', '.join(settings.families)}; calibration candidates "
         f"{', '.join(settings.calibration)}. Every figure comes from out-of-fold predictions; "
-        f"95% CIs from {settings.n_bootstrap} stratified bootstrap resamples of patients. "
+        f"95% CIs from {settings.n_bootstrap} bootstrap resamples of patients (within "
+        "responders and non-responders for AUC, sensitivity and specificity; freely for the "
+        "rest, whose values depend on the response rate). "
         "AUC is the AUC of all pooled out-of-fold predictions; 'mean fold AUC' is the mean of "
         "the per-fold AUCs, shown beside it.",
         "",
