@@ -101,3 +101,32 @@ def test_monitor_notices_probabilities_that_shap_values_do_not_add_up_to():
                          "biomarker": ["crp", "crp"], "shap": [0.0, 1.0]})
     assert not _calibrated(Trajectory(table=table, shap=shap))
     assert _calibrated(Trajectory(table=table.assign(prob_response=[0.5, 0.2]), shap=shap))
+
+
+def test_the_earliest_of_every_end_column_counts_and_death_ends_membership():
+    cohort = _cohort(off_treatment=[np.nan, np.nan, np.nan, 100.0])
+    cohort.patients["treatment_end_day"] = [np.nan, np.nan, 10.0, np.nan]
+    cohort.patients["death_day"] = [np.nan, np.nan, np.nan, 25.0]
+    at42 = landmark_population(cohort, 42)
+    assert not at42.loc["never", "in_population"]  # treatment_end_day beside an empty column
+    assert "off treatment since day 10 (treatment_end_day)" in at42.loc["never", "reason"]
+    assert not at42.loc["noscan", "in_population"]
+    assert "died on day 25 (death_day)" in at42.loc["noscan", "reason"]
+    assert at42.loc["late", "in_population"]
+
+
+def test_landmarks_without_tumour_scans_say_progression_is_unknown():
+    import warnings
+
+    from irpredict.exceptions import DataWarning
+    from irpredict.monitoring.runner import _warn_progression_unknown
+
+    cohort = _cohort()
+    with pytest.warns(DataWarning, match=r"1 patients have no tumour scan \(noscan\)"):
+        _warn_progression_unknown(cohort, [0, 42])
+    bare = Cohort(cohort.patients, name="bare")
+    with pytest.warns(DataWarning, match="has no tumour assessments, so no progression"):
+        _warn_progression_unknown(bare, [0, 42])
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        _warn_progression_unknown(bare, [0])  # a baseline landmark needs no scan

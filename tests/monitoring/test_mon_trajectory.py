@@ -150,3 +150,16 @@ def test_what_changed_labels_do_not_overlap(trajectories, days):
     for i, a in enumerate(boxes):
         for b in boxes[i + 1:]:
             assert not a.overlaps(b)
+
+
+def test_a_move_that_rounds_to_zero_is_no_mover():
+    import pandas as pd
+
+    from irpredict.monitoring.trajectory import MIN_MOVE, Trajectory
+
+    shap = pd.DataFrame({"patient_id": "a", "from_landmark": 0.0, "landmark": 21.0,
+                         "biomarker": ["age", "albumin", "ctdna"], "shap": [0.1, 0.2, -0.5],
+                         "delta_shap": [0.0, MIN_MOVE / 2, -0.4]})
+    table = pd.DataFrame({"patient_id": ["a"], "landmark": [21.0], "status": ["scored"]})
+    changed = Trajectory(table=table, shap=shap).what_changed(top=3)
+    assert changed["biomarker"].tolist() == ["ctdna"]

@@ -15,7 +15,10 @@ def load_monitored_cohort(bundle, data):
 
 
 def _fmt(value, fmt):
-    return "" if value != value else format(value, fmt)
+    if value != value:
+        return ""
+    text = format(value, fmt)
+    return text.replace("-", "+", 1) if text.startswith("-") and float(text) == 0 else text
 
 
 def print_trajectory(console, trajectory, top=3, as_of=None):
@@ -37,7 +40,9 @@ def print_trajectory(console, trajectory, top=3, as_of=None):
         member = "n/a" if pd.isna(row.in_population) else ("yes" if row.in_population else "no")
         if row.status == "scored":
             text = movers.get((row.patient_id, row.landmark), "")
-            text = text if isinstance(text, str) and text else "(first scored landmark)"
+            if not (isinstance(text, str) and text):
+                text = ("(first scored landmark)" if pd.isna(row.prob_change)
+                        else "(no biomarker's contribution moved)")
         else:
             text = f"[dim]{row.status}[/dim]"
         out.add_row(f"{row.landmark:g}", "yes" if row.reached else "no", member,

@@ -9,10 +9,10 @@ is decided only from information dated on or before L:
 * progression: the first RECIST 1.1 time-point response ``PD`` computed from
   the tumour assessments with ``day <= L`` (scans after L are dropped
   before the time-point responses are derived);
-* treatment: an optional patients-table column ``off_treatment_day`` (or
-  ``treatment_end_day``), the day treatment stopped; a patient with a day
-  ``<= L`` is off treatment at L. Without such a column only progression
-  defines the population.
+* treatment: optional patients-table columns ``off_treatment_day``,
+  ``treatment_end_day`` (the day treatment stopped) and ``death_day``; a
+  patient whose earliest of them is ``<= L`` is off treatment at L. Without
+  such a column only progression defines the population.
 
 A patient who progressed after L stays in the L population: that is the
 label's business, not the population's.
@@ -30,7 +30,7 @@ __all__ = ["DEFAULT_LANDMARKS", "OFF_TREATMENT_COLUMNS", "check_landmarks",
 #: Landmark days used when the experiment file does not name any.
 DEFAULT_LANDMARKS = (0.0, 21.0, 42.0, 63.0)
 
-#: Patients-table columns read (first found wins) as the day treatment stopped.
+#: Patients-table columns read as the day treatment stopped (the earliest of them counts).
 OFF_TREATMENT_COLUMNS = TREATMENT_END_COLUMNS
 
 
@@ -104,22 +104,36 @@ def first_progression_day(cohort, landmark_days=None):
 
 
 def _off_treatment(cohort):
+    """(column per patient, day per patient) of the earliest treatment end, or (None, None).
+
+    Every column of :data:`OFF_TREATMENT_COLUMNS` the patients table has is read; a
+    patient's end is the earliest of them (a death ends treatment too).
+    """
     import pandas as pd
 
     pats = cohort.patients
-    col = next((c for c in OFF_TREATMENT_COLUMNS if c in pats.columns), None)
-    if col is None:
+    columns = [c for c in OFF_TREATMENT_COLUMNS if c in pats.columns]
+    if not columns:
         return None, None
-    values = pd.to_numeric(pats[col], errors="coerce")
-    bad = pats[col].notna() & values.isna()
-    if bad.any():
-        ids = pats.loc[bad, "patient_id"].astype(str).tolist()
-        raise CohortDataError(
-            f"cohort {cohort.name!r}: column {col!r} is not a number of days for {len(ids)} "
-            f"patients ({ids[:5]}); give the day treatment stopped, or leave it empty while on "
-            "treatment.")
-    return col, pd.Series(values.to_numpy(dtype=float),
-                          index=pats["patient_id"].astype(str).to_numpy())
+    ids = pats["patient_id"].astype(str).to_numpy()
+    days = {}
+    for col in columns:
+        values = pd.to_numeric(pats[col], errors="coerce")
+        bad = pats[col].notna() & values.isna()
+        if bad.any():
+            shown = pats.loc[bad, "patient_id"].astype(str).tolist()
+            raise CohortDataError(
+                f"cohort {cohort.name!r}: column {col!r} is not a number of days for "
+                f"{len(shown)} patients ({shown[:5]}); give the day treatment stopped (or the "
+                "patient died), or leave it empty.")
+        days[col] = values.to_numpy(dtype=float)
+    table = pd.DataFrame(days, index=ids)
+    earliest = table.min(axis=1)
+    values = table.to_numpy()
+    first = np.argmax(values == earliest.to_numpy()[:, None], axis=1)  # NaN never equal
+    which = pd.Series(np.asarray(columns, dtype=object)[first], index=ids).where(
+        earliest.notna())
+    return which, earliest
 
 
 def landmark_population(cohort, landmark_days):
@@ -153,16 +167,18 @@ def landmark_population(cohort, landmark_days):
     pd_day = first_progression_day(cohort, landmark)
     progressed = pd_day.notna().to_numpy()
     frame = pd_day.to_frame()
-    col, stop = _off_treatment(cohort)
+    which, stop = _off_treatment(cohort)
     stopped = np.zeros(len(frame), dtype=bool)
     frame["off_treatment_day"] = np.nan
     if stop is not None:
-        stop = stop.reindex(frame.index)
+        stop, which = stop.reindex(frame.index), which.reindex(frame.index)
         stopped = (stop <= landmark).to_numpy()
         frame.loc[stopped, "off_treatment_day"] = stop[stopped].to_numpy()
     reason = np.full(len(frame), "", dtype=object)
     for i in np.flatnonzero(stopped):
-        reason[i] = f"off treatment since day {stop.iloc[i]:g} ({col})"
+        col = which.iloc[i]
+        reason[i] = (f"died on day {stop.iloc[i]:g} ({col})" if col == "death_day" else
+                     f"off treatment since day {stop.iloc[i]:g} ({col})")
     for i in np.flatnonzero(progressed):
         reason[i] = f"progressed (RECIST PD) on day {pd_day.iloc[i]:g}"
     frame["reason"] = reason

@@ -169,6 +169,31 @@ def _warn_landmarks_after_follow_up(cohort, days):
             DataWarning, stacklevel=3)
 
 
+def _warn_progression_unknown(cohort, days):
+    """Without tumour scans no progression can be read: the populations keep everyone."""
+    import warnings
+
+    from irpredict.exceptions import DataWarning
+
+    if not any(d > 0 for d in days):
+        return
+    scans = cohort.tumor_assessments
+    if scans is None or not len(scans):
+        warnings.warn(
+            f"cohort {cohort.name!r} has no tumour assessments, so no progression can be read: "
+            "every patient stays in every landmark population, including those who progressed "
+            "before the day; add the tumour measurements (tumor_assessments) to leave them out",
+            DataWarning, stacklevel=3)
+        return
+    scanned = set(scans["patient_id"].astype(str))
+    unscanned = [p for p in cohort.patients["patient_id"].astype(str) if p not in scanned]
+    if unscanned:
+        warnings.warn(
+            f"{len(unscanned)} patients have no tumour scan ({', '.join(unscanned[:5])}"
+            f"{' ...' if len(unscanned) > 5 else ''}): their progression is unknown, so they "
+            "stay in every landmark population", DataWarning, stacklevel=3)
+
+
 def train_landmarks(experiment, *, settings=None, days=None, family=None, tracking_uri=None,
                     log_patient_ids=False, progress=None, register=True):
     """Fit, evaluate, log and register the landmark models of a study.
@@ -204,6 +229,7 @@ def train_landmarks(experiment, *, settings=None, days=None, family=None, tracki
     mon = monitoring_settings(experiment, settings, days=days, family=family)
     cohort = experiment.load_cohort()
     _warn_landmarks_after_follow_up(cohort, mon.days)
+    _warn_progression_unknown(cohort, mon.days)
     sets = feature_sets_to_train(experiment, settings, cohort)
     name = mon.feature_set or list(sets)[-1]
     entries = dict(experiment.feature_sets).get(name) or sets[name]

@@ -76,6 +76,7 @@ class Trajectory:
         """
         moved = self.shap.dropna(subset=["delta_shap"]).copy()
         moved["size"] = moved["delta_shap"].abs()
+        moved = moved[moved["size"] >= MIN_MOVE]  # +0.00 is no mover
         moved = moved.sort_values(["patient_id", "landmark", "size", "biomarker"],
                                   ascending=[True, True, False, True], kind="stable")
         moved = moved.groupby(["patient_id", "landmark"], sort=False).head(top)
@@ -105,6 +106,10 @@ class Trajectory:
                            zip(changed["biomarker"], arrows, changed["delta_shap"], new,
                                strict=True)]
         return changed.groupby(["patient_id", "landmark"])["text"].agg("; ".join)
+
+
+#: Smallest move of a biomarker's SHAP value (log-odds) named as a change: 0.00 when rounded.
+MIN_MOVE = 0.005
 
 
 def last_data_day(cohort):
