@@ -68,6 +68,10 @@ def test_printed_values_equal_explain_in_process(explained, in_process):
     assert prob == pytest.approx(in_process.prob.loc[pid], abs=5e-4)
     assert base == pytest.approx(in_process.base_values.loc[pid], abs=5e-4)
     assert f"therapy class {in_process.therapy_class.loc[pid]}" in out
+    text = " ".join(out.split())
+    # the registered model was trained on this cohort: its probabilities are in-sample
+    assert f"patient {pid} was among the model's training patients" in text
+    assert f"{len(in_process.prob)} of these patients were among the model's training" in text
     rows = _table_rows(out)
     assert len(rows) == 6
     expected = in_process.values.loc[pid]

@@ -40,12 +40,15 @@ def command(
     if patient is None and not all_patients:
         raise ExperimentConfigError("give --patient ID to explain one patient, or --all to "
                                     "write every patient's explanation")
+    from rich.markup import escape
+
     console = Console(highlight=False)
     if not console.is_terminal:
         console.width = max(console.width, 120)
     from irpredict.training.support import warn_far_outside_training
 
-    explanation, centred_on_rows, far = explain_cohort(model, data, tracking_uri=tracking_uri)
+    explanation, centred_on_rows, far, trained_on = explain_cohort(model, data,
+                                                                   tracking_uri=tracking_uri)
     pid = _find_patient(explanation, patient, data) if patient is not None else None
     warn_far_outside_training(far if all_patients else far[far["patient_id"] == pid],
                               where=str(data))
@@ -60,11 +63,20 @@ def command(
         path = folder / f"{_safe(pid)}_waterfall.png"
         _write_waterfall(explanation, pid, path, top)
         _print_patient(console, explanation, pid, top)
+        if pid in trained_on:
+            console.print(f"[yellow]note:[/yellow] patient {escape(str(pid))} was among the "
+                          "model's training patients, so this probability is in-sample "
+                          "(optimistic); its honest estimate is the out-of-fold one of the "
+                          "training run")
         console.print(f"wrote {path}")
     if all_patients:
         path = folder / "explanations.csv"
         _write_tidy(explanation, path)
         console.print(f"wrote {path} ({len(explanation.values)} patients)")
+        if trained_on:
+            console.print(f"[yellow]note:[/yellow] {len(trained_on)} of these patients were "
+                          "among the model's training patients: their probabilities are "
+                          "in-sample (optimistic)")
 
 
 def explain_cohort(model, data, *, tracking_uri=None):
@@ -74,8 +86,9 @@ def explain_cohort(model, data, *, tracking_uri=None):
     ``explain(rm.classifier, rm.frame_from_cohort(cohort)[0])`` gives it),
     whether its linear SHAP values are measured from this cohort's mean (models
     fitted before irpredict kept training means) rather than the training mean,
-    and the feature values far outside the training range
-    (:func:`~irpredict.training.support.far_outside_training`).
+    the feature values far outside the training range
+    (:func:`~irpredict.training.support.far_outside_training`), and the ids of
+    the patients the model was trained on (their probabilities are in-sample).
     """
     from irpredict.explain import centred_on_explained_rows, explain
     from irpredict.training.external import model_frame
@@ -84,9 +97,13 @@ def explain_cohort(model, data, *, tracking_uri=None):
 
     response_model = load_response_model(model, tracking_uri=tracking_uri)
     _, X, _ = model_frame(response_model, data)
+    from irpredict.training.overlap import training_patients
+
     classifier = response_model.classifier
+    seen = training_patients(response_model, X)
+    trained_on = set() if seen is None else set(X.index[seen])
     return (explain(classifier, X), centred_on_explained_rows(classifier),
-            far_outside_training(response_model, X))
+            far_outside_training(response_model, X), trained_on)
 
 
 def _make_folder(folder):
