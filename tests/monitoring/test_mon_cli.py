@@ -62,6 +62,9 @@ def test_monitor_one_patient_writes_table_csv_and_plot(monitored, trained):
     assert monitored.returncode == 0, monitored.stderr
     assert "patient SIM-00007" in monitored.stdout
     assert "P(response)" in monitored.stdout
+    # the landmark models were trained on this cohort: the patient's probabilities are in-sample
+    assert "patient SIM-00007 was among the landmark models' training patients" in " ".join(
+        monitored.stdout.split())
     out = trained[0] / "out"
     assert (out / "SIM-00007_trajectory.png").stat().st_size > 1000
     table = pd.read_csv(out / "SIM-00007_trajectory.csv")

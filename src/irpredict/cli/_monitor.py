@@ -148,6 +148,7 @@ def command(
     -p INS-A-002
     """
     from rich.console import Console
+    from rich.markup import escape
 
     from irpredict.exceptions import ExperimentConfigError
     from irpredict.explain import centred_on_explained_rows
@@ -176,12 +177,36 @@ def command(
         trajectory = monitor_patient(bundle, cohort, patient, as_of=as_of)
         _warn_thin_data(cohort, str(trajectory.table["patient_id"].iloc[0]))
         print_trajectory(console, trajectory, top, as_of)
+        pid = str(trajectory.table["patient_id"].iloc[0])
+        if _trained_on(bundle, cohort, pid):
+            console.print(f"[yellow]note:[/yellow] patient {escape(pid)} was among the landmark "
+                          "models' training patients, so these probabilities are in-sample "
+                          "(optimistic); the honest estimates are the out-of-fold ones of the "
+                          "landmarks run")
         _out_folder(folder)  # only now: an unknown patient leaves no empty folder behind
         for path in _write_patient(trajectory, folder, top):
             console.print(f"wrote {path}")
     if all_patients:
         _out_folder(folder)
         _write_all(console, bundle, cohort, folder, as_of, top)
+
+
+def _trained_on(bundle, cohort, pid):
+    """Whether a landmark model was trained on patient ``pid`` (its rows' fingerprints)."""
+    import warnings
+
+    from irpredict.monitoring.population import restrict_cohort
+    from irpredict.training.overlap import training_patients
+
+    one = restrict_cohort(cohort, [pid])
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")  # said already when the patient was scored
+        for model in bundle.models.values():
+            X, _ = model.frame_from_cohort(one)
+            seen = training_patients(model, X)
+            if seen is not None and seen.any():
+                return True
+    return False
 
 
 def _warn_thin_data(cohort, pid):
