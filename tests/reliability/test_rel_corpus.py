@@ -167,7 +167,8 @@ def test_wrong_media_type_and_method_are_4xx(served):
 
     port, _, _ = served
     for method, headers, body, expected in (
-            ("POST", {"Content-Type": "text/csv"}, b"age,ecog\n1,2\n", 415),
+            ("POST", {"Content-Type": "application/xml"}, b"<age>1</age>", 415),
+            ("POST", {"Content-Type": "text/csv"}, b"age,ecog\n1,2\n", 400),  # columns lack
             ("GET", {}, None, 405)):
         conn = http.client.HTTPConnection("127.0.0.1", port, timeout=30)
         try:
