@@ -268,3 +268,19 @@ def test_labels_that_do_not_match_the_frame_are_named_both_ways():
         nested_cv(X, extra, estimator="logistic")
     with pytest.raises(CohortDataError, match=r"'yes' -> 1"):
         nested_cv(X, y.map({0: "no", 1: "yes"}), estimator="logistic")
+
+
+def test_repeats_with_site_grouped_folds_differ_and_keep_sites_whole():
+    from irpredict.evaluation.cv import outer_splits
+
+    X, y, sites = _cohort(n=240, seed=2, n_sites=8)
+    result = nested_cv(X, y, estimator="logistic", param_grid={"logistic": {"C": [0.5]}},
+                       sites=sites, outer_folds=3, inner_folds=2, n_repeats=3)
+    by_repeat = {}
+    for split in result.splits:
+        test_sites = frozenset(sites.loc[split["test"]])
+        assert not test_sites & set(sites.loc[split["train"]])  # a site in one fold only
+        by_repeat.setdefault(split["repeat"], set()).add(test_sites)
+    assert len({frozenset(v) for v in by_repeat.values()}) > 1  # repeats reshuffle the sites
+    first = outer_splits(X["therapy_class"].to_numpy(), y.to_numpy(), sites.to_numpy(), 3, 0)
+    assert by_repeat[0] == {frozenset(sites.iloc[test]) for _, test in first}

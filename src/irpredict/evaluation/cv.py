@@ -77,7 +77,7 @@ def make_strata(therapy, y, n_splits):
     return np.where(rare, fallback, strata)
 
 
-def outer_splits(therapy, y, sites, n_splits, seed):
+def outer_splits(therapy, y, sites, n_splits, seed, *, shuffle_sites=False):
     """Stratified (and, with sites, site-grouped) folds as position arrays.
 
     Parameters
@@ -88,6 +88,11 @@ def outer_splits(therapy, y, sites, n_splits, seed):
         Site per patient; a site's patients all fall in one fold.
     n_splits : int
     seed : int
+    shuffle_sites : bool, default=False
+        With sites: place them in a random order drawn from ``seed`` (each to the
+        fold that keeps the strata most balanced) instead of scikit-learn's
+        ``StratifiedGroupKFold`` order, which hardly depends on the seed: a
+        repeat of cross-validation then differs from the first.
 
     Returns
     -------
@@ -106,8 +111,34 @@ def outer_splits(therapy, y, sites, n_splits, seed):
             f"Grouping by site needs at least {n_splits} sites for {n_splits} folds, but the "
             f"cohort has {n_sites}; lower the number of folds or pass sites=None."
         )
+    if shuffle_sites:
+        return _shuffled_site_folds(strata, np.asarray(sites), n_splits, seed)
     cv = StratifiedGroupKFold(n_splits, shuffle=True, random_state=seed)
     return list(cv.split(dummy, strata, groups=sites))
+
+
+def _shuffled_site_folds(strata, sites, n_splits, seed):
+    """Sites in a random order, each to the fold whose strata it balances best."""
+    rng = np.random.default_rng(seed)
+    site_names, site_of = np.unique(sites.astype(str), return_inverse=True)
+    stratum_names, stratum_of = np.unique(strata, return_inverse=True)
+    per_site = np.zeros((len(site_names), len(stratum_names)))
+    np.add.at(per_site, (site_of, stratum_of), 1)
+    totals = per_site.sum(axis=0)
+    folds = np.zeros((n_splits, len(stratum_names)))
+    fold_of_site = np.empty(len(site_names), dtype=int)
+    for rank, site in enumerate(rng.permutation(len(site_names))):
+        if rank < n_splits:  # every fold gets a site
+            best = rank
+        else:
+            spread = [np.std((folds + np.eye(n_splits)[k][:, None] * per_site[site])
+                             / totals, axis=0).mean() for k in range(n_splits)]
+            best = int(np.argmin(np.asarray(spread) + 1e-9 * folds.sum(axis=1)))
+        folds[best] += per_site[site]
+        fold_of_site[site] = best
+    fold = fold_of_site[site_of]
+    positions = np.arange(len(strata))
+    return [(positions[fold != k], positions[fold == k]) for k in range(n_splits)]
 
 
 def _check_every_class_trains(therapy, y, folds, level, all_therapy, all_y):
@@ -376,7 +407,8 @@ def nested_cv(X, y, *, estimator="xgboost", sites=None, outer_folds=5, inner_fol
                                       for _, _, grid, _ in specs)
     for repeat in range(n_repeats):
         seed = random_state + repeat
-        folds = outer_splits(therapy, y, site_arr, outer_folds, seed)
+        # the first repeat keeps scikit-learn's site-grouped folds; later ones shuffle the sites
+        folds = outer_splits(therapy, y, site_arr, outer_folds, seed, shuffle_sites=repeat > 0)
         _check_every_class_trains(therapy, y, folds, "outer", therapy, y)
         if calibrating:
             _check_calibration_folds(therapy, folds, therapy, y)
