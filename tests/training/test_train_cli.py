@@ -222,3 +222,22 @@ def test_an_overall_auc_above_every_class_is_explained():
     assert "above every therapy class's (0.550-0.680)" in notes[0]
     assert "response rates differ between classes (0%-60%)" in notes[0]
     assert _overall_notes(metrics(0.62), "f", "logistic") == []
+
+
+def test_a_feature_that_alone_separates_the_outcomes_is_named():
+    from types import SimpleNamespace
+
+    import numpy as np
+    import pandas as pd
+
+    from irpredict.training.runner import _proxy_notes
+
+    rng = np.random.default_rng(0)
+    y = pd.Series(rng.integers(0, 2, 200))
+    X = pd.DataFrame({"therapy_class": "cytokine", "age": rng.normal(60, 10, 200),
+                      "disease_ctrl": y * 10 + rng.normal(0, 1, 200)})
+    design = SimpleNamespace(X=X, y=y, feature_columns=["therapy_class", "age", "disease_ctrl"])
+    notes = _proxy_notes(design)
+    assert len(notes) == 1
+    assert notes[0].startswith("disease_ctrl (AUC 1.000) alone separate(s) responders")
+    assert "age" not in notes[0]

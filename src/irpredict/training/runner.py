@@ -82,6 +82,35 @@ def _listed(names, limit=5):
     return shown + (f" and {len(names) - limit} more" if len(names) > limit else "")
 
 
+#: A single feature whose AUC against the label reaches this (or 1 minus it) is named.
+PROXY_AUC = 0.98
+
+
+def _proxy_notes(design):
+    """Features that alone separate responders from non-responders: the label under a name?"""
+    import numpy as np
+    from pandas.api.types import is_numeric_dtype
+    from sklearn.metrics import roc_auc_score
+
+    y = design.y.to_numpy()
+    proxies = []
+    for column in design.feature_columns:
+        values = design.X[column]
+        if column == "therapy_class" or not is_numeric_dtype(values):
+            continue
+        known = values.notna().to_numpy()
+        if known.sum() < 20 or len(np.unique(y[known])) < 2:
+            continue
+        auc = roc_auc_score(y[known], values.to_numpy(dtype=float)[known])
+        if max(auc, 1 - auc) >= PROXY_AUC:
+            proxies.append(f"{column} (AUC {max(auc, 1 - auc):.3f})")
+    if not proxies:
+        return []
+    return [f"{_listed(proxies)} alone separate(s) responders from non-responders: if read from "
+            "the outcome (a response, progression or follow-up column under another name), "
+            "list it under [data.columns] exclude; the CV AUC is not a prediction otherwise"]
+
+
 def _feature_notes(design):
     """Features that cannot inform the model: one value for every patient, or almost never seen."""
     X = design.X[[c for c in design.feature_columns if c != "therapy_class"]]
@@ -157,6 +186,7 @@ def _design_notes(design, settings):
                      "is undefined; the pooled AUC still stands (outer_folds = "
                      f"{max(2, min(10, fewest))} would give every fold both outcomes)")
     notes += _feature_notes(design)
+    notes += _proxy_notes(design)
     if settings.group_by_site and design.sites is not None and design.sites.nunique() > 1 \
             and _sites(design, settings) is None:
         notes.append(f"the cohort has {design.sites.nunique()} sites, fewer than the "
