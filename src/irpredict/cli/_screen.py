@@ -238,8 +238,10 @@ def _is_training_cohort(response_model, X, cohort, model_uri):
     if seen.all():
         warnings.warn(
             f"{cohort.name} is the training cohort of model {model_uri}: the scores are "
-            "cross-fitted (each patient scored by a model refitted without them), not the "
-            "registered model's in-sample predictions", DataWarning, stacklevel=2)
+            "cross-fitted (each patient scored by a model refitted without them, with the "
+            "hyperparameters the registered model chose on the whole cohort and folds not "
+            "grouped by site, so slightly optimistic), not the registered model's in-sample "
+            "predictions", DataWarning, stacklevel=2)
     return bool(seen.all())
 
 
