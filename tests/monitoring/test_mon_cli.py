@@ -173,6 +173,12 @@ def test_a_patient_without_measurements_or_scans_is_said(cli, trained, tmp_path)
     text = " ".join(done.stderr.split())
     assert "patient SIM-00007 has no measurements" in text
     assert "patient SIM-00007 has no tumour assessments" in text
+    every = cli("monitor", "-m", "models:/montest-landmarks@champion", "-d", cohort,
+                "--tracking-uri", uri, "-o", tmp_path / "all", "--all", cwd=folder)
+    assert every.returncode == 0, every.stderr
+    text = " ".join(every.stderr.split())
+    assert "1 of 400 patients have no measurements" in text
+    assert "1 of 400 patients have no tumour assessments" in text
     assert "SIM-00007 has no" not in " ".join(_monitor(cli, trained, "-p", "SIM-00008").stderr
                                                .split())
 

@@ -163,3 +163,22 @@ def test_a_move_that_rounds_to_zero_is_no_mover():
     table = pd.DataFrame({"patient_id": ["a"], "landmark": [21.0], "status": ["scored"]})
     changed = Trajectory(table=table, shap=shap).what_changed(top=3)
     assert changed["biomarker"].tolist() == ["ctdna"]
+
+
+def test_a_mover_the_patient_has_no_result_of_is_said_imputed():
+    import pandas as pd
+
+    from irpredict.monitoring.trajectory import Trajectory
+
+    shap = pd.DataFrame({"patient_id": "a", "from_landmark": 0.0, "landmark": 42.0,
+                         "biomarker": ["ctdna", "crp", "age"], "shap": [-2.4, 0.3, 0.2],
+                         "delta_shap": [-2.4, 0.3, 0.2]})
+    table = pd.DataFrame({"patient_id": ["a"], "landmark": [42.0], "status": ["scored"]})
+    observed = pd.DataFrame({"patient_id": ["a", "a"], "biomarker": ["crp", "ctdna"],
+                             "day": [40.0, 60.0]})  # ctDNA only after the landmark
+    trajectory = Trajectory(table=table, shap=shap, observed=observed, series=("crp", "ctdna"))
+    changed = trajectory.what_changed(top=3).set_index("biomarker")
+    assert changed["imputed"].to_dict() == {"ctdna": True, "crp": False, "age": False}
+    text = trajectory.movers_text(3)[("a", 42.0)]
+    assert "ctdna ↓ -2.40 (no value: imputed)" in text
+    assert "crp ↑ +0.30 (new result)" in text

@@ -225,6 +225,25 @@ def _warn_thin_data(cohort, pid):
                       DataWarning, stacklevel=2)
 
 
+def _warn_thin_cohort(cohort):
+    """``--all``: say how many patients rest on imputed values or an assumed progression."""
+    import warnings
+
+    from irpredict.exceptions import DataWarning
+
+    ids = cohort.patients["patient_id"].astype(str)
+    for table, what in ((cohort.measurements, "no measurements: their predictions rest on "
+                         "imputed biomarker values only"),
+                        (cohort.tumor_assessments, "no tumour assessments: progression cannot "
+                         "be seen, so they count as not progressed at every landmark")):
+        present = set() if table is None else set(table["patient_id"].astype(str))
+        missing = [p for p in ids if p not in present]
+        if missing:
+            warnings.warn(f"{len(missing)} of {len(ids)} patients have {what} "
+                          f"({', '.join(missing[:5])}{' ...' if len(missing) > 5 else ''})",
+                          DataWarning, stacklevel=2)
+
+
 def _write_all(console, bundle, cohort, folder, as_of, top):
     from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn
 
@@ -242,6 +261,7 @@ def _write_all(console, bundle, cohort, folder, as_of, top):
         _tidy(trajectory, top).to_csv(tmp, index=False)
     with atomic_path(paths[1]) as tmp:
         trajectory.shap.to_csv(tmp, index=False)
+    _warn_thin_cohort(cohort)
     n = trajectory.table["patient_id"].nunique()
     scored = (trajectory.table["status"] == "scored").sum()
     console.print(f"wrote {paths[0]} ({n} patients x {len(bundle.landmarks)} landmarks, "

@@ -40,11 +40,14 @@ class Trajectory:
     observed : pandas.DataFrame or None
         The dated results behind the trajectory: ``patient_id``, ``biomarker``
         and ``day`` of every measurement (tumour scans as ``tumor_size``).
+    series : tuple of str
+        The biomarkers the landmark models read from measurements or scans.
     """
 
     table: object
     shap: object
     observed: object = None
+    series: tuple = ()
 
     @property
     def patients(self):
@@ -60,7 +63,7 @@ class Trajectory:
                 drop=True)
 
         return Trajectory(table=mine(self.table), shap=mine(self.shap),
-                          observed=mine(self.observed))
+                          observed=mine(self.observed), series=self.series)
 
     def what_changed(self, top=3):
         """The ``top`` biomarkers whose SHAP value moved most between consecutive scored landmarks.
@@ -72,7 +75,9 @@ class Trajectory:
             ``biomarker``, ``shap_before``, ``shap``, ``delta_shap`` and
             ``new_result`` (a result of that biomarker is dated after
             ``from_landmark`` and on or before ``landmark``; otherwise the move
-            comes from the landmark's own model; NA without ``observed``).
+            comes from the landmark's own model; NA without ``observed``) and
+            ``imputed`` (a measured biomarker the patient has no result of up to
+            ``landmark``: the model imputed it).
         """
         moved = self.shap.dropna(subset=["delta_shap"]).copy()
         moved["size"] = moved["delta_shap"].abs()
@@ -83,8 +88,22 @@ class Trajectory:
         moved["rank"] = moved.groupby(["patient_id", "landmark"]).cumcount() + 1
         moved["shap_before"] = moved["shap"] - moved["delta_shap"]
         moved["new_result"] = self._new_results(moved)
+        moved["imputed"] = self._imputed(moved)
         return moved[["patient_id", "from_landmark", "landmark", "rank", "biomarker",
-                      "shap_before", "shap", "delta_shap", "new_result"]].reset_index(drop=True)
+                      "shap_before", "shap", "delta_shap", "new_result",
+                      "imputed"]].reset_index(drop=True)
+
+    def _imputed(self, moved):
+        """A measured biomarker with no result of the patient's on or before the landmark."""
+        import pandas as pd
+
+        if self.observed is None or not self.series:
+            return pd.Series(False, index=moved.index)
+        pairs = moved[["patient_id", "biomarker", "landmark"]].reset_index()
+        dated = pairs.merge(self.observed, on=["patient_id", "biomarker"], how="left")
+        dated["seen"] = dated["day"] <= dated["landmark"]
+        seen = dated.groupby("index")["seen"].any().reindex(moved.index).fillna(False)
+        return moved["biomarker"].isin(self.series) & ~seen.astype(bool)
 
     def _new_results(self, moved):
         import pandas as pd
@@ -102,9 +121,11 @@ class Trajectory:
         changed = self.what_changed(top)
         arrows = np.where(changed["delta_shap"] > 0, "↑", "↓")
         new = changed["new_result"].fillna(False).to_numpy(dtype=bool)
-        changed["text"] = [f"{b} {a} {d:+.2f}{' (new result)' if n else ''}" for b, a, d, n in
-                           zip(changed["biomarker"], arrows, changed["delta_shap"], new,
-                               strict=True)]
+        imputed = changed["imputed"].to_numpy(dtype=bool)
+        changed["text"] = [
+            f"{b} {a} {d:+.2f}{' (new result)' if n else ''}{' (no value: imputed)' if i else ''}"
+            for b, a, d, n, i in zip(changed["biomarker"], arrows, changed["delta_shap"], new,
+                                     imputed, strict=True)]
         return changed.groupby(["patient_id", "landmark"])["text"].agg("; ".join)
 
 
@@ -258,7 +279,20 @@ def monitor_cohort(models, cohort, *, as_of=None, patient_ids=None, progress=Non
     shap = _shap_changes(shap_parts, table)
     return Trajectory(table=table.sort_values(["patient_id", "landmark"], kind="stable")
                       .reset_index(drop=True), shap=shap,
-                      observed=_observed(cohort, set(map(str, wanted))))
+                      observed=_observed(cohort, set(map(str, wanted))),
+                      series=_series(models))
+
+
+def _series(models):
+    """The biomarkers the landmark models read from measurements or tumour scans."""
+    from irpredict.data.mapping import TUMOR_SIZE
+
+    names = set()
+    for model in models.models.values():
+        names.update(getattr(model, "biomarkers", None) or ())
+        if getattr(model, "include_tumor", False):
+            names.add(TUMOR_SIZE)
+    return tuple(sorted(names))
 
 
 def _observed(cohort, patients):
