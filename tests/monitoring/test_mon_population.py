@@ -130,3 +130,13 @@ def test_landmarks_without_tumour_scans_say_progression_is_unknown():
     with warnings.catch_warnings():
         warnings.simplefilter("error")
         _warn_progression_unknown(bare, [0])  # a baseline landmark needs no scan
+
+
+def test_a_treatment_end_day_counts_as_follow_up_for_reaching_a_landmark():
+    from irpredict.monitoring.trajectory import last_data_day
+
+    cohort = _cohort(off_treatment=[np.nan, 100.0, np.nan, 30.0])
+    last = last_data_day(cohort)
+    assert last["noscan"] == 30.0  # no scan, but on treatment until day 30
+    assert last["late"] == 100.0
+    assert last["early"] == 80.0

@@ -51,8 +51,8 @@ def print_trajectory(console, trajectory, top=3, as_of=None):
     skipped = table[table["status"].str.startswith("not in population")]
     for row in skipped.itertuples():
         why = row.status.removeprefix("not in population: ")
-        console.print(f"note: day {row.landmark:g}: {why} before this landmark, so the patient "
-                      "is outside its population and is not scored there.")
+        console.print(f"note: day {row.landmark:g}: {why}, on or before this landmark, so the "
+                      "patient is outside its population and is not scored there.")
     console.print("↑/↓: the biomarker's SHAP contribution rose/fell since the previous scored "
                   "landmark. (new result): a measurement or scan of it is dated since then; a "
                   "move without one comes from the landmark's own model, trained on features up "

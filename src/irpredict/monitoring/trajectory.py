@@ -134,12 +134,21 @@ MIN_MOVE = 0.005
 
 
 def last_data_day(cohort):
-    """Each patient's last observed day over measurements and tumour assessments (NaN if none)."""
+    """Each patient's last observed day (NaN if none).
+
+    Over measurements, tumour assessments and the treatment-end columns (a patient on
+    treatment until day 30 was followed until then, whatever the last draw's day).
+    """
     import pandas as pd
 
     ids = cohort.patients["patient_id"].astype(str)
     days = [t.assign(patient_id=t["patient_id"].astype(str)).groupby("patient_id")["day"].max()
             for t in (cohort.measurements, cohort.tumor_assessments) if t is not None and len(t)]
+    from irpredict.monitoring.population import _off_treatment
+
+    _, ended = _off_treatment(cohort)
+    if ended is not None:
+        days.append(ended.dropna())
     out = pd.Series(np.nan, index=pd.Index(ids.to_numpy(), name="patient_id"), name="last_day")
     if days:
         last = pd.concat(days, axis=1).max(axis=1)
