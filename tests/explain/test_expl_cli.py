@@ -159,6 +159,15 @@ def test_features_the_cohort_cannot_give_are_named_in_a_warning(registered,
     counts = [c for c in ctdna.columns if "__n_draws" in c]
     assert ctdna.drop(columns=counts).isna().all().all()
     assert (ctdna[counts] == 0).all().all()  # never drawn: 0 draws, as training counted them
+    cohort = load_cohort(cohort_without_ctdna)
+    one_class = cohort.patients["therapy_class"].iloc[0]
+    from irpredict.monitoring.population import restrict_cohort
+
+    single = restrict_cohort(cohort, cohort.patients.loc[
+        cohort.patients["therapy_class"] == one_class, "patient_id"])
+    with pytest.warns(MissingFeatureWarning, match="measured only in therapy classes this "
+                                                   "cohort does not hold"):
+        model.frame_from_cohort(single)
 
     pid = str(X.index[0])
     result = cli("explain", "--model", MODEL, "--data", cohort_without_ctdna, "--patient", pid,

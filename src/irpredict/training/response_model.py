@@ -123,12 +123,17 @@ class ResponseModel:
         day0 = [c for c in absent if _DAY0_ON_TREATMENT.fullmatch(c)]
         absent = [c for c in absent if c not in day0]
         if absent:
+            classes = set(cohort.patients["therapy_class"].astype(str))
+            others = sorted(set(self.therapies or ()) - classes)
+            maybe = (f" (expected for a biomarker measured only in therapy classes this cohort "
+                     f"does not hold: {', '.join(others)})" if others else "")
             warnings.warn(
                 f"cohort {cohort.name!r} gives no value for {len(absent)} of the "
                 f"{len(self.feature_columns)} features model {self.study}/{self.feature_set} "
                 f"was trained on ({', '.join(absent[:8])}{' ...' if len(absent) > 8 else ''}); "
                 "they are imputed as missing for every patient. Check that the cohort records "
-                "the same biomarkers and columns under the same names as the training data.",
+                f"the same biomarkers and columns under the same names as the training "
+                f"data{maybe}.",
                 MissingFeatureWarning, stacklevel=2)
         X = features.X.reindex(columns=self.feature_columns)
         # a biomarker the cohort never measured was drawn 0 times, as training counted it
