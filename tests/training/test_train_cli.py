@@ -241,3 +241,19 @@ def test_a_feature_that_alone_separates_the_outcomes_is_named():
     assert len(notes) == 1
     assert notes[0].startswith("disease_ctrl (AUC 1.000) alone separate(s) responders")
     assert "age" not in notes[0]
+
+
+def test_a_pooled_auc_far_below_the_per_fold_mean_is_named():
+    import pandas as pd
+
+    from irpredict.training.runner import _fold_notes
+
+    metrics = pd.DataFrame({
+        "feature_set": "f", "model": "logistic",
+        "therapy_class": ["adoptive_cell"] * 2 + ["cytokine"] * 2,
+        "metric": ["auc", "auc_mean_of_folds"] * 2,
+        "estimate": [0.553, 0.756, 0.80, 0.82]})
+    notes = _fold_notes(metrics, "f", "logistic")
+    assert len(notes) == 1
+    assert "adoptive_cell 0.553 pooled vs 0.756" in notes[0]
+    assert "cytokine" not in notes[0]

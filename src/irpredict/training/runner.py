@@ -149,6 +149,28 @@ def _overall_notes(metrics, feature_set, family):
             "per-class rows"]
 
 
+#: A pooled out-of-fold AUC this far below the mean of per-fold AUCs is named.
+FOLD_AUC_GAP = 0.05
+
+
+def _fold_notes(metrics, feature_set, family):
+    """Pooled AUC far below the per-fold mean: the folds' models differ in calibration."""
+    rows = metrics[(metrics["feature_set"] == feature_set) & (metrics["model"] == family)]
+    wide = rows.pivot_table(index="therapy_class", columns="metric", values="estimate")
+    if not {"auc", "auc_mean_of_folds"} <= set(wide.columns):
+        return []
+    gap = (wide["auc_mean_of_folds"] - wide["auc"]).dropna()
+    far = gap[gap >= FOLD_AUC_GAP]
+    if far.empty:
+        return []
+    shown = ", ".join(f"{c} {wide.at[c, 'auc']:.3f} pooled vs {wide.at[c, 'auc_mean_of_folds']:.3f}"
+                      for c in far.index)
+    return [f"pooled out-of-fold AUC well below the mean of per-fold AUCs ({shown}): the folds' "
+            "models put this class's probabilities on different scales (small or unbalanced "
+            "folds, e.g. grouped by site); the pooled AUC is the honest headline, and the "
+            "spread says its models are unstable"]
+
+
 def _routing_notes(design, settings):
     """Which classes the pooled model scores (the same in every fold and in the final model)."""
     from irpredict.models.per_therapy import own_model_classes
@@ -360,6 +382,7 @@ def train_study(experiment, *, settings=None, tracking_uri=None, log_patient_ids
                          "out of training")
         notes += _design_notes(design, settings)
         notes += _overall_notes(metrics, feature_set, family)
+        notes += _fold_notes(metrics, feature_set, family)
         if progress is not None:
             progress("final model", 0, 1)
         classifier, best = fit_final_model(design, family, settings)
