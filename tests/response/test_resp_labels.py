@@ -107,3 +107,19 @@ def test_simulated_labels_agree_with_oracle(simulated, definition, floor):
     # noise: the oracle is the latent depth of response, not the scans.
     assert agreement >= floor, agreement
     assert (labels[truth == 0] == 1).mean() < 0.05
+
+
+def test_a_baseline_scan_older_than_four_weeks_is_named():
+    import warnings
+
+    from irpredict.exceptions import DataWarning
+    from irpredict.response import assess_response
+
+    scans = pd.DataFrame({"patient_id": ["a", "a", "b", "b"], "day": [-40, 56, -28, 56],
+                          "target_sld_mm": [50.0, 30.0, 40.0, 41.0]})
+    with pytest.warns(DataWarning, match=r"1 patients' baseline scan is more than 28 days "
+                                         r"before the first dose: a \(day -40\)"):
+        assess_response(scans, confirm=False)
+    with warnings.catch_warnings():
+        warnings.simplefilter("error", DataWarning)
+        assess_response(scans[scans["patient_id"] == "b"], confirm=False)  # day -28 is fine

@@ -77,6 +77,28 @@ class ResponseAssessment:
     criteria: str
 
 
+#: Oldest baseline scan RECIST 1.1 accepts, in days before the first dose (DOMAIN 3.1).
+MAX_BASELINE_AGE_DAYS = 28
+
+
+def _warn_old_baselines(frame, source):
+    """A baseline scan (the last measured one on or before day 0) older than four weeks."""
+    import warnings
+
+    from irpredict.exceptions import DataWarning
+
+    before = frame[(frame["day"] <= 0) & frame["target_sld_mm"].notna()]
+    last = before.groupby("patient_id")["day"].max()
+    old = last[last < -MAX_BASELINE_AGE_DAYS]
+    if len(old):
+        shown = ", ".join(f"{p} (day {d:g})" for p, d in list(old.items())[:5])
+        warnings.warn(
+            f"{source}: {len(old)} patients' baseline scan is more than "
+            f"{MAX_BASELINE_AGE_DAYS} days before the first dose: {shown}"
+            f"{' ...' if len(old) > 5 else ''}; RECIST 1.1 asks for one within 4 weeks, so "
+            "their responses are measured from an old baseline", DataWarning, stacklevel=3)
+
+
 def assess_response(
     tumor_assessments,
     *,
@@ -124,6 +146,7 @@ def assess_response(
     if criteria not in CRITERIA:
         raise ExperimentConfigError(f"criteria must be one of {list(CRITERIA)}, got {criteria!r}")
     frame = check_tumor_assessments(tumor_assessments, source=source)
+    _warn_old_baselines(frame, source)
     ids = pd.unique(frame["patient_id"])
     kwargs = dict(
         ref_day=0,
