@@ -213,26 +213,10 @@ def test_a_value_in_the_wrong_unit_is_named_as_far_outside_the_training_range(re
     assert "far outside the training range" not in other.stderr
 
 
-CALIBRATED = """
-[study]
-name = "calexpl"
-[data]
-simulate = { patients = 300, seed = 3, class_mix = { checkpoint_inhibitor = 1 } }
-label = "response"
-response_derived_biomarkers = ["tumor_size"]
-[data.columns]
-exclude = ["response_definition"]
-[feature_sets]
-mixed = ["age", "ecog", "liver_mets", "ldh_uln", "measurements:*"]
-[model]
-families = ["logistic"]
-outer_folds = 3
-inner_folds = 2
-n_bootstrap = 20
-calibration = ["isotonic"]
-grids = { logistic = { C = [0.1] } }
-final_family = "logistic"
-"""
+CALIBRATED = simulated_study(
+    "calexpl", patients=300, seed=3, class_mix={"checkpoint_inhibitor": 1},
+    feature_sets={"mixed": ["age", "ecog", "liver_mets", "ldh_uln", "measurements:*"]},
+    calibration=["isotonic"], grids={"logistic": {"C": [0.1]}})
 
 
 def test_a_calibrated_model_says_its_shap_values_are_before_calibration(tmp_path, cli):

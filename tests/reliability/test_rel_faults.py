@@ -20,6 +20,8 @@ import time
 import pytest
 from rel_helpers import run_batches, run_id_of, store_state, version_has_artifacts
 
+from sim_study import simulated_study
+
 MODEL = "models:/relstudy@champion"
 
 
@@ -123,24 +125,11 @@ def test_sigterm_marks_the_run_killed_and_exits_143(make_study):
     assert not (study.folder / "killed.html").exists()
 
 
-XGBOOST_ONLY = """
-[study]
-name = "sigx"
-[data]
-simulate = { patients = 300, seed = 3, class_mix = { checkpoint_inhibitor = 1 } }
-label = "response"
-response_derived_biomarkers = ["tumor_size"]
-[data.columns]
-exclude = ["response_definition"]
-[feature_sets]
-base = ["age", "ecog", "liver_mets", "ldh_uln"]
-[model]
-families = ["xgboost"]
-repeats = 3
-n_bootstrap = 50
-grids = { xgboost = { max_depth = [2, 3], n_estimators = [20, 40] } }
-final_family = "xgboost"
-"""
+XGBOOST_ONLY = simulated_study(
+    "sigx", patients=300, seed=3, class_mix={"checkpoint_inhibitor": 1},
+    feature_sets={"base": ["age", "ecog", "liver_mets", "ldh_uln"]}, families=("xgboost",),
+    outer_folds=5, inner_folds=3, repeats=3, n_bootstrap=50,
+    grids={"xgboost": {"max_depth": [2, 3], "n_estimators": [20, 40]}})
 
 
 @pytest.mark.slow
