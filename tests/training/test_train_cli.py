@@ -175,9 +175,10 @@ def test_more_outer_folds_than_patients_of_an_outcome_is_noted():
 
     import pandas as pd
 
-    from irpredict.training.runner import _design_notes
+    from irpredict.training.notes import design_notes as _design_notes
 
-    X = pd.DataFrame({"therapy_class": ["checkpoint_inhibitor"] * 60, "age": range(60)})
+    X = pd.DataFrame({"therapy_class": ["checkpoint_inhibitor"] * 60,
+                      "age": [(7 * i) % 60 for i in range(60)]})  # unrelated to the label
     design = SimpleNamespace(X=X, y=pd.Series([1] * 25 + [0] * 35), sites=None,
                              feature_columns=["therapy_class", "age"])
     settings = SimpleNamespace(outer_folds=30, group_by_site=True, min_patients=30,
@@ -208,7 +209,7 @@ def test_a_feature_set_of_patient_columns_is_said_to_read_no_series():
 def test_an_overall_auc_above_every_class_is_explained():
     import pandas as pd
 
-    from irpredict.training.runner import _overall_notes
+    from irpredict.training.notes import _overall_notes
 
     def metrics(overall):
         return pd.DataFrame({
@@ -230,7 +231,7 @@ def test_a_feature_that_alone_separates_the_outcomes_is_named():
     import numpy as np
     import pandas as pd
 
-    from irpredict.training.runner import _proxy_notes
+    from irpredict.training.notes import _proxy_notes
 
     rng = np.random.default_rng(0)
     y = pd.Series(rng.integers(0, 2, 200))
@@ -246,7 +247,7 @@ def test_a_feature_that_alone_separates_the_outcomes_is_named():
 def test_a_pooled_auc_far_below_the_per_fold_mean_is_named():
     import pandas as pd
 
-    from irpredict.training.runner import _fold_notes
+    from irpredict.training.notes import _fold_notes
 
     metrics = pd.DataFrame({
         "feature_set": "f", "model": "logistic",

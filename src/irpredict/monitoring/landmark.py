@@ -93,17 +93,12 @@ def default_entries(cohort):
     return entries
 
 
-def _sites(design, settings):
-    if not settings.group_by_site or design.sites is None:
-        return None
-    return design.sites if design.sites.nunique() >= settings.outer_folds else None
-
-
 def _fit_final(design, family, settings):
     """Tune and fit on the whole population exactly as one outer fold's inner loop."""
     from irpredict.evaluation.cv import fit_tuned
+    from irpredict.training.design import cv_sites
 
-    sites = _sites(design, settings)
+    sites = cv_sites(design, settings)
     classifier, _ = fit_tuned(
         design.X, design.y.to_numpy(), estimator=family,
         sites=None if sites is None else sites.to_numpy(), inner_folds=settings.inner_folds,

@@ -4,7 +4,7 @@ from dataclasses import dataclass, field
 
 from irpredict.exceptions import CohortDataError, ExperimentConfigError
 
-__all__ = ["Design", "MEASUREMENT_MARKER", "design_matrix", "feature_sets_to_train"]
+__all__ = ["Design", "MEASUREMENT_MARKER", "cv_sites", "design_matrix", "feature_sets_to_train"]
 
 #: Feature-set entries ``measurements:<biomarker>`` (or ``measurements:*``) stand for the
 #: features built from that biomarker's draws up to the landmark.
@@ -187,3 +187,22 @@ def design_matrix(cohort, entries, *, landmark_days, baseline_window=(-30, 0)):
     return Design(X=X, y=y, sites=sites, feature_columns=feature_columns,
                   patient_columns=columns, biomarkers=wanted, include_tumor=include_tumor,
                   landmark_days=float(landmark_days), dropped_unlabelled=dropped)
+
+
+def cv_sites(design, settings):
+    """The sites the outer folds are grouped by, or None.
+
+    Parameters
+    ----------
+    design : Design
+    settings : irpredict.training.ModelSettings
+
+    Returns
+    -------
+    pandas.Series or None
+        ``design.sites`` when ``group_by_site`` is on and there are at least as many sites
+        as outer folds; else None (folds are stratified only).
+    """
+    if not settings.group_by_site or design.sites is None:
+        return None
+    return design.sites if design.sites.nunique() >= settings.outer_folds else None

@@ -2,7 +2,8 @@
 
 from dataclasses import dataclass, field
 
-from irpredict.training.design import design_matrix, feature_sets_to_train
+from irpredict.training.design import cv_sites, design_matrix, feature_sets_to_train
+from irpredict.training.notes import design_notes, result_notes
 from irpredict.training.settings import model_settings
 
 __all__ = ["TrainResult", "train_study", "results_table"]
@@ -62,161 +63,6 @@ class _Stopwatch:
         self.seconds += time.perf_counter() - self._start
 
 
-def _sites(design, settings):
-    if not settings.group_by_site or design.sites is None:
-        return None
-    n_sites = design.sites.nunique()
-    return design.sites if n_sites >= settings.outer_folds else None
-
-
-#: Below these counts a class's AUC and its CI say little (a CI of width 0 is no precision).
-SMALL_CLASS_PATIENTS, SMALL_CLASS_OUTCOMES = 20, 5
-
-
-#: A feature measured in fewer patients than this share is named in the notes.
-SPARSE_FEATURE_SHARE = 0.05
-
-
-def _listed(names, limit=5):
-    shown = ", ".join(names[:limit])
-    return shown + (f" and {len(names) - limit} more" if len(names) > limit else "")
-
-
-#: A single feature whose AUC against the label reaches this (or 1 minus it) is named.
-PROXY_AUC = 0.98
-
-
-def _proxy_notes(design):
-    """Features that alone separate responders from non-responders: the label under a name?"""
-    import numpy as np
-    from pandas.api.types import is_numeric_dtype
-    from sklearn.metrics import roc_auc_score
-
-    y = design.y.to_numpy()
-    proxies = []
-    for column in design.feature_columns:
-        values = design.X[column]
-        if column == "therapy_class" or not is_numeric_dtype(values):
-            continue
-        known = values.notna().to_numpy()
-        if known.sum() < 20 or len(np.unique(y[known])) < 2:
-            continue
-        auc = roc_auc_score(y[known], values.to_numpy(dtype=float)[known])
-        if max(auc, 1 - auc) >= PROXY_AUC:
-            proxies.append(f"{column} (AUC {max(auc, 1 - auc):.3f})")
-    if not proxies:
-        return []
-    return [f"{_listed(proxies)} alone separate(s) responders from non-responders: if read from "
-            "the outcome (a response, progression or follow-up column under another name), "
-            "list it under [data.columns] exclude; the CV AUC is not a prediction otherwise"]
-
-
-def _feature_notes(design):
-    """Features that cannot inform the model: one value for every patient, or almost never seen."""
-    X = design.X[[c for c in design.feature_columns if c != "therapy_class"]]
-    measured = X.notna().mean()
-    constant = [c for c in X.columns if measured[c] > 0 and X[c].nunique(dropna=True) <= 1
-                and measured[c] == 1]
-    sparse = [c for c in X.columns if measured[c] < SPARSE_FEATURE_SHARE]
-    notes = []
-    if constant:
-        notes.append(f"{len(constant)} feature(s) hold one value for every patient and inform "
-                     f"nothing: {_listed(constant)}")
-    if sparse:
-        notes.append(f"{len(sparse)} feature(s) are measured in fewer than "
-                     f"{SPARSE_FEATURE_SHARE:.0%} of patients, so the model reads mostly their "
-                     f"missingness: {_listed(sparse)}")
-    return notes
-
-
-def _overall_notes(metrics, feature_set, family):
-    """The overall AUC above every class's AUC: it also rewards telling the classes apart."""
-    from irpredict.evaluation import OVERALL
-
-    auc = metrics[(metrics["feature_set"] == feature_set) & (metrics["model"] == family)
-                  & (metrics["metric"] == "auc")]
-    overall = auc.loc[auc["therapy_class"] == OVERALL, "estimate"]
-    classes = auc[auc["therapy_class"] != OVERALL]
-    if overall.empty or len(classes) < 2 or classes["estimate"].isna().all():
-        return []
-    rates = classes["n_responders"] / classes["n_patients"]
-    if not overall.iloc[0] > classes["estimate"].max():
-        return []
-    return [f"the overall AUC of {feature_set}/{family} ({overall.iloc[0]:.3f}) is above every "
-            f"therapy class's ({classes['estimate'].min():.3f}-{classes['estimate'].max():.3f}): "
-            f"response rates differ between classes ({rates.min():.0%}-{rates.max():.0%}), and "
-            "the pooled AUC also rewards telling the classes apart; judge the model by the "
-            "per-class rows"]
-
-
-#: A pooled out-of-fold AUC this far below the mean of per-fold AUCs is named.
-FOLD_AUC_GAP = 0.05
-
-
-def _fold_notes(metrics, feature_set, family):
-    """Pooled AUC far below the per-fold mean: the folds' models differ in calibration."""
-    rows = metrics[(metrics["feature_set"] == feature_set) & (metrics["model"] == family)]
-    wide = rows.pivot_table(index="therapy_class", columns="metric", values="estimate")
-    if not {"auc", "auc_mean_of_folds"} <= set(wide.columns):
-        return []
-    gap = (wide["auc_mean_of_folds"] - wide["auc"]).dropna()
-    far = gap[gap >= FOLD_AUC_GAP]
-    if far.empty:
-        return []
-    shown = ", ".join(f"{c} {wide.at[c, 'auc']:.3f} pooled vs {wide.at[c, 'auc_mean_of_folds']:.3f}"
-                      for c in far.index)
-    return [f"pooled out-of-fold AUC well below the mean of per-fold AUCs ({shown}): the folds' "
-            "models put this class's probabilities on different scales (small or unbalanced "
-            "folds, e.g. grouped by site); the pooled AUC is the honest headline, and the "
-            "spread says its models are unstable"]
-
-
-def _routing_notes(design, settings):
-    """Which classes the pooled model scores (the same in every fold and in the final model)."""
-    from irpredict.models.per_therapy import own_model_classes
-
-    therapy = design.X["therapy_class"].astype(str).to_numpy()
-    classes = sorted(set(therapy))
-    own = own_model_classes(therapy, design.y.to_numpy(), min_patients=settings.min_patients,
-                            min_responders=settings.min_responders)
-    pooled = [c for c in classes if c not in own]
-    if not pooled or len(classes) == 1:
-        return []
-    why = (f"fewer than min_patients = {settings.min_patients} patients or min_responders = "
-           f"{settings.min_responders} responders or non-responders")
-    if not own:
-        return [f"every therapy class has {why}: one pooled model with therapy-class "
-                "indicators scores them all"]
-    return [f"{', '.join(pooled)}: {why}, so the pooled model (all classes, with therapy-class "
-            "indicators) scores them, in every fold and in the registered model"]
-
-
-def _design_notes(design, settings):
-    """What the results table does not show: small classes, site grouping not applied."""
-    notes = []
-    counts = design.y.groupby(design.X["therapy_class"].astype(str).to_numpy()).agg(
-        ["size", "sum"])
-    for therapy, (n, responders) in counts.iterrows():
-        if n < SMALL_CLASS_PATIENTS or min(responders, n - responders) < SMALL_CLASS_OUTCOMES:
-            notes.append(f"{therapy}: {int(n)} patients ({int(responders)} responders) are too "
-                         "few for its AUC and CI to mean much; read its row as a placeholder")
-    notes += _routing_notes(design, settings)
-    fewest = int(min(design.y.sum(), len(design.y) - design.y.sum()))
-    if fewest < settings.outer_folds:
-        notes.append(f"outer_folds = {settings.outer_folds} exceeds the {fewest} patients of the "
-                     "rarer outcome, so some test folds hold none of them and their fold AUC "
-                     "is undefined; the pooled AUC still stands (outer_folds = "
-                     f"{max(2, min(10, fewest))} would give every fold both outcomes)")
-    notes += _feature_notes(design)
-    notes += _proxy_notes(design)
-    if settings.group_by_site and design.sites is not None and design.sites.nunique() > 1 \
-            and _sites(design, settings) is None:
-        notes.append(f"the cohort has {design.sites.nunique()} sites, fewer than the "
-                     f"{settings.outer_folds} outer folds, so folds are stratified, not grouped "
-                     "by site (set outer_folds to the number of sites or fewer to group them)")
-    return notes
-
-
 def _child_params(settings, set_name, family, design, cv):
     params = {"feature_set": set_name, "family": family, "n_features": len(design.feature_columns),
               "n_patients": len(design.y), "landmark_days": design.landmark_days,
@@ -254,7 +100,7 @@ def _train_feature_set(study, design, set_name, settings, progress, watch):
             progress(set_name, done, total)
 
     cv = nested_cv(design.X, design.y, estimator=list(settings.families),
-                   sites=_sites(design, settings), outer_folds=settings.outer_folds,
+                   sites=cv_sites(design, settings), outer_folds=settings.outer_folds,
                    inner_folds=settings.inner_folds, n_repeats=settings.repeats,
                    calibration=list(settings.calibration), random_state=settings.seed,
                    progress=tick, param_grid=settings.grids or None,
@@ -380,9 +226,8 @@ def train_study(experiment, *, settings=None, tracking_uri=None, log_patient_ids
         if design.dropped_unlabelled:
             notes.append(f"{len(design.dropped_unlabelled)} patients without a label were left "
                          "out of training")
-        notes += _design_notes(design, settings)
-        notes += _overall_notes(metrics, feature_set, family)
-        notes += _fold_notes(metrics, feature_set, family)
+        notes += design_notes(design, settings)
+        notes += result_notes(metrics, feature_set, family)
         if progress is not None:
             progress("final model", 0, 1)
         classifier, best = fit_final_model(design, family, settings)

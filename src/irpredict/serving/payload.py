@@ -1,0 +1,151 @@
+"""Request bodies of ``POST /invocations`` as one DataFrame (MLflow's JSON formats, CSV)."""
+
+import json
+
+__all__ = ["BadRequest", "parse_payload", "parse_csv"]
+
+_PAYLOAD_KEYS = ("dataframe_split", "dataframe_records", "inputs", "instances")
+
+
+class BadRequest(ValueError):
+    """A request the server refuses with status 400."""
+
+
+def parse_payload(body):
+    """Turn a request body into one DataFrame (raises :class:`BadRequest`).
+
+    Parameters
+    ----------
+    body : bytes
+
+    Returns
+    -------
+    pandas.DataFrame
+    """
+    import pandas as pd
+
+    payload = _decode_json(body)
+    if not isinstance(payload, dict) or len(payload) != 1 or next(iter(payload)) not in (
+            _PAYLOAD_KEYS):
+        keys = list(payload)[:5] if isinstance(payload, dict) else type(payload).__name__
+        raise BadRequest(f"the JSON must be an object with exactly one of the keys "
+                         f"{', '.join(_PAYLOAD_KEYS)}; got {keys}")
+    key, value = next(iter(payload.items()))
+    try:
+        if key == "dataframe_split":
+            if not isinstance(value, dict) or not isinstance(value.get("data"), list):
+                raise BadRequest('dataframe_split needs {"columns": [...], "data": [[...], ...]}')
+            frame = _object_frame(value["data"], value.get("columns"))
+        elif isinstance(value, list) and all(isinstance(r, dict) for r in value):
+            columns = list(dict.fromkeys(k for r in value for k in r))
+            frame = _object_frame([[r.get(k) for k in columns] for r in value], columns)
+        elif key in ("inputs", "instances") and isinstance(value, dict):
+            if set(value) >= {"columns", "data"}:
+                raise BadRequest(f'{key} holds a split table ("columns" and "data"); send it '
+                                 'as {"dataframe_split": {"columns": [...], "data": [...]}}, '
+                                 f'or {key} as {{"column": [values, ...], ...}}')
+            lengths = {k: len(v) if isinstance(v, list) else 1 for k, v in value.items()}
+            if len(set(lengths.values())) > 1:
+                raise BadRequest(f"{key} gives columns of different lengths "
+                                 f"({', '.join(f'{k}: {n}' for k, n in list(lengths.items())[:6])}"
+                                 "); give every column one value per patient")
+            scalars = not any(isinstance(v, list) for v in value.values())
+            frame = pd.DataFrame([value] if scalars else value)  # scalars: one patient
+        else:
+            raise BadRequest(f"{key} must be a list of records (objects column -> value)")
+    except BadRequest:
+        raise
+    except (ValueError, TypeError, AssertionError) as exc:
+        raise BadRequest(f"{key} does not form a table: {exc}") from None
+    if len(frame) == 0:
+        raise BadRequest(f"{key} holds no rows; send at least one patient")
+    frame.index = pd.RangeIndex(1, len(frame) + 1)  # messages name rows as people count them
+    return frame
+
+
+def parse_csv(body):
+    """Turn a ``text/csv`` body (a header row, then one row per patient) into one DataFrame.
+
+    Values stay text (an id keeps its leading zeros); the model's input check reads numbers.
+
+    Parameters
+    ----------
+    body : bytes
+
+    Returns
+    -------
+    pandas.DataFrame
+    """
+    import csv
+    import io
+
+    import pandas as pd
+
+    if not body.strip():
+        raise BadRequest("the request body is empty; send a CSV table: a header row of column "
+                         "names, then one row per patient")
+    try:
+        frame = pd.read_csv(io.BytesIO(body), dtype=object, encoding="utf-8-sig")
+    except (ValueError, UnicodeDecodeError) as exc:  # pandas' ParserError is a ValueError
+        raise BadRequest(f"the request body is not a readable CSV table (UTF-8, comma-"
+                         f"separated, a header row first): {str(exc).strip()}") from None
+    header = next(csv.reader(io.StringIO(body.decode("utf-8-sig").split("\n", 1)[0])))
+    header = [name.strip() for name in header]
+    repeated = sorted({name for name in header if header.count(name) > 1})
+    if repeated or "" in header:
+        raise BadRequest("the CSV header must name every column once; "
+                         + (f"it repeats {repeated[:5]}" if repeated else "a column has no name"))
+    frame.columns = header
+    if len(frame) == 0:
+        raise BadRequest("the CSV table holds no rows; send at least one patient")
+    frame.index = pd.RangeIndex(1, len(frame) + 1)
+    return frame
+
+
+def _decode_json(body):
+    """The request's JSON object, its MLflow ``params`` checked and removed."""
+    if not body.strip():
+        raise BadRequest("the request body is empty; send JSON with one of the keys "
+                         f"{', '.join(_PAYLOAD_KEYS)}")
+    try:
+        payload = json.loads(body)
+    except (ValueError, UnicodeDecodeError) as exc:
+        raise BadRequest(f"the request body is not valid JSON: {exc}") from None
+    except RecursionError:
+        raise BadRequest("the request body nests JSON arrays or objects too deeply; send "
+                         "one flat table") from None
+    if isinstance(payload, dict) and "params" in payload:
+        # MLflow's protocol allows inference parameters; this model takes none
+        params = payload.pop("params")
+        if params not in (None, {}):
+            raise BadRequest("this model takes no inference parameters; drop \"params\" "
+                             f"(got {str(params)[:80]})")
+    return payload
+
+
+def _object_frame(rows, columns):
+    """One object block (no per-column type inference; the model's check converts)."""
+    import numpy as np
+    import pandas as pd
+
+    if columns is None or not isinstance(columns, list):
+        raise BadRequest('dataframe_split needs "columns": a list of column names')
+    try:
+        unique = set(columns)
+    except TypeError:
+        raise BadRequest("dataframe_split columns must be column names (text)") from None
+    if len(unique) != len(columns):
+        from collections import Counter
+
+        repeated = sorted(str(c) for c, n in Counter(columns).items() if n > 1)
+        raise BadRequest(f"dataframe_split repeats the columns {repeated[:5]}; name each column "
+                         "once")
+    if not rows:
+        return pd.DataFrame(columns=columns)
+    values = np.empty((len(rows), len(columns)), dtype=object)
+    try:
+        values[:] = rows
+    except ValueError as exc:
+        raise BadRequest(f"every row must have {len(columns)} values, one per column: "
+                         f"{exc}") from None
+    return pd.DataFrame(values, columns=columns, dtype=object, copy=False)
