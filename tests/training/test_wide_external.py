@@ -269,3 +269,22 @@ def test_text_in_a_feature_table_is_named_with_its_file(trained, cli, tmp_path):
     assert "'TMB'" in text
     assert "n.d." in text
     assert "Traceback" not in result.stderr
+
+
+def test_a_rule_reading_a_column_named_therapy_class_keeps_derived_classes(trained):
+    # I-SPY2's arm text sits in a source column named therapy_class: the model's own input
+    # example holds the derived classes there, and raw arm text is still read by the rule
+    from dataclasses import replace
+
+    from irpredict.serving.validation import with_therapy_class
+    from irpredict.training.publish import load_response_model
+
+    folder, uri, external = trained
+    model = load_response_model("models:/widestudy@champion", tracking_uri=uri)
+    rule = replace(model.mapping.therapy_rule, column="therapy_class")
+    renamed = replace(model, mapping=replace(model.mapping, therapy_rule=rule))
+    rows = pd.DataFrame({"therapy_class": ["monoclonal_antibody", "chemotherapy", "ANTI_HER2"]})
+    got = with_therapy_class(renamed, rows)["therapy_class"].tolist()
+    assert got[:2] == ["monoclonal_antibody", "chemotherapy"]
+    assert got[2] == with_therapy_class(model, pd.DataFrame({"Arm": ["ANTI_HER2"]}))[
+        "therapy_class"].iloc[0]

@@ -78,6 +78,16 @@ def with_therapy_class(model, frame):
     rule = mapping.therapy_rule
     if rule is None or rule.column not in frame.columns:
         return frame
+    if rule.column == "therapy_class":
+        # the rule reads a source column named like the canonical one (I-SPY2's arm text):
+        # a value that is already a therapy class was derived, any other is read by the rule
+        from irpredict.data import THERAPY_CLASSES
+
+        sent = frame["therapy_class"]
+        derived = therapy_by_rule(sent, rule)
+        known = sent.astype("string").str.strip().isin(THERAPY_CLASSES).fillna(False)
+        mixed = sent.astype(object).where(known.to_numpy(), derived.astype(object))
+        return frame.assign(therapy_class=mixed.where(mixed.notna(), None))
     derived = therapy_by_rule(frame[rule.column], rule)
     if "therapy_class" not in frame.columns:
         return frame.assign(therapy_class=derived.astype(object).where(derived.notna(), None))
