@@ -103,3 +103,25 @@ def test_auc_intervals_keep_resampling_within_labels():
     p = np.linspace(0.1, 0.9, 40)
     table = bootstrap_metrics(y, p, n_bootstrap=100).set_index("metric")
     assert table.loc["auc", "n_invalid"] == 0  # never a resample with one outcome
+
+
+def test_net_benefit_at_the_threshold_matches_the_decision_curve_with_free_intervals():
+    from irpredict.evaluation import decision_curve
+
+    y, p = _binormal(200, 1.0, 4)
+    table = bootstrap_metrics(y, p, threshold=0.3, n_bootstrap=300).set_index("metric")
+    curve = decision_curve(y, p, [0.3], n_bootstrap=0).set_index("strategy")
+    assert table.loc["net_benefit", "estimate"] == pytest.approx(curve.loc["model", "net_benefit"])
+    assert table.loc["net_benefit_treat_all", "estimate"] == pytest.approx(
+        y.mean() - (1 - y.mean()) * 0.3 / 0.7)
+    # treat-all depends on the response rate only: resampling within labels would make its
+    # interval a single point
+    low, high = table.loc["net_benefit_treat_all", ["ci_low", "ci_high"]]
+    assert high - low > 0.05
+
+
+@pytest.mark.parametrize("threshold", [0, 1, 1.5, True])
+def test_a_threshold_that_is_no_probability_is_refused(threshold):
+    y, p = _binormal(50, 1.0, 4)
+    with pytest.raises(ValueError, match="strictly between 0 and 1"):
+        bootstrap_metrics(y, p, threshold=threshold, n_bootstrap=0)

@@ -38,7 +38,8 @@ def test_one_row_per_group_and_metric():
     table = summarize_predictions(_oof(), n_bootstrap=50)
     assert set(table["therapy_class"]) == {"checkpoint_inhibitor", "cytokine", OVERALL}
     metrics = ["auc", "auc_mean_of_folds", "pr_auc", "brier", "calibration_intercept",
-               "calibration_slope", "sensitivity", "specificity"]
+               "calibration_slope", "sensitivity", "specificity", "net_benefit",
+               "net_benefit_treat_all"]
     assert table[table["therapy_class"] == OVERALL]["metric"].tolist() == metrics
     assert table.groupby("therapy_class")["n_patients"].first()[OVERALL] == 240
 

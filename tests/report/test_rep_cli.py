@@ -59,6 +59,11 @@ def test_report_shows_the_runs_auc_values(report, trained_study):
             auc = metrics[f"auc__{group}"]
             low, high = metrics[f"auc_ci_low__{group}"], metrics[f"auc_ci_high__{group}"]
             assert f"{auc:.3f} [{low:.3f}-{high:.3f}]" in html, group
+            nb = metrics[f"net_benefit__{group}"]
+            low, high = (metrics[f"net_benefit_ci_{b}__{group}"] for b in ("low", "high"))
+            sep = " to " if low < 0 else "-"
+            assert f"{nb:.3f} [{low:.3f}{sep}{high:.3f}]" in html, group
+    assert f"net benefit at {children[0].data.params['threshold']} [95% CI]" in html
 
 
 def test_report_hides_patient_ids_and_marks_unknown_tripod_items(report):

@@ -67,8 +67,33 @@ def test_store_holds_parent_children_metrics_and_hashed_predictions(trained):
     oof = pd.read_csv(path)
     assert not oof["patient_id"].astype(str).str.startswith("SIM-").any()
     assert set(oof.columns) >= {"patient_id", "fold", "therapy_class", "y", "prob"}
+    _assert_net_benefit_per_class(child, oof, uri, folder)
     version = client.get_model_version_by_alias("small", "champion")
     assert str(version.version) == "1"
+
+
+def _assert_net_benefit_per_class(child, oof, uri, folder):
+    """Net benefit at the run's threshold and a decision-curve table, per class, with CIs."""
+    import mlflow
+    import pandas as pd
+
+    threshold = float(child.data.params["threshold"])
+    classes = sorted(oof["therapy_class"].unique())
+    for group in [*classes, "overall"]:
+        low, nb, high = (child.data.metrics[f"{k}__{group}"] for k in
+                         ("net_benefit_ci_low", "net_benefit", "net_benefit_ci_high"))
+        assert low <= nb <= high
+        assert f"net_benefit_treat_all__{group}" in child.data.metrics
+    path = mlflow.artifacts.download_artifacts(run_id=child.info.run_id,
+                                               artifact_path="decision_curves.csv",
+                                               tracking_uri=uri, dst_path=str(folder / "dl"))
+    curves = pd.read_csv(path)
+    assert set(curves["therapy_class"]) == {*classes, "overall"}
+    model = curves[(curves["strategy"] == "model") & (curves["therapy_class"] == "overall")]
+    at = model[model["threshold"].round(2) == threshold]
+    assert at["net_benefit"].iloc[0] == pytest.approx(child.data.metrics["net_benefit__overall"])
+    assert (model["ci_low"] <= model["net_benefit"] + 1e-12).all()
+    assert (model["net_benefit"] <= model["ci_high"] + 1e-12).all()
 
 
 def test_evaluate_scores_another_cohort(trained, tmp_path, cli):
@@ -87,6 +112,26 @@ def test_evaluate_scores_another_cohort(trained, tmp_path, cli):
     assert overall[0]["ci_low"] <= overall[0]["estimate"] <= overall[0]["ci_high"]
     for name in ("roc.png", "calibration.png", "decision_curve.png", "predictions.csv"):
         assert (out / name).stat().st_size > 0
+    net = [m for m in payload["metrics"] if m["metric"] == "net_benefit"]
+    assert {m["therapy_class"] for m in net} >= {"overall"}
+    assert all(m["ci_low"] <= m["estimate"] <= m["ci_high"] for m in net)
+    import pandas as pd
+
+    curves = pd.read_csv(out / "decision_curves.csv")
+    assert set(curves["therapy_class"]) == {m["therapy_class"] for m in net}
+    assert set(curves["strategy"]) == {"model", "treat_all", "treat_none"}
+
+
+@pytest.mark.parametrize("threshold", ["0", "1"])
+def test_evaluate_refuses_a_threshold_that_is_no_probability(trained, tmp_path, cli, threshold):
+    folder, exp, uri, _ = trained
+    result = cli("evaluate", "--model", "models:/small@champion", "--data", exp,
+                 "--out", tmp_path / "e", "--tracking-uri", uri, "--threshold", threshold,
+                 cwd=folder)
+    assert result.returncode != 0
+    assert "strictly between 0 and 1" in result.stderr
+    assert "Traceback" not in result.stderr
+    assert not (tmp_path / "e").exists()
 
 
 def test_evaluate_unknown_model_is_a_clear_error(trained, tmp_path, cli):

@@ -7,6 +7,13 @@ import typer
 __all__ = ["command"]
 
 
+def _open_unit_interval(value):
+    if value is not None and not 0 < value < 1:
+        raise typer.BadParameter(f"{value} is not a probability strictly between 0 and 1 "
+                                 "(e.g. 0.5).")
+    return value
+
+
 def command(
     model: str = typer.Option(..., "--model", "-m",
                               help="Model URI (models:/<study>@champion), run id or folder."),
@@ -19,16 +26,18 @@ def command(
     tracking_uri: str = typer.Option(None, "--tracking-uri", help="MLflow tracking URI."),
     n_bootstrap: int = typer.Option(1000, "--n-bootstrap", min=0,
                                     help="Bootstrap resamples per CI."),
-    threshold: float = typer.Option(0.5, "--threshold", min=0.0, max=1.0,
-                                    help="Probability for sensitivity and specificity."),
+    threshold: float = typer.Option(0.5, "--threshold", callback=_open_unit_interval,
+                                    help="Probability, strictly between 0 and 1, for "
+                                         "sensitivity, specificity and net benefit."),
     seed: int = typer.Option(0, "--seed", min=0, help="Bootstrap seed."),
 ):
     """Score a registered model on an external cohort (never refitting it).
 
     Writes metrics.json (per therapy class and overall: AUC, PR AUC, Brier,
-    calibration intercept and slope, sensitivity and specificity, each with a
-    bootstrap 95% CI), predictions.csv, roc.png, calibration.png and
-    decision_curve.png into --out.
+    calibration intercept and slope, sensitivity, specificity and net benefit
+    at --threshold, each with a bootstrap 95% CI), predictions.csv,
+    decision_curves.csv (net benefit per therapy class at thresholds 0.05 to
+    0.95, with CIs), roc.png, calibration.png and decision_curve.png into --out.
 
     Example: irpredict evaluate --model models:/transneo@champion --data validation.csv --out eval/
     """
@@ -76,8 +85,9 @@ def _warn_undefined(predictions, name, unlabelled):
 def _write(folder, response_model, predictions, metrics, n_bootstrap, seed, model, data):
     import json
 
-    from irpredict.evaluation import decision_curve
+    from irpredict.evaluation import decision_curve, decision_curves
     from irpredict.evaluation.plots import plot_calibration, plot_decision_curve, plot_roc
+    from irpredict.training.runner import CURVE_THRESHOLDS
 
     payload = {"model": model, "data": str(data), "study": response_model.study,
                "feature_set": response_model.feature_set, "family": response_model.family,
@@ -93,6 +103,8 @@ def _write(folder, response_model, predictions, metrics, n_bootstrap, seed, mode
     plot_calibration(y, p, path=folder / "calibration.png")
     curve = decision_curve(y, p, n_bootstrap=min(n_bootstrap, 200), random_state=seed)
     plot_decision_curve(curve, path=folder / "decision_curve.png")
+    decision_curves(predictions, CURVE_THRESHOLDS, n_bootstrap=min(n_bootstrap, 200),
+                    random_state=seed).to_csv(folder / "decision_curves.csv", index=False)
 
 
 def _fmt(value, spec):

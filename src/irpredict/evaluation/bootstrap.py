@@ -118,8 +118,8 @@ def bootstrap_metrics(y, p, *, threshold=0.5, n_bootstrap=1000, random_state=0, 
         Probabilities; with several rows (repeats of cross-validation, with
         patients in the same order) each metric is computed per repeat and
         averaged, for the estimate and within every resample.
-    threshold : float, default=0.5
-        For sensitivity and specificity.
+    threshold : float in (0, 1), default=0.5
+        For sensitivity, specificity and net benefit.
     n_bootstrap : int, default=1000
         Number of resamples; 0 gives NaN intervals.
     random_state : int, default=0
@@ -144,6 +144,9 @@ def bootstrap_metrics(y, p, *, threshold=0.5, n_bootstrap=1000, random_state=0, 
     y, p = check_labels_and_probabilities(y, p)
     if not 0 < ci < 1:
         raise ValueError(f"ci is the interval's coverage, between 0 and 1 (e.g. 0.95); got {ci}")
+    if isinstance(threshold, bool) or not np.isscalar(threshold) or not 0 < threshold < 1:
+        raise ValueError("threshold is the probability at or above which a patient is called "
+                         f"a responder, strictly between 0 and 1 (e.g. 0.5); got {threshold!r}")
     P = np.atleast_2d(p)
     estimate = _averaged_rows(y[None, :], P[:, None, :], threshold)
     values = {m: [] for m in METRICS}

@@ -28,7 +28,7 @@ __all__ = [
 #: Metric names, in report order.
 METRICS = (
     "auc", "pr_auc", "brier", "calibration_intercept", "calibration_slope",
-    "sensitivity", "specificity",
+    "sensitivity", "specificity", "net_benefit", "net_benefit_treat_all",
 )
 
 _EPS = 1e-6
@@ -185,6 +185,18 @@ def _sens_spec_rows(Y, P, threshold):
     return sens, spec
 
 
+def _net_benefit_rows(Y, P, threshold):
+    """Net benefit of the model and of treat-all at one threshold, row-wise."""
+    n = Y.shape[1]
+    odds = threshold / (1 - threshold)
+    with np.errstate(invalid="ignore", divide="ignore"):
+        treat = P >= threshold
+        model = ((treat * Y).sum(axis=1) - (treat * (1 - Y)).sum(axis=1) * odds) / n
+        prevalence = Y.mean(axis=1)
+        treat_all = prevalence - (1 - prevalence) * odds
+    return model, treat_all
+
+
 def metric_rows(Y, P, threshold=0.5):
     """Every metric of :data:`METRICS`, row-wise.
 
@@ -193,7 +205,9 @@ def metric_rows(Y, P, threshold=0.5):
     Y, P : ndarray of shape (n_rows, n_patients)
         Labels and probabilities; each row is one data set.
     threshold : float, default=0.5
-        Probability at or above which a patient is called a responder.
+        Probability at or above which a patient is called a responder (for
+        sensitivity, specificity and net benefit; treat-none's net benefit
+        is 0).
 
     Returns
     -------
@@ -202,6 +216,7 @@ def metric_rows(Y, P, threshold=0.5):
     Y = np.atleast_2d(np.asarray(Y, dtype=float))  # unchecked: the callers check their inputs
     P = np.atleast_2d(np.asarray(P, dtype=float))
     sens, spec = _sens_spec_rows(Y, P, threshold)
+    model_nb, treat_all_nb = _net_benefit_rows(Y, P, threshold)
     return {
         "auc": _auc_rows(Y, P),
         "pr_auc": _ap_rows(Y, P),
@@ -210,6 +225,8 @@ def metric_rows(Y, P, threshold=0.5):
         "calibration_slope": _cal_slope_rows(Y, P),
         "sensitivity": sens,
         "specificity": spec,
+        "net_benefit": model_nb,
+        "net_benefit_treat_all": treat_all_nb,
     }
 
 

@@ -102,7 +102,8 @@ def summarize_predictions(oof, *, threshold=0.5, n_bootstrap=1000, random_state=
         ``patient_id, repeat, fold, therapy_class, y, prob`` and optionally
         ``model`` (as in :attr:`NestedCVResult.oof`).
     threshold : float, default=0.5
-        Probability at or above which a patient is called a responder.
+        Probability at or above which a patient is called a responder (and
+        the threshold probability of the net benefit).
     n_bootstrap : int, default=1000
     random_state : int, default=0
 
@@ -113,8 +114,10 @@ def summarize_predictions(oof, *, threshold=0.5, n_bootstrap=1000, random_state=
         metric, n_patients, n_responders, n_repeats, estimate, ci_low,
         ci_high, n_bootstrap, n_invalid, note``. Metrics: ``auc,
         auc_mean_of_folds, pr_auc, brier, calibration_intercept,
-        calibration_slope, sensitivity, specificity``. Undefined values are
-        NaN with the reason in ``note``.
+        calibration_slope, sensitivity, specificity, net_benefit,
+        net_benefit_treat_all`` (net benefit at ``threshold`` of the model
+        and of treating everyone; treating no one has 0). Undefined values
+        are NaN with the reason in ``note``.
 
     Examples
     --------

@@ -43,7 +43,9 @@ def _performance_rows(metrics):
                      "auc": _ci(row, "auc"), "pr_auc": _ci(row, "pr_auc"),
                      "brier": _ci(row, "brier"),
                      "intercept": _ci(row, "calibration_intercept", 2),
-                     "slope": _ci(row, "calibration_slope", 2)})
+                     "slope": _ci(row, "calibration_slope", 2),
+                     "net_benefit": _ci(row, "net_benefit"),
+                     "treat_all": _ci(row, "net_benefit_treat_all")})
     return rows
 
 
@@ -55,7 +57,8 @@ def _children_context(record):
                       key=lambda kv: (_FIGURE_ORDER.index(kv[0]) if kv[0] in _FIGURE_ORDER
                                       else len(_FIGURE_ORDER), kv[0]))
         out.append({"name": child["name"], "final": child["name"] == final,
-                    "rows": _performance_rows(child["metrics"]), "figures": figs})
+                    "rows": _performance_rows(child["metrics"]), "figures": figs,
+                    "threshold": child["params"].get("threshold")})
     return out
 
 

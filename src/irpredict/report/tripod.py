@@ -122,7 +122,8 @@ def _performance(children):
     if not children:
         return ""
     metrics = sorted({m for c in children for m in c["metrics"]["metric"]})
-    shown = [m for m in ("auc", "pr_auc", "brier", "sensitivity", "specificity") if m in metrics]
+    shown = [m for m in ("auc", "pr_auc", "brier", "sensitivity", "specificity", "net_benefit")
+             if m in metrics]
     return (f"{', '.join(shown)} per therapy class and overall, with percentile bootstrap 95% "
             "CIs (see Performance)")
 

@@ -176,7 +176,8 @@ def _terminate(client, run_id, status, keep_going=False):
 
 
 def log_child_run(parent, name, params, metrics_frame, oof_frame, figures=None,
-                  artifacts=None, *, log_patient_ids=None, tags=None, oof_format="csv"):
+                  artifacts=None, *, log_patient_ids=None, tags=None, oof_format="csv",
+                  tables=None):
     """Log one feature set x model family as a child run of ``parent``.
 
     Parameters
@@ -206,6 +207,8 @@ def log_child_run(parent, name, params, metrics_frame, oof_frame, figures=None,
     tags : mapping or None, default=None
         Extra tags.
     oof_format : {"csv", "parquet"}, default="csv"
+    tables : mapping of str to pandas.DataFrame, optional
+        Further tables, logged as ``<name>.csv`` (e.g. ``decision_curves``).
 
     Returns
     -------
@@ -234,6 +237,8 @@ def log_child_run(parent, name, params, metrics_frame, oof_frame, figures=None,
             if oof_frame is not None:
                 table = oof_frame if raw_ids else pseudonymise(oof_frame, parent._salt)
                 _art.write_frame(table, Path(tmp, f"oof_predictions.{oof_format}"))
+            for table_name, frame in (tables or {}).items():
+                _art.write_frame(frame, Path(tmp, f"{_art.sanitize_key(table_name)}.csv"))
             _art.write_figures(figures, Path(tmp, "figures"))
             _art.copy_files(artifacts, tmp)
             log_files(client, run_id, tmp)

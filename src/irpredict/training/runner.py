@@ -69,7 +69,8 @@ def _child_params(settings, set_name, family, design, cv):
               "outer_folds": settings.outer_folds, "inner_folds": settings.inner_folds,
               "repeats": settings.repeats, "calibration": ",".join(settings.calibration),
               "min_patients": settings.min_patients, "min_responders": settings.min_responders,
-              "seed": settings.seed, "grouped_by_site": cv.config["grouped_by_site"]}
+              "seed": settings.seed, "threshold": settings.threshold,
+              "grouped_by_site": cv.config["grouped_by_site"]}
     best = cv.best_params[cv.best_params["model"] == family]
     for row in best.itertuples():
         for key, value in (row.params or {}).items():
@@ -90,8 +91,12 @@ def _figures(oof, settings):
             "decision_curve": plot_decision_curve(curve)}
 
 
+#: Thresholds of the decision-curve table logged with every child run.
+CURVE_THRESHOLDS = tuple(round(t / 20, 2) for t in range(1, 20))
+
+
 def _train_feature_set(study, design, set_name, settings, progress, watch):
-    from irpredict.evaluation import nested_cv, summarize_predictions
+    from irpredict.evaluation import decision_curves, nested_cv, summarize_predictions
     from irpredict.evaluation.summary import to_wide
     from irpredict.tracking import log_child_run
 
@@ -114,11 +119,14 @@ def _train_feature_set(study, design, set_name, settings, progress, watch):
         oof = cv.oof[cv.oof["model"] == family]
         metrics = to_wide(summary[summary["model"] == family].drop(columns="feature_set"))
         figures = _figures(oof, settings)
+        curves = decision_curves(oof, CURVE_THRESHOLDS, n_bootstrap=min(settings.n_bootstrap, 200),
+                                 random_state=settings.seed)
         with watch:
             log_child_run(study, f"{set_name}/{family}",
                           _child_params(settings, set_name, family, design, cv), metrics, oof,
                           figures=figures, tags={"irpredict.feature_set": set_name,
-                                                 "irpredict.family": family})
+                                                 "irpredict.family": family},
+                          tables={"decision_curves": curves})
         _close(figures)
     return design, summary
 
