@@ -182,3 +182,42 @@ def test_a_mover_the_patient_has_no_result_of_is_said_imputed():
     text = trajectory.movers_text(3)[("a", 42.0)]
     assert "ctdna ↓ -2.40 (no value: imputed)" in text
     assert "crp ↑ +0.30 (new result)" in text
+
+
+def test_many_landmarks_list_their_movers_inside_the_figure_without_overlap():
+    import pandas as pd
+    from matplotlib.backends.backend_agg import FigureCanvasAgg
+
+    from irpredict.monitoring.plots import MAX_MOVER_COLUMNS, plot_trajectory
+    from irpredict.monitoring.trajectory import Trajectory
+
+    days = [7.0 * k for k in range(13)]
+    rng = np.random.default_rng(0)
+    table = pd.DataFrame({"patient_id": "p1", "therapy_class": "checkpoint_inhibitor",
+                          "landmark": days, "reached": True, "in_population": True,
+                          "status": "scored", "prob_response": rng.uniform(0.1, 0.9, 13)})
+    shap = pd.DataFrame([{"patient_id": "p1", "from_landmark": days[k - 1] if k else np.nan,
+                          "landmark": day, "biomarker": name, "shap": rng.normal(),
+                          "delta_shap": rng.normal() if k else np.nan}
+                         for k, day in enumerate(days)
+                         for name in ("ctdna_change_from_baseline", "neutrophil_lymphocyte",
+                                      "albumin", "ldh_uln_ratio")])
+    fig = plot_trajectory(Trajectory(table=table, shap=shap), top=3)
+    renderer = FigureCanvasAgg(fig).get_renderer()
+    fig.draw(renderer)
+    texts = fig.axes[1].texts
+    assert len(days) - 1 > MAX_MOVER_COLUMNS
+    written = " ".join(t.get_text() for t in texts)
+    assert all(f"day {d:g}:" in written for d in days[1:])
+    boxes = [t.get_window_extent(renderer) for t in texts]
+    for i, a in enumerate(boxes):
+        for b in boxes[i + 1:]:
+            assert not a.overlaps(b)
+    figure_box = fig.bbox
+    for box in boxes:
+        assert figure_box.x0 <= box.x0
+        assert box.x1 <= figure_box.x1
+        assert figure_box.y0 <= box.y0
+        assert box.y1 <= figure_box.y1
+    chart = fig.axes[0].get_window_extent(renderer)
+    assert all(box.y1 <= chart.y0 for box in boxes)

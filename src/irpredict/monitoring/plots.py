@@ -29,9 +29,12 @@ def plot_trajectory(trajectory, *, top=3, title=None):
     table = trajectory.table.sort_values("landmark")
     pid = table["patient_id"].iloc[0] if len(table) else ""
     movers = trajectory.movers_text(top)
-    fig = Figure(figsize=(8.0, 5.8), layout="constrained")
-    ax, below = fig.subplots(2, 1, sharex=True, height_ratios=(3.2, 1.1))
     scored = table[table["status"] == "scored"]
+    n_texts = sum(isinstance(movers.get((r.patient_id, r.landmark)), str)
+                  for r in scored.itertuples())
+    below_height = 1.1 if n_texts <= MAX_MOVER_COLUMNS else 0.45 + 0.14 * n_texts
+    fig = Figure(figsize=(8.0, 4.7 + below_height), layout="constrained")
+    ax, below = fig.subplots(2, 1, sharex=True, height_ratios=(3.2, below_height))
     ax.plot(scored["landmark"], scored["prob_response"], marker="o", color="#1f77b4",
             label="predicted probability of response")
     for row in scored.itertuples():
@@ -56,20 +59,34 @@ def plot_trajectory(trajectory, *, top=3, title=None):
     return fig
 
 
+#: Landmarks with movers written in columns under their days; more are listed one per line.
+MAX_MOVER_COLUMNS = 4
+
+
 def _write_movers(ax, scored, movers):
     """Under the chart, each landmark's SHAP movers in a column below its day.
 
     Labels beside the points overlapped when two landmarks had similar
     probabilities; here columns alternate between two rows when the landmarks
-    are too close for their text to sit side by side.
+    are too close for their text to sit side by side. Beyond
+    :data:`MAX_MOVER_COLUMNS` landmarks no columns fit: the movers are listed
+    one landmark per line.
     """
     ax.set_axis_off()
     ax.set_ylim(0, 1)
     days = scored["landmark"].to_numpy(dtype=float)
     span = (days.max() - days.min()) if len(days) > 1 else 1.0
     crowded = len(days) > 1 and np.diff(days).min() < 0.22 * span
-    ax.text(0.0, 1.0, "what changed since the previous landmark (SHAP, log-odds):",
-            transform=ax.transAxes, fontsize=7.5, va="top", color="#444444")
+    header = ax.text(0.0, 1.0, "what changed since the previous landmark (SHAP, log-odds):",
+                     transform=ax.transAxes, fontsize=7.5, va="top", color="#444444")
+    lines = [(row.landmark, movers.get((row.patient_id, row.landmark)))
+             for row in scored.itertuples()]
+    lines = [(day, text) for day, text in lines if isinstance(text, str) and text]
+    if len(lines) > MAX_MOVER_COLUMNS:
+        ax.annotate("\n".join(f"day {day:g}: {text}" for day, text in lines), (0, 0),
+                    xycoords=header, xytext=(0, -4), textcoords="offset points",
+                    fontsize=7, ha="left", va="top", linespacing=1.5)
+        return
     for k, row in enumerate(scored.itertuples()):
         text = movers.get((row.patient_id, row.landmark))
         if not (isinstance(text, str) and text):
