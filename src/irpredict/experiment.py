@@ -7,18 +7,16 @@ and ``[monitoring]`` for the later stages. ``experiments/README.md``
 documents the format with examples.
 """
 
-import os
 import re
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from irpredict._paths import SHARED_DATA_ENV, resolve_path
 from irpredict.data._spec import check_keys, get
 from irpredict.exceptions import CohortDataError, ExperimentConfigError
 
 __all__ = ["Experiment", "DataSpec", "load_experiment", "SHARED_DATA_ENV"]
 
-#: Environment variable naming the folder of the shared cohorts.
-SHARED_DATA_ENV = "IRPREDICT_SHARED_DATA"
 #: Suffix of the registered name of a study's landmark models (``<study>-landmarks``).
 LANDMARKS_SUFFIX = "-landmarks"
 SECTIONS = ("study", "data", "feature_sets", "model", "evaluation", "screening", "monitoring")
@@ -27,7 +25,6 @@ _SIMULATE_KEYS = ("simulate", "label", "columns", "response_derived_biomarkers")
 _FOLDER_KEYS = ("folder", "label", "columns", "response_derived_biomarkers")
 _SET_KEYS = ("columns", "sensitivity", "description")
 _NAME = re.compile(r"[A-Za-z0-9][A-Za-z0-9_.-]*")
-_VAR = re.compile(r"\$\{([A-Za-z_][A-Za-z0-9_]*)(?::-([^}]*))?\}")
 
 
 @dataclass(frozen=True)
@@ -356,7 +353,7 @@ def _parse_data(data, path, anchor):
     where = f"{path} [data]"
 
     def resolve(text):
-        return _resolve_path(text, anchor, where)
+        return resolve_path(text, anchor, where)
 
     given = [key for key in ("source", "simulate", "folder") if key in data]
     if len(given) > 1:
@@ -430,41 +427,3 @@ def _parse_feature_sets(sets, path):
             raise ExperimentConfigError(f"{where} feature set {name!r} repeats {dup}.")
         out[name] = list(columns)
     return out, tuple(sensitivity)
-
-
-def _repo_root(start):
-    for folder in [start, *start.parents]:
-        if (folder / "pyproject.toml").is_file():
-            return folder
-    return None
-
-
-def _expand(text, path, where):
-    def one(match):
-        var, default = match.group(1), match.group(2)
-        value = os.environ.get(var)
-        if value:
-            return value
-        if default is not None:
-            return default
-        if var == SHARED_DATA_ENV:
-            root = _repo_root(path.parent)
-            if root is not None:
-                return str(root.parent / "shared" / "data")
-        note = ""
-        if var == SHARED_DATA_ENV:
-            note = (" (its default, ../shared/data beside the repository, applies only to "
-                    "files inside a folder tree with a pyproject.toml)")
-        raise ExperimentConfigError(
-            f"{where}: environment variable {var} in {text!r} is not set{note}; set it or "
-            f"write ${{{var}:-default}}."
-        )
-
-    return _VAR.sub(one, text)
-
-
-def _resolve_path(text, path, where):
-    expanded = Path(os.path.expanduser(_expand(text, path, where)))
-    if not expanded.is_absolute():
-        expanded = path.parent / expanded
-    return Path(os.path.normpath(expanded))
