@@ -68,7 +68,7 @@ def with_therapy_class(model, frame):
     CohortDataError
         A sent therapy class that the rule contradicts, naming the rows.
     """
-    from irpredict.data._patients import therapy_by_rule
+    from irpredict.data._therapy_rule import therapy_by_rule
 
     mapping = getattr(model, "mapping", None)
     if mapping is None:
