@@ -155,3 +155,99 @@ def test_columns_written_in_another_case_are_read(cli, tmp_path):
     res = cli("assess-response", src, "--out", tmp_path / "bor.csv")
     assert res.returncode == 0, res.stderr
     assert pd.read_csv(tmp_path / "bor.csv")["bor"].tolist() == ["PR"]
+
+
+def _bor(cli, tmp_path, text, *options):
+    src = _write(tmp_path / "ta.csv", text)
+    out = tmp_path / "bor.csv"
+    res = cli("assess-response", src, "--out", out, *options)
+    assert res.returncode == 0, res.stderr
+    assert "Traceback" not in res.stderr
+    return pd.read_csv(out, dtype={"patient_id": str}).set_index("patient_id"), res
+
+
+def test_a_counted_new_lesion_is_progression_without_the_flag(cli, tmp_path):
+    text = """patient_id,day,target_sld_mm,new_lesion_count,new_lesion_sld_mm
+a,-3,50,0,0
+a,42,30,0,0
+a,84,30,2,15
+a,126,30,3,25
+b,-3,50,,
+b,42,30,,12
+b,84,30,,
+"""
+    bor, res = _bor(cli, tmp_path, text)
+    tp = pd.read_csv(tmp_path / "bor_timepoints.csv", dtype={"patient_id": str})
+    assert tp.set_index(["patient_id", "day"]).loc[("a", 84), "overall_response"] == "PD"
+    assert bor.loc["b", "bor"] == "PD"  # a new lesion's size alone
+    assert "new_lesion_count or new_lesion_sld_mm above 0" in " ".join(res.stderr.split())
+    ibor, _ = _bor(cli, tmp_path, text, "--criteria", "irecist")
+    assert ibor.loc["a", "bor"] != "iPR"
+    itp = pd.read_csv(tmp_path / "bor_timepoints.csv", dtype={"patient_id": str})
+    assert itp.set_index(["patient_id", "day"]).loc[("a", 84), "irecist_response"] == "iUPD"
+
+
+def test_ids_written_with_spaces_are_one_patient(cli, tmp_path):
+    text = "patient_id,day,target_sld_mm\nP 001,-3,50\nP 001,42,30\n P 001,84,30\nP 001 ,126,30\n"
+    bor, _ = _bor(cli, tmp_path, text)
+    assert bor.index.tolist() == ["P 001"]
+    assert bor.loc["P 001", "bor"] == "PR"
+    assert bool(bor.loc["P 001", "confirmed"])
+
+
+def test_float_ids_of_a_parquet_file_are_written_as_the_cohort_writes_them(cli, tmp_path):
+    frame = pd.DataFrame({"patient_id": [1001.0, 1001.0, 1001.0], "day": [-3, 42, 84],
+                          "target_sld_mm": [50.0, 30.0, 30.0]})
+    frame.to_parquet(tmp_path / "ta.parquet")
+    res = cli("assess-response", tmp_path / "ta.parquet", "--out", tmp_path / "bor.csv")
+    assert res.returncode == 0, res.stderr
+    assert pd.read_csv(tmp_path / "bor.csv", dtype={"patient_id": str})["patient_id"].tolist() \
+        == ["1001"]
+
+
+def test_sums_in_centimetres_and_no_disease_at_baseline_are_said(cli, tmp_path):
+    text = """patient_id,day,target_sld_mm,nontarget
+cm,-3,2.5,
+cm,42,2.5,
+none,-3,0,
+none,42,0,
+nm,-3,0,NON-CR/NON-PD
+nm,42,0,
+nm,84,12,NON-CR/NON-PD
+big,-3,1500,
+big,42,1400,
+"""
+    bor, res = _bor(cli, tmp_path, text)
+    said = " ".join(res.stderr.split())
+    assert "look like centimetres" in said
+    assert "['cm']" in said
+    assert "a target sum above 1000 mm, e.g. ['big']" in said
+    assert "no target lesion and no non-target entry" in said
+    assert "['none']" in said
+    # a lesion where the baseline had no target lesion is new: PD
+    assert bor.loc["nm", "bor"] == "PD"
+    assert "absent at baseline is a new lesion" in said
+
+
+def test_a_new_lesion_flag_on_the_baseline_scan_is_ignored_and_said(cli, tmp_path):
+    text = "patient_id,day,target_sld_mm,new_lesion\na,-3,50,1\na,42,30,0\na,84,30,0\n"
+    bor, res = _bor(cli, tmp_path, text)
+    assert bor.loc["a", "bor"] == "PR"
+    assert "new_lesion true on a baseline scan" in " ".join(res.stderr.split())
+
+
+def test_confirmation_options_of_the_api_are_on_the_command_line(cli, tmp_path):
+    # PR, NE, PR: one NE between is tolerated by default, not with --max-nr-ne 0
+    text = "patient_id,day,target_sld_mm\na,-3,50\na,42,30\na,70,\na,98,30\n"
+    default, _ = _bor(cli, tmp_path, text)
+    assert bool(default.loc["a", "confirmed"])
+    strict, _ = _bor(cli, tmp_path, text, "--max-nr-ne", "0")
+    assert strict.loc["a", "bor"] != "PR"
+    # PR, SD, PR: confirmed only with --accept-sd
+    text = "patient_id,day,target_sld_mm\na,-3,50\na,42,30\na,70,35.5\na,98,30\nb,-3,50\n"
+    plain, _ = _bor(cli, tmp_path, text)
+    assert plain.loc["a", "bor"] != "PR"
+    accepted, _ = _bor(cli, tmp_path, text, "--accept-sd", "--missing-as-ne")
+    assert accepted.loc["a", "bor"] == "PR"
+    assert plain.loc["b", "bor"] == "MISSING"
+    assert accepted.loc["b", "bor"] == "NE"

@@ -183,8 +183,8 @@ def test_duplicate_visits_rejected():
 
 
 def test_new_lesion_strings_parsed_and_blank_is_false():
-    ok = check_tumor_assessments(_ta([50.0, 40.0, 40.0], new_lesion=["yes", None, "0"]))
-    assert ok["new_lesion"].tolist() == [True, False, False]
+    ok = check_tumor_assessments(_ta([50.0, 40.0, 40.0], new_lesion=[None, "yes", "0"]))
+    assert ok["new_lesion"].tolist() == [False, True, False]
     with pytest.raises(CohortDataError, match="'new_lesion' must be true/false"):
         check_tumor_assessments(_ta([50.0, 40.0], new_lesion=["yes", "perhaps"]))
 

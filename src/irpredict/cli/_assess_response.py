@@ -61,6 +61,26 @@ def command(
             "--min-sd-days", min=0, help="Minimum days after the first dose for stable disease."
         ),
     ] = 42,
+    max_nr_ne: Annotated[
+        int,
+        typer.Option(
+            "--max-nr-ne", min=0,
+            help="NE scans tolerated between a response and its confirmation.",
+        ),
+    ] = 1,
+    accept_sd: Annotated[
+        bool,
+        typer.Option(
+            "--accept-sd", help="Tolerate one SD between a PR and its confirmation.",
+        ),
+    ] = False,
+    missing_as_ne: Annotated[
+        bool,
+        typer.Option(
+            "--missing-as-ne",
+            help="A patient without any post-baseline scan is NE instead of MISSING.",
+        ),
+    ] = False,
 ):
     """Derive time-point responses and the best overall response (BOR) of every patient.
 
@@ -108,6 +128,9 @@ def command(
             confirm=confirm,
             confirm_days=confirm_days,
             min_sd_days=min_sd_days,
+            max_nr_ne=max_nr_ne,
+            accept_sd=accept_sd,
+            missing_as_ne=missing_as_ne,
             source=str(tumor_assessments),
         )
     with atomic_path(out) as bor_tmp, atomic_path(timepoints_path) as timepoints_tmp:

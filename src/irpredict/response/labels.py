@@ -23,6 +23,7 @@ import numpy as np
 import pandas as pd
 
 from irpredict.exceptions import CohortDataError, ExperimentConfigError
+from irpredict.response._lesions import warn_implausible_sums
 from irpredict.response.bor import best_overall_response
 from irpredict.response.irecist import best_overall_iresponse, irecist_timepoints
 from irpredict.response.timepoint import check_tumor_assessments, timepoint_responses
@@ -147,6 +148,7 @@ def assess_response(
         raise ExperimentConfigError(f"criteria must be one of {list(CRITERIA)}, got {criteria!r}")
     frame = check_tumor_assessments(tumor_assessments, source=source)
     _warn_old_baselines(frame, source)
+    warn_implausible_sums(frame, source)
     ids = pd.unique(frame["patient_id"])
     kwargs = dict(
         ref_day=0,

@@ -21,9 +21,12 @@ Decisions (DOMAIN.md section 3.1):
   :data:`REL_TOL` so that 25.5 -> 30.6 mm (+20 %) and 3.2 -> 8.2 mm (+5 mm)
   count as PD and an exact 30 % decrease counts as PR.
 * A patient whose baseline sum is 0 has non-measurable disease only and gets
-  Table 2 (``NON-CR/NON-PD`` instead of SD). A patient without a baseline
-  scan, or whose baseline sum is missing, has target NE at every visit (the
-  overall response is still PD when non-target or new lesions show it).
+  Table 2 (``NON-CR/NON-PD`` instead of SD); a target sum measured later is a
+  lesion absent at baseline, hence new (PD). A ``new_lesion_count`` or
+  ``new_lesion_sld_mm`` above 0 is a new lesion whatever ``new_lesion`` says.
+  A patient without a baseline scan, or whose baseline sum is missing, has
+  target NE at every visit (the overall response is still PD when non-target
+  or new lesions show it).
 * A patient without any non-target entry on any row is taken to have no
   non-target disease: target CR then gives overall CR. Otherwise a missing
   non-target entry at a visit means "not evaluated".
@@ -34,8 +37,10 @@ import math
 import numpy as np
 import pandas as pd
 
+from irpredict.data._patients import id_text
 from irpredict.data.schema import _DAY_FIX, PLAUSIBLE_MAGNITUDE, canonical_nontarget
 from irpredict.exceptions import CohortDataError
+from irpredict.response._lesions import mark_implied_new_lesions
 
 __all__ = [
     "REL_TOL",
@@ -236,7 +241,11 @@ def check_tumor_assessments(tumor_assessments, *, source="tumor_assessments"):
     -------
     pandas.DataFrame
         A copy with typed columns, sorted by patient and day, ``nontarget``
-        upper-cased (None where missing) and boolean flags filled with False.
+        upper-cased (None where missing), boolean flags filled with False,
+        patient ids stripped, and ``new_lesion`` true on every post-baseline
+        visit that shows a new lesion by a ``new_lesion_count`` or
+        ``new_lesion_sld_mm`` above 0 or by a target sum after a baseline of
+        0 mm (each said in a DataWarning), false on baseline scans.
 
     Raises
     ------
@@ -260,7 +269,8 @@ def check_tumor_assessments(tumor_assessments, *, source="tumor_assessments"):
         raise CohortDataError(
             f"{source}: column 'patient_id' is empty in rows {_rows(frame['patient_id'].isna())}"
         )
-    frame["patient_id"] = frame["patient_id"].astype(str)
+    # ' P 001' is patient 'P 001', and 1001.0 (a float id column) is 1001, as in the cohort
+    frame["patient_id"] = id_text(frame["patient_id"]).astype(str)
     frame["day"] = _numeric(frame, "day", source, required=True)
     for col in ("target_sld_mm", "new_lesion_sld_mm", "new_lesion_count"):
         if col in frame.columns:
@@ -286,7 +296,8 @@ def check_tumor_assessments(tumor_assessments, *, source="tumor_assessments"):
             "assessments on the same day, "
             f"e.g. {ids[:5].tolist()} (rows {_rows(dup)}); merge them into one row per visit"
         )
-    return frame.sort_values(["patient_id", "day"], kind="stable").reset_index(drop=True)
+    frame = frame.sort_values(["patient_id", "day"], kind="stable").reset_index(drop=True)
+    return mark_implied_new_lesions(frame, source)
 
 
 _KNOWN_COLUMNS = (*_REQUIRED, "nontarget", "new_lesion", "target_cr", "new_lesion_sld_mm",
