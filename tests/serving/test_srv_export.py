@@ -141,3 +141,25 @@ def test_a_model_folder_exports_flat_and_loads(repo_root, cli, tmp_path):
     assert "MODEL_CARD.md" in (tmp_path / "copy" / "MODEL_CARD.md").read_text()
     model = mlflow.pyfunc.load_model(str(tmp_path / "copy"))
     _check_explained(model.predict(model.input_example))
+
+
+@pytest.mark.parametrize("damage", ["truncated", "empty", "random"])
+def test_a_damaged_model_file_is_named_not_aborted(repo_root, cli, tmp_path, damage):
+    import shutil
+
+    model = tmp_path / "model"
+    shutil.copytree(repo_root / "models" / "reference", model)
+    fitted = model / "artifacts" / "response_model.joblib"
+    data = fitted.read_bytes()
+    fitted.write_bytes({"truncated": data[:3000], "empty": b"",
+                        "random": bytes(range(256)) * 20}[damage])
+    commands = [("serve", "--model", model, "--port", "5988")]
+    if damage == "truncated":
+        commands.append(("export", "--model", model, "--out", tmp_path / "exported"))
+    for command in commands:
+        result = cli(*command, cwd=tmp_path)
+        assert result.returncode == 1
+        assert "Traceback" not in result.stderr
+        assert "Aborted" not in result.stderr
+        assert f"the model file {fitted} is damaged" in " ".join(result.stderr.split())
+        assert not (tmp_path / "exported").exists()

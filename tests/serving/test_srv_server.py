@@ -225,3 +225,26 @@ def test_other_media_types_get_415_naming_both_accepted(irpredict_server):
     assert status == 415
     assert "application/json" in answer["message"]
     assert "text/csv" in answer["message"]
+
+
+def test_impossible_values_are_refused_and_far_ones_noted_over_http(irpredict_server,
+                                                                     in_process, rows):
+    from irpredict.serving.validation import _level_of
+
+    model = in_process.unwrap_python_model().model
+    records = json.loads(rows.head(3).to_json(orient="records"))
+    pct = next(c for c in model.feature_columns if (_level_of(c) or "").endswith("_pct"))
+    sent = [dict(r) for r in records]
+    sent[1][pct] = 140
+    status, body = request(irpredict_server, "POST", "/invocations", {"dataframe_records": sent})
+    assert status == 400
+    assert f"'{pct}' has impossible values in rows 2" in body["message"]
+    col, (low, high) = next((c, r) for c, r in model.numeric_ranges.items() if r[1] > r[0] > 0
+                            and "_pct" not in c and c not in ("age", "ecog")
+                            and "albumin" not in c)
+    sent = [dict(r) for r in records]
+    sent[2][col] = high + 3 * (high - low)
+    status, body = request(irpredict_server, "POST", "/invocations", {"dataframe_records": sent})
+    assert status == 200, body
+    assert any(f"'{col}' in rows 3" in w and "far outside the training range" in w
+               for w in body["warnings"])

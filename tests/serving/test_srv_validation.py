@@ -28,7 +28,10 @@ def test_out_of_range_values_name_column_and_rows(model, rows):
     with pytest.raises(CohortDataError, match=rf"{col}.*far outside the training range"):
         check_input(model, frame)
     frame.loc[[1, 3], col] = 50 * max(high, 1.0)  # outside, but not by orders: scored
-    assert len(check_input(model, frame)) == len(frame)
+    from irpredict.exceptions import DataWarning
+
+    with pytest.warns(DataWarning, match="far outside the training range"):
+        assert len(check_input(model, frame)) == len(frame)
 
 
 @pytest.mark.parametrize(("column", "value", "why"), [
@@ -99,3 +102,53 @@ def test_a_list_where_one_value_belongs_is_named(model, rows):
     with pytest.raises(CohortDataError, match=rf"column '{col}' holds lists or objects in "
                                               r"rows 1; send one value"):
         check_input(model, frame)
+
+
+def _level_column(model, biomarker_test):
+    from irpredict.serving.validation import _level_of
+
+    numeric = [c for c in model.feature_columns if c not in set(model.categorical_columns)]
+    return next(c for c in numeric if _level_of(c) and biomarker_test(_level_of(c)))
+
+
+@pytest.mark.parametrize(("biomarker_test", "value", "why"), [
+    (lambda b: b.endswith("_pct"), 140.0, "percentages are 0-100"),
+    (lambda b: b == "albumin", 431.0, "albumin in g/L is 5-80"),
+])
+def test_a_biomarker_value_no_patient_can_have_is_refused_in_its_feature_columns(
+        model, rows, biomarker_test, value, why):
+    column = _level_column(model, biomarker_test)
+    frame = rows.copy()
+    frame[column] = frame[column].astype(float)
+    frame.loc[2, column] = value
+    with pytest.raises(CohortDataError, match=rf"'{column}' has impossible values in rows 2"
+                                              rf".*{why}"):
+        check_input(model, frame)
+
+
+def test_changes_and_counts_of_a_biomarker_are_not_held_to_its_levels(model):
+    from irpredict.serving.validation import _level_of
+
+    assert _level_of("stil_pct__baseline") == "stil_pct"
+    assert _level_of("albumin__last_d42") == "albumin"
+    assert _level_of("albumin__nadir_d21.5") == "albumin"
+    assert _level_of("age") == "age"
+    for change in ("stil_pct__delta_d42", "albumin__relchange_d42", "ki67_pct__n_draws_d42",
+                   "albumin__days_to_nadir_d42", "crp__log2fc_d21"):
+        assert _level_of(change) is None
+
+
+def test_values_far_outside_the_training_range_are_scored_with_a_note(model, rows):
+    col, (low, high) = next((c, r) for c, r in model.numeric_ranges.items() if r[1] > r[0] > 0
+                            and c not in ("age", "ecog") and "_pct" not in c
+                            and "albumin" not in c)
+    frame = rows.copy()
+    frame[col] = frame[col].astype(float)
+    notes = []
+    check_input(model, frame, notes)
+    assert not any("far outside the training range" in n for n in notes)
+    frame.loc[[1, 3], col] = high + 3 * (high - low)
+    check_input(model, frame, notes)
+    note = next(n for n in notes if "far outside the training range" in n)
+    assert f"'{col}' in rows 1, 3" in note
+    assert "extrapolates" in note

@@ -25,9 +25,9 @@ class LandmarkModel(mlflow.pyfunc.PythonModel):
 
     def load_context(self, context):
         """Load the fitted :class:`~irpredict.monitoring.LandmarkModels`."""
-        import joblib
+        from irpredict._artifacts import load_fitted
 
-        self.bundle = joblib.load(context.artifacts[BUNDLE_ARTIFACT])
+        self.bundle = load_fitted(context.artifacts[BUNDLE_ARTIFACT])
 
     def predict(self, context, model_input: pd.DataFrame, params=None) -> pd.DataFrame:
         """Score and explain rows, each with the model of its ``landmark`` day.

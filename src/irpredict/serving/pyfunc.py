@@ -106,9 +106,9 @@ class IRPredictModel(mlflow.pyfunc.PythonModel):
 
     def load_context(self, context):
         """Load the fitted :class:`~irpredict.training.ResponseModel`."""
-        import joblib
+        from irpredict._artifacts import load_fitted
 
-        self.model = joblib.load(context.artifacts[RESPONSE_MODEL_ARTIFACT])
+        self.model = load_fitted(context.artifacts[RESPONSE_MODEL_ARTIFACT])
         self.biomarkers_ = explained_biomarkers(self.model)
 
     def predict(self, context, model_input: pd.DataFrame, params=None) -> pd.DataFrame:

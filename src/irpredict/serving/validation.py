@@ -1,5 +1,6 @@
 """Input checks of the served model: what MLflow's schema enforcement lets through."""
 
+import re
 import sys
 
 import numpy as np
@@ -172,15 +173,69 @@ _POSSIBLE = (
     (lambda name: name.endswith("_pct"), 0.0, 100.0, "percentages are 0-100"),
 )
 
+#: Feature suffixes holding a biomarker's own value (not a change, slope, count or day).
+_LEVEL_STAT = re.compile(r"baseline|(?:last|min|max|nadir)_d\d+(?:\.\d+)?")
 
-def _possible_limits(columns):
+
+def _level_of(column):
+    """The biomarker whose value, in its own unit, ``column`` holds (None for a change,
+    slope, count or day): ``stil_pct__baseline`` and ``albumin__last_d42`` hold levels."""
+    biomarker, _, stat = str(column).lower().partition("__")
+    return biomarker if not stat or _LEVEL_STAT.fullmatch(stat) else None
+
+
+def _possible_limits(columns, units):
     """(column index, low, high, why) of the columns with values they cannot take."""
+    from irpredict.data.plausibility import LAB_RANGES
+    from irpredict.data.units import CANONICAL_UNITS, normalize_unit
+
     limits = []
     for j, col in enumerate(columns):
-        rule = next((r for r in _POSSIBLE if r[0](str(col).lower())), None)
+        biomarker = _level_of(col)
+        if biomarker is None:
+            continue
+        rule = next((r for r in _POSSIBLE if r[0](biomarker)), None)
         if rule is not None:
             limits.append((j, *rule[1:]))
+            continue
+        unit = normalize_unit(units.get(biomarker) or CANONICAL_UNITS.get(biomarker))
+        if (biomarker, unit) in LAB_RANGES:
+            low, high = LAB_RANGES[(biomarker, unit)]
+            limits.append((j, float(low), float(high),
+                           f"{biomarker} in {unit} is {low:g}-{high:g}; check the unit"))
     return limits
+
+
+def _far_bounds(model, columns):
+    """Bounds beyond which a value lies outside the training range by more than its width."""
+    ranges = getattr(model, "numeric_ranges", None) or {}
+    lo = np.full(len(columns), -np.inf)
+    hi = np.full(len(columns), np.inf)
+    for j, col in enumerate(columns):
+        if col in ranges:
+            low, high = (float(v) for v in ranges[col])
+            width = high - low if high > low else max(abs(high), 1.0)
+            lo[j], hi[j] = low - width, high + width
+    return lo, hi
+
+
+def _far_outside_note(model, X, columns, values, far_lo, far_hi):
+    """The served form of :func:`irpredict.training.support.warn_far_outside_training`."""
+    with np.errstate(invalid="ignore"):
+        far = (values < far_lo) | (values > far_hi)
+    if not far.any():
+        return None
+    shown = []
+    for j in np.flatnonzero(far.any(axis=0)):
+        rows = X.index[far[:, j]]
+        low, high = model.numeric_ranges[columns[j]]
+        shown.append(f"{columns[j]!r} in rows {_first(rows)}: "
+                     f"{_first(X.loc[rows, columns[j]].astype(str).unique(), 3)} "
+                     f"(training range {low:.4g} to {high:.4g})")
+    return ("values far outside the training range (beyond it by more than its width), so "
+            f"the model extrapolates there and the probability can be extreme: "
+            f"{'; '.join(shown[:5])}{' ...' if len(shown) > 5 else ''}. Check the values and "
+            "units")
 
 
 def _impossible(limits, columns, values, X):
@@ -196,11 +251,13 @@ def _impossible(limits, columns, values, X):
     return problems
 
 
-def _check_values(model, X, columns, values):
-    """Refuse infinite values, impossible values and values far outside the training range."""
-    cached = _BOUNDS.get(model, lambda: (list(columns), *_range_bounds(model, columns),
-                                         _possible_limits(columns)),
-                         valid=lambda entry: entry[0] == columns)
+def _check_values(model, X, columns, values, notes=None):
+    """Refuse infinite values, impossible values and values beyond :data:`RANGE_FACTOR` times
+    the training range; note values merely far outside it (the model extrapolates)."""
+    cached = _BOUNDS.get(model, lambda: (
+        list(columns), *_range_bounds(model, columns),
+        _possible_limits(columns, getattr(model, "units", None) or {}),
+        *_far_bounds(model, columns)), valid=lambda entry: entry[0] == columns)
     lo, hi = cached[1], cached[2]
     problems = _impossible(cached[3], columns, values, X)
     with np.errstate(invalid="ignore"):
@@ -221,6 +278,16 @@ def _check_values(model, X, columns, values):
                             f"{_first(X.loc[rows, col].astype(str).unique(), 3)}{hint}")
     if problems:
         raise CohortDataError("invalid input: " + "; ".join(problems))
+    note = _far_outside_note(model, X, columns, values, cached[4], cached[5])
+    if note is not None:
+        if notes is None:
+            import warnings
+
+            from irpredict.exceptions import DataWarning
+
+            warnings.warn(note, DataWarning, stacklevel=3)
+        else:
+            notes.append(note)
 
 
 def _check_therapy(model, therapy):
@@ -339,7 +406,7 @@ def check_input(model, frame, notes=None):
     numeric = [c for c in model.feature_columns if c not in categorical]
     X = _yes_no_as_numbers(X, numeric)
     values = _as_float(X, numeric)
-    _check_values(model, X, numeric, values)
+    _check_values(model, X, numeric, values, notes)
     therapy = _check_therapy(model, X["therapy_class"])
     out = pd.DataFrame(values, index=X.index, columns=numeric, copy=False)
     for c in model.feature_columns:
