@@ -94,13 +94,17 @@ def test_all_writes_every_patients_values(explained, in_process):
     _, _, tmp_path = explained
     tidy = pd.read_csv(tmp_path / "explanations.csv")
     assert list(tidy.columns) == ["patient", "therapy_class", "biomarker", "value",
-                                  "value_column", "shap", "base_value", "prob_response"]
+                                  "value_column", "shap", "base_value", "explained_log_odds",
+                                  "prob_response"]
     assert tidy["patient"].nunique() == len(in_process.values)
     # additivity can be checked from the file alone
     per_patient = tidy.groupby("patient").agg(shap=("shap", "sum"), base=("base_value", "first"),
                                               prob=("prob_response", "first"))
     logit = np.log(per_patient["prob"] / (1 - per_patient["prob"]))
     np.testing.assert_allclose(per_patient["shap"] + per_patient["base"], logit, atol=1e-6)
+    explained_log_odds = tidy.groupby("patient")["explained_log_odds"].first()
+    np.testing.assert_allclose(per_patient["shap"] + per_patient["base"], explained_log_odds,
+                               atol=1e-6)
     wide = tidy.pivot(index="patient", columns="biomarker", values="shap")
     expected = in_process.values.copy()
     expected.index = expected.index.astype(str)
@@ -232,3 +236,18 @@ def test_a_calibrated_model_says_its_shap_values_are_before_calibration(tmp_path
     assert before == pytest.approx(1 / (1 + np.exp(-margin)), abs=1e-3)
     shown = float(re.search(r"probability of response ([0-9.]+)", text).group(1))
     assert f"calibration maps to {shown:.3f}" in text
+
+
+def test_all_refuses_to_write_over_its_own_input(registered, explained, cli, tmp_path):
+    import shutil
+
+    folder, _, uri = registered
+    data = tmp_path / "explanations.csv"
+    shutil.copy(explained[2] / "explanations.csv", data)
+    before = data.read_bytes()
+    result = cli("explain", "--model", MODEL, "--data", data, "--all", "--out", tmp_path,
+                 "--tracking-uri", uri, cwd=folder)
+    assert result.returncode == 1
+    assert "Traceback" not in result.stderr
+    assert "is an input of this command" in result.stderr
+    assert data.read_bytes() == before

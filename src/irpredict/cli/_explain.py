@@ -47,6 +47,11 @@ def command(
         console.width = max(console.width, 120)
     from irpredict.training.support import warn_far_outside_training
 
+    if all_patients:  # said before the work, not after it
+        from irpredict.cli._outputs import cohort_input_files, refuse_overwriting_inputs
+
+        folder = Path(out) if out is not None else Path.cwd()
+        refuse_overwriting_inputs([folder / "explanations.csv"], cohort_input_files(data))
     explanation, centred_on_rows, far, trained_on = explain_cohort(model, data,
                                                                    tracking_uri=tracking_uri)
     pid = _find_patient(explanation, patient, data) if patient is not None else None
@@ -177,9 +182,12 @@ def _write_tidy(explanation, path):
     from irpredict.cli._outputs import atomic_path
 
     tidy = explanation.to_tidy().rename(columns={"patient_id": "patient"})
+    # base_value + the patient's SHAP values = explained_log_odds; for a model calibrated
+    # after training that is the log-odds before calibration, not logit(prob_response)
+    tidy["explained_log_odds"] = tidy["patient"].map(explanation.margin)
     with atomic_path(path) as tmp:
         tidy[["patient", "therapy_class", "biomarker", "value", "value_column", "shap",
-              "base_value", "prob_response"]].to_csv(tmp, index=False)
+              "base_value", "explained_log_odds", "prob_response"]].to_csv(tmp, index=False)
 
 
 def patient_rows(explanation, pid, top):

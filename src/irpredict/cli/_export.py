@@ -26,7 +26,8 @@ On-treatment features (if any) use data up to day {landmark:g} after the first d
 
 ## Outputs
 `prob_response`, `therapy_class`, `base_value` and one `shap__<biomarker>` column per
-original biomarker; for each row the SHAP values plus `base_value` equal the model's log-odds.
+original biomarker; for each row the SHAP values plus `base_value` equal the model's log-odds
+({calibration_note}).
 
 ## Performance (out-of-fold, from the training run {run_id})
 {performance}
@@ -36,9 +37,11 @@ original biomarker; for each row the SHAP values plus `base_value` equal the mod
     mlflow models serve -m {folder} --env-manager local
 
 ## Limitations
-Trained on the cohort named above; predictions outside its therapy classes are refused and
-inputs far outside the training ranges are rejected. Check calibration on your own cohort
-(`irpredict evaluate`) before any use; this is research software, not a medical device.
+Trained on the cohort of study `{study}` only. Therapy classes it was not trained on are
+refused; values no patient can have, or beyond 1000 times the training range, are refused, and
+values far outside the training range are scored with a warning (the model extrapolates).
+Check calibration on your own cohort (`irpredict evaluate`) before any use; this is research
+software, not a medical device.
 """
 
 
@@ -141,8 +144,7 @@ def _download(model, tracking_uri, target):
     if store is not None:
         run_id, performance = _performance(get_client(store), uri, str(model).strip())
     elif Path(uri, "MODEL_CARD.md").is_file():
-        run_id, performance = None, (f"See the card of the exported folder, {uri}/MODEL_CARD.md "
-                                     "(a folder carries no training run).")
+        run_id, performance = _carried_performance(Path(uri, "MODEL_CARD.md"))
     else:
         run_id, performance = None, "Not recorded for this source."
     features = "\n".join(f"- `{c}`" for c in response_model.feature_columns)
@@ -153,7 +155,50 @@ def _download(model, tracking_uri, target):
         n_features=len(response_model.feature_columns),
         categorical=", ".join(response_model.categorical_columns) or "none",
         features=features, landmark=response_model.landmark_days, run_id=run_id or "unknown",
-        performance=performance, folder="{folder}")
+        performance=performance, folder="{folder}",
+        calibration_note=_calibration_note(response_model))
+
+
+def _calibration_note(response_model):
+    from irpredict.models.calibrated import CalibratedModel
+
+    def calibrated(estimator):
+        if isinstance(estimator, CalibratedModel):
+            return getattr(estimator, "method", None) not in (None, "none")
+        return any(calibrated(e) for e in _children(estimator))
+
+    if calibrated(response_model.classifier):
+        return ("this model is calibrated after training: the SHAP values add up to its "
+                "log-odds before calibration, which calibration maps to `prob_response`")
+    return "not calibrated after training: `base_value` plus the SHAP values is "\
+           "logit(`prob_response`)"
+
+
+def _children(estimator):
+    """Fitted sub-estimators of a meta-estimator (per-therapy models, pipeline steps)."""
+    found = []
+    for attr in ("estimators_", "pooled_estimator_", "steps"):
+        value = getattr(estimator, attr, None)
+        if isinstance(value, dict):
+            found += list(value.values())
+        elif isinstance(value, list):
+            found += [v[1] if isinstance(v, tuple) else v for v in value]
+        elif value is not None:
+            found.append(value)
+    return found
+
+
+def _carried_performance(card):
+    """Run id and performance section of the card of the folder being re-exported."""
+    import re
+
+    text = card.read_text(encoding="utf-8")
+    match = re.search(r"^## Performance \(out-of-fold, from the training run (\S+)\)\n(.*?)"
+                      r"(?=^## )", text, flags=re.S | re.M)
+    if match is None:
+        return None, "Not recorded for this source."
+    run_id = None if match.group(1) == "unknown" else match.group(1)
+    return run_id, match.group(2).strip()
 
 
 def _performance(client, uri, ref=""):
