@@ -165,3 +165,48 @@ def test_boolean_labels_fit_like_0_1_and_no_rows_is_an_error():
     np.testing.assert_allclose(as_int.predict_proba(X), as_bool.predict_proba(X))
     with pytest.raises(ValueError, match="0 rows"):
         PerTherapyClassifier(make_model("logistic")).fit(X.iloc[:0], y[:0])
+
+
+def test_a_model_saved_before_own_model_classes_existed_loads_clones_and_predicts():
+    import pickle
+
+    X, y = _frame()
+    clf = PerTherapyClassifier(make_model("logistic")).fit(X, y)
+    state = clf.__getstate__()
+    del state["own_model_classes"]  # as pickled by the earlier version
+    old = PerTherapyClassifier.__new__(PerTherapyClassifier)
+    old.__setstate__(state)
+    loaded = pickle.loads(pickle.dumps(old))
+    np.testing.assert_allclose(loaded.predict_proba(X), clf.predict_proba(X))
+    copy = clone(loaded)
+    assert copy.own_model_classes is None
+    assert copy.fit(X, y).therapies_ == clf.therapies_
+
+
+def test_the_cross_fit_routes_classes_as_the_registered_model_does():
+    from types import SimpleNamespace
+
+    from irpredict.training.crossfit import crossfit_scores
+
+    X, y = _frame({"checkpoint_inhibitor": 60, "chemotherapy": 60, "cytokine": 34})
+    # 34 patients: an own model on the whole cohort, pooled in every 5-fold training fold
+    clf = PerTherapyClassifier(make_model("logistic"), min_patients=30, min_responders=2)
+    clf.fit(X, y)
+    assert "cytokine" in clf.therapies_
+    fits = []
+    original = PerTherapyClassifier.fit
+
+    def recording_fit(self, X_, y_):
+        fitted = original(self, X_, y_)
+        fits.append(list(fitted.therapies_))
+        return fitted
+
+    model = SimpleNamespace(classifier=clf, input_columns=list(X.columns))
+    PerTherapyClassifier.fit = recording_fit
+    try:
+        scores = crossfit_scores(model, X, y.astype(float))
+    finally:
+        PerTherapyClassifier.fit = original
+    assert scores.notna().all()
+    assert len(fits) == 5
+    assert all(therapies == clf.therapies_ for therapies in fits)

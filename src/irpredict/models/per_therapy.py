@@ -125,6 +125,11 @@ class PerTherapyClassifier(ClassifierMixin, BaseEstimator):
         self.min_responders = min_responders
         self.own_model_classes = own_model_classes
 
+    def __setstate__(self, state):
+        # models saved before this parameter existed routed by their training counts: None
+        state.setdefault("own_model_classes", None)
+        super().__setstate__(state)
+
     def fit(self, X, y):
         """Fit the class-specific and pooled models.
 

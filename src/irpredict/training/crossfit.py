@@ -8,9 +8,10 @@ def crossfit_scores(model, X, y, *, n_splits=5, random_state=0):
 
     On the cohort a model was trained on, its own predictions are in-sample
     and optimistic. This refits the registered configuration (same
-    estimator, same tuned hyperparameters, no new search) on each training
-    fold of a ``n_splits``-fold split stratified by therapy class and
-    response, and scores the held-out fold, so every score is out-of-fold.
+    estimator, same tuned hyperparameters, the same classes with their own
+    model, no new search) on each training fold of a ``n_splits``-fold
+    split stratified by therapy class and response, and scores the held-out
+    fold, so every score is out-of-fold.
 
     Parameters
     ----------
@@ -39,7 +40,12 @@ def crossfit_scores(model, X, y, *, n_splits=5, random_state=0):
     Xl, yl = X.loc[labelled], y.loc[labelled].astype(int).to_numpy()
     therapy = Xl["therapy_class"].astype(str).to_numpy()
     scores = pd.Series(np.nan, index=X.index, dtype=float, name="prob_response")
+    template = clone(model.classifier)
+    if hasattr(model.classifier, "therapies_") and \
+            "own_model_classes" in template.get_params(deep=False):
+        # each fold routes the classes as the registered model does, whatever the fold's counts
+        template.set_params(own_model_classes=list(model.classifier.therapies_))
     for train, test in outer_splits(therapy, yl, None, n_splits, random_state):
-        fitted = clone(model.classifier).fit(Xl.iloc[train][model.input_columns], yl[train])
+        fitted = clone(template).fit(Xl.iloc[train][model.input_columns], yl[train])
         scores.loc[Xl.index[test]] = fitted.predict_proba(Xl.iloc[test][model.input_columns])[:, 1]
     return scores
