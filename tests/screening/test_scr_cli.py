@@ -70,3 +70,30 @@ def test_no_finite_trial_size_is_explained(cli, table_file, tmp_path):
     assert "none / none" in text
     assert "'none' = no finite trial size" in text
     assert "or the design needs more patients than the search allows" in text
+
+
+@pytest.mark.parametrize(("args", "option"), [
+    (["--cost-screen", "-5"], "--cost-screen"), (["--cost-patient", "-1"], "--cost-patient"),
+    (["--seed", "-1"], "--seed"), (["--n-bootstrap", "-3"], "--n-bootstrap")])
+def test_negative_costs_seeds_and_resamples_are_refused(cli, table_file, tmp_path, args, option):
+    path, _ = table_file
+    res = cli("screen", path, "--criteria", "pdl1_cps >= 1", "--p0", "0.2",
+              "--out", tmp_path / "o", *args)
+    assert res.returncode != 0
+    assert option in res.stderr
+    assert "Traceback" not in res.stderr
+    assert not (tmp_path / "o").exists()
+
+
+def test_a_screen_never_writes_over_its_own_input(cli, table_file, tmp_path):
+    import shutil
+
+    path, _ = table_file
+    src = tmp_path / "screening.csv"
+    shutil.copy(path, src)
+    before = src.read_bytes()
+    res = cli("screen", src, "--criteria", "pdl1_cps >= 10", "--p0", "0.2",
+              "--n-bootstrap", "5", "--out", tmp_path)
+    assert res.returncode == 1
+    assert "is an input of this command" in res.stderr
+    assert src.read_bytes() == before

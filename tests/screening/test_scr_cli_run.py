@@ -49,3 +49,60 @@ def test_plain_table_with_id_and_label(cli, table_file, tmp_path):
     table = pd.read_csv(tmp_path / "o" / "screening.csv")
     got = table[(table["rule"] == "oof >= 0.5") & (table["metric"] == "eligible_fraction")]
     assert got["estimate"].iloc[0] == pytest.approx((plain["oof"] >= 0.5).mean())
+
+
+def test_therapy_class_filters_a_table_that_has_its_own_class_column(cli, table_file,
+                                                                      tmp_path):
+    path, frame = table_file
+    res = cli("screen", path, "--id", "patient_id", "--label", "response", "--therapy-class",
+              "chemotherapy", "--criteria", "pdl1_cps >= 10", "--p0", "0.2",
+              "--n-bootstrap", "0", "--out", tmp_path / "o")
+    assert res.returncode == 0, res.stderr
+    table = pd.read_csv(tmp_path / "o" / "screening.csv")
+    assert set(table["therapy_class"]) == {"chemotherapy"}
+    assert table["n_screened"].iloc[0] == (frame["therapy_class"] == "chemotherapy").sum()
+
+
+def test_a_text_column_is_text_whichever_class_is_screened(cli, table_file, tmp_path):
+    path, frame = table_file
+    coded = frame.assign(her2_ihc=["0" if t == "chemotherapy" else ["1+", "3+"][k % 2]
+                                   for k, t in enumerate(frame["therapy_class"])])
+    src = tmp_path / "her2.csv"
+    coded.to_csv(src, index=False)
+    res = cli("screen", src, "--therapy-class", "chemotherapy", "--criteria", "her2_ihc >= 2",
+              "--p0", "0.2", "--n-bootstrap", "0", "--out", tmp_path / "o")
+    assert res.returncode == 1
+    assert "column 'her2_ihc' holds text" in res.stderr
+    quoted = cli("screen", src, "--therapy-class", "chemotherapy", "--criteria",
+                 "her2_ihc in ('2+', '3+')", "--p0", "0.2", "--n-bootstrap", "0",
+                 "--out", tmp_path / "o")
+    assert quoted.returncode == 0, quoted.stderr
+
+
+def test_repeated_rules_are_screened_once_and_unknown_eligibility_is_counted(
+        cli, table_file, tmp_path):
+    path, frame = table_file
+    res = cli("screen", path, "--thresholds", "0.3,0.3", "--criteria", "prob_response >= 0.3",
+              "--criteria", "pdl1_cps >= 10", "--p0", "0.2", "--n-bootstrap", "0",
+              "--out", tmp_path / "o")
+    assert res.returncode == 0, res.stderr
+    assert "rules given more than once are screened once" in " ".join(res.stderr.split())
+    table = pd.read_csv(tmp_path / "o" / "screening.csv", keep_default_na=False)
+    assert set(table["rule"]) == {"(no screening)", "prob_response >= 0.3", "pdl1_cps >= 10"}
+    notes = table[(table["rule"] == "pdl1_cps >= 10") & (table["therapy_class"] == "all")]
+    missing = int(frame["pdl1_cps"].isna().sum())
+    assert f"eligibility unknown for {missing} of {len(frame)} patients" in notes["note"].iloc[0]
+    assert "counted as not eligible (--missing exclude)" in notes["note"].iloc[0]
+
+
+def test_threshold_ranges_never_pass_their_stop():
+    from irpredict.exceptions import ExperimentConfigError
+    from irpredict.screening._rules import parse_thresholds
+
+    assert parse_thresholds("0.1:0.6:0.7") == [0.1]
+    assert parse_thresholds("0.2:0.3:0.25") == [0.2]
+    assert parse_thresholds("0.1:0.6:0.05")[-1] == pytest.approx(0.6)
+    assert len(parse_thresholds("0.1:0.6:0.05")) == 11
+    for text in ("nan", "0.1,inf", "0.1:nan:0.1"):
+        with pytest.raises(ExperimentConfigError, match="finite"):
+            parse_thresholds(text)

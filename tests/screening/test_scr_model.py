@@ -102,3 +102,14 @@ def test_an_on_treatment_model_is_said_not_to_exist_at_enrolment(cli, tmp_path):
     text = " ".join(res.stderr.split())
     assert "reads data up to day 42 after the first dose" in text
     assert "does not exist at enrolment" in text
+
+
+def test_a_score_column_named_like_a_biomarker_is_refused(cli, registered):
+    folder, uri = registered
+    res = cli("screen", folder / "external.toml", "--model", "models:/small@champion",
+              "--tracking-uri", uri, "--score-column", "pdl1_cps", "--thresholds", "0.3",
+              "--p0", "0.2", "--n-bootstrap", "0", "--out", folder / "clash", cwd=folder)
+    assert res.returncode == 1
+    assert "--score-column 'pdl1_cps' is already a column or biomarker" in res.stderr
+    assert "Traceback" not in res.stderr
+    assert not (folder / "clash" / "screening.csv").exists()

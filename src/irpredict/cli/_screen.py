@@ -7,8 +7,6 @@ import typer
 
 from irpredict.exceptions import CohortDataError, ExperimentConfigError
 
-_MAX_THRESHOLDS = 200
-
 
 def command(
     source: Annotated[Path, typer.Argument(
@@ -44,9 +42,9 @@ def command(
     sided: Annotated[int, typer.Option(
         "--sided", help="Sides of the two-arm (Fleiss) test: 1 or 2.")] = 2,
     cost_screen: Annotated[float | None, typer.Option(
-        "--cost-screen", help="Cost per screened patient.")] = None,
+        "--cost-screen", min=0, help="Cost per screened patient.")] = None,
     cost_patient: Annotated[float | None, typer.Option(
-        "--cost-patient", help="Cost per enrolled patient.")] = None,
+        "--cost-patient", min=0, help="Cost per enrolled patient.")] = None,
     therapy_class: Annotated[str | None, typer.Option(
         "--therapy-class", help="Screen only this therapy class (for one table file with "
                                 "--id: the class of every patient).")] = None,
@@ -54,8 +52,10 @@ def command(
         "--missing", help="Patients whose eligibility is unknown (missing values): exclude "
                           "or include.")] = "exclude",
     n_bootstrap: Annotated[int, typer.Option(
-        "--n-bootstrap", help="Bootstrap resamples for the 95% CIs.")] = 1000,
-    seed: Annotated[int, typer.Option("--seed", help="Random seed of the bootstrap.")] = 0,
+        "--n-bootstrap", min=0, help="Bootstrap resamples for the 95% CIs (0: no CIs; "
+                                     "at least 200 for CIs worth reading).")] = 1000,
+    seed: Annotated[int, typer.Option("--seed", min=0,
+                                      help="Random seed of the bootstrap.")] = 0,
     id_col: Annotated[str | None, typer.Option(
         "--id", help="One table file: the patient id column.")] = None,
     label: Annotated[str | None, typer.Option(
@@ -90,6 +90,7 @@ def command(
     if not criteria and thresholds is None:
         raise ExperimentConfigError("nothing to screen: give at least one --criteria or "
                                     "--thresholds")
+    from irpredict.screening._rules import parse_thresholds, unique_rules
     from irpredict.screening.criteria import parse_criteria
     from irpredict.screening.enrichment import enrichment_table, threshold_rules
 
@@ -98,9 +99,10 @@ def command(
     for text in rules:
         parse_criteria(text)  # syntax errors before the cohort is read
     if thresholds is not None:
-        rules += threshold_rules(score_column, _parse_thresholds(thresholds))
+        rules += threshold_rules(score_column, parse_thresholds(thresholds))
+    rules = unique_rules(rules)
     frame = _patient_frame(source, id_col, label, therapy_class, model, tracking_uri,
-                           score_column)
+                           score_column, rules=rules)
     _refuse_outcome_columns(list(criteria or []), score_column if thresholds is not None
                             else None, frame.attrs.pop("outcome_columns", {}))
     if thresholds is not None and model is None and score_column not in frame.columns:
@@ -132,7 +134,8 @@ def _check_outputs(out, markdown, source):
     )
 
     check_output_folder(out)
-    refuse_overwriting_inputs([markdown], cohort_input_files(source))
+    refuse_overwriting_inputs([markdown, Path(out) / "screening.csv", Path(out) / "tradeoff.png"],
+                              cohort_input_files(source))
     if markdown is not None and not _inside(markdown, out):
         check_output_file(markdown)
 
@@ -146,27 +149,6 @@ def _run_with_progress(fn, *args, **kwargs):
 
     with Console(stderr=True).status("bootstrapping the screening table ..."):
         return fn(*args, **kwargs)
-
-
-def _parse_thresholds(text):
-    import numpy as np
-
-    try:
-        if ":" in text:
-            start, stop, step = (float(x) for x in text.split(":"))
-            if step <= 0 or stop < start:
-                raise ValueError
-            values = np.round(np.arange(start, stop + step / 2, step), 10)
-        else:
-            values = np.array([float(x) for x in text.split(",") if x.strip()])
-    except ValueError:
-        raise ExperimentConfigError(
-            f"--thresholds '{text}' is not start:stop:step (e.g. 0.1:0.6:0.05, step > 0, stop "
-            ">= start) or a comma list of numbers (e.g. 0.2,0.3)") from None
-    if not len(values) or len(values) > _MAX_THRESHOLDS:
-        raise ExperimentConfigError(f"--thresholds '{text}' gives {len(values)} thresholds; "
-                                    f"give 1 to {_MAX_THRESHOLDS}")
-    return [float(v) for v in values]
 
 
 def _model_scores(model_uri, tracking_uri, source, score_column):
@@ -246,12 +228,13 @@ def _is_training_cohort(response_model, X, cohort, model_uri):
 
 
 def _patient_frame(source, id_col, label, therapy_class, model=None, tracking_uri=None,
-                   score_column="prob_response"):
+                   score_column="prob_response", rules=()):
     """Patients-table columns plus baseline features (and model scores), by patient_id."""
     from irpredict.data import THERAPY_CLASSES
     from irpredict.data.loaders import load_cohort
     from irpredict.exceptions import UnknownTherapyError
     from irpredict.features import build_features
+    from irpredict.screening._rules import check_rules_on_every_patient, has_therapy_column
 
     mapping = None
     if model is not None and (id_col is not None or label is not None):
@@ -263,8 +246,11 @@ def _patient_frame(source, id_col, label, therapy_class, model=None, tracking_ur
                                   "a folder or an experiment file")
         from irpredict.data.mapping import ColumnMapping
 
+        # a table with its own therapy_class column is filtered by --therapy-class below;
+        # only a table without one takes it as every patient's class
         mapping = ColumnMapping(id=id_col or "patient_id", label=label,
-                                therapy_class=therapy_class)
+                                therapy_class=None if has_therapy_column(source)
+                                else therapy_class)
     scores = None
     if model is not None:
         cohort, scores, mapping = _model_scores(model, tracking_uri, source, score_column)
@@ -279,13 +265,16 @@ def _patient_frame(source, id_col, label, therapy_class, model=None, tracking_ur
     extra = [c for c in features.columns if c not in patients.columns]
     frame = patients.join(features[extra]) if extra else patients
     if scores is not None:
-        if score_column in frame.columns:
-            raise CohortDataError(f"--score-column '{score_column}' already exists in "
-                                  f"{source}; name the model's scores differently")
+        taken = [c for c in (score_column, f"{score_column}__baseline") if c in frame.columns]
+        if taken:
+            raise CohortDataError(f"--score-column '{score_column}' is already a column or "
+                                  f"biomarker of {source} ({taken[0]}); name the model's "
+                                  "scores differently (e.g. --score-column prob_response)")
         frame = frame.join(scores)
     if cohort.label_col != "response" and cohort.label_col in frame:
         frame = frame.rename(columns={cohort.label_col: "response"})
     frame.attrs["outcome_columns"] = _outcome_columns(cohort, frame, mapping)
+    check_rules_on_every_patient(frame, rules)
     if therapy_class is not None:
         present = sorted(frame["therapy_class"].astype(str).unique())
         if therapy_class not in present:
@@ -376,7 +365,10 @@ def _print_table(table):
             cells.append(_fmt(row["cost_two_arm" if has_two_arm else "cost_single_arm"],
                               ",.0f"))
         out.add_row(*cells)
-    Console(highlight=False, width=200).print(out)
+    wide = Console(highlight=False)
+    if not wide.is_terminal:  # a file or a pipe: one row per line
+        wide.width = 200
+    wide.print(out)
     notes = table.drop_duplicates(["rule", "therapy_class"])
     console = Console(highlight=False, soft_wrap=True)
     for rec in notes[notes["note"] != ""].itertuples():

@@ -15,6 +15,7 @@ their fixed eligibility (thresholds stay the given numbers, not quantiles) and
 does not refit the model, so the CIs leave out model-fitting variability.
 """
 
+import warnings
 from dataclasses import dataclass
 
 import numpy as np
@@ -201,19 +202,23 @@ def enrichment_table(frame, rules, *, p0, p_comparator=None, alpha=0.05, power=0
     rules = _as_rules(rules)
     y_all = _labels(frame, label_col)
     elig_all = _eligibility(frame, rules, missing)
+    with warnings.catch_warnings():  # the first evaluation said what there is to say
+        warnings.simplefilter("ignore")
+        other = _eligibility(frame, rules, "include" if missing == "exclude" else "exclude")
+    unknown_all = elig_all != other
     rng = np.random.default_rng(random_state)
     parts = []
     for group, mask in _groups(frame, therapy_col):
         keep = mask & y_all.notna().to_numpy()
         dropped = int((mask & y_all.isna().to_numpy()).sum())
         y = y_all.to_numpy()[keep].astype(int)
-        elig = elig_all[:, keep]
+        elig, unknown = elig_all[:, keep], unknown_all[:, keep]
         idx = rng.integers(0, len(y), size=(int(n_bootstrap), len(y))) if len(y) else None
-        for rule, e in zip(rules, elig, strict=True):
+        for rule, e, u in zip(rules, elig, unknown, strict=True):
             point = _metrics.compute(e[None, :], y[None, :], settings, rule.kind)
             boot = (_metrics.compute(e[idx], y[idx], settings, rule.kind, grid=simon_grid)
                     if idx is not None and n_bootstrap else None)
-            note = _note(e, y, dropped, rule.kind)
+            note = _note(e, y, dropped, rule.kind, int(u.sum()), missing)
             parts.append(_rows(rule, group, len(y), int(y.sum()), point, boot, ci, note))
     if not parts:
         raise CohortDataError("no patients to screen: the frame is empty")
@@ -230,8 +235,15 @@ def _groups(frame, therapy_col):
     return groups + [(c, therapy == c) for c in classes]
 
 
-def _note(e, y, dropped, kind):
+def _note(e, y, dropped, kind, n_unknown=0, missing="exclude"):
     notes = []
+    if n_unknown:
+        counted = "not eligible" if missing == "exclude" else "eligible"
+        notes.append(
+            (f"eligibility unknown for all {len(y)} patients (missing values: none has what "
+             "the rule reads)" if n_unknown == len(y) else
+             f"eligibility unknown for {n_unknown} of {len(y)} patients (missing values)")
+            + f", counted as {counted} (--missing {missing})")
     if len(y) and not e.any():
         notes.append("selects nobody: rates, sizes and costs undefined")
     elif len(y) and e.all() and kind != "none":

@@ -1,0 +1,85 @@
+"""The rules of one ``irpredict screen`` call: threshold ranges and repeated rules."""
+
+import math
+import warnings
+
+import numpy as np
+
+from irpredict.exceptions import DataWarning, ExperimentConfigError
+
+__all__ = ["parse_thresholds", "unique_rules", "check_rules_on_every_patient",
+           "has_therapy_column", "MAX_THRESHOLDS"]
+
+#: Most thresholds one call evaluates (each is bootstrapped).
+MAX_THRESHOLDS = 200
+
+
+def parse_thresholds(text):
+    """Thresholds written as ``start:stop:step`` (inclusive, never past stop) or ``a,b,c``.
+
+    Raises
+    ------
+    ExperimentConfigError
+        Not numbers, a step <= 0, stop < start, non-finite values, or more than
+        :data:`MAX_THRESHOLDS` thresholds.
+    """
+    try:
+        if ":" in text:
+            start, stop, step = (float(x) for x in text.split(":"))
+            if not all(map(math.isfinite, (start, stop, step))) or step <= 0 or stop < start:
+                raise ValueError
+            values = np.round(np.arange(start, stop + step / 2, step), 10)
+            values = values[values <= stop + 1e-9 * max(1.0, abs(stop))]
+        else:
+            values = np.array([float(x) for x in text.split(",") if x.strip()])
+            if not np.isfinite(values).all():
+                raise ValueError
+    except ValueError:
+        raise ExperimentConfigError(
+            f"--thresholds '{text}' is not start:stop:step (e.g. 0.1:0.6:0.05, finite numbers, "
+            "step > 0, stop >= start) or a comma list of finite numbers (e.g. 0.2,0.3)"
+        ) from None
+    if not len(values) or len(values) > MAX_THRESHOLDS:
+        raise ExperimentConfigError(f"--thresholds '{text}' gives {len(values)} thresholds; "
+                                    f"give 1 to {MAX_THRESHOLDS}")
+    return [float(v) for v in values]
+
+
+def unique_rules(rules):
+    """``rules`` without repeats (spacing ignored), with a warning naming the dropped ones."""
+    seen, kept, dropped = set(), [], []
+    for rule in rules:
+        key = "".join(str(getattr(rule, "label", rule)).split())
+        if key in seen:
+            dropped.append(rule)
+            continue
+        seen.add(key)
+        kept.append(rule)
+    if dropped:
+        names = [str(getattr(rule, "label", rule)) for rule in dropped]
+        warnings.warn(f"rules given more than once are screened once: {names}", DataWarning,
+                      stacklevel=2)
+    return kept
+
+
+def check_rules_on_every_patient(frame, rules):
+    """Raise a criterion's type error on the whole cohort, before a therapy class is picked:
+    a text column whose values look like numbers in one class (her2_ihc "0") is still text."""
+    from irpredict.screening.criteria import evaluate_criteria
+
+    with warnings.catch_warnings():  # said again when the rule is screened
+        warnings.simplefilter("ignore")
+        for rule in rules:
+            if isinstance(rule, str):  # --criteria; score thresholds are checked by the CLI
+                evaluate_criteria(rule, frame)
+
+
+def has_therapy_column(source):
+    """Whether the table file ``source`` has a ``therapy_class`` column of its own."""
+    from irpredict.data._readers import read_table
+    from irpredict.exceptions import CohortDataError
+
+    try:
+        return "therapy_class" in read_table(source, table="patients").columns
+    except (OSError, ValueError, CohortDataError):
+        return False  # the cohort reader says what is wrong with the file
