@@ -187,8 +187,10 @@ def _level_of(column):
 def _possible_limits(columns, units):
     """(column index, low, high, why) of the columns with values they cannot take."""
     from irpredict.data.plausibility import LAB_RANGES
-    from irpredict.data.units import CANONICAL_UNITS, normalize_unit
+    from irpredict.data.units import normalize_unit
 
+    # only the unit a measured biomarker was recorded in: a patients-table column has none
+    units = {str(b).lower(): u for b, u in units.items()}
     limits = []
     for j, col in enumerate(columns):
         biomarker = _level_of(col)
@@ -198,8 +200,8 @@ def _possible_limits(columns, units):
         if rule is not None:
             limits.append((j, *rule[1:]))
             continue
-        unit = normalize_unit(units.get(biomarker) or CANONICAL_UNITS.get(biomarker))
-        if (biomarker, unit) in LAB_RANGES:
+        unit = normalize_unit(units.get(biomarker))
+        if unit is not None and (biomarker, unit) in LAB_RANGES:
             low, high = LAB_RANGES[(biomarker, unit)]
             limits.append((j, float(low), float(high),
                            f"{biomarker} in {unit} is {low:g}-{high:g}; check the unit"))
