@@ -248,3 +248,33 @@ def test_impossible_values_are_refused_and_far_ones_noted_over_http(irpredict_se
     assert status == 200, body
     assert any(f"'{col}' in rows 3" in w and "far outside the training range" in w
                for w in body["warnings"])
+
+
+def test_ping_is_answered_while_a_large_batch_is_scored(irpredict_server, rows):
+    import threading
+    import time
+
+    from irpredict.serving.app import THREAD_BODY_BYTES
+
+    records = json.loads(rows.to_json(orient="records"))
+    per_row = len(json.dumps(records)) / len(records)
+    n = int(16 * 2**20 / per_row)  # about 16 MiB: seconds of parsing and scoring
+    batch = (records * (n // len(records) + 1))[:n]
+    body = json.dumps({"dataframe_records": batch}).encode()
+    assert len(body) > 4 * THREAD_BODY_BYTES
+    finished = {}
+
+    def big():
+        status, _ = request(irpredict_server, "POST", "/invocations", body, timeout=120)
+        finished["big"] = (time.monotonic(), status)
+
+    worker = threading.Thread(target=big)
+    worker.start()
+    time.sleep(0.3)  # the body is sent; the server is parsing or scoring it
+    status, _ = request(irpredict_server, "GET", "/ping")
+    finished["ping"] = (time.monotonic(), status)
+    worker.join(120)
+    assert finished["ping"][1] == 200
+    assert finished["big"][1] == 200
+    # answered while the batch was still being scored, not queued behind it
+    assert finished["big"][0] - finished["ping"][0] > 0.2

@@ -28,6 +28,9 @@ _JSON = [(b"content-type", b"application/json")]
 _MEDIA_TYPES = ("application/json", "text/csv")
 #: Largest /invocations body accepted (about 25,000 patients of 250 features as records).
 MAX_BODY_BYTES = 64 * 2**20
+#: Bodies above this size are scored in a worker thread, so that ``/ping`` and small requests
+#: are answered while a large batch is parsed and scored (a liveness probe would time out).
+THREAD_BODY_BYTES = 2**20
 
 
 def single_threaded(estimator):
@@ -298,7 +301,14 @@ class ScoringApp:
             return
         method, path = scope["method"], scope["path"].rstrip("/") or "/"
         if path == "/invocations" and method == "POST":
-            status, body = self._invocations(await _read_body(receive), _media_type(scope))
+            request = await _read_body(receive)
+            if request is not None and len(request) > THREAD_BODY_BYTES:
+                import asyncio
+
+                status, body = await asyncio.to_thread(self._invocations, request,
+                                                       _media_type(scope))
+            else:
+                status, body = self._invocations(request, _media_type(scope))
         else:
             status, body = self._other(method, path)
         await send({"type": "http.response.start", "status": status,
