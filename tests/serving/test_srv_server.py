@@ -278,3 +278,17 @@ def test_ping_is_answered_while_a_large_batch_is_scored(irpredict_server, rows):
     assert finished["big"][1] == 200
     # answered while the batch was still being scored, not queued behind it
     assert finished["big"][0] - finished["ping"][0] > 0.2
+
+
+def test_repeated_ids_are_noted_and_a_huge_unknown_level_is_not_echoed(irpredict_server, rows):
+    records = json.loads(rows.head(3).to_json(orient="records"))
+    sent = [dict(r, patient_id="P1" if k < 2 else "P2") for k, r in enumerate(records)]
+    sent[2]["er_status"] = "x" * 100_000
+    raw = json.dumps({"dataframe_records": sent}).encode()
+    status, body = request(irpredict_server, "POST", "/invocations", raw)
+    assert status == 200, body
+    assert [p["patient_id"] for p in body["predictions"]] == ["P1", "P1", "P2"]
+    notes = " ".join(body["warnings"])
+    assert "2 predictions share a patient id with another one in this request (P1)" in notes
+    assert "(100,000 characters)" in notes
+    assert len(json.dumps(body)) < 20_000

@@ -132,7 +132,7 @@ def _compile(python_model, pyfunc):
 ID_COLUMNS = ("patient_id",)
 
 
-def _with_ids(model, frame, out):
+def _with_ids(model, frame, out, notes=None):
     """Put the request's patient ids first in each prediction, when the request sent them."""
     mapping = getattr(model, "mapping", None)
     names = [*ID_COLUMNS, *([mapping.id] if getattr(mapping, "id", None) else [])]
@@ -140,6 +140,11 @@ def _with_ids(model, frame, out):
     if column is None or "patient_id" in out.columns:
         return out
     ids = frame[column].reindex(out.index)
+    repeated = ids[ids.notna() & ids.duplicated(keep=False)]
+    if len(repeated) and notes is not None:
+        shown = [str(v) for v in dict.fromkeys(repeated)][:5]
+        notes.append(f"{len(repeated)} predictions share a patient id with another one in this "
+                     f"request ({', '.join(shown)}); each row is scored as sent")
     return out.assign(patient_id=ids.map(lambda v: None if v is None or v != v else str(v))
                       )[["patient_id", *out.columns]]
 
@@ -286,7 +291,7 @@ class ScoringApp:
                     _refuse_booleans_in_numbers(model.model, frame)
             out = predict_explained(model.model, frame, biomarkers,
                                     getattr(model, "compiled_", None), notes)
-            out = _with_ids(model.model, frame, out)
+            out = _with_ids(model.model, frame, out, notes)
         except (BadRequest, IRPredictError, ValueError, TypeError, KeyError) as exc:
             return 400, json.dumps({"error_code": "BAD_REQUEST",
                                     "message": _counted_from_1(str(exc))}).encode()

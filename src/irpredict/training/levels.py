@@ -118,7 +118,7 @@ def align_levels(model, X, notes=None):
         if unseen:
             who = "patients" if X.index.name == "patient_id" else "rows"
             described = ", ".join(
-                f"{value!r} ({who} {', '.join(rows[:3])}"
+                f"{_shortened(value)!r} ({who} {', '.join(rows[:3])}"
                 f"{f' and {len(rows) - 3} more' if len(rows) > 3 else ''})"
                 for value, rows in list(unseen.items())[:5])
             more = f" and {len(unseen) - 5} more" if len(unseen) > 5 else ""
@@ -135,6 +135,12 @@ def align_levels(model, X, notes=None):
         else:
             notes.append(message)
     return out
+
+
+def _shortened(value, limit=60):
+    """A value as shown in a message: a pasted megabyte is named by its start."""
+    text = str(value)
+    return text if len(text) <= limit else f"{text[:limit]}... ({len(text):,} characters)"
 
 
 def _align_column(series, known):
