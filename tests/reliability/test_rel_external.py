@@ -109,15 +109,21 @@ def test_a_feature_table_without_some_columns_is_still_read_as_features(cli, stu
     features = tmp_path / "features.csv"
     assert cli("features", experiment, "--out", features, cwd=study.folder).returncode == 0
     table = pd.read_csv(features, dtype={"patient_id": str})
-    dropped = [c for c in table.columns if c.startswith("crp__")]
-    assert dropped
+    # most columns gone: pandas warned about a fragmented frame when they were added one by one
+    kinetic = [c for c in table.columns if "__" in c and not c.endswith("__baseline")]
+    dropped = kinetic[:110]  # more than half of the table stays: still a features table
+    assert len(dropped) == 110
     table.drop(columns=dropped).to_csv(features, index=False)
     done = _evaluate(cli, study, features, tmp_path / "table")
     assert done.returncode == 0, done.stderr
     text = " ".join(done.stderr.split())
     assert "read as a table of built features" in text
-    assert f"{len(dropped)} of the model's" in text
+    import re
+
+    absent = int(re.search(r"(\d+) of the model's \d+ feature columns", text).group(1))
+    assert 0 < absent <= len(dropped)
     assert "gives no value" not in text  # not rebuilt from scratch
+    assert "PerformanceWarning" not in text
 
 
 def test_training_patients_are_found_when_the_cohort_lacks_a_biomarker(cli, study, tmp_path):

@@ -201,7 +201,7 @@ def _feature_table(model, path, require_label=True):
             return None
     elif sum(c in table.columns for c in built_features) < len(built_features) / 2:
         return None  # a raw table: its features are built from it
-    _fill_absent_features(model, table, path)
+    table = _fill_absent_features(model, table, path)
     label = next((c for c in ("response", model.label_col) if c in table.columns), None)
     if label is None and not require_label:
         table = table.set_index(table["patient_id"].astype(str))
@@ -234,17 +234,22 @@ def _fill_absent_features(model, table, path):
     (a biomarker no patient had by the landmark), so a new cohort's table
     rarely holds all of a model's columns.
     """
+    import pandas as pd
+
     absent = [c for c in model.feature_columns if c not in table.columns]
     if not absent:
-        return
-    for column in absent:
-        # a biomarker never measured was drawn 0 times, as training counted it
-        table[column] = 0.0 if "__n_draws" in column else float("nan")
+        return table
+    # a biomarker never measured was drawn 0 times, as training counted it; one concat, not
+    # a column at a time (pandas warns about a fragmented frame)
+    filler = pd.DataFrame({c: 0.0 if "__n_draws" in c else float("nan") for c in absent},
+                          index=table.index)
+    table = pd.concat([table, filler], axis=1)
     warnings.warn(
         f"{path}: read as a table of built features; {len(absent)} of the model's "
         f"{len(model.feature_columns)} feature columns are not in it "
         f"({', '.join(absent[:8])}{' ...' if len(absent) > 8 else ''}) and are imputed as "
         "missing for every patient", MissingFeatureWarning, stacklevel=4)
+    return table
 
 
 #: Above this share of a model's numeric features empty for every patient, metrics would
