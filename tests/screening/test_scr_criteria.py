@@ -1,5 +1,7 @@
 """The criteria language: grammar, precedence, missing values, names, rejected input."""
 
+import re
+
 import numpy as np
 import pandas as pd
 import pytest
@@ -216,3 +218,32 @@ def test_an_unknown_biomarker_suggests_its_derived_features_first():
     with pytest.raises(CriteriaError, match=r"unknown column 'ldh' \(closest: ldh_uln_ratio, "
                                             r"ldh_uln\)"):
         evaluate_criteria("ldh > 300", frame)
+
+
+@pytest.mark.parametrize(("text", "hint"), [
+    ("pdl1_cps \u2265 10", "write '>='"), ("ecog \u2264 1", "write '<='"),
+    ("her2_ihc in (\u20182+\u2019)", "quote text with plain ' or \""),
+    ("er_status == \u201cpositive\u201d", "quote text with plain ' or \""),
+    ("x >= \u22121", "write the minus sign as '-'")])
+def test_typographic_characters_are_named_with_their_plain_spelling(text, hint):
+    with pytest.raises(CriteriaError, match=re.escape(hint)):
+        parse_criteria(text)
+
+
+def test_a_name_in_another_case_or_punctuation_suggests_its_column():
+    frame = pd.DataFrame({"PD-L1 CPS": [1.0, 20.0], "ecog": [0, 1]})
+    for name in ("PDL1_CPS", "pd_l1_cps", "pdl1cps"):
+        with pytest.raises(CriteriaError, match=r"closest: PD-L1 CPS"):
+            evaluate_criteria(f"{name} >= 10", frame)
+
+
+def test_a_biomarker_measured_only_on_treatment_is_named_as_such():
+    from irpredict.screening._evaluate import ON_TREATMENT_ONLY
+
+    frame = pd.DataFrame({"pdl1_cps__baseline": [1.0, 20.0]})
+    frame.attrs[ON_TREATMENT_ONLY] = frozenset({"act_persistence"})
+    with pytest.raises(CriteriaError, match="'act_persistence' is measured only after the first "
+                                            "dose in this cohort"):
+        evaluate_criteria("act_persistence >= 10", frame)
+    with pytest.raises(CriteriaError, match="unknown column 'tmb'"):
+        evaluate_criteria("tmb >= 10", frame)

@@ -234,6 +234,7 @@ def _patient_frame(source, id_col, label, therapy_class, model=None, tracking_ur
     from irpredict.data.loaders import load_cohort
     from irpredict.exceptions import UnknownTherapyError
     from irpredict.features import build_features
+    from irpredict.screening._evaluate import ON_TREATMENT_ONLY
     from irpredict.screening._rules import check_rules_on_every_patient, has_therapy_column
 
     mapping = None
@@ -274,6 +275,7 @@ def _patient_frame(source, id_col, label, therapy_class, model=None, tracking_ur
     if cohort.label_col != "response" and cohort.label_col in frame:
         frame = frame.rename(columns={cohort.label_col: "response"})
     frame.attrs["outcome_columns"] = _outcome_columns(cohort, frame, mapping)
+    frame.attrs[ON_TREATMENT_ONLY] = _on_treatment_only(cohort)
     check_rules_on_every_patient(frame, rules)
     if therapy_class is not None:
         present = sorted(frame["therapy_class"].astype(str).unique())
@@ -284,6 +286,19 @@ def _patient_frame(source, id_col, label, therapy_class, model=None, tracking_ur
                 f"patients; it holds {', '.join(present)}. Pick one of those")
         frame = frame[frame["therapy_class"].astype(str) == therapy_class]
     return frame
+
+
+def _on_treatment_only(cohort):
+    """Biomarkers (and tumour series) the cohort has no baseline value of: names a rule
+    may reach for and cannot use."""
+    names = set()
+    for table in (cohort.measurements, cohort.tumor_assessments):
+        if table is None or not len(table) or "day" not in table.columns:
+            continue
+        if "biomarker" in table.columns:
+            days = table.groupby("biomarker")["day"].min()
+            names |= {str(b) for b, d in days.items() if d > 0}
+    return frozenset(names)
 
 
 def _outcome_columns(cohort, frame, mapping=None):

@@ -7,6 +7,7 @@ follow Kleene logic. Only at the end is unknown mapped to not eligible
 """
 
 import difflib
+import re
 
 import numpy as np
 
@@ -40,13 +41,33 @@ def resolve_column(frame, name, *, text=None):
     derived = [c for c in candidates if c.lower().startswith(f"{name.lower()}_")
                and c not in short.values()]
     derived.sort(key=lambda c: c not in short)  # measured biomarkers' features first
+    # PDL1_CPS, pd_l1_cps and `PD-L1 CPS` are one name written three ways
+    folded = {_fold(c): c for c in candidates}
+    same = [folded[_fold(name)]] if _fold(name) in folded else []
+    spelled = [folded[k] for k in difflib.get_close_matches(_fold(name), list(folded), n=5,
+                                                            cutoff=0.6)]
     close = list(dict.fromkeys(
-        derived + difflib.get_close_matches(name, candidates, n=5, cutoff=0.6)))[:5]
+        same + derived + difflib.get_close_matches(name, candidates, n=5, cutoff=0.6)
+        + spelled))[:5]
     hint = (f"closest: {', '.join(close)}" if close
             else f"{len(candidates)} columns available, e.g. {', '.join(candidates[:8])}")
     where = f"criteria '{text}': " if text else ""
+    later = frame.attrs.get(ON_TREATMENT_ONLY, ())
+    if name in later or name.split("__")[0] in later:
+        raise CriteriaError(
+            f"{where}'{name}' is measured only after the first dose in this cohort: a "
+            "screening rule reads what is known at enrolment (patient columns and baseline "
+            f"values, day <= 0){f'; closest: {chr(44).join(close)}' if close else ''}")
     raise CriteriaError(f"{where}unknown column '{name}' ({hint}). Fix the name; quote names "
                         "with spaces or other symbols in backticks, e.g. `my column` >= 1")
+
+
+#: ``DataFrame.attrs`` key: biomarkers a cohort measured after the first dose only.
+ON_TREATMENT_ONLY = "irpredict.on_treatment_only"
+
+
+def _fold(name):
+    return re.sub(r"[^0-9a-z]", "", str(name).lower())
 
 
 def _is_text(series):

@@ -65,6 +65,11 @@ _CHAR_HINTS = {
     "not allowed", "$": "'$' is not allowed", "#": "comments are not allowed",
     ".": "attribute access is not allowed", "'": "unterminated string",
     '"': "unterminated string", "`": "unterminated backtick name",
+    # written by word processors and keyboards in other layouts
+    "\u2265": "write '>='", "\u2264": "write '<='", "\u2260": "write '!='",
+    "\u2018": "quote text with plain ' or \"", "\u2019": "quote text with plain ' or \"",
+    "\u201c": "quote text with plain ' or \"", "\u201d": "quote text with plain ' or \"",
+    "\u2212": "write the minus sign as '-'", "\u00a0": "a non-breaking space: retype it",
 }
 _TOKEN_RE = re.compile(r"""
     (?P<ws>\s+)
