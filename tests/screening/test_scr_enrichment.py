@@ -219,6 +219,8 @@ def test_tradeoff_plot(tmp_path):
     assert len(xs) == 3
     assert np.isfinite(xs).all()
     assert list(ys) == sorted(ys, reverse=True)
+    texts = [t.get_text() for t in ax.texts]
+    assert {"0.2", "0.4", "0.6"} <= set(texts)  # every sweep point says its threshold
     fig.savefig(tmp_path / "t.png")
     assert (tmp_path / "t.png").stat().st_size > 1000
 
@@ -254,3 +256,20 @@ def test_a_small_eligible_group_gets_the_exact_ci_of_its_response_rate():
     assert f"[{exact.low:.0%}, {exact.high:.0%}]" in note
     big = enrichment_table(make_frame(n=120), ["prob_response >= 0"], p0=0.2, n_bootstrap=20)
     assert not big["note"].str.contains("Clopper").any()
+
+
+def test_a_rule_without_a_finite_trial_is_drawn_hollow_not_as_the_largest_trial():
+    import matplotlib
+
+    matplotlib.use("Agg")
+    from irpredict.screening import plot_tradeoff
+
+    frame = make_frame()
+    # p0 above every response rate: no finite single-arm size for any rule
+    table = enrichment_table(frame, ["ecog < 2"], p0=0.95, n_bootstrap=0)
+    ax = plot_tradeoff(table, therapy_class="all").axes[0]
+    legend = [t.get_text() for t in ax.get_legend().get_texts()]
+    assert "no finite trial size" in legend
+    hollow = [c for c in ax.collections
+              if len(c.get_offsets()) and len(c.get_facecolors()) == 0]
+    assert hollow

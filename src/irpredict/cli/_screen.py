@@ -235,7 +235,11 @@ def _patient_frame(source, id_col, label, therapy_class, model=None, tracking_ur
     from irpredict.exceptions import UnknownTherapyError
     from irpredict.features import build_features
     from irpredict.screening._evaluate import ON_TREATMENT_ONLY
-    from irpredict.screening._rules import check_rules_on_every_patient, has_therapy_column
+    from irpredict.screening._rules import (
+        check_rules_on_every_patient,
+        has_therapy_column,
+        on_treatment_only,
+    )
 
     mapping = None
     if model is not None and (id_col is not None or label is not None):
@@ -275,7 +279,7 @@ def _patient_frame(source, id_col, label, therapy_class, model=None, tracking_ur
     if cohort.label_col != "response" and cohort.label_col in frame:
         frame = frame.rename(columns={cohort.label_col: "response"})
     frame.attrs["outcome_columns"] = _outcome_columns(cohort, frame, mapping)
-    frame.attrs[ON_TREATMENT_ONLY] = _on_treatment_only(cohort)
+    frame.attrs[ON_TREATMENT_ONLY] = on_treatment_only(cohort)
     check_rules_on_every_patient(frame, rules)
     if therapy_class is not None:
         present = sorted(frame["therapy_class"].astype(str).unique())
@@ -286,19 +290,6 @@ def _patient_frame(source, id_col, label, therapy_class, model=None, tracking_ur
                 f"patients; it holds {', '.join(present)}. Pick one of those")
         frame = frame[frame["therapy_class"].astype(str) == therapy_class]
     return frame
-
-
-def _on_treatment_only(cohort):
-    """Biomarkers (and tumour series) the cohort has no baseline value of: names a rule
-    may reach for and cannot use."""
-    names = set()
-    for table in (cohort.measurements, cohort.tumor_assessments):
-        if table is None or not len(table) or "day" not in table.columns:
-            continue
-        if "biomarker" in table.columns:
-            days = table.groupby("biomarker")["day"].min()
-            names |= {str(b) for b, d in days.items() if d > 0}
-    return frozenset(names)
 
 
 def _outcome_columns(cohort, frame, mapping=None):
@@ -355,10 +346,12 @@ def _print_table(table):
     has_cost = "cost_single_arm" in est.columns
     out = Table(title="Screening trade-offs (95% bootstrap CIs)", title_justify="left",
                 header_style="bold")
+    design = "two-arm" if has_two_arm else "single-arm"  # what screened and cost fill
     for name in ("rule", "therapy", "eligible", "RR eligible [CI]", "enrichment",
                  "responders lost", "NNS", "single-arm n (exact / Simon opt)", "two-arm n",
-                 "screened", "cost"):
-        if (name == "two-arm n" and not has_two_arm) or (name == "cost" and not has_cost):
+                 f"screened ({design})", f"cost ({design})"):
+        if (name == "two-arm n" and not has_two_arm) or (name.startswith("cost")
+                                                         and not has_cost):
             continue
         out.add_column(name, justify="left" if name in ("rule", "therapy") else "right")
     for (rule, group), row in est.iterrows():
@@ -426,8 +419,12 @@ def _write_outputs(table, out, markdown=None, markdown_text=None):
 
     out = Path(out)
     groups = list(dict.fromkeys(table["therapy_class"]))[:6]
-    fig, axes = plt.subplots(1, len(groups), figsize=(7 * len(groups), 5), squeeze=False)
-    for group, ax in zip(groups, axes[0], strict=False):
+    ncols = min(3, len(groups))
+    nrows = -(-len(groups) // ncols)
+    fig, axes = plt.subplots(nrows, ncols, figsize=(7 * ncols, 5 * nrows), squeeze=False)
+    for ax in axes.flat[len(groups):]:
+        ax.set_axis_off()
+    for group, ax in zip(groups, axes.flat, strict=False):
         plot_tradeoff(table, therapy_class=group, ax=ax)
     outside = markdown is not None and not _inside(markdown, out)
     out.parent.mkdir(parents=True, exist_ok=True)  # --out is created if needed

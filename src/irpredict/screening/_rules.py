@@ -8,7 +8,7 @@ import numpy as np
 from irpredict.exceptions import DataWarning, ExperimentConfigError
 
 __all__ = ["parse_thresholds", "unique_rules", "check_rules_on_every_patient",
-           "has_therapy_column", "MAX_THRESHOLDS"]
+           "has_therapy_column", "on_treatment_only", "MAX_THRESHOLDS"]
 
 #: Most thresholds one call evaluates (each is bootstrapped).
 MAX_THRESHOLDS = 200
@@ -83,3 +83,16 @@ def has_therapy_column(source):
         return "therapy_class" in read_table(source, table="patients").columns
     except (OSError, ValueError, CohortDataError):
         return False  # the cohort reader says what is wrong with the file
+
+
+def on_treatment_only(cohort):
+    """Biomarkers (and tumour series) the cohort has no baseline value of: names a rule
+    may reach for and cannot use."""
+    names = set()
+    for table in (cohort.measurements, cohort.tumor_assessments):
+        if table is None or not len(table) or "day" not in table.columns:
+            continue
+        if "biomarker" in table.columns:
+            days = table.groupby("biomarker")["day"].min()
+            names |= {str(b) for b, d in days.items() if d > 0}
+    return frozenset(names)

@@ -21,8 +21,10 @@ def plot_tradeoff(table, *, therapy_class=None, size_metric="single_arm_n", ax=N
     """Plot the screening trade-off of an :func:`~irpredict.screening.enrichment_table`.
 
     Response rate among eligible patients on x, eligible fraction on y, marker
-    colour = trial size (``size_metric``); one line for the threshold sweep (in
-    threshold order), one labelled point per criterion, a star for no screening.
+    colour = trial size (``size_metric``; hollow red markers: no finite trial
+    size); one line for the threshold sweep (in threshold order, each point
+    labelled with its threshold), one labelled point per criterion, a star for
+    no screening.
     Error bars are the bootstrap CIs of the response rate.
 
     Parameters
@@ -49,7 +51,7 @@ def plot_tradeoff(table, *, therapy_class=None, size_metric="single_arm_n", ax=N
     size = wide[size_metric].to_numpy(dtype=float)
     finite = np.isfinite(size)
     vmax = np.nanmax(size[finite]) if finite.any() else 1.0
-    colour = np.where(finite, size, vmax)
+    colour = np.where(finite, size, np.nan)
     x = wide["response_rate_eligible"].to_numpy(dtype=float)
     y = wide["eligible_fraction"].to_numpy(dtype=float)
     low = ci.reindex(wide["rule"])["ci_low"].to_numpy(dtype=float)
@@ -65,11 +67,24 @@ def plot_tradeoff(table, *, therapy_class=None, size_metric="single_arm_n", ax=N
     sc = None
     for kind, marker in markers.items():
         m = (wide["kind"] == kind).to_numpy()
-        if m.any():
-            sc = ax.scatter(x[m], y[m], c=colour[m], cmap="viridis_r", vmin=0, vmax=vmax,
-                            marker=marker, s=160 if kind == "none" else 60, edgecolors="k",
-                            zorder=3, label={"none": "no screening", "criterion": "criteria",
-                                             "threshold": None}[kind])
+        if (m & finite).any():
+            sc = ax.scatter(x[m & finite], y[m & finite], c=colour[m & finite], cmap="viridis_r",
+                            vmin=0, vmax=vmax, marker=marker, s=160 if kind == "none" else 60,
+                            edgecolors="k", zorder=3,
+                            label={"none": "no screening", "criterion": "criteria",
+                                   "threshold": None}[kind])
+        if (m & ~finite).any():  # hollow: no trial of finite size, not the largest one
+            ax.scatter(x[m & ~finite], y[m & ~finite], facecolors="none", edgecolors="tab:red",
+                       marker=marker, s=160 if kind == "none" else 60, linewidths=1.5, zorder=3)
+    if (~finite).any():
+        ax.scatter([], [], facecolors="none", edgecolors="tab:red", marker="o",
+                   label="no finite trial size")
+    if sweep.any():  # each sweep point says its threshold
+        for xi, yi, t in zip(x[sweep], y[sweep], wide["threshold"].to_numpy(dtype=float)[sweep],
+                             strict=True):
+            if np.isfinite(xi) and np.isfinite(yi):
+                ax.annotate(f"{t:g}", (xi, yi), textcoords="offset points", xytext=(-4, -10),
+                            fontsize=6, color="0.3", ha="right")
     labelled = 0
     for xi, yi, rule, kind in zip(x, y, wide["rule"], wide["kind"], strict=True):
         if kind != "threshold" and np.isfinite(xi) and np.isfinite(yi):
@@ -78,7 +93,7 @@ def plot_tradeoff(table, *, therapy_class=None, size_metric="single_arm_n", ax=N
                         fontsize=7, va="bottom")
             labelled += 1
     if sc is not None:
-        fig.colorbar(sc, ax=ax, label=f"{size_metric} (no finite trial: darkest)")
+        fig.colorbar(sc, ax=ax, label=size_metric)
     ax.set_xlabel("expected response rate among eligible")
     ax.set_ylabel("eligible fraction of screened patients")
     ax.set_xlim(0, 1)
