@@ -211,6 +211,10 @@ def test_csv_body_scores_like_json_and_ids_come_back(irpredict_server, in_proces
     (b"age,,ecog\n1,2,3\n", "a column has no name"),
     (b"age\n", "no rows"),
     (b"\x1f\x8b\x08\x00gzip", "gzip-compressed"),
+    (b"age,ecog\n61,1\n70\n", "CSV row 2 has 1 values and the header 2 columns"),
+    (b"age,ecog\n61,1,3\n", "CSV row 1 has 3 values"),
+    (b"age;ecog\n61;1\n", "semicolon-separated"),
+    (b"age,ecog\n\xff\xfe,1\n", "not a readable CSV table"),
 ])
 def test_bad_csv_bodies_get_400(irpredict_server, body, reason):
     status, answer = request(irpredict_server, "POST", "/invocations", body,

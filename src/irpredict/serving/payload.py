@@ -84,17 +84,33 @@ def parse_csv(body):
     if not body.strip():
         raise BadRequest("the request body is empty; send a CSV table: a header row of column "
                          "names, then one row per patient")
+    unreadable = ("the request body is not a readable CSV table (UTF-8, comma-separated, a "
+                  "header row first)")
     try:
-        frame = pd.read_csv(io.BytesIO(body), dtype=object, encoding="utf-8-sig")
-    except (ValueError, UnicodeDecodeError) as exc:  # pandas' ParserError is a ValueError
-        raise BadRequest(f"the request body is not a readable CSV table (UTF-8, comma-"
-                         f"separated, a header row first): {str(exc).strip()}") from None
-    header = next(csv.reader(io.StringIO(body.decode("utf-8-sig").split("\n", 1)[0])))
-    header = [name.strip() for name in header]
+        text = body.decode("utf-8-sig")
+        lines = list(csv.reader(io.StringIO(text)))
+    except (UnicodeDecodeError, csv.Error) as exc:
+        raise BadRequest(f"{unreadable}: {str(exc).strip()}") from None
+    header = [name.strip() for name in lines[0]]
+    if len(header) == 1 and ";" in header[0]:
+        raise BadRequest("the CSV header is one column holding ';': the table is semicolon-"
+                         "separated; send it comma-separated (decimal points, not commas)")
+    uneven = [k for k, row in enumerate(lines[1:], start=1) if row and len(row) != len(header)]
+    if uneven:
+        k = uneven[0]
+        raise BadRequest(
+            f"CSV row {k} has {len(lines[k])} values and the header {len(header)} columns"
+            + (f" ({len(uneven) - 1} more rows differ)" if len(uneven) > 1 else "")
+            + "; every row needs one value per column (nothing between two commas for a "
+            "missing value)")
     repeated = sorted({name for name in header if header.count(name) > 1})
     if repeated or "" in header:
         raise BadRequest("the CSV header must name every column once; "
                          + (f"it repeats {repeated[:5]}" if repeated else "a column has no name"))
+    try:
+        frame = pd.read_csv(io.StringIO(text), dtype=object)
+    except ValueError as exc:  # pandas' ParserError is a ValueError
+        raise BadRequest(f"{unreadable}: {str(exc).strip()}") from None
     frame.columns = header
     if len(frame) == 0:
         raise BadRequest("the CSV table holds no rows; send at least one patient")
