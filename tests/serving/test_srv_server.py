@@ -296,3 +296,20 @@ def test_repeated_ids_are_noted_and_a_huge_unknown_level_is_not_echoed(irpredict
     assert "2 predictions share a patient id with another one in this request (P1)" in notes
     assert "(100,000 characters)" in notes
     assert len(json.dumps(body)) < 20_000
+
+
+def test_a_missing_value_where_every_training_patient_had_one_is_noted(irpredict_server,
+                                                                       in_process, rows):
+    model = in_process.unwrap_python_model().model
+    assert "age" in model.never_missing
+    records = json.loads(rows.head(2).to_json(orient="records"))
+    status, body = request(irpredict_server, "POST", "/invocations",
+                           {"dataframe_records": records})
+    assert status == 200
+    assert not any("every training patient had" in w for w in body.get("warnings", []))
+    records[1]["age"] = None
+    status, body = request(irpredict_server, "POST", "/invocations",
+                           {"dataframe_records": records})
+    assert status == 200, body
+    assert any("features every training patient had" in w and "'age' (rows 2)" in w
+               for w in body["warnings"])

@@ -112,7 +112,7 @@ def _response_model(design, classifier, cohort, *, study, feature_set, family, m
     import pandas as pd
 
     from irpredict.training import ResponseModel
-    from irpredict.training.fitting import numeric_ranges
+    from irpredict.training.fitting import never_missing, numeric_ranges
     from irpredict.training.overlap import training_fingerprints
 
     return ResponseModel(
@@ -124,7 +124,8 @@ def _response_model(design, classifier, cohort, *, study, feature_set, family, m
         study=study, feature_set=f"{feature_set}@d{design.landmark_days:g}", family=family,
         label_col=cohort.label_col,
         therapies=sorted(design.X["therapy_class"].astype(str).unique()),
-        numeric_ranges=numeric_ranges(design.X, design.feature_columns), mapping=mapping,
+        numeric_ranges=numeric_ranges(design.X, design.feature_columns),
+            never_missing=never_missing(design.X, design.feature_columns), mapping=mapping,
         training_rows=training_fingerprints(design.X, design.feature_columns,
                                             design.patient_columns),
         units=dict(cohort.units))

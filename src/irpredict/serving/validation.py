@@ -292,6 +292,22 @@ def _check_values(model, X, columns, values, notes=None):
             notes.append(note)
 
 
+def _note_missing_never_seen(model, X, columns, values, notes):
+    """Missing values of features every training patient had: imputed, and said."""
+    complete = getattr(model, "never_missing", None)
+    if not complete:
+        return
+    cols = [j for j, c in enumerate(columns) if c in complete]
+    empty = np.isnan(values[:, cols]) if cols else np.zeros((len(X), 0), dtype=bool)
+    if not empty.any():
+        return
+    shown = [f"{columns[cols[k]]!r} (rows {_first(X.index[empty[:, k]])})"
+             for k in np.flatnonzero(empty.any(axis=0))]
+    notes.append("missing values in features every training patient had, imputed from "
+                 f"patients who all had one: {', '.join(shown[:5])}"
+                 f"{' ...' if len(shown) > 5 else ''}. Send the values where they are known")
+
+
 def _check_therapy(model, therapy):
     null = therapy.index[therapy.isna().to_numpy()]
     if len(null):
@@ -409,6 +425,8 @@ def check_input(model, frame, notes=None):
     X = _yes_no_as_numbers(X, numeric)
     values = _as_float(X, numeric)
     _check_values(model, X, numeric, values, notes)
+    if notes is not None:
+        _note_missing_never_seen(model, X, numeric, values, notes)
     therapy = _check_therapy(model, X["therapy_class"])
     out = pd.DataFrame(values, index=X.index, columns=numeric, copy=False)
     for c in model.feature_columns:

@@ -1,6 +1,6 @@
 """Refit the declared final model on all patients, tuned as in the inner loop."""
 
-__all__ = ["fit_final_model", "numeric_ranges"]
+__all__ = ["fit_final_model", "numeric_ranges", "never_missing"]
 
 
 def fit_final_model(design, family, settings):
@@ -47,3 +47,12 @@ def numeric_ranges(X, columns):
         if pd.api.types.is_numeric_dtype(series) and series.notna().any():
             out[col] = (float(series.min()), float(series.max()))
     return out
+
+
+def never_missing(X, columns):
+    """Numeric columns with a value for every training patient: a missing one later is
+    imputed from patients who all had one, which serving says."""
+    import pandas as pd
+
+    return frozenset(c for c in columns
+                     if pd.api.types.is_numeric_dtype(X[c]) and X[c].notna().all())

@@ -54,6 +54,10 @@ class ResponseModel:
         The training unit of each measured biomarker: a cohort scored later
         has its measurements converted to it, or refused when its unit does
         not convert; empty for older models.
+    never_missing : frozenset of str or None
+        Numeric features every training patient had a value of (a missing
+        value there is imputed from patients who all had one; serving says
+        so); ``None`` for older models.
     """
 
     classifier: object
@@ -73,6 +77,7 @@ class ResponseModel:
     mapping: object = None
     training_rows: frozenset | None = None
     units: dict = field(default_factory=dict)
+    never_missing: frozenset | None = None
 
     @property
     def input_columns(self):

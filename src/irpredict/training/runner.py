@@ -203,7 +203,7 @@ def train_study(experiment, *, settings=None, tracking_uri=None, log_patient_ids
     import pandas as pd
 
     from irpredict.tracking import log_provenance, register_model, start_study_run
-    from irpredict.training.fitting import fit_final_model, numeric_ranges
+    from irpredict.training.fitting import fit_final_model, never_missing, numeric_ranges
     from irpredict.training.overlap import training_fingerprints
     from irpredict.training.publish import log_response_model
     from irpredict.training.response_model import ResponseModel
@@ -249,6 +249,7 @@ def train_study(experiment, *, settings=None, tracking_uri=None, log_patient_ids
             label_col=cohort.label_col,
             therapies=sorted(design.X["therapy_class"].astype(str).unique()),
             numeric_ranges=numeric_ranges(design.X, design.feature_columns),
+            never_missing=never_missing(design.X, design.feature_columns),
             mapping=experiment.data.mapping if experiment.data.source is not None else None,
             training_rows=training_fingerprints(design.X, design.feature_columns,
                                             design.patient_columns),
