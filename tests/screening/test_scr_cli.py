@@ -97,3 +97,18 @@ def test_a_screen_never_writes_over_its_own_input(cli, table_file, tmp_path):
     assert res.returncode == 1
     assert "is an input of this command" in res.stderr
     assert src.read_bytes() == before
+
+
+def test_the_simon_search_limit_is_an_option_and_is_named(cli, table_file, tmp_path):
+    path, _ = table_file
+    res = cli("screen", path, "--criteria", "pdl1_cps >= 1", "--p0", "0.45",
+              "--n-bootstrap", "0", "--simon-max-n", "20", "--out", tmp_path / "o")
+    assert res.returncode == 0, res.stderr
+    table = pd.read_csv(tmp_path / "o" / "screening.csv")
+    simon = table[(table["metric"] == "simon_optimal_n") & (table["therapy_class"] == "all")]
+    assert simon["estimate"].apply(lambda v: v == float("inf") or v <= 20).all()
+    assert "20 Simon: --simon-max-n" in " ".join(res.stdout.split())
+    refused = cli("screen", path, "--criteria", "pdl1_cps >= 1", "--p0", "0.45",
+                  "--simon-max-n", "5", "--out", tmp_path / "r")
+    assert refused.returncode != 0
+    assert "--simon-max-n" in refused.stderr

@@ -48,6 +48,10 @@ def command(
     therapy_class: Annotated[str | None, typer.Option(
         "--therapy-class", help="Screen only this therapy class (for one table file with "
                                 "--id: the class of every patient).")] = None,
+    simon_max_n: Annotated[int, typer.Option(
+        "--simon-max-n", min=10, max=500,
+        help="Largest Simon two-stage trial searched; a rule needing more shows 'none'.")
+    ] = 100,
     missing: Annotated[str, typer.Option(
         "--missing", help="Patients whose eligibility is unknown (missing values): exclude "
                           "or include.")] = "exclude",
@@ -90,7 +94,7 @@ def command(
     if not criteria and thresholds is None:
         raise ExperimentConfigError("nothing to screen: give at least one --criteria or "
                                     "--thresholds")
-    from irpredict.screening._rules import parse_thresholds, unique_rules
+    from irpredict.screening._rules import parse_thresholds, refuse_outcome_columns, unique_rules
     from irpredict.screening.criteria import parse_criteria
     from irpredict.screening.enrichment import enrichment_table, threshold_rules
 
@@ -103,8 +107,8 @@ def command(
     rules = unique_rules(rules)
     frame = _patient_frame(source, id_col, label, therapy_class, model, tracking_uri,
                            score_column, rules=rules)
-    _refuse_outcome_columns(list(criteria or []), score_column if thresholds is not None
-                            else None, frame.attrs.pop("outcome_columns", {}))
+    refuse_outcome_columns(list(criteria or []), score_column if thresholds is not None
+                           else None, frame.attrs.pop("outcome_columns", {}))
     if thresholds is not None and model is None and score_column not in frame.columns:
         raise ExperimentConfigError(
             f"--thresholds compare the score column '{score_column}', which {source} does not "
@@ -113,13 +117,14 @@ def command(
     table = _run_with_progress(
         enrichment_table, frame, rules, p0=p0, p_comparator=p_comparator, alpha=alpha,
         power=power, sided=sided, cost_screen=cost_screen, cost_patient=cost_patient,
-        missing=missing, n_bootstrap=n_bootstrap, random_state=seed)
-    _print_table(table)
+        missing=missing, n_bootstrap=n_bootstrap, random_state=seed, simon_nmax=simon_max_n)
+    _print_table(table, simon_max_n)
     markdown_text = None
     if markdown is not None:
         settings = {"p0": p0, "p_comparator": p_comparator, "alpha": alpha, "power": power,
-                    "two-arm sides": sided, "missing": missing, "n_bootstrap": n_bootstrap,
-                    "seed": seed, "cost_screen": cost_screen, "cost_patient": cost_patient}
+                    "two-arm sides": sided, "simon_max_n": simon_max_n, "missing": missing,
+                    "n_bootstrap": n_bootstrap, "seed": seed, "cost_screen": cost_screen,
+                    "cost_patient": cost_patient}
         markdown_text = _markdown_text(table, settings, note or [])
     _write_outputs(table, out, markdown, markdown_text)
 
@@ -239,6 +244,7 @@ def _patient_frame(source, id_col, label, therapy_class, model=None, tracking_ur
         check_rules_on_every_patient,
         has_therapy_column,
         on_treatment_only,
+        outcome_columns,
     )
 
     mapping = None
@@ -278,7 +284,7 @@ def _patient_frame(source, id_col, label, therapy_class, model=None, tracking_ur
         frame = frame.join(scores)
     if cohort.label_col != "response" and cohort.label_col in frame:
         frame = frame.rename(columns={cohort.label_col: "response"})
-    frame.attrs["outcome_columns"] = _outcome_columns(cohort, frame, mapping)
+    frame.attrs["outcome_columns"] = outcome_columns(cohort, frame, mapping)
     frame.attrs[ON_TREATMENT_ONLY] = on_treatment_only(cohort)
     check_rules_on_every_patient(frame, rules)
     if therapy_class is not None:
@@ -292,38 +298,6 @@ def _patient_frame(source, id_col, label, therapy_class, model=None, tracking_ur
     return frame
 
 
-def _outcome_columns(cohort, frame, mapping=None):
-    """Columns a screening rule must not use, each with the reason."""
-    reasons = {"response": "the label", cohort.label_col: "the label"}
-    for name in cohort.excluded_columns:
-        reasons[name] = "excluded from the features in the experiment's [data.columns]"
-    for name in getattr(mapping, "response_derived", None) or ():
-        reasons[name] = "declared response-derived in the experiment's [data.columns]"
-    for biomarker in cohort.response_derived_biomarkers:
-        for name in frame.columns:
-            if name == biomarker or name.startswith(f"{biomarker}__"):
-                reasons[name] = f"built from the response-derived series '{biomarker}'"
-    return reasons
-
-
-def _refuse_outcome_columns(criteria, score_column, outcome_columns):
-    """Refuse criteria or scores that read the outcome: their enrichment would be fake."""
-    from irpredict.screening.criteria import parse_criteria
-
-    used = [(name, f"criterion '{text}'") for text in criteria
-            for name in parse_criteria(text).names]
-    if score_column is not None:
-        used.append((score_column, "--score-column"))
-    for name, where in used:
-        for column in (name, f"{name}__baseline"):
-            if column in outcome_columns:
-                raise ExperimentConfigError(
-                    f"{where} uses '{column}', {outcome_columns[column]}: a screening rule "
-                    "reads only what is known at enrolment and allowed as a feature (a rule "
-                    "on the outcome or on anything derived from it would show enrichment no "
-                    "trial could have); screen on pre-treatment columns or out-of-fold scores")
-
-
 def _fmt(value, spec):
     import math
 
@@ -334,7 +308,7 @@ def _fmt(value, spec):
     return format(value, spec)
 
 
-def _print_table(table):
+def _print_table(table, simon_max_n=100):
     import numpy as np
     from rich.console import Console
     from rich.table import Table
@@ -392,7 +366,8 @@ def _print_table(table):
     if np.isinf(est[[c for c in sizes if c in est.columns]].to_numpy(dtype=float)).any():
         console.print("note: 'none' = no finite trial size: the response rate among eligible is "
                       "at or below p0 (or the comparator's rate), or the design needs more "
-                      "patients than the search allows (1,000 exact, 100 Simon)", markup=False)
+                      f"patients than the search allows (1,000 exact, {simon_max_n} Simon: "
+                      "--simon-max-n)", markup=False)
 
 
 def _markdown_text(table, settings, notes):

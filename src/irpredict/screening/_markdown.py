@@ -47,7 +47,8 @@ _WATCHED = {
                      "needs more than 1,000 patients"),
     "simon_optimal_n": ("Simon two-stage size",
                         "the response rate among eligible was at or below p0, or Simon's design "
-                        "needs more than the search limit of patients (100 by default)"),
+                        "needs more than the search limit of patients (--simon-max-n, 100 by "
+                        "default)"),
     "two_arm_n_total": ("two-arm (Fleiss) size",
                         "the response rate among eligible was at or below the comparator's"),
 }

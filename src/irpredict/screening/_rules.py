@@ -8,7 +8,8 @@ import numpy as np
 from irpredict.exceptions import DataWarning, ExperimentConfigError
 
 __all__ = ["parse_thresholds", "unique_rules", "check_rules_on_every_patient",
-           "has_therapy_column", "on_treatment_only", "MAX_THRESHOLDS"]
+           "has_therapy_column", "on_treatment_only", "outcome_columns",
+           "refuse_outcome_columns", "MAX_THRESHOLDS"]
 
 #: Most thresholds one call evaluates (each is bootstrapped).
 MAX_THRESHOLDS = 200
@@ -96,3 +97,35 @@ def on_treatment_only(cohort):
             days = table.groupby("biomarker")["day"].min()
             names |= {str(b) for b, d in days.items() if d > 0}
     return frozenset(names)
+
+
+def outcome_columns(cohort, frame, mapping=None):
+    """Columns a screening rule must not use, each with the reason."""
+    reasons = {"response": "the label", cohort.label_col: "the label"}
+    for name in cohort.excluded_columns:
+        reasons[name] = "excluded from the features in the experiment's [data.columns]"
+    for name in getattr(mapping, "response_derived", None) or ():
+        reasons[name] = "declared response-derived in the experiment's [data.columns]"
+    for biomarker in cohort.response_derived_biomarkers:
+        for name in frame.columns:
+            if name == biomarker or name.startswith(f"{biomarker}__"):
+                reasons[name] = f"built from the response-derived series '{biomarker}'"
+    return reasons
+
+
+def refuse_outcome_columns(criteria, score_column, outcome_columns):
+    """Refuse criteria or scores that read the outcome: their enrichment would be fake."""
+    from irpredict.screening.criteria import parse_criteria
+
+    used = [(name, f"criterion '{text}'") for text in criteria
+            for name in parse_criteria(text).names]
+    if score_column is not None:
+        used.append((score_column, "--score-column"))
+    for name, where in used:
+        for column in (name, f"{name}__baseline"):
+            if column in outcome_columns:
+                raise ExperimentConfigError(
+                    f"{where} uses '{column}', {outcome_columns[column]}: a screening rule "
+                    "reads only what is known at enrolment and allowed as a feature (a rule "
+                    "on the outcome or on anything derived from it would show enrichment no "
+                    "trial could have); screen on pre-treatment columns or out-of-fold scores")
