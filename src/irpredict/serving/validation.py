@@ -210,14 +210,14 @@ def _possible_limits(columns, units):
 
 def _far_bounds(model, columns):
     """Bounds beyond which a value lies outside the training range by more than its width."""
+    from irpredict.training.support import far_limits
+
     ranges = getattr(model, "numeric_ranges", None) or {}
     lo = np.full(len(columns), -np.inf)
     hi = np.full(len(columns), np.inf)
     for j, col in enumerate(columns):
         if col in ranges:
-            low, high = (float(v) for v in ranges[col])
-            width = high - low if high > low else max(abs(high), 1.0)
-            lo[j], hi[j] = low - width, high + width
+            lo[j], hi[j] = far_limits(*(float(v) for v in ranges[col]))
     return lo, hi
 
 

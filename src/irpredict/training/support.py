@@ -13,7 +13,14 @@ import numpy as np
 
 from irpredict.exceptions import DataWarning
 
-__all__ = ["far_outside_training", "warn_far_outside_training"]
+__all__ = ["far_limits", "far_outside_training", "warn_far_outside_training"]
+
+
+def far_limits(low, high):
+    """Values below the first or above the second lie outside the training range ``low`` to
+    ``high`` by more than its width (its magnitude, at least 1, for a constant feature)."""
+    width = high - low if high > low else max(abs(high), 1.0)
+    return low - width, high + width
 
 
 def far_outside_training(model, X):
@@ -37,10 +44,10 @@ def far_outside_training(model, X):
     for feature, (low, high) in (getattr(model, "numeric_ranges", None) or {}).items():
         if feature not in X.columns:
             continue
-        width = high - low if high > low else max(abs(high), 1.0)
+        far_low, far_high = far_limits(low, high)
         values = pd.to_numeric(X[feature], errors="coerce").to_numpy(dtype=float, na_value=np.nan)
         with np.errstate(invalid="ignore"):
-            far = (values < low - width) | (values > high + width)
+            far = (values < far_low) | (values > far_high)
         rows += [(pid, feature, value, low, high)
                  for pid, value in zip(X.index[far], values[far], strict=True)]
     return pd.DataFrame(rows, columns=["patient_id", "feature", "value", "low", "high"])
