@@ -107,6 +107,33 @@ def test_keyboard_interrupt_ends_run_killed(store):
     assert study.client.get_run(study.run_id).info.status == "KILLED"
 
 
+def test_a_signal_deferred_past_the_end_of_the_run_still_ends_it_killed(store):
+    import signal
+
+    from irpredict import _interrupts
+
+    def run_with_a_deferred_sigterm():
+        with start_study_run("deferred", tracking_uri=store) as study:
+            # SIGTERM arrived inside XGBoost: the handler queued it for a later delivery
+            _interrupts.PENDING.append(signal.SIGTERM)
+            signal.signal(signal.SIGALRM, signal.SIG_IGN)
+            signal.setitimer(signal.ITIMER_REAL, 30)
+            started.append(study)
+
+    started = []
+    with pytest.raises(_interrupts.Terminated):
+        run_with_a_deferred_sigterm()
+    study = started[0]
+    try:
+        assert study.client.get_run(study.run_id).info.status == "KILLED"
+        assert _interrupts.PENDING == []
+        assert _interrupts.SIGNALLED[-1] == signal.SIGTERM  # the command exits 143
+        assert signal.getitimer(signal.ITIMER_REAL) == (0.0, 0.0)  # no second delivery
+    finally:
+        _interrupts.SIGNALLED.clear()
+        signal.signal(signal.SIGALRM, signal.SIG_DFL)
+
+
 def test_failing_child_is_failed_and_parent_too(store, metrics_frame):
     from irpredict.tracking import TrackingError
 

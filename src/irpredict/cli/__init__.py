@@ -14,6 +14,9 @@ import sys
 import typer
 
 from irpredict import __version__
+from irpredict._interrupts import PENDING as _PENDING
+from irpredict._interrupts import SIGNALLED as _SIGNALLED
+from irpredict._interrupts import Terminated
 from irpredict.exceptions import IRPredictError
 
 __all__ = ["app", "main"]
@@ -112,14 +115,6 @@ def _quiet_libraries():
         return None
 
     warnings.showwarning = show
-
-
-class Terminated(KeyboardInterrupt):
-    """SIGTERM (timeout, a batch scheduler, docker stop), handled like Ctrl+C."""
-
-
-_SIGNALLED = []
-_PENDING = []
 
 
 def _raise_terminated(signum, frame):

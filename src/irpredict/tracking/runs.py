@@ -153,8 +153,11 @@ def start_study_run(study, *, tracking_uri=None, run_name=None, tags=None,
 @contextlib.contextmanager
 def _ended(client, run_id):
     """End ``run_id`` with the status matching how the block exited."""
+    from irpredict._interrupts import deliver_pending
+
     try:
         yield
+        deliver_pending()  # a signal deferred until the block ended still ends the run KILLED
     except KeyboardInterrupt:
         _terminate(client, run_id, "KILLED", keep_going=True)
         raise
