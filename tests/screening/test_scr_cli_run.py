@@ -12,7 +12,8 @@ def test_screen_writes_csv_and_plot_matching_pandas(cli, table_file, tmp_path):
               "--cost-patient", "1000", "--n-bootstrap", "60", "--out", out,
               "--markdown", tmp_path / "report.md", "--note", "Why these rules.")
     assert res.returncode == 0, res.stderr
-    assert "Screening trade-offs" in res.stdout
+    assert "Screening trade-offs (95% CIs from 60 bootstrap resamples)" in res.stdout
+    assert "CIs from 60 resamples are rough" in " ".join(res.stdout.split())
     assert "pdl1_cps >= 10" in res.stdout
     table = pd.read_csv(out / "screening.csv")
     assert (out / "tradeoff.png").stat().st_size > 1000

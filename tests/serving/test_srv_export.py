@@ -44,7 +44,11 @@ def test_export_writes_a_servable_folder_with_a_model_card(trained_model, cli, t
     assert result.returncode == 0, result.stderr
     card = (out / "MODEL_CARD.md").read_text()
     assert "Model card: srv" in card
-    assert "AUC" in card
+    import re
+
+    # per class: AUC, calibration slope and Brier, each with its interval
+    assert re.search(r"- overall: AUC 0\.\d{3} \[0\.\d{3}-[01]\.\d{3}\], calibration slope "
+                     r"-?\d+\.\d\d \[.+\], Brier 0\.\d{3} \[0\.\d{3}-0\.\d{3}\]", card)
     model = mlflow.pyfunc.load_model(str(out))
     _check_explained(model.predict(model.input_example))
     again = cli("export", "--model", "models:/srv@champion", "--out", out,

@@ -25,6 +25,7 @@ def _check_equal(predictions, expected):
 def test_ping_health_version(irpredict_server):
     assert request(irpredict_server, "GET", "/ping")[0] == 200
     assert request(irpredict_server, "GET", "/health")[0] == 200
+    assert request(irpredict_server, "HEAD", "/ping") == (200, "")  # probes that use HEAD
     status, info = request(irpredict_server, "GET", "/version")
     assert status == 200
     assert info["study"] == "srv"

@@ -201,6 +201,18 @@ def _carried_performance(card):
     return run_id, match.group(2).strip()
 
 
+def _interval(metrics, name, group, spec):
+    """``estimate [low-high]`` of a logged metric, or n/a."""
+    nan = float("nan")
+    est = metrics.get(f"{name}__{group}", nan)
+    if est != est:
+        return "n/a"
+    low = metrics.get(f"{name}_ci_low__{group}", nan)
+    high = metrics.get(f"{name}_ci_high__{group}", nan)
+    sep = " to " if low == low and low < 0 else "-"
+    return f"{est:{spec}}" + (f" [{low:{spec}}{sep}{high:{spec}}]" if low == low else "")
+
+
 def _performance(client, uri, ref=""):
     """AUC [CI] per therapy class of the child run that matches the exported model.
 
@@ -228,9 +240,9 @@ def _performance(client, uri, ref=""):
             if f"{tags.get('irpredict.feature_set')}/{tags.get('irpredict.family')}" == final:
                 m = child.data.metrics
                 groups = sorted({k.split("__", 1)[1] for k in m if k.startswith("auc__")})
-                rows = [f"- {g}: AUC {m[f'auc__{g}']:.3f} "
-                        f"[{m.get(f'auc_ci_low__{g}', float('nan')):.3f}-"
-                        f"{m.get(f'auc_ci_high__{g}', float('nan')):.3f}]" for g in groups]
+                rows = [f"- {g}: AUC {_interval(m, 'auc', g, '.3f')}, calibration slope "
+                        f"{_interval(m, 'calibration_slope', g, '.2f')}, Brier "
+                        f"{_interval(m, 'brier', g, '.3f')}" for g in groups]
                 return run_id, "\n".join(rows)
         return run_id, "Not recorded for this source."
     except Exception as exc:  # noqa: BLE001 - the card says what is missing

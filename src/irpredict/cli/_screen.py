@@ -318,8 +318,10 @@ def _print_table(table, simon_max_n=100):
     est, low, high = (wide(table, v) for v in ("estimate", "ci_low", "ci_high"))
     has_two_arm = "two_arm_n_total" in est.columns
     has_cost = "cost_single_arm" in est.columns
-    out = Table(title="Screening trade-offs (95% bootstrap CIs)", title_justify="left",
-                header_style="bold")
+    n_boot = int(table["n_boot"].max()) if len(table) else 0
+    out = Table(title="Screening trade-offs (" + (f"95% CIs from {n_boot} bootstrap resamples)"
+                                                  if n_boot else "no CIs: --n-bootstrap 0)"),
+                title_justify="left", header_style="bold")
     design = "two-arm" if has_two_arm else "single-arm"  # what screened and cost fill
     for name in ("rule", "therapy", "eligible", "RR eligible [CI]", "enrichment",
                  "responders lost", "NNS", "single-arm n (exact / Simon opt)", "two-arm n",
@@ -359,6 +361,9 @@ def _print_table(table, simon_max_n=100):
 
     for line in resample_notes(table):
         console.print(f"note: {line}", markup=False)
+    if 0 < n_boot < 200:
+        console.print(f"note: CIs from {n_boot} resamples are rough; use --n-bootstrap 1000 "
+                      "for figures to report", markup=False)
     if not has_two_arm:
         console.print("note: no two-arm (Fleiss) size: pass --p-comparator, the comparator "
                       "arm's response rate, to get one", markup=False)

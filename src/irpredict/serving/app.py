@@ -252,12 +252,13 @@ class ScoringApp:
         return self.score(request, media)
 
     def _other(self, method, path):
-        if path in ("/ping", "/health") and method == "GET":
-            return 200, b"\n"
+        if path in ("/ping", "/health") and method in ("GET", "HEAD"):
+            return 200, b"" if method == "HEAD" else b"\n"  # a HEAD answer has no body
         if path == "/version" and method == "GET":
             return 200, json.dumps(self.version_info()).encode()
         if path in ("/invocations", "/ping", "/health", "/version"):
-            allowed = "POST" if path == "/invocations" else "GET"
+            allowed = "POST" if path == "/invocations" else (
+                "GET or HEAD" if path in ("/ping", "/health") else "GET")
             return 405, json.dumps({"error_code": "METHOD_NOT_ALLOWED",
                                     "message": f"{path} answers {allowed}, not {method}"}).encode()
         return 404, json.dumps({"error_code": "ENDPOINT_NOT_FOUND",
