@@ -47,17 +47,16 @@ def command(
         console.width = max(console.width, 120)
     from irpredict.training.support import warn_far_outside_training
 
+    folder = Path(out) if out is not None else Path.cwd()
     if all_patients:  # said before the work, not after it
         from irpredict.cli._outputs import cohort_input_files, refuse_overwriting_inputs
 
-        folder = Path(out) if out is not None else Path.cwd()
         refuse_overwriting_inputs([folder / "explanations.csv"], cohort_input_files(data))
     explanation, centred_on_rows, far, trained_on = explain_cohort(model, data,
                                                                    tracking_uri=tracking_uri)
     pid = _find_patient(explanation, patient, data) if patient is not None else None
     warn_far_outside_training(far if all_patients else far[far["patient_id"] == pid],
                               where=str(data))
-    folder = Path(out) if out is not None else Path.cwd()
     if out is not None:
         _make_folder(folder)
     if centred_on_rows and len(explanation.values) < 20:
