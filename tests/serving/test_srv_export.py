@@ -58,6 +58,60 @@ def test_export_writes_a_servable_folder_with_a_model_card(trained_model, cli, t
     assert "Traceback" not in again.stderr
 
 
+# Run in a fresh interpreter where the installed irpredict cannot be imported: only a copy
+# inside the model folder (which MLflow puts on sys.path when it loads the model) can be.
+_WITHOUT_INSTALLED_IRPREDICT = """
+import importlib.machinery, sys
+folder = sys.argv[1]
+
+class OnlyInsideTheModelFolder:
+    def find_spec(self, name, path=None, target=None):
+        if name.split(".")[0] != "irpredict":
+            return None
+        if path is None:
+            path = [p for p in sys.path if p.startswith(folder)]
+        spec = importlib.machinery.PathFinder.find_spec(name, path)
+        if spec is None:
+            raise ModuleNotFoundError(f"No module named {name!r}", name=name)
+        return spec
+
+sys.meta_path.insert(0, OnlyInsideTheModelFolder())
+try:
+    import irpredict
+except ModuleNotFoundError:
+    pass
+else:
+    raise SystemExit("irpredict was importable before loading the model")
+import mlflow
+model = mlflow.pyfunc.load_model(folder)
+out = model.predict(model.input_example)
+import irpredict
+assert irpredict.__file__.startswith(folder), irpredict.__file__
+print(out.shape[0], out["prob_response"].between(0, 1).all())
+"""
+
+
+def test_an_exported_folder_loads_where_irpredict_is_not_installed(trained_model, cli,
+                                                                    tmp_path):
+    import subprocess
+    import sys
+
+    folder, uri = trained_model
+    out = tmp_path / "exported"
+    result = cli("export", "--model", "models:/srv@champion", "--out", out,
+                 "--tracking-uri", uri, cwd=folder)
+    assert result.returncode == 0, result.stderr
+    requirements = (out / "requirements.txt").read_text().split()
+    names = {line.split("==")[0] for line in requirements}
+    assert {"scikit-learn", "xgboost", "pandas", "shap", "mlflow", "pandera"} <= names
+    assert not any("irpredict" in line for line in requirements)
+    assert not list(out.rglob("*.pyc"))
+    loaded = subprocess.run([sys.executable, "-c", _WITHOUT_INSTALLED_IRPREDICT, str(out)],
+                            capture_output=True, text=True, timeout=300, cwd=tmp_path)
+    assert loaded.returncode == 0, loaded.stderr
+    assert loaded.stdout.split() == ["5", "True"]
+
+
 @pytest.mark.parametrize("model", ["models:/nope@champion", "no/such/folder"])
 def test_export_of_unknown_model_is_a_clear_error(model, trained_model, cli, tmp_path):
     folder, uri = trained_model

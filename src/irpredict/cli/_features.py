@@ -51,21 +51,29 @@ def command(
     source: Path = typer.Argument(
         ..., help="An experiment file (experiments/<study>.toml) or a cohort folder."),
     landmark_days: list[float] = typer.Option(
-        [42.0], "--landmark-days", "-L",
-        help="Landmark day L: only data up to day L is used. Repeat for several landmarks."),
+        None, "--landmark-days", "-L",
+        help="Landmark day L: only data up to day L is used. Repeat for several landmarks. "
+             "[default: 42]"),
     out: Path = typer.Option(
         Path("features.parquet"), "--out", "-o",
         help="Output file: CSV (.csv) or Parquet (.parquet)."),
     baseline_window: str = typer.Option(
-        "-30:0", "--baseline-window",
-        help="Days (inclusive) searched for the baseline draw, as FIRST:LAST."),
+        None, "--baseline-window",
+        help="Days (inclusive) searched for the baseline draw, as FIRST:LAST. [default: -30:0]"),
+    model: str = typer.Option(
+        None, "--model", "-m",
+        help="Build exactly this model's inputs (URI, run id or folder): its features in its "
+             "order, its landmark day, units and levels; a table ready for irpredict serve."),
+    tracking_uri: str = typer.Option(None, "--tracking-uri", help="MLflow tracking URI."),
 ):
     """Build per-patient features (baseline, derived ratios, on-treatment kinetics).
 
     Writes one row per patient: patient_id, therapy_class, the label (when the
     cohort has one), then one column per feature, named <biomarker>__<stat>_d<L>.
     Rows after the landmark day are never used; labels, excluded columns and
-    response-derived series are left out.
+    response-derived series are left out. With --model, the columns are the
+    model's features (one it was trained on that this cohort never measured is
+    kept, empty, and named in a warning).
 
     Example: irpredict features experiments/inspire.toml --landmark-days 42 --out features.parquet
     """
@@ -75,17 +83,64 @@ def command(
     from irpredict.data.loaders import load_cohort
     from irpredict.features import build_features
 
-    window = parse_window(baseline_window)
     if out.suffix.lower() not in _OUT_FORMATS:
         raise OutputError(
             f"--out {out}: write features to a .csv or .parquet file (got "
             f"'{out.suffix or 'no extension'}'); e.g. --out features.csv")
-    cohort = load_cohort(source)
-    refuse_overwriting_inputs([out], [source, *cohort.sources.values()])
-    features = build_features(cohort, landmark_days=landmark_days, baseline_window=window)
-    frame = features.to_frame()
+    if model is not None:
+        if landmark_days is not None or baseline_window is not None:
+            raise ExperimentConfigError(
+                "--model builds the model's own inputs, at its landmark day and baseline "
+                "window: leave out --landmark-days and --baseline-window")
+        from irpredict.cli._outputs import cohort_input_files
+
+        refuse_overwriting_inputs([out], cohort_input_files(source))
+        frame, n_features, what = model_inputs(model, source, tracking_uri=tracking_uri)
+    else:
+        window = parse_window("-30:0" if baseline_window is None else baseline_window)
+        cohort = load_cohort(source)
+        refuse_overwriting_inputs([out], [source, *cohort.sources.values()])
+        features = build_features(cohort, landmark_days=landmark_days or [42.0],
+                                  baseline_window=window)
+        frame, n_features, what = features.to_frame(), features.X.shape[1], "features"
     _write(frame, out)
-    Console(highlight=False).print(
-        f"{frame.shape[0]} rows x {frame.shape[1]} columns "
-        f"({features.X.shape[1]} features) written to {out}"
+    Console(highlight=False, soft_wrap=True).print(
+        f"{frame.shape[0]} rows x {frame.shape[1]} columns ({n_features} {what}) written "
+        f"to {out}"
     )
+
+
+def model_inputs(model, source, *, tracking_uri=None):
+    """A cohort's input table for a registered model, as its predictions read it.
+
+    Parameters
+    ----------
+    model : str
+        Model URI, run id or model folder.
+    source : path-like
+        An experiment file, a cohort folder or a table with the training columns.
+    tracking_uri : str or None
+
+    Returns
+    -------
+    frame : pandas.DataFrame
+        ``patient_id``, ``therapy_class``, the label when the cohort has one, then the
+        model's features in its order.
+    n_features : int
+    what : str
+        How the features are described: ``"features of model <study>/<feature set>"``.
+    """
+    import pandas as pd
+
+    from irpredict.training.external import model_frame
+    from irpredict.training.publish import load_response_model
+
+    response_model = load_response_model(model, tracking_uri=tracking_uri)
+    _, X, y = model_frame(response_model, source)
+    parts = [X["therapy_class"]]
+    if y is not None:
+        parts.append(y.rename(response_model.label_col))
+    frame = pd.concat([*parts, X[response_model.feature_columns]], axis=1)
+    frame.index.name = "patient_id"
+    what = f"features of model {response_model.study}/{response_model.feature_set}"
+    return frame.reset_index(), len(response_model.feature_columns), what

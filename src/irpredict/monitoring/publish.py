@@ -39,23 +39,24 @@ def log_landmark_models(bundle, *, run, name="landmark_models"):
     from mlflow.entities import LoggedModelStatus
 
     from irpredict.monitoring.pyfunc import BUNDLE_ARTIFACT
+    from irpredict.tracking.model_env import bundled_code, pinned_requirements
     from irpredict.tracking.registry import _using
     from irpredict.tracking.store import with_retry
-    from irpredict.training.publish import _pinned
 
     client = run.client
     logged = with_retry(client.create_logged_model, run.experiment_id, name=name,
                         source_run_id=run.run_id)
     try:
-        with tempfile.TemporaryDirectory(prefix="irpredict-landmarks-") as tmp:
+        with tempfile.TemporaryDirectory(prefix="irpredict-landmarks-") as tmp, \
+                bundled_code() as code_paths:
             path = Path(tmp, "landmark_models.joblib")
             joblib.dump(_shareable(bundle), path)
             with _using(client.tracking_uri):
                 info = mlflow.pyfunc.log_model(
                     name=name, python_model=str(MODEL_CODE_PATH),
-                    artifacts={BUNDLE_ARTIFACT: str(path)}, pip_requirements=_pinned(),
-                    signature=False,
-                    model_id=logged.model_id)
+                    artifacts={BUNDLE_ARTIFACT: str(path)},
+                    pip_requirements=pinned_requirements(), code_paths=code_paths,
+                    signature=False, model_id=logged.model_id)
         with_retry(client.finalize_logged_model, logged.model_id, LoggedModelStatus.READY)
     except BaseException:
         with contextlib.suppress(Exception):

@@ -14,6 +14,7 @@ import tempfile
 import time
 from pathlib import Path
 
+from irpredict.tracking.model_env import pinned_requirements
 from irpredict.tracking.store import TrackingError, get_client, with_retry
 
 __all__ = ["log_sklearn_model", "register_model"]
@@ -43,18 +44,6 @@ def _using(uri):
 def loading_from(store):
     """:func:`_using` ``store`` for the block; nothing for a local folder (``store`` None)."""
     return contextlib.nullcontext() if store is None else _using(store)
-
-
-def _pinned(names):
-    from importlib import metadata
-
-    out = []
-    for name in names:
-        try:
-            out.append(f"{name}=={metadata.version(name)}")
-        except metadata.PackageNotFoundError:
-            continue
-    return out
 
 
 def log_sklearn_model(model, X_example, name="model", *, run, pip_requirements=None,
@@ -97,7 +86,7 @@ def log_sklearn_model(model, X_example, name="model", *, run, pip_requirements=N
         else model.predict(example)
     signature = infer_signature(example, output)
     requirements = list(pip_requirements) if pip_requirements is not None \
-        else _pinned(_SKLEARN_REQUIREMENTS)
+        else pinned_requirements(_SKLEARN_REQUIREMENTS)
     extra = {} if serialization_format is None else {"serialization_format": serialization_format}
     client = run.client
     logged = with_retry(client.create_logged_model, run.experiment_id, name=name,

@@ -6,20 +6,6 @@ from pathlib import Path
 
 __all__ = ["log_response_model", "load_response_model"]
 
-_REQUIREMENTS = ("scikit-learn", "xgboost", "pandas", "numpy", "scipy", "joblib", "mlflow",
-                 "shap", "pandera")
-
-
-def _pinned():
-    from importlib import metadata
-
-    out = []
-    for name in _REQUIREMENTS:
-        with contextlib.suppress(metadata.PackageNotFoundError):
-            out.append(f"{name}=={metadata.version(name)}")
-    return out
-
-
 def log_response_model(model, X_example, *, run, name="model"):
     """Log ``model`` to ``run`` as a pyfunc whose predict returns probabilities.
 
@@ -45,6 +31,7 @@ def log_response_model(model, X_example, *, run, name="model"):
 
     from irpredict.serving import MODEL_CODE_PATH
     from irpredict.serving.pyfunc import RESPONSE_MODEL_ARTIFACT
+    from irpredict.tracking.model_env import bundled_code, pinned_requirements
     from irpredict.tracking.registry import _using
     from irpredict.tracking.store import with_retry
 
@@ -57,15 +44,16 @@ def log_response_model(model, X_example, *, run, name="model"):
     logged = with_retry(client.create_logged_model, run.experiment_id, name=name,
                         source_run_id=run.run_id)
     try:
-        with tempfile.TemporaryDirectory(prefix="irpredict-model-") as tmp:
+        with tempfile.TemporaryDirectory(prefix="irpredict-model-") as tmp, \
+                bundled_code() as code_paths:
             path = Path(tmp, "response_model.joblib")
             joblib.dump(model, path)
             with _using(client.tracking_uri):
                 info = mlflow.pyfunc.log_model(
                     name=name, python_model=str(MODEL_CODE_PATH),
                     artifacts={RESPONSE_MODEL_ARTIFACT: str(path)}, signature=signature,
-                    input_example=example, pip_requirements=_pinned(),
-                    model_id=logged.model_id)
+                    input_example=example, pip_requirements=pinned_requirements(),
+                    code_paths=code_paths, model_id=logged.model_id)
         with_retry(client.finalize_logged_model, logged.model_id, LoggedModelStatus.READY)
     except BaseException:
         with contextlib.suppress(Exception):
