@@ -29,6 +29,19 @@ def test_usage_errors_exit_1_like_any_bad_input(cli, tmp_path, args, named):
     assert list(tmp_path.iterdir()) == []
 
 
+@pytest.mark.parametrize(("args", "named"), [
+    (("simulate", "--patients", "20", "--out", ""), "--out is given an empty value"),
+    (("simulate", "--patients", "20", "--out="), "--out is given an empty value"),
+    (("validate", ""), "an argument is empty"),
+])
+def test_an_empty_path_is_refused_not_read_as_the_current_folder(cli, tmp_path, args, named):
+    result = cli(*args, cwd=tmp_path)
+    assert result.returncode == 1
+    assert named in result.stderr
+    assert "Traceback" not in result.stderr
+    assert list(tmp_path.iterdir()) == []  # nothing written into the current folder
+
+
 def test_sigterm_inside_a_finalizer_is_deferred_not_lost():
     """An exception raised from a __del__ or weakref callback is printed and ignored, so the
     SIGTERM handler must recognise those frames and deliver the interrupt again later."""

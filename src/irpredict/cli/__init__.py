@@ -171,6 +171,7 @@ def main(argv=None):
     signal.signal(signal.SIGTERM, _raise_terminated)
     signal.signal(signal.SIGINT, _raise_terminated)
     try:
+        _refuse_empty_arguments(sys.argv[1:] if argv is None else list(argv))
         app(args=argv, prog_name="irpredict", standalone_mode=True)
     except IRPredictError as exc:
         _print_error(_escape(str(exc)))
@@ -198,6 +199,24 @@ def main(argv=None):
             + " (set IRPREDICT_DEBUG=1 to see the traceback)"
         )
         sys.exit(1)
+
+
+def _refuse_empty_arguments(args):
+    """An empty path would mean the current folder: ``--out ""`` must not write there."""
+    from irpredict.exceptions import ExperimentConfigError
+
+    for i, arg in enumerate(args):
+        if arg == "--":
+            return
+        if arg == "":
+            before = args[i - 1] if i and args[i - 1].startswith("-") else None
+            what = f"{before} is given an empty value" if before else "an argument is empty"
+        elif arg.startswith("--") and arg.endswith("="):
+            what = f"{arg[:-1]} is given an empty value"
+        else:
+            continue
+        raise ExperimentConfigError(
+            f"{what}; give it a value (an empty path would mean the current folder)")
 
 
 def _narrow_terminal():
