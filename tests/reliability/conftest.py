@@ -50,9 +50,8 @@ def trained_study(make_study, cli):
 def ids_study(make_study, cli):
     """(Study, CompletedProcess, run id): the same study trained again, with --log-patient-ids.
 
-    Its own store (champion = version 1) is shared by the privacy test (ids kept),
-    the determinism test (same seed as ``trained_study``) and the SIGKILL test
-    (the previous good version), which adds runs and versions to it.
+    Its own store is shared by the privacy test (ids kept) and the determinism test
+    (same seed as ``trained_study``).
     """
     study = make_study("relstudy")
     result = cli("train", study.experiment, "--tracking-uri", study.uri, "--log-patient-ids",

@@ -88,11 +88,13 @@ def distinctive_id(sim_id):
 
 
 def write_study(folder, *, name="relstudy", patients=200, cohort_seed=3, seed=1,
-                template=None):
+                template=None, class_mix=None):
     """Write a tiny simulated study into ``folder`` and return its :class:`Study`.
 
     ``template`` (a migrated empty ``mlflow.db``) is copied into ``folder/mlruns``
-    so that the first MLflow call does not pay for the schema migration.
+    so that the first MLflow call does not pay for the schema migration. ``class_mix``
+    (e.g. ``{"checkpoint_inhibitor": 1}``) goes to the simulator: one class trains one
+    model instead of five, for tests about the store rather than the models.
     """
     import pandas as pd
 
@@ -100,7 +102,8 @@ def write_study(folder, *, name="relstudy", patients=200, cohort_seed=3, seed=1,
 
     folder = Path(folder)
     cohort = folder / "cohort"
-    write_cohort(simulate_cohort(n_patients=patients, seed=cohort_seed), cohort)
+    write_cohort(simulate_cohort(n_patients=patients, seed=cohort_seed, class_mix=class_mix),
+                 cohort)
     for table in ("patients", "measurements", "tumor_assessments"):
         path = cohort / f"{table}.csv"
         frame = pd.read_csv(path, dtype={"patient_id": str})

@@ -19,7 +19,7 @@ N_PROCESSES = 4
 
 @pytest.mark.slow
 def test_four_train_processes_share_one_store(make_study, tmp_path):
-    study = make_study("concurrent")
+    study = make_study("concurrent", class_mix={"checkpoint_inhibitor": 1})
     env = dict(os.environ, MPLBACKEND="Agg", COLUMNS="200")
     procs = [subprocess.Popen(
         [sys.executable, "-m", "irpredict", "train", str(study.experiment),

@@ -44,13 +44,15 @@ def _popen_cli(*args, cwd):
 
 
 @pytest.mark.slow
-def test_sigkill_midway_leaves_the_store_consistent(ids_study, cli, tmp_path):
+def test_sigkill_midway_leaves_the_store_consistent(make_study, cli, tmp_path):
     import mlflow
 
     from irpredict.tracking import get_client
     from irpredict.tracking.registry import _using
 
-    study, first, _ = ids_study  # trained and registered: champion is version 1
+    study = make_study("relstudy", class_mix={"checkpoint_inhibitor": 1})
+    first = cli("train", study.experiment, "--tracking-uri", study.uri, cwd=study.folder)
+    assert first.returncode == 0, first.stderr  # trained and registered: champion is version 1
     client = get_client(study.uri)
     assert str(client.get_model_version_by_alias("relstudy", "champion").version) == "1"
     known, _ = store_state(study.uri)

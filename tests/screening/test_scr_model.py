@@ -8,9 +8,13 @@ from sim_study import CLINICAL_AND_MEASUREMENTS, simulated_study
 
 pytestmark = pytest.mark.slow
 
+#: One therapy class: one model per fit, so that the cross-fits stay quick.
+ONE_CLASS = {"checkpoint_inhibitor": 1}
+
+
 def study(name, patients, seed):
-    """A one-feature-set (baseline, day 0) logistic study."""
-    return simulated_study(name, patients=patients, seed=seed,
+    """A one-feature-set (baseline, day 0) logistic study of checkpoint-inhibitor patients."""
+    return simulated_study(name, patients=patients, seed=seed, class_mix=ONE_CLASS,
                            feature_sets={"baseline": CLINICAL_AND_MEASUREMENTS},
                            feature_set_landmarks={"baseline": 0})
 
@@ -35,7 +39,8 @@ def test_model_scores_external_cohort(cli, registered):
     assert res.returncode == 0, res.stderr
     assert "does not exist at enrolment" not in res.stderr  # a baseline model
     table = pd.read_csv(out / "screening.csv")
-    frac = table[(table["metric"] == "eligible_fraction") & (table["therapy_class"] == "all")]
+    assert set(table["therapy_class"]) == {"checkpoint_inhibitor"}  # one class, no "all"
+    frac = table[table["metric"] == "eligible_fraction"]
     fractions = frac.set_index("rule")["estimate"]
     assert fractions["(no screening)"] == 1
     assert 0 <= fractions["prob_response >= 0.4"] <= fractions["prob_response >= 0.2"] <= 1
@@ -76,7 +81,8 @@ def test_training_patients_are_recognised_by_patient_not_by_name(cli, registered
               "--thresholds", "0.3", "--p0", "0.2", "--n-bootstrap", "20")
     # the training patients as a cohort folder under another name: cross-fitted, and said so
     cohort = tmp_path / "renamed"
-    assert cli("simulate", "--patients", "300", "--seed", "3", "--out", cohort).returncode == 0
+    assert cli("simulate", "--patients", "300", "--seed", "3", "--class-mix",
+               "checkpoint_inhibitor=1", "--out", cohort).returncode == 0
     res = cli(screen[0], cohort, *screen[1:], "--out", tmp_path / "a", cwd=folder)
     assert res.returncode == 0, res.stderr
     assert "is the training cohort of model models:/small@champion" in " ".join(
@@ -90,7 +96,8 @@ def test_training_patients_are_recognised_by_patient_not_by_name(cli, registered
 
 
 def test_an_on_treatment_model_is_said_not_to_exist_at_enrolment(cli, tmp_path):
-    (tmp_path / "ontx.toml").write_text(simulated_study("ontx", patients=200, seed=4))
+    (tmp_path / "ontx.toml").write_text(simulated_study("ontx", patients=200, seed=4,
+                                                        class_mix=ONE_CLASS))
     (tmp_path / "other.toml").write_text(study("other", 120, 12))
     uri = f"sqlite:///{tmp_path}/mlflow.db"
     assert cli("train", tmp_path / "ontx.toml", "--tracking-uri", uri,
