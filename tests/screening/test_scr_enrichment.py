@@ -86,8 +86,13 @@ def test_trial_sizes_use_the_rate_among_eligible():
     assert got["simon_minimax_n"] == minimax.n
     assert got["two_arm_n_total"] == two.n_total
     assert got["screened_two_arm"] == math.ceil(two.n_total * nns - 1e-9)
-    assert got["cost_two_arm"] == pytest.approx(two.n_total * (2000 + 100 * nns))
-    assert got["cost_single_arm"] == pytest.approx(single.n * (2000 + 100 * nns))
+    # screening is paid per whole patient screened
+    assert got["cost_two_arm"] == pytest.approx(two.n_total * 2000
+                                                + 100 * math.ceil(two.n_total * nns - 1e-9))
+    assert got["cost_single_arm"] == pytest.approx(single.n * 2000
+                                                   + 100 * math.ceil(single.n * nns - 1e-9))
+    assert got["cost_single_arm"] == pytest.approx(single.n * 2000
+                                                   + 100 * got["screened_single_arm"])
     ref = estimates(table, NO_SCREENING, "all")
     assert ref["cost_single_arm"] == pytest.approx(ref["single_arm_n"] * 2000)  # no screening
 

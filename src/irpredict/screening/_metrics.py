@@ -88,12 +88,13 @@ def _simon(p1, s, grid):
     return out
 
 
-def _cost(size, nns, s, kind):
+def _cost(size, screened, s, kind):
+    """Enrolled patients times their cost plus the (whole) patients screened times theirs."""
     if s.cost_screen is None or s.cost_patient is None:
         return None
     screen = 0.0 if kind == "none" else float(s.cost_screen)
     with np.errstate(invalid="ignore"):
-        return size * (float(s.cost_patient) + screen * nns)
+        return size * float(s.cost_patient) + screen * screened
 
 
 def compute(E, Y, s, kind, grid=None):
@@ -136,7 +137,7 @@ def compute(E, Y, s, kind, grid=None):
     out.update(_simon(p1, s, grid))
     with np.errstate(invalid="ignore"):
         out["screened_single_arm"] = np.ceil(out["single_arm_n"] * nns - 1e-9)
-    cost = _cost(out["single_arm_n"], nns, s, kind)
+    cost = _cost(out["single_arm_n"], out["screened_single_arm"], s, kind)
     if cost is not None:
         out["cost_single_arm"] = cost
     if s.pc is not None:
@@ -145,7 +146,7 @@ def compute(E, Y, s, kind, grid=None):
         out["two_arm_n_total"] = 2 * per_arm
         with np.errstate(invalid="ignore"):
             out["screened_two_arm"] = np.ceil(2 * per_arm * nns - 1e-9)
-        cost = _cost(2 * per_arm, nns, s, kind)
+        cost = _cost(2 * per_arm, out["screened_two_arm"], s, kind)
         if cost is not None:
             out["cost_two_arm"] = cost
     return {k: np.asarray(out[k], dtype=float) for k in METRICS if k in out}

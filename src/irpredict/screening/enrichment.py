@@ -6,7 +6,8 @@ eligible fraction, response rates among eligible and excluded patients, the
 enrichment ratio, the responders turned away, the numbers needed to screen,
 the trial sizes (exact single-arm, Simon two-stage, Fleiss two-arm against a
 comparator), the patients to screen to fill them and their cost in the BioPET
-form ``SS * (cost_patient + cost_screen * NNS)``.
+form ``SS * (cost_patient + cost_screen * NNS)``, with ``SS * NNS`` rounded up to whole
+patients screened.
 
 Scores must be out-of-fold. A threshold rule reads a score column that the
 caller guarantees holds out-of-fold (or external) predictions; this module
