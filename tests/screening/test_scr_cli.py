@@ -112,3 +112,13 @@ def test_the_simon_search_limit_is_an_option_and_is_named(cli, table_file, tmp_p
                   "--simon-max-n", "5", "--out", tmp_path / "r")
     assert refused.returncode != 0
     assert "--simon-max-n" in refused.stderr
+
+
+def test_a_tab_inside_a_criterion_is_drawn_as_a_space(cli, table_file, tmp_path):
+    path, _ = table_file
+    res = cli("screen", path, "--criteria", "pdl1_cps\t>=\t10", "--p0", "0.2",
+              "--n-bootstrap", "5", "--out", tmp_path)
+    assert res.returncode == 0, res.stderr
+    assert "cannot be drawn" not in res.stderr
+    assert "warning" not in res.stderr.lower()
+    assert (tmp_path / "tradeoff.png").is_file()

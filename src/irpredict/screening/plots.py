@@ -88,6 +88,7 @@ def plot_tradeoff(table, *, therapy_class=None, size_metric="single_arm_n", ax=N
     labelled = 0
     for xi, yi, rule, kind in zip(x, y, wide["rule"], wide["kind"], strict=True):
         if kind != "threshold" and np.isfinite(xi) and np.isfinite(yi):
+            rule = " ".join(rule.split())  # a tab or newline has no glyph in the plot font
             ax.annotate(rule if len(rule) < 40 else rule[:37] + "...", (xi, yi),
                         textcoords="offset points", xytext=(9, 3 + 7 * (labelled % 2)),
                         fontsize=7, va="bottom")
