@@ -174,9 +174,10 @@ def _model_scores(model_uri, tracking_uri, source, score_column):
                 f"model {model_uri} was trained on study '{response_model.study}', the cohort "
                 f"being screened, and {source} has no labels to cross-fit it on; screen an "
                 "external cohort or pass out-of-fold scores with --score-column")
-        from irpredict.training.crossfit import crossfit_scores
+        from irpredict.training.crossfit import cohort_sites, crossfit_scores
 
-        prob = crossfit_scores(response_model, X, y).to_numpy()
+        prob = crossfit_scores(response_model, X, y,
+                               sites=cohort_sites(cohort, X)).to_numpy()
     else:
         prob = response_model.predict_proba(X)[:, 1]
     if _reads_on_treatment_data(response_model):
@@ -225,10 +226,10 @@ def _is_training_cohort(response_model, X, cohort, model_uri):
     if seen.all():
         warnings.warn(
             f"{cohort.name} is the training cohort of model {model_uri}: the scores are "
-            "cross-fitted (each patient scored by a model refitted without them, with the "
-            "hyperparameters the registered model chose on the whole cohort and folds not "
-            "grouped by site, so slightly optimistic), not the registered model's in-sample "
-            "predictions", DataWarning, stacklevel=2)
+            "cross-fitted (each patient scored by a model refitted without their fold, "
+            "grouped by site where the cohort has 5 sites or more, with the hyperparameters "
+            "the registered model chose on the whole cohort, so slightly optimistic), not the "
+            "registered model's in-sample predictions", DataWarning, stacklevel=2)
     return bool(seen.all())
 
 

@@ -154,7 +154,7 @@ def analyse_cohort(record, *, tracking_uri=None, experiment=None, n_bootstrap=20
     from irpredict.explain import explain, global_importance
     from irpredict.explain.plots import plot_importance, plot_waterfall
     from irpredict.tracking.fingerprint import cohort_fingerprint
-    from irpredict.training.crossfit import crossfit_scores
+    from irpredict.training.crossfit import cohort_sites, crossfit_scores
     from irpredict.training.publish import load_response_model
 
     source = experiment or record.experiment_path
@@ -198,7 +198,8 @@ def analyse_cohort(record, *, tracking_uri=None, experiment=None, n_bootstrap=20
             "label": label, "therapy_class": str(explanation.therapy_class.loc[pid]),
             "prob": float(explanation.prob.loc[pid]), "png": _png(fig)})
     if y is not None and y.notna().any():
-        scores = crossfit_scores(model, X, y, random_state=random_state)
+        scores = crossfit_scores(model, X, y, random_state=random_state,
+                                 sites=cohort_sites(cohort, X))
         patients = cohort.patients.set_index("patient_id")
         result.subgroups = _subgroup_rows(patients, y, scores, n_bootstrap, random_state)
     return result

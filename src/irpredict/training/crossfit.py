@@ -1,9 +1,28 @@
 """Out-of-fold scores of a registered model's configuration on its own training cohort."""
 
-__all__ = ["crossfit_scores"]
+__all__ = ["cohort_sites", "crossfit_scores"]
 
 
-def crossfit_scores(model, X, y, *, n_splits=5, random_state=0):
+def cohort_sites(cohort, X):
+    """The site of each patient of ``X`` (its index) from the cohort's ``site`` column, or None.
+
+    Parameters
+    ----------
+    cohort : irpredict.data.Cohort
+    X : pandas.DataFrame
+        Index ``patient_id``.
+
+    Returns
+    -------
+    pandas.Series or None
+    """
+    if "site" not in cohort.patients.columns:
+        return None
+    site = cohort.patients.set_index("patient_id")["site"]
+    return site[~site.index.duplicated()].reindex(X.index)
+
+
+def crossfit_scores(model, X, y, *, n_splits=5, random_state=0, sites=None):
     """Score every patient with a copy of the model fitted without that patient's fold.
 
     On the cohort a model was trained on, its own predictions are in-sample
@@ -11,7 +30,9 @@ def crossfit_scores(model, X, y, *, n_splits=5, random_state=0):
     estimator, same tuned hyperparameters, the same classes with their own
     model, no new search) on each training fold of a ``n_splits``-fold
     split stratified by therapy class and response, and scores the held-out
-    fold, so every score is out-of-fold.
+    fold, so every score is out-of-fold. With sites (at least ``n_splits`` of them among the
+    labelled patients), each site's patients fall in one fold, as in training's nested
+    cross-validation, so no patient is scored by a model that saw others of their site.
 
     Parameters
     ----------
@@ -24,6 +45,9 @@ def crossfit_scores(model, X, y, *, n_splits=5, random_state=0):
         The observed 0/1 response, same index; unlabelled patients get NaN.
     n_splits : int, default=5
     random_state : int, default=0
+    sites : pandas.Series or None, default=None
+        Site per patient (index of ``X``, e.g. from :func:`cohort_sites`); a missing site
+        is a site of its own.
 
     Returns
     -------
@@ -45,7 +69,11 @@ def crossfit_scores(model, X, y, *, n_splits=5, random_state=0):
             "own_model_classes" in template.get_params(deep=False):
         # each fold routes the classes as the registered model does, whatever the fold's counts
         template.set_params(own_model_classes=list(model.classifier.therapies_))
-    for train, test in outer_splits(therapy, yl, None, n_splits, random_state):
+    groups = None
+    if sites is not None:
+        groups = sites.reindex(Xl.index).astype(object).fillna("(no site)").astype(str)
+        groups = groups.to_numpy() if groups.nunique() >= n_splits else None
+    for train, test in outer_splits(therapy, yl, groups, n_splits, random_state):
         fitted = clone(template).fit(Xl.iloc[train][model.input_columns], yl[train])
         scores.loc[Xl.index[test]] = fitted.predict_proba(Xl.iloc[test][model.input_columns])[:, 1]
     return scores
