@@ -136,6 +136,10 @@ def test_resolve_local_folder(tmp_path, store, fitted):
     assert resolve_model_uri(folder) == str(Path(folder).resolve())
     with pytest.raises(TrackingError, match="holds no MLmodel file"):
         resolve_model_uri(tmp_path)
+    notes = tmp_path / "notes.txt"
+    notes.write_text("not a model")
+    with pytest.raises(TrackingError, match=r"notes\.txt is a file, not a model folder"):
+        resolve_model_uri(notes)
 
 
 def test_cloudpickle_serialization_can_be_chosen(store, fitted):

@@ -177,8 +177,10 @@ def _check_local(text):
         raise TrackingError(f"{text!r} is neither an existing path nor a model URI; use {_FORMS}.")
     folder = path if path.is_dir() else path.parent
     if not (folder / "MLmodel").is_file():
+        what = (f"{folder} holds" if path.is_dir()
+                else f"{text} is a file, not a model folder, and its folder {folder} holds")
         raise TrackingError(
-            f"{folder} holds no MLmodel file, so it is not an MLflow model folder; point at the "
+            f"{what} no MLmodel file, so it is not an MLflow model folder; point at the "
             "folder a model was saved to, or use a 'models:/' URI."
         )
     _check_mlmodel(folder / "MLmodel")
