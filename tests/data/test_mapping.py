@@ -98,6 +98,33 @@ def test_therapy_rule_unmapped_value_without_default(tmp_path):
         load_wide_table(path, ColumnMapping(id="PID", therapy_rule=rule))
 
 
+def test_every_unmapped_value_is_named_up_to_twelve(tmp_path):
+    drugs = [f"drug {i}" for i in range(14)] + ["paclitaxel"] * 3 + [None]
+    frame = pd.DataFrame({"PID": [f"p{i}" for i in range(len(drugs))], "drug": drugs,
+                          "age": 50.0})
+    path = _write(frame, tmp_path / "c.csv")
+    rule = TherapyRule(column="drug", map={"drug 0": "cytokine"})
+    with pytest.raises(CohortDataError) as caught:
+        load_wide_table(path, ColumnMapping(id="PID", therapy_rule=rule))
+    message = str(caught.value)
+    assert "'paclitaxel': 3" in message  # the most frequent first
+    assert "(15 values, the 12 most frequent shown)" in message
+
+
+def test_a_missing_therapy_taken_by_the_default_is_a_warning(tmp_path):
+    from irpredict.exceptions import DataWarning
+
+    frame = _wide().assign(drug=["Pembrolizumab", None, "NIVOLUMAB", "paclitaxel"])
+    path = _write(frame, tmp_path / "c.csv")
+    rule = TherapyRule(column="drug", patterns={"(?i)mab$": "checkpoint_inhibitor"},
+                       default="chemotherapy")
+    with pytest.warns(DataWarning, match=r"1 patients have no value in column 'drug' "
+                                         r"\(patients 'p2'\).*default gives them 'chemotherapy'"):
+        cohort = load_wide_table(path, ColumnMapping(id="PID", therapy_rule=rule,
+                                                     features=("age",)))
+    assert cohort.patients.set_index("patient_id").loc["p2", "therapy_class"] == "chemotherapy"
+
+
 def test_absent_column_lists_close_matches(tmp_path):
     path = _write(_wide(), tmp_path / "c.csv")
     mapping = ColumnMapping(id="PID", therapy_class="cytokine", features=("agee",))

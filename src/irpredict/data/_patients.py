@@ -192,12 +192,30 @@ def _therapy(table, mapping, ids, source):
     bad = out.isna()
     if bad.any():
         values = text[bad].fillna("<missing>").value_counts()
+        shown = dict(values.head(_UNMAPPED_SHOWN))
+        more = (f" ({len(values)} values, the {_UNMAPPED_SHOWN} most frequent shown)"
+                if len(values) > _UNMAPPED_SHOWN else "")
         raise CohortDataError(
             f"{source}: therapy rule on column {rule.column!r} leaves values unmapped: "
-            f"{dict(values.head(5))} (patients {format_ids(ids[bad].tolist())}); "
+            f"{shown}{more} (patients {format_ids(ids[bad].tolist())}); "
             "add them to the rule's map or patterns, or set a default."
         )
+    missing = text.isna()
+    if rule.default is not None and missing.any():
+        import warnings
+
+        from irpredict.exceptions import DataWarning
+
+        warnings.warn(
+            f"{source}: {int(missing.sum())} patients have no value in column "
+            f"{rule.column!r} (patients {format_ids(ids[missing].tolist())}); the therapy "
+            f"rule's default gives them {rule.default!r}. Fill in their therapy, or leave them "
+            "out if it is unknown.", DataWarning, stacklevel=2)
     return out.astype("string")
+
+
+#: Unmapped therapy-rule values named in the error (the most frequent first).
+_UNMAPPED_SHOWN = 12
 
 
 def map_patients(table, mapping, *, source):
