@@ -56,6 +56,9 @@ def test_validate_broken_experiment_is_one_line(cli, tmp_path):
      "['clinical']. Did you mean 'clinical'?"),
     ('[feature_sets]\nclinical = ["age"]\n[model]\nfeature_sets = ["nope"]\n',
      "feature_sets names ['nope'], which [feature_sets] does not define"),
+    ('[feature_sets]\nclinical = ["age"]\n[model]\nfinal_feature_set = "clinicl"\n',
+     "[model]: final_feature_set 'clinicl' is not in [feature_sets] (['clinical']); did you "
+     "mean 'clinical'?"),
 ])
 def test_validate_checks_the_sections_train_and_landmarks_read(cli, tmp_path, section,
                                                                 message):

@@ -92,9 +92,15 @@ def monitoring_settings(experiment, model_settings, *, days=None, family=None):
     feature_set = raw.get("feature_set") or model_settings.final_feature_set
     declared = dict(experiment.feature_sets)
     if feature_set and feature_set not in declared:
+        from difflib import get_close_matches
+
+        key = (f"{where}: feature_set" if raw.get("feature_set")
+               else f"{experiment.path} [model]: final_feature_set")
+        close = get_close_matches(feature_set, list(declared), n=1)
         raise ExperimentConfigError(
-            f"{where}: feature_set {feature_set!r} is not in [feature_sets] "
-            f"({sorted(declared) or 'none declared'}).")
+            f"{key} {feature_set!r} is not in [feature_sets] "
+            f"({sorted(declared) or 'none declared'})"
+            f"{f'; did you mean {close[0]!r}?' if close else '.'}")
     if not feature_set and declared:
         feature_set = list(declared)[-1]
     return MonitoringSettings(days=chosen, family=family, feature_set=feature_set)
