@@ -82,6 +82,23 @@ def test_a_group_with_one_class_gets_nan_and_a_note():
     assert np.isfinite(table.loc[(OVERALL, "auc"), "estimate"])
 
 
+def test_an_interval_from_many_undefined_resamples_is_noted_as_rough():
+    oof = _oof()
+    # cytokine: predictions that nearly separate the outcomes, so many resamples separate
+    # them perfectly and the calibration slope is undefined there
+    cytokine = oof["therapy_class"] == "cytokine"
+    noise = np.random.default_rng(1).normal(0, 0.1, cytokine.sum())
+    oof.loc[cytokine, "prob"] = np.clip(
+        np.where(oof.loc[cytokine, "y"] == 1, 0.7, 0.3) + noise, 0.01, 0.99)
+    table = summarize_predictions(oof, n_bootstrap=100).set_index(["therapy_class", "metric"])
+    slope = table.loc[("cytokine", "calibration_slope")]
+    assert slope["n_invalid"] > 10
+    assert f"CI from {100 - slope['n_invalid']} of 100 resamples" in slope["note"]
+    assert "rough" in slope["note"]
+    assert "rough" not in table.loc[("cytokine", "brier"), "note"]  # always defined
+    assert not table.loc[OVERALL, "note"].str.contains("rough").any()
+
+
 def test_to_wide_has_one_row_per_group():
     wide = to_wide(summarize_predictions(_oof(), n_bootstrap=20))
     assert len(wide) == 3

@@ -58,9 +58,20 @@ def command(
                                        n_bootstrap=n_bootstrap, random_state=seed)
     _print(console, metrics, response_model, name)
     _warn_undefined(predictions, name, int(y.isna().sum()) if y is not None else 0)
+    _note_rough_intervals(console, metrics)
     with staged_folder(out) as tmp:
         _write(tmp, response_model, predictions, metrics, n_bootstrap, seed, model, data)
     console.print(f"wrote metrics.json, predictions.csv and plots to {out}/")
+
+
+def _note_rough_intervals(console, metrics):
+    from rich.markup import escape
+
+    from irpredict.evaluation.summary import rough_interval, rough_note
+
+    for _, row in metrics[rough_interval(metrics)].iterrows():
+        console.print(f"note: {escape(str(row['therapy_class']))} "
+                      f"{escape(str(row['metric']))}: {escape(rough_note(row))}")
 
 
 def _warn_undefined(predictions, name, unlabelled):

@@ -40,6 +40,23 @@ def _checked_predictions(oof):
     return oof
 
 
+#: Share of undefined bootstrap resamples above which an interval is called rough.
+ROUGH_SHARE = 0.1
+
+
+def rough_interval(table):
+    """Rows whose interval comes from a resample set with many undefined values (a mask)."""
+    n = table["n_bootstrap"]
+    return (n > 0) & (table["n_invalid"] > ROUGH_SHARE * n) & (table["n_invalid"] < n)
+
+
+def rough_note(row):
+    """The note of a row :func:`rough_interval` marks."""
+    n, invalid = int(row["n_bootstrap"]), int(row["n_invalid"])
+    return (f"CI from {n - invalid} of {n} resamples: undefined in {invalid} (one outcome, "
+            "or predictions that separate the outcomes perfectly), so the interval is rough")
+
+
 def _patient_matrix(sub):
     """Labels per patient and probabilities as (n_repeats, n_patients)."""
     wide = sub.pivot_table(index="patient_id", columns="repeat", values="prob", aggfunc="first")
@@ -77,6 +94,9 @@ def _group_rows(sub, model, group, threshold, n_bootstrap, random_state):
                       ignore_index=True)
     table["note"] = "; ".join(notes)
     table.loc[table["metric"] == "auc_mean_of_folds", "note"] = fold_note
+    for i in table.index[rough_interval(table)]:
+        table.loc[i, "note"] = "; ".join(filter(None, [table.loc[i, "note"],
+                                                       rough_note(table.loc[i])]))
     table.insert(0, "therapy_class", group)
     table.insert(0, "model", model)
     table.insert(3, "n_patients", len(y))
