@@ -205,18 +205,49 @@ def _refuse_empty_arguments(args):
     """An empty path would mean the current folder: ``--out ""`` must not write there."""
     from irpredict.exceptions import ExperimentConfigError
 
-    for i, arg in enumerate(args):
+    modules = dict(COMMANDS)
+    if not args or args[0] not in modules:
+        return
+    options, positional = _path_parameters(
+        importlib.import_module(f"irpredict.cli.{modules[args[0]]}").command)
+    for i, arg in enumerate(args[1:], start=1):
         if arg == "--":
             return
-        if arg == "":
-            before = args[i - 1] if i and args[i - 1].startswith("-") else None
-            what = f"{before} is given an empty value" if before else "an argument is empty"
-        elif arg.startswith("--") and arg.endswith("="):
+        before = args[i - 1]
+        if arg == "" and before in options:
+            what = f"{before} is given an empty value"
+        elif arg == "" and positional and not before.startswith("-"):
+            what = "an argument is empty"
+        elif arg.endswith("=") and arg[:-1] in options:
             what = f"{arg[:-1]} is given an empty value"
         else:
             continue
         raise ExperimentConfigError(
-            f"{what}; give it a value (an empty path would mean the current folder)")
+            f"{what}; give it a path (an empty path would mean the current folder)")
+
+
+def _path_parameters(function):
+    """Option names of a command's path parameters, and whether it takes a path argument."""
+    import inspect
+    import typing
+    from pathlib import Path
+
+    from typer.models import ArgumentInfo, OptionInfo
+
+    hints = typing.get_type_hints(function, include_extras=True)
+    options, positional = set(), False
+    for name, parameter in inspect.signature(function).parameters.items():
+        hint, info = hints.get(name), parameter.default
+        if typing.get_origin(hint) is typing.Annotated:
+            hint, *extras = typing.get_args(hint)
+            info = next((e for e in extras if isinstance(e, ArgumentInfo | OptionInfo)), info)
+        if not (hint is Path or Path in typing.get_args(hint)):
+            continue
+        if isinstance(info, ArgumentInfo):
+            positional = True
+        elif isinstance(info, OptionInfo):
+            options |= set(info.param_decls or (f"--{name.replace('_', '-')}",))
+    return options, positional
 
 
 def _narrow_terminal():
