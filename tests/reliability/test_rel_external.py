@@ -6,6 +6,7 @@ import json
 
 import pandas as pd
 import pytest
+from rel_helpers import write_study
 
 
 @pytest.fixture(scope="module")
@@ -29,17 +30,20 @@ def test_one_table_cannot_stand_in_for_measurement_files(cli, study, tmp_path):
     assert not (tmp_path / "eval").exists()
 
 
-def _external_copy(study, folder):
-    """The study's experiment and cohort under new patient ids: patients the model never saw."""
-    import shutil
+#: Simulator seed of the external cohorts (the study's own cohort has seed 3).
+EXTERNAL_SEED = 4
 
-    folder.mkdir()
-    shutil.copy(study.experiment, folder / study.experiment.name)
-    (folder / "cohort").mkdir()
+
+def _external_copy(study, folder):
+    """The study's experiment over another simulated cohort of as many patients, with ids
+    ``EXT-...``: patients the model never saw (the training patients under new ids would
+    still be recognised by their values)."""
+    write_study(folder, name=study.name, patients=len(study.ids), cohort_seed=EXTERNAL_SEED)
     for table in ("patients", "measurements", "tumor_assessments"):
-        frame = pd.read_csv(study.cohort / f"{table}.csv", dtype={"patient_id": str})
+        path = folder / "cohort" / f"{table}.csv"
+        frame = pd.read_csv(path, dtype={"patient_id": str})
         frame["patient_id"] = "EXT-" + frame["patient_id"]
-        frame.to_csv(folder / "cohort" / f"{table}.csv", index=False)
+        frame.to_csv(path, index=False)
     return folder / study.experiment.name
 
 
@@ -80,15 +84,11 @@ def test_a_table_of_built_features_scores_as_the_cohort_does(cli, study, tmp_pat
 
 
 def test_a_class_with_one_outcome_is_said_not_crashed(cli, study, tmp_path):
-    cohort = tmp_path / "cohort"
-    cohort.mkdir()
-    for table in ("patients", "measurements", "tumor_assessments"):  # patients it never saw
-        frame = pd.read_csv(study.cohort / f"{table}.csv", dtype={"patient_id": str})
-        frame["patient_id"] = "EXT-" + frame["patient_id"]
-        if table == "patients":
-            frame["response"] = 1
-            frame.loc[frame.index[:3], "response"] = None
-        frame.to_csv(cohort / f"{table}.csv", index=False)
+    cohort = _external_copy(study, tmp_path / "external").parent / "cohort"
+    frame = pd.read_csv(cohort / "patients.csv", dtype={"patient_id": str})
+    frame["response"] = 1
+    frame.loc[frame.index[:3], "response"] = None
+    frame.to_csv(cohort / "patients.csv", index=False)
     result = _evaluate(cli, study, cohort, tmp_path / "eval")
     assert result.returncode == 0, result.stderr
     assert "Traceback" not in result.stderr
@@ -100,6 +100,24 @@ def test_a_class_with_one_outcome_is_said_not_crashed(cli, study, tmp_path):
     brier = [m for m in payload["metrics"]
              if m["therapy_class"] == "overall" and m["metric"] == "brier"]
     assert 0 < brier[0]["estimate"] < 1
+
+
+def test_the_training_patients_under_new_ids_are_still_recognised(cli, study, tmp_path):
+    import shutil
+
+    folder = tmp_path / "pseudonymised"
+    (folder / "cohort").mkdir(parents=True)
+    shutil.copy(study.experiment, folder / study.experiment.name)
+    for table in ("patients", "measurements", "tumor_assessments"):
+        frame = pd.read_csv(study.cohort / f"{table}.csv", dtype={"patient_id": str})
+        frame["patient_id"] = "H" + frame["patient_id"].str.replace("-", "")
+        frame.to_csv(folder / "cohort" / f"{table}.csv", index=False)
+    done = _evaluate(cli, study, folder / study.experiment.name, tmp_path / "eval")
+    assert done.returncode == 1
+    assert "Traceback" not in done.stderr
+    assert f"all {len(study.ids)} patients are the model's own training patients" in " ".join(
+        done.stderr.split())
+    assert not (tmp_path / "eval").exists()
 
 
 def test_a_feature_table_without_some_columns_is_still_read_as_features(cli, study, tmp_path):
@@ -138,16 +156,16 @@ def test_training_patients_are_found_when_the_cohort_lacks_a_biomarker(cli, stud
     own = sorted(set(study.ids) - drawn[biomarker])[:3]
     for table in ("patients", "measurements", "tumor_assessments"):
         frame = pd.read_csv(cohort / f"{table}.csv", dtype={"patient_id": str})
-        original = frame["patient_id"].str.removeprefix("EXT-")
-        frame["patient_id"] = original.where(original.isin(own), frame["patient_id"])
+        trained = pd.read_csv(study.cohort / f"{table}.csv", dtype={"patient_id": str})
+        frame = pd.concat([frame, trained[trained["patient_id"].isin(own)]], ignore_index=True)
         if table == "measurements":
             frame = frame[frame["biomarker"] != biomarker]
         frame.to_csv(cohort / f"{table}.csv", index=False)
     done = _evaluate(cli, study, experiment, tmp_path / "eval")
     assert done.returncode == 0, done.stderr
     text = " ".join(done.stderr.split())
-    assert f"3 of {len(study.ids)} patients ({', '.join(own)}) are the model's own training" \
-        in text
+    assert f"3 of {len(study.ids) + 3} patients ({', '.join(own)}) are the model's own " \
+           "training" in text
     assert "have no label" not in text  # they were left out as training patients, not unlabelled
     scored = pd.read_csv(tmp_path / "eval" / "predictions.csv", dtype={"patient_id": str})
     assert not set(own) & set(scored["patient_id"])

@@ -349,10 +349,10 @@ def _without_training_patients(model, X, y, name):
     ids = ", ".join(map(str, X.index[seen][:5])) + (" ..." if seen.sum() > 5 else "")
     if seen.all():
         raise CohortDataError(
-            f"{name}: all {len(X)} patients are the model's own training patients (same ids and "
-            "feature values), so their predictions are in-sample and would overstate its "
-            "performance. Its honest figures are the out-of-fold ones of `irpredict train`; "
-            "evaluate it on patients it has not seen")
+            f"{name}: all {len(X)} patients are the model's own training patients (the same "
+            "feature values, under the same or other ids), so their predictions are in-sample "
+            "and would overstate its performance. Its honest figures are the out-of-fold ones "
+            "of `irpredict train`; evaluate it on patients it has not seen")
     warnings.warn(
         f"{name}: {int(seen.sum())} of {len(X)} patients ({ids}) are the model's own training "
         "patients; they are left out of the metrics (their predictions are in-sample)",

@@ -8,7 +8,10 @@ a folder without one measurement series, are still recognised). Ids are often
 recycled between cohorts, and an id with a few coarse columns can match another
 cohort's patient by chance, so that second kind is kept only with at least
 :data:`MIN_PATIENT_COLUMNS` columns and counts only when most of a cohort
-matches.
+matches. A third hash covers the feature values alone, so that the training patients
+under new ids (a pseudonymised re-export, ids that lost their leading zeros) are still
+recognised; it is kept only for rows with at least :data:`MIN_MEASURED_VALUES` measured
+non-integer values, which no other patient shares by chance.
 Scoring the training patients again would measure the model on data it has
 seen: ``evaluate`` refuses it and ``screen`` cross-fits instead.
 """
@@ -17,10 +20,12 @@ import hashlib
 import math
 
 __all__ = ["row_fingerprints", "training_fingerprints", "training_patients",
-           "MIN_PATIENT_COLUMNS"]
+           "MIN_PATIENT_COLUMNS", "MIN_MEASURED_VALUES"]
 
 #: Patients-table columns needed before an id and those columns identify a patient.
 MIN_PATIENT_COLUMNS = 3
+#: Non-integer feature values needed before the values alone identify a patient.
+MIN_MEASURED_VALUES = 4
 
 
 def _text(value):
@@ -38,13 +43,15 @@ def _text(value):
     return str(value).strip()
 
 
-def row_fingerprints(X, feature_columns):
+def row_fingerprints(X, feature_columns, *, with_id=True):
     """One hash per row of ``X`` (index = patient id) over its id and feature values.
 
     Parameters
     ----------
     X : pandas.DataFrame
     feature_columns : list of str
+    with_id : bool, default=True
+        Hash the id too; ``False`` hashes the values alone.
 
     Returns
     -------
@@ -54,9 +61,32 @@ def row_fingerprints(X, feature_columns):
     values = X[list(feature_columns)].astype(object).to_numpy()
     out = []
     for pid, row in zip(X.index, values, strict=True):
-        text = "\x1f".join([str(pid).strip(), *map(_text, row)])
+        parts = [str(pid).strip()] if with_id else []
+        text = "\x1f".join([*parts, *map(_text, row)])
         out.append(hashlib.blake2b(text.encode("utf-8"), digest_size=10).hexdigest())
     return out
+
+
+def _distinctive(X, feature_columns):
+    """Rows with at least :data:`MIN_MEASURED_VALUES` non-integer numeric values (a mask)."""
+    import numpy as np
+    import pandas as pd
+
+    numeric = [c for c in feature_columns if c in X.columns
+               and pd.api.types.is_numeric_dtype(X[c]) and not pd.api.types.is_bool_dtype(X[c])]
+    if not numeric:
+        return np.zeros(len(X), dtype=bool)
+    values = X[numeric].to_numpy(dtype=float, na_value=np.nan)
+    with np.errstate(invalid="ignore"):
+        measured = np.isfinite(values) & (values != np.round(values))
+    return measured.sum(axis=1) >= MIN_MEASURED_VALUES
+
+
+def _value_fingerprints(X, feature_columns):
+    """``"v:"`` hashes of the feature values alone, None for rows too plain to identify."""
+    keep = _distinctive(X, feature_columns)
+    hashes = row_fingerprints(X, feature_columns, with_id=False)
+    return ["v:" + h if k else None for h, k in zip(hashes, keep, strict=True)]
 
 
 def _patient_part(model_or_columns, feature_columns):
@@ -72,6 +102,7 @@ def training_fingerprints(X, feature_columns, patient_columns):
     frozenset of str
     """
     known = {"f:" + h for h in row_fingerprints(X, feature_columns)}
+    known |= {h for h in _value_fingerprints(X, feature_columns) if h is not None}
     columns = _patient_part(patient_columns, feature_columns)
     if columns is not None:
         known |= {"p:" + h for h in row_fingerprints(X, columns)}
@@ -99,6 +130,9 @@ def training_patients(model, X):
         return None
     seen = np.array(["f:" + h in known for h in row_fingerprints(X, model.feature_columns)],
                     dtype=bool)
+    # the same patients under other ids: their measured values alone give them away
+    seen |= np.array([h is not None and h in known
+                      for h in _value_fingerprints(X, model.feature_columns)], dtype=bool)
     columns = _patient_part(model.patient_columns, model.feature_columns)
     if columns is not None:
         by_patient = np.array(["p:" + h in known for h in row_fingerprints(X, columns)],
