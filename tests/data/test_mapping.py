@@ -219,6 +219,24 @@ def test_fixed_day_values_must_agree(tmp_path):
         load_wide_table(tmp_path / "c.csv", mapping)
 
 
+def test_two_values_of_one_draw_are_named_with_their_file_and_values(tmp_path):
+    _write(_wide(), tmp_path / "c.csv")
+    pd.DataFrame({"pid": ["p1", "p1", "p2", "p2"], "day": [0, 0, 0, 0],
+                  "analyte": ["ldh", "ldh", "ldh", "ldh"], "val": [240.0, 260.0, 5.0, 5.0],
+                  "u": ["U/L"] * 4}).to_csv(tmp_path / "labs.csv", index=False)
+    mapping = ColumnMapping(id="PID", therapy_class="cytokine", measurements=(
+        MeasurementSource(layout="long", file="labs.csv", id="pid", time="day", value="val",
+                          biomarker_column="analyte", unit_column="u"),))
+    with pytest.raises(CohortDataError) as caught:
+        load_wide_table(tmp_path / "c.csv", mapping)
+    message = str(caught.value)
+    assert "labs.csv" in message
+    assert "c.csv" not in message.replace("labs.csv", "")  # not the patients table
+    assert "1 (patient, biomarker, day) keys" in message  # p2's repeated row is one value
+    assert "patient 'p1' 'ldh' day 0: 240 U/L" in message
+    assert "260 U/L" in message
+
+
 def test_measurements_for_unknown_patients(tmp_path):
     _write(_wide(), tmp_path / "c.csv")
     pd.DataFrame({"pid": ["p9"], "D1": [1.0]}).to_csv(tmp_path / "wide.csv", index=False)

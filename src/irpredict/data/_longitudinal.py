@@ -172,21 +172,32 @@ def read_measurements(mapping, table, patients, *, base_dir, source):
         if "unit" not in rows.columns:
             rows["unit"] = spec.unit
         rows = rows.dropna(subset=["patient_id", "biomarker", "day", "value"])
+        rows[_SOURCE] = where
         done = rows if done is None else pd.concat([done, rows], ignore_index=True)
-    return _deduplicate(done.reindex(columns=_COLUMNS), source)
+    return _deduplicate(done.reindex(columns=[*_COLUMNS, _SOURCE]), source)
+
+
+#: Temporary column: the file (and layout) each measurement row came from.
+_SOURCE = "_read_from"
 
 
 def _deduplicate(rows, source):
-    rows = rows.drop_duplicates(ignore_index=True)
+    rows = rows.drop_duplicates(subset=_COLUMNS, ignore_index=True)
     key = ["patient_id", "biomarker", "day"]
     clash = rows[rows.duplicated(key, keep=False)]
     if len(clash):
         first = clash.iloc[0]
+        same = clash[(clash[key] == first[key]).all(axis=1)]
+        values = ", ".join(f"{v:g}{f' {u}' if isinstance(u, str) and u else ''} ({w})"
+                           for v, u, w in zip(same["value"], same["unit"], same[_SOURCE],
+                                              strict=True))
         raise CohortDataError(
-            f"measurements for {source}: {clash[key].drop_duplicates().shape[0]} (patient, "
-            f"biomarker, day) keys have different values, e.g. patient {first.patient_id!r} "
-            f"{first.biomarker!r} day {first.day:g}; keep one value per draw."
+            f"measurements of {', '.join(dict.fromkeys(clash[_SOURCE]))}: "
+            f"{clash[key].drop_duplicates().shape[0]} (patient, biomarker, day) keys have "
+            f"different values, e.g. patient {first.patient_id!r} {first.biomarker!r} day "
+            f"{first.day:g}: {values}; keep one value per draw."
         )
+    rows = rows.drop(columns=_SOURCE)
     rows["patient_id"] = rows["patient_id"].astype("string")
     rows["biomarker"] = rows["biomarker"].astype("string")
     if rows["unit"].isna().all():
