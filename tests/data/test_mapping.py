@@ -237,6 +237,16 @@ def test_two_values_of_one_draw_are_named_with_their_file_and_values(tmp_path):
     assert "260 U/L" in message
 
 
+def test_a_header_only_patients_table_is_named_before_its_measurements(tmp_path):
+    _write(_wide().iloc[:0], tmp_path / "c.csv")
+    pd.DataFrame({"pid": ["p1"], "D1": [1.0]}).to_csv(tmp_path / "wide.csv", index=False)
+    mapping = ColumnMapping(id="PID", therapy_class="cytokine", measurements=(
+        MeasurementSource(layout="wide", file="wide.csv", id="pid", biomarker="x",
+                          days={"D1": 0}),))
+    with pytest.raises(CohortDataError, match=r"c\.csv: the patients table has no rows"):
+        load_wide_table(tmp_path / "c.csv", mapping)
+
+
 def test_measurements_for_unknown_patients(tmp_path):
     _write(_wide(), tmp_path / "c.csv")
     pd.DataFrame({"pid": ["p9"], "D1": [1.0]}).to_csv(tmp_path / "wide.csv", index=False)

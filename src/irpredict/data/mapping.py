@@ -311,6 +311,11 @@ def map_tables(table, mapping, *, name="cohort", source=None, feature_sets=None,
 
     source = Path(source) if source is not None else None
     label = str(source) if source is not None else "the patients table"
+    if len(table) == 0:  # said before other files' patients look unknown
+        from irpredict.exceptions import CohortDataError
+
+        raise CohortDataError(f"{label}: the patients table has no rows (a header only?); "
+                              "add one row per patient")
     patients = map_patients(table, mapping, source=label)
     base = source.parent if source is not None else Path.cwd()
     measurements = read_measurements(mapping, table, patients, base_dir=base, source=label)
