@@ -230,8 +230,8 @@ def test_response_model_predict_proba_names_bad_input(trained):
     model = load_response_model("models:/widestudy@champion", tracking_uri=uri)
     _, X, _, _ = external_frame(model, folder / "external.csv")
     X = X.head(4)
-    with pytest.raises(CohortDataError, match=r"column 'TMB' holds text, not numbers in rows "
-                                              r"\['05001'\]"):
+    with pytest.raises(CohortDataError, match=r"column 'TMB' holds text, not numbers in "
+                                              r"patients \['05001'\]"):
         model.predict_proba(X.assign(TMB=X["TMB"].astype(object).where(X.index != "05001",
                                                                        "high")))
     with pytest.raises(CohortDataError, match="'TMB' holds infinite or implausibly large"):

@@ -9,7 +9,7 @@ from irpredict._cache import ObjectCache
 from irpredict.exceptions import CohortDataError, UnknownTherapyError
 from irpredict.training.levels import align_levels
 
-__all__ = ["check_input", "with_therapy_class", "RANGE_FACTOR"]
+__all__ = ["check_input", "with_therapy_class", "rows_word", "RANGE_FACTOR"]
 
 #: How far beyond the training range a numeric value may lie: up to this factor times the
 #: largest magnitude seen in training. Lab values such as ctDNA span orders of magnitude
@@ -18,6 +18,11 @@ RANGE_FACTOR = 1000.0
 
 #: Per model: (numeric columns, lower, upper, possible limits), computed once.
 _BOUNDS = ObjectCache()
+
+
+def rows_word(index):
+    """``rows`` for request rows, ``patients`` where the frame is indexed by patient id."""
+    return "patients" if index.name == "patient_id" else "rows"
 
 
 def _first(values, k=5):
@@ -231,7 +236,7 @@ def _far_outside_note(model, X, columns, values, far_lo, far_hi):
     for j in np.flatnonzero(far.any(axis=0)):
         rows = X.index[far[:, j]]
         low, high = model.numeric_ranges[columns[j]]
-        shown.append(f"{columns[j]!r} in rows {_first(rows)}: "
+        shown.append(f"{columns[j]!r} in {rows_word(X.index)} {_first(rows)}: "
                      f"{_first(X.loc[rows, columns[j]].astype(str).unique(), 3)} "
                      f"(training range {low:.4g} to {high:.4g})")
     return ("values far outside the training range (beyond it by more than its width), so "
@@ -248,7 +253,8 @@ def _impossible(limits, columns, values, X):
             bad = (values[:, j] < low) | (values[:, j] > high)
         if bad.any():
             rows = X.index[bad]
-            problems.append(f"column {columns[j]!r} has impossible values in rows {_first(rows)}:"
+            problems.append(f"column {columns[j]!r} has impossible values in {rows_word(X.index)} "
+                            f"{_first(rows)}:"
                             f" {_first(X.loc[rows, columns[j]].astype(str).unique(), 3)} ({why})")
     return problems
 
@@ -276,7 +282,7 @@ def _check_values(model, X, columns, values, notes=None):
                         f"{'never negative; ' if low >= 0 else ''}accepted up to "
                         f"{RANGE_FACTOR:g}x its largest magnitude)"
                         f"; check the unit")
-            problems.append(f"column {col!r} has {label} in rows {_first(rows)}: "
+            problems.append(f"column {col!r} has {label} in {rows_word(X.index)} {_first(rows)}: "
                             f"{_first(X.loc[rows, col].astype(str).unique(), 3)}{hint}")
     if problems:
         raise CohortDataError("invalid input: " + "; ".join(problems))
@@ -301,7 +307,7 @@ def _note_missing_never_seen(model, X, columns, values, notes):
     empty = np.isnan(values[:, cols]) if cols else np.zeros((len(X), 0), dtype=bool)
     if not empty.any():
         return
-    shown = [f"{columns[cols[k]]!r} (rows {_first(X.index[empty[:, k]])})"
+    shown = [f"{columns[cols[k]]!r} ({rows_word(X.index)} {_first(X.index[empty[:, k]])})"
              for k in np.flatnonzero(empty.any(axis=0))]
     notes.append("missing values in features every training patient had, imputed from "
                  f"patients who all had one: {', '.join(shown[:5])}"

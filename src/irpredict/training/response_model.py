@@ -209,6 +209,7 @@ class ResponseModel:
         import pandas as pd
 
         from irpredict.data.schema import PLAUSIBLE_MAGNITUDE
+        from irpredict.serving.validation import rows_word as _rows
 
         out = X.copy()
         categorical = set(self.categorical_columns)
@@ -223,7 +224,8 @@ class ResponseModel:
                                (huge, "infinite or implausibly large values")):
                 if mask.any():
                     raise CohortDataError(
-                        f"column {col!r} holds {what} in rows {X.index[mask][:5].tolist()}: "
+                        f"column {col!r} holds {what} in {_rows(X.index)} "
+                        f"{X.index[mask][:5].tolist()}: "
                         f"{raw[mask].astype(str).unique()[:3].tolist()}; give numbers in the "
                         "training units, or leave the value empty (it is imputed)")
             out[col] = values.astype(float)
