@@ -224,3 +224,19 @@ def test_scoring_a_cohort_folder_does_not_warn_about_its_default_features(cli, s
     assert done.returncode == 0, done.stderr
     assert "like an outcome" not in done.stderr
     assert "like outcomes" not in done.stderr
+
+
+def test_a_biomarker_written_in_another_case_is_read_under_the_training_name(cli, study,
+                                                                            tmp_path):
+    experiment = _external_copy(study, tmp_path / "external")
+    path = experiment.parent / "cohort" / "measurements.csv"
+    measurements = pd.read_csv(path, dtype={"patient_id": str})
+    assert (measurements["biomarker"] == "ldh").any()
+    measurements["biomarker"] = measurements["biomarker"].replace({"ldh": "LDH", "crp": "Crp"})
+    measurements.to_csv(path, index=False)
+    done = _evaluate(cli, study, experiment, tmp_path / "eval")
+    assert done.returncode == 0, done.stderr
+    text = " ".join(done.stderr.split())
+    assert "biomarkers read under the names model relstudy/on_treatment was trained on: " \
+           "'Crp' as 'crp', 'LDH' as 'ldh'" in text
+    assert "gives no value" not in text

@@ -103,6 +103,8 @@ class ResponseModel:
         units = getattr(self, "units", None) or {}
         if self.biomarkers is not None:  # a biomarker the model does not read may be in any unit
             units = {b: u for b, u in units.items() if b in self.biomarkers}
+        trained = {c.split("__")[0] for c in self.feature_columns if "__" in c}
+        cohort = in_training_spelling(cohort, trained, f"{self.study}/{self.feature_set}")
         cohort = in_training_units(cohort, units, f"{self.study}/{self.feature_set}")
         missing = [c for c in self.patient_columns if c not in cohort.patients.columns]
         if missing:
@@ -234,6 +236,48 @@ class ResponseModel:
 
 #: On-treatment feature columns at a day-0 landmark (``ctdna__slope_d0``, ``tumor__n_scans_d0``).
 _DAY0_ON_TREATMENT = re.compile(r".+__[a-z0-9_]+_d0")
+
+
+def in_training_spelling(cohort, trained, model_name):
+    """``cohort`` with biomarkers written in another case (``LDH``) named as in training.
+
+    Parameters
+    ----------
+    cohort : irpredict.data.Cohort
+    trained : set of str
+        Biomarker names the model's features are built from.
+    model_name : str
+        Named in messages.
+
+    Returns
+    -------
+    irpredict.data.Cohort
+        The same cohort when every name matches or no other spelling is unambiguous;
+        otherwise a copy with those biomarkers renamed (and a :class:`DataWarning`).
+    """
+    from collections import Counter
+    from dataclasses import replace
+
+    from irpredict.exceptions import DataWarning
+
+    if cohort.measurements is None or not trained:
+        return cohort
+    present = set(cohort.measurements["biomarker"].dropna().astype(str))
+    folded = {b.casefold(): b for b in trained}
+    renames = {b: folded[b.casefold()] for b in present - set(trained)
+               if b.casefold() in folded and folded[b.casefold()] not in present}
+    taken = Counter(renames.values())  # 'LDH' and 'Ldh' both present: neither is guessed
+    renames = {b: t for b, t in renames.items() if taken[t] == 1}
+    if not renames:
+        return cohort
+    biomarker = cohort.measurements["biomarker"]
+    measurements = cohort.measurements.assign(biomarker=biomarker.replace(renames))
+    warnings.warn(
+        f"cohort {cohort.name!r}: biomarkers read under the names model {model_name} was "
+        f"trained on: " + ", ".join(f"{b!r} as {t!r}" for b, t in sorted(renames.items())),
+        DataWarning, stacklevel=3)
+    units = {renames.get(b, b): u for b, u in (cohort.units or {}).items()}
+    return replace(cohort, measurements=measurements, units=units)
 
 
 def in_training_units(cohort, units, model_name):
