@@ -114,3 +114,26 @@ def test_simulated_cohort_of_two_classes_validates(tmp_path, cli):
     assert her2.isin(["2+", "3+"]).any()
     result = cli("validate", out)
     assert result.returncode == 0, result.stderr
+
+
+def test_what_does_not_invalidate_a_cohort_is_a_warning(cli, small_cohort):
+    # small_cohort: A4 has no label, chemotherapy has non-responders only
+    pd.DataFrame({"patient_id": ["A1", "A1", "A2"], "day": [-3, 56, -1],
+                  "target_sld_mm": [4500.0, 4400.0, 40.0], "nontarget": [None, None, None],
+                  "new_lesion": [0, 0, 0]}).to_csv(small_cohort / "tumor_assessments.csv",
+                                                   index=False)
+    result = cli("validate", small_cohort)
+    assert result.returncode == 0, result.stderr
+    text = " ".join(result.stderr.split())
+    assert "warning: chemotherapy: all 2 labelled patients are non-responders" in text
+    assert "warning: 1 patients have no label" in text
+    assert "1 patients have a target sum above 1000 mm, e.g. ['A1']" in text
+    assert "checkpoint_inhibitor: all" not in text
+
+
+def test_a_header_only_measurements_file_is_a_warning(cli, small_cohort):
+    (small_cohort / "measurements.csv").write_text("patient_id,biomarker,day,value,unit\n")
+    result = cli("validate", small_cohort)
+    assert result.returncode == 0, result.stderr
+    assert "measurements.csv: the measurements table has no rows" in " ".join(
+        result.stderr.split())

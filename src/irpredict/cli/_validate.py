@@ -51,6 +51,7 @@ def command(
     if json_path is not None:
         refuse_overwriting_inputs([json_path], [source, *cohort.sources.values()])
     summary = summarize_cohort(cohort)
+    _warn_worth_knowing(summary, cohort)
     _print_summary(summary, cohort)
     if json_path is not None:
         _write_json(summary, json_path)
@@ -141,6 +142,38 @@ def _cell(value, fmt):
     if isinstance(value, float):
         return f"{value:g}"
     return str(value)
+
+
+def _warn_worth_knowing(summary, cohort):
+    """What does not make the cohort invalid but changes what can be done with it."""
+    import warnings
+
+    from irpredict.exceptions import DataWarning
+
+    for row in summary.therapy.itertuples():
+        labelled, responders = int(row.labelled), row.responders
+        if row.therapy_class == "all" or labelled == 0 or responders is None:
+            continue
+        if int(responders) in (0, labelled):
+            outcome = "responders" if int(responders) else "non-responders"
+            warnings.warn(f"{row.therapy_class}: all {labelled} labelled patients are "
+                          f"{outcome}; a model cannot learn response there, and its AUC is "
+                          "undefined", DataWarning, stacklevel=2)
+    total = summary.therapy[summary.therapy["therapy_class"] == "all"]
+    if len(total) and int(total["labelled"].iloc[0]) < int(total["patients"].iloc[0]):
+        missing = int(total["patients"].iloc[0]) - int(total["labelled"].iloc[0])
+        warnings.warn(f"{missing} patients have no label; train and evaluate leave them out",
+                      DataWarning, stacklevel=2)
+    for table in ("measurements", "tumor_assessments"):
+        frame = getattr(cohort, table)
+        if table in cohort.sources and (frame is None or len(frame) == 0):
+            warnings.warn(f"{cohort.sources[table]}: the {table.replace('_', ' ')} table has "
+                          "no rows", DataWarning, stacklevel=2)
+    scans = cohort.tumor_assessments
+    if scans is not None and len(scans) and "target_sld_mm" in scans.columns:
+        from irpredict.response._lesions import warn_implausible_sums
+
+        warn_implausible_sums(scans, cohort.sources.get("tumor_assessments", "tumour table"))
 
 
 def _print_summary(summary, cohort):
