@@ -27,8 +27,10 @@ def command(
     """Validate a cohort and summarise it: patients and responders per therapy class,
     biomarkers with units and baseline coverage, missing values.
 
-    Every problem is reported at once, each with its file, column, rows and a fix;
-    the exit status is 1 when the cohort is not valid.
+    Problems are named with their file, column, rows and a fix; the checks of one table's
+    values (types, ranges, allowed levels) are reported together, while a problem that stops
+    the cohort being read (a missing column, repeated ids, an unmapped therapy) is reported
+    alone: fix it and run validate again. The exit status is 1 when the cohort is not valid.
 
     Examples:
 
