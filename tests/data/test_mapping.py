@@ -257,6 +257,19 @@ def test_measurements_for_unknown_patients(tmp_path):
         load_wide_table(tmp_path / "c.csv", mapping)
 
 
+def test_ids_that_lost_their_leading_zeros_are_said_so(tmp_path):
+    frame = _wide().assign(PID=["0001", "0002", "0003", "0004"])
+    _write(frame, tmp_path / "c.csv")
+    pd.DataFrame({"pid": [1, 2], "D1": [1.0, 2.0]}).to_csv(tmp_path / "wide.csv", index=False)
+    mapping = ColumnMapping(id="PID", therapy_class="cytokine", measurements=(
+        MeasurementSource(layout="wide", file="wide.csv", id="pid", biomarker="x",
+                          days={"D1": 0}),))
+    with pytest.raises(CohortDataError, match=r"'1', '2' are not in the patients table \(the "
+                                              r"patients table has '0001' for '1': these ids "
+                                              r"lost their leading zeros"):
+        load_wide_table(tmp_path / "c.csv", mapping)
+
+
 def test_tumour_percent_change(tmp_path):
     frame = _wide().assign(sld=[100.0, 40.0, 60.0, 20.0])
     _write(frame, tmp_path / "c.csv")

@@ -47,12 +47,29 @@ def _numeric(frame, column, *, where, ids):
 
 
 def _known_ids(ids, patients, where):
-    unknown = sorted(set(ids.dropna()) - set(patients["patient_id"]))
+    known = set(patients["patient_id"])
+    unknown = sorted(set(ids.dropna()) - known)
     if unknown:
         raise CohortDataError(
-            f"{where}: patient ids {format_ids(unknown)} are not in the patients table; "
-            "fix the ids or add those patients."
+            f"{where}: patient ids {format_ids(unknown)} are not in the patients table"
+            f"{_lost_zeros_hint(unknown, known)}; fix the ids or add those patients."
         )
+
+
+def _lost_zeros_hint(unknown, known):
+    """Say so when the unknown ids are known ids without their leading zeros (``1`` for
+    ``000001``), as a spreadsheet or a number column writes them."""
+    stripped = {}
+    for pid in known:
+        text = str(pid)
+        if text.isdigit() and text.startswith("0"):
+            stripped.setdefault(text.lstrip("0") or "0", text)
+    matched = [(u, stripped[str(u)]) for u in unknown if str(u) in stripped]
+    if not matched or len(matched) < len(unknown) / 2:
+        return ""
+    example, original = matched[0]
+    return (f" (the patients table has {original!r} for {example!r}: these ids lost their "
+            "leading zeros, as ids stored as numbers do; store the id column as text)")
 
 
 def _long(spec, frame, ids, where):
