@@ -10,6 +10,7 @@ from irpredict.data.units import conversion_factor, harmonize_units, normalize_u
     ("%", "%"), ("pct", "%"), ("Percent", "%"), ("x10^9/L", "10^9/L"), ("10^9/l", "10^9/L"),
     ("10^3/µL", "10^3/uL"), ("/nL", "/nL"), ("iu/l", "IU/L"), ("MTM / mL", "MTM/mL"),
     (None, None), (np.nan, None), ("", None),
+    ("g/100mL", "g/dL"), ("gm/dL", "g/dL"), ("g %", "g/dL"), ("mg/100 ml", "mg/dL"),
 ])
 def test_normalize_unit(raw, expected):
     assert normalize_unit(raw) == expected

@@ -37,6 +37,9 @@ _ALIASES = {
     "g/l": "g/L", "10^3/ul": "10^3/uL", "x10^3/ul": "10^3/uL", "10e3/ul": "10^3/uL",
     "thousand/ul": "10^3/uL", "/nl": "/nL", "cells/nl": "/nL", "10^3/μl": "10^3/uL",
     "iu/l": "IU/L", "u/l": "U/L", "units/l": "U/L", "micromol/l": "umol/L",
+    # grams per decilitre as clinical reports write them
+    "g/100ml": "g/dL", "gm/dl": "g/dL", "gr/dl": "g/dL", "g%": "g/dL",
+    "mg/100ml": "mg/dL", "mg%": "mg/dL", "gm/l": "g/L",
 }
 
 #: Canonical unit of well-known biomarkers (lower-case biomarker names).
