@@ -80,8 +80,12 @@ def _subgroup_levels(patients, index):
     import numpy as np
 
     levels = [("all patients", "all", np.ones(len(index), dtype=bool))]
+    by_folded = {}
+    for c in patients.columns:  # 'ER' or 'Site' as a table may write them
+        by_folded.setdefault(str(c).casefold(), c)
     for label, candidates in SUBGROUP_COLUMNS.items():
-        col = next((c for c in candidates if c in patients.columns), None)
+        col = next((by_folded[c.casefold()] for c in candidates if c.casefold() in by_folded),
+                   None)
         if col is None:
             continue
         values = patients[col].reindex(index).dropna().astype(str).reindex(index)
