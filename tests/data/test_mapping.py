@@ -136,7 +136,13 @@ def test_duplicate_and_missing_ids(tmp_path):
     frame = _wide()
     frame.loc[3, "PID"] = "p1"
     path = _write(frame, tmp_path / "c.csv")
-    with pytest.raises(CohortDataError, match=r"repeats patient ids 'p1'"):
+    with pytest.raises(CohortDataError, match=r"repeats patient ids 'p1' \(data rows 1, 4\); "
+                                              r"the patients table needs one row per patient"):
+        load_wide_table(path, BASE)
+    copied = pd.concat([_wide(), _wide().iloc[[2]]], ignore_index=True)
+    path = _write(copied, tmp_path / "copied.csv")
+    with pytest.raises(CohortDataError, match=r"repeats patient ids 'p3' \(data rows 3, 5\); "
+                                              r"the repeated rows are identical copies"):
         load_wide_table(path, BASE)
 
 

@@ -111,11 +111,17 @@ def _ids(table, mapping, source):
             f"{source}: id column {mapping.id!r} is empty in data rows {format_ids(rows)}; "
             "fill in the ids or drop those rows."
         )
-    dup = ids[ids.duplicated(keep=False)].unique().tolist()
+    repeated = ids.duplicated(keep=False)
+    dup = ids[repeated].unique().tolist()
     if dup:
+        rows = (ids.index[repeated] + 1).tolist()
+        copies = table.loc[repeated].astype(str).assign(_id=ids[repeated])
+        identical = not copies.drop_duplicates()["_id"].duplicated().any()
+        why = ("the repeated rows are identical copies: drop the copies" if identical
+               else "the patients table needs one row per patient")
         raise CohortDataError(
-            f"{source}: id column {mapping.id!r} repeats patient ids {format_ids(dup)}; "
-            "the patients table needs one row per patient."
+            f"{source}: id column {mapping.id!r} repeats patient ids {format_ids(dup)} (data "
+            f"rows {format_ids(rows)}); {why}."
         )
     return ids
 
