@@ -175,7 +175,9 @@ def _warn_worth_knowing(summary, cohort):
     if scans is not None and len(scans) and "target_sld_mm" in scans.columns:
         from irpredict.response._lesions import warn_implausible_sums
 
-        warn_implausible_sums(scans, cohort.sources.get("tumor_assessments", "tumour table"))
+        optional = [c for c in ("nontarget", "new_lesion") if c not in scans.columns]
+        warn_implausible_sums(scans.assign(**dict.fromkeys(optional)),
+                              cohort.sources.get("tumor_assessments", "tumour table"))
 
 
 def _print_summary(summary, cohort):
