@@ -243,12 +243,17 @@ def test_two_values_of_one_draw_are_named_with_their_file_and_values(tmp_path):
     assert "260 U/L" in message
 
 
+def _one_wide_biomarker():
+    """A cytokine cohort whose biomarker ``x`` is read from wide.csv (column D1 = day 0)."""
+    return ColumnMapping(id="PID", therapy_class="cytokine", measurements=(
+        MeasurementSource(layout="wide", file="wide.csv", id="pid", biomarker="x",
+                          days={"D1": 0}),))
+
+
 def test_a_header_only_patients_table_is_named_before_its_measurements(tmp_path):
     _write(_wide().iloc[:0], tmp_path / "c.csv")
     pd.DataFrame({"pid": ["p1"], "D1": [1.0]}).to_csv(tmp_path / "wide.csv", index=False)
-    mapping = ColumnMapping(id="PID", therapy_class="cytokine", measurements=(
-        MeasurementSource(layout="wide", file="wide.csv", id="pid", biomarker="x",
-                          days={"D1": 0}),))
+    mapping = _one_wide_biomarker()
     with pytest.raises(CohortDataError, match=r"c\.csv: the patients table has no rows"):
         load_wide_table(tmp_path / "c.csv", mapping)
 
@@ -256,9 +261,7 @@ def test_a_header_only_patients_table_is_named_before_its_measurements(tmp_path)
 def test_measurements_for_unknown_patients(tmp_path):
     _write(_wide(), tmp_path / "c.csv")
     pd.DataFrame({"pid": ["p9"], "D1": [1.0]}).to_csv(tmp_path / "wide.csv", index=False)
-    mapping = ColumnMapping(id="PID", therapy_class="cytokine", measurements=(
-        MeasurementSource(layout="wide", file="wide.csv", id="pid", biomarker="x",
-                          days={"D1": 0}),))
+    mapping = _one_wide_biomarker()
     with pytest.raises(CohortDataError, match=r"'p9' are not in the patients table"):
         load_wide_table(tmp_path / "c.csv", mapping)
 
@@ -267,9 +270,7 @@ def test_ids_that_lost_their_leading_zeros_are_said_so(tmp_path):
     frame = _wide().assign(PID=["0001", "0002", "0003", "0004"])
     _write(frame, tmp_path / "c.csv")
     pd.DataFrame({"pid": [1, 2], "D1": [1.0, 2.0]}).to_csv(tmp_path / "wide.csv", index=False)
-    mapping = ColumnMapping(id="PID", therapy_class="cytokine", measurements=(
-        MeasurementSource(layout="wide", file="wide.csv", id="pid", biomarker="x",
-                          days={"D1": 0}),))
+    mapping = _one_wide_biomarker()
     with pytest.raises(CohortDataError, match=r"'1', '2' are not in the patients table \(the "
                                               r"patients table has '0001' for '1': these ids "
                                               r"lost their leading zeros"):
