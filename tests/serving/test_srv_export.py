@@ -106,6 +106,7 @@ def test_an_exported_folder_loads_where_irpredict_is_not_installed(trained_model
     assert {"scikit-learn", "xgboost", "pandas", "shap", "mlflow", "pandera"} <= names
     assert not any("irpredict" in line for line in requirements)
     assert not list(out.rglob("*.pyc"))
+    assert "loads it where irpredict is not installed" in (out / "MODEL_CARD.md").read_text()
     loaded = subprocess.run([sys.executable, "-c", _WITHOUT_INSTALLED_IRPREDICT, str(out)],
                             capture_output=True, text=True, timeout=300, cwd=tmp_path)
     assert loaded.returncode == 0, loaded.stderr

@@ -36,6 +36,8 @@ original biomarker; for each row the SHAP values plus `base_value` equal the mod
     irpredict serve --model {folder}
     mlflow models serve -m {folder} --env-manager local
 
+{portability}
+
 ## Limitations
 Trained on the cohort of study `{study}` only. Therapy classes it was not trained on are
 refused; values no patient can have, or beyond 1000 times the training range, are refused, and
@@ -156,7 +158,15 @@ def _download(model, tracking_uri, target):
         categorical=", ".join(response_model.categorical_columns) or "none",
         features=features, landmark=response_model.landmark_days, run_id=run_id or "unknown",
         performance=performance, folder="{folder}",
-        calibration_note=_calibration_note(response_model))
+        calibration_note=_calibration_note(response_model),
+        portability=_PORTABLE if (target / "code" / "irpredict").is_dir() else _NOT_PORTABLE)
+
+
+_PORTABLE = ("The folder carries the irpredict code the model was trained with (`code/`) and "
+             "pins the packages it needs (`requirements.txt`): `mlflow.pyfunc.load_model` "
+             "loads it where irpredict is not installed.")
+_NOT_PORTABLE = ("This model was logged without its code: loading it needs irpredict "
+                 "installed.")
 
 
 def _calibration_note(response_model):
