@@ -163,7 +163,7 @@ def test_a_landmark_bundle_given_to_a_single_model_command_is_named(cli, trained
 def test_a_patient_without_measurements_or_scans_is_said(cli, trained, tmp_path):
     folder, _, uri, _ = trained
     cohort = tmp_path / "cohort"
-    assert cli("simulate", "--patients", "400", "--seed", "5", "--out", cohort).returncode == 0
+    assert cli("simulate", "--patients", "60", "--seed", "5", "--out", cohort).returncode == 0
     for table in ("measurements", "tumor_assessments"):
         frame = pd.read_csv(cohort / f"{table}.csv", dtype={"patient_id": str})
         frame[frame["patient_id"] != "SIM-00007"].to_csv(cohort / f"{table}.csv", index=False)
@@ -177,8 +177,8 @@ def test_a_patient_without_measurements_or_scans_is_said(cli, trained, tmp_path)
                 "--tracking-uri", uri, "-o", tmp_path / "all", "--all", cwd=folder)
     assert every.returncode == 0, every.stderr
     text = " ".join(every.stderr.split())
-    assert "1 of 400 patients have no measurements" in text
-    assert "1 of 400 patients have no tumour assessments" in text
+    assert "1 of 60 patients have no measurements" in text
+    assert "1 of 60 patients have no tumour assessments" in text
     assert "SIM-00007 has no" not in " ".join(_monitor(cli, trained, "-p", "SIM-00008").stderr
                                                .split())
 
