@@ -180,7 +180,8 @@ b,84,30,,
     tp = pd.read_csv(tmp_path / "bor_timepoints.csv", dtype={"patient_id": str})
     assert tp.set_index(["patient_id", "day"]).loc[("a", 84), "overall_response"] == "PD"
     assert bor.loc["b", "bor"] == "PD"  # a new lesion's size alone
-    assert "new_lesion_count or new_lesion_sld_mm above 0" in " ".join(res.stderr.split())
+    assert "new_lesion_count, new_lesion_sld_mm or new_nontarget_count above 0" in " ".join(
+        res.stderr.split())
     ibor, _ = _bor(cli, tmp_path, text, "--criteria", "irecist")
     assert ibor.loc["a", "bor"] != "iPR"
     itp = pd.read_csv(tmp_path / "bor_timepoints.csv", dtype={"patient_id": str})

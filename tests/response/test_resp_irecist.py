@@ -1,5 +1,7 @@
 """iRECIST state machine and iBOR (test ideas (i)-(vii) of DOMAIN.md section 3.6)."""
 
+import warnings
+
 import numpy as np
 import pandas as pd
 import pytest
@@ -154,6 +156,31 @@ def test_nontarget_iupd_needs_further_increase():
         nontarget_increase=[False, False, True],
     )
     assert _codes(ta) == ["iUPD", "iUPD", "iCPD"]
+
+
+def test_new_nontarget_lesions_confirm_by_a_growing_count_not_by_being_there():
+    def table(counts):
+        frame = _ta([56, 84, 112], [100.0] * 3, new_lesion=[True, True, True])
+        frame["new_nontarget_count"] = [0, *counts]
+        return frame
+
+    assert _codes(table([1, 1, 1])) == ["iUPD", "iUPD", "iUPD"]  # present, not growing
+    assert _codes(table([1, 1, 2])) == ["iUPD", "iUPD", "iCPD"]
+    assert irecist_timepoints(table([1, 2, 2]))["irecist_reason"].iloc[1] == \
+        "more new non-target lesions"
+
+
+def test_a_new_nontarget_flag_set_from_the_iupd_scan_on_is_warned_about():
+    from irpredict.exceptions import DataWarning
+
+    ta = _ta([56, 84], [100.0, 100.0], new_lesion=[True, True], new_nontarget=[True, True])
+    with pytest.warns(DataWarning, match=r"1 patients have iCPD only because new_nontarget is "
+                                         r"true.*give new_nontarget_count"):
+        assert _codes(ta) == ["iUPD", "iCPD"]  # the flag means "increased", as documented
+    ta = _ta([56, 84], [100.0, 100.0], new_lesion=[True, True], new_nontarget=[False, True])
+    with warnings.catch_warnings():
+        warnings.simplefilter("error", DataWarning)
+        assert _codes(ta) == ["iUPD", "iCPD"]  # increased after the iUPD scan: no doubt
 
 
 def test_new_iupd_needed_after_reset():

@@ -44,14 +44,15 @@ def mark_implied_new_lesions(frame, source):
     post = frame["day"] > 0
     flagged = frame["new_lesion"].to_numpy(bool)
     counted = np.zeros(len(frame), dtype=bool)
-    for column in ("new_lesion_count", "new_lesion_sld_mm"):
+    for column in ("new_lesion_count", "new_lesion_sld_mm", "new_nontarget_count"):
         if column in frame.columns:
             counted |= (frame[column] > 0).to_numpy()
     unflagged = counted & ~flagged & post.to_numpy()
     if unflagged.any():
         shown, n = _shown(frame, unflagged)
         warnings.warn(
-            f"{source}: {n} patients have new_lesion_count or new_lesion_sld_mm above 0 on "
+            f"{source}: {n} patients have new_lesion_count, new_lesion_sld_mm or "
+            "new_nontarget_count above 0 on "
             f"visits whose new_lesion is not true, e.g. {shown}; those visits are read as "
             "having a new lesion (PD). Fill new_lesion on every visit to silence this",
             DataWarning, stacklevel=3)

@@ -13,8 +13,10 @@ patient, on top of the RECIST 1.1 components of each visit
   further non-target increase (optional ``nontarget_increase`` flag, when the
   non-target triggered iUPD; otherwise non-target PD); new-lesion-target sum
   (optional ``new_lesion_sld_mm``) grew >= 5 mm; new non-target lesions grew
-  (optional ``new_nontarget`` flag); more new lesions (optional
-  ``new_lesion_count``); or a new lesion when none was present at iUPD.
+  (optional ``new_nontarget_count`` larger than at iUPD, or else the optional
+  ``new_nontarget`` flag: new non-target lesions increased since the previous
+  scan); more new lesions (optional ``new_lesion_count``); or a new lesion when
+  none was present at iUPD.
   Scans earlier than ``confirm_min_days`` after the iUPD neither confirm nor
   reset (they report iUPD, or NE when not evaluable). Confirmations later
   than ``confirm_max_days`` (56) are flagged in ``icpd_late`` and warned
@@ -38,6 +40,7 @@ import warnings
 import numpy as np
 import pandas as pd
 
+from irpredict.exceptions import DataWarning
 from irpredict.response.bor import best_overall_response
 from irpredict.response.timepoint import at_least, overall_response, timepoint_responses
 
@@ -74,6 +77,17 @@ def _grew(now, ref, mm=5.0):
     return not (np.isnan(now) or np.isnan(ref)) and at_least(now - ref, mm)
 
 
+#: The iCPD reason read from the ``new_nontarget`` flag.
+NNT_INCREASED = "new non-target lesions increased"
+
+
+def _new_nontarget_growth(v, iupd):
+    """New non-target lesions grew: by their count when given, else by the flag."""
+    if not (np.isnan(v["nnt_cnt"]) or np.isnan(iupd["nnt_cnt"])):
+        return ["more new non-target lesions"] if v["nnt_cnt"] > iupd["nnt_cnt"] else []
+    return [NNT_INCREASED] if v["nnt"] else []
+
+
 def _further_progression(v, iupd):
     """Reasons the visit ``v`` confirms the pending ``iupd`` (empty list: none)."""
     reasons = []
@@ -90,8 +104,7 @@ def _further_progression(v, iupd):
     if iupd["new"]:
         if _grew(v["nl_sld"], iupd["nl_sld"]):
             reasons.append("new-lesion sum +5 mm")
-        if v["nnt"]:
-            reasons.append("new non-target lesions increased")
+        reasons += _new_nontarget_growth(v, iupd)
         if (
             not np.isnan(v["nl_cnt"])
             and not np.isnan(iupd["nl_cnt"])
@@ -228,6 +241,9 @@ def irecist_timepoints(
         "nl_cnt": tp["new_lesion_count"].to_numpy(float)
         if "new_lesion_count" in tp
         else np.full(n, np.nan),
+        "nnt_cnt": tp["new_nontarget_count"].to_numpy(float)
+        if "new_nontarget_count" in tp
+        else np.full(n, np.nan),
     }
     result = [None] * n
     for idx in tp.groupby("patient_id", sort=False).indices.values():
@@ -242,6 +258,7 @@ def irecist_timepoints(
     )
     tp = pd.concat([tp, frame], axis=1)
     tp["icpd_late"] = tp["icpd_late"].astype(bool)
+    _warn_flag_read_as_increase(tp, source)
     if warn_late and tp["icpd_late"].any():
         ids = tp.loc[tp["icpd_late"], "patient_id"].unique()
         warnings.warn(
@@ -252,6 +269,32 @@ def irecist_timepoints(
             stacklevel=2,
         )
     return tp
+
+
+def _warn_flag_read_as_increase(tp, source):
+    """An iCPD resting on ``new_nontarget`` alone, the flag also set at the iUPD scan: the
+    flag may mark that new non-target lesions are there, not that they increased."""
+    ids = []
+    for pid, visits in tp.groupby("patient_id", sort=False):
+        codes = visits["irecist_response"].tolist()
+        if "iCPD" not in codes:
+            continue
+        first = codes.index("iCPD")
+        if visits["irecist_reason"].iloc[first] != NNT_INCREASED:
+            continue
+        start = first
+        while start > 0 and codes[start - 1] in ("iUPD", "NE"):
+            start -= 1
+        if visits["new_nontarget"].iloc[start:first].any():
+            ids.append(pid)
+    if ids:
+        warnings.warn(
+            f"{source}: {len(ids)} patients have iCPD only because new_nontarget is true at "
+            f"the confirming scan, while it was true at their iUPD scan too, e.g. {ids[:5]}. "
+            "new_nontarget means new non-target lesions increased since the previous scan; if "
+            "it marks only that they are present, give new_nontarget_count (the number of new "
+            "non-target lesions) instead: iCPD then needs that number to grow",
+            DataWarning, stacklevel=3)
 
 
 def best_overall_iresponse(

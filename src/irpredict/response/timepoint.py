@@ -232,7 +232,8 @@ def check_tumor_assessments(tumor_assessments, *, source="tumor_assessments"):
     tumor_assessments : pandas.DataFrame
         Columns ``patient_id``, ``day``, ``target_sld_mm`` and optionally
         ``nontarget``, ``new_lesion``, ``target_cr``, ``new_lesion_sld_mm``,
-        ``new_nontarget``, ``nontarget_increase``, ``new_lesion_count``.
+        ``new_nontarget``, ``nontarget_increase``, ``new_lesion_count``,
+        ``new_nontarget_count``.
     source : str, default="tumor_assessments"
         Name of the table or file, used in error messages (row numbers
         count the header as row 1).
@@ -272,7 +273,8 @@ def check_tumor_assessments(tumor_assessments, *, source="tumor_assessments"):
     # ' P 001' is patient 'P 001', and 1001.0 (a float id column) is 1001, as in the cohort
     frame["patient_id"] = id_text(frame["patient_id"]).astype(str)
     frame["day"] = _numeric(frame, "day", source, required=True)
-    for col in ("target_sld_mm", "new_lesion_sld_mm", "new_lesion_count"):
+    for col in ("target_sld_mm", "new_lesion_sld_mm", "new_lesion_count",
+                "new_nontarget_count"):
         if col in frame.columns:
             frame[col] = _numeric(frame, col, source, required=False)
             neg = frame[col] < 0
@@ -301,7 +303,8 @@ def check_tumor_assessments(tumor_assessments, *, source="tumor_assessments"):
 
 
 _KNOWN_COLUMNS = (*_REQUIRED, "nontarget", "new_lesion", "target_cr", "new_lesion_sld_mm",
-                  "new_nontarget", "nontarget_increase", "new_lesion_count")
+                  "new_nontarget", "nontarget_increase", "new_lesion_count",
+                  "new_nontarget_count")
 
 
 def _known_spellings(columns):
