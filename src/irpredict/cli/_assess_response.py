@@ -24,8 +24,8 @@ def command(
         typer.Argument(
             help="Tumour-assessment table (CSV, Parquet or Excel): patient_id, day (days since "
             "first dose; baseline scan at day <= 0), target_sld_mm; optional nontarget, "
-            "new_lesion, target_cr, new_lesion_sld_mm, new_lesion_count, new_nontarget, "
-            "nontarget_increase.",
+            "new_lesion, target_cr, new_lesion_sld_mm, new_lesion_count, "
+            "new_nontarget_count, new_nontarget, nontarget_increase (see the README).",
             show_default=False,
         ),
     ],
