@@ -69,6 +69,16 @@ def test_reappearance_after_zero_nadir_is_pd():
     assert _responses([30.0, 0.0, 2.0]) == ["CR", "PD"]
 
 
+def test_a_nontarget_lesion_reappearing_after_a_complete_response_is_pd():
+    after_cr = _ta([100.0, 0.0, 0.0], nontarget=["NON-CR/NON-PD", "CR", "NON-CR/NON-PD"])
+    tp = timepoint_responses(after_cr)
+    assert tp["overall_response"].tolist() == ["CR", "PD"]
+    assert tp["nontarget_response"].tolist() == ["CR", "PD"]
+    # after a partial response the non-target status is read as given
+    after_pr = _ta([100.0, 50.0, 50.0], nontarget=["NON-CR/NON-PD", "CR", "NON-CR/NON-PD"])
+    assert timepoint_responses(after_pr)["overall_response"].tolist() == ["PR", "PR"]
+
+
 def test_missing_sum_is_ne_and_not_in_nadir():
     # NE visit at 10 mm would have made 30 mm a PD; it must not enter the nadir
     tp = timepoint_responses(_ta([50.0, np.nan, 30.0]))

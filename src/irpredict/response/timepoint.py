@@ -349,10 +349,14 @@ def _patient_timepoints(days, sld, nontarget, new, cr_flag):
     measurable = baseline != 0
     nadir = baseline
     rows = []
+    after_cr = False
     for k in range(start, len(sld)):
         nt = nontarget[k] if nontarget[k] is not None else ("NE" if has_nt else None)
+        if after_cr and nt == "NON-CR/NON-PD":
+            nt = "PD"  # a non-target lesion reappearing after a complete response
         tgt = target_response(sld[k], baseline, nadir, target_cr=cr_flag[k]) if measurable else None
         ovr = overall_response(tgt, nt, new[k], measurable=measurable)
+        after_cr = after_cr or ovr == "CR"
         rows.append((k, baseline, nadir, tgt, nt, ovr))
         if not (math.isnan(sld[k]) or math.isnan(baseline)):
             nadir = min(nadir, sld[k])
