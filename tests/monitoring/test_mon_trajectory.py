@@ -221,3 +221,28 @@ def test_many_landmarks_list_their_movers_inside_the_figure_without_overlap():
         assert box.y1 <= figure_box.y1
     chart = fig.axes[0].get_window_extent(renderer)
     assert all(box.y1 <= chart.y0 for box in boxes)
+
+
+def test_the_landmark_models_own_baseline_shift_is_named_so_the_move_adds_up(trajectories):
+    import numpy as np
+
+    table = trajectories.table
+    scored = table[table["status"] == "scored"].sort_values(["patient_id", "landmark"])
+    shift = scored.groupby("patient_id")["base_value"].diff()
+    row = scored.loc[shift.abs().idxmax()]
+    text = trajectories.movers_text(50)[(row["patient_id"], row["landmark"])]
+    named = float(text.rsplit("model baseline", 1)[1].split()[1])
+    assert named == round(shift.abs().max() * np.sign(shift.loc[shift.abs().idxmax()]), 2)
+    # base-value shift plus every biomarker's SHAP move is the whole move in log-odds
+    shap = trajectories.shap
+    moves = shap[(shap["patient_id"] == row["patient_id"]) & (shap["landmark"] == row["landmark"])]
+    before = scored[(scored["patient_id"] == row["patient_id"])
+                    & (scored["landmark"] < row["landmark"])].iloc[-1]
+
+    def logit(p):
+        return np.log(p / (1 - p))
+
+    np.testing.assert_allclose(
+        shift.loc[shift.abs().idxmax()] + moves["delta_shap"].sum(),
+        logit(row["prob_response"]) - logit(before["prob_response"]), atol=1e-6)
+    assert "model baseline" not in trajectories.movers_text(50, baseline=False).iloc[0]

@@ -56,7 +56,8 @@ def print_trajectory(console, trajectory, top=3, as_of=None):
     console.print("↑/↓: the biomarker's SHAP contribution rose/fell since the previous scored "
                   "landmark. (new result): a measurement or scan of it is dated since then; a "
                   "move without one comes from the landmark's own model, trained on features up "
-                  "to its day.")
+                  "to its day. model baseline: the change of that model's base value (its "
+                  "population's log-odds), the same for every patient.")
     if _calibrated(trajectory):
         console.print("note: the landmark models are calibrated after training: SHAP values add "
                       "up to their log-odds before calibration, so P(response) can move more, "

@@ -28,7 +28,7 @@ def plot_trajectory(trajectory, *, top=3, title=None):
 
     table = trajectory.table.sort_values("landmark")
     pid = table["patient_id"].iloc[0] if len(table) else ""
-    movers = trajectory.movers_text(top)
+    movers = trajectory.movers_text(top, baseline=False)  # the table says it; room is short
     scored = table[table["status"] == "scored"]
     n_texts = sum(isinstance(movers.get((r.patient_id, r.landmark)), str)
                   for r in scored.itertuples())

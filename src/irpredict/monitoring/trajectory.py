@@ -116,8 +116,9 @@ class Trajectory:
             dated["day"] <= dated["landmark"])
         return dated.groupby("index")["new"].any().reindex(moved.index).astype("boolean")
 
-    def movers_text(self, top=3):
-        """Per patient and landmark, the top movers as text (``ctdna ↓ -0.84; crp ↑ +0.21``)."""
+    def movers_text(self, top=3, *, baseline=True):
+        """Per patient and landmark, the top movers as text (``ctdna ↓ -0.84; crp ↑ +0.21``),
+        followed by the landmark model's base-value shift when ``baseline``."""
         changed = self.what_changed(top)
         arrows = np.where(changed["delta_shap"] > 0, "↑", "↓")
         new = changed["new_result"].fillna(False).to_numpy(dtype=bool)
@@ -126,7 +127,23 @@ class Trajectory:
             f"{b} {a} {d:+.2f}{' (new result)' if n else ''}{' (no value: imputed)' if i else ''}"
             for b, a, d, n, i in zip(changed["biomarker"], arrows, changed["delta_shap"], new,
                                      imputed, strict=True)]
-        return changed.groupby(["patient_id", "landmark"])["text"].agg("; ".join)
+        text = changed.groupby(["patient_id", "landmark"])["text"].agg("; ".join)
+        for key, shift in (self._baseline_shifts() if baseline else {}).items():
+            part = f"model baseline {'↑' if shift > 0 else '↓'} {shift:+.2f}"
+            text.loc[key] = f"{text[key]}; {part}" if key in text.index else part
+        return text
+
+    def _baseline_shifts(self):
+        """Per (patient, landmark), the change of the landmark model's base value since the
+        patient's previous scored landmark (the part of the move no biomarker explains)."""
+        if "base_value" not in self.table.columns:
+            return {}
+        scored = self.table[self.table["status"] == "scored"].sort_values(
+            ["patient_id", "landmark"], kind="stable")
+        shift = scored.groupby("patient_id")["base_value"].diff()
+        keep = shift.abs() >= MIN_MOVE
+        return dict(zip(zip(scored.loc[keep, "patient_id"], scored.loc[keep, "landmark"],
+                            strict=True), shift[keep], strict=True))
 
 
 #: Smallest move of a biomarker's SHAP value (log-odds) named as a change: 0.00 when rounded.
