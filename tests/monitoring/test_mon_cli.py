@@ -183,6 +183,22 @@ def test_a_patient_without_measurements_or_scans_is_said(cli, trained, tmp_path)
                                                .split())
 
 
+def test_a_landmark_without_any_result_on_treatment_is_said(cli, trained, tmp_path):
+    folder, _, uri, _ = trained
+    cohort = tmp_path / "cohort"
+    assert cli("simulate", "--patients", "60", "--seed", "5", "--out", cohort).returncode == 0
+    path = cohort / "measurements.csv"
+    frame = pd.read_csv(path, dtype={"patient_id": str})
+    late = (frame["patient_id"] == "SIM-00007") & (frame["day"] > 0) & (frame["day"] <= 42)
+    assert late.any()
+    frame[~late].to_csv(path, index=False)
+    done = cli("monitor", "-m", "models:/montest-landmarks@champion", "-d", cohort,
+               "--tracking-uri", uri, "-o", tmp_path / "out", "-p", "SIM-00007", cwd=folder)
+    assert done.returncode == 0, done.stderr
+    assert "patient SIM-00007 has no measurement on treatment up to day 42 (landmarks 42)" \
+        in " ".join(done.stderr.split())
+
+
 def test_a_patients_table_alone_is_monitored_at_day_0(cli, trained, tmp_path):
     folder, _, uri, _ = trained
     cohort = tmp_path / "cohort"

@@ -176,7 +176,7 @@ def command(
                       "mean, so monitor a patient within a larger cohort")
     if patient is not None:
         trajectory = monitor_patient(bundle, cohort, patient, as_of=as_of)
-        _warn_thin_data(cohort, str(trajectory.table["patient_id"].iloc[0]))
+        _warn_thin_data(cohort, str(trajectory.table["patient_id"].iloc[0]), trajectory)
         print_trajectory(console, trajectory, top, as_of)
         pid = str(trajectory.table["patient_id"].iloc[0])
         if _trained_on(bundle, cohort, pid):
@@ -210,16 +210,27 @@ def _trained_on(bundle, cohort, pid):
     return False
 
 
-def _warn_thin_data(cohort, pid):
+def _warn_thin_data(cohort, pid, trajectory):
     """Say when a patient's trajectory rests on imputed values or an assumed progression."""
     import warnings
 
     from irpredict.exceptions import DataWarning
 
     m, t = cohort.measurements, cohort.tumor_assessments
-    if m is None or not (m["patient_id"].astype(str) == pid).any():
+    mine = None if m is None else m[m["patient_id"].astype(str) == pid]
+    if mine is None or mine.empty:
         warnings.warn(f"patient {pid} has no measurements: each landmark's prediction rests on "
                       "imputed biomarker values only", DataWarning, stacklevel=2)
+    else:
+        table = trajectory.table
+        scored = table.loc[(table["status"] == "scored") & (table["landmark"] > 0), "landmark"]
+        first = mine.loc[mine["day"] > 0, "day"].min()  # NaN: nothing on treatment
+        blind = [f"{day:g}" for day in scored if not first <= day]
+        if blind:
+            warnings.warn(f"patient {pid} has no measurement on treatment up to day "
+                          f"{blind[-1]} (landmarks {', '.join(blind)}): there the prediction "
+                          "rests on baseline values and imputed on-treatment features",
+                          DataWarning, stacklevel=2)
     if t is None or not (t["patient_id"].astype(str) == pid).any():
         warnings.warn(f"patient {pid} has no tumour assessments: progression cannot be seen, "
                       "so the patient counts as not progressed at every landmark",
