@@ -1,6 +1,7 @@
-"""Reading a fitted model's joblib file, with a clear error when the file is damaged."""
+"""Reading a fitted model's joblib file or pyfunc folder, with a clear error when it is
+damaged or names code that cannot be imported."""
 
-__all__ = ["load_fitted"]
+__all__ = ["load_fitted", "load_pyfunc"]
 
 
 def load_fitted(path):
@@ -27,3 +28,24 @@ def load_fitted(path):
             f"the model file {path} is damaged or is not a model file ({type(exc).__name__}: "
             f"{str(exc)[:80] or 'no detail'}); register or export the model again, or copy "
             "the model folder again if it was transferred") from None
+
+
+def load_pyfunc(uri, model_uri):
+    """``mlflow.pyfunc.load_model(uri)``, with code that cannot be imported named clearly.
+
+    Raises
+    ------
+    irpredict.tracking.TrackingError
+        The model's MLmodel names a module this Python cannot import.
+    """
+    import mlflow
+
+    from irpredict.tracking.store import TrackingError
+
+    try:
+        return mlflow.pyfunc.load_model(uri)
+    except ImportError as exc:
+        raise TrackingError(
+            f"model {model_uri} cannot be loaded: {exc}; its MLmodel names code this Python "
+            "environment cannot import. Install the packages in the model's requirements.txt, "
+            "or register or export the model again if its MLmodel was edited") from None

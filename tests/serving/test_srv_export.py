@@ -229,3 +229,24 @@ def test_a_damaged_model_file_is_named_not_aborted(repo_root, cli, tmp_path, dam
         assert "Aborted" not in result.stderr
         assert f"the model file {fitted} is damaged" in " ".join(result.stderr.split())
         assert not (tmp_path / "exported").exists()
+
+
+def test_a_model_naming_code_that_cannot_be_imported_is_named(repo_root, cli, tmp_path):
+    import shutil
+
+    model = tmp_path / "model"
+    shutil.copytree(repo_root / "models" / "reference", model)
+    spec = (model / "MLmodel").read_text()
+    (model / "MLmodel").write_text(spec.replace("mlflow.pyfunc.loaders.code_model",
+                                                "no_such_loader"))
+    for command in (("serve", "--model", model, "--port", "5987"),
+                    ("explain", "--model", model, "-d", repo_root / "experiments" /
+                     "reference.toml", "-p", "SIM-00001"),
+                    ("monitor", "--model", model, "-d", repo_root / "experiments" /
+                     "reference.toml", "-p", "SIM-00001")):
+        result = cli(*command, cwd=tmp_path)
+        assert result.returncode == 1
+        assert "Traceback" not in result.stderr
+        assert "unexpected" not in result.stderr
+        assert f"model {model} cannot be loaded: No module named 'no_such_loader'" in " ".join(
+            result.stderr.split())

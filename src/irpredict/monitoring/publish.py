@@ -85,8 +85,7 @@ def load_landmark_models(model_uri, *, tracking_uri=None):
     TrackingError
         When the URI names nothing, or a model that is not a landmark bundle.
     """
-    import mlflow
-
+    from irpredict._artifacts import load_pyfunc
     from irpredict.tracking import TrackingError
     from irpredict.tracking.registry import loading_from
     from irpredict.tracking.resolve import locate_model
@@ -95,7 +94,7 @@ def load_landmark_models(model_uri, *, tracking_uri=None):
     quiet_mlflow()
     uri, store = locate_model(model_uri, tracking_uri=tracking_uri)
     with loading_from(store):
-        pyfunc = mlflow.pyfunc.load_model(uri)
+        pyfunc = load_pyfunc(uri, model_uri)
     bundle = getattr(pyfunc.unwrap_python_model(), "bundle", None)
     if bundle is None:
         raise TrackingError(

@@ -88,8 +88,8 @@ def load_served_model(model_uri, *, tracking_uri=None):
     irpredict.serving.pyfunc.IRPredictModel
         Loaded, with XGBoost limited to one thread.
     """
-    import mlflow
 
+    from irpredict._artifacts import load_pyfunc
     from irpredict.tracking.registry import loading_from
     from irpredict.tracking.resolve import locate_model
     from irpredict.tracking.store import quiet_mlflow
@@ -98,7 +98,7 @@ def load_served_model(model_uri, *, tracking_uri=None):
     quiet_mlflow()
     uri, store = locate_model(model_uri, tracking_uri=tracking_uri)
     with loading_from(store):
-        pyfunc = mlflow.pyfunc.load_model(uri)
+        pyfunc = load_pyfunc(uri, model_uri)
     python_model = pyfunc.unwrap_python_model()
     response_model_of(python_model, model_uri)  # a clear error for a landmark bundle
     single_threaded(python_model.model.classifier)

@@ -125,8 +125,7 @@ def load_response_model(model_uri, *, tracking_uri=None):
     -------
     irpredict.training.ResponseModel
     """
-    import mlflow
-
+    from irpredict._artifacts import load_pyfunc
     from irpredict.tracking.registry import loading_from
     from irpredict.tracking.resolve import locate_model
     from irpredict.tracking.store import quiet_mlflow
@@ -134,7 +133,7 @@ def load_response_model(model_uri, *, tracking_uri=None):
     quiet_mlflow()
     uri, store = locate_model(model_uri, tracking_uri=tracking_uri)
     with loading_from(store):
-        pyfunc = mlflow.pyfunc.load_model(uri)
+        pyfunc = load_pyfunc(uri, model_uri)
     return response_model_of(pyfunc.unwrap_python_model(), model_uri)
 
 
