@@ -91,7 +91,7 @@ def test_moves_with_a_result_dated_between_the_landmarks_are_marked_new(trajecto
     text = trajectories.movers_text(3)
     marked = changed[changed["new_result"]].iloc[0]
     assert f"{marked.biomarker} " in text[(marked.patient_id, marked.landmark)]
-    assert "(new result)" in text[(marked.patient_id, marked.landmark)]
+    assert "(new result: " in text[(marked.patient_id, marked.landmark)]
 
 
 def test_base_value_and_shap_values_add_up_to_the_log_odds(trajectories):
@@ -174,14 +174,16 @@ def test_a_mover_the_patient_has_no_result_of_is_said_imputed():
                          "biomarker": ["ctdna", "crp", "age"], "shap": [-2.4, 0.3, 0.2],
                          "delta_shap": [-2.4, 0.3, 0.2]})
     table = pd.DataFrame({"patient_id": ["a"], "landmark": [42.0], "status": ["scored"]})
-    observed = pd.DataFrame({"patient_id": ["a", "a"], "biomarker": ["crp", "ctdna"],
-                             "day": [40.0, 60.0]})  # ctDNA only after the landmark
+    observed = pd.DataFrame({"patient_id": ["a", "a", "a"], "biomarker": ["crp", "crp", "ctdna"],
+                             "day": [-3.0, 40.0, 60.0],  # ctDNA only after the landmark
+                             "value": [12.0, 4.5, 30.0]})
     trajectory = Trajectory(table=table, shap=shap, observed=observed, series=("crp", "ctdna"))
     changed = trajectory.what_changed(top=3).set_index("biomarker")
     assert changed["imputed"].to_dict() == {"ctdna": True, "crp": False, "age": False}
     text = trajectory.movers_text(3)[("a", 42.0)]
     assert "ctdna ↓ -2.40 (no value: imputed)" in text
-    assert "crp ↑ +0.30 (new result)" in text
+    # the lab value's own direction (CRP fell) beside the SHAP arrow (its contribution rose)
+    assert "crp ↑ +0.30 (new result: 12 → 4.5)" in text
 
 
 def test_many_landmarks_list_their_movers_inside_the_figure_without_overlap():

@@ -123,15 +123,44 @@ class Trajectory:
         arrows = np.where(changed["delta_shap"] > 0, "↑", "↓")
         new = changed["new_result"].fillna(False).to_numpy(dtype=bool)
         imputed = changed["imputed"].to_numpy(dtype=bool)
+        values = self._result_values(changed)
         changed["text"] = [
-            f"{b} {a} {d:+.2f}{' (new result)' if n else ''}{' (no value: imputed)' if i else ''}"
-            for b, a, d, n, i in zip(changed["biomarker"], arrows, changed["delta_shap"], new,
-                                     imputed, strict=True)]
+            f"{b} {a} {d:+.2f}{f' (new result{v})' if n else ''}"
+            f"{' (no value: imputed)' if i else ''}"
+            for b, a, d, n, i, v in zip(changed["biomarker"], arrows, changed["delta_shap"], new,
+                                        imputed, values, strict=True)]
         text = changed.groupby(["patient_id", "landmark"])["text"].agg("; ".join)
         for key, shift in (self._baseline_shifts() if baseline else {}).items():
             part = f"model baseline {'↑' if shift > 0 else '↓'} {shift:+.2f}"
             text.loc[key] = f"{text[key]}; {part}" if key in text.index else part
         return text
+
+    def _result_values(self, moved):
+        """``: 117 → 45``: a mover's last value up to ``from_landmark`` and up to ``landmark``
+        (the lab value's own direction, which the SHAP arrow does not give)."""
+        import pandas as pd
+
+        blank = [""] * len(moved)
+        if self.observed is None or "value" not in self.observed.columns or moved.empty:
+            return blank
+        pairs = moved[["patient_id", "biomarker", "from_landmark", "landmark"]].reset_index()
+        dated = pairs.merge(self.observed.dropna(subset=["value"]),
+                            on=["patient_id", "biomarker"], how="inner")
+        dated = dated.sort_values(["index", "day"], kind="stable")
+
+        def last(mask):
+            return dated[mask].groupby("index")["value"].last()
+
+        before = last(dated["day"] <= dated["from_landmark"])
+        now = last(dated["day"] <= dated["landmark"])
+        out = []
+        for i in moved.index:
+            b, n = before.get(i, float("nan")), now.get(i, float("nan"))
+            if pd.isna(n):
+                out.append("")
+            else:
+                out.append(f": {n:.3g}" if pd.isna(b) else f": {b:.3g} → {n:.3g}")
+        return out
 
     def _baseline_shifts(self):
         """Per (patient, landmark), the change of the landmark model's base value since the
@@ -322,20 +351,24 @@ def _series(models):
 
 
 def _observed(cohort, patients):
-    """``patient_id``, ``biomarker``, ``day`` of the patients' measurements and scans."""
+    """``patient_id``, ``biomarker``, ``day`` and ``value`` of the patients' measurements and
+    scans (a scan's value is its target sum)."""
     import pandas as pd
 
     from irpredict.data.mapping import TUMOR_SIZE
 
     parts = []
     if cohort.measurements is not None and len(cohort.measurements):
-        parts.append(cohort.measurements[["patient_id", "biomarker", "day"]])
+        parts.append(cohort.measurements[["patient_id", "biomarker", "day", "value"]])
     if cohort.tumor_assessments is not None and len(cohort.tumor_assessments):
-        parts.append(cohort.tumor_assessments[["patient_id", "day"]].assign(biomarker=TUMOR_SIZE))
+        scans = cohort.tumor_assessments[["patient_id", "day", "target_sld_mm"]]
+        parts.append(scans.rename(columns={"target_sld_mm": "value"}).assign(
+            biomarker=TUMOR_SIZE))
     if not parts:
         return pd.DataFrame({"patient_id": pd.Series([], dtype=str),
                              "biomarker": pd.Series([], dtype=str),
-                             "day": pd.Series([], dtype=float)})
+                             "day": pd.Series([], dtype=float),
+                             "value": pd.Series([], dtype=float)})
     seen = pd.concat(parts, ignore_index=True)
     seen["patient_id"] = seen["patient_id"].astype(str)
     return seen[seen["patient_id"].isin(patients)].drop_duplicates().reset_index(drop=True)
