@@ -275,7 +275,8 @@ def _warn_flag_read_as_increase(tp, source):
     """An iCPD resting on ``new_nontarget`` alone, the flag also set at the iUPD scan: the
     flag may mark that new non-target lesions are there, not that they increased."""
     ids = []
-    for pid, visits in tp.groupby("patient_id", sort=False):
+    suspects = tp.loc[tp["irecist_reason"] == NNT_INCREASED, "patient_id"].unique()
+    for pid, visits in tp[tp["patient_id"].isin(suspects)].groupby("patient_id", sort=False):
         codes = visits["irecist_response"].tolist()
         if "iCPD" not in codes:
             continue
