@@ -67,11 +67,11 @@ def command(
 def _note_rough_intervals(console, metrics):
     from rich.markup import escape
 
-    from irpredict.evaluation.summary import rough_interval, rough_note
+    from irpredict.evaluation.summary import rough_interval
 
-    for _, row in metrics[rough_interval(metrics)].iterrows():
+    for _, row in metrics[rough_interval(metrics)].iterrows():  # the summary's own note
         console.print(f"note: {escape(str(row['therapy_class']))} "
-                      f"{escape(str(row['metric']))}: {escape(rough_note(row))}")
+                      f"{escape(str(row['metric']))}: {escape(str(row['note']))}")
 
 
 def _warn_undefined(predictions, name, unlabelled):
