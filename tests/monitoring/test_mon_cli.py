@@ -199,6 +199,33 @@ def test_a_landmark_without_any_result_on_treatment_is_said(cli, trained, tmp_pa
         in " ".join(done.stderr.split())
 
 
+def test_results_no_landmark_model_reads_are_named(cli, trained, tmp_path):
+    folder, _, uri, _ = trained
+    cohort = tmp_path / "cohort"
+    assert cli("simulate", "--patients", "60", "--seed", "5", "--out", cohort).returncode == 0
+    path = cohort / "measurements.csv"
+    frame = pd.read_csv(path, dtype={"patient_id": str})
+    mine = frame["patient_id"] == "SIM-00007"
+    frame.loc[mine & (frame["biomarker"] == "ctdna"), "biomarker"] = "ctDNA_vaf"
+    frame.to_csv(path, index=False)
+    args = ("monitor", "-m", "models:/montest-landmarks@champion", "-d", cohort,
+            "--tracking-uri", uri, "-o", tmp_path / "out")
+    done = cli(*args, "-p", "SIM-00007", cwd=folder)
+    assert done.returncode == 0, done.stderr
+    warned, noted = " ".join(done.stderr.split()), " ".join(done.stdout.split())
+    assert "patient SIM-00007: results of 'ctDNA_vaf' are read by no landmark model; the " \
+        "models read 'ctdna'" in warned
+    assert "biomarkers in the data are not read by the landmark models (they read crp, " \
+        "ctdna)" in noted
+    after = pd.to_numeric(frame.loc[mine & (frame["biomarker"] == "crp"), "day"])
+    assert (after > 42).any()
+    assert "results after day 42, the last landmark: crp (day" in noted
+    every = cli(*args, "--all", cwd=folder)
+    assert every.returncode == 0, every.stderr
+    assert "results of 'ctDNA_vaf' (1 patients) are read by no landmark model" in " ".join(
+        every.stderr.split())
+
+
 def test_a_patients_table_alone_is_monitored_at_day_0(cli, trained, tmp_path):
     folder, _, uri, _ = trained
     cohort = tmp_path / "cohort"

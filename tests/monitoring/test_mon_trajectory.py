@@ -248,3 +248,29 @@ def test_the_landmark_models_own_baseline_shift_is_named_so_the_move_adds_up(tra
         shift.loc[shift.abs().idxmax()] + moves["delta_shap"].sum(),
         logit(row["prob_response"]) - logit(before["prob_response"]), atol=1e-6)
     assert "model baseline" not in trajectories.movers_text(50, baseline=False).iloc[0]
+
+
+def test_a_landmark_scored_far_outside_the_training_range_is_marked(small_models, small_cohort):
+    import warnings
+
+    from irpredict.monitoring.plots import plot_trajectory
+
+    m = small_cohort.measurements
+    pid = str(m.loc[(m["biomarker"] == "ctdna") & (m["day"].between(1, 21)), "patient_id"]
+              .iloc[0])
+    wrong = (m["patient_id"].astype(str) == pid) & (m["biomarker"] == "ctdna") & (m["day"] > 0)
+    cohort = replace(small_cohort, measurements=m.assign(
+        value=m["value"].where(~wrong, m["value"] * 1e4)))  # a unit error on treatment only
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        one = monitor_patient(small_models, cohort, pid)
+    table = one.table.set_index("landmark")
+    assert table.at[0.0, "far_outside_training"] == ""  # the baseline draw is untouched
+    assert "ctdna__" in table.at[21.0, "far_outside_training"]
+    fig = plot_trajectory(one)
+    labels = fig.axes[0].get_legend_handles_labels()[1]
+    assert "extrapolated: a value far outside the training range" in labels
+    rings = [c for c in fig.axes[0].collections if c.get_label().startswith("extrapolated")]
+    marked = rings[0].get_offsets()[:, 0]
+    assert 21.0 in marked
+    assert 0.0 not in marked

@@ -45,9 +45,14 @@ def print_trajectory(console, trajectory, top=3, as_of=None):
                         else "(no biomarker's contribution moved)")
         else:
             text = f"[dim]{row.status}[/dim]"
+        far = bool(getattr(row, "far_outside_training", ""))
         out.add_row(f"{row.landmark:g}", "yes" if row.reached else "no", member,
-                    _fmt(row.prob_response, ".3f"), _fmt(row.prob_change, "+.3f"), text)
+                    _fmt(row.prob_response, ".3f") + (" [red]![/red]" if far else ""),
+                    _fmt(row.prob_change, "+.3f"), text)
     console.print(out)
+    if "far_outside_training" in table.columns and table["far_outside_training"].astype(bool).any():
+        console.print("[red]![/red]: a feature value far outside the landmark model's training "
+                      "range (see the warning): the model extrapolates there.")
     skipped = table[table["status"].str.startswith("not in population")]
     for row in skipped.itertuples():
         why = row.status.removeprefix("not in population: ")
@@ -75,8 +80,10 @@ def _calibrated(trajectory):
         return False
     sums = shap.groupby(["patient_id", "landmark"])["shap"].sum()
     keys = list(zip(scored["patient_id"], scored["landmark"], strict=True))
+    from scipy.special import expit
+
     logit = scored["base_value"].to_numpy(float) + sums.reindex(keys).fillna(0).to_numpy(float)
-    implied = 1 / (1 + np.exp(-logit))
+    implied = expit(logit)
     return bool(np.nanmax(np.abs(implied - scored["prob_response"].to_numpy(float))) > 5e-4)
 
 
@@ -180,6 +187,7 @@ def command(
         _warn_thin_data(cohort, str(trajectory.table["patient_id"].iloc[0]), trajectory)
         print_trajectory(console, trajectory, top, as_of)
         pid = str(trajectory.table["patient_id"].iloc[0])
+        _say_unread(console, bundle, cohort, pid, as_of)
         if _trained_on(bundle, cohort, pid):
             console.print(f"[yellow]note:[/yellow] patient {escape(pid)} was among the landmark "
                           "models' training patients, so these probabilities are in-sample "
@@ -238,6 +246,75 @@ def _warn_thin_data(cohort, pid, trajectory):
                       DataWarning, stacklevel=2)
 
 
+def _unread(bundle, measurements, as_of):
+    from irpredict.monitoring.coverage import unread_results
+
+    if measurements is None:
+        return None
+    if as_of is not None:
+        measurements = measurements[measurements["day"] <= as_of]
+    return unread_results(bundle, measurements)
+
+
+def _say_unread(console, bundle, cohort, pid, as_of):
+    """Name the patient's results that no landmark model reads (they move no prediction):
+    a warning for a name close to one the models read, a note for the rest."""
+    import warnings
+
+    from rich.markup import escape
+
+    from irpredict.exceptions import DataWarning
+
+    m = cohort.measurements
+    unread = _unread(bundle, None if m is None else m[m["patient_id"].astype(str) == pid],
+                     as_of)
+    if not unread:
+        return
+    for name, read in unread.misspelt().items():
+        warnings.warn(f"patient {pid}: results of {name!r} are read by no landmark model; the "
+                      f"models read {read!r}. If they are the same measurement, name it "
+                      f"{read!r} in the measurements table (or map it).", DataWarning,
+                      stacklevel=2)
+    for note in unread.notes():
+        console.print(f"[yellow]note:[/yellow] {escape(note)}; these change no prediction")
+
+
+def _say_unread_cohort(console, bundle, cohort, as_of):
+    """``--all``: the same, with the number of patients behind each biomarker."""
+    import warnings
+
+    from rich.markup import escape
+
+    from irpredict.exceptions import DataWarning
+
+    unread = _unread(bundle, cohort.measurements, as_of)
+    if not unread:
+        return
+    m = cohort.measurements
+    rows = m.assign(patient_id=m["patient_id"].astype(str), biomarker=m["biomarker"].astype(str))
+    patients = rows.groupby("biomarker")["patient_id"].nunique()
+    treated = rows[rows["day"] > 0].groupby("biomarker")["patient_id"].nunique()
+    for name, read in unread.misspelt().items():
+        warnings.warn(f"results of {name!r} ({patients.get(name, 0)} patients) are read by no "
+                      f"landmark model; the models read {read!r}. If they are the same "
+                      f"measurement, name it {read!r} in the measurements table (or map it).",
+                      DataWarning, stacklevel=2)
+    others = sorted(set(unread.unknown) - set(unread.misspelt()))
+    if others:
+        console.print(f"[yellow]note:[/yellow] {len(others)} biomarkers in the data are not "
+                      f"read by the landmark models (they read {', '.join(unread.read)}) and "
+                      f"change no prediction: {escape(', '.join(others))}")
+    for found, counts, what in (
+            (unread.from_patients_table, patients, "measurements of biomarkers the landmark "
+             "models read from the patients table instead"),
+            (unread.baseline_only, treated, "on-treatment results of biomarkers the landmark "
+             "models read at baseline only")):
+        if found:
+            named = ", ".join(f"{b} ({counts.get(b, 0)} patients)" for b in sorted(found))
+            console.print(f"[yellow]note:[/yellow] {what} change no prediction: "
+                          f"{escape(named)}")
+
+
 def _warn_thin_cohort(cohort):
     """``--all``: say how many patients rest on imputed values or an assumed progression."""
     import warnings
@@ -275,6 +352,7 @@ def _write_all(console, bundle, cohort, folder, as_of, top):
     with atomic_path(paths[1]) as tmp:
         trajectory.shap.to_csv(tmp, index=False)
     _warn_thin_cohort(cohort)
+    _say_unread_cohort(console, bundle, cohort, as_of)
     n = trajectory.table["patient_id"].nunique()
     scored = (trajectory.table["status"] == "scored").sum()
     console.print(f"wrote {paths[0]} ({n} patients x {len(bundle.landmarks)} landmarks, "

@@ -44,6 +44,7 @@ def plot_trajectory(trajectory, *, top=3, title=None):
                     ha="center", va="top" if high else "bottom")
     _write_movers(below, scored, movers)
     _mark_unscored(ax, table)
+    _mark_extrapolated(ax, scored)
     ax.set_ylim(0, 1.08)
     days = table["landmark"].to_numpy(dtype=float)
     pad = max(5.0, 0.12 * (days.max() - days.min())) if len(days) else 5.0
@@ -92,9 +93,22 @@ def _write_movers(ax, scored, movers):
         if not (isinstance(text, str) and text):
             continue
         top = 0.78 - (0.42 if crowded and k % 2 else 0.0)
-        ax.text(row.landmark, top, f"day {row.landmark:g}\n" + text.replace("; ", "\n"),
+        # a new result's values go on a line of their own to keep the columns narrow
+        text = text.replace("; ", "\n").replace(" (new result: ", "\n(new result: ")
+        ax.text(row.landmark, top, f"day {row.landmark:g}\n" + text,
                 fontsize=7, ha="center", va="top",
                 bbox={"boxstyle": "round,pad=0.25", "fc": "#f4f7fb", "ec": "#c9d6e6"})
+
+
+def _mark_extrapolated(ax, scored):
+    """A red ring round each point whose features lie far outside the model's training range."""
+    if "far_outside_training" not in scored.columns:
+        return
+    far = scored[scored["far_outside_training"].fillna("").astype(str) != ""]
+    if len(far):
+        ax.scatter(far["landmark"], far["prob_response"], s=180, facecolors="none",
+                   edgecolors="#d62728", linewidths=1.5, zorder=3, clip_on=False,
+                   label="extrapolated: a value far outside the training range")
 
 
 def _mark_unscored(ax, table):

@@ -31,7 +31,10 @@ class Trajectory:
         (NaN when not scored), ``prob_change`` (vs the previous scored
         landmark) and ``base_value`` (the landmark model's log-odds before any
         biomarker: ``base_value`` plus the patient's ``shap`` values at that
-        landmark is the log-odds of ``prob_response``).
+        landmark is the log-odds of ``prob_response``) and
+        ``far_outside_training`` (the features whose value lies far outside
+        the landmark model's training range, where it extrapolates; empty
+        when none).
     shap : pandas.DataFrame
         One row per scored patient, landmark and biomarker: ``patient_id``,
         ``landmark``, ``biomarker``, ``shap`` (log-odds) and ``delta_shap``
@@ -306,7 +309,9 @@ def monitor_cohort(models, cohort, *, as_of=None, patient_ids=None, progress=Non
         scored = reached & pop["in_population"].reindex(last.index)
         prob, values, base, far = _score_landmark(models, cohort, landmark,
                                                   set(scored.index[scored]))
-        far_parts.append(far[far["patient_id"].isin(wanted)])
+        far = far[far["patient_id"].isin(wanted)]
+        far_parts.append(far)
+        far_named = far.groupby("patient_id")["feature"].agg(", ".join) if len(far) else {}
         for pid in wanted:
             # without as_of, a patient whose data end before L after progressing is shown as
             # progressed (membership at L only reads rows dated <= L)
@@ -318,7 +323,8 @@ def monitor_cohort(models, cohort, *, as_of=None, patient_ids=None, progress=Non
                          "status": _status(reached[pid], member, pop.at[pid, "reason"],
                                            landmark, last[pid], as_of),
                          "prob_response": float(prob.get(pid, np.nan)),
-                         "base_value": float(base.get(pid, np.nan))})
+                         "base_value": float(base.get(pid, np.nan)),
+                         "far_outside_training": far_named.get(pid, "")})
         if len(values):
             keep = values.loc[values.index.isin(wanted)]
             long = keep.rename_axis("patient_id").reset_index().melt(
