@@ -313,3 +313,38 @@ def test_excluding_the_id_or_site_column_is_allowed(study):
     cohort = load_experiment(study(text)).load_cohort()
     assert "os_time" in cohort.excluded_columns
     assert cohort.n_patients == 4
+
+
+def test_a_cohort_folder_renames_its_feature_columns(tmp_path):
+    from irpredict.data.simulator import simulate_cohort
+
+    sim = simulate_cohort(n_patients=40, seed=2)
+    folder = tmp_path / "cohort"
+    folder.mkdir()
+    sim.patients.rename(columns={"ecog": "ECOG PS"}).to_csv(folder / "patients.csv",
+                                                            index=False)
+    path = tmp_path / "external.toml"
+    path.write_text(textwrap.dedent("""
+    [study]
+    name = "external"
+    [data]
+    folder = "cohort"
+    [data.columns]
+    exclude = ["response_definition"]
+    [data.columns.rename]
+    "ECOG PS" = "ecog"
+    [feature_sets]
+    clinical = ["ecog", "age"]
+    """))
+    cohort = load_experiment(path).load_cohort()
+    assert "ecog" in cohort.feature_columns
+    expected = dict(zip(sim.patients["patient_id"].astype(str), sim.patients["ecog"],
+                        strict=True))
+    got = dict(zip(cohort.patients["patient_id"].astype(str), cohort.patients["ecog"],
+                   strict=True))
+    assert got == expected
+    path.write_text(path.read_text().replace('"ECOG PS" = "ecog"', '"ECOG" = "ecog"'))
+    with pytest.raises(CohortDataError, match=r"patients.csv: columns.rename names columns the "
+                                              r"table does not have: 'ECOG' \('ECOG' may be "
+                                              r"'ECOG PS'\)"):
+        load_experiment(path).load_cohort()

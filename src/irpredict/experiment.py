@@ -206,7 +206,7 @@ class Experiment:
         )
 
     def _load_folder(self):
-        from irpredict.data._patients import resolve_columns
+        from irpredict.data._patients import rename_columns, resolve_columns
         from irpredict.data.loaders import find_tables, read_table, simulated_leakage
         from irpredict.data.validation import validate_tables
 
@@ -222,6 +222,7 @@ class Experiment:
                     if c not in mapping.exclude]
         if excluded:
             mapping = _replace(mapping, exclude=(*mapping.exclude, *excluded))
+        patients = rename_columns(patients, mapping, source=str(files["patients"]))
         meta = resolve_columns(
             patients, mapping, source=str(files["patients"]), measurements=measurements,
             response_derived_biomarkers=derived, feature_sets=self.feature_sets,

@@ -1,6 +1,7 @@
 """Wide-table column mappings on small tables written to tmp_path (CSV, Parquet, Excel)."""
 
 import math
+from dataclasses import replace
 
 import pandas as pd
 import pytest
@@ -391,3 +392,50 @@ def test_a_feature_set_naming_the_id_or_site_column_is_told_why():
         with pytest.raises(CohortDataError, match=rf"names '{column}', which the mapping reads "
                                                   rf"as {role}.*never features"):
             map_tables(frame, mapping, feature_sets={"clin": ["age", column]})
+
+
+def test_rename_reads_feature_columns_under_new_names(tmp_path):
+    path = _write(_wide().rename(columns={"age": "Age (years)"}), tmp_path / "c.csv")
+    mapping = replace(BASE, rename=(("Age (years)", "age"), ("ctdna_base", "ctdna")),
+                      categorical=("subtype",))
+    cohort = load_wide_table(path, mapping, feature_sets={"clinical": ["age", "ctdna"]})
+    assert {"age", "ctdna"} <= set(cohort.feature_columns)
+    assert "Age (years)" not in cohort.patients.columns
+    assert cohort.patients.set_index("patient_id").loc["p2", "age"] == 61.0
+
+
+@pytest.mark.parametrize(("rename", "message"), [
+    ((("Age", "age2"),), "names columns the table does not have: 'Age' ('Age' may be 'age')"),
+    ((("PID", "pid"),), "renames the id column 'PID'"),
+    ((("arm", "treatment"),), "renames the therapy_rule.column column 'arm'"),
+    ((("ctdna_base", "age"),), "the names of columns the table already has: 'age'"),
+])
+def test_a_rename_that_cannot_hold_is_one_clear_error(tmp_path, rename, message):
+    path = _write(_wide(), tmp_path / "c.csv")
+    with pytest.raises(CohortDataError, match="columns.rename") as err:
+        load_wide_table(path, replace(BASE, rename=rename))
+    assert message in str(err.value)
+    assert "c.csv" in str(err.value)
+
+
+def test_two_columns_may_swap_names(tmp_path):
+    path = _write(_wide(), tmp_path / "c.csv")
+    cohort = load_wide_table(path, replace(BASE, rename=(("age", "ctdna_base"),
+                                                          ("ctdna_base", "age"))))
+    p = cohort.patients.set_index("patient_id")
+    assert p.loc["p1", "age"] == 10.0
+    assert p.loc["p1", "ctdna_base"] == 50.0
+
+
+@pytest.mark.parametrize(("rename", "message"), [
+    ({"age": 3}, 'each entry is "source column" = "name"'),
+    ({"age": "response"}, "are read by the [data] keys"),
+    ({"age": "x", "os_months": "x"}, "the same name ['x']"),
+])
+def test_a_bad_rename_table_is_refused_when_read(rename, message):
+    from irpredict.exceptions import ExperimentConfigError
+
+    data = {"id": "PID", "therapy_class": "chemotherapy", "columns": {"rename": rename}}
+    with pytest.raises(ExperimentConfigError, match="columns.rename") as err:
+        ColumnMapping.from_dict(data, where="study.toml [data]")
+    assert message in str(err.value)

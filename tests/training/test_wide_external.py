@@ -288,3 +288,19 @@ def test_a_rule_reading_a_column_named_therapy_class_keeps_derived_classes(train
     assert got[:2] == ["monoclonal_antibody", "chemotherapy"]
     assert got[2] == with_therapy_class(model, pd.DataFrame({"Arm": ["ANTI_HER2"]}))[
         "therapy_class"].iloc[0]
+
+
+def test_an_external_experiment_renames_its_columns_to_the_training_names(
+        trained, reference, cli, tmp_path):
+    _, _, external = trained
+    renamed = {"TMB": "tmb (mut/Mb)", "Albumin": "Serum albumin", "Cancer_Type": "Tumour"}
+    external.rename(columns=renamed).to_csv(tmp_path / "other_centre.csv", index=False)
+    lines = "\n".join(f'"{new}" = "{old}"' for old, new in renamed.items())
+    (tmp_path / "other_centre.toml").write_text(
+        EXPERIMENT.replace('source = "training.csv"', 'source = "other_centre.csv"')
+        .replace('name = "widestudy"', 'name = "other_centre"')
+        + f"\n[data.columns.rename]\n{lines}\n")
+    result = _evaluate(cli, trained, tmp_path / "other_centre.toml", tmp_path / "out")
+    assert result.returncode == 0, result.stderr
+    got = _predictions(tmp_path / "out")
+    pd.testing.assert_series_equal(got["prob"], reference["prob"], atol=1e-9)

@@ -135,6 +135,27 @@ def _compile(pattern, *, where):
         raise ExperimentConfigError(f"{where}: bad regular expression {pattern!r}: {exc}") from exc
 
 
+def _parse_rename(rename, *, where):
+    """``[data.columns.rename]``: source column = name in the features (text to text)."""
+    from irpredict.data._patients import CANONICAL
+
+    bad = {k: v for k, v in rename.items() if not isinstance(v, str) or not v.strip()}
+    if bad:
+        raise ExperimentConfigError(
+            f"{where}: each entry is \"source column\" = \"name\" (text); got {bad}.")
+    canonical = {k: v for k, v in rename.items() if v in CANONICAL}
+    if canonical:
+        raise ExperimentConfigError(
+            f"{where} renames {canonical}: {', '.join(CANONICAL)} are read by the [data] keys "
+            "id, label, therapy_class/therapy_rule and site, not renamed. Use those keys.")
+    targets = list(rename.values())
+    repeated = sorted({t for t in targets if targets.count(t) > 1})
+    if repeated:
+        raise ExperimentConfigError(
+            f"{where} gives several columns the same name {repeated}; each name once.")
+    return tuple(rename.items())
+
+
 def parse_mapping(cls, data, *, where, resolve):
     """Build ``cls`` (:class:`ColumnMapping`) from the ``[data]`` dictionary; see its docs."""
     check_keys(data, MAPPING_KEYS, where=where)
@@ -175,11 +196,13 @@ def parse_mapping(cls, data, *, where, resolve):
         kw["therapy_rule"] = _parse_rule(rule, where=f"{where}.therapy_rule")
     columns = get(data, "columns", "dict", where=where, default={})
     cwhere = f"{where}.columns"
-    check_keys(columns, _COLUMN_KEYS, where=cwhere)
+    check_keys(columns, (*_COLUMN_KEYS, "rename"), where=cwhere)
     for key in _COLUMN_KEYS:
         value = get(columns, key, "list[str]", where=cwhere)
         if value is not None:
             kw[key] = tuple(value)
+    kw["rename"] = _parse_rename(get(columns, "rename", "dict", where=cwhere, default={}),
+                                 where=f"{cwhere}.rename")
     items = get(data, "measurements", "list[dict]", where=where, default=[])
     kw["measurements"] = tuple(
         _parse_measurement(item, where=f"{where}.measurements entry {i + 1}", resolve=resolve)

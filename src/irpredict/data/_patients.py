@@ -7,8 +7,8 @@ from irpredict.data._spec import close_matches, format_ids
 from irpredict.data.outcome_names import drop_outcome_like
 from irpredict.exceptions import CohortDataError, LeakageError
 
-__all__ = ["map_patients", "resolve_columns", "require_columns", "as_text", "id_text",
-           "text_value", "SOURCE_PREFIX"]
+__all__ = ["map_patients", "rename_columns", "resolve_columns", "require_columns", "as_text",
+           "id_text", "text_value", "SOURCE_PREFIX"]
 
 #: Prefix of source columns whose name clashes with a canonical column.
 SOURCE_PREFIX = "source:"
@@ -256,7 +256,7 @@ def map_patients(table, mapping, *, source):
     for key, name in zip(("id", "label", "site", "therapy_rule.column"), used, strict=False):
         if name is not None:
             require_columns(table.columns, [name], source=source, key=key)
-    table = table.reset_index(drop=True)
+    table = rename_columns(table.reset_index(drop=True), mapping, source=source)
     ids = _ids(table, mapping, source)
     out = {"patient_id": ids, "therapy_class": _therapy(table, mapping, ids, source)}
     if mapping.label is not None:
@@ -272,6 +272,41 @@ def map_patients(table, mapping, *, source):
         name = SOURCE_PREFIX + column if _CLASH.fullmatch(column) else column
         out[name] = table[column]
     return pd.DataFrame(out)
+
+
+def rename_columns(table, mapping, *, source):
+    """``table`` with the feature columns of ``mapping.rename`` under their new names.
+
+    Raises
+    ------
+    CohortDataError
+        When a renamed column is absent, is the id, label, site or therapy-rule
+        column, or takes the name of a column the table keeps.
+    """
+    rename = dict(getattr(mapping, "rename", ()) or ())
+    if not rename:
+        return table
+    where = f"{source}: columns.rename"
+    absent = [c for c in rename if c not in table.columns]
+    if absent:
+        hints = "; ".join(f"{c!r} may be {m!r}" for c in absent
+                          for m in close_matches(c, [str(x) for x in table.columns])[:1])
+        raise CohortDataError(
+            f"{where} names columns the table does not have: {format_ids(absent)}"
+            f"{f' ({hints})' if hints else ''}. Name them as written in the file's header.")
+    roles = {"id": mapping.id, "label": mapping.label, "site": mapping.site,
+             "therapy_rule.column": getattr(mapping.therapy_rule, "column", None)}
+    read = {key: name for key, name in roles.items() if name is not None and name in rename}
+    if read:
+        raise CohortDataError(
+            f"{where} renames {', '.join(f'the {k} column {n!r}' for k, n in read.items())}, "
+            "which the mapping reads under its own key; rename only feature columns.")
+    taken = [new for new in rename.values() if new in table.columns and new not in rename]
+    if taken:
+        raise CohortDataError(
+            f"{where} gives columns the names of columns the table already has: "
+            f"{format_ids(taken)}. Rename or drop (columns.drop) the existing column first.")
+    return table.rename(columns=rename)
 
 
 def _check_leaks(columns, *, what, label, exclude, derived, allow_derived):

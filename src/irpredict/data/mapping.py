@@ -176,6 +176,12 @@ class ColumnMapping:
         Source columns removed on reading (index columns and the like).
     exclude : tuple of str
         Columns that must never be features (outcomes, published scores).
+    rename : tuple of (str, str)
+        Feature columns renamed on reading, source name first (an external
+        cohort's ``ECOG_PS`` read as the training data's ``ecog``). ``id``,
+        ``label``, ``site``, ``therapy_rule.column`` and ``drop`` name source
+        columns; ``features``, ``categorical``, ``exclude``,
+        ``response_derived`` and feature sets use the new names.
     response_derived : tuple of str
         Columns built with the response in view: left out of the default
         features, usable only in feature sets marked as sensitivity analyses.
@@ -205,6 +211,7 @@ class ColumnMapping:
     drop: tuple = ()
     exclude: tuple = ()
     response_derived: tuple = ()
+    rename: tuple = ()
     measurements: tuple = ()
     tumor_assessments: TumorSource | None = None
     response_derived_biomarkers: tuple = ()

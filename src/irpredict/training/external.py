@@ -70,6 +70,7 @@ def _only_present(mapping, columns):
         mapping, drop=present(mapping.drop), exclude=present(mapping.exclude),
         categorical=present(mapping.categorical),
         response_derived=present(mapping.response_derived),
+        rename=tuple((old, new) for old, new in getattr(mapping, "rename", ()) if old in columns),
         features=None if mapping.features is None else present(mapping.features),
         site=mapping.site if mapping.site in columns else None,
         # without its label column the table is an unlabelled cohort (fine to explain or
