@@ -439,3 +439,83 @@ def test_a_bad_rename_table_is_refused_when_read(rename, message):
     with pytest.raises(ExperimentConfigError, match="columns.rename") as err:
         ColumnMapping.from_dict(data, where="study.toml [data]")
     assert message in str(err.value)
+
+
+def _dated(tmp_path, start, draws, scans=None, *, date_format=None, excel=False):
+    """The toy table with first-dose dates ``start`` and dated draws (and scans)."""
+    table = _wide().assign(c1d1=start)
+    path = _write(table, tmp_path / ("c.xlsx" if excel else "c.csv"))
+    pd.DataFrame(draws, columns=["pid", "drawn", "analyte", "val"]).to_csv(
+        tmp_path / "labs.csv", index=False)
+    tumour = None
+    if scans is not None:
+        pd.DataFrame(scans, columns=["pid", "scan_date", "sld"]).to_csv(tmp_path / "scans.csv",
+                                                                         index=False)
+        tumour = TumorSource(file="scans.csv", id="pid", time="scan_date", time_unit="date",
+                             sld="sld")
+    mapping = replace(BASE, start_date="c1d1", date_format=date_format, measurements=(
+        MeasurementSource(file="labs.csv", id="pid", time="drawn", time_unit="date",
+                          value="val", biomarker_column="analyte"),), tumor_assessments=tumour)
+    return path, mapping
+
+
+def test_dated_draws_and_scans_count_days_from_the_first_dose(tmp_path):
+    starts = ["2021-03-04", "2021-12-30", "2022-02-27", "2022-01-10"]
+    draws = [("p1", "2021-03-01", "crp", 5.0), ("p1", "2021-03-25", "crp", 7.0),
+             ("p2", "2022-01-02", "crp", 1.0), ("p3", "2022-03-01", "crp", 2.0)]
+    scans = [("p1", "2021-02-20", 80.0), ("p1", "2021-05-06", 50.0)]
+    path, mapping = _dated(tmp_path, starts, draws, scans)
+    cohort = load_wide_table(path, mapping)
+    days = {(r.patient_id, r.day) for r in cohort.measurements.itertuples()}
+    # 2022 is not a leap year: 27 Feb to 1 Mar is 2 days; 30 Dec to 2 Jan crosses a year
+    assert days == {("p1", -3.0), ("p1", 21.0), ("p2", 3.0), ("p3", 2.0)}
+    assert sorted(cohort.tumor_assessments["day"]) == [-12.0, 63.0]
+    assert "c1d1" not in cohort.patients.columns  # a date is never a feature
+    assert "c1d1" not in cohort.feature_columns
+
+
+def test_dates_in_another_format_and_spreadsheet_date_cells(tmp_path):
+    starts = pd.to_datetime(["2021-03-04", "2021-03-04", "2021-03-04", "2021-03-04"])
+    draws = [("p1", "25/03/2021", "crp", 7.0), ("p2", "04/03/2021", "crp", 1.0)]
+    path, mapping = _dated(tmp_path, starts, draws, date_format="%d/%m/%Y", excel=True)
+    days = sorted(load_wide_table(path, mapping).measurements["day"])
+    assert days == [0.0, 21.0]
+
+
+@pytest.mark.parametrize(("draws", "message"), [
+    ([("p1", "25/03/2021", "crp", 7.0), ("p2", "2021-03-04", "crp", 1.0)],
+     r"labs.csv: column 'drawn' holds values that are not ISO 8601 dates \(2021-03-04\): "
+     r"'25/03/2021' \(patients 'p1'\).*date_format"),
+    ([("p4", "2021-03-25", "crp", 7.0)],
+     r"patients 'p4' have dated rows in 'drawn' but no first-dose date in the patients "
+     r"table's 'c1d1'"),
+])
+def test_dates_that_cannot_be_counted_are_named(tmp_path, draws, message):
+    starts = ["2021-03-04", "2021-03-04", "2021-03-04", None]
+    path, mapping = _dated(tmp_path, starts, draws)
+    with pytest.raises(CohortDataError, match=message):
+        load_wide_table(path, mapping)
+
+
+def test_an_unreadable_first_dose_date_names_the_patients_table(tmp_path):
+    path, mapping = _dated(tmp_path, ["2021-03-04", "yesterday", "2021-03-04", "2021-03-04"],
+                           [("p1", "2021-03-25", "crp", 7.0)])
+    with pytest.raises(CohortDataError, match=r"c.csv: column 'c1d1' holds values that are "
+                                              r"not ISO 8601 dates.*'yesterday' \(patients "
+                                              r"'p2'\)"):
+        load_wide_table(path, mapping)
+
+
+@pytest.mark.parametrize(("data", "message"), [
+    ({"measurements": [{"file": "x.csv", "time": "t", "time_unit": "date", "value": "v",
+                        "biomarker": "crp"}]}, "add start_date"),
+    ({"start_date": "PID"}, "is also the id, label or site column"),
+    ({"start_date": "d", "date_format": "dd/mm/yyyy"}, "has no %-directive"),
+])
+def test_date_settings_that_cannot_work_are_refused(data, message):
+    from irpredict.exceptions import ExperimentConfigError
+
+    spec = {"id": "PID", "therapy_class": "chemotherapy", **data}
+    with pytest.raises(ExperimentConfigError, match="study.toml") as err:
+        ColumnMapping.from_dict(spec, where="study.toml [data]")
+    assert message in str(err.value)

@@ -6,7 +6,7 @@ change from that patient's own baseline), never on cohort statistics.
 
 from pathlib import Path
 
-from irpredict.data._parse import TIME_UNITS
+from irpredict.data._parse import DATE_UNIT, TIME_UNITS
 from irpredict.data._patients import as_text, id_text, require_columns
 from irpredict.data._spec import format_ids
 from irpredict.data.schema import canonical_nontarget
@@ -72,12 +72,27 @@ def _lost_zeros_hint(unknown, known):
             "leading zeros, as ids stored as numbers do; store the id column as text)")
 
 
-def _long(spec, frame, ids, where):
+def _days(spec, frame, ids, where, dated):
+    """The time column in days since the first dose (``dated``: the mapping and its patients'
+    first-dose dates, for a column of dates)."""
+    if spec.time_unit == DATE_UNIT:
+        import pandas as pd
+
+        from irpredict.data._dates import days_since_start
+
+        mapping, starts = dated
+        days = days_since_start(frame, spec.time, ids, starts, date_format=mapping.date_format,
+                                where=where, start_column=mapping.start_date)
+        return pd.Series(days, index=frame.index)
+    return _numeric(frame, spec.time, where=where, ids=ids) * TIME_UNITS[spec.time_unit]
+
+
+def _long(spec, frame, ids, where, dated=None):
     import pandas as pd
 
     cols = [spec.time, spec.value, spec.biomarker_column, spec.unit_column]
     require_columns(frame.columns, [c for c in cols if c], source=where, key="measurements")
-    day = _numeric(frame, spec.time, where=where, ids=ids) * TIME_UNITS[spec.time_unit]
+    day = _days(spec, frame, ids, where, dated)
     out = pd.DataFrame({
         "patient_id": ids,
         "biomarker": as_text(frame[spec.biomarker_column]) if spec.biomarker_column
@@ -173,6 +188,7 @@ def read_measurements(mapping, table, patients, *, base_dir, source):
 
     if not mapping.measurements:
         return None
+    dated = _dated(mapping, table, source)
     done = None
     for spec in mapping.measurements:
         frame, where, id_col = _frame(spec, mapping, table, base_dir=base_dir, source=source,
@@ -181,7 +197,7 @@ def read_measurements(mapping, table, patients, *, base_dir, source):
         ids = id_text(frame[id_col])
         _known_ids(ids, patients, where)
         if spec.layout == "long":
-            rows = _long(spec, frame, ids, where)
+            rows = _long(spec, frame, ids, where, dated)
         elif spec.layout == "wide":
             rows = _wide(spec, frame, ids, where)
         else:
@@ -192,6 +208,17 @@ def read_measurements(mapping, table, patients, *, base_dir, source):
         rows[_SOURCE] = where
         done = rows if done is None else pd.concat([done, rows], ignore_index=True)
     return _deduplicate(done.reindex(columns=[*_COLUMNS, _SOURCE]), source)
+
+
+def _dated(mapping, table, source):
+    """(mapping, first-dose dates) when a source has a time column of dates, else None."""
+    sources = [*mapping.measurements, *([mapping.tumor_assessments]
+                                        if mapping.tumor_assessments else [])]
+    if not any(s.time_unit == DATE_UNIT for s in sources):
+        return None
+    from irpredict.data._dates import start_dates
+
+    return mapping, start_dates(table, mapping, source=source)
 
 
 #: Temporary column: the file (and layout) each measurement row came from.
@@ -265,8 +292,7 @@ def read_tumor_assessments(mapping, table, patients, *, base_dir, source):
     ids = id_text(frame[id_col])
     _known_ids(ids, patients, where)
     out = pd.DataFrame({"patient_id": ids})
-    out["day"] = (_numeric(frame, spec.time, where=where, ids=ids) * TIME_UNITS[spec.time_unit]
-                  + spec.day_offset)
+    out["day"] = _days(spec, frame, ids, where, _dated(mapping, table, source)) + spec.day_offset
     baseline = None
     if spec.baseline:
         require_columns(table.columns, [spec.baseline], source=source,

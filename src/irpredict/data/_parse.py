@@ -7,12 +7,13 @@ from irpredict.data.cohort import THERAPY_CLASSES
 from irpredict.data.mapping import MeasurementSource, TherapyRule, TumorSource
 from irpredict.exceptions import ExperimentConfigError, UnknownTherapyError
 
-__all__ = ["parse_mapping", "TIME_UNITS", "MAPPING_KEYS"]
+__all__ = ["parse_mapping", "TIME_UNITS", "DATE_UNIT", "MAPPING_KEYS"]
 
 #: Keys of the ``[data]`` table that describe the column mapping.
 MAPPING_KEYS = (
     "id", "label", "label_map", "therapy_class", "therapy_rule", "site", "columns",
-    "measurements", "tumor_assessments", "response_derived_biomarkers",
+    "measurements", "tumor_assessments", "response_derived_biomarkers", "start_date",
+    "date_format",
 )
 _COLUMN_KEYS = ("drop", "exclude", "response_derived", "categorical", "features")
 _LAYOUT_KEYS = {
@@ -22,6 +23,8 @@ _LAYOUT_KEYS = {
 }
 _COMMON_KEYS = ("layout", "file", "id", "biomarker", "unit", "response_derived")
 TIME_UNITS = {"days": 1.0, "weeks": 7.0, "hours": 1.0 / 24.0}
+#: ``time_unit`` of a time column holding calendar dates (days counted from ``start_date``).
+DATE_UNIT = "date"
 
 
 def _parse_measurement(item, *, where, resolve):
@@ -40,7 +43,7 @@ def _parse_measurement(item, *, where, resolve):
         kw[key] = get(item, key, "str", where=where)
     kw["file"] = _file(item, "file", where, resolve)
     kw["time_unit"] = get(item, "time_unit", "str", where=where, default="days",
-                          choices=list(TIME_UNITS))
+                          choices=[*TIME_UNITS, DATE_UNIT])
     kw["day_offset"] = float(get(item, "day_offset", "number", where=where, default=0.0))
     kw["days"] = dict(get(item, "days", "dict[str,number]", where=where, default={}))
     kw["day"] = get(item, "day", "number", where=where)
@@ -70,7 +73,7 @@ def _parse_tumor(item, *, where, resolve):
     kw["time"] = get(item, "time", "str", where=where, required=True)
     kw["file"] = _file(item, "file", where, resolve)
     kw["time_unit"] = get(item, "time_unit", "str", where=where, default="days",
-                          choices=list(TIME_UNITS))
+                          choices=[*TIME_UNITS, DATE_UNIT])
     kw["day_offset"] = float(get(item, "day_offset", "number", where=where, default=0.0))
     kw["baseline_day"] = float(get(item, "baseline_day", "number", where=where, default=0.0))
     kw["add_baseline"] = get(item, "add_baseline", "bool", where=where, default=True)
@@ -214,4 +217,37 @@ def parse_mapping(cls, data, *, where, resolve):
             tumor, where=f"{where}.tumor_assessments", resolve=resolve)
     derived = get(data, "response_derived_biomarkers", "list[str]", where=where, default=[])
     kw["response_derived_biomarkers"] = tuple(derived)
+    kw["start_date"] = get(data, "start_date", "str", where=where)
+    kw["date_format"] = get(data, "date_format", "str", where=where)
+    _check_dates(kw, where=where)
     return cls(**kw)
+
+
+def _check_dates(kw, *, where):
+    """A time column of dates needs ``start_date``; ``start_date`` and ``date_format`` need
+    something to read."""
+    sources = [*kw["measurements"], *([kw["tumor_assessments"]] if kw.get("tumor_assessments")
+                                      else [])]
+    dated = [s for s in sources if s.time_unit == DATE_UNIT]
+    if dated and kw["start_date"] is None:
+        raise ExperimentConfigError(
+            f"{where}: a time column of dates (time_unit = \"date\") counts days from each "
+            "patient's first dose: add start_date = \"<patients column with the first-dose "
+            "date>\".")
+    if kw["start_date"] is not None and kw["start_date"] in (kw["id"], kw["label"], kw["site"]):
+        raise ExperimentConfigError(
+            f"{where}: start_date {kw['start_date']!r} is also the id, label or site column; "
+            "name the column holding each patient's first-dose date.")
+    if kw["date_format"] is not None:
+        from datetime import datetime
+
+        try:
+            datetime(2021, 3, 4).strftime(kw["date_format"])
+        except ValueError as exc:
+            raise ExperimentConfigError(
+                f"{where}: date_format {kw['date_format']!r} is not a date format ({exc}); "
+                "write it as in Python's strftime, e.g. \"%d/%m/%Y\".") from None
+        if "%" not in kw["date_format"]:
+            raise ExperimentConfigError(
+                f"{where}: date_format {kw['date_format']!r} has no %-directive; write it as "
+                "in Python's strftime, e.g. \"%d/%m/%Y\" for 04/03/2021.")

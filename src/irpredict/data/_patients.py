@@ -250,10 +250,11 @@ def map_patients(table, mapping, *, source):
     if mapping.drop:
         table = table.drop(columns=require_columns(table.columns, mapping.drop, source=source,
                                                    key="columns.drop"))
-    used = [mapping.id, mapping.label, mapping.site]
+    start = getattr(mapping, "start_date", None)
+    used = {"id": mapping.id, "label": mapping.label, "site": mapping.site, "start_date": start}
     if mapping.therapy_rule is not None:
-        used.append(mapping.therapy_rule.column)
-    for key, name in zip(("id", "label", "site", "therapy_rule.column"), used, strict=False):
+        used["therapy_rule.column"] = mapping.therapy_rule.column
+    for key, name in used.items():
         if name is not None:
             require_columns(table.columns, [name], source=source, key=key)
     table = rename_columns(table.reset_index(drop=True), mapping, source=source)
@@ -263,7 +264,7 @@ def map_patients(table, mapping, *, source):
         out["response"] = _label(table, mapping, ids, source)
     if mapping.site is not None:
         out["site"] = as_text(table[mapping.site])
-    consumed = {mapping.id, mapping.label, mapping.site}
+    consumed = {mapping.id, mapping.label, mapping.site, start}  # a date is never a feature
     if mapping.therapy_class is None and mapping.therapy_rule is None:
         consumed.add("therapy_class")  # read from the table's own column
     for column in table.columns:
@@ -295,7 +296,8 @@ def rename_columns(table, mapping, *, source):
             f"{where} names columns the table does not have: {format_ids(absent)}"
             f"{f' ({hints})' if hints else ''}. Name them as written in the file's header.")
     roles = {"id": mapping.id, "label": mapping.label, "site": mapping.site,
-             "therapy_rule.column": getattr(mapping.therapy_rule, "column", None)}
+             "therapy_rule.column": getattr(mapping.therapy_rule, "column", None),
+             "start_date": getattr(mapping, "start_date", None)}
     read = {key: name for key, name in roles.items() if name is not None and name in rename}
     if read:
         raise CohortDataError(

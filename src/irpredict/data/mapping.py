@@ -69,8 +69,10 @@ class MeasurementSource:
     unit, unit_column : str or None
         The unit as a constant or a column.
     time, time_unit, day_offset : str, str, float
-        Long layout: time column, its unit (days, weeks, hours) and a shift in
-        days added after conversion (``-1`` when day 1 is the first dose).
+        Long layout: time column, its unit (days, weeks, hours, or ``date``:
+        calendar dates, counted in days from the patient's
+        :attr:`ColumnMapping.start_date`) and a shift in days added after
+        conversion (``-1`` when day 1 is the first dose).
     value : str or None
         Value column (long and fixed_day layouts).
     days : dict of str to float
@@ -112,7 +114,8 @@ class TumorSource:
     Parameters
     ----------
     time : str
-        Time column; converted with ``time_unit`` and shifted by ``day_offset``.
+        Time column; converted with ``time_unit`` (days, weeks, hours or
+        ``date``) and shifted by ``day_offset``.
     file : str or None
         Table to read; ``None`` reads the patients table.
     id : str or None
@@ -191,6 +194,13 @@ class ColumnMapping:
         Source of the ``tumor_assessments`` table.
     response_derived_biomarkers : tuple of str
         Further biomarker names to mark as response-derived.
+    start_date : str or None
+        Patients-table column with each patient's first-dose date, from which
+        time columns of dates (``time_unit = "date"``) count days (the
+        first-dose date is day 0). Never a feature.
+    date_format : str or None
+        strftime format of dates written as text (``"%d/%m/%Y"``); ``None``
+        reads ISO 8601 (``2021-03-04``) and spreadsheet date cells.
 
     Notes
     -----
@@ -215,6 +225,8 @@ class ColumnMapping:
     measurements: tuple = ()
     tumor_assessments: TumorSource | None = None
     response_derived_biomarkers: tuple = ()
+    start_date: str | None = None
+    date_format: str | None = None
 
     @classmethod
     def from_dict(cls, data, *, where="mapping", resolve=None):

@@ -73,6 +73,8 @@ def _only_present(mapping, columns):
         rename=tuple((old, new) for old, new in getattr(mapping, "rename", ()) if old in columns),
         features=None if mapping.features is None else present(mapping.features),
         site=mapping.site if mapping.site in columns else None,
+        start_date=(getattr(mapping, "start_date", None)
+                    if getattr(mapping, "start_date", None) in columns else None),
         # without its label column the table is an unlabelled cohort (fine to explain or
         # screen; evaluate says the label is needed)
         label=mapping.label if mapping.label in columns else None,

@@ -1,0 +1,75 @@
+"""Calendar dates in longitudinal sources, read as days since each patient's first dose."""
+
+from irpredict.data._patients import as_text, id_text, require_columns
+from irpredict.data._spec import format_ids
+from irpredict.exceptions import CohortDataError
+
+__all__ = ["parse_dates", "start_dates", "days_since_start"]
+
+
+def parse_dates(values, *, date_format, where, column, ids):
+    """``values`` as datetimes (NaT where blank).
+
+    Text is read with ``date_format`` (strftime) or, without one, as ISO 8601;
+    spreadsheet date cells are taken as they are.
+
+    Raises
+    ------
+    CohortDataError
+        Naming the values that are not dates in that format, their patients and
+        the fix.
+    """
+    import pandas as pd
+    from pandas.api.types import is_datetime64_any_dtype
+
+    if is_datetime64_any_dtype(values):
+        return pd.to_datetime(values).dt.tz_localize(None) if getattr(
+            values.dt, "tz", None) is not None else pd.to_datetime(values)
+    text = as_text(values).str.strip()
+    blank = text.isna() | text.eq("")
+    parsed = pd.to_datetime(text.where(~blank), format=date_format or "ISO8601",
+                            errors="coerce")
+    bad = (~blank & parsed.isna()).to_numpy(dtype=bool)
+    if bad.any():
+        shown = format_ids(text[bad].unique().tolist())
+        how = (f"dates written as {date_format!r}" if date_format
+               else "ISO 8601 dates (2021-03-04)")
+        raise CohortDataError(
+            f"{where}: column {column!r} holds values that are not {how}: {shown} (patients "
+            f"{format_ids(ids[bad].dropna().unique().tolist())}). Write them as dates, or set "
+            "[data] date_format to how they are written (\"%d/%m/%Y\" for 04/03/2021).")
+    return parsed.dt.normalize()
+
+
+def start_dates(table, mapping, *, source):
+    """Each patient's first-dose date (index: patient id) from the wide patients table."""
+    import pandas as pd
+
+    require_columns(table.columns, [mapping.start_date], source=source, key="start_date")
+    ids = id_text(table[mapping.id])
+    dates = parse_dates(table[mapping.start_date], date_format=mapping.date_format,
+                        where=source, column=mapping.start_date, ids=ids)
+    return pd.Series(dates.to_numpy(), index=ids.to_numpy())
+
+
+def days_since_start(frame, column, ids, starts, *, date_format, where, start_column):
+    """Days from each row's patient's first-dose date to the date in ``column``.
+
+    Raises
+    ------
+    CohortDataError
+        When a dated row's patient has no first-dose date.
+    """
+    import numpy as np
+
+    dates = parse_dates(frame[column], date_format=date_format, where=where, column=column,
+                        ids=ids)
+    start = starts.reindex(ids.to_numpy()).to_numpy()
+    lost = dates.notna().to_numpy() & np.isnat(start)
+    if lost.any():
+        raise CohortDataError(
+            f"{where}: patients {format_ids(ids[lost].unique().tolist())} have dated rows in "
+            f"{column!r} but no first-dose date in the patients table's {start_column!r}; "
+            "fill it in (days are counted from it), or leave those rows out.")
+    delta = dates.to_numpy(dtype="datetime64[ns]") - start
+    return delta / np.timedelta64(1, "D")
