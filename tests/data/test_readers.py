@@ -175,3 +175,13 @@ def test_in_a_decimal_comma_file_a_dot_groups_thousands(tmp_path):
     assert frame["albumin"].tolist() == [38.5, 40.1, 41.0]
     assert frame["platelets"].tolist() == [1250.0, 980.0, 2500.0]
     assert frame["ratio"].tolist() == [0.125, 0.5, 1.25]  # not thousands: read as written
+
+
+def test_a_column_mixing_decimal_commas_and_dotted_thousands_keeps_every_value(tmp_path):
+    from irpredict.exceptions import DataWarning
+
+    path = _write(tmp_path, "pid;test;day;result\nP1;crp;0;1,5\nP1;crp;21;1.500\n"
+                            "P2;crp;0;2,25\nP2;crp;21;3\n")
+    with pytest.warns(DataWarning, match=r"read result \('1.500' as 1500\)"):
+        frame = read_table(path)
+    assert frame["result"].tolist() == [1.5, 1500.0, 2.25, 3.0]

@@ -265,13 +265,24 @@ def _read_grouped_thousands(frame, text, delimiter, path, table):
 
     from irpredict.exceptions import DataWarning
 
-    floats = [c for c in frame.columns if pd.api.types.is_float_dtype(frame[c])]
-    if not floats or not frame.attrs.get("decimal_comma_columns"):
+    converted = set(frame.attrs.get("decimal_comma_columns") or ())
+    # (a column read with decimal commas has read its dots as thousands already)
+    floats = [c for c in frame.columns
+              if pd.api.types.is_float_dtype(frame[c]) and c not in converted]
+    if not converted:
         return frame
     raw = pd.read_csv(io.StringIO(text), sep=delimiter, dtype=str, keep_default_na=False,
-                      index_col=False, usecols=lambda c: c in set(floats))
+                      index_col=False, usecols=lambda c: c in set(floats) | converted)
     regrouped = []
+    for name in [c for c in frame.columns if c in converted and c in raw.columns]:
+        dotted = raw[name].str.strip()
+        dotted = dotted[dotted.str.fullmatch(_GROUPED_THOUSANDS)]
+        if len(dotted):
+            regrouped.append(f"{name} ({dotted.iloc[0]!r} as "
+                             f"{dotted.iloc[0].replace('.', '')})")
     for name in floats:
+        if name not in raw.columns:
+            continue
         cells = raw[name].str.strip()
         dotted = cells[cells.str.contains(".", regex=False)]
         if len(dotted) and dotted.str.fullmatch(_GROUPED_THOUSANDS).all():
