@@ -95,6 +95,52 @@ def test_training_patients_are_recognised_by_patient_not_by_name(cli, registered
     assert "training cohort" not in res.stderr
 
 
+def _mixed_cohort(cli, tmp_path, n_external):
+    """The training patients (as simulated again) plus ``n_external`` patients of another
+    simulation under EXT- ids, as one cohort folder."""
+    parts = {}
+    for name, patients, seed in (("train", 300, 3), ("other", 200, 11)):
+        folder = tmp_path / name
+        if (folder / "patients.csv").exists():
+            parts[name] = folder
+            continue
+        assert cli("simulate", "--patients", str(patients), "--seed", str(seed),
+                   "--class-mix", "checkpoint_inhibitor=1", "--out", folder).returncode == 0
+        parts[name] = folder
+    mixed = tmp_path / f"mixed_{n_external}"
+    mixed.mkdir()
+    for table in ("patients", "measurements", "tumor_assessments"):
+        own = pd.read_csv(parts["train"] / f"{table}.csv", dtype={"patient_id": str})
+        other = pd.read_csv(parts["other"] / f"{table}.csv", dtype={"patient_id": str})
+        other["patient_id"] = other["patient_id"].str.replace("SIM-", "EXT-")
+        other = other[other["patient_id"].isin([f"EXT-{i:05d}" for i in range(1, n_external + 1)])]
+        pd.concat([own, other]).to_csv(mixed / f"{table}.csv", index=False)
+    return mixed
+
+
+def test_a_cohort_mostly_of_training_patients_is_cross_fitted_naming_the_rest(
+        cli, registered, tmp_path):
+    folder, uri = registered
+    screen = ("--model", "models:/small@champion", "--tracking-uri", uri, "--thresholds", "0.3",
+              "--p0", "0.2", "--n-bootstrap", "0")
+    res = cli("screen", _mixed_cohort(cli, tmp_path, 3), *screen, "--out", tmp_path / "a",
+              cwd=folder)
+    assert res.returncode == 0, res.stderr
+    text = " ".join(res.stderr.split())
+    assert "300 of 303 patients of mixed_3 are training patients of model " \
+        "models:/small@champion; the other 3 (EXT-00001, EXT-00002, EXT-00003) are not " \
+        "recognised" in text
+    assert "every patient's score is cross-fitted" in text
+    # half external: cross-fitting would no longer screen with the registered model
+    res = cli("screen", _mixed_cohort(cli, tmp_path, 200), *screen, "--out", tmp_path / "b",
+              cwd=folder)
+    assert res.returncode == 1
+    text = " ".join(res.stderr.split())
+    assert "300 of 500 patients of mixed_200" in text
+    assert "the other 200 (EXT-00001, EXT-00002" in text
+    assert not (tmp_path / "b").exists()
+
+
 def test_an_on_treatment_model_is_said_not_to_exist_at_enrolment(cli, tmp_path):
     (tmp_path / "ontx.toml").write_text(simulated_study("ontx", patients=200, seed=4,
                                                         class_mix=ONE_CLASS))

@@ -217,20 +217,36 @@ def _is_training_cohort(response_model, X, cohort, model_uri):
     seen = training_patients(response_model, X)
     if seen is None:
         return bool(response_model.study) and response_model.study == cohort.name
-    if seen.any() and not seen.all():
+    unseen = [str(p) for p in X.index[~seen]]
+    listed = f"{', '.join(unseen[:8])}{' ...' if len(unseen) > 8 else ''}"
+    if seen.any() and seen.mean() < MOSTLY_TRAINING:
         raise LeakageError(
             f"{int(seen.sum())} of {len(X)} patients of {cohort.name} (e.g. "
             f"{', '.join(map(str, X.index[seen][:3]))}) are training patients of model "
-            f"{model_uri}, the others are not; their scores would be in-sample. Screen the "
-            "external patients alone, or the training cohort alone (which is cross-fitted)")
-    if seen.all():
-        warnings.warn(
-            f"{cohort.name} is the training cohort of model {model_uri}: the scores are "
-            "cross-fitted (each patient scored by a model refitted without their fold, "
-            "grouped by site where the cohort has 5 sites or more, with the hyperparameters "
-            "the registered model chose on the whole cohort, so slightly optimistic), not the "
-            "registered model's in-sample predictions", DataWarning, stacklevel=2)
-    return bool(seen.all())
+            f"{model_uri}, the other {len(unseen)} ({listed}) are not; the training patients' "
+            "scores would be in-sample. Screen the external patients alone, or the training "
+            "cohort alone (which is cross-fitted)")
+    if seen.any():
+        cross = ("cross-fitted (each patient scored by a model refitted without their fold, "
+                 "grouped by site where the cohort has 5 sites or more, with the "
+                 "hyperparameters the registered model chose on the whole cohort, so slightly "
+                 "optimistic), not the registered model's in-sample predictions")
+        if seen.all():
+            warnings.warn(f"{cohort.name} is the training cohort of model {model_uri}: the "
+                          f"scores are {cross}", DataWarning, stacklevel=2)
+        else:
+            warnings.warn(
+                f"{int(seen.sum())} of {len(X)} patients of {cohort.name} are training "
+                f"patients of model {model_uri}; the other {len(unseen)} ({listed}) are not "
+                "recognised as such (new patients, or training patients under another id with "
+                "too few measured values to tell). The cohort is read as the training cohort: "
+                f"every patient's score is {cross}", DataWarning, stacklevel=2)
+    return bool(seen.any())
+
+
+#: Share of recognised training patients above which a cohort is read as the training cohort
+#: (cross-fitting scores every patient out of fold, whichever the rest are).
+MOSTLY_TRAINING = 0.9
 
 
 def _patient_frame(source, id_col, label, therapy_class, model=None, tracking_uri=None,
