@@ -76,9 +76,9 @@ def _malformed(rows):
         "empty data": ({"dataframe_split": {"columns": split["columns"], "data": []}}, "no rows"),
         "split without data": ({"dataframe_split": {"columns": split["columns"]}}, "data"),
         "far out of range": ({"dataframe_records": [{**one, "age": -40.0}]}, "age"),
-        "boolean in a numeric column": ({"dataframe_records": [{**one, numeric: True}]},
-                                        f"column '{numeric}' must be numeric; rows 1 hold "
-                                        "true/false"),
+        "boolean in a numeric column": ({"dataframe_records": [{**one, "age": True}]},
+                                        "column 'age' must be numeric; rows 1 hold true/false "
+                                        "and it is not a 0/1 flag (training range"),
         "impossible value in the second record": (
             {"dataframe_records": [one, {**one, "age": 999}]},
             "impossible values in rows 2: 999 (ages are 0-120 years) (rows are numbered "
@@ -103,6 +103,29 @@ def test_malformed_payload_gets_400_and_server_keeps_serving(irpredict_server, r
                              {"dataframe_records": records})
     assert status == 200
     assert len(answer["predictions"]) == 1
+
+
+def test_json_booleans_in_a_0_1_flag_read_as_1_and_0(irpredict_server, in_process, rows):
+    model = in_process.unwrap_python_model().model
+    flags = [c for c, (low, high) in model.numeric_ranges.items()
+             if low == 0 and high == 1 and c in rows.columns and rows[c].notna().all()]
+    assert flags, model.numeric_ranges
+    flag = flags[0]
+    sent = rows.head(4).assign(**{flag: [1.0, 0.0, 1.0, 0.0]})
+    records = json.loads(sent.to_json(orient="records"))
+    for record, value in zip(records, [True, False, True, None], strict=True):
+        record[flag] = value
+    status, body = request(irpredict_server, "POST", "/invocations",
+                           {"dataframe_records": records})
+    assert status == 200, body
+    _check_equal(body["predictions"], in_process.predict(sent.assign(
+        **{flag: [1.0, 0.0, 1.0, np.nan]})))
+    # a boolean beside numbers in the same flag column is more likely a mistake
+    records[3][flag] = 0.5
+    status, body = request(irpredict_server, "POST", "/invocations",
+                           {"dataframe_records": records})
+    assert status == 400
+    assert "only when every value is true, false or null" in body["message"]
 
 
 def test_unknown_route_is_404_and_a_wrong_method_405(irpredict_server):

@@ -157,16 +157,30 @@ def _counted_from_1(message):
 
 
 def _refuse_booleans_in_numbers(model, frame):
-    """``"age": true`` would be read as 1: a JSON boolean in a numeric column is refused."""
+    """``"age": true`` would be read as 1: a JSON boolean in a numeric column is refused,
+    unless the column is a 0/1 flag in training and every value sent is true, false or null
+    (then true/false read as 1/0, as the same words written as text do)."""
+    import numpy as np
+
     categorical = set(model.categorical_columns)
+    ranges = getattr(model, "numeric_ranges", None) or {}
     for col in model.feature_columns:
         if col in categorical or col not in frame.columns or frame[col].dtype != object:
             continue
         flags = frame[col].map(lambda v: isinstance(v, bool)).to_numpy(dtype=bool)
-        if flags.any():
-            rows = ", ".join(map(str, frame.index[flags][:5]))
-            raise BadRequest(f"column {col!r} must be numeric; rows {rows} hold true/false. "
-                             "Send numbers (1/0 for yes/no flags)")
+        if not flags.any():
+            continue
+        low, high = ranges.get(col, (np.nan, np.nan))
+        flag_column = bool(low >= 0 and high <= 1)
+        if flag_column and (flags | frame[col].isna().to_numpy(dtype=bool)).all():
+            frame[col] = frame[col].map(lambda v: float(v) if isinstance(v, bool) else np.nan)
+            continue
+        rows = ", ".join(map(str, frame.index[flags][:5]))
+        why = ("true/false are read for a 0/1 column only when every value is true, false "
+               "or null" if flag_column else f"it is not a 0/1 flag (training range "
+               f"{low:g} to {high:g})")
+        raise BadRequest(f"column {col!r} must be numeric; rows {rows} hold true/false and "
+                         f"{why}. Send numbers (1/0 for yes/no flags)")
 
 
 def _encode(frame, notes=()):
