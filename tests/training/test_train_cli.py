@@ -303,3 +303,29 @@ def test_a_pooled_auc_far_below_the_per_fold_mean_is_named():
     assert len(notes) == 1
     assert "adoptive_cell 0.553 pooled vs 0.756" in notes[0]
     assert "cytokine" not in notes[0]
+
+
+def test_more_folds_than_patients_is_refused_by_validate_and_before_training(tmp_path, cli):
+    import pandas as pd
+
+    pd.DataFrame({"patient_id": [f"P{i:02d}" for i in range(40)],
+                  "response": [0, 1] * 20, "age": range(40, 80)}).to_csv(
+        tmp_path / "patients.csv", index=False)
+    body = ('[study]\nname = "folds"\n[data]\nsource = "patients.csv"\nid = "patient_id"\n'
+            'label = "response"\ntherapy_class = "checkpoint_inhibitor"\n'
+            '[model]\nfamilies = ["logistic"]\nfinal_family = "logistic"\n')
+    (tmp_path / "outer.toml").write_text(body + "outer_folds = 500\n")
+    (tmp_path / "inner.toml").write_text(body + "outer_folds = 2\ninner_folds = 25\n")
+    for name, message in (("outer", "outer_folds = 500 is more folds than the cohort's 40 "
+                                    "labelled patients (20 responders)"),
+                          ("inner", "inner_folds = 25 is more folds than the 20 patients of "
+                                    "an outer training part")):
+        checked = cli("validate", tmp_path / f"{name}.toml", cwd=tmp_path)
+        assert checked.returncode == 1
+        assert message in " ".join(checked.stderr.split())
+        trained = cli("train", tmp_path / f"{name}.toml", "--tracking-uri",
+                      f"sqlite:///{tmp_path}/store/mlflow.db", cwd=tmp_path)
+        assert trained.returncode == 1
+        assert message in " ".join(trained.stderr.split())
+        assert "unexpected" not in trained.stderr
+        assert not (tmp_path / "store").exists()  # refused before any MLflow run was opened

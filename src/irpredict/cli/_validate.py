@@ -69,7 +69,7 @@ def _checked_experiment(path):
     from irpredict.experiment import load_experiment
     from irpredict.monitoring.runner import monitoring_settings
     from irpredict.training.design import check_feature_set_names
-    from irpredict.training.settings import ModelSettings, model_settings
+    from irpredict.training.settings import ModelSettings, check_folds, model_settings
 
     experiment = load_experiment(path)  # the rest can only be read from a readable file
     problems = []
@@ -90,6 +90,11 @@ def _checked_experiment(path):
         cohort = experiment.load_cohort()
     except IRPredictError as exc:
         problems.append(exc)
+    if cohort is not None and not problems:
+        try:
+            check_folds(settings, cohort, where=f"{experiment.path} [model]")
+        except ExperimentConfigError as exc:
+            problems.append(exc)
     if len(problems) == 1:
         raise problems[0]
     if problems:

@@ -4,7 +4,7 @@ from dataclasses import dataclass, field
 
 from irpredict.training.design import cv_sites, design_matrix, feature_sets_to_train
 from irpredict.training.notes import design_notes, result_notes
-from irpredict.training.settings import model_settings
+from irpredict.training.settings import check_folds, model_settings
 
 __all__ = ["TrainResult", "train_study", "results_table"]
 
@@ -213,6 +213,7 @@ def train_study(experiment, *, settings=None, tracking_uri=None, log_patient_ids
     cohort = experiment.load_cohort()
     sets = feature_sets_to_train(experiment, settings, cohort)
     _final_feature_set(settings, sets)  # a bad final choice fails before any training
+    check_folds(settings, cohort, where=f"{experiment.path} [model]")
     _warn_one_outcome_classes(cohort)
     notes, watch, started = [], _Stopwatch(), time.perf_counter()
     # every design is built (and its data refused, if it must be) before a run is opened

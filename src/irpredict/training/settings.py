@@ -4,7 +4,7 @@ from dataclasses import dataclass, field, fields
 
 from irpredict.exceptions import ExperimentConfigError
 
-__all__ = ["ModelSettings", "model_settings"]
+__all__ = ["ModelSettings", "model_settings", "check_folds"]
 
 
 @dataclass(frozen=True)
@@ -189,3 +189,42 @@ def _check_choices(settings, families, methods, where):
         if isinstance(day, bool) or not isinstance(day, (int, float)) or day < 0:
             raise ExperimentConfigError(
                 f"{where}: landmark of {name!r} must be a number of days >= 0, got {day!r}.")
+
+
+def check_folds(settings, cohort, *, where="[model]"):
+    """Refuse fold counts the cohort's labelled patients cannot fill.
+
+    More outer folds than labelled patients, or more inner folds than patients
+    in an outer training part, cannot be split at all. (More folds than
+    patients of the rarer outcome can: training notes it.)
+
+    Parameters
+    ----------
+    settings : ModelSettings
+    cohort : irpredict.data.Cohort
+    where : str
+        Location used in error messages (file and section).
+
+    Raises
+    ------
+    ExperimentConfigError
+        Naming the setting, the number of labelled patients and a value that fits.
+    """
+    if not cohort.has_label:
+        return
+    labels = cohort.patients[cohort.label_col].dropna()
+    n = len(labels)
+    if n < 2:
+        return  # no model to train: said elsewhere
+    responders = int((labels == 1).sum())
+    counts = f"{n} labelled patients ({responders} responders)"
+    if settings.outer_folds > n:
+        raise ExperimentConfigError(
+            f"{where}: outer_folds = {settings.outer_folds} is more folds than the cohort's "
+            f"{counts}. Lower outer_folds to at most {min(n, 10)} (5 is usual).")
+    part = n - -(-n // settings.outer_folds)  # the smallest outer training part
+    if settings.inner_folds > part:
+        raise ExperimentConfigError(
+            f"{where}: inner_folds = {settings.inner_folds} is more folds than the {part} "
+            f"patients of an outer training part ({counts}, {settings.outer_folds} outer "
+            f"folds). Lower inner_folds to at most {min(part, 5)} (3 is usual).")
