@@ -188,6 +188,13 @@ def test_an_empty_column_and_a_unit_shift_are_named(trained, cli, tmp_path):
     text = " ".join(result.stderr.split())
     assert "have no value for any patient and are imputed for everyone: TMB" in text
     assert "most values lie outside the training range in Albumin (90 of 90 values" in text
+    folder, uri, _ = trained
+    explained = cli("explain", "--model", "models:/widestudy@champion", "--data",
+                    tmp_path / "export.csv", "--patient", "05000", "--tracking-uri", uri,
+                    "--out", tmp_path / "explained", cwd=folder)
+    assert explained.returncode == 0, explained.stderr
+    assert "most values lie outside the training range in Albumin (90 of 90 values" in " ".join(
+        explained.stderr.split())
 
 
 def test_a_label_written_true_false_scores_as_1_0(trained, reference, cli, tmp_path):

@@ -8,7 +8,7 @@ from irpredict.exceptions import CohortDataError, DataWarning, MissingFeatureWar
 from irpredict.training.levels import align_levels
 
 __all__ = ["load_external_cohort", "external_frame", "model_frame", "score_external",
-           "score_frame"]
+           "score_frame", "warn_outside_training"]
 
 
 def load_external_cohort(model, data):
@@ -307,21 +307,13 @@ def _warn_unlike_training(model, X, name):
     """Name numeric columns that are empty, or mostly outside the training range (a unit?)."""
     import numpy as np
 
-    empty, shifted, numeric = [], [], 0
+    empty, numeric = [], 0
     for col in model.feature_columns:
         if col in model.categorical_columns or col not in X.columns:
             continue
         numeric += 1
-        values = X[col].to_numpy(dtype=np.float64, na_value=np.nan)
-        present = values[~np.isnan(values)]
-        if not len(present):
+        if np.isnan(X[col].to_numpy(dtype=np.float64, na_value=np.nan)).all():
             empty.append(col)
-            continue
-        low, high = model.numeric_ranges.get(col, (np.nan, np.nan))
-        outside = (present < low) | (present > high)
-        if len(present) >= 10 and outside.mean() > 0.5:
-            shifted.append(f"{col} ({int(outside.sum())} of {len(present)} values outside the "
-                           f"training range {low:g} to {high:g})")
     if numeric and len(empty) > MAX_EMPTY_FEATURE_SHARE * numeric:
         raise CohortDataError(
             f"{name}: {len(empty)} of the model's {numeric} numeric features have no value for "
@@ -335,11 +327,43 @@ def _warn_unlike_training(model, X, name):
             f"imputed for everyone: {', '.join(empty[:10])}{' ...' if len(empty) > 10 else ''}. "
             "Check that the cohort records them under the training names", DataWarning,
             stacklevel=3)
+    warn_outside_training(model, X, name, stacklevel=4)
+
+
+def warn_outside_training(model, X, name, *, stacklevel=2):
+    """Warn about numeric columns whose values mostly lie outside the training range.
+
+    A whole column outside the range (at least 10 values, most of them) is the
+    mark of a unit the cohort writes otherwise (LDH in ukat/L labelled U/L),
+    which a single value, even far out, cannot show.
+
+    Parameters
+    ----------
+    model : irpredict.training.ResponseModel
+    X : pandas.DataFrame
+        The model's input frame.
+    name : str
+        The cohort, named in the warning.
+    stacklevel : int, default=2
+    """
+    import numpy as np
+
+    shifted = []
+    for col in model.feature_columns:
+        if col in model.categorical_columns or col not in X.columns:
+            continue
+        values = X[col].to_numpy(dtype=np.float64, na_value=np.nan)
+        present = values[~np.isnan(values)]
+        low, high = model.numeric_ranges.get(col, (np.nan, np.nan))
+        outside = (present < low) | (present > high)
+        if len(present) >= 10 and outside.mean() > 0.5:
+            shifted.append(f"{col} ({int(outside.sum())} of {len(present)} values outside the "
+                           f"training range {low:g} to {high:g})")
     if shifted:
         warnings.warn(
             f"{name}: most values lie outside the training range in {'; '.join(shifted[:5])}"
             f"{' ...' if len(shifted) > 5 else ''}. Check the units against the training data",
-            DataWarning, stacklevel=3)
+            DataWarning, stacklevel=stacklevel)
 
 
 def _without_training_patients(model, X, y, name):
