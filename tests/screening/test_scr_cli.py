@@ -31,6 +31,8 @@ def test_rule_selecting_nobody_is_a_note_not_a_crash(cli, table_file, tmp_path):
      "score column 'prob', which"),
     (["--criteria", "pdl1_cps >= 1", "--markdown", "/nonexistent/dir/r.md"],
      "the folder /nonexistent/dir does not exist"),
+    (["--thresholds", "0.5", "--score-column", "therapy_class"],
+     "--score-column 'therapy_class' of"),
 ])
 def test_errors_are_one_line_with_status_1(cli, table_file, tmp_path, args, message):
     path, _ = table_file
@@ -40,6 +42,17 @@ def test_errors_are_one_line_with_status_1(cli, table_file, tmp_path, args, mess
     assert message in res.stderr
     assert "Traceback" not in res.stderr
     assert not (tmp_path / "o" / "screening.csv").exists()
+
+
+def test_an_id_option_keeps_the_tables_own_response_column(cli, table_file, tmp_path):
+    path, _ = table_file
+    args = ("--criteria", "pdl1_cps >= 10", "--p0", "0.2", "--n-bootstrap", "0")
+    plain = cli("screen", path, *args, "--out", tmp_path / "plain")
+    with_id = cli("screen", path, *args, "--id", "patient_id", "--out", tmp_path / "id")
+    assert plain.returncode == 0, plain.stderr
+    assert with_id.returncode == 0, with_id.stderr
+    pd.testing.assert_frame_equal(pd.read_csv(tmp_path / "plain" / "screening.csv"),
+                                  pd.read_csv(tmp_path / "id" / "screening.csv"))
 
 
 def test_bad_p0_is_reported(cli, table_file, tmp_path):

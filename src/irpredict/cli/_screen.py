@@ -114,6 +114,8 @@ def command(
             f"--thresholds compare the score column '{score_column}', which {source} does not "
             "have: pass --model to score the cohort with a registered model, or --score-column "
             "to name a column of out-of-fold scores it holds")
+    if thresholds is not None and score_column in frame.columns:
+        _refuse_text_scores(frame[score_column], score_column, source)
     table = _run_with_progress(
         enrichment_table, frame, rules, p0=p0, p_comparator=p_comparator, alpha=alpha,
         power=power, sided=sided, cost_screen=cost_screen, cost_patient=cost_patient,
@@ -127,6 +129,20 @@ def command(
                     "cost_patient": cost_patient}
         markdown_text = _markdown_text(table, settings, note or [])
     _write_outputs(table, out, markdown, markdown_text)
+
+
+def _refuse_text_scores(scores, score_column, source):
+    """--thresholds compare numbers: a score column of text would select nobody in silence."""
+    import pandas as pd
+
+    present = scores.dropna()
+    numbers = pd.to_numeric(present, errors="coerce")
+    if len(present) and numbers.isna().any():
+        shown = ", ".join(repr(str(v)) for v in present[numbers.isna()].unique()[:5])
+        raise ExperimentConfigError(
+            f"--score-column '{score_column}' of {source} holds text ({shown}), not scores: "
+            "--thresholds compare numbers. Name a column of out-of-fold probabilities, or "
+            "write a rule on this column with --criteria")
 
 
 def _check_outputs(out, markdown, source):
@@ -259,6 +275,7 @@ def _patient_frame(source, id_col, label, therapy_class, model=None, tracking_ur
     from irpredict.screening._evaluate import ON_TREATMENT_ONLY
     from irpredict.screening._rules import (
         check_rules_on_every_patient,
+        has_column,
         has_therapy_column,
         on_treatment_only,
         outcome_columns,
@@ -276,6 +293,9 @@ def _patient_frame(source, id_col, label, therapy_class, model=None, tracking_ur
 
         # a table with its own therapy_class column is filtered by --therapy-class below;
         # only a table without one takes it as every patient's class
+        # without --label the table's own response column is the label, as without --id
+        if label is None and has_column(source, "response"):
+            label = "response"
         mapping = ColumnMapping(id=id_col or "patient_id", label=label,
                                 therapy_class=None if has_therapy_column(source)
                                 else therapy_class)

@@ -77,11 +77,16 @@ def check_rules_on_every_patient(frame, rules):
 
 def has_therapy_column(source):
     """Whether the table file ``source`` has a ``therapy_class`` column of its own."""
+    return has_column(source, "therapy_class")
+
+
+def has_column(source, column):
+    """Whether the table file ``source`` has a column named ``column``."""
     from irpredict.data._readers import read_table
     from irpredict.exceptions import CohortDataError
 
     try:
-        return "therapy_class" in read_table(source, table="patients").columns
+        return column in read_table(source, table="patients").columns
     except (OSError, ValueError, CohortDataError):
         return False  # the cohort reader says what is wrong with the file
 
