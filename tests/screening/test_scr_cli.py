@@ -83,6 +83,12 @@ def test_no_finite_trial_size_is_explained(cli, table_file, tmp_path):
     assert "none / none" in text
     assert "'none' = no finite trial size" in text
     assert "or the design needs more patients than the search allows" in text
+    table = pd.read_csv(tmp_path / "screening.csv")
+    pet0 = table[table["metric"].str.endswith("_pet0")]
+    assert len(pet0)
+    # a probability: undefined without a design, never infinite
+    assert not pet0[["estimate", "ci_low", "ci_high"]].isin([float("inf")]).any().any()
+    assert pet0["estimate"].isna().all()
 
 
 @pytest.mark.parametrize(("args", "option"), [

@@ -84,7 +84,9 @@ def _simon(p1, s, grid):
             designs = ss._simon_search(s.p0, float(value), s.alpha, s.power, s.simon_nmax)
         for kind, design in zip(("optimal", "minimax"), designs, strict=True):
             for f in _SIMON_FIELDS:
-                out[f"simon_{kind}_{f}"][rows] = np.inf if design is None else getattr(design, f)
+                # no design: sizes are infinite, the chance of stopping early is undefined
+                empty = np.nan if f == "pet0" else np.inf
+                out[f"simon_{kind}_{f}"][rows] = empty if design is None else getattr(design, f)
     return out
 
 
@@ -113,7 +115,8 @@ def compute(E, Y, s, kind, grid=None):
     Returns
     -------
     dict of str to ndarray of shape (n_rows,)
-        NaN where undefined, inf where no finite trial exists.
+        NaN where undefined (a design's chance of stopping early when there is no
+        design), inf where no finite trial exists.
     """
     n = E.shape[1]
     e = E.sum(axis=1).astype(float)
