@@ -35,6 +35,13 @@ def test_screen_writes_csv_and_plot_matching_pandas(cli, table_file, tmp_path):
     assert "irpredict screen" in report
     assert "Why these rules." in report
     assert "| `pdl1_cps >= 10` | checkpoint_inhibitor |" in report
+    # the report carries the costs the terminal table and the CSV hold
+    header = next(line for line in report.splitlines() if line.startswith("| rule"))
+    assert "cost of the two-arm trial" in header
+    row = next(line for line in report.splitlines()
+               if line.startswith("| `pdl1_cps >= 10` | checkpoint_inhibitor |"))
+    cost = got.loc["cost_two_arm", "estimate"]
+    assert f"{cost:,.0f} [" in row
 
 
 def test_plain_table_with_id_and_label(cli, table_file, tmp_path):
@@ -107,3 +114,16 @@ def test_threshold_ranges_never_pass_their_stop():
     for text in ("nan", "0.1,inf", "0.1:nan:0.1"):
         with pytest.raises(ExperimentConfigError, match="finite"):
             parse_thresholds(text)
+
+
+def test_an_earlier_report_left_in_the_output_folder_is_said(cli, table_file, tmp_path):
+    path, _ = table_file
+    args = ("--p0", "0.2", "--n-bootstrap", "0", "--out", tmp_path / "o")
+    first = cli("screen", path, "--criteria", "pdl1_cps >= 10", *args,
+                "--markdown", tmp_path / "o" / "report.md")
+    assert first.returncode == 0, first.stderr
+    assert "earlier run" not in first.stdout
+    again = cli("screen", path, "--criteria", "pdl1_cps >= 30", *args)
+    assert again.returncode == 0, again.stderr
+    assert "also holds report.md from an earlier run, which this run did not write" in " ".join(
+        again.stdout.split())

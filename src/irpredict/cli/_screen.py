@@ -460,4 +460,11 @@ def _write_outputs(table, out, markdown=None, markdown_text=None):
     written = [str(out / "screening.csv"), str(out / "tradeoff.png")]
     if markdown is not None:
         written.append(str(markdown))
-    Console(highlight=False).print(f"wrote {', '.join(written)}", markup=False)
+    console = Console(highlight=False)
+    console.print(f"wrote {', '.join(written)}", markup=False)
+    mine = {Path(p).resolve() for p in written}
+    stale = sorted(p.name for p in out.glob("*.md") if p.resolve() not in mine)
+    if stale:
+        console.print(f"note: {out} also holds {', '.join(stale)} from an earlier run, which "
+                      "this run did not write (it may describe other rules); remove it, or "
+                      "pass --markdown to write this run's report", markup=False)
