@@ -519,3 +519,26 @@ def test_date_settings_that_cannot_work_are_refused(data, message):
     with pytest.raises(ExperimentConfigError, match="study.toml") as err:
         ColumnMapping.from_dict(spec, where="study.toml [data]")
     assert message in str(err.value)
+
+
+def test_text_columns_of_dates_or_near_unique_values_are_no_default_features(tmp_path):
+    from irpredict.exceptions import DataWarning
+
+    n = 30
+    frame = pd.DataFrame({
+        "Unnamed: 0": range(n), "PID": [f"p{i}" for i in range(n)],
+        "best": ["CR/PR", "SD/PD"] * (n // 2),
+        "arm": [1, 1, 0] * (n // 3), "age": range(40, 40 + n), "os_months": 1.0,
+        "first_dose": [f"2021-03-{i % 28 + 1:02d}" for i in range(n)],
+        "mrn": [f"MRN{1000 + i}" for i in range(n)], "subtype": ["TN", "HR+", "HER2+"] * 10,
+    })
+    path = _write(frame, tmp_path / "c.csv")
+    with pytest.warns(DataWarning, match=r"left out of the default features.*'first_dose' "
+                                         r"\(dates\); 'mrn' \(30 different values in 30 "
+                                         r"patients\)"):
+        cohort = load_wide_table(path, BASE)
+    assert {"age", "subtype"} <= set(cohort.feature_columns)
+    assert not {"first_dose", "mrn"} & set(cohort.feature_columns)
+    with pytest.warns(DataWarning, match=r"feature set 'clinical' uses text columns a "
+                                         r"category can only tell patients apart by"):
+        load_wide_table(path, BASE, feature_sets={"clinical": ["age", "first_dose"]})

@@ -389,6 +389,7 @@ def resolve_columns(patients, mapping, *, source, measurements=None,
         features = drop_outcome_like(
             [c for c in cols if c not in leak["exclude"] and c not in leak["derived"]
              and not c.startswith(SOURCE_PREFIX)], source=source)
+        features = _drop_identifier_like(features, patients, source)
     biomarkers = []
     if measurements is not None and len(measurements):
         biomarkers = sorted(measurements["biomarker"].unique().tolist())
@@ -407,6 +408,7 @@ def resolve_columns(patients, mapping, *, source, measurements=None,
                                         biomarkers=biomarkers,
                                         derived_markers=set(response_derived_biomarkers))
         _check_leaks(columns, what=f"feature set {name!r}", allow_derived=allow, **leak)
+        _warn_identifier_like(columns, patients, source, f"feature set {name!r}")
         sets[name] = columns + markers
         used.extend(columns)
     categorical = _resolve_optional(patients.columns, mapping.categorical, source,
@@ -422,6 +424,63 @@ def resolve_columns(patients, mapping, *, source, measurements=None,
         "excluded_columns": exclude,
         "feature_sets": sets,
     }
+
+
+#: A calendar date written as text (2021-03-04, 04/03/2021, 4.3.21), a time optional.
+_DATE_TEXT = re.compile(r"\d{1,4}[-/.]\d{1,2}[-/.]\d{1,4}(?:[ T]\d{1,2}:\d{2}(?::\d{2})?)?")
+#: Below this many filled cells a column of distinct values is no sign of an identifier.
+_IDENTIFIER_MIN = 20
+
+
+def identifier_like(series):
+    """Why a text column cannot be a category (it holds dates, or a different value for
+    nearly every patient, as ids and free text do), or ``None``."""
+    import pandas as pd
+
+    if pd.api.types.is_numeric_dtype(series) or pd.api.types.is_bool_dtype(series):
+        return None
+    if pd.api.types.is_datetime64_any_dtype(series):
+        return "dates"
+    text = as_text(series).str.strip()
+    text = text[text.notna() & (text != "")]
+    if not len(text):
+        return None
+    if text.str.fullmatch(_DATE_TEXT).mean() >= 0.8:
+        return "dates"
+    if len(text) >= _IDENTIFIER_MIN and text.nunique() >= 0.9 * len(text):
+        return f"{text.nunique()} different values in {len(text)} patients"
+    return None
+
+
+def _drop_identifier_like(columns, patients, source):
+    """Default features without text columns of dates or near-unique values (said once)."""
+    import warnings
+
+    from irpredict.exceptions import DataWarning
+
+    found = {c: why for c in columns if (why := identifier_like(patients[c])) is not None}
+    if found:
+        named = "; ".join(f"{c!r} ({why})" for c, why in list(found.items())[:6])
+        warnings.warn(
+            f"{source}: left out of the default features, as a category could only tell "
+            f"patients apart, not learn from them: {named}. Exclude them under "
+            "[data.columns] exclude to say so (a first-dose date can serve as [data] "
+            "start_date); to use one, derive a number from it", DataWarning, stacklevel=3)
+    return [c for c in columns if c not in found]
+
+
+def _warn_identifier_like(columns, patients, source, where):
+    import warnings
+
+    from irpredict.exceptions import DataWarning
+
+    found = {c: why for c in columns if (why := identifier_like(patients[c])) is not None}
+    if found:
+        named = "; ".join(f"{c!r} ({why})" for c, why in list(found.items())[:6])
+        warnings.warn(
+            f"{source}: {where} uses text columns a category can only tell patients apart by, "
+            f"not learn from: {named}. Derive a number from them, or leave them out",
+            DataWarning, stacklevel=3)
 
 
 def numbers_with_stray_text(series):
