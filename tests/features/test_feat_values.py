@@ -117,6 +117,17 @@ def test_derived_ratios_and_passthrough_columns():
     assert "therapy_class" not in X.columns
 
 
+def test_ratios_are_derived_from_biomarkers_written_in_capitals():
+    pats = pd.DataFrame({"patient_id": ["a"], "therapy_class": ["cytokine"], "ldh_uln": [250.0]})
+    meas = pd.DataFrame({"patient_id": ["a"] * 4, "biomarker": ["ANC", "ALC", "Platelets", "LDH"],
+                         "day": [-3.0] * 4, "value": [6.0, 2.0, 300.0, 500.0]})
+    X = build_features(Cohort(pats, meas)).X
+    assert X.loc["a", "nlr__baseline"] == 3.0
+    assert X.loc["a", "plr__baseline"] == 150.0
+    assert X.loc["a", "ldh_uln_ratio__baseline"] == 2.0
+    assert "LDH__baseline" not in X.columns  # the ratio is the reading
+
+
 def test_measured_nlr_is_used_as_given():
     rows = [("p1", "anc", -1.0, 6.0), ("p1", "alc", -1.0, 2.0), ("p1", "nlr", -1.0, 5.5)]
     X = build_features(_cohort(rows, patients=("p1",))).X

@@ -67,14 +67,18 @@ def derived_ratios(baseline, patients):
     import pandas as pd
 
     out = {}
+    # a lab export may write the biomarkers in capitals (ANC, ALC, LDH)
+    named = {str(c).casefold(): c for c in baseline.columns}
     with np.errstate(divide="ignore", invalid="ignore"):
         for ratio, (num, den) in RATIOS.items():
-            name, a, b = f"{ratio}__baseline", f"{num}__baseline", f"{den}__baseline"
-            if name not in baseline and a in baseline and b in baseline:
+            name = f"{ratio}__baseline"
+            a, b = named.get(f"{num}__baseline"), named.get(f"{den}__baseline")
+            if name not in named and a is not None and b is not None:
                 out[name] = _safe_divide(baseline[a], baseline[b])
-        if "ldh__baseline" in baseline and "ldh_uln" in patients.columns:
+        ldh = named.get("ldh__baseline")
+        if ldh is not None and "ldh_uln" in patients.columns:
             uln = pd.to_numeric(patients["ldh_uln"], errors="coerce").reindex(baseline.index)
-            out["ldh_uln_ratio__baseline"] = _safe_divide(baseline["ldh__baseline"], uln)
+            out["ldh_uln_ratio__baseline"] = _safe_divide(baseline[ldh], uln)
     return pd.DataFrame(out, index=baseline.index, dtype=np.float64)
 
 

@@ -210,8 +210,9 @@ def _biomarker_parts(cohort, meas, ids, wanted, window, marks, pats, limits, log
     values, names = baseline_block(base, wanted, keep=[True] * len(wanted) if explicit else None)
     baseline = pd.DataFrame(values, index=ids, columns=names)
     ratios = derived_ratios(baseline, pats)
-    if "ldh_uln_ratio__baseline" in ratios.columns:
-        baseline = baseline.drop(columns="ldh__baseline")  # the ratio is the reading
+    if "ldh_uln_ratio__baseline" in ratios.columns:  # the ratio is the reading
+        baseline = baseline.drop(columns=[c for c in baseline.columns
+                                          if str(c).casefold() == "ldh__baseline"])
     parts = [baseline, ratios]
     for landmark in (m for m in marks if m > 0):  # nothing is on-treatment by day 0
         values, names = kinetic_block(
