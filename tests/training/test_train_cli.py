@@ -329,3 +329,20 @@ def test_more_folds_than_patients_is_refused_by_validate_and_before_training(tmp
         assert message in " ".join(trained.stderr.split())
         assert "unexpected" not in trained.stderr
         assert not (tmp_path / "store").exists()  # refused before any MLflow run was opened
+
+
+def test_landmarks_of_undeclared_feature_sets_are_refused(tmp_path, cli):
+    import pandas as pd
+
+    pd.DataFrame({"patient_id": [f"P{i:02d}" for i in range(40)],
+                  "response": [0, 1] * 20, "age": range(40, 80)}).to_csv(
+        tmp_path / "patients.csv", index=False)
+    body = ('[study]\nname = "fsl"\n[data]\nsource = "patients.csv"\nid = "patient_id"\n'
+            'label = "response"\ntherapy_class = "checkpoint_inhibitor"\n[model]\n')
+    (tmp_path / "typo.toml").write_text(body + "feature_set_landmarks = { baseline = 0 }\n")
+    (tmp_path / "all.toml").write_text(body + "feature_set_landmarks = { all = 0 }\n")
+    refused = cli("validate", tmp_path / "typo.toml", cwd=tmp_path)
+    assert refused.returncode == 1
+    assert "feature_set_landmarks names ['baseline'], but the experiment declares no " \
+        "[feature_sets]: its one feature set is 'all'" in " ".join(refused.stderr.split())
+    assert cli("validate", tmp_path / "all.toml", cwd=tmp_path).returncode == 0

@@ -74,8 +74,17 @@ def check_feature_set_names(settings, declared, *, where="[model]"):
     declared = list(declared)
     for key, names in (("feature_sets", settings.feature_sets),
                        ("feature_set_landmarks", list(settings.feature_set_landmarks))):
+        if not declared and key == "feature_set_landmarks":
+            unknown = [n for n in names if n != "all"]
+            if unknown:
+                raise ExperimentConfigError(
+                    f"{where}: feature_set_landmarks names {unknown}, but the experiment "
+                    "declares no [feature_sets]: its one feature set is 'all' (every "
+                    "feature). Declare the sets under [feature_sets], or set the landmark of "
+                    "'all' (or [model] landmark_days).")
+            continue
         unknown = [n for n in names if n not in declared]
-        if unknown and (declared or key == "feature_sets"):
+        if unknown:
             close = [m for n in unknown for m in get_close_matches(n, declared, n=1)]
             hint = f" Did you mean {', '.join(map(repr, close))}?" if close else ""
             raise ExperimentConfigError(
