@@ -311,3 +311,11 @@ def test_an_external_experiment_renames_its_columns_to_the_training_names(
     assert result.returncode == 0, result.stderr
     got = _predictions(tmp_path / "out")
     pd.testing.assert_series_equal(got["prob"], reference["prob"], atol=1e-9)
+
+
+def test_an_output_folder_is_created_with_its_parents(trained, cli, tmp_path):
+    folder, _, _ = trained
+    deep = tmp_path / "a" / "b" / "eval"
+    result = _evaluate(cli, trained, folder / "external.csv", deep)
+    assert result.returncode == 0, result.stderr
+    assert (deep / "metrics.json").exists()

@@ -50,6 +50,12 @@ def staged_folder(out):
     out = Path(out)
     if out.exists() and not out.is_dir():
         raise OutputError(f"--out {out} exists and is not a folder; choose a folder")
+    check_output_folder(out)
+    try:  # an output folder is created with its parents, as check_output_folder promised
+        out.absolute().parent.mkdir(parents=True, exist_ok=True)
+    except OSError as exc:
+        raise OutputError(f"cannot create the folder {out.parent}: {exc.strerror or exc}; "
+                          "choose another --out") from exc
     parent = _check_parent(out.absolute())
     try:
         tmp = Path(tempfile.mkdtemp(prefix=f".{out.name}.", dir=parent))
