@@ -75,6 +75,10 @@ def _malformed(rows):
                                "therapy_class"),
         "empty data": ({"dataframe_split": {"columns": split["columns"], "data": []}}, "no rows"),
         "split without data": ({"dataframe_split": {"columns": split["columns"]}}, "data"),
+        "a row short of values": (
+            {"dataframe_split": {"columns": split["columns"],
+                                 "data": [split["data"][0], split["data"][0][:-3]]}},
+            f"one per column: row 2 has {len(split['columns']) - 3} values"),
         "far out of range": ({"dataframe_records": [{**one, "age": -40.0}]}, "age"),
         "boolean in a numeric column": ({"dataframe_records": [{**one, "age": True}]},
                                         "column 'age' must be numeric; rows 1 hold true/false "
@@ -90,6 +94,7 @@ def _malformed(rows):
                                         "two keys", "missing column", "text in a numeric column",
                                         "unknown therapy class", "null therapy class",
                                         "empty data", "split without data", "far out of range",
+                                        "a row short of values",
                                         "boolean in a numeric column",
                                         "impossible value in the second record"])
 def test_malformed_payload_gets_400_and_server_keeps_serving(irpredict_server, rows, case):

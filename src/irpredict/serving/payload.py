@@ -158,6 +158,14 @@ def _object_frame(rows, columns):
                          "once")
     if not rows:
         return pd.DataFrame(columns=columns)
+    wrong = [(i, len(row) if isinstance(row, list) else None) for i, row in enumerate(rows, 1)
+             if not isinstance(row, list) or len(row) != len(columns)]
+    if wrong:
+        shown = "; ".join(f"row {i} has {'no list of' if n is None else n} values"
+                          for i, n in wrong[:5])
+        raise BadRequest(f"every row of dataframe_split data must be a list of "
+                         f"{len(columns)} values, one per column: {shown}"
+                         f"{f' ({len(wrong)} rows in all)' if len(wrong) > 5 else ''}")
     values = np.empty((len(rows), len(columns)), dtype=object)
     try:
         values[:] = rows
