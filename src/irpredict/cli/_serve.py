@@ -38,4 +38,10 @@ def command(
         Console(stderr=True).print(f"serving [bold]{model}[/bold] on http://{host}:{port} "
                                    "(POST /invocations; Ctrl+C stops)")
 
-    serve(model, host=host, port=port, tracking_uri=tracking_uri, on_ready=announce)
+    try:
+        serve(model, host=host, port=port, tracking_uri=tracking_uri, on_ready=announce)
+    except KeyboardInterrupt:  # Ctrl+C or SIGTERM: how a server is meant to stop
+        from irpredict._interrupts import SIGNALLED
+
+        SIGNALLED.clear()  # a stopped server exits 0, not as a run cut short
+        Console(stderr=True).print("server stopped")

@@ -365,28 +365,38 @@ def serve(model_uri, *, host="127.0.0.1", port=5055, tracking_uri=None, log_leve
             pd.set_option("future.infer_string", False)
         except (KeyError, ValueError, pd.errors.OptionError):
             pass
-    _check_listen(host, port)  # before the model loads: a taken port fails in a second
-    app = ScoringApp(load_served_model(model_uri, tracking_uri=tracking_uri), model_uri)
-    if on_ready is not None:
-        on_ready()
-    config = uvicorn.Config(app, host=host, port=port, workers=1, log_level=log_level,
-                            access_log=False, lifespan="on")
-    uvicorn.Server(config).run()
+    # the port is taken before the model loads and held until the server listens on it: a
+    # taken port fails in a second, and no other process can take it meanwhile
+    sock = _bind(host, port)
+    try:
+        app = ScoringApp(load_served_model(model_uri, tracking_uri=tracking_uri), model_uri)
+        if on_ready is not None:
+            on_ready()
+        config = uvicorn.Config(app, host=host, port=port, workers=1, log_level=log_level,
+                                access_log=False, lifespan="on")
+        uvicorn.Server(config).run(sockets=[sock])
+    finally:
+        sock.close()
 
 
-def _check_listen(host, port):
-    """Raise a clear error when ``host:port`` cannot be listened on (taken, bad address)."""
+def _bind(host, port):
+    """A socket bound to ``host:port``, or a clear error (taken, bad address)."""
     import socket
 
     from irpredict.exceptions import IRPredictError
 
+    sock = None
     try:
         family, kind, proto, _, address = socket.getaddrinfo(
             host, port, type=socket.SOCK_STREAM)[0]
-        with socket.socket(family, kind, proto) as sock:
-            sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
-            sock.bind(address)
+        sock = socket.socket(family, kind, proto)
+        sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+        sock.bind(address)
+        sock.listen(128)  # only a listening socket keeps another server off the port
+        return sock
     except (OSError, OverflowError) as exc:
+        if sock is not None:
+            sock.close()
         reason = getattr(exc, "strerror", None) or str(exc)
         raise IRPredictError(f"cannot listen on {host}:{port}: {reason}; choose another --port "
                              "(or --host)") from exc
