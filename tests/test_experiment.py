@@ -131,6 +131,13 @@ def test_missing_source_names_the_path_tried(study, tmp_path):
         exp.load_cohort()
 
 
+def test_a_folder_given_as_source_is_named_as_a_folder(study):
+    exp = load_experiment(study(GOOD.replace("data/patients.csv", "data")))
+    with pytest.raises(CohortDataError, match=r"source 'data' -> .*data is a folder, not a "
+                                              r"table file.*\[data\] folder = "):
+        exp.load_cohort()
+
+
 def test_absent_mapped_column_suggests_table_columns(study):
     exp = load_experiment(study(GOOD.replace('label = "outcome"', 'label = "outcom"')))
     with pytest.raises(CohortDataError, match=r"'outcom'.*patients\.csv.*'outcome'"):

@@ -134,6 +134,13 @@ class Experiment:
         if mapping.tumor_assessments is not None and mapping.tumor_assessments.file:
             files.append(("[data.tumor_assessments] file", mapping.tumor_assessments.file))
         for key, path in files:
+            if Path(path).is_dir():
+                hint = (" For a folder of irpredict's tables (patients.csv, measurements.csv, "
+                        "...) write [data] folder = ... instead of source."
+                        if key.startswith("[data] source") else "")
+                raise CohortDataError(
+                    f"{self.path}: {key} {path} is a folder, not a table file; name the file "
+                    f"(CSV, Parquet or Excel) inside it.{hint}")
             if not Path(path).is_file():
                 raise CohortDataError(
                     f"{self.path}: {key} {path} does not exist. Paths are relative to the "

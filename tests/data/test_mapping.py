@@ -542,3 +542,17 @@ def test_text_columns_of_dates_or_near_unique_values_are_no_default_features(tmp
     with pytest.warns(DataWarning, match=r"feature set 'clinical' uses text columns a "
                                          r"category can only tell patients apart by"):
         load_wide_table(path, BASE, feature_sets={"clinical": ["age", "first_dose"]})
+
+
+def test_a_name_inside_a_longer_header_is_suggested(tmp_path):
+    path = _write(_wide().rename(columns={"age": "Age (years)"}), tmp_path / "c.csv")
+    with pytest.raises(CohortDataError, match=r"column 'age' \(from columns.features\) is not "
+                                              r"in .*Close matches: 'Age \(years\)'"):
+        load_wide_table(path, replace(BASE, features=("age",)))
+
+
+def test_a_dropped_column_asked_for_as_a_feature_is_said_to_be_dropped(tmp_path):
+    path = _write(_wide(), tmp_path / "c.csv")
+    with pytest.raises(CohortDataError, match=r"column 'age' \(from columns.features\) is "
+                                              r"removed by \[data.columns\] drop"):
+        load_wide_table(path, replace(BASE, drop=("Unnamed: 0", "age"), features=("age",)))

@@ -39,7 +39,7 @@ def _is_pattern(name):
     return any(ch in name for ch in "*?[")
 
 
-def require_columns(columns, names, *, source, key):
+def require_columns(columns, names, *, source, key, dropped=()):
     """Resolve ``names`` (exact names or glob patterns) against ``columns``.
 
     Parameters
@@ -52,6 +52,8 @@ def require_columns(columns, names, *, source, key):
         File (or table) name for messages.
     key : str
         Mapping key that asked for the columns, for messages.
+    dropped : iterable of str, default=()
+        Columns ``columns.drop`` removed: asking for one of them is said so.
 
     Returns
     -------
@@ -70,6 +72,10 @@ def require_columns(columns, names, *, source, key):
             found = [c for c in columns if fnmatch.fnmatchcase(c, name)]
         else:
             found = [name] if name in columns else []
+        if not found and any(fnmatch.fnmatchcase(name, d) for d in dropped):
+            raise CohortDataError(
+                f"column {name!r} (from {key}) is removed by [data.columns] drop in {source}; "
+                "take it out of drop to use it, or out of the features.")
         if not found:
             matches = close_matches(name, columns)
             hint = f" Close matches: {', '.join(map(repr, matches))}." if matches else ""
@@ -330,7 +336,7 @@ def _check_leaks(columns, *, what, label, exclude, derived, allow_derived):
         )
 
 
-def _resolve_set(name, entries, patients, *, source, biomarkers, derived_markers):
+def _resolve_set(name, entries, patients, *, source, biomarkers, derived_markers, dropped=()):
     columns, markers = [], []
     for entry in entries:
         if entry.startswith(MEASUREMENT_MARKER):
@@ -350,7 +356,7 @@ def _resolve_set(name, entries, patients, *, source, biomarkers, derived_markers
             markers.append(entry)
         else:
             columns.extend(require_columns(patients.columns, [entry], source=source,
-                                           key=f"feature set {name!r}"))
+                                           key=f"feature set {name!r}", dropped=dropped))
     return columns, markers
 
 
@@ -383,7 +389,7 @@ def resolve_columns(patients, mapping, *, source, measurements=None,
         what = f"{source} columns.features"
         _check_leaks(list(mapping.features), what=what, allow_derived=False, **leak)
         features = require_columns(patients.columns, mapping.features, source=source,
-                                   key="columns.features")
+                                   key="columns.features", dropped=mapping.drop)
         _check_leaks(features, what=what, allow_derived=False, **leak)
     else:
         features = drop_outcome_like(
@@ -405,6 +411,7 @@ def resolve_columns(patients, mapping, *, source, measurements=None,
                     "never features. Remove it from the feature set")
         _check_leaks(list(entries), what=f"feature set {name!r}", allow_derived=allow, **leak)
         columns, markers = _resolve_set(name, entries, patients, source=source,
+                                        dropped=mapping.drop,
                                         biomarkers=biomarkers,
                                         derived_markers=set(response_derived_biomarkers))
         _check_leaks(columns, what=f"feature set {name!r}", allow_derived=allow, **leak)

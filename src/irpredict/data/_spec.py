@@ -30,8 +30,11 @@ def close_matches(name, candidates, n=3):
     """Return up to ``n`` candidates close to ``name`` (case-insensitive difflib)."""
     candidates = [str(c) for c in candidates]
     lowered = {c.lower(): c for c in candidates}
-    found = difflib.get_close_matches(str(name).lower(), list(lowered), n=n, cutoff=0.6)
-    return [lowered[f] for f in found]
+    key = str(name).lower()
+    found = difflib.get_close_matches(key, list(lowered), n=n, cutoff=0.6)
+    if len(key) >= 3:  # "SLD" for "SLD (mm)": a name inside a longer header
+        found += [c for c in lowered if key in c and c != key and c not in found]
+    return [lowered[f] for f in found[:n]]
 
 
 def _suggest(name, candidates):
