@@ -119,7 +119,9 @@ def tokenize(text):
         raise CriteriaError(f"criteria must be text, got {type(text).__name__}")
     if len(text) > MAX_LENGTH:
         raise CriteriaError(f"criteria expression is {len(text)} characters long; the limit is "
-                            f"{MAX_LENGTH}. Split it into several --criteria.")
+                            f"{MAX_LENGTH}. Shorten it: an 'in' list (site in ('A', 'B')) "
+                            "replaces a chain of 'or'; several --criteria are screened as "
+                            "separate rules, not combined.")
     _reject_python_words(text)
     tokens, pos = [], 0
     while pos < len(text):
@@ -307,7 +309,7 @@ class _Parser:
         if tok.kind == "bad":
             hint = _CHAR_HINTS.get(tok.text, "not part of the criteria language")
             _fail(self.text, tok.pos, f"character {tok.text!r} is not allowed ({hint})")
-        shown = "the end" if tok.kind == "end" else repr(tok.text)
+        shown = "end of the criteria" if tok.kind == "end" else repr(tok.text)
         _fail(self.text, tok.pos, f"unexpected {shown}: {what}")
 
 

@@ -27,9 +27,12 @@ def parse_payload(body):
     payload = _decode_json(body)
     if not isinstance(payload, dict) or len(payload) != 1 or next(iter(payload)) not in (
             _PAYLOAD_KEYS):
-        keys = list(payload)[:5] if isinstance(payload, dict) else type(payload).__name__
+        if isinstance(payload, dict):
+            got = f"the keys {list(payload)[:5]}" if payload else "an empty object"
+        else:
+            got = f"a JSON {type(payload).__name__}"
         raise BadRequest(f"the JSON must be an object with exactly one of the keys "
-                         f"{', '.join(_PAYLOAD_KEYS)}; got {keys}")
+                         f"{', '.join(_PAYLOAD_KEYS)}; got {got}")
     key, value = next(iter(payload.items()))
     try:
         if key == "dataframe_split":

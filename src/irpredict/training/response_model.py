@@ -173,7 +173,8 @@ class ResponseModel:
             raise CohortDataError(
                 f"the input lacks {len(missing)} column(s) the model needs: {missing[:10]}"
                 f"{' ...' if len(missing) > 10 else ''}; send the columns used in training "
-                f"({len(self.input_columns)} in all).")
+                f"({len(self.input_columns)} in all): `irpredict features <cohort> --model "
+                "<model URI> --out inputs.csv` writes them from a cohort's raw tables.")
         return X[self.input_columns]
 
     def predict_proba(self, X):
