@@ -185,3 +185,14 @@ def test_a_column_mixing_decimal_commas_and_dotted_thousands_keeps_every_value(t
     with pytest.warns(DataWarning, match=r"read result \('1.500' as 1500\)"):
         frame = read_table(path)
     assert frame["result"].tolist() == [1.5, 1500.0, 2.25, 3.0]
+
+
+def test_a_lone_dash_in_a_column_of_numbers_is_missing_but_a_status_keeps_it(tmp_path):
+    path = _write(tmp_path, "id;ldh;er;albumin\na;250;+;38,5\nb;-;-;-\nc;180;+;40,1\n")
+    frame = read_table(path)
+    assert frame["ldh"].tolist()[0] == 250.0
+    assert pd.isna(frame["ldh"].iloc[1])
+    assert frame["ldh"].iloc[2] == 180.0
+    assert frame["er"].tolist() == ["+", "-", "+"]
+    assert frame["albumin"].iloc[0] == 38.5
+    assert pd.isna(frame["albumin"].iloc[1])

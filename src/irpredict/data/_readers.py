@@ -147,6 +147,7 @@ def _read_csv(path, table, dtype):
         ) from None
     if frame.shape[1] == 1:
         _check_single_column(path, table, lines, delimiter)
+    frame = _dashes_as_missing(frame, exclude=set(dtypes))
     frame = _read_decimal_commas(frame, exclude=set(dtypes), any_comma=delimiter != ",")
     if delimiter != ",":
         frame = _read_grouped_thousands(frame, text, delimiter, path, table)
@@ -201,6 +202,36 @@ def _check_extra_fields(text, delimiter, n_columns, path, table):
             f"values than the header's {n_columns} columns; add the missing column names "
             "to the header or remove the extra values"
         )
+
+
+#: How an export writes "no value" in a column of numbers (a dash alone in its cell).
+_DASHES = {"-", "--", "\u2013", "\u2014"}
+
+
+def _dashes_as_missing(frame, exclude):
+    """A lone dash in a column of numbers is a missing value, as ``NA`` is.
+
+    Only in columns whose every other filled cell is a number: in a text column
+    a dash can be a value (a receptor status written ``+``/``-``).
+    """
+    import pandas as pd
+
+    for name in frame.columns:
+        values = frame[name]
+        if name in exclude or not (values.dtype == object or pd.api.types.is_string_dtype(values)):
+            continue
+        text = values.map(lambda v: v.strip() if isinstance(v, str) else v)
+        dash = text.isin(_DASHES)
+        if not dash.any():
+            continue
+        rest = text[~dash & text.notna() & (text.astype(str) != "")]
+        numeric = rest.astype(str).str.fullmatch(
+            r"[+-]?(?:\d[\d.,]*|\.\d+)(?:[eE][+-]?\d+)?")
+        if len(rest) and numeric.all():
+            frame[name] = values.where(~dash, None)
+            if not rest.astype(str).str.contains(",").any():
+                frame[name] = pd.to_numeric(frame[name])
+    return frame
 
 
 #: A number written with a decimal comma (``275,0``, ``-0,27``, ``2,5e-05``), optionally with
@@ -373,7 +404,8 @@ def _read_excel(path, table, sheet):
     frame = pd.DataFrame({i: _infer(body[i]) for i in range(body.shape[1])})
     frame.attrs["duplicate_header"] = names
     frame.columns = _mangle(names)
-    return _read_decimal_commas(frame, exclude=set(), any_comma=False)
+    return _read_decimal_commas(_dashes_as_missing(frame, exclude=set()), exclude=set(),
+                                any_comma=False)
 
 
 def _infer(series):
