@@ -38,10 +38,13 @@ def _numeric(frame, column, *, where, ids):
     blank = as_text(raw).fillna("").eq("").to_numpy(dtype=bool)
     bad = raw.notna().to_numpy() & values.isna().to_numpy() & ~blank
     if bad.any():
+        limit = any(str(v).strip().startswith(("<", ">")) for v in raw[bad].unique())
         raise CohortDataError(
             f"{where}: column {column!r} holds non-numeric values "
             f"{format_ids(raw[bad].unique().tolist())} (patients {format_ids(ids[bad].unique())}); "
             "convert them to numbers or leave the cells empty."
+            + (" A result beyond a detection limit ('<0.5') is written as a number, as the "
+               "analysis plan says (the limit, or half of it)." if limit else "")
         )
     return values.astype(float)
 

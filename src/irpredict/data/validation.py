@@ -275,8 +275,9 @@ def _check_text_in_numbers(frame, col, source, ids, problems, extra):
             f"{source}: column '{col}' looks numeric but holds text {values} at "
             f"{_rows(text.index[bad], ids)}. Fix: write numbers only (no units, '<' or "
             "comments; one decimal separator for the whole file, a point in a comma-separated "
-            "file) or leave the cell empty; if the column is a category, list it under "
-            "[data.columns] categorical")
+            "file) or leave the cell empty; write a result below a detection limit ('<0.5') as "
+            "a number, as the analysis plan says (the limit, or half of it); if the column is "
+            "a category, list it under [data.columns] categorical")
         extra.extend(_case("patients", col, "numeric", v, i) for i, v in text[bad].items())
 
 
