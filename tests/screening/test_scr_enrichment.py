@@ -263,6 +263,23 @@ def test_a_small_eligible_group_gets_the_exact_ci_of_its_response_rate():
     assert not big["note"].str.contains("Clopper").any()
 
 
+def test_a_group_where_everyone_or_no_one_responded_gets_the_exact_ci():
+    from scipy.stats import binomtest
+
+    frame = make_frame(n=200, seed=3)
+    frame["marker"] = frame["response"]  # a rule that selects exactly the responders
+    table = enrichment_table(frame, ["marker == 1", "marker == 0"], p0=0.2, n_bootstrap=20)
+    rows = table[table["therapy_class"] == "all"].drop_duplicates("rule").set_index("rule")
+    k = int(frame["response"].sum())
+    assert k >= 20  # not a small group: the note is for the degenerate rate
+    exact = binomtest(k, k).proportion_ci(method="exact")
+    assert (f"all of the {k} eligible patients responded: the bootstrap CI of a rate of 100% "
+            f"is that rate alone; the exact (Clopper-Pearson) 95% CI of the response rate "
+            f"among eligible is [{exact.low:.0%}, {exact.high:.0%}]") in rows.at["marker == 1",
+                                                                           "note"]
+    assert "none of the" in rows.at["marker == 0", "note"]
+
+
 def test_a_rule_without_a_finite_trial_is_drawn_hollow_not_as_the_largest_trial():
     import matplotlib
 

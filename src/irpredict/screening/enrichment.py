@@ -250,15 +250,19 @@ def _note(e, y, dropped, kind, n_unknown=0, missing="exclude"):
     elif len(y) and e.all() and kind != "none":
         notes.append("selects everyone")
     eligible = int(np.asarray(e, dtype=bool).sum())
-    if 0 < eligible < SMALL_GROUP:
+    responders = int(np.nansum(np.asarray(y, dtype=float)[np.asarray(e, dtype=bool)]))
+    if 0 < eligible < SMALL_GROUP or (eligible and responders in (0, eligible)):
         from scipy.stats import binomtest
 
-        responders = int(np.asarray(y, dtype=float)[np.asarray(e, dtype=bool)].sum())
         exact = binomtest(responders, eligible).proportion_ci(method="exact")
-        notes.append(
-            f"only {eligible} eligible patients ({responders} responders): bootstrap CIs of "
-            f"so few are too narrow; the exact (Clopper-Pearson) 95% CI of the response rate "
-            f"among eligible is [{exact.low:.0%}, {exact.high:.0%}]")
+        why = (f"only {eligible} eligible patients ({responders} "
+               f"responder{'' if responders == 1 else 's'}): bootstrap CIs of so few are too "
+               "narrow" if eligible < SMALL_GROUP else
+               f"{'all' if responders else 'none'} of the {eligible} eligible patients "
+               f"responded: the bootstrap CI of a rate of {responders / eligible:.0%} is that "
+               "rate alone")
+        notes.append(f"{why}; the exact (Clopper-Pearson) 95% CI of the response rate among "
+                     f"eligible is [{exact.low:.0%}, {exact.high:.0%}]")
     if dropped:
         notes.append(f"{dropped} patients without a response label left out")
     return "; ".join(notes)
