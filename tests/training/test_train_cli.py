@@ -346,3 +346,24 @@ def test_landmarks_of_undeclared_feature_sets_are_refused(tmp_path, cli):
     assert "feature_set_landmarks names ['baseline'], but the experiment declares no " \
         "[feature_sets]: its one feature set is 'all'" in " ".join(refused.stderr.split())
     assert cli("validate", tmp_path / "all.toml", cwd=tmp_path).returncode == 0
+
+
+def test_without_resamples_the_table_claims_no_interval(tmp_path, cli):
+    import numpy as np
+    import pandas as pd
+
+    rng = np.random.default_rng(1)
+    age = rng.normal(60, 10, 60)
+    pd.DataFrame({"patient_id": [f"P{i:02d}" for i in range(60)], "age": age,
+                  "response": (age + rng.normal(0, 8, 60) > 60).astype(int)}).to_csv(
+        tmp_path / "patients.csv", index=False)
+    (tmp_path / "noci.toml").write_text(
+        '[study]\nname = "noci"\n[data]\nsource = "patients.csv"\nid = "patient_id"\n'
+        'label = "response"\ntherapy_class = "cytokine"\n[model]\nfamilies = ["logistic"]\n'
+        'final_family = "logistic"\nn_bootstrap = 0\nouter_folds = 3\ninner_folds = 2\n')
+    result = cli("train", tmp_path / "noci.toml", "--tracking-uri",
+                 f"sqlite:///{tmp_path}/mlflow.db", "--no-register", cwd=tmp_path)
+    assert result.returncode == 0, result.stderr
+    text = " ".join(result.stdout.split())
+    assert "AUC [95% CI]" not in text
+    assert "no CI: n_bootstrap = 0 in [model]" in text

@@ -9,11 +9,13 @@ __all__ = ["command", "print_results"]
 
 def print_results(console, table, title):
     """Print the therapy class x feature set x model results table."""
+    import numpy as np
     from rich.table import Table
 
+    with_ci = bool(np.isfinite(table["auc_low"].to_numpy(dtype=float)).any())
     out = Table(title=title, title_justify="left", header_style="bold")
     for col, just in (("therapy class", "left"), ("feature set", "left"), ("model", "left"),
-                      ("n (resp.)", "right"), ("AUC [95% CI]", "right"),
+                      ("n (resp.)", "right"), ("AUC [95% CI]" if with_ci else "AUC", "right"),
                       ("mean fold AUC", "right"), ("Brier", "right"), ("cal. slope", "right")):
         out.add_column(col, justify=just)
     if table["therapy_class"].nunique() == 2:  # one class: "overall" repeats it
@@ -21,11 +23,13 @@ def print_results(console, table, title):
     for row in table.itertuples():
         out.add_row(row.therapy_class, row.feature_set, row.model,
                     f"{row.n} ({row.responders})",
-                    f"{row.auc:.3f} [{row.auc_low:.3f}-{row.auc_high:.3f}]",
+                    f"{row.auc:.3f} [{row.auc_low:.3f}-{row.auc_high:.3f}]" if with_ci
+                    else f"{row.auc:.3f}",
                     f"{row.auc_mean_of_folds:.3f}", f"{row.brier:.3f}", f"{row.cal_slope:.2f}")
     console.print(out)
-    console.print("AUC: all out-of-fold predictions pooled (headline, bootstrap 95% CI); "
-                  "mean fold AUC: the mean of per-fold AUCs, shown for comparison.")
+    console.print("AUC: all out-of-fold predictions pooled (headline, "
+                  + ("bootstrap 95% CI" if with_ci else "no CI: n_bootstrap = 0 in \\[model]")
+                  + "); mean fold AUC: the mean of per-fold AUCs, shown for comparison.")
 
 
 def command(
