@@ -295,3 +295,22 @@ def test_a_rule_without_a_finite_trial_is_drawn_hollow_not_as_the_largest_trial(
     hollow = [c for c in ax.collections
               if len(c.get_offsets()) and len(c.get_facecolors()) == 0]
     assert hollow
+
+
+def test_thresholds_that_select_the_same_patients_share_one_label():
+    import matplotlib
+
+    matplotlib.use("Agg")
+    from irpredict.screening import plot_tradeoff
+    from irpredict.screening.enrichment import threshold_rules
+
+    frame = make_frame()
+    score = frame["prob_response"]
+    frame["prob_response"] = np.where(score > 0.5, 0.9, score * 0.6)  # none in (0.3, 0.9)
+    rules = threshold_rules("prob_response", [0.2, 0.4, 0.5, 0.6])
+    table = enrichment_table(frame, rules, p0=0.2, n_bootstrap=0)
+    ax = plot_tradeoff(table, therapy_class="all").axes[0]
+    texts = [t.get_text() for t in ax.texts]
+    assert "0.4-0.6" in texts
+    assert "0.2" in texts
+    assert not {"0.4", "0.5", "0.6"} & set(texts)

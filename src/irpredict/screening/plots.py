@@ -79,20 +79,9 @@ def plot_tradeoff(table, *, therapy_class=None, size_metric="single_arm_n", ax=N
     if (~finite).any():
         ax.scatter([], [], facecolors="none", edgecolors="tab:red", marker="o",
                    label="no finite trial size")
-    if sweep.any():  # each sweep point says its threshold
-        for xi, yi, t in zip(x[sweep], y[sweep], wide["threshold"].to_numpy(dtype=float)[sweep],
-                             strict=True):
-            if np.isfinite(xi) and np.isfinite(yi):
-                ax.annotate(f"{t:g}", (xi, yi), textcoords="offset points", xytext=(-4, -10),
-                            fontsize=6, color="0.3", ha="right")
-    labelled = 0
-    for xi, yi, rule, kind in zip(x, y, wide["rule"], wide["kind"], strict=True):
-        if kind != "threshold" and np.isfinite(xi) and np.isfinite(yi):
-            rule = " ".join(rule.split())  # a tab or newline has no glyph in the plot font
-            ax.annotate(rule if len(rule) < 40 else rule[:37] + "...", (xi, yi),
-                        textcoords="offset points", xytext=(9, 3 + 7 * (labelled % 2)),
-                        fontsize=7, va="bottom")
-            labelled += 1
+    if sweep.any():
+        _label_thresholds(ax, x[sweep], y[sweep], wide["threshold"].to_numpy(dtype=float)[sweep])
+    _label_rules(ax, x, y, wide)
     if sc is not None:
         fig.colorbar(sc, ax=ax, label=size_metric)
     ax.set_xlabel("expected response rate among eligible")
@@ -103,3 +92,30 @@ def plot_tradeoff(table, *, therapy_class=None, size_metric="single_arm_n", ax=N
     ax.legend(loc="lower left", fontsize=8)
     fig.tight_layout()
     return fig
+
+
+def _label_thresholds(ax, x, y, thresholds):
+    """Each sweep point says its threshold; thresholds that land on one point, once."""
+    at_point = {}
+    for xi, yi, t in zip(x, y, thresholds, strict=True):
+        if np.isfinite(xi) and np.isfinite(yi):
+            at_point.setdefault((round(float(xi), 3), round(float(yi), 3)), []).append(t)
+    for (xi, yi), ts in at_point.items():
+        ts = sorted(ts)
+        text = f"{ts[0]:g}" if len(ts) == 1 else f"{ts[0]:g}-{ts[-1]:g}"
+        ax.annotate(text, (xi, yi), textcoords="offset points", xytext=(-4, -10),
+                    fontsize=6, color="0.3", ha="right")
+
+
+def _label_rules(ax, x, y, wide):
+    """Criteria and the no-screening point, labelled inside the axes."""
+    labelled = 0
+    for xi, yi, rule, kind in zip(x, y, wide["rule"], wide["kind"], strict=True):
+        if kind != "threshold" and np.isfinite(xi) and np.isfinite(yi):
+            rule = " ".join(rule.split())  # a tab or newline has no glyph in the plot font
+            right = xi > 0.5  # right of the middle the label extends to the left
+            ax.annotate(rule if len(rule) < 40 else rule[:28] + " ... " + rule[-9:], (xi, yi),
+                        textcoords="offset points",
+                        xytext=(-9 if right else 9, 3 + 7 * (labelled % 2)),
+                        fontsize=7, va="bottom", ha="right" if right else "left")
+            labelled += 1
