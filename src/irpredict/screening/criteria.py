@@ -147,6 +147,8 @@ _WORD_RE = re.compile(r"(?<![\w.])(" + "|".join(_FORBIDDEN_WORDS) + r")(?![\w.])
 def _reject_python_words(text):
     """Name Python keywords (lambda, for, if, is, import, ...) before any other problem."""
     bare = _QUOTED_RE.sub(lambda m: " " * len(m.group()), text)
+    if ";" in bare:  # a second statement: its words are not the first problem
+        _fail(text, bare.index(";"), "character ';' is not allowed (one expression only)")
     m = _WORD_RE.search(bare)
     if m:
         _fail(text, m.start(), _FORBIDDEN_WORDS[m.group(1)])
@@ -227,8 +229,16 @@ class _Parser:
             return InList(left, self.literal_list(), negate)
         if self.peek().text not in _CMP or self.peek().kind != "op":
             what = left.name if isinstance(left, Name) else repr(left.value)
-            self.unexpected(self.peek(), f"{what} must be followed by a comparison (<, <=, >, "
-                            ">=, ==, !=) or 'in (...)'; a name on its own is not a condition")
+            nxt = self.peek()
+            hint = ""
+            if isinstance(left, Name) and nxt.kind != "end":
+                start = self.tokens[self.i - 1].pos
+                guess = re.split(r"\s*(?:[<>!=]=?|\bin\b)", self.text[start:], maxsplit=1)[0]
+                hint = ("; a column name with spaces or symbols is written in backticks "
+                        f"(`{guess.strip()}`)")
+            self.unexpected(nxt, f"{what} must be followed by a comparison (<, <=, >, "
+                            ">=, ==, !=) or 'in (...)'; a name on its own is not a condition"
+                            + hint)
         parts = []
         while self.peek().text in _CMP and self.peek().kind == "op":
             op = self.take().text
@@ -308,6 +318,8 @@ class _Parser:
     def unexpected(self, tok, what):
         if tok.kind == "bad":
             hint = _CHAR_HINTS.get(tok.text, "not part of the criteria language")
+            if tok.text.isalpha():  # an accented or non-Latin letter of a column name
+                hint += "; write a column name with such letters in backticks (`âge` < 65)"
             _fail(self.text, tok.pos, f"character {tok.text!r} is not allowed ({hint})")
         shown = "end of the criteria" if tok.kind == "end" else repr(tok.text)
         _fail(self.text, tok.pos, f"unexpected {shown}: {what}")
