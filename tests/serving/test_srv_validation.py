@@ -51,6 +51,17 @@ def test_values_a_column_cannot_take_are_refused(model, rows, column, value, why
     _assert_refused_in_row_2(model, rows, column, value, why)
 
 
+@pytest.mark.parametrize("value", [np.inf, 1e300])
+def test_a_value_is_named_once_by_its_first_problem(model, rows, value):
+    frame = rows.copy()
+    frame["age"] = frame["age"].astype(float)
+    frame.loc[2, "age"] = value
+    with pytest.raises(CohortDataError) as err:
+        check_input(model, frame)
+    assert str(err.value).count("'age'") == 1, str(err.value)
+    assert "impossible values in rows 2" in str(err.value)
+
+
 def test_text_null_and_unknown_therapy(model, rows):
     col = next(iter(model.numeric_ranges))
     with pytest.raises(CohortDataError, match=rf"{col}.*numeric.*hold abc"):

@@ -245,12 +245,15 @@ def _far_outside_note(model, X, columns, values, far_lo, far_hi):
             "units")
 
 
-def _impossible(limits, columns, values, X):
-    """Problems for values a column cannot take (ECOG 7, age 999, a percentage of 140)."""
+def _impossible(limits, columns, values, X, named=None):
+    """Problems for values a column cannot take (ECOG 7, age 999, a percentage of 140);
+    ``named`` (a boolean array shaped like ``values``) gets the cells said."""
     problems = []
     for j, low, high, why in limits:
         with np.errstate(invalid="ignore"):
             bad = (values[:, j] < low) | (values[:, j] > high)
+        if named is not None:
+            named[:, j] |= bad
         if bad.any():
             rows = X.index[bad]
             problems.append(f"column {columns[j]!r} has impossible values in {rows_word(X.index)} "
@@ -267,10 +270,11 @@ def _check_values(model, X, columns, values, notes=None):
         _possible_limits(columns, getattr(model, "units", None) or {}),
         *_far_bounds(model, columns)), valid=lambda entry: entry[0] == columns)
     lo, hi = cached[1], cached[2]
-    problems = _impossible(cached[3], columns, values, X)
-    with np.errstate(invalid="ignore"):
-        inf = np.isinf(values)
-        out = ~inf & ((values < lo) | (values > hi))
+    said = np.zeros(values.shape, dtype=bool)
+    problems = _impossible(cached[3], columns, values, X, said)
+    with np.errstate(invalid="ignore"):  # each value is named once, by its first problem
+        inf = np.isinf(values) & ~said
+        out = ~inf & ~said & ((values < lo) | (values > hi))
     for label, mask in (("infinite values", inf), ("values far outside the training range", out)):
         for j in np.flatnonzero(mask.any(axis=0)):
             rows = X.index[mask[:, j]]
