@@ -81,7 +81,7 @@ def _malformed(rows):
             f"one per column: row 2 has {len(split['columns']) - 3} values"),
         "far out of range": ({"dataframe_records": [{**one, "age": -40.0}]}, "age"),
         "boolean in a numeric column": ({"dataframe_records": [{**one, "age": True}]},
-                                        "column 'age' must be numeric; rows 1 hold true/false "
+                                        "column 'age' must be numeric; row 1 holds true/false "
                                         "and it is not a 0/1 flag (training range"),
         "impossible value in the second record": (
             {"dataframe_records": [one, {**one, "age": 999}]},

@@ -175,11 +175,13 @@ def _refuse_booleans_in_numbers(model, frame):
         if flag_column and (flags | frame[col].isna().to_numpy(dtype=bool)).all():
             frame[col] = frame[col].map(lambda v: float(v) if isinstance(v, bool) else np.nan)
             continue
-        rows = ", ".join(map(str, frame.index[flags][:5]))
+        shown = frame.index[flags]
+        rows = (f"row {shown[0]} holds" if len(shown) == 1
+                else f"rows {', '.join(map(str, shown[:5]))} hold")
         why = ("true/false are read for a 0/1 column only when every value is true, false "
                "or null" if flag_column else f"it is not a 0/1 flag (training range "
                f"{low:g} to {high:g})")
-        raise BadRequest(f"column {col!r} must be numeric; rows {rows} hold true/false and "
+        raise BadRequest(f"column {col!r} must be numeric; {rows} true/false and "
                          f"{why}. Send numbers (1/0 for yes/no flags)")
 
 
