@@ -556,3 +556,16 @@ def test_a_dropped_column_asked_for_as_a_feature_is_said_to_be_dropped(tmp_path)
     with pytest.raises(CohortDataError, match=r"column 'age' \(from columns.features\) is "
                                               r"removed by \[data.columns\] drop"):
         load_wide_table(path, replace(BASE, drop=("Unnamed: 0", "age"), features=("age",)))
+
+
+def test_value_problems_in_a_mapped_source_name_the_files_own_columns(tmp_path):
+    _write(_wide(), tmp_path / "c.csv")
+    pd.DataFrame({"pid": ["p1", "p2"], "week": [0, 2], "analyte": ["crp", "crp"],
+                  "result": [5.0, -3.0], "units": ["mg/L", "mg/L"]}).to_csv(
+        tmp_path / "labs.csv", index=False)
+    mapping = replace(BASE, measurements=(
+        MeasurementSource(file="labs.csv", id="pid", time="week", time_unit="weeks",
+                          value="result", biomarker_column="analyte", unit_column="units"),))
+    with pytest.raises(CohortDataError) as err:
+        load_wide_table(tmp_path / "c.csv", mapping)
+    assert "labs.csv: column 'result' (read as value)" in str(err.value), str(err.value)

@@ -11,6 +11,8 @@ see ``experiments/README.md`` for the file format.
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from irpredict.exceptions import CohortDataError
+
 __all__ = [
     "ColumnMapping",
     "TherapyRule",
@@ -331,8 +333,6 @@ def map_tables(table, mapping, *, name="cohort", source=None, feature_sets=None,
     source = Path(source) if source is not None else None
     label = str(source) if source is not None else "the patients table"
     if len(table) == 0:  # said before other files' patients look unknown
-        from irpredict.exceptions import CohortDataError
-
         raise CohortDataError(f"{label}: the patients table has no rows (a header only?); "
                               "add one row per patient")
     patients = map_patients(table, mapping, source=label)
@@ -351,10 +351,45 @@ def map_tables(table, mapping, *, name="cohort", source=None, feature_sets=None,
     )
     sources = {"patients": label}
     sources.update(_longitudinal_sources(mapping, label, base))
-    return validate_tables(
-        patients, measurements, tumors, sources=sources, name=name, label_col="response",
-        response_derived_biomarkers=derived, **meta,
-    )
+    try:
+        return validate_tables(
+            patients, measurements, tumors, sources=sources, name=name, label_col="response",
+            response_derived_biomarkers=derived, **meta,
+        )
+    except CohortDataError as exc:
+        raise CohortDataError(_in_source_names(str(exc), mapping, sources),
+                              failure_cases=exc.failure_cases) from None
+
+
+def _source_columns(mapping):
+    """{table: {canonical column: the source column it was read from}} where there is one."""
+    out = {}
+    long = [m for m in mapping.measurements if m.layout == "long"]
+    if long and len(long) == len(mapping.measurements):
+        for canonical, key in (("value", "value"), ("day", "time"),
+                               ("biomarker", "biomarker_column"), ("unit", "unit_column")):
+            names = {getattr(m, key) for m in long}
+            if len(names) == 1 and None not in names:
+                out.setdefault("measurements", {})[canonical] = names.pop()
+    tumour = mapping.tumor_assessments
+    if tumour is not None:
+        out["tumor_assessments"] = {"day": tumour.time}
+        for canonical, key in (("target_sld_mm", "sld"), ("nontarget", "nontarget"),
+                               ("new_lesion", "new_lesion")):
+            if getattr(tumour, key):
+                out["tumor_assessments"][canonical] = getattr(tumour, key)
+    return out
+
+
+def _in_source_names(message, mapping, sources):
+    """``message`` with the columns of mapped tables named as in their files."""
+    for table, columns in _source_columns(mapping).items():
+        where = sources.get(table)
+        for canonical, original in columns.items():
+            if where and original != canonical:
+                message = message.replace(f"{where}: column '{canonical}'",
+                                          f"{where}: column '{original}' (read as {canonical})")
+    return message
 
 
 def _longitudinal_sources(mapping, label, base):
