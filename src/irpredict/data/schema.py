@@ -267,7 +267,7 @@ def _describe_therapy(cases, ids):
     parts = []
     for value, _count in counts.items():
         key = value.strip().lower().replace(" ", "_").replace("-", "_")
-        close = get_close_matches(key, THERAPY_CLASSES, n=1, cutoff=0.6)
+        close = get_close_matches(key, THERAPY_CLASSES, n=1, cutoff=0.75)
         hint = f" (did you mean {close[0]}?)" if close else ""
         where = _where(cases.loc[values == value, "index"].dropna(), ids)
         parts.append(f"'{value}' at {where}{hint}")

@@ -334,7 +334,7 @@ def _check_therapy(model, therapy):
 
         unknown = sorted(set(text[~known]))
         hints = [f"{u!r} may be {m[0]!r}" for u in unknown
-                 for m in [get_close_matches(_therapy_key(u), list(spelled), n=1, cutoff=0.6)]
+                 for m in [get_close_matches(_therapy_key(u), list(spelled), n=1, cutoff=0.75)]
                  if m]
         raise UnknownTherapyError(
             f"therapy classes {unknown} (rows {_first(therapy.index[~known])}) were not seen "
