@@ -148,6 +148,20 @@ def test_new_lesion_after_target_iupd_confirms():
     assert tp["irecist_reason"].iloc[1] == "new lesion"
 
 
+def test_an_iupd_confirmed_by_icpd_is_ibor_icpd_and_an_unconfirmed_one_stays_iupd():
+    # Seymour et al. 2017, table 3: example 6 (iUPD, iCPD), 7 (iUPD, iUPD, iCPD), 8 (iUPD, NE)
+    for days, sizes, expected in (([56, 91], [125.0, 131.0], "iCPD"),
+                                  ([56, 91, 126], [125.0, 126.0, 132.0], "iCPD"),
+                                  ([56, 91], [125.0, None], "iUPD")):
+        tp = irecist_timepoints(_ta(days, sizes))
+        bor = best_overall_iresponse(tp).iloc[0]
+        assert bor["bor"] == expected, (days, tp["irecist_response"].tolist())
+        if expected == "iCPD":
+            assert bor["bor_day"] == bor["pd_day"] == days[-1]
+            assert bor["ipfs_day"] == 56  # the iUPD the iCPD confirmed
+            assert bool(bor["confirmed"])
+
+
 def test_nontarget_iupd_needs_further_increase():
     ta = _ta(
         [56, 84, 112],

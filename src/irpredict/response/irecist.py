@@ -312,7 +312,9 @@ def best_overall_iresponse(
 ):
     """iBOR: best iRECIST response, truncated at iCPD.
 
-    Order iCR > iPR > iSD > NON-iCR/NON-iUPD > iUPD > iCPD > NE > MISSING;
+    Order iCR > iPR > iSD > NON-iCR/NON-iUPD > iUPD > iCPD > NE > MISSING, where
+    an iUPD that a later iCPD confirmed counts as iCPD (Seymour et al. 2017,
+    table 3: iUPD then iCPD is iBOR iCPD; iUPD never confirmed stays iUPD);
     confirmation and the SD window work as in
     :func:`irpredict.response.best_overall_response` (an iUPD between a
     response and its confirmation breaks the confirmation).
@@ -346,6 +348,12 @@ def best_overall_iresponse(
         patient_ids=patient_ids,
     )
     bor["bor"] = bor["bor"].map(_FROM_CORE)
+    # an iUPD that a later iCPD confirmed is iCPD (Seymour et al. 2017, table 3, examples 6
+    # and 7); an iUPD never confirmed stays iUPD (example 8)
+    confirmed_pd = (bor["bor"] == "iUPD") & bor["pd_day"].notna()
+    bor.loc[confirmed_pd, "bor"] = "iCPD"
+    bor.loc[confirmed_pd, "bor_day"] = bor.loc[confirmed_pd, "pd_day"]
+    bor.loc[confirmed_pd, "confirmed"] = True  # iCPD is the confirmation of the iUPD
     bor["ipfs_day"] = bor["patient_id"].map(_confirmed_iupd_days(itimepoints)).astype(float)
     return bor
 
