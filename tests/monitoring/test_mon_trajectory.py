@@ -274,3 +274,38 @@ def test_a_landmark_scored_far_outside_the_training_range_is_marked(small_models
     marked = rings[0].get_offsets()[:, 0]
     assert 21.0 in marked
     assert 0.0 not in marked
+
+
+def test_results_written_in_capitals_are_marked_as_their_lower_case_selves(
+        small_models, small_cohort, trajectories):
+    import warnings
+
+    m = small_cohort.measurements
+    shouted = replace(small_cohort, measurements=m.assign(
+        biomarker=m["biomarker"].replace({"ctdna": "CTDNA", "crp": "Crp"})))
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")  # read under the training names, said once per landmark
+        again = monitor_cohort(small_models, shouted)
+    import pandas as pd
+
+    pd.testing.assert_series_equal(again.movers_text(3), trajectories.movers_text(3))
+
+
+def test_a_count_explained_under_its_ratio_marks_the_ratio_new():
+    import pandas as pd
+
+    from irpredict.monitoring.trajectory import Trajectory, _as_explained
+
+    observed = pd.DataFrame({"patient_id": ["p"] * 3, "biomarker": ["alc", "alc", "ldh"],
+                             "day": [-2.0, 30.0, 30.0], "value": [1.5, 0.5, 200.0]})
+    table = pd.DataFrame({"patient_id": ["p", "p"], "therapy_class": ["cytokine"] * 2,
+                          "landmark": [0.0, 42.0], "status": ["scored"] * 2,
+                          "prob_response": [0.5, 0.4], "base_value": [0.0, 0.0]})
+    shap = pd.DataFrame({"patient_id": ["p", "p"], "landmark": [0.0, 42.0],
+                         "biomarker": ["nlr", "nlr"], "shap": [0.1, -0.4],
+                         "delta_shap": [np.nan, -0.5], "from_landmark": [np.nan, 0.0]})
+    seen = _as_explained(observed, ("alc", "ldh"))
+    assert set(seen.loc[seen["biomarker"] == "nlr", "day"]) == {-2.0, 30.0}
+    one = Trajectory(table=table, shap=shap, observed=seen, series=("alc", "ldh"))
+    text = one.movers_text(3)[("p", 42.0)]
+    assert text.startswith("nlr ↓ -0.50 (new result)"), text

@@ -338,10 +338,37 @@ def monitor_cohort(models, cohort, *, as_of=None, patient_ids=None, progress=Non
     table.insert(table.columns.get_loc("prob_response") + 1, "prob_change",
                  _change(table, "prob_response", ["patient_id"]))
     shap = _shap_changes(shap_parts, table)
+    series = _series(models)
     return Trajectory(table=table.sort_values(["patient_id", "landmark"], kind="stable")
                       .reset_index(drop=True), shap=shap,
-                      observed=_observed(cohort, set(map(str, wanted))),
-                      series=_series(models))
+                      observed=_as_explained(_observed(cohort, set(map(str, wanted))), series),
+                      series=series)
+
+
+def _as_explained(observed, series):
+    """Results named as the explanations name them, so that a mover finds its results.
+
+    A biomarker written in another case (``CTDNA``) takes the models' spelling;
+    a count explained under its ratio's name (``alc`` under ``nlr``,
+    :data:`irpredict.explain.grouping.ALIASES`) is also listed under that name
+    without a value (the ratio's value is not the count's).
+    """
+    import pandas as pd
+
+    from irpredict.explain.grouping import ALIASES
+
+    if observed is None or observed.empty:
+        return observed
+    spelled = {name.casefold(): name for name in series}
+    names = observed["biomarker"].astype(str)
+    observed = observed.assign(biomarker=names.map(lambda b: spelled.get(b.casefold(), b)))
+    grouped = observed["biomarker"].map(ALIASES)
+    extra = observed[grouped.notna() & (grouped != observed["biomarker"])].assign(
+        biomarker=grouped.dropna(), value=np.nan)
+    if extra.empty:
+        return observed
+    return pd.concat([observed, extra], ignore_index=True).drop_duplicates(
+        subset=["patient_id", "biomarker", "day", "value"]).reset_index(drop=True)
 
 
 def _series(models):
