@@ -569,3 +569,22 @@ def test_value_problems_in_a_mapped_source_name_the_files_own_columns(tmp_path):
     with pytest.raises(CohortDataError) as err:
         load_wide_table(tmp_path / "c.csv", mapping)
     assert "labs.csv: column 'result' (read as value)" in str(err.value), str(err.value)
+
+
+def test_dates_with_a_mistyped_year_are_refused_and_undated_rows_said(tmp_path):
+    from irpredict.exceptions import DataWarning
+
+    starts = ["2021-03-04"] * 4
+    for year in ("1023-02-21", "2300-02-21", "2203-03-25"):
+        path, mapping = _dated(tmp_path, starts, [("p1", year, "crp", 7.0),
+                                                  ("p2", "2021-03-10", "crp", 1.0)])
+        with pytest.raises(CohortDataError, match=rf"labs.csv: column 'drawn' holds dates more "
+                                                  rf"than 20 years from the patient's first "
+                                                  rf"dose: {year} \(patient p1\)"):
+            load_wide_table(path, mapping)
+    path, mapping = _dated(tmp_path, starts, [("p1", None, "crp", 7.0),
+                                              ("p2", "2021-03-10", "crp", 1.0)])
+    with pytest.warns(DataWarning, match=r"labs.csv: 1 row\(s\) with a value but no 'drawn' "
+                                         r"are left out \(patients 'p1'\)"):
+        cohort = load_wide_table(path, mapping)
+    assert cohort.measurements["patient_id"].tolist() == ["p2"]

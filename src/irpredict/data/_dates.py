@@ -64,12 +64,27 @@ def days_since_start(frame, column, ids, starts, *, date_format, where, start_co
 
     dates = parse_dates(frame[column], date_format=date_format, where=where, column=column,
                         ids=ids)
-    start = starts.reindex(ids.to_numpy()).to_numpy()
+    start = starts.reindex(ids.to_numpy()).to_numpy().astype("datetime64[D]")
     lost = dates.notna().to_numpy() & np.isnat(start)
     if lost.any():
         raise CohortDataError(
             f"{where}: patients {format_ids(ids[lost].unique().tolist())} have dated rows in "
             f"{column!r} but no first-dose date in the patients table's {start_column!r}; "
             "fill it in (days are counted from it), or leave those rows out.")
-    delta = dates.to_numpy(dtype="datetime64[ns]") - start
-    return delta / np.timedelta64(1, "D")
+    # in whole days: datetime64[ns] overflows outside 1677-2262, a day count never does
+    day = dates.to_numpy().astype("datetime64[D]")
+    days = (day - start.astype("datetime64[D]")) / np.timedelta64(1, "D")
+    far = np.abs(days) > MAX_YEARS_FROM_START * 365.25
+    if far.any():
+        shown = ", ".join(f"{d} (patient {p})" for d, p in
+                          zip(frame.loc[far, column].astype(str)[:5], ids[far][:5], strict=True))
+        raise CohortDataError(
+            f"{where}: column {column!r} holds dates more than {MAX_YEARS_FROM_START} years "
+            f"from the patient's first dose: {shown}{' ...' if far.sum() > 5 else ''}. A year "
+            "is likely mistyped; fix the dates (or the first-dose dates in "
+            f"{start_column!r}).")
+    return days
+
+
+#: Dates further than this from a patient's first dose are taken for typing errors.
+MAX_YEARS_FROM_START = 20

@@ -207,10 +207,25 @@ def read_measurements(mapping, table, patients, *, base_dir, source):
             rows = _fixed_day(spec, frame, ids, where, done)
         if "unit" not in rows.columns:
             rows["unit"] = spec.unit
+        _warn_undated(rows, "value", where, spec.time or "day")
         rows = rows.dropna(subset=["patient_id", "biomarker", "day", "value"])
         rows[_SOURCE] = where
         done = rows if done is None else pd.concat([done, rows], ignore_index=True)
     return _deduplicate(done.reindex(columns=[*_COLUMNS, _SOURCE]), source)
+
+
+def _warn_undated(rows, value, where, time):
+    """Rows with a value but no time cannot be placed on the timeline: said, then dropped."""
+    undated = rows[rows[value].notna() & rows["day"].isna() & rows["patient_id"].notna()]
+    if len(undated):
+        import warnings
+
+        from irpredict.exceptions import DataWarning
+
+        warnings.warn(
+            f"{where}: {len(undated)} row(s) with a value but no {time!r} are left out "
+            f"(patients {format_ids(undated['patient_id'].astype(str).unique().tolist())}); "
+            "fill in their time to use them", DataWarning, stacklevel=3)
 
 
 def _dated(mapping, table, source):
@@ -312,6 +327,7 @@ def read_tumor_assessments(mapping, table, patients, *, base_dir, source):
         out["nontarget"] = canonical_nontarget(as_text(frame[spec.nontarget]))
     if spec.new_lesion:
         out["new_lesion"] = _flags(frame, spec.new_lesion, where, ids)
+    _warn_undated(out, "target_sld_mm", where, spec.time)
     out = out.dropna(subset=["patient_id", "day", "target_sld_mm"])
     if baseline is not None and spec.add_baseline:
         seen = pd.unique(ids.dropna())
