@@ -226,6 +226,22 @@ def test_results_no_landmark_model_reads_are_named(cli, trained, tmp_path):
         every.stderr.split())
 
 
+def test_results_after_the_last_landmark_scored_are_said_to_count_later(cli, trained, tmp_path):
+    folder, _, uri, _ = trained
+    cohort = tmp_path / "cohort"
+    assert cli("simulate", "--patients", "60", "--seed", "5", "--out", cohort).returncode == 0
+    for table in ("measurements", "tumor_assessments"):
+        frame = pd.read_csv(cohort / f"{table}.csv", dtype={"patient_id": str})
+        late = (frame["patient_id"] == "SIM-00007") & (frame["day"] > 30)
+        frame[~late].to_csv(cohort / f"{table}.csv", index=False)
+    done = cli("monitor", "-m", "models:/montest-landmarks@champion", "-d", cohort,
+               "--tracking-uri", uri, "-o", tmp_path / "out", "-p", "SIM-00007", cwd=folder)
+    assert done.returncode == 0, done.stderr
+    text = " ".join(done.stdout.split())
+    assert "results after day 0, the last landmark scored: " in text
+    assert "they count from landmark 42 on, once it is reached" in text
+
+
 def test_a_patients_table_alone_is_monitored_at_day_0(cli, trained, tmp_path):
     folder, _, uri, _ = trained
     cohort = tmp_path / "cohort"

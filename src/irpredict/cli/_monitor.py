@@ -188,6 +188,7 @@ def command(
         print_trajectory(console, trajectory, top, as_of)
         pid = str(trajectory.table["patient_id"].iloc[0])
         _say_unread(console, bundle, cohort, pid, as_of)
+        _say_pending(console, bundle, cohort, trajectory, as_of)
         if _trained_on(bundle, cohort, pid):
             console.print(f"[yellow]note:[/yellow] patient {escape(pid)} was among the landmark "
                           "models' training patients, so these probabilities are in-sample "
@@ -277,6 +278,36 @@ def _say_unread(console, bundle, cohort, pid, as_of):
                       stacklevel=2)
     for note in unread.notes():
         console.print(f"[yellow]note:[/yellow] {escape(note)}; these change no prediction")
+
+
+def _say_pending(console, bundle, cohort, trajectory, as_of):
+    """Results dated after the last landmark scored, before a later one: they count there."""
+    from rich.markup import escape
+
+    table = trajectory.table
+    scored = table.loc[table["status"] == "scored", "landmark"]
+    later = [d for d in bundle.landmarks if not len(scored) or d > scored.max()]
+    m = cohort.measurements
+    if not later or not len(scored) or m is None:
+        return
+    pid = str(table["patient_id"].iloc[0])
+    mine = m[(m["patient_id"].astype(str) == pid) & (m["day"] > scored.max())
+             & (m["day"] <= max(later))]
+    if as_of is not None:
+        mine = mine[mine["day"] <= as_of]
+    from irpredict.monitoring.coverage import read_on_treatment
+
+    read = read_on_treatment(bundle)
+    mine = mine[mine["biomarker"].astype(str).str.casefold().isin(read)]
+    if mine.empty:
+        return
+    listed = "; ".join(f"{b} (day{'s' if len(g) > 1 else ''} "
+                       f"{', '.join(f'{d:g}' for d in sorted(set(g['day'])))})"
+                       for b, g in mine.groupby(mine["biomarker"].astype(str)))
+    nxt = min(d for d in later if d >= mine["day"].min())
+    console.print(f"[yellow]note:[/yellow] results after day {scored.max():g}, the last "
+                  f"landmark scored: {escape(listed)}; they count from landmark {nxt:g} on, "
+                  "once it is reached")
 
 
 def _say_unread_cohort(console, bundle, cohort, as_of):

@@ -14,7 +14,7 @@ from dataclasses import dataclass, field
 
 from irpredict.features.baseline import RATIOS
 
-__all__ = ["UnreadResults", "unread_results"]
+__all__ = ["UnreadResults", "unread_results", "read_on_treatment"]
 
 _ON_TREATMENT = re.compile(r"(?P<biomarker>.+?)__[a-z0-9_]+_d[0-9.]+")
 #: A derived baseline feature and the measured biomarkers it is built from.
@@ -108,11 +108,16 @@ def _read_biomarkers(models):
         for column in model.feature_columns:
             if column in _DERIVED:
                 baseline.update(_DERIVED[column])
-            if column.endswith("__baseline"):
-                baseline.add(column.removesuffix("__baseline"))
+            if column.endswith("__baseline") and column != "ldh_uln_ratio__baseline":
+                baseline.add(column.removesuffix("__baseline"))  # (that ratio is no result)
             elif match := _ON_TREATMENT.fullmatch(column):
                 on_treatment.add(match["biomarker"])
     return ({b.casefold() for b in baseline}, {b.casefold() for b in on_treatment}, columns)
+
+
+def read_on_treatment(models):
+    """The measured biomarkers some landmark model reads on treatment (case-folded)."""
+    return _read_biomarkers(models)[1]
 
 
 def unread_results(models, measurements):
