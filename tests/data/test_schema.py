@@ -179,12 +179,15 @@ def test_her2_ihc_scores_are_text_on_purpose():
         validate_tables(_patients(her2_ihc=["0", "0", "0", "0", "0", "0", "0", "high"]))
 
 
-def test_biomarker_names_differing_only_in_case_are_refused():
-    m = pd.DataFrame({"patient_id": ["P0", "P1"], "biomarker": ["CRP", "crp"], "day": [0, 0],
-                      "value": [1.0, 2.0]})
-    with pytest.raises(CohortDataError, match="differ only in upper/lower case \\('CRP' vs "
-                                              "'crp'\\)"):
-        validate_tables(_patients(), m)
+def test_biomarker_names_differing_only_in_case_are_one_biomarker():
+    from irpredict.exceptions import DataWarning
+
+    m = pd.DataFrame({"patient_id": ["P0", "P1", "P2"], "biomarker": ["CRP", "crp", "crp"],
+                      "day": [0, 0, 0], "value": [1.0, 2.0, 3.0]})
+    with pytest.warns(DataWarning, match="differ only in upper/lower case are one biomarker: "
+                                         "read 'CRP' \\(1 rows\\) as 'crp'"):
+        cohort = validate_tables(_patients(), m)
+    assert cohort.measurements["biomarker"].tolist() == ["crp"] * 3
 
 
 def test_impossible_ages_are_named():

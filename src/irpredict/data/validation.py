@@ -322,6 +322,37 @@ def _check_unknown(frame, table, source, known, problems, extra):
     return ids
 
 
+def _one_spelling(names, source):
+    """Biomarker names that differ only in case, read as their most frequent spelling.
+
+    ``CTDNA`` beside ``ctdna`` would otherwise be two biomarkers (one mostly
+    empty); the rows read under another spelling are said in a warning.
+    """
+    import warnings
+
+    from irpredict.exceptions import DataWarning
+
+    counts = names.dropna().value_counts()
+    if counts.empty:
+        return names
+    frame = counts.rename("n").reset_index().rename(columns={"index": "name"})
+    frame.columns = ["name", "n"]
+    frame["key"] = frame["name"].str.lower()
+    # most rows first; a tie goes to the lower-case spelling, then alphabetical
+    frame = frame.sort_values(["key", "n", "name"], ascending=[True, False, False],
+                              kind="stable")
+    chosen = frame.groupby("key")["name"].first()
+    renames = {n: chosen[k] for n, k in zip(frame["name"], frame["key"], strict=True)
+               if n != chosen[k]}
+    if not renames:
+        return names
+    shown = "; ".join(f"'{old}' ({int(counts[old])} rows) as '{new}'"
+                      for old, new in list(renames.items())[:5])
+    warnings.warn(f"{source}: column 'biomarker': names that differ only in upper/lower case "
+                  f"are one biomarker: read {shown}", DataWarning, stacklevel=4)
+    return names.replace(renames)
+
+
 def _check_measurements(frame, source, known, problems, extra):
     import numpy as np
     import pandas as pd
@@ -331,14 +362,7 @@ def _check_measurements(frame, source, known, problems, extra):
     m = frame.copy()
     m["patient_id"] = _check_unknown(frame, "measurements", source, known, problems, extra)
     m["biomarker"] = m["biomarker"].astype("string").str.strip()
-    spellings = m["biomarker"].dropna().drop_duplicates()
-    clashes = spellings.groupby(spellings.str.lower()).agg(list)
-    clashes = clashes[clashes.map(len) > 1]
-    if len(clashes):
-        shown = "; ".join(" vs ".join(f"'{b}'" for b in names) for names in clashes[:5])
-        problems.append(
-            f"{source}: column 'biomarker': names that differ only in upper/lower case ({shown}) "
-            "would be two biomarkers. Fix: spell each biomarker one way")
+    m["biomarker"] = _one_spelling(m["biomarker"], source)
     m["day"] = pd.to_numeric(m["day"], errors="coerce").astype(float)
     m["value"] = pd.to_numeric(m["value"], errors="coerce").astype(float)
     m = m[m["value"].notna() & np.isfinite(m["value"]) & m["day"].notna() & m["biomarker"].notna()]
