@@ -175,6 +175,12 @@ def test_non_numeric_size_names_rows():
         check_tumor_assessments(frame)
 
 
+@pytest.mark.parametrize("written", ["NE", "ne", " Not evaluable "])
+def test_a_size_written_ne_is_a_size_not_measured(written):
+    as_empty = check_tumor_assessments(_ta(["50", None]))
+    pd.testing.assert_frame_equal(check_tumor_assessments(_ta(["50", written])), as_empty)
+
+
 def test_negative_size_rejected():
     with pytest.raises(CohortDataError, match="negative"):
         check_tumor_assessments(_ta([50.0, -1.0]))

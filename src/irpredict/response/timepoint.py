@@ -188,6 +188,10 @@ def _rows(mask):
     return ", ".join(map(str, rows[:5])) + (f" and {len(rows) - 5} more" if len(rows) > 5 else "")
 
 
+#: How a size that could not be measured is written (read as missing: the visit is NE).
+_NOT_EVALUABLE = ("NE", "N/E", "NOT EVALUABLE", "NOT EVALUATED", "UE")
+
+
 def _numeric(frame, column, source, *, required):
     raw = frame[column]
     if pd.api.types.is_datetime64_any_dtype(raw) or pd.api.types.is_timedelta64_dtype(raw):
@@ -198,14 +202,20 @@ def _numeric(frame, column, source, *, required):
             + (f"{_DAY_FIX}" if column == "day" else "write plain numbers")
         )
     values = pd.to_numeric(raw, errors="coerce")
-    bad = values.isna() & raw.notna() & (raw.astype("string").str.strip() != "")
+    text = raw.astype("string").str.strip()
+    filled = (text != "").fillna(False).to_numpy(dtype=bool)
+    # radiology exports write a size that could not be measured as NE: a missing size
+    not_evaluable = (text.str.upper().isin(_NOT_EVALUABLE).fillna(False).to_numpy(dtype=bool)
+                     if column != "day" else np.zeros(len(raw), dtype=bool))
+    bad = pd.Series(values.isna().to_numpy() & raw.notna().to_numpy() & filled
+                    & ~not_evaluable, index=raw.index)
     if bad.any():
         raise CohortDataError(
             f"{source}: column '{column}' must be numeric; "
             + (f"{int(bad.sum())} rows are not, e.g. rows " if bad.sum() > 1 else "row ")
             + f"{_rows(bad)} holds {raw[bad].astype(str).unique()[:3].tolist()}; "
             f"write plain numbers (mm for sizes, days since first dose for day) or leave a "
-            "size empty when it was not measured"
+            "size empty (or NE) when it was not measured"
         )
     huge = np.abs(values.astype(float)) >= PLAUSIBLE_MAGNITUDE
     if huge.any():
