@@ -60,7 +60,8 @@ def print_trajectory(console, trajectory, top=3, as_of=None):
                       "patient is outside its population and is not scored there.")
     console.print("↑/↓: the biomarker's SHAP contribution rose/fell since the previous scored "
                   "landmark. (new result: a → b): a measurement or scan of it is dated since "
-                  "then, its last value before and now (a scan's value is its target sum); a "
+                  "then, its last value before and now, in the unit the model was trained on "
+                  "(a scan's value is its target sum); a "
                   "move without one comes from the landmark's own model, trained on features up "
                   "to its day. model baseline: the change of that model's base value (its "
                   "population's log-odds), the same for every patient.")
