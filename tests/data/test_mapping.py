@@ -484,7 +484,7 @@ def test_dates_in_another_format_and_spreadsheet_date_cells(tmp_path):
 
 @pytest.mark.parametrize(("draws", "message"), [
     ([("p1", "25/03/2021", "crp", 7.0), ("p2", "2021-03-04", "crp", 1.0)],
-     r"labs.csv: column 'drawn' holds values that are not ISO 8601 dates \(2021-03-04\): "
+     r"labs.csv: column 'drawn' holds values that are not real ISO 8601 dates \(2021-03-04\): "
      r"'25/03/2021' \(patients 'p1'\).*date_format"),
     ([("p4", "2021-03-25", "crp", 7.0)],
      r"patients 'p4' have dated rows in 'drawn' but no first-dose date in the patients "
@@ -501,7 +501,7 @@ def test_an_unreadable_first_dose_date_names_the_patients_table(tmp_path):
     path, mapping = _dated(tmp_path, ["2021-03-04", "yesterday", "2021-03-04", "2021-03-04"],
                            [("p1", "2021-03-25", "crp", 7.0)])
     with pytest.raises(CohortDataError, match=r"c.csv: column 'c1d1' holds values that are "
-                                              r"not ISO 8601 dates.*'yesterday' \(patients "
+                                              r"not real ISO 8601 dates.*'yesterday' \(patients "
                                               r"'p2'\)"):
         load_wide_table(path, mapping)
 

@@ -34,10 +34,12 @@ def parse_dates(values, *, date_format, where, column, ids):
         shown = format_ids(text[bad].unique().tolist())
         how = (f"dates written as {date_format!r}" if date_format
                else "ISO 8601 dates (2021-03-04)")
+        fix = ("Fix those dates, or date_format if the column is written another way"
+               if date_format else "Write them as dates, or set [data] date_format to how they "
+               "are written (\"%d/%m/%Y\" for 04/03/2021)")
         raise CohortDataError(
-            f"{where}: column {column!r} holds values that are not {how}: {shown} (patients "
-            f"{format_ids(ids[bad].dropna().unique().tolist())}). Write them as dates, or set "
-            "[data] date_format to how they are written (\"%d/%m/%Y\" for 04/03/2021).")
+            f"{where}: column {column!r} holds values that are not real {how}: {shown} "
+            f"(patients {format_ids(ids[bad].dropna().unique().tolist())}). {fix}.")
     return parsed.dt.normalize()
 
 
