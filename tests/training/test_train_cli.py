@@ -367,3 +367,41 @@ def test_without_resamples_the_table_claims_no_interval(tmp_path, cli):
     text = " ".join(result.stdout.split())
     assert "AUC [95% CI]" not in text
     assert "no CI: n_bootstrap = 0 in [model]" in text
+
+
+def test_a_therapy_rule_column_that_is_also_a_feature_trains_and_registers(tmp_path, cli):
+    import numpy as np
+    import pandas as pd
+
+    rng = np.random.default_rng(2)
+    n = 80
+    her2 = rng.integers(0, 2, n)
+    age = rng.normal(55, 10, n)
+    pd.DataFrame({"pid": [f"T{i:03d}" for i in range(n)], "anti_her2": her2, "age": age,
+                  "pcr": (rng.random(n) < 0.2 + 0.4 * her2).astype(int)}).to_csv(
+        tmp_path / "cohort.csv", index=False)
+    (tmp_path / "rulefeat.toml").write_text(
+        '[study]\nname = "rulefeat"\n[data]\nsource = "cohort.csv"\nid = "pid"\nlabel = "pcr"\n'
+        '[data.therapy_rule]\ncolumn = "anti_her2"\nmap = { "1" = "monoclonal_antibody" }\n'
+        'default = "chemotherapy"\n[feature_sets]\nchemo = ["age", "anti_her2"]\n'
+        '[model]\nfamilies = ["logistic"]\nfinal_family = "logistic"\nn_bootstrap = 0\n'
+        'outer_folds = 3\ninner_folds = 2\nmin_patients = 20\nmin_responders = 4\n')
+    uri = f"sqlite:///{tmp_path}/mlflow.db"
+    result = cli("train", tmp_path / "rulefeat.toml", "--tracking-uri", uri, cwd=tmp_path)
+    assert result.returncode == 0, result.stderr
+    assert "registered: models:/rulefeat@champion" in result.stdout
+    # the logged example agrees with the rule, so the served model takes it as it is
+    import mlflow
+
+    from irpredict.tracking.registry import _using
+    from irpredict.training.publish import load_response_model
+
+    model = load_response_model("models:/rulefeat@champion", tracking_uri=uri)
+    with _using(uri):
+        pyfunc = mlflow.pyfunc.load_model("models:/rulefeat@champion")
+    example = pyfunc.input_example
+    expected = np.where(example["anti_her2"].astype(float) == 1, "monoclonal_antibody",
+                        "chemotherapy")
+    assert (example["therapy_class"].to_numpy() == expected).all()
+    assert len(pyfunc.predict(example)) == len(example)
+    assert model.therapies == ["chemotherapy", "monoclonal_antibody"]

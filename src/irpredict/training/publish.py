@@ -35,7 +35,8 @@ def log_response_model(model, X_example, *, run, name="model"):
     from irpredict.tracking.registry import _using
     from irpredict.tracking.store import with_retry
 
-    example = synthetic_example(X_example[model.input_columns], model.categorical_columns)
+    example = _as_the_rule_says(
+        synthetic_example(X_example[model.input_columns], model.categorical_columns), model)
     output = _example_output(model, example)
     # Outputs only: MLflow's input schema would refuse an integer age or a category column
     # before irpredict's own checks (which read those and name bad columns and rows) run.
@@ -60,6 +61,25 @@ def log_response_model(model, X_example, *, run, name="model"):
             client.finalize_logged_model(logged.model_id, LoggedModelStatus.FAILED)
         raise
     return info.model_uri
+
+
+def _as_the_rule_says(example, model):
+    """The example's therapy classes derived by the training mapping's therapy rule.
+
+    Each column of a synthetic example is drawn on its own, so the rule's column (a
+    feature too, e.g. TransNEO's Chemo.any.antiHER2) and ``therapy_class`` could disagree,
+    and the served model refuses rows whose class contradicts its rule.
+    """
+    from irpredict.data._therapy_rule import therapy_by_rule
+
+    rule = getattr(getattr(model, "mapping", None), "therapy_rule", None)
+    if rule is None or rule.column not in example.columns or rule.column == "therapy_class":
+        return example
+    derived = therapy_by_rule(example[rule.column], rule)
+    known = derived.isin(model.therapies).fillna(False).to_numpy(dtype=bool)
+    classes = example["therapy_class"].astype(object).copy()
+    classes[known] = derived[known].astype(object)
+    return example.assign(therapy_class=classes)
 
 
 def synthetic_example(X, categorical_columns, n_rows=5):
