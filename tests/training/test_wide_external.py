@@ -319,3 +319,20 @@ def test_an_output_folder_is_created_with_its_parents(trained, cli, tmp_path):
     result = _evaluate(cli, trained, folder / "external.csv", deep)
     assert result.returncode == 0, result.stderr
     assert (deep / "metrics.json").exists()
+
+
+def test_training_patients_re_exported_with_rounded_values_are_said_by_their_ids(
+        trained, cli, tmp_path):
+    export = wide_table(240, 1).head(60)
+    export["Albumin"] = export["Albumin"].round(1)  # a re-export that rounds one lab
+    result = _evaluate_table(cli, trained, export, tmp_path)
+    assert result.returncode == 0, result.stderr
+    text = " ".join(result.stderr.split())
+    import re
+
+    changed = (wide_table(240, 1).head(60)["Albumin"] != export["Albumin"]).sum()
+    assert re.search(rf"{changed} of 60 patients \(0000\d, .*\) have the ids of the model's "
+                     r"training patients, though their feature values differ \(most of the "
+                     r"cohort", text), text
+    # the unchanged ones are recognised as training patients and left out, as before
+    assert f"{60 - changed} of 60 patients" in text

@@ -366,11 +366,37 @@ def warn_outside_training(model, X, name, *, stacklevel=2):
             DataWarning, stacklevel=stacklevel)
 
 
+def _warn_shared_ids(model, X, seen, name):
+    """Say which patients carry a training patient's id though their values differ."""
+    import numpy as np
+
+    from irpredict.training.overlap import shared_ids
+
+    same_id = shared_ids(model, X)
+    if same_id is None:
+        return
+    if seen is not None:
+        same_id = same_id & ~np.asarray(seen, dtype=bool)
+    if not same_id.any():
+        return
+    ids = ", ".join(map(str, X.index[same_id][:5])) + (" ..." if same_id.sum() > 5 else "")
+    most = same_id.mean() >= 0.5
+    warnings.warn(
+        f"{name}: {int(same_id.sum())} of {len(X)} patients ({ids}) have the ids of the "
+        "model's training patients, though their feature values differ"
+        + (" (most of the cohort: likely the training cohort again, re-exported with rounded "
+           "or missing values)" if most else "")
+        + ". If they are the same patients, their predictions are in-sample and these metrics "
+        "overstate the model; evaluate patients it has not seen. If the ids are only reused, "
+        "ignore this", DataWarning, stacklevel=3)
+
+
 def _without_training_patients(model, X, y, name):
     """Leave out the model's own training patients: their predictions are in-sample."""
     from irpredict.training.overlap import training_patients
 
     seen = training_patients(model, X)
+    _warn_shared_ids(model, X, seen, name)
     if seen is None or not seen.any():
         return X, y
     ids = ", ".join(map(str, X.index[seen][:5])) + (" ..." if seen.sum() > 5 else "")

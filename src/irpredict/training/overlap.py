@@ -11,7 +11,9 @@ cohort's patient by chance, so that second kind is kept only with at least
 matches. A third hash covers the feature values alone, so that the training patients
 under new ids (a pseudonymised re-export, ids that lost their leading zeros) are still
 recognised; it is kept only for rows with at least :data:`MIN_MEASURED_VALUES` measured
-non-integer values, which no other patient shares by chance.
+non-integer values, which no other patient shares by chance. A fourth hash covers the id
+alone: ids can be recycled between cohorts, so a shared id is only said
+(:func:`shared_ids`), never taken for proof.
 Scoring the training patients again would measure the model on data it has
 seen: ``evaluate`` refuses it and ``screen`` cross-fits instead.
 """
@@ -19,7 +21,7 @@ seen: ``evaluate`` refuses it and ``screen`` cross-fits instead.
 import hashlib
 import math
 
-__all__ = ["row_fingerprints", "training_fingerprints", "training_patients",
+__all__ = ["row_fingerprints", "training_fingerprints", "training_patients", "shared_ids",
            "MIN_PATIENT_COLUMNS", "MIN_MEASURED_VALUES"]
 
 #: Patients-table columns needed before an id and those columns identify a patient.
@@ -103,6 +105,7 @@ def training_fingerprints(X, feature_columns, patient_columns):
     """
     known = {"f:" + h for h in row_fingerprints(X, feature_columns)}
     known |= {h for h in _value_fingerprints(X, feature_columns) if h is not None}
+    known |= {"i:" + h for h in row_fingerprints(X, [])}
     columns = _patient_part(patient_columns, feature_columns)
     if columns is not None:
         known |= {"p:" + h for h in row_fingerprints(X, columns)}
@@ -142,3 +145,23 @@ def training_patients(model, X):
         if by_patient.mean() >= 0.5:
             seen |= by_patient
     return seen
+
+
+def shared_ids(model, X):
+    """Boolean mask: which rows of ``X`` have the id of a training patient of ``model``.
+
+    A training patient re-exported with rounded values or a missing lab keeps its id but no
+    longer matches :func:`training_patients`; a cohort of other patients may reuse ids
+    (``P001``). The mask is for a warning, not a refusal.
+
+    Returns
+    -------
+    numpy.ndarray of bool or None
+        ``None`` for a model fitted before it kept id hashes.
+    """
+    import numpy as np
+
+    known = getattr(model, "training_rows", None)
+    if not known or not any(h.startswith("i:") for h in known):
+        return None
+    return np.array(["i:" + h in known for h in row_fingerprints(X, [])], dtype=bool)
