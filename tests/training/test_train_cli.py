@@ -120,6 +120,22 @@ def test_evaluate_scores_another_cohort(trained, tmp_path, cli):
     curves = pd.read_csv(out / "decision_curves.csv")
     assert set(curves["therapy_class"]) == {m["therapy_class"] for m in net}
     assert set(curves["strategy"]) == {"model", "treat_all", "treat_none"}
+    assert payload["threshold"] == 0.5
+    assert payload["training_patients_left_out"] == 0
+    # the same --out again: the earlier files are replaced, and said so
+    again = cli("evaluate", "--model", "models:/small@champion", "--data", other,
+                "--out", out, "--tracking-uri", uri, "--n-bootstrap", "0", cwd=folder)
+    assert again.returncode == 0, again.stderr
+    assert "this replaced an earlier evaluation's metrics.json" in " ".join(again.stdout.split())
+    # an output that is one of the inputs is refused before any work
+    data = tmp_path / "in"
+    assert cli("simulate", "--patients", "40", "--seed", "2", "--out", data).returncode == 0
+    (data / "predictions.csv").write_text("kept\n")
+    refused = cli("evaluate", "--model", "models:/small@champion", "--data",
+                  data / "predictions.csv", "--out", data, "--tracking-uri", uri, cwd=folder)
+    assert refused.returncode == 1
+    assert "is an input of this command" in refused.stderr
+    assert (data / "predictions.csv").read_text() == "kept\n"
 
 
 @pytest.mark.parametrize("threshold", ["0", "1"])

@@ -48,6 +48,10 @@ def command(
     from irpredict.training.publish import load_response_model
 
     check_output_folder(out)  # a wrong --out is said now, not after the scoring
+    from irpredict.cli._outputs import cohort_input_files, refuse_overwriting_inputs
+
+    refuse_overwriting_inputs([Path(out) / name for name in _OUTPUTS],
+                              [data, *cohort_input_files(data)])
 
     console = Console(highlight=False)
     if not console.is_terminal:
@@ -59,9 +63,27 @@ def command(
     _print(console, metrics, response_model, name)
     _warn_undefined(predictions, name, int(y.isna().sum()) if y is not None else 0)
     _note_rough_intervals(console, metrics)
+    earlier = [n for n in _OUTPUTS if (Path(out) / n).exists()]
     with staged_folder(out) as tmp:
-        _write(tmp, response_model, predictions, metrics, n_bootstrap, seed, model, data)
+        _write(tmp, response_model, predictions, metrics, n_bootstrap, seed, model, data,
+               threshold=threshold, left_out=_left_out(response_model, X))
     console.print(f"wrote metrics.json, predictions.csv and plots to {out}/")
+    if earlier:
+        console.print(f"note: this replaced an earlier evaluation's {', '.join(earlier)} in "
+                      f"{out}/", markup=False)
+
+
+def _left_out(response_model, X):
+    """How many of the cohort's patients were the model's training patients (left out)."""
+    from irpredict.training.overlap import training_patients
+
+    seen = training_patients(response_model, X)
+    return 0 if seen is None else int(seen.sum())
+
+
+#: The files evaluate writes into --out.
+_OUTPUTS = ("metrics.json", "predictions.csv", "decision_curves.csv", "roc.png",
+            "calibration.png", "decision_curve.png")
 
 
 def _note_rough_intervals(console, metrics):
@@ -93,8 +115,11 @@ def _warn_undefined(predictions, name, unlabelled):
                           DataWarning, stacklevel=2)
 
 
-def _write(folder, response_model, predictions, metrics, n_bootstrap, seed, model, data):
+def _write(folder, response_model, predictions, metrics, n_bootstrap, seed, model, data,
+           threshold=0.5, left_out=0):
     import json
+
+    import numpy as np
 
     from irpredict.evaluation import decision_curve, decision_curves
     from irpredict.evaluation.plots import plot_calibration, plot_decision_curve, plot_roc
@@ -103,6 +128,9 @@ def _write(folder, response_model, predictions, metrics, n_bootstrap, seed, mode
     payload = {"model": model, "data": str(data), "study": response_model.study,
                "feature_set": response_model.feature_set, "family": response_model.family,
                "n_bootstrap": n_bootstrap, "seed": seed,
+               # sensitivity, specificity and net benefit are read at this threshold
+               "threshold": threshold,
+               "training_patients_left_out": left_out,
                # one external set has no folds: the mean of per-fold AUCs is a CV figure only
                "metrics": json.loads(metrics[metrics["metric"] != "auc_mean_of_folds"]
                                      .to_json(orient="records"))}
@@ -112,7 +140,8 @@ def _write(folder, response_model, predictions, metrics, n_bootstrap, seed, mode
     y, p = predictions["y"].to_numpy(), predictions["prob"].to_numpy()
     plot_roc(predictions, path=folder / "roc.png")
     plot_calibration(y, p, path=folder / "calibration.png")
-    curve = decision_curve(y, p, n_bootstrap=min(n_bootstrap, 200), random_state=seed)
+    curve = decision_curve(y, p, np.asarray(CURVE_THRESHOLDS), n_bootstrap=min(n_bootstrap, 200),
+                           random_state=seed)  # the thresholds of decision_curves.csv
     plot_decision_curve(curve, path=folder / "decision_curve.png")
     decision_curves(predictions, CURVE_THRESHOLDS, n_bootstrap=min(n_bootstrap, 200),
                     random_state=seed).to_csv(folder / "decision_curves.csv", index=False)
