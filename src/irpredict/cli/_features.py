@@ -49,7 +49,8 @@ def _write(frame, out):
 
 def command(
     source: Path = typer.Argument(
-        ..., help="An experiment file (experiments/<study>.toml) or a cohort folder."),
+        ..., help="An experiment file (experiments/<study>.toml), a cohort folder, or (with "
+                  "--model) a table with the model's training columns."),
     landmark_days: list[float] = typer.Option(
         None, "--landmark-days", "-L",
         help="Landmark day L: only data up to day L is used. Repeat for several landmarks. "
@@ -72,8 +73,9 @@ def command(
     cohort has one), then one column per feature, named <biomarker>__<stat>_d<L>.
     Rows after the landmark day are never used; labels, excluded columns and
     response-derived series are left out. With --model, the columns are the
-    model's features (one it was trained on that this cohort never measured is
-    kept, empty, and named in a warning).
+    model's features (a biomarker it was trained on that this cohort never
+    measured is kept, empty, and named in a warning; a patients-table column it
+    reads must be in the cohort, empty where unknown).
 
     Example: irpredict features experiments/inspire.toml --landmark-days 42 --out features.parquet
     """
