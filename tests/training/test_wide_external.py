@@ -336,3 +336,12 @@ def test_training_patients_re_exported_with_rounded_values_are_said_by_their_ids
                      r"cohort", text), text
     # the unchanged ones are recognised as training patients and left out, as before
     assert f"{60 - changed} of 60 patients" in text
+
+
+def test_a_tiny_external_cohort_is_said_to_be_no_validation(trained, cli, tmp_path):
+    _, _, external = trained
+    export = external.sort_values("ORR").iloc[[0, 1, -1]]  # both outcomes, 3 patients
+    result = _evaluate_table(cli, trained, export, tmp_path)
+    assert result.returncode == 0, result.stderr
+    assert "3 labelled patients (1 responders): with fewer than 10 of either outcome" in " ".join(
+        result.stderr.split())

@@ -297,10 +297,28 @@ def score_frame(model, X, y, *, name="external", threshold=0.5, n_bootstrap=1000
             f"{name}: no patient of therapy class {', '.join(absent)}, which the model was "
             f"trained on; if that is unexpected, check how the cohort's therapy column is "
             "written", DataWarning, stacklevel=2)
+    _warn_few(y, name)
     predictions = predict_frame(model, X, y, name="external")
     metrics = summarize_predictions(predictions, threshold=threshold,
                                     n_bootstrap=n_bootstrap, random_state=random_state)
     return predictions, metrics
+
+
+#: Fewer patients of either outcome than this, and an external cohort's metrics mean little.
+FEW_PER_OUTCOME = 10
+
+
+def _warn_few(y, name):
+    """Say when an external cohort is too small for its metrics and their CIs to mean much."""
+    responders = int(y.sum())
+    rarer = min(responders, len(y) - responders)
+    if rarer < FEW_PER_OUTCOME:
+        warnings.warn(
+            f"{name}: {len(y)} labelled patients ({responders} responders): with fewer than "
+            f"{FEW_PER_OUTCOME} of either outcome the metrics are unstable and their bootstrap "
+            "CIs too narrow (an AUC of 1.000 [1.000-1.000] from 3 patients says nothing); "
+            "read them as a sanity check, not as external validation", DataWarning,
+            stacklevel=3)
 
 
 def _warn_unlike_training(model, X, name):
