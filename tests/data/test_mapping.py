@@ -588,3 +588,13 @@ def test_dates_with_a_mistyped_year_are_refused_and_undated_rows_said(tmp_path):
                                          r"are left out \(patients 'p1'\)"):
         cohort = load_wide_table(path, mapping)
     assert cohort.measurements["patient_id"].tolist() == ["p2"]
+
+
+def test_an_old_name_after_a_rename_is_said_to_be_renamed(tmp_path):
+    path = _write(_wide().rename(columns={"subtype": "Subtype (PAM50)"}), tmp_path / "c.csv")
+    mapping = replace(BASE, rename=(("Subtype (PAM50)", "subtype"),),
+                      categorical=("Subtype (PAM50)",))
+    with pytest.raises(CohortDataError, match=r"column 'Subtype \(PAM50\)' \(from "
+                                              r"columns.categorical\) is renamed to 'subtype' by "
+                                              r"\[data.columns.rename\]"):
+        load_wide_table(path, mapping)

@@ -39,7 +39,7 @@ def _is_pattern(name):
     return any(ch in name for ch in "*?[")
 
 
-def require_columns(columns, names, *, source, key, dropped=()):
+def require_columns(columns, names, *, source, key, dropped=(), renamed=None):
     """Resolve ``names`` (exact names or glob patterns) against ``columns``.
 
     Parameters
@@ -54,6 +54,8 @@ def require_columns(columns, names, *, source, key, dropped=()):
         Mapping key that asked for the columns, for messages.
     dropped : iterable of str, default=()
         Columns ``columns.drop`` removed: asking for one of them is said so.
+    renamed : dict or None, default=None
+        ``columns.rename`` (old name to new): asking for an old name is said so.
 
     Returns
     -------
@@ -72,6 +74,10 @@ def require_columns(columns, names, *, source, key, dropped=()):
             found = [c for c in columns if fnmatch.fnmatchcase(c, name)]
         else:
             found = [name] if name in columns else []
+        if not found and renamed and name in renamed:
+            raise CohortDataError(
+                f"column {name!r} (from {key}) is renamed to {renamed[name]!r} by "
+                f"[data.columns.rename] in {source}; name it {renamed[name]!r} there.")
         if not found and any(fnmatch.fnmatchcase(name, d) for d in dropped):
             raise CohortDataError(
                 f"column {name!r} (from {key}) is removed by [data.columns] drop in {source}; "
@@ -338,7 +344,8 @@ def _check_leaks(columns, *, what, label, exclude, derived, allow_derived):
         )
 
 
-def _resolve_set(name, entries, patients, *, source, biomarkers, derived_markers, dropped=()):
+def _resolve_set(name, entries, patients, *, source, biomarkers, derived_markers, dropped=(),
+                 renamed=None):
     columns, markers = [], []
     for entry in entries:
         if entry.startswith(MEASUREMENT_MARKER):
@@ -358,7 +365,8 @@ def _resolve_set(name, entries, patients, *, source, biomarkers, derived_markers
             markers.append(entry)
         else:
             columns.extend(require_columns(patients.columns, [entry], source=source,
-                                           key=f"feature set {name!r}", dropped=dropped))
+                                           key=f"feature set {name!r}", dropped=dropped,
+                                           renamed=renamed))
     return columns, markers
 
 
@@ -383,15 +391,17 @@ def resolve_columns(patients, mapping, *, source, measurements=None,
     # the label, id and site columns are consumed by the mapping: never features anyway
     consumed = {getattr(mapping, key, None) for key in ("label", "id", "site")}
     requested = [n for n in mapping.exclude if n not in consumed]
-    exclude = _resolve_optional(cols, requested, source, "columns.exclude")
+    renamed = dict(getattr(mapping, "rename", ()) or ())
+    exclude = _resolve_optional(cols, requested, source, "columns.exclude", renamed)
     derived = _resolve_optional(cols, mapping.response_derived, source,
-                                "columns.response_derived")
+                                "columns.response_derived", renamed)
     leak = {"label": mapping.label, "exclude": set(exclude), "derived": set(derived)}
     if mapping.features is not None:
         what = f"{source} columns.features"
         _check_leaks(list(mapping.features), what=what, allow_derived=False, **leak)
         features = require_columns(patients.columns, mapping.features, source=source,
-                                   key="columns.features", dropped=mapping.drop)
+                                   key="columns.features", dropped=mapping.drop,
+                                   renamed=renamed)
         _check_leaks(features, what=what, allow_derived=False, **leak)
     else:
         features = drop_outcome_like(
@@ -413,7 +423,7 @@ def resolve_columns(patients, mapping, *, source, measurements=None,
                     "never features. Remove it from the feature set")
         _check_leaks(list(entries), what=f"feature set {name!r}", allow_derived=allow, **leak)
         columns, markers = _resolve_set(name, entries, patients, source=source,
-                                        dropped=mapping.drop,
+                                        dropped=mapping.drop, renamed=renamed,
                                         biomarkers=biomarkers,
                                         derived_markers=set(response_derived_biomarkers))
         _check_leaks(columns, what=f"feature set {name!r}", allow_derived=allow, **leak)
@@ -421,7 +431,7 @@ def resolve_columns(patients, mapping, *, source, measurements=None,
         sets[name] = columns + markers
         used.extend(columns)
     categorical = _resolve_optional(patients.columns, mapping.categorical, source,
-                                    "columns.categorical")
+                                    "columns.categorical", renamed)
     for column in dict.fromkeys(used):
         if (not is_numeric_dtype(patients[column]) and column not in categorical
                 and not numbers_with_stray_text(patients[column])):
@@ -524,7 +534,7 @@ def numbers_with_stray_text(series):
     return bool((~numeric).any() and number_like.mean() >= NUMBER_SHARE)
 
 
-def _resolve_optional(columns, names, source, key):
+def _resolve_optional(columns, names, source, key, renamed=None):
     if not names:
         return []
-    return require_columns(columns, names, source=source, key=key)
+    return require_columns(columns, names, source=source, key=key, renamed=renamed)
