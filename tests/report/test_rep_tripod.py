@@ -18,6 +18,7 @@ label_map = { "CR/PR" = 1, "SD/PD" = 0 }
 
 [feature_sets]
 clinical = ["age", "pdl1"]
+extended = ["age", "pdl1", "tmb"]
 """
 
 
@@ -56,7 +57,9 @@ def test_recorded_run_fills_items_from_toml_fingerprint_and_children():
     assert "Someone et al. 2024" in items["Source of data (and dates)"]
     assert "'orr'" in items["Outcome definition and timing"]
     assert "12 responders of 50" in items["Outcome definition and timing"]
-    assert "landmark day 0.0" in items["Predictors and their timing relative to the landmark"]
+    predictors = items["Predictors and their timing relative to the landmark"]
+    assert "landmark day 0.0" in predictors
+    assert "extended" not in predictors  # declared in the file, not trained in this run
     assert "5 outer folds x 2 repeat(s), 3 inner folds" in items["Internal validation"]
     assert "models:/demo/1" in items["Model availability"]
     assert "site (site)" in items["Fairness: performance in subgroups"]

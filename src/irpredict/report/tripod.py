@@ -77,7 +77,8 @@ def _predictors(config, children):
         return ""
     landmarks = {c["feature_set"]: c["params"].get("landmark_days") for c in children}
     lines = []
-    for name in sorted(set(sets) | set(landmarks)):
+    # the sets this run trained (its child runs); the file's other sets were not
+    for name in sorted(set(landmarks) or set(sets)):
         entries = sets.get(name)
         shown = (", ".join(entries[:12]) + (" ..." if len(entries) > 12 else "")
                  if entries else "")
