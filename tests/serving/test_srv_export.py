@@ -134,6 +134,14 @@ def test_force_replaces_an_earlier_export_only(trained_model, cli, tmp_path):
     assert (earlier / "MLmodel").is_file()
     assert not (earlier / "stale.txt").exists()
 
+    a_file = tmp_path / "model.txt"
+    a_file.write_text("not a model")
+    result = cli(*export, "--out", a_file, cwd=folder)
+    assert result.returncode == 1
+    assert "is a file, not an earlier export; export into a new folder" in " ".join(
+        result.stderr.split())
+    assert a_file.read_text() == "not a model"
+
     project = tmp_path / "project"
     (project / "data").mkdir(parents=True)
     (project / "notes.txt").write_text("keep me")

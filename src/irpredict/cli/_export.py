@@ -109,11 +109,13 @@ def _check_replaceable(out, force):
 
     if not out.exists() and not out.is_symlink():
         return
-    if not force:
-        raise OutputError(f"--out {out} exists; choose a new folder or pass --force")
     if not out.is_dir() or out.is_symlink():
-        raise OutputError(f"--out {out} is a file, not an earlier export; --force replaces "
-                          "only a folder written by 'irpredict export'")
+        raise OutputError(f"--out {out} is a file, not an earlier export; export into a new "
+                          "folder (--force replaces only a folder written by 'irpredict "
+                          "export')")
+    if not force:
+        raise OutputError(f"--out {out} exists; choose a new folder, or pass --force to "
+                          "replace an earlier export")
     resolved = out.resolve()
     protected = {Path.cwd().resolve(), *Path.cwd().resolve().parents, Path.home().resolve()}
     if resolved in protected:
