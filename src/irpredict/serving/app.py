@@ -121,9 +121,15 @@ def _compile(python_model, pyfunc):
     ignored = []  # the probe is all-missing on purpose: its notes are not the user's
     frames = [check_input(model, probe, ignored)]
     example = pyfunc.input_example
+    rule = getattr(getattr(model, "mapping", None), "therapy_rule", None)
     if isinstance(example, pd.DataFrame) and len(example):
-        for therapy in model.therapies:
-            frames.append(check_input(model, example.assign(therapy_class=therapy), ignored))
+        if rule is not None and rule.column in example.columns:
+            # the rule's column (a feature too) sets each row's class: the example as logged
+            frames.append(check_input(model, example, ignored))
+        else:
+            for therapy in model.therapies:
+                frames.append(check_input(model, example.assign(therapy_class=therapy),
+                                          ignored))
     checked = pd.concat(frames, ignore_index=True)
     return CompiledModel.build(model, python_model.biomarkers_, checked)
 
