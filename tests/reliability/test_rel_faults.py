@@ -97,9 +97,9 @@ def test_sigkill_midway_leaves_the_store_consistent(make_study, cli, tmp_path):
     assert version_has_artifacts(study.uri, "relstudy", champion.version, tmp_path / "dl3")
 
 
-@pytest.mark.slow
-def test_sigterm_marks_the_run_killed_and_exits_143(make_study):
-    study = make_study("termstudy")
+def _terminated_train(study):
+    """Start ``train``, send SIGTERM once its parent run is RUNNING; (process, stdout, stderr,
+    the running parent runs)."""
     known, _ = store_state(study.uri)
     proc = _popen_cli("train", study.experiment, "--tracking-uri", study.uri, cwd=study.folder)
     deadline = time.monotonic() + 240
@@ -111,7 +111,18 @@ def test_sigterm_marks_the_run_killed_and_exits_143(make_study):
     assert running, "train never started its run: " + (proc.stderr.read()
                                                         if proc.poll() is not None else "")
     proc.send_signal(signal.SIGTERM)
-    _, stderr = proc.communicate(timeout=60)
+    stdout, stderr = proc.communicate(timeout=60)
+    return proc, stdout, stderr, running
+
+
+@pytest.mark.slow
+def test_sigterm_marks_the_run_killed_and_exits_143(make_study):
+    study = make_study("termstudy")
+    proc, stdout, stderr, running = _terminated_train(study)
+    if {store_state(study.uri)[0][r] for r in running} == {"FINISHED"}:
+        # on a loaded machine the run can be seen RUNNING only as it ends, and the signal
+        # lands after it: once more (a run never marked KILLED fails the second time too)
+        proc, stdout, stderr, running = _terminated_train(study)
     assert proc.returncode == 128 + signal.SIGTERM
     assert "terminated" in stderr
     assert "Traceback" not in stderr

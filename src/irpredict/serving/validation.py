@@ -247,11 +247,12 @@ def _far_outside_note(model, X, columns, values, far_lo, far_hi):
 
 def _impossible(limits, columns, values, X, named=None):
     """Problems for values a column cannot take (ECOG 7, age 999, a percentage of 140);
-    ``named`` (a boolean array shaped like ``values``) gets the cells said."""
+    ``named`` (a boolean array shaped like ``values``) gets the cells said. An infinite
+    value is said as infinite, not here."""
     problems = []
     for j, low, high, why in limits:
         with np.errstate(invalid="ignore"):
-            bad = (values[:, j] < low) | (values[:, j] > high)
+            bad = ((values[:, j] < low) | (values[:, j] > high)) & np.isfinite(values[:, j])
         if named is not None:
             named[:, j] |= bad
         if bad.any():
