@@ -213,7 +213,8 @@ class Experiment:
         )
 
     def _load_folder(self):
-        from irpredict.data._patients import rename_columns, resolve_columns
+        from irpredict.data._column_roles import rename_columns
+        from irpredict.data._patients import resolve_columns
         from irpredict.data.loaders import find_tables, read_table, simulated_leakage
         from irpredict.data.validation import validate_tables
 

@@ -294,7 +294,8 @@ def test_results_written_in_capitals_are_marked_as_their_lower_case_selves(
 def test_a_count_explained_under_its_ratio_marks_the_ratio_new():
     import pandas as pd
 
-    from irpredict.monitoring.trajectory import Trajectory, _as_explained
+    from irpredict.monitoring.observed import as_explained
+    from irpredict.monitoring.trajectory import Trajectory
 
     observed = pd.DataFrame({"patient_id": ["p"] * 3, "biomarker": ["alc", "alc", "ldh"],
                              "day": [-2.0, 30.0, 30.0], "value": [1.5, 0.5, 200.0]})
@@ -304,7 +305,7 @@ def test_a_count_explained_under_its_ratio_marks_the_ratio_new():
     shap = pd.DataFrame({"patient_id": ["p", "p"], "landmark": [0.0, 42.0],
                          "biomarker": ["nlr", "nlr"], "shap": [0.1, -0.4],
                          "delta_shap": [np.nan, -0.5], "from_landmark": [np.nan, 0.0]})
-    seen = _as_explained(observed, ("alc", "ldh"))
+    seen = as_explained(observed, ("alc", "ldh"))
     assert set(seen.loc[seen["biomarker"] == "nlr", "day"]) == {-2.0, 30.0}
     one = Trajectory(table=table, shap=shap, observed=seen, series=("alc", "ldh"))
     text = one.movers_text(3)[("p", 42.0)]

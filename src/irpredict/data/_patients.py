@@ -3,12 +3,13 @@
 import fnmatch
 import re
 
+from irpredict.data._number_text import numbers_with_stray_text
 from irpredict.data._spec import close_matches, format_ids
 from irpredict.data.outcome_names import drop_outcome_like
 from irpredict.exceptions import CohortDataError, LeakageError
 
-__all__ = ["map_patients", "rename_columns", "resolve_columns", "require_columns", "as_text",
-           "id_text", "text_value", "SOURCE_PREFIX"]
+__all__ = ["map_patients", "resolve_columns", "require_columns", "as_text", "id_text",
+           "text_value", "SOURCE_PREFIX"]
 
 #: Prefix of source columns whose name clashes with a canonical column.
 SOURCE_PREFIX = "source:"
@@ -271,6 +272,8 @@ def map_patients(table, mapping, *, source):
     for key, name in used.items():
         if name is not None:
             require_columns(table.columns, [name], source=source, key=key)
+    from irpredict.data._column_roles import rename_columns
+
     table = rename_columns(table.reset_index(drop=True), mapping, source=source)
     ids = _ids(table, mapping, source)
     out = {"patient_id": ids, "therapy_class": _therapy(table, mapping, ids, source)}
@@ -287,42 +290,6 @@ def map_patients(table, mapping, *, source):
         name = SOURCE_PREFIX + column if _CLASH.fullmatch(column) else column
         out[name] = table[column]
     return pd.DataFrame(out)
-
-
-def rename_columns(table, mapping, *, source):
-    """``table`` with the feature columns of ``mapping.rename`` under their new names.
-
-    Raises
-    ------
-    CohortDataError
-        When a renamed column is absent, is the id, label, site or therapy-rule
-        column, or takes the name of a column the table keeps.
-    """
-    rename = dict(getattr(mapping, "rename", ()) or ())
-    if not rename:
-        return table
-    where = f"{source}: columns.rename"
-    absent = [c for c in rename if c not in table.columns]
-    if absent:
-        hints = "; ".join(f"{c!r} may be {m!r}" for c in absent
-                          for m in close_matches(c, [str(x) for x in table.columns])[:1])
-        raise CohortDataError(
-            f"{where} names columns the table does not have: {format_ids(absent)}"
-            f"{f' ({hints})' if hints else ''}. Name them as written in the file's header.")
-    roles = {"id": mapping.id, "label": mapping.label, "site": mapping.site,
-             "therapy_rule.column": getattr(mapping.therapy_rule, "column", None),
-             "start_date": getattr(mapping, "start_date", None)}
-    read = {key: name for key, name in roles.items() if name is not None and name in rename}
-    if read:
-        raise CohortDataError(
-            f"{where} renames {', '.join(f'the {k} column {n!r}' for k, n in read.items())}, "
-            "which the mapping reads under its own key; rename only feature columns.")
-    taken = [new for new in rename.values() if new in table.columns and new not in rename]
-    if taken:
-        raise CohortDataError(
-            f"{where} gives columns the names of columns the table already has: "
-            f"{format_ids(taken)}. Rename or drop (columns.drop) the existing column first.")
-    return table.rename(columns=rename)
 
 
 def _check_leaks(columns, *, what, label, exclude, derived, allow_derived):
@@ -387,6 +354,8 @@ def resolve_columns(patients, mapping, *, source, measurements=None,
     """
     from pandas.api.types import is_numeric_dtype
 
+    from irpredict.data._column_roles import drop_identifier_like, warn_identifier_like
+
     cols = [c for c in patients.columns if c not in CANONICAL]
     # the label, id and site columns are consumed by the mapping: never features anyway
     consumed = {getattr(mapping, key, None) for key in ("label", "id", "site")}
@@ -407,7 +376,7 @@ def resolve_columns(patients, mapping, *, source, measurements=None,
         features = drop_outcome_like(
             [c for c in cols if c not in leak["exclude"] and c not in leak["derived"]
              and not c.startswith(SOURCE_PREFIX)], source=source)
-        features = _drop_identifier_like(features, patients, source)
+        features = drop_identifier_like(features, patients, source)
     biomarkers = []
     if measurements is not None and len(measurements):
         biomarkers = sorted(measurements["biomarker"].unique().tolist())
@@ -427,7 +396,7 @@ def resolve_columns(patients, mapping, *, source, measurements=None,
                                         biomarkers=biomarkers,
                                         derived_markers=set(response_derived_biomarkers))
         _check_leaks(columns, what=f"feature set {name!r}", allow_derived=allow, **leak)
-        _warn_identifier_like(columns, patients, source, f"feature set {name!r}")
+        warn_identifier_like(columns, patients, source, f"feature set {name!r}")
         sets[name] = columns + markers
         used.extend(columns)
     categorical = _resolve_optional(patients.columns, mapping.categorical, source,
@@ -443,95 +412,6 @@ def resolve_columns(patients, mapping, *, source, measurements=None,
         "excluded_columns": exclude,
         "feature_sets": sets,
     }
-
-
-#: A calendar date written as text (2021-03-04, 04/03/2021, 4.3.21), a time optional.
-_DATE_TEXT = re.compile(r"\d{1,4}[-/.]\d{1,2}[-/.]\d{1,4}(?:[ T]\d{1,2}:\d{2}(?::\d{2})?)?")
-#: Below this many filled cells a column of distinct values is no sign of an identifier.
-_IDENTIFIER_MIN = 20
-
-
-def identifier_like(series):
-    """Why a text column cannot be a category (it holds dates, or a different value for
-    nearly every patient, as ids and free text do), or ``None``."""
-    import pandas as pd
-
-    if pd.api.types.is_numeric_dtype(series) or pd.api.types.is_bool_dtype(series):
-        return None
-    if pd.api.types.is_datetime64_any_dtype(series):
-        return "dates"
-    text = as_text(series).str.strip()
-    text = text[text.notna() & (text != "")]
-    if not len(text):
-        return None
-    if text.str.fullmatch(_DATE_TEXT).mean() >= 0.8:
-        return "dates"
-    if len(text) >= _IDENTIFIER_MIN and text.nunique() >= 0.9 * len(text):
-        return f"{text.nunique()} different values in {len(text)} patients"
-    return None
-
-
-def _drop_identifier_like(columns, patients, source):
-    """Default features without text columns of dates or near-unique values (said once)."""
-    import warnings
-
-    from irpredict.exceptions import DataWarning
-
-    found = {c: why for c in columns if (why := identifier_like(patients[c])) is not None}
-    if found:
-        named = "; ".join(f"{c!r} ({why})" for c, why in list(found.items())[:6])
-        warnings.warn(
-            f"{source}: left out of the default features, as a category could only tell "
-            f"patients apart, not learn from them: {named}. Exclude them under "
-            "[data.columns] exclude to say so (a first-dose date can serve as [data] "
-            "start_date); to use one, derive a number from it", DataWarning, stacklevel=3)
-    return [c for c in columns if c not in found]
-
-
-def _warn_identifier_like(columns, patients, source, where):
-    import warnings
-
-    from irpredict.exceptions import DataWarning
-
-    found = {c: why for c in columns if (why := identifier_like(patients[c])) is not None}
-    if found:
-        named = "; ".join(f"{c!r} ({why})" for c, why in list(found.items())[:6])
-        warnings.warn(
-            f"{source}: {where} uses text columns a category can only tell patients apart by, "
-            f"not learn from: {named}. Derive a number from them, or leave them out",
-            DataWarning, stacklevel=3)
-
-
-def numbers_with_stray_text(series):
-    """Whether at least 80% of a text column's filled cells are numbers and some are not.
-
-    Parameters
-    ----------
-    series : pandas.Series
-
-    Returns
-    -------
-    bool
-    """
-    import pandas as pd
-
-    if pd.api.types.is_numeric_dtype(series) or pd.api.types.is_bool_dtype(series):
-        return False
-    from irpredict.data._readers import _DECIMAL_COMMA, NUMBER_SHARE
-
-    kinds = series.dropna().map(lambda v: "text" if isinstance(v, str) and v.strip() else
-                                "number" if isinstance(v, int | float) and not isinstance(v, bool)
-                                else "other")
-    if {"text", "number"} <= set(kinds):  # the reader kept the cells it could not read as text
-        return True
-    text = series.dropna().astype(str).str.strip()
-    text = text[text != ""]
-    if len(text) < 3:
-        return False
-    numeric = pd.to_numeric(text, errors="coerce").notna()
-    # '250,0' (a decimal comma the reader could not be sure of) is a number written oddly
-    number_like = numeric | (text.str.fullmatch(_DECIMAL_COMMA) & text.str.contains(r"\d"))
-    return bool((~numeric).any() and number_like.mean() >= NUMBER_SHARE)
 
 
 def _resolve_optional(columns, names, source, key, renamed=None):

@@ -9,6 +9,11 @@ import io
 import re
 from pathlib import Path
 
+from irpredict.data._number_text import (
+    dashes_as_missing,
+    read_decimal_commas,
+    read_grouped_thousands,
+)
 from irpredict.exceptions import CohortDataError
 
 __all__ = ["read_table", "CSV_DELIMITERS", "TABLE_EXTENSIONS"]
@@ -147,10 +152,10 @@ def _read_csv(path, table, dtype):
         ) from None
     if frame.shape[1] == 1:
         _check_single_column(path, table, lines, delimiter)
-    frame = _dashes_as_missing(frame, exclude=set(dtypes))
-    frame = _read_decimal_commas(frame, exclude=set(dtypes), any_comma=delimiter != ",")
+    frame = dashes_as_missing(frame, exclude=set(dtypes))
+    frame = read_decimal_commas(frame, exclude=set(dtypes), any_comma=delimiter != ",")
     if delimiter != ",":
-        frame = _read_grouped_thousands(frame, text, delimiter, path, table)
+        frame = read_grouped_thousands(frame, text, delimiter, path, table)
     # trailing delimiters (a spreadsheet's empty columns) name no column and hold nothing
     kept = [i for i, name in enumerate(names)
             if name.strip() or i >= frame.shape[1] or frame.iloc[:, i].notna().any()]
@@ -202,129 +207,6 @@ def _check_extra_fields(text, delimiter, n_columns, path, table):
             f"values than the header's {n_columns} columns; add the missing column names "
             "to the header or remove the extra values"
         )
-
-
-#: How an export writes "no value" in a column of numbers (a dash alone in its cell).
-_DASHES = {"-", "--", "\u2013", "\u2014"}
-
-
-def _dashes_as_missing(frame, exclude):
-    """A lone dash in a column of numbers is a missing value, as ``NA`` is.
-
-    Only in columns whose every other filled cell is a number: in a text column
-    a dash can be a value (a receptor status written ``+``/``-``).
-    """
-    import pandas as pd
-
-    for name in frame.columns:
-        values = frame[name]
-        if name in exclude or not (values.dtype == object or pd.api.types.is_string_dtype(values)):
-            continue
-        text = values.map(lambda v: v.strip() if isinstance(v, str) else v)
-        dash = text.isin(_DASHES)
-        if not dash.any():
-            continue
-        rest = text[~dash & text.notna() & (text.astype(str) != "")]
-        numeric = rest.astype(str).str.fullmatch(
-            r"[+-]?(?:\d[\d.,]*|\.\d+)(?:[eE][+-]?\d+)?")
-        if len(rest) and numeric.all():
-            frame[name] = values.where(~dash, None)
-            if not rest.astype(str).str.contains(",").any():
-                frame[name] = pd.to_numeric(frame[name])
-    return frame
-
-
-#: A number written with a decimal comma (``275,0``, ``-0,27``, ``2,5e-05``), optionally with
-#: dots grouping thousands (``20.144,253``); plain integers match too.
-_DECIMAL_COMMA = r"^\s*[+-]?(?:\d{1,3}(?:\.\d{3})+|\d+)?(?:,\d*)?(?:[eE][+-]?\d+)?\s*$"
-#: A comma that cannot be grouping thousands: not followed by exactly three digits.
-_UNAMBIGUOUS_COMMA = r",(?:\d{1,2}|\d{4,})(?:\D|$)"
-#: Share of a column's filled cells that must be numbers for the rest to count as stray text.
-NUMBER_SHARE = 0.8
-
-
-def _read_decimal_commas(frame, exclude, any_comma=True):
-    """Read text columns written with decimal commas (``275,0``) as numbers.
-
-    A column is read so when most of its filled cells are such numbers and some
-    hold a comma; ``any_comma=False`` (a comma-separated
-    file, an Excel sheet) also needs one comma that cannot group thousands
-    (``1,5``; ``1,234`` could be either). The cells that are not numbers keep
-    their text, for validation to name them; ids and codes with commas stay text.
-    """
-    import pandas as pd
-
-    for name in frame.columns:
-        values = frame[name]
-        if name in exclude or not (values.dtype == object or pd.api.types.is_string_dtype(values)):
-            continue
-        present = values.dropna()
-        present = present[present.map(lambda v: isinstance(v, str))].str.strip()
-        present = present[present != ""]
-        commas = present.str.contains(",", regex=False)
-        if present.empty or not commas.any():
-            continue
-        if not any_comma and not present[commas].str.contains(_UNAMBIGUOUS_COMMA).any():
-            continue
-        numbers = present.str.fullmatch(_DECIMAL_COMMA) & present.str.contains(r"\d")
-        if numbers.mean() <= 0.5:  # most cells are numbers written with decimal commas
-            continue
-        converted = pd.to_numeric(present[numbers].str.replace(".", "", regex=False)
-                                  .str.replace(",", ".", regex=False), errors="coerce")
-        if numbers.all() and values.notna().sum() == len(present):
-            frame[name] = converted.reindex(values.index)
-        else:
-            mixed = values.astype(object).copy()
-            mixed[converted.index] = converted.to_numpy(dtype=object)
-            frame[name] = mixed
-        frame.attrs.setdefault("decimal_comma_columns", []).append(name)
-    return frame
-
-
-_GROUPED_THOUSANDS = r"[+-]?[1-9]\d{0,2}(?:\.\d{3})+"
-
-
-def _read_grouped_thousands(frame, text, delimiter, path, table):
-    """In a file written with decimal commas, ``1.250`` is one thousand two hundred and fifty.
-
-    pandas reads it as 1.25; a column whose every value with a dot groups thousands this way
-    is read again from its text (and said, in a warning).
-    """
-    import warnings
-
-    import pandas as pd
-
-    from irpredict.exceptions import DataWarning
-
-    converted = set(frame.attrs.get("decimal_comma_columns") or ())
-    # (a column read with decimal commas has read its dots as thousands already)
-    floats = [c for c in frame.columns
-              if pd.api.types.is_float_dtype(frame[c]) and c not in converted]
-    if not converted:
-        return frame
-    raw = pd.read_csv(io.StringIO(text), sep=delimiter, dtype=str, keep_default_na=False,
-                      index_col=False, usecols=lambda c: c in set(floats) | converted)
-    regrouped = []
-    for name in [c for c in frame.columns if c in converted and c in raw.columns]:
-        dotted = raw[name].str.strip()
-        dotted = dotted[dotted.str.fullmatch(_GROUPED_THOUSANDS)]
-        if len(dotted):
-            regrouped.append(f"{name} ({dotted.iloc[0]!r} as "
-                             f"{dotted.iloc[0].replace('.', '')})")
-    for name in floats:
-        if name not in raw.columns:
-            continue
-        cells = raw[name].str.strip()
-        dotted = cells[cells.str.contains(".", regex=False)]
-        if len(dotted) and dotted.str.fullmatch(_GROUPED_THOUSANDS).all():
-            frame[name] = pd.to_numeric(cells.str.replace(".", "", regex=False)
-                                        .replace("", None), errors="coerce").to_numpy()
-            regrouped.append(f"{name} ({dotted.iloc[0]!r} as "
-                             f"{dotted.iloc[0].replace('.', '')})")
-    if regrouped:
-        warnings.warn(f"{table} file {path} writes decimals with commas, so a dot groups "
-                      f"thousands: read {', '.join(regrouped)}", DataWarning, stacklevel=3)
-    return frame
 
 
 def _check_single_column(path, table, lines, delimiter):
@@ -404,7 +286,7 @@ def _read_excel(path, table, sheet):
     frame = pd.DataFrame({i: _infer(body[i]) for i in range(body.shape[1])})
     frame.attrs["duplicate_header"] = names
     frame.columns = _mangle(names)
-    return _read_decimal_commas(_dashes_as_missing(frame, exclude=set()), exclude=set(),
+    return read_decimal_commas(dashes_as_missing(frame, exclude=set()), exclude=set(),
                                 any_comma=False)
 
 

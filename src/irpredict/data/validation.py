@@ -8,7 +8,8 @@ count and the fix.
 
 from difflib import get_close_matches
 
-from irpredict.data._patients import is_ordinal_code_column, numbers_with_stray_text
+from irpredict.data._number_text import numbers_with_stray_text
+from irpredict.data._patients import is_ordinal_code_column
 from irpredict.data.cohort import Cohort
 from irpredict.data.outcome_names import drop_outcome_like
 from irpredict.data.plausibility import LAB_RANGES_TEXT, PATIENT_RANGES, implausible_labs
