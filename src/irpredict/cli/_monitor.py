@@ -273,10 +273,7 @@ def _say_unread(console, bundle, cohort, pid, as_of):
     if not unread:
         return
     for name, read in unread.misspelt().items():
-        warnings.warn(f"patient {pid}: results of {name!r} are read by no landmark model; the "
-                      f"models read {read!r}. If they are the same measurement, name it "
-                      f"{read!r} in the measurements table (or map it).", DataWarning,
-                      stacklevel=2)
+        warnings.warn(f"patient {pid}: {_misspelt(name, read)}", DataWarning, stacklevel=2)
     for note in unread.notes():
         console.print(f"[yellow]note:[/yellow] {escape(note)}; these change no prediction")
 
@@ -311,6 +308,13 @@ def _say_pending(console, bundle, cohort, trajectory, as_of):
                   "once it is reached")
 
 
+def _misspelt(name, read, count=""):
+    """The warning about results under a name close to one the landmark models read."""
+    return (f"results of {name!r}{count} are read by no landmark model; the models read "
+            f"{read!r}. If they are the same measurement, name it {read!r} in the measurements "
+            "table (or map it).")
+
+
 def _say_unread_cohort(console, bundle, cohort, as_of):
     """``--all``: the same, with the number of patients behind each biomarker."""
     import warnings
@@ -327,9 +331,7 @@ def _say_unread_cohort(console, bundle, cohort, as_of):
     patients = rows.groupby("biomarker")["patient_id"].nunique()
     treated = rows[rows["day"] > 0].groupby("biomarker")["patient_id"].nunique()
     for name, read in unread.misspelt().items():
-        warnings.warn(f"results of {name!r} ({patients.get(name, 0)} patients) are read by no "
-                      f"landmark model; the models read {read!r}. If they are the same "
-                      f"measurement, name it {read!r} in the measurements table (or map it).",
+        warnings.warn(_misspelt(name, read, f" ({patients.get(name, 0)} patients)"),
                       DataWarning, stacklevel=2)
     others = sorted(set(unread.unknown) - set(unread.misspelt()))
     if others:
