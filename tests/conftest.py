@@ -6,12 +6,12 @@ and fail instead when ``IRPREDICT_REQUIRE_SHARED_DATA=1`` (set by CI).
 """
 
 import os
-import subprocess
-import sys
 from pathlib import Path
 
 import pytest
 from hypothesis import settings
+
+from cli_process import run_cli
 
 # CI replays the same examples on every run, so that a run passes or fails for the code, not
 # for the draw; elsewhere each run draws new examples (or replay one with --hypothesis-seed).
@@ -66,25 +66,6 @@ def shared_data():
 def repo_root():
     """Root of the repository (where pyproject.toml is)."""
     return REPO_ROOT
-
-
-def run_cli(*args, cwd=None, timeout=600, env=None):
-    """Run ``python -m irpredict ARGS`` in a subprocess, as a user would.
-
-    Returns
-    -------
-    subprocess.CompletedProcess
-        With ``stdout`` and ``stderr`` as text.
-    """
-    full_env = dict(os.environ)
-    full_env.setdefault("MPLBACKEND", "Agg")
-    full_env["COLUMNS"] = "200"
-    if env:
-        full_env.update(env)
-    return subprocess.run(
-        [sys.executable, "-m", "irpredict", *map(str, args)],
-        cwd=cwd, capture_output=True, text=True, timeout=timeout, env=full_env,
-    )
 
 
 @pytest.fixture(scope="session")

@@ -1,4 +1,8 @@
-"""`irpredict demo`, the main job end to end, run as a user runs it (smallest cohort)."""
+"""`irpredict demo`, the main job end to end, run as a user runs it (smallest cohort).
+
+It runs in a new interpreter, imports and all, so that "finishes quietly" covers everything a
+user's first command prints.
+"""
 
 import re
 
@@ -9,7 +13,7 @@ import pytest
 @pytest.fixture(scope="module")
 def demo(tmp_path_factory, cli):
     out = tmp_path_factory.mktemp("demo") / "run"
-    result = cli("demo", "--patients", "300", "--seed", "1", "--out", out)
+    result = cli("demo", "--patients", "300", "--seed", "1", "--out", out, fresh=True)
     return out, result
 
 

@@ -51,11 +51,12 @@ def ids_study(make_study, cli):
     """(Study, CompletedProcess, run id): the same study trained again, with --log-patient-ids.
 
     Its own store is shared by the privacy test (ids kept) and the determinism test
-    (same seed as ``trained_study``).
+    (same seed as ``trained_study``). It runs in a new interpreter, so that the two runs also
+    differ in their string hash seed, as two runs of a user's do.
     """
     study = make_study("relstudy")
     result = cli("train", study.experiment, "--tracking-uri", study.uri, "--log-patient-ids",
-                 cwd=study.folder)
+                 cwd=study.folder, fresh=True)
     assert result.returncode == 0, result.stdout + result.stderr
     return study, result, run_id_of(result)
 
