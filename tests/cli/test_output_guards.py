@@ -142,3 +142,25 @@ def test_screen_creates_missing_parent_folders_of_out(cli, study, tmp_path):
                  "--n-bootstrap", "20")
     assert result.returncode == 0, result.stderr
     assert (out / "screening.csv").is_file()
+
+
+def test_output_files_in_folders_not_yet_made_are_written_there(cli, study, tmp_path):
+    scans = tmp_path / "scans.csv"
+    scans.write_text(SCANS)
+    bor = tmp_path / "results" / "recist" / "bor.csv"
+    assert cli("assess-response", scans, "--out", bor).returncode == 0
+    assert (bor.parent / "bor_timepoints.csv").is_file()
+    assert "P1" in bor.read_text()
+    check = tmp_path / "checks" / "validate.json"
+    result = cli("validate", study, "--json", check)
+    assert result.returncode == 0, result.stderr
+    assert check.stat().st_size > 0
+
+
+def test_an_output_file_under_a_file_is_refused_before_the_work(cli, tmp_path):
+    scans = tmp_path / "scans.csv"
+    scans.write_text(SCANS)
+    result = cli("assess-response", scans, "--out", tmp_path / "scans.csv" / "bor.csv")
+    assert result.returncode == 1
+    assert "is a file, not a folder" in result.stderr
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["scans.csv"]

@@ -49,11 +49,12 @@ def test_json_summary_is_written_atomically(small_cohort, tmp_path, cli):
                                  "missing_share": pytest.approx(1 / 6)}]
 
 
-def test_json_into_missing_folder_fails_cleanly(small_cohort, tmp_path, cli):
+def test_json_under_a_file_fails_cleanly(small_cohort, tmp_path, cli):
+    (tmp_path / "nope").write_text("a file\n")
     result = cli("validate", small_cohort, "--json", tmp_path / "nope" / "s.json")
     assert result.returncode == 1
     assert "Traceback" not in result.stderr
-    assert "does not exist" in result.stderr
+    assert "is a file, not a folder" in result.stderr
 
 
 def test_invalid_cohort_writes_no_json(small_cohort, tmp_path, cli):

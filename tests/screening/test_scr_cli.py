@@ -29,8 +29,8 @@ def test_rule_selecting_nobody_is_a_note_not_a_crash(cli, table_file, tmp_path):
                                                                       "chemotherapy"),
     (["--criteria", "pdl1_cps >= 1", "--thresholds", "0.5", "--score-column", "prob"],
      "score column 'prob', which"),
-    (["--criteria", "pdl1_cps >= 1", "--markdown", "/nonexistent/dir/r.md"],
-     "the folder /nonexistent/dir does not exist"),
+    (["--criteria", "pdl1_cps >= 1", "--markdown", "/dev/null/r.md"],
+     "/dev/null is a file, not a folder"),
     (["--thresholds", "0.5", "--score-column", "therapy_class"],
      "--score-column 'therapy_class' of"),
 ])

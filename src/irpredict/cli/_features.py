@@ -33,13 +33,8 @@ _OUT_FORMATS = (".csv", ".parquet", ".pq")
 
 def _write(frame, out):
     """Write CSV (``.csv``) or Parquet atomically: a temporary file, then rename."""
-    from irpredict.cli._outputs import OutputError, atomic_path
+    from irpredict.cli._outputs import atomic_path
 
-    try:
-        out.parent.mkdir(parents=True, exist_ok=True)
-    except OSError as exc:
-        raise OutputError(f"cannot write {out}: cannot create the folder {out.parent} "
-                          f"({exc.strerror or exc}); choose another --out") from exc
     with atomic_path(out) as tmp:
         if out.suffix.lower() == ".csv":
             frame.to_csv(tmp, index=False)

@@ -31,12 +31,9 @@ def _require_writable_folder(path, folder):
 
 
 def _check_parent(path):
+    """The folder ``path`` goes in; missing folders above it are fine (they are created)."""
     parent = path.parent if str(path.parent) else Path(".")
-    nearest = _nearest_existing(parent)
-    if nearest.is_dir() and nearest != parent:
-        raise OutputError(f"cannot write {path}: the folder {parent} does not exist; create it "
-                          "first")
-    _require_writable_folder(path, nearest)
+    _require_writable_folder(path, _nearest_existing(parent))
     return parent
 
 
@@ -86,7 +83,8 @@ def check_output_file(path):
     """Raise :class:`OutputError` now if ``path`` cannot be written as a file.
 
     Commands call it before their work, so that a wrong ``--out`` is said at once,
-    not after minutes of computing.
+    not after minutes of computing. Missing folders on the way are fine: they are
+    created when the file is written.
     """
     path = Path(path)
     parent = _check_parent(path.absolute())
@@ -158,9 +156,17 @@ def cohort_input_files(source):
 
 @contextlib.contextmanager
 def atomic_path(path):
-    """Yield a temporary path beside ``path``; rename it to ``path`` on success."""
+    """Yield a temporary path beside ``path``; rename it to ``path`` on success.
+
+    The folder of ``path`` is created, with its parents, if it does not exist.
+    """
     path = Path(path)
     parent = check_output_file(path)
+    try:
+        parent.mkdir(parents=True, exist_ok=True)
+    except OSError as exc:
+        raise OutputError(f"cannot write {path}: cannot create the folder {parent} "
+                          f"({exc.strerror or exc}); choose another --out") from exc
     try:
         fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=parent)
     except OSError as exc:
