@@ -246,6 +246,9 @@ def test_a_patients_table_alone_is_monitored_at_day_0(cli, trained, tmp_path):
     folder, _, uri, _ = trained
     cohort = tmp_path / "cohort"
     assert cli("simulate", "--patients", "60", "--seed", "5", "--out", cohort).returncode == 0
+    patients = pd.read_csv(cohort / "patients.csv")
+    # baseline columns only: an off_treatment_day would say how long the patient was followed
+    patients.drop(columns="off_treatment_day").to_csv(cohort / "patients.csv", index=False)
     done = cli("monitor", "-m", "models:/montest-landmarks@champion", "-d",
                cohort / "patients.csv", "--tracking-uri", uri, "-o", tmp_path / "out",
                "-p", "SIM-00002", cwd=folder)

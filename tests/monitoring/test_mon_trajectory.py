@@ -29,19 +29,27 @@ def test_scored_probabilities_equal_each_landmark_models_predictions(
 def test_early_progressors_are_shown_outside_the_population_and_not_scored(
         trajectories, small_cohort):
     pop = landmark_population(small_cohort, 63)
-    progressed = pop.index[~pop["in_population"]]
+    left_out = pop.index[~pop["in_population"]]
+    progressed = pop.index[pop["first_pd_day"] <= 63]
+    stopped = left_out.difference(progressed)  # early clinical progression or death
     assert len(progressed) > 0
-    rows = trajectories.table.set_index(["patient_id", "landmark"]).loc[
-        [(p, 63.0) for p in progressed]]
+    assert len(stopped) > 0
+    rows = trajectories.table.set_index(["patient_id", "landmark"])
+    rows = rows.loc[[(p, 63.0) for p in left_out]].droplevel("landmark")
     assert (rows["in_population"] == False).all()  # noqa: E712 - object column with NA
     assert rows["prob_response"].isna().all()
-    assert rows["status"].str.startswith("not in population: progressed (RECIST PD) on day").all()
+    assert rows.loc[progressed, "status"].str.startswith(
+        "not in population: progressed (RECIST PD) on day").all()
+    assert rows.loc[stopped, "status"].str.startswith(
+        "not in population: off treatment since day").all()
 
 
 def test_a_patient_whose_data_stop_early_shows_only_the_landmarks_reached(
         small_models, small_cohort):
     pid = str(small_cohort.patients["patient_id"].iloc[0])
-    cut = replace(small_cohort,
+    patients = small_cohort.patients.copy()
+    patients.loc[patients["patient_id"] == pid, "off_treatment_day"] = np.nan  # not known yet
+    cut = replace(small_cohort, patients=patients,
                   measurements=small_cohort.measurements[
                       (small_cohort.measurements["patient_id"] != pid)
                       | (small_cohort.measurements["day"] <= 30)],

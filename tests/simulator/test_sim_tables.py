@@ -11,7 +11,7 @@ from irpredict.data import THERAPY_CLASSES
 PATIENT_COLUMNS = {
     "patient_id", "therapy_class", "response", "site", "setting", "line", "subtype", "regimen",
     "age", "ecog", "liver_mets", "bone_only", "her2_ihc", "er_status", "pr_status", "pam50",
-    "fcgr3a", "ldh_uln", "response_definition",
+    "fcgr3a", "ldh_uln", "response_definition", "off_treatment_day",
 }
 REQUIRED_BIOMARKERS = {
     "pdl1_cps", "stil_pct", "tmb", "gep", "ki67_pct", "her2_ish_ratio", "anc", "alc",
@@ -131,4 +131,6 @@ def test_to_cohort_converts_albumin(sim5000):
     assert alb["value"].between(15, 55).all()
     assert cohort.response_derived_biomarkers == ["sld_change_wk9"]
     assert "response" not in cohort.feature_columns
+    assert "off_treatment_day" not in cohort.feature_columns  # known only after baseline
+    assert "off_treatment_day" in cohort.excluded_columns
     assert cohort.n_patients == 5000

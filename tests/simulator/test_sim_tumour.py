@@ -64,6 +64,27 @@ def test_pseudo_progression_and_early_dropout_exist(sim5000):
     assert later.empty
 
 
+def test_the_day_treatment_stopped_is_recorded_and_follows_the_scans(sim5000):
+    """An early dropout's last scan is on or before its off_treatment_day, which is within
+    its dropout window; a patient progressing on scans stops treatment that day (all but a
+    few whose RECIST reading and the simulator's own progression rule part)."""
+    from irpredict.monitoring.population import first_progression_day
+
+    per = pd.DataFrame(sim5000.truth["patients"]).merge(sim5000.patients, on="patient_id")
+    per = per.set_index("patient_id")
+    early = per[per["early_dropout"]]
+    assert early["off_treatment_day"].between(14, 56).all()
+    last_scan = sim5000.tumor_assessments.groupby("patient_id")["day"].max()
+    assert (last_scan.loc[early.index] <= early["off_treatment_day"]).all()
+    assert per.loc[per["response"] == 1, "off_treatment_day"].isna().mean() > 0.5
+    pd_day = first_progression_day(sim5000.to_cohort())
+    progressed = pd_day.dropna().index.intersection(per.index[~per["early_dropout"]
+                                                              & ~per["pseudo_progression"]])
+    assert len(progressed) > 100
+    same_day = per.loc[progressed, "off_treatment_day"] == pd_day.loc[progressed]
+    assert same_day.mean() > 0.99
+
+
 @pytest.fixture(scope="module")
 def recist(sim5000):
     from irpredict.response.labels import assess_response

@@ -51,7 +51,9 @@ class SimulatedCohort:
     Attributes
     ----------
     patients : pandas.DataFrame
-        One row per patient (``patient_id``, ``therapy_class``, ``response``, ``site``, ...).
+        One row per patient (``patient_id``, ``therapy_class``, ``response``, ``site``, ...,
+        and ``off_treatment_day``: the day treatment stopped, at progression or an early
+        clinical progression or death, empty while on treatment; never a feature).
     measurements : pandas.DataFrame
         Long table ``patient_id, biomarker, day, value, unit`` (albumin in g/dL at some sites).
     tumor_assessments : pandas.DataFrame
@@ -85,7 +87,7 @@ class SimulatedCohort:
         meas.loc[g_dl, "value"] = meas.loc[g_dl, "value"] * 10
         meas.loc[g_dl, "unit"] = "g/L"
         units = dict(zip(meas["biomarker"], meas["unit"], strict=True))
-        excluded = ["response", "response_definition"]
+        excluded = ["response", "response_definition", "off_treatment_day"]  # known after baseline
         features = [c for c in self.patients.columns
                     if c not in ("patient_id", "therapy_class", "site", *excluded)]
         categorical = [c for c in features if self.patients[c].dtype == object

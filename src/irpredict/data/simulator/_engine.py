@@ -15,12 +15,14 @@ from irpredict.data.simulator._tumour import draw_dynamics, draw_scans
 __all__ = ["run"]
 
 
-def _frames(pop, base, resp, obs, table, meas, params, n):
+def _frames(pop, base, resp, obs, table, meas, params, n, events):
     import pandas as pd
 
     width = max(5, len(str(n)))
     ids = np.array([f"SIM-{i + 1:0{width}d}" for i in range(n)], dtype=object)
     patients = pd.DataFrame({"patient_id": ids, **patient_columns(pop, base, resp, obs, params)})
+    patients["off_treatment_day"] = np.where(np.isfinite(events["off_day"]), events["off_day"],
+                                             np.nan)
     measurements = pd.DataFrame({
         "patient_id": ids[meas["idx"]], "biomarker": meas["biomarker"], "day": meas["day"],
         "value": meas["value"], "unit": meas["unit"],
@@ -54,7 +56,8 @@ def run(n, seed, class_mix, params):
            "kin": kin, "obs": obs, "params": params, "lod": params.ctdna_lod,
            "crp_flare": kin["crp_flare"]}
     meas = measurement_rows(rng, ctx)
-    ids, patients, measurements, tumours = _frames(pop, base, resp, obs, table, meas, params, n)
+    ids, patients, measurements, tumours = _frames(pop, base, resp, obs, table, meas, params, n,
+                                                   events)
     truth = build_truth(seed=seed, n=n, mix=mix, params=params, pop=pop, resp=resp,
                         per_class=per_class, events=events, ids=ids)
     return SimulatedCohort(patients=patients, measurements=measurements,
