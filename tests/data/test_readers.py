@@ -196,3 +196,27 @@ def test_a_lone_dash_in_a_column_of_numbers_is_missing_but_a_status_keeps_it(tmp
     assert frame["er"].tolist() == ["+", "-", "+"]
     assert frame["albumin"].iloc[0] == 38.5
     assert pd.isna(frame["albumin"].iloc[1])
+
+
+def test_a_semicolon_file_without_decimal_commas_says_dots_it_read_as_decimals(tmp_path):
+    from irpredict.exceptions import DataWarning
+
+    path = _write(tmp_path, "id;platelets;ratio\na;1.250;0.125\nb;980;0.5\nc;2.500;1.25\n")
+    with pytest.warns(DataWarning, match=r"holds no decimal comma: read platelets "
+                                          r"\('1.250' as 1.25\) with a decimal point"):
+        frame = read_table(path)
+    assert frame["platelets"].tolist() == [1.25, 980.0, 2.5]  # read as written, and said
+    assert frame["ratio"].tolist() == [0.125, 0.5, 1.25]
+
+
+@pytest.mark.parametrize("text", [
+    "id;ratio;age\na;0.125;40\nb;1.5;50\n",        # dots that cannot group thousands
+    "id\tplatelets\na\t1.250\nb\t2.500\n",         # a tab-separated file: dots are decimals
+])
+def test_decimal_dots_that_cannot_be_thousands_are_read_quietly(tmp_path, text):
+    import warnings
+
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        frame = read_table(_write(tmp_path, text))
+    assert frame.iloc[0, 1] in (0.125, 1.25)

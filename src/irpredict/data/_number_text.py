@@ -103,10 +103,13 @@ def read_grouped_thousands(frame, text, delimiter, path, table):
     # (a column read with decimal commas has read its dots as thousands already)
     floats = [c for c in frame.columns
               if pd.api.types.is_float_dtype(frame[c]) and c not in converted]
-    if not converted:
+    if not converted and (delimiter != ";" or not floats):
         return frame
     raw = pd.read_csv(io.StringIO(text), sep=delimiter, dtype=str, keep_default_na=False,
                       index_col=False, usecols=lambda c: c in set(floats) | converted)
+    if not converted:
+        _say_dots_that_may_group_thousands(raw, floats, path, table)
+        return frame
     regrouped = []
     for name in [c for c in frame.columns if c in converted and c in raw.columns]:
         dotted = raw[name].str.strip()
@@ -128,6 +131,31 @@ def read_grouped_thousands(frame, text, delimiter, path, table):
         warnings.warn(f"{table} file {path} writes decimals with commas, so a dot groups "
                       f"thousands: read {', '.join(regrouped)}", DataWarning, stacklevel=3)
     return frame
+
+
+def _say_dots_that_may_group_thousands(raw, floats, path, table):
+    """A semicolon file without decimal commas: ``1.250`` is read as 1.25, but may be 1250.
+
+    Said for columns whose every value with a dot could group thousands.
+    """
+    import warnings
+
+    from irpredict.exceptions import DataWarning
+
+    ambiguous = []
+    for name in floats:
+        if name not in raw.columns:
+            continue
+        cells = raw[name].str.strip()
+        dotted = cells[cells.str.contains(".", regex=False)]
+        if len(dotted) and dotted.str.fullmatch(_GROUPED_THOUSANDS).all():
+            ambiguous.append(f"{name} ({dotted.iloc[0]!r} as {float(dotted.iloc[0]):g})")
+    if ambiguous:
+        warnings.warn(
+            f"{table} file {path} is separated by semicolons, as exports with decimal commas "
+            f"are, but holds no decimal comma: read {', '.join(ambiguous)} with a decimal "
+            "point. If those dots group thousands, write the numbers without them",
+            DataWarning, stacklevel=4)
 
 
 def numbers_with_stray_text(series):
