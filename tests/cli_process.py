@@ -5,7 +5,8 @@ pandas. :class:`ForkingLauncher` starts one helper process per test worker that 
 libraries once and then, for each command, forks a child that imports irpredict and runs
 ``python -m irpredict ARGS`` as a fresh process would: its own pid, working folder,
 environment, stdin from ``/dev/null``, stdout and stderr to files, exit status (a negative
-status for a signal) and the interpreter's normal shutdown (atexit handlers, buffered output).
+status for a signal) and the interpreter's shutdown (threads joined, atexit handlers run,
+output flushed) short of tearing down the preloaded modules.
 
 What a fork cannot give is left to :func:`subprocess.run` (see :meth:`ForkingLauncher.can_run`):
 an environment that changes how the interpreter starts (``PYTHON*``, locale variables such as
