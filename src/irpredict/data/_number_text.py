@@ -117,20 +117,26 @@ def read_grouped_thousands(frame, text, delimiter, path, table):
         if len(dotted):
             regrouped.append(f"{name} ({dotted.iloc[0]!r} as "
                              f"{dotted.iloc[0].replace('.', '')})")
-    for name in floats:
+    for name, cells, first in _columns_of_dotted_thousands(raw, floats):
+        frame[name] = pd.to_numeric(cells.str.replace(".", "", regex=False)
+                                    .replace("", None), errors="coerce").to_numpy()
+        regrouped.append(f"{name} ({first!r} as {first.replace('.', '')})")
+    if regrouped:
+        warnings.warn(f"{table} file {path} writes decimals with commas, so a dot groups "
+                      f"thousands: read {', '.join(regrouped)}", DataWarning, stacklevel=3)
+    return frame
+
+
+def _columns_of_dotted_thousands(raw, names):
+    """(name, stripped cells, first dotted cell) of the columns of ``raw`` among ``names``
+    whose every value with a dot could be grouping thousands (``1.250``)."""
+    for name in names:
         if name not in raw.columns:
             continue
         cells = raw[name].str.strip()
         dotted = cells[cells.str.contains(".", regex=False)]
         if len(dotted) and dotted.str.fullmatch(_GROUPED_THOUSANDS).all():
-            frame[name] = pd.to_numeric(cells.str.replace(".", "", regex=False)
-                                        .replace("", None), errors="coerce").to_numpy()
-            regrouped.append(f"{name} ({dotted.iloc[0]!r} as "
-                             f"{dotted.iloc[0].replace('.', '')})")
-    if regrouped:
-        warnings.warn(f"{table} file {path} writes decimals with commas, so a dot groups "
-                      f"thousands: read {', '.join(regrouped)}", DataWarning, stacklevel=3)
-    return frame
+            yield name, cells, dotted.iloc[0]
 
 
 def _say_dots_that_may_group_thousands(raw, floats, path, table):
@@ -142,14 +148,8 @@ def _say_dots_that_may_group_thousands(raw, floats, path, table):
 
     from irpredict.exceptions import DataWarning
 
-    ambiguous = []
-    for name in floats:
-        if name not in raw.columns:
-            continue
-        cells = raw[name].str.strip()
-        dotted = cells[cells.str.contains(".", regex=False)]
-        if len(dotted) and dotted.str.fullmatch(_GROUPED_THOUSANDS).all():
-            ambiguous.append(f"{name} ({dotted.iloc[0]!r} as {float(dotted.iloc[0]):g})")
+    ambiguous = [f"{name} ({first!r} as {float(first):g})"
+                 for name, _, first in _columns_of_dotted_thousands(raw, floats)]
     if ambiguous:
         warnings.warn(
             f"{table} file {path} is separated by semicolons, as exports with decimal commas "
