@@ -109,6 +109,28 @@ def test_screen_refuses_rules_that_read_the_label(cli, study, tmp_path, criterio
     assert not (tmp_path / "screen").exists()
 
 
+@pytest.mark.parametrize(("column", "reason"), [
+    ("off_treatment_day", "the day treatment stopped, known only after enrolment"),
+    ("OS_months", "a column whose name reads as an outcome or follow-up"),
+])
+def test_screen_refuses_rules_on_what_is_known_only_after_enrolment(cli, study, tmp_path,
+                                                                     column, reason):
+    import pandas as pd
+
+    folder = tmp_path / "cohort"
+    folder.mkdir()
+    for table in study.glob("*.csv"):
+        (folder / table.name).write_bytes(table.read_bytes())
+    patients = pd.read_csv(folder / "patients.csv")
+    patients["OS_months"] = (patients.index % 30).astype(float)
+    patients.to_csv(folder / "patients.csv", index=False)
+    result = cli("screen", folder, "--criteria", f"{column} > 10 and age >= 40", "--p0", "0.3",
+                 "--out", tmp_path / "screen", "--n-bootstrap", "20")
+    assert result.returncode == 1
+    assert f"uses '{column}', {reason}" in " ".join(result.stderr.split())
+    assert not (tmp_path / "screen").exists()
+
+
 def test_screen_refuses_the_label_as_a_score(cli, study, tmp_path):
     result = cli("screen", study, "--score-column", "response",
                  "--thresholds", "0.5", "--p0", "0.3", "--out", tmp_path / "screen",

@@ -5,6 +5,7 @@ import warnings
 
 import numpy as np
 
+from irpredict.data.outcome_names import TREATMENT_END_COLUMNS, looks_like_outcome
 from irpredict.exceptions import DataWarning, ExperimentConfigError
 
 __all__ = ["parse_thresholds", "unique_rules", "check_rules_on_every_patient",
@@ -115,6 +116,15 @@ def outcome_columns(cohort, frame, mapping=None):
         for name in frame.columns:
             if name == biomarker or name.startswith(f"{biomarker}__"):
                 reasons[name] = f"built from the response-derived series '{biomarker}'"
+    features = set(cohort.feature_columns or ())
+    for name in cohort.patients.columns:
+        if name in reasons or name in features or name not in frame.columns:
+            continue
+        if name in TREATMENT_END_COLUMNS:
+            reasons[name] = "the day treatment stopped, known only after enrolment"
+        elif looks_like_outcome(name):
+            reasons[name] = ("a column whose name reads as an outcome or follow-up, left out "
+                             "of the features (name it in the experiment's features to use it)")
     return reasons
 
 
