@@ -220,3 +220,23 @@ def test_decimal_dots_that_cannot_be_thousands_are_read_quietly(tmp_path, text):
         warnings.simplefilter("error")
         frame = read_table(_write(tmp_path, text))
     assert frame.iloc[0, 1] in (0.125, 1.25)
+
+
+@pytest.mark.parametrize("encoding", ["utf-16", "utf-16-be"])
+def test_utf16_text_with_a_byte_order_mark_is_read(tmp_path, encoding):
+    # Excel's "Unicode Text" export: UTF-16 with a byte-order mark, tab-separated
+    text = "patient_id\ttherapy_class\tage\nP1\tcytokine\t50\nP2\tcytokine\t61\n"
+    path = tmp_path / "t.txt"
+    raw = text.encode(encoding)
+    path.write_bytes(raw if encoding == "utf-16" else b"\xfe\xff" + raw)
+    frame = read_table(path)
+    assert list(frame.columns) == ["patient_id", "therapy_class", "age"]
+    assert frame["age"].tolist() == [50, 61]
+
+
+def test_utf16_text_without_a_byte_order_mark_is_named_as_such(tmp_path):
+    path = tmp_path / "t.csv"
+    path.write_bytes("patient_id,therapy_class\nP1,cytokine\n".encode("utf-16-le"))
+    with pytest.raises(CohortDataError, match="looks like UTF-16 text without a byte-order "
+                                              "mark; re-save it with UTF-8"):
+        read_table(path)

@@ -89,8 +89,24 @@ def read_table(path, *, table="table", sheet=None, dtype=None, duplicate_columns
 
 
 def _decode(path, table):
+    import codecs
+
     raw = path.read_bytes()
-    if b"\x00" in raw[:65536]:
+    if raw.startswith((codecs.BOM_UTF16_LE, codecs.BOM_UTF16_BE)):
+        # Excel's "Unicode Text" and some hospital exports: UTF-16 with a byte-order mark
+        try:
+            text = raw.decode("utf-16")
+        except UnicodeDecodeError:
+            raise CohortDataError(
+                f"{table} file {path} starts as UTF-16 text but cannot be read as such; "
+                "re-save it with UTF-8 encoding (e.g. in Excel: 'CSV UTF-8')") from None
+        return _not_blank(text, path, table)
+    head = raw[:65536]
+    if b"\x00" in head and head[1::2].count(0) >= 0.9 * len(head[1::2]):
+        raise CohortDataError(
+            f"{table} file {path} looks like UTF-16 text without a byte-order mark; re-save it "
+            "with UTF-8 encoding (e.g. in Excel: 'CSV UTF-8')")
+    if b"\x00" in head:
         raise CohortDataError(
             f"{table} file {path} looks binary (it contains NUL bytes), not a text table; "
             f"{_FIX_FORMAT}"
@@ -103,6 +119,10 @@ def _decode(path, table):
             f"{table} file {path} is not valid UTF-8 (byte 0x{raw[exc.start]:02x} at line {line}); "
             "re-save it with UTF-8 encoding (e.g. in Excel: 'CSV UTF-8')"
         ) from None
+    return _not_blank(text, path, table)
+
+
+def _not_blank(text, path, table):
     if not text.strip():
         raise CohortDataError(
             f"{table} file {path} holds only blank space; write a header and data rows")
