@@ -598,3 +598,26 @@ def test_an_old_name_after_a_rename_is_said_to_be_renamed(tmp_path):
                                               r"columns.categorical\) is renamed to 'subtype' by "
                                               r"\[data.columns.rename\]"):
         load_wide_table(path, mapping)
+
+
+def test_every_mapped_column_the_table_lacks_is_named_at_once(tmp_path):
+    path = _write(_wide(), tmp_path / "cohort.csv")
+    mapping = replace(BASE, id="SAMPLE_ID", label="Response",
+                      therapy_rule=replace(BASE.therapy_rule, column="Treatment"))
+    with pytest.raises(CohortDataError) as err:
+        load_wide_table(path, mapping)
+    message = str(err.value)
+    assert message.startswith(f"3 mapped columns are not in {path}:")
+    for name, key in (("SAMPLE_ID", "id"), ("Response", "label"),
+                      ("Treatment", "therapy_rule.column")):
+        assert f"column '{name}' (from {key}) is not in" in message
+    # after [data.columns] drop
+    assert "The table has 7 columns (PID, best, arm, age, subtype, os_months, ctdna_base)" \
+        in message
+
+
+def test_one_mapped_column_the_table_lacks_is_one_sentence(tmp_path):
+    path = _write(_wide(), tmp_path / "cohort.csv")
+    with pytest.raises(CohortDataError, match=r"^column 'pid' \(from id\) is not in .*Close "
+                                              r"matches: 'PID'"):
+        load_wide_table(path, replace(BASE, id="pid"))

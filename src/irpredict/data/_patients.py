@@ -86,9 +86,10 @@ def require_columns(columns, names, *, source, key, dropped=(), renamed=None):
         if not found:
             matches = close_matches(name, columns)
             hint = f" Close matches: {', '.join(map(repr, matches))}." if matches else ""
+            shown = ", ".join(columns[:12]) + (", ..." if len(columns) > 12 else "")
             raise CohortDataError(
                 f"column {name!r} (from {key}) is not in {source}.{hint} "
-                f"The table has {len(columns)} columns; fix the name in the mapping."
+                f"The table has {len(columns)} columns ({shown}); fix the name in the mapping."
             )
         out.extend(found)
     return list(dict.fromkeys(out))
@@ -239,6 +240,27 @@ def _therapy(table, mapping, ids, source):
 _UNMAPPED_SHOWN = 12
 
 
+def _require_mapped_columns(table, mapping, source):
+    """Every column the mapping names for a role (id, label, ...) is in ``table``; all the
+    missing ones are named at once, so that one run of validate names every fix."""
+    used = {"id": mapping.id, "label": mapping.label, "site": mapping.site,
+            "start_date": getattr(mapping, "start_date", None)}
+    if mapping.therapy_rule is not None:
+        used["therapy_rule.column"] = mapping.therapy_rule.column
+    problems = []
+    for key, name in used.items():
+        if name is not None:
+            try:
+                require_columns(table.columns, [name], source=source, key=key)
+            except CohortDataError as exc:
+                problems.append(str(exc))
+    if len(problems) > 1:
+        raise CohortDataError(f"{len(problems)} mapped columns are not in {source}:\n"
+                              + "\n".join(f"- {p}" for p in problems))
+    if problems:
+        raise CohortDataError(problems[0])
+
+
 def map_patients(table, mapping, *, source):
     """Return the canonical patients table built from the wide ``table``.
 
@@ -266,12 +288,7 @@ def map_patients(table, mapping, *, source):
         table = table.drop(columns=require_columns(table.columns, mapping.drop, source=source,
                                                    key="columns.drop"))
     start = getattr(mapping, "start_date", None)
-    used = {"id": mapping.id, "label": mapping.label, "site": mapping.site, "start_date": start}
-    if mapping.therapy_rule is not None:
-        used["therapy_rule.column"] = mapping.therapy_rule.column
-    for key, name in used.items():
-        if name is not None:
-            require_columns(table.columns, [name], source=source, key=key)
+    _require_mapped_columns(table, mapping, source)
     from irpredict.data._column_roles import rename_columns
 
     table = rename_columns(table.reset_index(drop=True), mapping, source=source)
