@@ -27,10 +27,11 @@ def command(
     """Validate a cohort and summarise it: patients and responders per therapy class,
     biomarkers with units and baseline coverage, missing values.
 
-    Problems are named with their file, column, rows and a fix; the checks of one table's
-    values (types, ranges, allowed levels) are reported together, while a problem that stops
-    the cohort being read (a missing column, repeated ids, an unmapped therapy) is reported
-    alone: fix it and run validate again. The exit status is 1 when the cohort is not valid.
+    Problems are named with their file, column, rows and a fix; the checks of the tables'
+    values (types, ranges, allowed levels) and their missing columns are reported together,
+    while a problem that stops the cohort being read further (repeated ids in a mapped table,
+    an unmapped therapy) is reported alone: fix it and run validate again. The exit status is 1
+    when the cohort is not valid.
 
     Examples:
 
