@@ -2,7 +2,9 @@
 gives: the same exit status, output and files, in the command's own folder and environment."""
 
 import subprocess
+import sys
 import time
+from pathlib import Path
 
 import pytest
 
@@ -58,3 +60,19 @@ def test_a_command_past_its_timeout_is_stopped(forking, tmp_path):
                 timeout=0.3)
     time.sleep(5)  # a command left running would have written its cohort by now (~1.5 s)
     assert not (tmp_path / "big").exists()
+
+
+def test_the_helper_of_a_worker_that_died_does_not_outlive_it(forking, tmp_path):
+    # a test worker killed outright runs no atexit handler: its helper must go by itself
+    script = ("import os, sys; sys.path.insert(0, sys.argv[1]); from cli_process import launcher;"
+              " print(launcher()._process.pid, flush=True); os._exit(0)")
+    worker = subprocess.run([sys.executable, "-c", script, str(Path(__file__).parent)],
+                            capture_output=True, text=True, timeout=300)
+    helper = int(worker.stdout.split()[0])
+    for _ in range(100):
+        status = Path(f"/proc/{helper}/status")
+        if not status.exists() or "\nState:\tZ" in status.read_text():
+            break
+        time.sleep(0.1)
+    else:
+        pytest.fail(f"the helper {helper} is still running 10 s after its worker ended")
