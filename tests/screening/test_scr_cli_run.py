@@ -127,3 +127,18 @@ def test_an_earlier_report_left_in_the_output_folder_is_said(cli, table_file, tm
     assert again.returncode == 0, again.stderr
     assert "also holds report.md from an earlier run, which this run did not write" in " ".join(
         again.stdout.split())
+
+
+def test_scores_named_after_the_outcome_are_screened(cli, table_file, tmp_path):
+    # out-of-fold scores are often named after what they predict; only outcome columns and
+    # the day treatment stopped are refused (tests/cli/test_output_guards.py)
+    path, frame = table_file
+    named = frame.rename(columns={"prob_response": "pcr_prob"})
+    src = tmp_path / "named.csv"
+    named.to_csv(src, index=False)
+    res = cli("screen", src, "--score-column", "pcr_prob", "--thresholds", "0.5",
+              "--criteria", "pcr_prob >= 0.3 and pdl1_cps >= 1", "--p0", "0.2",
+              "--n-bootstrap", "0", "--out", tmp_path / "o")
+    assert res.returncode == 0, res.stderr
+    rules = set(pd.read_csv(tmp_path / "o" / "screening.csv")["rule"])
+    assert {"pcr_prob >= 0.5", "pcr_prob >= 0.3 and pdl1_cps >= 1"} <= rules

@@ -108,7 +108,8 @@ def command(
     frame = _patient_frame(source, id_col, label, therapy_class, model, tracking_uri,
                            score_column, rules=rules)
     refuse_outcome_columns(list(criteria or []), score_column if thresholds is not None
-                           else None, frame.attrs.pop("outcome_columns", {}))
+                           else None, frame.attrs.pop("outcome_columns", {}),
+                           frame.attrs.pop("follow_up_columns", {}))
     if thresholds is not None and model is None and score_column not in frame.columns:
         raise ExperimentConfigError(
             f"--thresholds compare the score column '{score_column}', which {source} does not "
@@ -182,6 +183,7 @@ def _patient_frame(source, id_col, label, therapy_class, model=None, tracking_ur
     from irpredict.screening._evaluate import ON_TREATMENT_ONLY
     from irpredict.screening._rules import (
         check_rules_on_every_patient,
+        follow_up_columns,
         has_column,
         has_therapy_column,
         on_treatment_only,
@@ -231,6 +233,7 @@ def _patient_frame(source, id_col, label, therapy_class, model=None, tracking_ur
     if cohort.label_col != "response" and cohort.label_col in frame:
         frame = frame.rename(columns={cohort.label_col: "response"})
     frame.attrs["outcome_columns"] = outcome_columns(cohort, frame, mapping)
+    frame.attrs["follow_up_columns"] = follow_up_columns(cohort, frame)
     frame.attrs[ON_TREATMENT_ONLY] = on_treatment_only(cohort)
     check_rules_on_every_patient(frame, rules)
     if therapy_class is not None:

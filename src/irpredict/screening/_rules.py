@@ -1,6 +1,7 @@
 """The rules of one ``irpredict screen`` call: threshold ranges and repeated rules."""
 
 import math
+import re
 import warnings
 
 import numpy as np
@@ -9,7 +10,7 @@ from irpredict.data.outcome_names import TREATMENT_END_COLUMNS, looks_like_outco
 from irpredict.exceptions import DataWarning, ExperimentConfigError
 
 __all__ = ["parse_thresholds", "unique_rules", "check_rules_on_every_patient",
-           "has_therapy_column", "on_treatment_only", "outcome_columns",
+           "has_therapy_column", "on_treatment_only", "outcome_columns", "follow_up_columns",
            "refuse_outcome_columns", "MAX_THRESHOLDS"]
 
 #: Most thresholds one call evaluates (each is bootstrapped).
@@ -116,31 +117,52 @@ def outcome_columns(cohort, frame, mapping=None):
         for name in frame.columns:
             if name == biomarker or name.startswith(f"{biomarker}__"):
                 reasons[name] = f"built from the response-derived series '{biomarker}'"
+    return reasons
+
+
+#: Words that make a column a prediction of the outcome rather than the outcome itself.
+_SCORE_WORDS = frozenset({"prob", "proba", "probability", "score", "pred", "predicted",
+                          "prediction", "risk", "oof", "logit"})
+
+
+def follow_up_columns(cohort, frame):
+    """Patients-table columns a criterion must not use, each with the reason: the day treatment
+    stopped, and columns whose names read as outcomes (left out of the features).
+
+    Scores are not held to the names: they are often named after the outcome they predict
+    (``pcr_prob``), so a name with a word of :data:`_SCORE_WORDS` passes, and
+    ``--score-column`` is not checked against them.
+    """
     features = set(cohort.feature_columns or ())
+    reasons = {}
     for name in cohort.patients.columns:
-        if name in reasons or name in features or name not in frame.columns:
+        if name in features or name not in frame.columns:
             continue
         if name in TREATMENT_END_COLUMNS:
             reasons[name] = "the day treatment stopped, known only after enrolment"
-        elif looks_like_outcome(name):
+        elif looks_like_outcome(name) and not _SCORE_WORDS & set(
+                re.split(r"[^a-z0-9]+", str(name).lower())):
             reasons[name] = ("a column whose name reads as an outcome or follow-up, left out "
                              "of the features (name it in the experiment's features to use it)")
     return reasons
 
 
-def refuse_outcome_columns(criteria, score_column, outcome_columns):
-    """Refuse criteria or scores that read the outcome: their enrichment would be fake."""
+def refuse_outcome_columns(criteria, score_column, outcome_columns, follow_up=None):
+    """Refuse criteria or scores that read the outcome: their enrichment would be fake.
+
+    ``follow_up`` (see :func:`follow_up_columns`) is checked against the criteria only.
+    """
     from irpredict.screening.criteria import parse_criteria
 
-    used = [(name, f"criterion '{text}'") for text in criteria
-            for name in parse_criteria(text).names]
+    used = [(name, f"criterion '{text}'", {**(follow_up or {}), **outcome_columns})
+            for text in criteria for name in parse_criteria(text).names]
     if score_column is not None:
-        used.append((score_column, "--score-column"))
-    for name, where in used:
+        used.append((score_column, "--score-column", outcome_columns))
+    for name, where, refused in used:
         for column in (name, f"{name}__baseline"):
-            if column in outcome_columns:
+            if column in refused:
                 raise ExperimentConfigError(
-                    f"{where} uses '{column}', {outcome_columns[column]}: a screening rule "
+                    f"{where} uses '{column}', {refused[column]}: a screening rule "
                     "reads only what is known at enrolment and allowed as a feature (a rule "
                     "on the outcome or on anything derived from it would show enrichment no "
                     "trial could have); screen on pre-treatment columns or out-of-fold scores")
