@@ -26,6 +26,21 @@ def _monitor(cli, trained, *args):
                "--tracking-uri", uri, "-o", folder / "out", *args, cwd=folder)
 
 
+def _simulated(cli, tmp_path, patients=60):
+    """A cohort folder written by `irpredict simulate` (seed 5) for one test to edit."""
+    cohort = tmp_path / "cohort"
+    assert cli("simulate", "--patients", str(patients), "--seed", "5", "--out",
+               cohort).returncode == 0
+    return cohort
+
+
+def _drop_rows(cohort, which, tables=("measurements", "tumor_assessments")):
+    """Remove the rows ``which(frame)`` marks from the cohort's long tables."""
+    for table in tables:
+        frame = pd.read_csv(cohort / f"{table}.csv", dtype={"patient_id": str})
+        frame[~which(frame)].to_csv(cohort / f"{table}.csv", index=False)
+
+
 def test_landmarks_prints_populations_and_both_aucs(trained):
     out = trained[3].stdout
     assert "landmark AUC [95% CI]" in out
@@ -162,11 +177,8 @@ def test_a_landmark_bundle_given_to_a_single_model_command_is_named(cli, trained
 
 def test_a_patient_without_measurements_or_scans_is_said(cli, trained, tmp_path):
     folder, _, uri, _ = trained
-    cohort = tmp_path / "cohort"
-    assert cli("simulate", "--patients", "60", "--seed", "5", "--out", cohort).returncode == 0
-    for table in ("measurements", "tumor_assessments"):
-        frame = pd.read_csv(cohort / f"{table}.csv", dtype={"patient_id": str})
-        frame[frame["patient_id"] != "SIM-00007"].to_csv(cohort / f"{table}.csv", index=False)
+    cohort = _simulated(cli, tmp_path)
+    _drop_rows(cohort, lambda frame: frame["patient_id"] == "SIM-00007")
     done = cli("monitor", "-m", "models:/montest-landmarks@champion", "-d", cohort,
                "--tracking-uri", uri, "-o", tmp_path / "out", "-p", "SIM-00007", cwd=folder)
     assert done.returncode == 0, done.stderr
@@ -185,8 +197,7 @@ def test_a_patient_without_measurements_or_scans_is_said(cli, trained, tmp_path)
 
 def test_a_landmark_without_any_result_on_treatment_is_said(cli, trained, tmp_path):
     folder, _, uri, _ = trained
-    cohort = tmp_path / "cohort"
-    assert cli("simulate", "--patients", "60", "--seed", "5", "--out", cohort).returncode == 0
+    cohort = _simulated(cli, tmp_path)
     path = cohort / "measurements.csv"
     frame = pd.read_csv(path, dtype={"patient_id": str})
     late = (frame["patient_id"] == "SIM-00007") & (frame["day"] > 0) & (frame["day"] <= 42)
@@ -201,8 +212,7 @@ def test_a_landmark_without_any_result_on_treatment_is_said(cli, trained, tmp_pa
 
 def test_results_no_landmark_model_reads_are_named(cli, trained, tmp_path):
     folder, _, uri, _ = trained
-    cohort = tmp_path / "cohort"
-    assert cli("simulate", "--patients", "60", "--seed", "5", "--out", cohort).returncode == 0
+    cohort = _simulated(cli, tmp_path)
     path = cohort / "measurements.csv"
     frame = pd.read_csv(path, dtype={"patient_id": str})
     mine = frame["patient_id"] == "SIM-00007"
@@ -228,12 +238,8 @@ def test_results_no_landmark_model_reads_are_named(cli, trained, tmp_path):
 
 def test_results_after_the_last_landmark_scored_are_said_to_count_later(cli, trained, tmp_path):
     folder, _, uri, _ = trained
-    cohort = tmp_path / "cohort"
-    assert cli("simulate", "--patients", "60", "--seed", "5", "--out", cohort).returncode == 0
-    for table in ("measurements", "tumor_assessments"):
-        frame = pd.read_csv(cohort / f"{table}.csv", dtype={"patient_id": str})
-        late = (frame["patient_id"] == "SIM-00007") & (frame["day"] > 30)
-        frame[~late].to_csv(cohort / f"{table}.csv", index=False)
+    cohort = _simulated(cli, tmp_path)
+    _drop_rows(cohort, lambda frame: (frame["patient_id"] == "SIM-00007") & (frame["day"] > 30))
     done = cli("monitor", "-m", "models:/montest-landmarks@champion", "-d", cohort,
                "--tracking-uri", uri, "-o", tmp_path / "out", "-p", "SIM-00007", cwd=folder)
     assert done.returncode == 0, done.stderr
@@ -244,8 +250,7 @@ def test_results_after_the_last_landmark_scored_are_said_to_count_later(cli, tra
 
 def test_a_patients_table_alone_is_monitored_at_day_0(cli, trained, tmp_path):
     folder, _, uri, _ = trained
-    cohort = tmp_path / "cohort"
-    assert cli("simulate", "--patients", "60", "--seed", "5", "--out", cohort).returncode == 0
+    cohort = _simulated(cli, tmp_path)
     patients = pd.read_csv(cohort / "patients.csv")
     # baseline columns only: an off_treatment_day would say how long the patient was followed
     patients.drop(columns="off_treatment_day").to_csv(cohort / "patients.csv", index=False)
@@ -260,8 +265,7 @@ def test_a_patients_table_alone_is_monitored_at_day_0(cli, trained, tmp_path):
 
 def test_a_value_far_outside_the_training_range_is_named(cli, trained, tmp_path):
     folder, _, uri, _ = trained
-    cohort = tmp_path / "cohort"
-    assert cli("simulate", "--patients", "400", "--seed", "5", "--out", cohort).returncode == 0
+    cohort = _simulated(cli, tmp_path, patients=400)
     measurements = pd.read_csv(cohort / "measurements.csv", dtype={"patient_id": str})
     ctdna = (measurements["patient_id"] == "SIM-00007") & (measurements["biomarker"] == "ctdna")
     measurements.loc[ctdna, "value"] *= 1e4  # a unit error no plausibility range catches
