@@ -20,10 +20,12 @@ def trained(tmp_path_factory, cli):
     return folder, experiment, uri, done
 
 
-def _monitor(cli, trained, *args):
+def _monitor(cli, trained, *args, data=None, out=None):
+    """`irpredict monitor` with the trained bundle, on ``data`` (default: the experiment)."""
     folder, experiment, uri, _ = trained
-    return cli("monitor", "-m", "models:/montest-landmarks@champion", "-d", experiment,
-               "--tracking-uri", uri, "-o", folder / "out", *args, cwd=folder)
+    return cli("monitor", "-m", "models:/montest-landmarks@champion", "-d",
+               experiment if data is None else data, "--tracking-uri", uri, "-o",
+               folder / "out" if out is None else out, *args, cwd=folder)
 
 
 def _simulated(cli, tmp_path, patients=60):
@@ -176,17 +178,14 @@ def test_a_landmark_bundle_given_to_a_single_model_command_is_named(cli, trained
 
 
 def test_a_patient_without_measurements_or_scans_is_said(cli, trained, tmp_path):
-    folder, _, uri, _ = trained
     cohort = _simulated(cli, tmp_path)
     _drop_rows(cohort, lambda frame: frame["patient_id"] == "SIM-00007")
-    done = cli("monitor", "-m", "models:/montest-landmarks@champion", "-d", cohort,
-               "--tracking-uri", uri, "-o", tmp_path / "out", "-p", "SIM-00007", cwd=folder)
+    done = _monitor(cli, trained, "-p", "SIM-00007", data=cohort, out=tmp_path / "out")
     assert done.returncode == 0, done.stderr
     text = " ".join(done.stderr.split())
     assert "patient SIM-00007 has no measurements" in text
     assert "patient SIM-00007 has no tumour assessments" in text
-    every = cli("monitor", "-m", "models:/montest-landmarks@champion", "-d", cohort,
-                "--tracking-uri", uri, "-o", tmp_path / "all", "--all", cwd=folder)
+    every = _monitor(cli, trained, "--all", data=cohort, out=tmp_path / "all")
     assert every.returncode == 0, every.stderr
     text = " ".join(every.stderr.split())
     assert "1 of 60 patients have no measurements" in text
@@ -196,15 +195,13 @@ def test_a_patient_without_measurements_or_scans_is_said(cli, trained, tmp_path)
 
 
 def test_a_landmark_without_any_result_on_treatment_is_said(cli, trained, tmp_path):
-    folder, _, uri, _ = trained
     cohort = _simulated(cli, tmp_path)
     path = cohort / "measurements.csv"
     frame = pd.read_csv(path, dtype={"patient_id": str})
     late = (frame["patient_id"] == "SIM-00007") & (frame["day"] > 0) & (frame["day"] <= 42)
     assert late.any()
     frame[~late].to_csv(path, index=False)
-    done = cli("monitor", "-m", "models:/montest-landmarks@champion", "-d", cohort,
-               "--tracking-uri", uri, "-o", tmp_path / "out", "-p", "SIM-00007", cwd=folder)
+    done = _monitor(cli, trained, "-p", "SIM-00007", data=cohort, out=tmp_path / "out")
     assert done.returncode == 0, done.stderr
     assert "patient SIM-00007 has no measurement on treatment up to day 42 (landmarks 42)" \
         in " ".join(done.stderr.split())
@@ -237,11 +234,9 @@ def test_results_no_landmark_model_reads_are_named(cli, trained, tmp_path):
 
 
 def test_results_after_the_last_landmark_scored_are_said_to_count_later(cli, trained, tmp_path):
-    folder, _, uri, _ = trained
     cohort = _simulated(cli, tmp_path)
     _drop_rows(cohort, lambda frame: (frame["patient_id"] == "SIM-00007") & (frame["day"] > 30))
-    done = cli("monitor", "-m", "models:/montest-landmarks@champion", "-d", cohort,
-               "--tracking-uri", uri, "-o", tmp_path / "out", "-p", "SIM-00007", cwd=folder)
+    done = _monitor(cli, trained, "-p", "SIM-00007", data=cohort, out=tmp_path / "out")
     assert done.returncode == 0, done.stderr
     text = " ".join(done.stdout.split())
     assert "results after day 0, the last landmark scored: " in text
@@ -249,14 +244,12 @@ def test_results_after_the_last_landmark_scored_are_said_to_count_later(cli, tra
 
 
 def test_a_patients_table_alone_is_monitored_at_day_0(cli, trained, tmp_path):
-    folder, _, uri, _ = trained
     cohort = _simulated(cli, tmp_path)
     patients = pd.read_csv(cohort / "patients.csv")
     # baseline columns only: an off_treatment_day would say how long the patient was followed
     patients.drop(columns="off_treatment_day").to_csv(cohort / "patients.csv", index=False)
-    done = cli("monitor", "-m", "models:/montest-landmarks@champion", "-d",
-               cohort / "patients.csv", "--tracking-uri", uri, "-o", tmp_path / "out",
-               "-p", "SIM-00002", cwd=folder)
+    done = _monitor(cli, trained, "-p", "SIM-00002", data=cohort / "patients.csv",
+                    out=tmp_path / "out")
     assert done.returncode == 0, done.stderr
     table = pd.read_csv(tmp_path / "out" / "SIM-00002_trajectory.csv")
     assert table.loc[table["landmark"] == 0, "prob_response"].notna().all()
