@@ -11,7 +11,8 @@ Usage::
     irpredict train experiments/synthetic.toml --tracking-uri sqlite:///<db> \\
         --log-patient-ids --no-register
     python experiments/diagnostics/synthetic_gap_ci.py --tracking-uri sqlite:///<db> \\
-        --run <parent run id> [--feature-set baseline] [--n-bootstrap 2000]
+        --run <parent run id> [--feature-set baseline] [--n-bootstrap 2000] \\
+        [--experiment experiments/synthetic.toml]
 """
 
 import argparse
@@ -57,6 +58,8 @@ def main():
     parser.add_argument("--run", required=True, help="The parent run of the train.")
     parser.add_argument("--feature-set", default="baseline")
     parser.add_argument("--n-bootstrap", type=int, default=2000)
+    parser.add_argument("--experiment", type=Path, default=EXPERIMENT,
+                        help="The experiment file the run was trained from.")
     args = parser.parse_args()
 
     client = MlflowClient(args.tracking_uri)
@@ -71,7 +74,7 @@ def main():
             path = client.download_artifacts(child.info.run_id, "oof_predictions.csv", tmp)
             frames.append(pd.read_csv(path, dtype={"patient_id": str}))
     oof = pd.concat(frames, ignore_index=True)
-    sim = load_experiment(EXPERIMENT).simulate()
+    sim = load_experiment(args.experiment).simulate()
     patients = sim.truth["patients"]
     truth = pd.Series(patients["p_true"], index=[str(p) for p in patients["patient_id"]])
     table = gap_table(oof, truth, args.n_bootstrap)
