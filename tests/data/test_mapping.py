@@ -147,6 +147,24 @@ def test_duplicate_and_missing_ids(tmp_path):
         load_wide_table(path, BASE)
 
 
+def test_id_therapy_and_label_problems_are_named_at_once(tmp_path):
+    frame = _wide()
+    frame.loc[3, "PID"] = "p1"
+    frame.loc[1, "PID"] = None
+    frame.loc[2, "best"] = "NE"
+    path = _write(frame, tmp_path / "c.csv")
+    rule = TherapyRule(column="arm", map={"1": "checkpoint_inhibitor"})  # no default for 0
+    with pytest.raises(CohortDataError) as err:
+        load_wide_table(path, replace(BASE, therapy_rule=rule))
+    message = str(err.value)
+    assert message.startswith(f"4 problems in {path}:")
+    assert "id column 'PID' is empty in data rows 2;" in message
+    assert "repeats patient ids 'p1' (data rows 1, 4)" in message
+    assert "therapy rule on column 'arm' leaves values unmapped: {'0': 2}" in message
+    assert "label column 'best' has values not in label_map: {'NE': 1} (patients 'p3')" \
+        in message
+
+
 def test_label_or_excluded_feature_is_leakage(tmp_path):
     path = _write(_wide(), tmp_path / "c.csv")
     with pytest.raises(LeakageError, match="label column 'best'"):

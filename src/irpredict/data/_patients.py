@@ -116,16 +116,17 @@ def id_text(series):
     return as_text(series).str.replace(r"^(\d+)\.0+$", r"\1", regex=True)
 
 
-def _ids(table, mapping, source):
+def _ids(table, mapping, source, problems):
+    """The patient ids; empty and repeated ids are added to ``problems``."""
     ids = id_text(table[mapping.id])
     missing = ids.isna()
     if missing.any():
         rows = (ids.index[missing] + 1).tolist()
-        raise CohortDataError(
+        problems.append(
             f"{source}: id column {mapping.id!r} is empty in data rows {format_ids(rows)}; "
             "fill in the ids or drop those rows."
         )
-    repeated = ids.duplicated(keep=False)
+    repeated = ids.duplicated(keep=False) & ~missing
     dup = ids[repeated].unique().tolist()
     if dup:
         rows = (ids.index[repeated] + 1).tolist()
@@ -133,7 +134,7 @@ def _ids(table, mapping, source):
         identical = not copies.drop_duplicates()["_id"].duplicated().any()
         why = ("the repeated rows are identical copies: drop the copies" if identical
                else "the patients table needs one row per patient")
-        raise CohortDataError(
+        problems.append(
             f"{source}: id column {mapping.id!r} repeats patient ids {format_ids(dup)} (data "
             f"rows {format_ids(rows)}); {why}."
         )
@@ -241,8 +242,7 @@ _UNMAPPED_SHOWN = 12
 
 
 def _require_mapped_columns(table, mapping, source):
-    """Every column the mapping names for a role (id, label, ...) is in ``table``; all the
-    missing ones are named at once, so that one run of validate names every fix."""
+    """Every column the mapping names for a role (id, label, ...) is in ``table``."""
     used = {"id": mapping.id, "label": mapping.label, "site": mapping.site,
             "start_date": getattr(mapping, "start_date", None)}
     if mapping.therapy_rule is not None:
@@ -254,8 +254,22 @@ def _require_mapped_columns(table, mapping, source):
                 require_columns(table.columns, [name], source=source, key=key)
             except CohortDataError as exc:
                 problems.append(str(exc))
+    _raise_together(problems, f"mapped columns are not in {source}")
+
+
+def _checked(problems, read, *args):
+    """``read(*args)``, or None with its error added to ``problems``."""
+    try:
+        return read(*args)
+    except CohortDataError as exc:
+        problems.append(str(exc))
+        return None
+
+
+def _raise_together(problems, what):
+    """One error naming every problem, so that one run of validate names every fix."""
     if len(problems) > 1:
-        raise CohortDataError(f"{len(problems)} mapped columns are not in {source}:\n"
+        raise CohortDataError(f"{len(problems)} {what}:\n"
                               + "\n".join(f"- {p}" for p in problems))
     if problems:
         raise CohortDataError(problems[0])
@@ -292,10 +306,13 @@ def map_patients(table, mapping, *, source):
     from irpredict.data._column_roles import rename_columns
 
     table = rename_columns(table.reset_index(drop=True), mapping, source=source)
-    ids = _ids(table, mapping, source)
-    out = {"patient_id": ids, "therapy_class": _therapy(table, mapping, ids, source)}
+    problems = []
+    ids = _ids(table, mapping, source, problems)
+    out = {"patient_id": ids,
+           "therapy_class": _checked(problems, _therapy, table, mapping, ids, source)}
     if mapping.label is not None:
-        out["response"] = _label(table, mapping, ids, source)
+        out["response"] = _checked(problems, _label, table, mapping, ids, source)
+    _raise_together(problems, f"problems in {source}")
     if mapping.site is not None:
         out["site"] = as_text(table[mapping.site])
     consumed = {mapping.id, mapping.label, mapping.site, start}  # a date is never a feature
