@@ -171,6 +171,22 @@ def test_family_names_run_with_the_per_therapy_classifier():
                                                     "estimator__classifier__l1_ratio"}
 
 
+def test_fits_run_side_by_side_give_the_same_results():
+    X, y, _ = _cohort(n=150)
+    grids = {"xgboost": {"max_depth": [2, 3]}, "random_forest": {"max_depth": [3, 5]}}
+
+    def run(n_jobs):
+        return nested_cv(X, y, estimator=["xgboost", "random_forest"], param_grid=grids,
+                         outer_folds=3, inner_folds=2, min_patients=30, min_responders=5,
+                         n_jobs=n_jobs, return_estimators=True)
+
+    one, two = run(1), run(2)
+    pd.testing.assert_frame_equal(two.oof, one.oof)
+    pd.testing.assert_frame_equal(two.best_params, one.best_params)
+    fitted = two.estimators[("xgboost", 0, 0)].estimators_["checkpoint_inhibitor"]
+    assert fitted.named_steps["classifier"].n_jobs == 1  # one thread per fit
+
+
 def test_labels_other_than_zero_or_one_name_the_patients():
     X, y, _ = _cohort()
     y = y.astype(float)

@@ -40,6 +40,22 @@ def test_train_prints_results_and_registers(trained):
         in " ".join(out.split())
 
 
+def _results_table(stdout):
+    lines = stdout.splitlines()
+    start = next(i for i, line in enumerate(lines) if "out-of-fold performance" in line)
+    end = next(i for i, line in enumerate(lines) if line.startswith("AUC:"))
+    return lines[start:end]
+
+
+def test_fits_side_by_side_change_the_time_not_the_results(trained, tmp_path, cli):
+    _, exp, _, parallel = trained  # default --jobs: every CPU this process may use
+    serial = cli("train", exp, "--tracking-uri", f"sqlite:///{tmp_path}/mlflow.db", "--jobs",
+                 "1", "--no-register", cwd=tmp_path)
+    assert serial.returncode == 0, serial.stderr
+    assert _results_table(serial.stdout) == _results_table(parallel.stdout)
+    assert len(_results_table(serial.stdout)) > 8  # the table, one row per class x set x model
+
+
 def test_store_holds_parent_children_metrics_and_hashed_predictions(trained):
     import mlflow
     import pandas as pd

@@ -143,12 +143,12 @@ def _monitor(console, experiment_file, tracking_uri, folder):
     from irpredict.experiment import load_experiment
     from irpredict.monitoring import monitor_cohort
     from irpredict.monitoring.runner import train_landmarks
-    from irpredict.training import model_settings
+    from irpredict.training import default_jobs, model_settings
 
     exp = load_experiment(experiment_file)
     # a small budget for the demo: 3 outer folds and one fixed C (no inner search)
-    settings = replace(model_settings(exp.raw.get("model")), outer_folds=3,
-                       grids={"logistic": {"C": [0.3]}})
+    settings = replace(model_settings(exp.raw.get("model"), n_jobs=default_jobs(exp)),
+                       outer_folds=3, grids={"logistic": {"C": [0.3]}})
     with console.status("training landmark models (days 0 and 42)"):
         result = train_landmarks(exp, settings=settings, tracking_uri=tracking_uri)
     print_comparison(console, result.models, "Landmark models: out-of-fold AUC per landmark")
@@ -185,10 +185,12 @@ def _train(console, experiment_file, tracking_uri):
     from irpredict.cli._train import print_results
     from irpredict.experiment import load_experiment
     from irpredict.tracking import quiet_mlflow
+    from irpredict.training import default_jobs, model_settings
     from irpredict.training.runner import results_table, train_study
 
     quiet_mlflow()
     exp = load_experiment(experiment_file)
+    settings = model_settings(exp.raw.get("model"), n_jobs=default_jobs(exp))
     with Progress(TextColumn("{task.description}"), BarColumn(), MofNCompleteColumn(),
                   console=console, transient=True) as bar:
         tasks = {}
@@ -198,7 +200,8 @@ def _train(console, experiment_file, tracking_uri):
                 tasks[stage] = bar.add_task(stage, total=total)
             bar.update(tasks[stage], completed=done, total=total)
 
-        result = train_study(exp, tracking_uri=tracking_uri, progress=progress)
+        result = train_study(exp, settings=settings, tracking_uri=tracking_uri,
+                             progress=progress)
     print_results(console, results_table(result.metrics),
                   "Out-of-fold performance per therapy class")
     return result

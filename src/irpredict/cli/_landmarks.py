@@ -106,6 +106,10 @@ def command(
     repeats: int = typer.Option(None, "--repeats", min=1,
                                 help="Repeats of the nested CV (default from the file)."),
     seed: int = typer.Option(None, "--seed", min=0, help="Seed (default from the file)."),
+    jobs: int = typer.Option(
+        None, "--jobs", min=1,
+        help="Model fits run side by side in this many processes (default: every CPU this "
+             "process may use); the results do not depend on it."),
     no_register: bool = typer.Option(False, "--no-register",
                                      help="Do not register the landmark models."),
 ):
@@ -128,14 +132,15 @@ def command(
     from irpredict.experiment import load_experiment
     from irpredict.monitoring.runner import train_landmarks
     from irpredict.tracking import quiet_mlflow
-    from irpredict.training import model_settings
+    from irpredict.training import default_jobs, model_settings
 
     console = Console(highlight=False)
     if not console.is_terminal:
         console.width = max(console.width, 140)
     exp = load_experiment(experiment)
     settings = model_settings(exp.raw.get("model"), where=f"{exp.path} [model]",
-                              n_bootstrap=n_bootstrap, repeats=repeats, seed=seed)
+                              n_bootstrap=n_bootstrap, repeats=repeats, seed=seed,
+                              n_jobs=jobs or default_jobs(exp))
     quiet_mlflow()
     console.print(f"[bold]{exp.name}[/bold]: landmark models for on-treatment monitoring")
     with Progress(TextColumn("{task.description}"), BarColumn(), MofNCompleteColumn(),

@@ -47,6 +47,10 @@ def command(
     repeats: int = typer.Option(None, "--repeats", min=1,
                                 help="Repeats of the nested CV (default from the file)."),
     seed: int = typer.Option(None, "--seed", min=0, help="Seed (default from the file)."),
+    jobs: int = typer.Option(
+        None, "--jobs", min=1,
+        help="Model fits run side by side in this many processes (default: every CPU this "
+             "process may use); the results do not depend on it."),
     no_register: bool = typer.Option(False, "--no-register",
                                      help="Do not register the final model."),
     results: Path = typer.Option(
@@ -71,7 +75,7 @@ def command(
 
     from irpredict.experiment import load_experiment
     from irpredict.tracking import quiet_mlflow
-    from irpredict.training import model_settings
+    from irpredict.training import default_jobs, model_settings
     from irpredict.training.runner import results_table, train_study
 
     console = Console(highlight=False)
@@ -81,7 +85,8 @@ def command(
     if results is not None:
         _check_results_path(results)  # before the training, not after it
     settings = model_settings(exp.raw.get("model"), where=f"{exp.path} [model]",
-                              n_bootstrap=n_bootstrap, repeats=repeats, seed=seed)
+                              n_bootstrap=n_bootstrap, repeats=repeats, seed=seed,
+                              n_jobs=jobs or default_jobs(exp))
     quiet_mlflow()
     console.print(f"[bold]{escape(exp.name)}[/bold]"
                   + (f": {escape(exp.description)}" if exp.description else ""))

@@ -219,7 +219,9 @@ def _candidates(estimator, param_grid, calibration, per_therapy, therapy_col, mi
         _check_family_grids(param_grid, names)
         specs = []
         for name in names:
-            base = make_model(name, random_state=random_state, n_jobs=n_jobs)
+            # one thread per fit: n_jobs runs the inner search's fits side by side, so the
+            # results do not depend on it
+            base = make_model(name, random_state=random_state, n_jobs=1)
             grid = family_grid(name)
             if param_grid and name in param_grid:
                 grid = {f"classifier__{k}": list(v) for k, v in param_grid[name].items()}
@@ -366,7 +368,8 @@ def nested_cv(X, y, *, estimator="xgboost", sites=None, outer_folds=5, inner_fol
     min_patients, min_responders : int, default=30, 8
         Passed to :class:`~irpredict.models.PerTherapyClassifier`.
     n_jobs : int, default=1
-        Parallel inner fits.
+        Inner-search fits run side by side in this many processes (each fit
+        single-threaded); the results do not depend on it.
     return_estimators : bool, default=False
         Keep the fitted outer models in ``result.estimators``.
 

@@ -148,7 +148,7 @@ def _nested(design, family, settings, progress):
                      n_repeats=settings.repeats, calibration=list(settings.calibration),
                      random_state=settings.seed, progress=progress,
                      param_grid=settings.grids or None, min_patients=settings.min_patients,
-                     min_responders=settings.min_responders).oof
+                     min_responders=settings.min_responders, n_jobs=settings.n_jobs).oof
 
 
 def _metric_row(metrics, model, group, metric="auc"):

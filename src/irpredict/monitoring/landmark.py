@@ -104,7 +104,7 @@ def _fit_final(design, family, settings):
         sites=None if sites is None else sites.to_numpy(), inner_folds=settings.inner_folds,
         calibration=list(settings.calibration), random_state=settings.seed,
         param_grid=settings.grids or None, min_patients=settings.min_patients,
-        min_responders=settings.min_responders)
+        min_responders=settings.min_responders, n_jobs=settings.n_jobs)
     return classifier
 
 

@@ -2,12 +2,13 @@
 
 from irpredict.training.design import Design, design_matrix, feature_sets_to_train
 from irpredict.training.response_model import ResponseModel
-from irpredict.training.settings import ModelSettings, model_settings
+from irpredict.training.settings import ModelSettings, default_jobs, model_settings
 
 __all__ = [
     "Design",
     "ModelSettings",
     "ResponseModel",
+    "default_jobs",
     "design_matrix",
     "feature_sets_to_train",
     "model_settings",

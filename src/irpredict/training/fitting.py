@@ -28,7 +28,7 @@ def fit_final_model(design, family, settings):
                      sites=_sites(design, settings), inner_folds=settings.inner_folds,
                      calibration=list(settings.calibration), random_state=settings.seed,
                      param_grid=settings.grids or None, min_patients=settings.min_patients,
-                     min_responders=settings.min_responders)
+                     min_responders=settings.min_responders, n_jobs=settings.n_jobs)
 
 
 def _sites(design, settings):

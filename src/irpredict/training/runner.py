@@ -110,7 +110,7 @@ def _train_feature_set(study, design, set_name, settings, progress, watch):
                    calibration=list(settings.calibration), random_state=settings.seed,
                    progress=tick, param_grid=settings.grids or None,
                    min_patients=settings.min_patients,
-                   min_responders=settings.min_responders)
+                   min_responders=settings.min_responders, n_jobs=settings.n_jobs)
     summary = summarize_predictions(cv.oof, threshold=settings.threshold,
                                     n_bootstrap=settings.n_bootstrap,
                                     random_state=settings.seed)

@@ -4,7 +4,7 @@ from dataclasses import dataclass, field, fields
 
 from irpredict.exceptions import ExperimentConfigError
 
-__all__ = ["ModelSettings", "model_settings", "check_folds"]
+__all__ = ["ModelSettings", "model_settings", "check_folds", "default_jobs"]
 
 
 @dataclass(frozen=True)
@@ -50,6 +50,9 @@ class ModelSettings:
         Per-family hyperparameter grids replacing the built-in ones, e.g.
         ``{"xgboost": {"max_depth": [2, 3]}}`` (keys relative to the
         classifier); a grid with one value per key skips the inner search.
+    n_jobs : int
+        Processes running the inner search's fits side by side (``--jobs`` on
+        the command line); the results do not depend on it.
     """
 
     families: tuple = ("logistic", "random_forest", "xgboost", "ensemble")
@@ -69,15 +72,32 @@ class ModelSettings:
     final_feature_set: str = ""
     group_by_site: bool = True
     grids: dict = field(default_factory=dict)
+    n_jobs: int = 1
 
     def landmark_for(self, feature_set):
         """Landmark day of one feature set."""
         return float(self.feature_set_landmarks.get(feature_set, self.landmark_days))
 
 
+def default_jobs(experiment):
+    """``n_jobs`` when the command line gives none: every CPU this process may use.
+
+    Returns None when the experiment's ``[model]`` sets ``n_jobs`` itself
+    (:func:`model_settings` then reads and checks it).
+    """
+    import os
+
+    if "n_jobs" in (experiment.raw.get("model") or {}):
+        return None
+    try:
+        return len(os.sched_getaffinity(0))
+    except AttributeError:  # not on Linux
+        return os.cpu_count() or 1
+
+
 _LISTS = {"families", "feature_sets", "calibration"}
 _INTS = {"outer_folds": 2, "inner_folds": 2, "repeats": 1, "min_patients": 2,
-         "min_responders": 1, "n_bootstrap": 0, "seed": 0}
+         "min_responders": 1, "n_bootstrap": 0, "seed": 0, "n_jobs": 1}
 
 
 def model_settings(raw, *, where="[model]", **overrides):
