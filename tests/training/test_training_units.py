@@ -95,3 +95,19 @@ def test_predict_proba_reads_values_as_the_served_model_does(reference_model, re
         np.testing.assert_allclose(reference_model.predict_proba(written)[:, 1], expected)
     with pytest.warns(DataWarning, match="'er_status': 'weird'"):
         reference_model.predict_proba(X.assign(er_status="weird"))
+
+
+def test_default_jobs_follow_the_cpus_this_process_may_use(monkeypatch):
+    from types import SimpleNamespace
+
+    from irpredict.training import default_jobs, model_settings
+    from irpredict.training.settings import MAX_DEFAULT_JOBS
+
+    no_setting = SimpleNamespace(raw={"model": {"seed": 1}})
+    monkeypatch.setenv("LOKY_MAX_CPU_COUNT", "1")  # as a container's CPU limit would
+    assert default_jobs(no_setting) == 1
+    monkeypatch.setenv("LOKY_MAX_CPU_COUNT", "64")
+    assert 1 <= default_jobs(no_setting) <= MAX_DEFAULT_JOBS
+    in_file = SimpleNamespace(raw={"model": {"n_jobs": 3}})
+    assert default_jobs(in_file) is None  # the file's value stands
+    assert model_settings(in_file.raw["model"], n_jobs=default_jobs(in_file)).n_jobs == 3

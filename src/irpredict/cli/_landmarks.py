@@ -109,7 +109,7 @@ def command(
     jobs: int = typer.Option(
         None, "--jobs", min=1,
         help="Model fits run side by side in this many processes (default: every CPU this "
-             "process may use); the results do not depend on it."),
+             "process may use, at most 8); the results do not depend on it."),
     no_register: bool = typer.Option(False, "--no-register",
                                      help="Do not register the landmark models."),
 ):

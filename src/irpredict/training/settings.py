@@ -80,19 +80,22 @@ class ModelSettings:
 
 
 def default_jobs(experiment):
-    """``n_jobs`` when the command line gives none: every CPU this process may use.
+    """``n_jobs`` when the command line gives none: the CPUs this process may use, at most
+    :data:`MAX_DEFAULT_JOBS`.
 
     Returns None when the experiment's ``[model]`` sets ``n_jobs`` itself
     (:func:`model_settings` then reads and checks it).
     """
-    import os
+    from joblib import cpu_count  # honours CPU affinity and container CPU limits
 
     if "n_jobs" in (experiment.raw.get("model") or {}):
         return None
-    try:
-        return len(os.sched_getaffinity(0))
-    except AttributeError:  # not on Linux
-        return os.cpu_count() or 1
+    return min(cpu_count(), MAX_DEFAULT_JOBS)
+
+
+#: An inner search has a few to a few dozen fits; more processes would mostly sit idle,
+#: each holding its own copy of the libraries.
+MAX_DEFAULT_JOBS = 8
 
 
 _LISTS = {"families", "feature_sets", "calibration"}
