@@ -43,6 +43,24 @@ def _popen_cli(*args, cwd):
                             env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
 
 
+def _children(pid):
+    from pathlib import Path
+
+    found = []
+    for task in Path(f"/proc/{pid}/task").glob("*"):
+        found += (task / "children").read_text().split()
+    return [int(c) for c in found]
+
+
+def _alive(pid):
+    from pathlib import Path
+
+    try:
+        return Path(f"/proc/{pid}/stat").read_text().split(")")[-1].split()[0] != "Z"
+    except OSError:
+        return False
+
+
 @pytest.mark.slow
 def test_sigkill_midway_leaves_the_store_consistent(make_study, cli, tmp_path):
     import mlflow
@@ -70,9 +88,14 @@ def test_sigkill_midway_leaves_the_store_consistent(make_study, cli, tmp_path):
         midway = any(parent in parents for _, parent in new.values())
     assert midway, "the second train never got midway: " + (proc.stderr.read()
                                                             if proc.poll() is not None else "")
+    workers = _children(proc.pid)  # processes running the inner search's fits side by side
     proc.send_signal(signal.SIGKILL)
-    proc.communicate(timeout=30)
+    proc.communicate(timeout=30)  # returns once no process holds its output pipes
     assert proc.returncode == -signal.SIGKILL  # killed, not finished
+    deadline = time.monotonic() + 10
+    while any(_alive(pid) for pid in workers) and time.monotonic() < deadline:
+        time.sleep(0.1)
+    assert not [pid for pid in workers if _alive(pid)], "worker processes outlived the run"
 
     runs, versions = store_state(study.uri)
     for run in set(runs) - set(known):

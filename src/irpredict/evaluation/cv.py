@@ -287,10 +287,34 @@ def _fit_one(est, grid, scoring, X_train, y_train, inner_cv, n_jobs):
     if not any(len(v) > 1 for v in grid.values()):
         fitted = clone(est).set_params(**{k: v[0] for k, v in grid.items()})
         return fitted.fit(X_train, y_train), {k: v[0] for k, v in grid.items()}, np.nan
+    import os
+
+    from joblib import parallel_config
+
     search = GridSearchCV(clone(est), grid, scoring=scoring, cv=inner_cv, refit=True,
                           n_jobs=n_jobs, error_score="raise")
-    search.fit(X_train, y_train)
+    with parallel_config(backend="loky", initializer=exit_with_parent,
+                         initargs=(os.getpid(),)):
+        search.fit(X_train, y_train)
     return search.best_estimator_, search.best_params_, float(search.best_score_)
+
+
+def exit_with_parent(parent_pid):
+    """Worker-process initializer: the worker exits as soon as ``parent_pid`` is gone.
+
+    joblib's idle workers otherwise outlive a killed run by minutes, holding its memory
+    and its output pipes.
+    """
+    import os
+    import threading
+    import time
+
+    def watch():
+        while os.getppid() == parent_pid:
+            time.sleep(0.5)
+        os._exit(1)
+
+    threading.Thread(target=watch, name="irpredict-parent-watch", daemon=True).start()
 
 
 def fit_tuned(X, y, *, estimator="xgboost", sites=None, inner_folds=3, calibration="none",
