@@ -250,17 +250,14 @@ def _require_mapped_columns(table, mapping, source):
     problems = []
     for key, name in used.items():
         if name is not None:
-            try:
-                require_columns(table.columns, [name], source=source, key=key)
-            except CohortDataError as exc:
-                problems.append(str(exc))
+            _checked(problems, require_columns, table.columns, [name], source=source, key=key)
     _raise_together(problems, f"mapped columns are not in {source}")
 
 
-def _checked(problems, read, *args):
-    """``read(*args)``, or None with its error added to ``problems``."""
+def _checked(problems, read, *args, **kwargs):
+    """``read(*args, **kwargs)``, or None with its error added to ``problems``."""
     try:
-        return read(*args)
+        return read(*args, **kwargs)
     except CohortDataError as exc:
         problems.append(str(exc))
         return None
@@ -268,11 +265,9 @@ def _checked(problems, read, *args):
 
 def _raise_together(problems, what):
     """One error naming every problem, so that one run of validate names every fix."""
-    if len(problems) > 1:
-        raise CohortDataError(f"{len(problems)} {what}:\n"
-                              + "\n".join(f"- {p}" for p in problems))
     if problems:
-        raise CohortDataError(problems[0])
+        raise CohortDataError(problems[0] if len(problems) == 1 else f"{len(problems)} {what}:\n"
+                              + "\n".join(f"- {p}" for p in problems))
 
 
 def map_patients(table, mapping, *, source):

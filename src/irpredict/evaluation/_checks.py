@@ -1,10 +1,10 @@
-"""Input checks shared by cross-validation and external evaluation."""
+"""Input checks shared by cross-validation and external evaluation, and of model grids."""
 
 import numpy as np
 
-from irpredict.exceptions import CohortDataError
+from irpredict.exceptions import CohortDataError, ExperimentConfigError
 
-__all__ = ["check_frame_and_labels", "check_sites", "first_ids"]
+__all__ = ["check_family_grids", "check_frame_and_labels", "check_sites", "first_ids"]
 
 
 def first_ids(ids, k=5):
@@ -95,3 +95,35 @@ def check_sites(sites, X):
             f"({first_ids(X.index[sites.isna().to_numpy()])}); fill it in or pass sites=None."
         )
     return sites.astype(str).to_numpy()
+
+
+def check_family_grids(param_grid, names):
+    """A grid per family name, each parameter with a list of candidates (before any fit)."""
+    from irpredict.models.zoo import FAMILIES, grid_problems
+
+    if not param_grid:
+        return
+    if not isinstance(param_grid, dict):
+        raise ExperimentConfigError(f"param_grid must map a family to its grid, e.g. "
+                                    f"{{'{names[0]}': {{...}}}}; got {type(param_grid).__name__}")
+    stray = [key for key in param_grid if key not in FAMILIES]  # other families' grids: unused
+    if stray:
+        raise ExperimentConfigError(
+            f"param_grid names {stray}, which are not model families ({', '.join(FAMILIES)}); "
+            "with family names the grid is keyed by family, e.g. "
+            f"{{'{names[0]}': {{'{stray[0]}': [...]}}}} (a flat grid is for a custom "
+            "estimator)")
+    problems = []
+    for name in names:
+        grid = param_grid.get(name) or {}
+        if not isinstance(grid, dict):
+            problems.append(f"the grid of {name!r} must map parameters to lists of values")
+            continue
+        scalars = [k for k, v in grid.items() if isinstance(v, str) or not hasattr(v, "__iter__")]
+        if scalars:
+            problems.append(f"the grid of {name!r} gives single values for {scalars}; give "
+                            "each parameter a list of candidates, e.g. [0.5]")
+            continue
+        problems += grid_problems(name, grid)
+    if problems:
+        raise ExperimentConfigError("; ".join(problems) + ".")

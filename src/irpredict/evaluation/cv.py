@@ -9,7 +9,11 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
-from irpredict.evaluation._checks import check_frame_and_labels, check_sites
+from irpredict.evaluation._checks import (
+    check_family_grids,
+    check_frame_and_labels,
+    check_sites,
+)
 from irpredict.exceptions import ExperimentConfigError
 
 __all__ = ["NestedCVResult", "nested_cv", "fit_tuned", "make_strata", "outer_splits"]
@@ -216,7 +220,7 @@ def _candidates(estimator, param_grid, calibration, per_therapy, therapy_col, mi
         isinstance(estimator, (list, tuple)) and all(isinstance(e, str) for e in estimator)
     ):
         names = [estimator] if isinstance(estimator, str) else list(estimator)
-        _check_family_grids(param_grid, names)
+        check_family_grids(param_grid, names)
         specs = []
         for name in names:
             # one thread per fit: n_jobs runs the inner search's fits side by side, so the
@@ -248,38 +252,6 @@ def _candidates(estimator, param_grid, calibration, per_therapy, therapy_col, mi
     return out
 
 
-def _check_family_grids(param_grid, names):
-    """A grid per family name, each parameter with a list of candidates (before any fit)."""
-    from irpredict.models.zoo import FAMILIES, grid_problems
-
-    if not param_grid:
-        return
-    if not isinstance(param_grid, dict):
-        raise ExperimentConfigError(f"param_grid must map a family to its grid, e.g. "
-                                    f"{{'{names[0]}': {{...}}}}; got {type(param_grid).__name__}")
-    stray = [key for key in param_grid if key not in FAMILIES]  # other families' grids: unused
-    if stray:
-        raise ExperimentConfigError(
-            f"param_grid names {stray}, which are not model families ({', '.join(FAMILIES)}); "
-            "with family names the grid is keyed by family, e.g. "
-            f"{{'{names[0]}': {{'{stray[0]}': [...]}}}} (a flat grid is for a custom "
-            "estimator)")
-    problems = []
-    for name in names:
-        grid = param_grid.get(name) or {}
-        if not isinstance(grid, dict):
-            problems.append(f"the grid of {name!r} must map parameters to lists of values")
-            continue
-        scalars = [k for k, v in grid.items() if isinstance(v, str) or not hasattr(v, "__iter__")]
-        if scalars:
-            problems.append(f"the grid of {name!r} gives single values for {scalars}; give "
-                            "each parameter a list of candidates, e.g. [0.5]")
-            continue
-        problems += grid_problems(name, grid)
-    if problems:
-        raise ExperimentConfigError("; ".join(problems) + ".")
-
-
 def _fit_one(est, grid, scoring, X_train, y_train, inner_cv, n_jobs):
     from sklearn.base import clone
     from sklearn.model_selection import GridSearchCV
@@ -287,34 +259,13 @@ def _fit_one(est, grid, scoring, X_train, y_train, inner_cv, n_jobs):
     if not any(len(v) > 1 for v in grid.values()):
         fitted = clone(est).set_params(**{k: v[0] for k, v in grid.items()})
         return fitted.fit(X_train, y_train), {k: v[0] for k, v in grid.items()}, np.nan
-    import os
-
-    from joblib import parallel_config
+    from irpredict.evaluation._workers import worker_processes
 
     search = GridSearchCV(clone(est), grid, scoring=scoring, cv=inner_cv, refit=True,
                           n_jobs=n_jobs, error_score="raise")
-    with parallel_config(backend="loky", initializer=exit_with_parent,
-                         initargs=(os.getpid(),)):
+    with worker_processes():
         search.fit(X_train, y_train)
     return search.best_estimator_, search.best_params_, float(search.best_score_)
-
-
-def exit_with_parent(parent_pid):
-    """Worker-process initializer: the worker exits as soon as ``parent_pid`` is gone.
-
-    joblib's idle workers otherwise outlive a killed run by minutes, holding its memory
-    and its output pipes.
-    """
-    import os
-    import threading
-    import time
-
-    def watch():
-        while os.getppid() == parent_pid:
-            time.sleep(0.5)
-        os._exit(1)
-
-    threading.Thread(target=watch, name="irpredict-parent-watch", daemon=True).start()
 
 
 def fit_tuned(X, y, *, estimator="xgboost", sites=None, inner_folds=3, calibration="none",
