@@ -187,6 +187,20 @@ def test_fits_run_side_by_side_give_the_same_results():
     assert fitted.named_steps["classifier"].n_jobs == 1  # one thread per fit
 
 
+def test_a_joblib_backend_chosen_by_the_caller_runs_the_inner_search():
+    from joblib import parallel_config
+
+    def fits_seen_here(n_jobs):
+        LOG.clear()
+        _spy_run(n_jobs=n_jobs)
+        return sum(entry[0] == "fit" for entry in LOG)
+
+    serial = fits_seen_here(1)
+    with parallel_config(backend="threading"):
+        threaded = fits_seen_here(2)  # threads log into this process, loky workers would not
+    assert threaded == serial
+
+
 def test_labels_other_than_zero_or_one_name_the_patients():
     X, y, _ = _cohort()
     y = y.astype(float)

@@ -7,15 +7,24 @@ def worker_processes():
     """joblib's configuration for the fits of a search: loky worker processes that exit
     with the process that started them.
 
+    A caller who chose another joblib backend (``joblib.parallel_config(backend=...)``,
+    threads or a cluster) keeps it.
+
     Returns
     -------
-    joblib.parallel_config
-        A context manager; ``n_jobs`` stays the search's own.
+    context manager
+        ``joblib.parallel_config`` for loky, or a no-op one for another backend;
+        ``n_jobs`` stays the search's own.
     """
+    import contextlib
     import os
 
     from joblib import parallel_config
+    from joblib.parallel import LokyBackend, get_active_backend
 
+    backend, _ = get_active_backend()
+    if not isinstance(backend, LokyBackend):
+        return contextlib.nullcontext()
     return parallel_config(backend="loky", initializer=exit_with_parent,
                            initargs=(os.getpid(),))
 
