@@ -188,6 +188,16 @@ b,84,30,,
     assert itp.set_index(["patient_id", "day"]).loc[("a", 84), "irecist_response"] == "iUPD"
 
 
+def test_new_nontarget_lesions_alone_are_progression(cli, tmp_path):
+    text = "patient_id,day,target_sld_mm,new_nontarget\na,-3,50,0\na,56,45,1\na,112,45,1\n"
+    bor, res = _bor(cli, tmp_path, text)
+    assert bor.loc["a", "bor"] == "PD"
+    assert bor.loc["a", "pd_day"] == 56
+    assert "or new_nontarget true" in " ".join(res.stderr.split())
+    ibor, _ = _bor(cli, tmp_path, text, "--criteria", "irecist")
+    assert ibor.loc["a", "ipfs_day"] == 56
+
+
 def test_ids_written_with_spaces_are_one_patient(cli, tmp_path):
     text = "patient_id,day,target_sld_mm\nP 001,-3,50\nP 001,42,30\n P 001,84,30\nP 001 ,126,30\n"
     bor, _ = _bor(cli, tmp_path, text)

@@ -203,6 +203,30 @@ def test_new_iupd_needed_after_reset():
     assert _codes(ta) == ["iUPD", "iSD", "iUPD", "iCPD"]
 
 
+def test_more_new_nontarget_lesions_after_a_reset_start_a_new_iupd():
+    # a new lesion kept through a reset is "known"; more of them is new progression
+    ta = _ta([56, 112, 168, 224], [90.0, 60.0, 60.0, 60.0], new_lesion=[True] * 4)
+    ta["new_nontarget_count"] = [0, 1, 1, 4, 6]
+    assert _codes(ta) == ["iUPD", "iPR", "iUPD", "iCPD"]
+    ta["new_nontarget_count"] = [0, 1, 1, 1, 1]
+    assert _codes(ta) == ["iUPD", "iPR", "iPR", "iPR"]  # known and stable: no progression
+
+
+def test_a_lesion_in_a_patient_without_baseline_targets_is_followed_to_icpd():
+    # non-measurable disease only; the target sum measured later is the new lesions' size
+    ta = _ta([56, 112, 168], [12.0, 60.0, 110.0], baseline=0.0,
+             nontarget=["NON-CR/NON-PD"] * 3)
+    ta.loc[0, "nontarget"] = "NON-CR/NON-PD"
+    with pytest.warns(UserWarning, match="absent at baseline is a new lesion"):
+        tp = irecist_timepoints(ta)
+    assert tp["irecist_response"].tolist() == ["iUPD", "iCPD", "iCPD"]
+    assert tp["irecist_reason"].iloc[1] == "new-lesion sum +5 mm"
+    ta = _ta([56, 112], [12.0, 14.0], baseline=0.0, nontarget=["NON-CR/NON-PD"] * 2)
+    ta.loc[0, "nontarget"] = "NON-CR/NON-PD"
+    with pytest.warns(UserWarning, match="absent at baseline"):
+        assert _codes(ta) == ["iUPD", "iUPD"]  # grew less than 5 mm: not confirmed
+
+
 def test_irecist_equals_recist_until_first_progression_on_a_csv_with_blank_nontarget(tmp_path):
     # A nontarget column left blank for some patients reads back as missing strings (NaN in
     # pandas' string columns): those visits are "not assessed", exactly as under RECIST 1.1.

@@ -1,10 +1,13 @@
 """New lesions the table implies, and sizes that cannot be millimetres.
 
 RECIST 1.1 (DOMAIN.md 3.1): any new lesion is PD, and a lesion that was not
-there at baseline counts as new. A table can say so in three ways: the
+there at baseline counts as new. A table can say so in four ways: the
 ``new_lesion`` flag, a ``new_lesion_count`` or ``new_lesion_sld_mm`` above 0,
+a ``new_nontarget`` flag (new non-target lesions increased, so there are some),
 or a measured target sum at a visit of a patient whose baseline had no target
-lesion (sum 0). All three are read as a new lesion.
+lesion (sum 0). All are read as a new lesion; that target sum is also the
+new lesions' size (``new_lesion_sld_mm``, where not given), which iRECIST
+follows to confirm progression.
 """
 
 import warnings
@@ -47,12 +50,14 @@ def mark_implied_new_lesions(frame, source):
     for column in ("new_lesion_count", "new_lesion_sld_mm", "new_nontarget_count"):
         if column in frame.columns:
             counted |= (frame[column] > 0).to_numpy()
+    if "new_nontarget" in frame.columns:  # new non-target lesions increased: they exist
+        counted |= frame["new_nontarget"].fillna(False).to_numpy(bool)
     unflagged = counted & ~flagged & post.to_numpy()
     if unflagged.any():
         shown, n = _shown(frame, unflagged)
         warnings.warn(
             f"{source}: {n} patients have new_lesion_count, new_lesion_sld_mm or "
-            "new_nontarget_count above 0 on "
+            "new_nontarget_count above 0, or new_nontarget true, on "
             f"visits whose new_lesion is not true, e.g. {shown}; those visits are read as "
             "having a new lesion (PD). Fill new_lesion on every visit to silence this",
             DataWarning, stacklevel=3)
@@ -64,6 +69,13 @@ def mark_implied_new_lesions(frame, source):
             f"{source}: {n} patients had no target lesion at baseline (sum 0) but a measured "
             f"target sum later, e.g. {shown}; a lesion absent at baseline is a new lesion "
             "(PD)", DataWarning, stacklevel=3)
+    if reappeared.any():
+        # that sum measures the new lesions: iRECIST confirms their growth by it
+        sizes = frame["target_sld_mm"].where(reappeared)
+        if "new_lesion_sld_mm" in frame.columns:
+            frame["new_lesion_sld_mm"] = frame["new_lesion_sld_mm"].fillna(sizes)
+        else:
+            frame["new_lesion_sld_mm"] = sizes
     at_baseline = flagged & ~post.to_numpy()
     if at_baseline.any():
         shown, n = _shown(frame, at_baseline)

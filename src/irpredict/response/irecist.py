@@ -121,12 +121,11 @@ def _new_trigger(v, known):
         return False
     if known is None:
         return True
-    more = (
-        not np.isnan(v["nl_cnt"])
-        and not np.isnan(known["nl_cnt"])
-        and v["nl_cnt"] > known["nl_cnt"]
-    )
-    return bool(v["nnt"] or _grew(v["nl_sld"], known["nl_sld"]) or more)
+    def more(count):
+        return not (np.isnan(v[count]) or np.isnan(known[count])) and v[count] > known[count]
+
+    return bool(v["nnt"] or _grew(v["nl_sld"], known["nl_sld"]) or more("nl_cnt")
+                or more("nnt_cnt"))
 
 
 def _patient_irecist(visits, confirm_min_days, confirm_max_days):
