@@ -282,6 +282,20 @@ def _check_text_in_numbers(frame, col, source, ids, problems, extra):
         extra.extend(_case("patients", col, "numeric", v, i) for i, v in text[bad].items())
 
 
+#: A two-valued column matching the label exactly is leakage when chance alone would do that
+#: less often than this (a handful of patients can match by chance: 4 patients, 2
+#: responders, 1 in 3).
+LEAKAGE_CHANCE = 0.01
+
+
+def _chance_of_exact_match(label):
+    """Chance that a two-valued column independent of ``label``, with as many patients in
+    each value, reproduces it or its inverse exactly: 2 / C(n, responders)."""
+    from math import comb
+
+    return 2 / comb(len(label), int(label.sum()))
+
+
 def _check_leakage(frame, features, numeric, label_col, source, problems, extra):
     label = _label_values(frame[label_col])
     for col in features:
@@ -298,10 +312,11 @@ def _check_leakage(frame, features, numeric, label_col, source, problems, extra)
         else:
             pairs = set(zip(x, y, strict=True))
             leak = len(pairs) == 2 and x.nunique() == 2
-        if leak:
+        if leak and _chance_of_exact_match(y) < LEAKAGE_CHANCE:
             problems.append(
-                f"{source}: column '{col}' reproduces the label '{label_col}' exactly (label "
-                "leakage). Fix: drop the column or list it among the excluded columns")
+                f"{source}: column '{col}' reproduces the label '{label_col}' exactly in "
+                f"{len(y)} patients (label leakage). Fix: drop the column or list it among the "
+                "excluded columns")
             extra.append(_case("patients", col, "label_leakage", col, None))
 
 
