@@ -243,6 +243,22 @@ def test_results_after_the_last_landmark_scored_are_said_to_count_later(cli, tra
     assert "they count from landmark 42 on, once it is reached" in text
 
 
+def test_results_of_a_patient_off_treatment_before_the_next_landmark_count_nowhere(
+        cli, trained, tmp_path):
+    cohort = _simulated(cli, tmp_path)
+    _drop_rows(cohort, lambda frame: (frame["patient_id"] == "SIM-00007") & (frame["day"] > 30))
+    patients = pd.read_csv(cohort / "patients.csv", dtype={"patient_id": str})
+    patients.loc[patients["patient_id"] == "SIM-00007", "off_treatment_day"] = 16
+    patients.to_csv(cohort / "patients.csv", index=False)
+    done = _monitor(cli, trained, "-p", "SIM-00007", data=cohort, out=tmp_path / "out")
+    assert done.returncode == 0, done.stderr
+    text = " ".join(done.stdout.split())
+    assert "results after day 0, the last landmark scored: " in text
+    assert "they change no prediction: the patient is out of the later landmarks' " \
+        "population, off treatment since day 16" in text
+    assert "once it is reached" not in text
+
+
 def test_a_patients_table_alone_is_monitored_at_day_0(cli, trained, tmp_path):
     cohort = _simulated(cli, tmp_path)
     patients = pd.read_csv(cohort / "patients.csv")

@@ -285,12 +285,15 @@ def _say_pending(console, bundle, cohort, trajectory, as_of):
     table = trajectory.table
     scored = table.loc[table["status"] == "scored", "landmark"]
     later = [d for d in bundle.landmarks if not len(scored) or d > scored.max()]
+    status = dict(zip(table["landmark"], table["status"].astype(str), strict=True))
+    left = [status[d] for d in later if status.get(d, "").startswith("not in population")]
+    later = [d for d in later if not status.get(d, "").startswith("not in population")]
     m = cohort.measurements
-    if not later or not len(scored) or m is None:
+    if not (later or left) or not len(scored) or m is None:
         return
     pid = str(table["patient_id"].iloc[0])
     mine = m[(m["patient_id"].astype(str) == pid) & (m["day"] > scored.max())
-             & (m["day"] <= max(later))]
+             & (m["day"] <= max(later or bundle.landmarks))]
     if as_of is not None:
         mine = mine[mine["day"] <= as_of]
     from irpredict.monitoring.coverage import read_on_treatment
@@ -302,6 +305,12 @@ def _say_pending(console, bundle, cohort, trajectory, as_of):
     listed = "; ".join(f"{b} (day{'s' if len(g) > 1 else ''} "
                        f"{', '.join(f'{d:g}' for d in sorted(set(g['day'])))})"
                        for b, g in mine.groupby(mine["biomarker"].astype(str)))
+    if not later:
+        console.print(f"[yellow]note:[/yellow] results after day {scored.max():g}, the last "
+                      f"landmark scored: {escape(listed)}; they change no prediction: the "
+                      f"patient is out of the later landmarks' population, "
+                      f"{escape(left[0].removeprefix('not in population: '))}")
+        return
     nxt = min(d for d in later if d >= mine["day"].min())
     console.print(f"[yellow]note:[/yellow] results after day {scored.max():g}, the last "
                   f"landmark scored: {escape(listed)}; they count from landmark {nxt:g} on, "
