@@ -67,7 +67,8 @@ def test_v_late_confirmation_flagged_and_warned():
     within = irecist_timepoints(_ta([56, 112], [125.0, 130.0]))
     assert within["irecist_response"].tolist() == ["iUPD", "iCPD"]
     assert not within["icpd_late"].any()
-    with pytest.warns(IRecistWindowWarning, match=r"1 patients .* more than 56 days"):
+    with pytest.warns(IRecistWindowWarning,
+                      match=r"^tumor_assessments: 1 patient has iCPD .* more than 56 days"):
         late = irecist_timepoints(_ta([56, 113], [125.0, 130.0]))
     assert late["icpd_late"].tolist() == [False, True]
 

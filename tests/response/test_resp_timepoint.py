@@ -175,6 +175,18 @@ def test_non_numeric_size_names_rows():
         check_tumor_assessments(frame)
 
 
+def test_dates_in_the_day_column_get_the_day_fix():
+    frame = pd.DataFrame({"patient_id": ["a", "a"], "day": ["2021-01-01", "2021-02-15"],
+                          "target_sld_mm": [50.0, 30.0]})
+    with pytest.raises(CohortDataError, match=r"'day' holds dates, not numbers: rows 2, 3 hold "
+                                              r".*subtract each patient's first-dose date"):
+        check_tumor_assessments(frame)
+    frame["day"] = ["0", "six weeks"]
+    with pytest.raises(CohortDataError, match=r"'day' must be numeric; row 3 holds "
+                                              r"\['six weeks'\]; write plain numbers: days"):
+        check_tumor_assessments(frame)
+
+
 @pytest.mark.parametrize("written", ["NE", "ne", " Not evaluable "])
 def test_a_size_written_ne_is_a_size_not_measured(written):
     as_empty = check_tumor_assessments(_ta(["50", None]))

@@ -261,9 +261,9 @@ def irecist_timepoints(
     if warn_late and tp["icpd_late"].any():
         ids = tp.loc[tp["icpd_late"], "patient_id"].unique()
         warnings.warn(
-            f"{len(ids)} patients have iCPD confirmed more than {confirm_max_days} days after "
-            f"iUPD, e.g. {ids[:5].tolist()}; check the protocol's handling of late "
-            "confirmation scans",
+            f"{source}: {len(ids)} patient{' has' if len(ids) == 1 else 's have'} iCPD "
+            f"confirmed more than {confirm_max_days} days after iUPD, e.g. "
+            f"{ids[:5].tolist()}; check the protocol's handling of late confirmation scans",
             IRecistWindowWarning,
             stacklevel=2,
         )

@@ -192,6 +192,16 @@ def _rows(mask):
 _NOT_EVALUABLE = ("NE", "N/E", "NOT EVALUABLE", "NOT EVALUATED", "UE")
 
 
+def _dates(values):
+    """Whether every value reads as a calendar date (2021-03-01, 01/03/2021)."""
+    import warnings
+
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")  # "could not infer format"
+        parsed = pd.to_datetime(values.astype(str), errors="coerce", format="mixed")
+    return bool(parsed.notna().all())
+
+
 def _numeric(frame, column, source, *, required):
     raw = frame[column]
     if pd.api.types.is_datetime64_any_dtype(raw) or pd.api.types.is_timedelta64_dtype(raw):
@@ -210,12 +220,19 @@ def _numeric(frame, column, source, *, required):
     bad = pd.Series(values.isna().to_numpy() & raw.notna().to_numpy() & filled
                     & ~not_evaluable, index=raw.index)
     if bad.any():
+        shown = raw[bad].astype(str).unique()[:3].tolist()
+        where = (f"{int(bad.sum())} rows are not, e.g. rows {_rows(bad)} hold" if bad.sum() > 1
+                 else f"row {_rows(bad)} holds")
+        if column == "day" and _dates(raw[bad]):
+            raise CohortDataError(
+                f"{source}: column 'day' holds dates, not numbers: "
+                f"{'rows' if bad.sum() > 1 else 'row'} {_rows(bad)} "
+                f"{'hold' if bad.sum() > 1 else 'holds'} {shown}; {_DAY_FIX}")
         raise CohortDataError(
-            f"{source}: column '{column}' must be numeric; "
-            + (f"{int(bad.sum())} rows are not, e.g. rows " if bad.sum() > 1 else "row ")
-            + f"{_rows(bad)} holds {raw[bad].astype(str).unique()[:3].tolist()}; "
-            f"write plain numbers (mm for sizes, days since first dose for day) or leave a "
-            "size empty (or NE) when it was not measured"
+            f"{source}: column '{column}' must be numeric; {where} {shown}; "
+            + ("write plain numbers: days since the first dose" if column == "day" else
+               "write plain numbers in mm, or leave a size empty (or NE) when it was not "
+               "measured")
         )
     huge = np.abs(values.astype(float)) >= PLAUSIBLE_MAGNITUDE
     if huge.any():
