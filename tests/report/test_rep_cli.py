@@ -133,6 +133,33 @@ def test_report_never_replaces_its_experiment_file(trained_study, cli):
     assert experiment.read_bytes() == before
 
 
+def test_report_never_replaces_the_tracking_store_or_a_file_that_is_no_report(trained_study,
+                                                                              cli, tmp_path):
+    folder, _, uri, run_id = trained_study
+    store = folder / "mlflow.db"
+    before = store.read_bytes()
+    result = cli("report", "--run", run_id, "--out", store, "--tracking-uri", uri, "--no-log",
+                 cwd=folder)
+    assert result.returncode == 1
+    assert f"cannot write {store}: it is an input of this command" in result.stderr
+    assert store.read_bytes() == before
+    # the default store of the working folder, without --tracking-uri
+    (tmp_path / "mlruns").mkdir()
+    default = tmp_path / "mlruns" / "mlflow.db"
+    default.write_bytes(before)
+    result = cli("report", "--run", run_id, "--out", "mlruns/mlflow.db", "--no-log", cwd=tmp_path)
+    assert result.returncode == 1
+    assert "it is an input of this command" in result.stderr
+    assert default.read_bytes() == before
+    notes = tmp_path / "notes.txt"
+    notes.write_text("mine")
+    result = cli("report", "--run", run_id, "--out", notes, "--tracking-uri", uri, "--no-log",
+                 cwd=folder)
+    assert result.returncode == 1
+    assert "exists and is not an HTML file" in result.stderr
+    assert notes.read_text() == "mine"
+
+
 def test_a_mistyped_store_is_named_and_not_created(trained_study, cli, tmp_path):
     _, _, _, run_id = trained_study
     result = cli("report", "--run", run_id, "--out", tmp_path / "r.html", "--tracking-uri",

@@ -30,3 +30,19 @@ def test_results_oracle_column_matches_the_trained_cohort(tmp_path, cli):
         therapy, n_resp, oracle = cells[0].strip(), cells[3].strip(), cells[-1].strip()
         assert oracle == f"{truth[therapy]['oracle_auc']:.3f}"
         assert n_resp.startswith(f"{truth[therapy]['n_patients']} (")
+
+
+def test_results_never_replace_the_experiment_file_or_the_store(tmp_path, cli):
+    exp_path = tmp_path / "mixres.toml"
+    exp_path.write_text(STUDY)
+    store = tmp_path / "mlflow.db"
+    store.write_bytes(b"not touched")
+    for target, option in ((exp_path, "--results"), (store, "--results")):
+        before = target.read_bytes()
+        result = cli("train", exp_path, "--tracking-uri", f"sqlite:///{store}",
+                     "--results", target, cwd=tmp_path)
+        assert result.returncode == 1
+        assert f"cannot write {target}: it is an input of this command" in result.stderr
+        assert f"choose another {option}" in result.stderr
+        assert "Traceback" not in result.stderr
+        assert target.read_bytes() == before

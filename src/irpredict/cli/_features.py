@@ -89,9 +89,10 @@ def command(
             raise ExperimentConfigError(
                 "--model builds the model's own inputs, at its landmark day and baseline "
                 "window: leave out --landmark-days and --baseline-window")
-        from irpredict.cli._outputs import cohort_input_files
+        from irpredict.cli._outputs import cohort_input_files, tracking_store_files
 
-        refuse_overwriting_inputs([out], cohort_input_files(source))
+        refuse_overwriting_inputs([out], [*cohort_input_files(source),
+                                          *tracking_store_files(tracking_uri)])
         frame, n_features, what = model_inputs(model, source, tracking_uri=tracking_uri)
     else:
         window = parse_window("-30:0" if baseline_window is None else baseline_window)

@@ -110,21 +110,38 @@ def refuse_overwriting_inputs(outputs, inputs):
 
     Parameters
     ----------
-    outputs : iterable of path-like
-        Files the command is about to write.
+    outputs : iterable of path-like, or dict of path-like to str
+        Files the command is about to write; as a dict, each with the option that
+        names it (default ``--out``).
     inputs : iterable of path-like
         Files the command read (cohort tables, the experiment file).
     """
+    options = outputs if isinstance(outputs, dict) else dict.fromkeys(outputs, "--out")
     read = {}
     for item in inputs:
         if item is not None and Path(item).exists():
             read[Path(item).resolve()] = Path(item)
-    for out in outputs:
+    for out, option in options.items():
         if out is not None and Path(out).resolve() in read:
             raise OutputError(
                 f"cannot write {out}: it is an input of this command "
-                f"({read[Path(out).resolve()]}) and would be overwritten; choose another --out"
-            )
+                f"({read[Path(out).resolve()]}) and would be overwritten; choose another "
+                f"{option}")
+
+
+def tracking_store_files(tracking_uri=None):
+    """The SQLite file of the MLflow store a command reads or writes (empty for a server).
+
+    Outputs are checked against it with :func:`refuse_overwriting_inputs`: a report written
+    over ``mlruns/mlflow.db`` would lose every run.
+    """
+    import os
+
+    uri = tracking_uri or os.environ.get("MLFLOW_TRACKING_URI") or "sqlite:///mlruns/mlflow.db"
+    if not uri.startswith("sqlite:///"):
+        return []
+    path = uri[len("sqlite:///"):].split("?", 1)[0]
+    return [Path(path)] if path and path != ":memory:" else []
 
 
 def cohort_input_files(source):

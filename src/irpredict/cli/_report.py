@@ -32,16 +32,24 @@ def command(
     from rich.console import Console
 
     from irpredict.cli._outputs import (
+        OutputError,
         atomic_path,
         check_output_file,
         cohort_input_files,
         refuse_overwriting_inputs,
+        tracking_store_files,
     )
     from irpredict.report import REPORT_ARTIFACT, build_report, log_report
 
     check_output_file(out)  # a wrong --out is said before the run is read
+    inputs = tracking_store_files(tracking_uri)
     if experiment is not None:
-        refuse_overwriting_inputs([out], cohort_input_files(experiment))
+        inputs += cohort_input_files(experiment)
+    refuse_overwriting_inputs([out], inputs)
+    if out.is_file() and out.suffix.lower() not in (".html", ".htm"):
+        raise OutputError(f"cannot write {out}: it exists and is not an HTML file, so it is "
+                          "no earlier report to replace; choose another --out, e.g. "
+                          "report.html")
 
     console = Console(highlight=False)
     if not console.is_terminal:

@@ -98,7 +98,7 @@ def command(
     from irpredict.screening.criteria import parse_criteria
     from irpredict.screening.enrichment import enrichment_table, threshold_rules
 
-    _check_outputs(out, markdown, source)
+    _check_outputs(out, markdown, source, tracking_uri)
     rules = list(criteria or [])
     for text in rules:
         parse_criteria(text)  # syntax errors before the cohort is read
@@ -146,18 +146,20 @@ def _refuse_text_scores(scores, score_column, source):
             "write a rule on this column with --criteria")
 
 
-def _check_outputs(out, markdown, source):
+def _check_outputs(out, markdown, source, tracking_uri=None):
     """Say a wrong --out or --markdown before the bootstrap, not after it."""
     from irpredict.cli._outputs import (
         check_output_file,
         check_output_folder,
         cohort_input_files,
         refuse_overwriting_inputs,
+        tracking_store_files,
     )
 
     check_output_folder(out)
-    refuse_overwriting_inputs([markdown, Path(out) / "screening.csv", Path(out) / "tradeoff.png"],
-                              cohort_input_files(source))
+    refuse_overwriting_inputs({markdown: "--markdown", Path(out) / "screening.csv": "--out",
+                               Path(out) / "tradeoff.png": "--out"},
+                              [*cohort_input_files(source), *tracking_store_files(tracking_uri)])
     if markdown is not None and not _inside(markdown, out):
         check_output_file(markdown)
 

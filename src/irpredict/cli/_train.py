@@ -83,7 +83,7 @@ def command(
         console.width = max(console.width, 130)
     exp = load_experiment(experiment)
     if results is not None:
-        _check_results_path(results)  # before the training, not after it
+        _check_results_path(results, experiment, tracking_uri)  # before the training
     settings = model_settings(exp.raw.get("model"), where=f"{exp.path} [model]",
                               n_bootstrap=n_bootstrap, repeats=repeats, seed=seed,
                               n_jobs=jobs or default_jobs(exp))
@@ -122,8 +122,16 @@ def command(
         console.print(f"results: {results}")
 
 
-def _check_results_path(path):
-    from irpredict.cli._outputs import OutputError
+def _check_results_path(path, experiment, tracking_uri):
+    from irpredict.cli._outputs import (
+        OutputError,
+        cohort_input_files,
+        refuse_overwriting_inputs,
+        tracking_store_files,
+    )
+
+    refuse_overwriting_inputs({path: "--results"}, [*cohort_input_files(experiment),
+                                       *tracking_store_files(tracking_uri)])
 
     try:
         path.parent.mkdir(parents=True, exist_ok=True)
