@@ -128,11 +128,25 @@ def test_force_replaces_an_earlier_export_only(trained_model, cli, tmp_path):
     export = ("export", "--model", "models:/srv@champion", "--tracking-uri", uri)
     earlier = tmp_path / "earlier"
     assert cli(*export, "--out", earlier, cwd=folder).returncode == 0
-    (earlier / "stale.txt").write_text("from the earlier export")
+    (earlier / "metadata").mkdir()  # what an export of another MLflow version may hold
+    (earlier / "notes").mkdir()  # what no export writes: someone's own files
+    (earlier / "notes" / "patients.csv").write_text("id\nP1\n")
+    result = cli(*export, "--out", earlier, "--force", cwd=folder)
+    assert result.returncode == 1
+    assert "also holds notes/, which no export writes; --force would delete them" in " ".join(
+        result.stderr.split())
+    assert (earlier / "notes" / "patients.csv").read_text() == "id\nP1\n"
+    (earlier / "notes" / "patients.csv").unlink()
+    (earlier / "notes").rmdir()
     result = cli(*export, "--out", earlier, "--force", cwd=folder)
     assert result.returncode == 0, result.stderr
     assert (earlier / "MLmodel").is_file()
-    assert not (earlier / "stale.txt").exists()
+    assert not (earlier / "metadata").exists()
+    empty = tmp_path / "empty"
+    empty.mkdir()
+    result = cli(*export, "--out", empty, cwd=folder)  # a folder made for it: no --force
+    assert result.returncode == 0, result.stderr
+    assert (empty / "MLmodel").is_file()
 
     a_file = tmp_path / "model.txt"
     a_file.write_text("not a model")

@@ -81,6 +81,7 @@ def command(
         staged = tmp / "model"
         (staged / "MODEL_CARD.md").write_text(card.format(folder=out), encoding="utf-8")
         if out.exists():
+            _check_only_export_files(out, staged)
             out.rename(tmp / "previous")  # removed with tmp, only once the new export is in place
         staged.rename(out)
     finally:
@@ -113,6 +114,8 @@ def _check_replaceable(out, force):
         raise OutputError(f"--out {out} is a file, not an earlier export; export into a new "
                           "folder (--force replaces only a folder written by 'irpredict "
                           "export')")
+    if not any(out.iterdir()):
+        return  # an empty folder made for the export
     if not force:
         raise OutputError(f"--out {out} exists; choose a new folder, or pass --force to "
                           "replace an earlier export")
@@ -124,6 +127,27 @@ def _check_replaceable(out, force):
     if any(out.iterdir()) and not (out / "MLmodel").is_file():
         raise OutputError(f"--out {out} holds files but no MLmodel, so it is not an earlier "
                           "export; --force will not delete it. Choose a new folder")
+
+
+#: What an export folder holds (MLflow's model files, irpredict's card and code).
+EXPORT_ENTRIES = frozenset({
+    "MLmodel", "MODEL_CARD.md", "_model_code.py", "artifacts", "code", "conda.yaml",
+    "python_env.yaml", "requirements.txt", "input_example.json", "serving_input_example.json",
+    "registered_model_meta", "metadata"})
+
+
+def _check_only_export_files(out, staged):
+    """--force deletes an earlier export, never files someone added to it."""
+    from irpredict.cli._outputs import OutputError
+
+    known = EXPORT_ENTRIES | {p.name for p in staged.iterdir()}
+    added = sorted(p.name + ("/" if p.is_dir() else "") for p in out.iterdir()
+                   if p.name not in known)
+    if added:
+        raise OutputError(
+            f"--out {out} is an earlier export, but it also holds {', '.join(added[:5])}"
+            f"{' ...' if len(added) > 5 else ''}, which no export writes; --force would delete "
+            "them. Move them out of the folder, or export into a new folder")
 
 
 def _download(model, tracking_uri, target):
