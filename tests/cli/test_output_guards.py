@@ -43,6 +43,13 @@ def test_features_and_validate_refuse_to_overwrite_cohort_tables(cli, study):
         assert "is an input of this command" in result.stderr
         assert "Traceback" not in result.stderr
         assert patients.read_bytes() == before
+    truth = folder / "truth.json"  # read too: it names the response-derived series
+    before = truth.read_bytes()
+    result = cli("validate", folder, "--json", truth)
+    assert result.returncode == 1
+    assert "is an input of this command" in result.stderr
+    assert "choose another --json" in result.stderr
+    assert truth.read_bytes() == before
 
 
 def test_features_refuses_formats_it_cannot_write(cli, study, tmp_path):

@@ -40,19 +40,25 @@ def command(
         irpredict validate experiments/transneo.toml --json summary.json
         irpredict validate trial.csv --id ID --label pCR --therapy-class cytokine
     """
-    from irpredict.cli._outputs import check_output_file, refuse_overwriting_inputs
+    from irpredict.cli._outputs import (
+        check_output_file,
+        cohort_input_files,
+        refuse_overwriting_inputs,
+    )
     from irpredict.data.loaders import load_cohort
     from irpredict.data.summary import summarize_cohort
 
     if json_path is not None:
         check_output_file(json_path)
+        # a folder's every file, truth.json too: it says which series are response-derived
+        refuse_overwriting_inputs({json_path: "--json"}, cohort_input_files(source))
     mapping = _mapping(source, id_col, label, therapy_class)
     if source.suffix.lower() == ".toml" and source.is_file():
         cohort = _checked_experiment(source)
     else:
         cohort = load_cohort(source, mapping=mapping)
     if json_path is not None:
-        refuse_overwriting_inputs([json_path], [source, *cohort.sources.values()])
+        refuse_overwriting_inputs({json_path: "--json"}, [source, *cohort.sources.values()])
     summary = summarize_cohort(cohort)
     _warn_worth_knowing(summary, cohort)
     _print_summary(summary, cohort)
