@@ -14,6 +14,7 @@ __all__ = [
     "SparseTrajectoryWarning",
     "MissingFeatureWarning",
     "DataWarning",
+    "DefaultFeatureWarning",
     "OutcomeColumnWarning",
 ]
 
@@ -65,7 +66,11 @@ class DataWarning(UserWarning):
     out, a class with one outcome only). The CLI prints these as ``warning:`` lines."""
 
 
-class OutcomeColumnWarning(DataWarning):
+class DefaultFeatureWarning(DataWarning):
+    """A column was left out of a cohort's default features (moot where a model picks them)."""
+
+
+class OutcomeColumnWarning(DefaultFeatureWarning):
     """A column whose name reads as an outcome was left out of a cohort's default features."""
 
 

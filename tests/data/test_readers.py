@@ -133,6 +133,15 @@ def test_the_odd_cell_of_a_decimal_comma_column_keeps_its_text_alone(tmp_path):
     assert frame["ldh"].tolist() == [250.0, "n.d.", 214.0, 230.5, 1.5]
 
 
+@pytest.mark.parametrize("delimiter", [",", ";"])
+def test_one_decimal_comma_among_decimal_points_is_no_thousands_separator(tmp_path, delimiter):
+    rows = ["5.352", "4.871", '"2,5"' if delimiter == "," else "2,5", "6.02"]
+    text = f"id{delimiter}score\n" + "".join(f"p{i}{delimiter}{v}\n" for i, v in enumerate(rows))
+    frame = read_table(_write(tmp_path, text))
+    # left as written, for validation to name the one odd cell; never 5352
+    assert frame["score"].tolist() == ["5.352", "4.871", "2,5", "6.02"]
+
+
 def test_commas_that_may_group_thousands_stay_text_in_a_comma_separated_file(tmp_path):
     frame = read_table(_write(tmp_path, 'id,count\na,"1,234"\nb,"2,500"\nc,"3,000"\n'))
     assert frame["count"].tolist() == ["1,234", "2,500", "3,000"]

@@ -278,6 +278,32 @@ def test_text_in_a_feature_table_is_named_with_its_file(trained, cli, tmp_path):
     assert "Traceback" not in result.stderr
 
 
+def test_a_stray_decimal_comma_is_named_not_read_as_thousands(trained, cli, tmp_path):
+    folder, _, external = trained
+    table = external.assign(Albumin=external["Albumin"].map("{:.3f}".format))
+    table.loc[0, "Albumin"] = "4,1"
+    result = _evaluate_table(cli, trained, table, tmp_path)
+    assert result.returncode == 1
+    text = " ".join(result.stderr.split())
+    assert "column 'Albumin' looks numeric but holds text '4,1' at row 2 (patient 05000)" \
+        in text
+    assert "one decimal separator for the whole file" in text
+    assert not (tmp_path / "export").exists()
+
+
+def test_numbers_written_as_text_raise_no_default_feature_warning(trained, reference, cli,
+                                                                  tmp_path):
+    # the model picks its features: which columns a cohort would use by default is moot
+    _, _, external = trained
+    table = external.assign(age=external["age"].map("{:.0f}".format).astype(str),
+                            notes=[f"free text {i}" for i in range(len(external))])
+    table.to_parquet(tmp_path / "export.parquet", index=False)
+    result = _evaluate(cli, trained, tmp_path / "export.parquet", tmp_path / "export")
+    assert result.returncode == 0, result.stderr
+    assert "left out of the default features" not in " ".join(result.stderr.split())
+    pd.testing.assert_frame_equal(_predictions(tmp_path / "export"), reference)
+
+
 def test_a_rule_reading_a_column_named_therapy_class_keeps_derived_classes(trained):
     # I-SPY2's arm text sits in a source column named therapy_class: the model's own input
     # example holds the derived classes there, and raw arm text is still read by the rule

@@ -76,7 +76,7 @@ def drop_identifier_like(columns, patients, source):
     """Default features without text columns of dates or near-unique values (said once)."""
     import warnings
 
-    from irpredict.exceptions import DataWarning
+    from irpredict.exceptions import DefaultFeatureWarning
 
     found = {c: why for c in columns if (why := identifier_like(patients[c])) is not None}
     if found:
@@ -85,7 +85,8 @@ def drop_identifier_like(columns, patients, source):
             f"{source}: left out of the default features, as a category could only tell "
             f"patients apart, not learn from them: {named}. Exclude them under "
             "[data.columns] exclude to say so (a first-dose date can serve as [data] "
-            "start_date); to use one, derive a number from it", DataWarning, stacklevel=3)
+            "start_date); to use one, derive a number from it", DefaultFeatureWarning,
+            stacklevel=3)
     return [c for c in columns if c not in found]
 
 

@@ -69,6 +69,11 @@ def read_decimal_commas(frame, exclude, any_comma=True):
             continue
         if not any_comma and not present[commas].str.contains(_UNAMBIGUOUS_COMMA).any():
             continue
+        dots_only = present.str.contains(".", regex=False) & ~commas
+        if dots_only.sum() >= commas.sum():
+            # '5.352' beside one '2,5' is a column of decimal points with a stray comma, not
+            # thousands: left as text, validation names the cell
+            continue
         numbers = present.str.fullmatch(_DECIMAL_COMMA) & present.str.contains(r"\d")
         if numbers.mean() <= 0.5:  # most cells are numbers written with decimal commas
             continue

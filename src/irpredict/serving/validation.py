@@ -41,13 +41,18 @@ def _numeric_problems(X, columns):
             values = pd.to_numeric(X[col], errors="coerce")
         except OverflowError:  # an integer beyond the float range (JSON allows any length)
             huge = X[col].map(lambda v: isinstance(v, int) and abs(v) > sys.float_info.max)
-            problems.append(f"column {col!r} holds integers too large for a number in rows "
+            problems.append(f"column {col!r} holds integers too large for a number in "
+                            f"{rows_word(X.index)} "
                             f"{_first(X.index[huge.to_numpy(dtype=bool)])}; check the unit")
             continue
         bad = X.index[values.isna() & X[col].notna()]
         if len(bad):
-            problems.append(f"column {col!r} must be numeric; rows {_first(bad)} hold "
-                            f"{_first(X.loc[bad, col].astype(str).unique(), 3)}")
+            shown = X.loc[bad, col].astype(str).unique()
+            comma = any(re.fullmatch(r"\s*[+-]?\d*,\d+\s*", v) for v in shown)
+            problems.append(f"column {col!r} must be numeric; {rows_word(X.index)} "
+                            f"{_first(bad)} hold {_first(shown, 3)}"
+                            + ("; write one decimal separator for the whole table, a point "
+                               "(2.5, not 2,5)" if comma else ""))
     return problems
 
 

@@ -27,13 +27,13 @@ def load_external_cohort(model, data):
     irpredict.data.Cohort
     """
     from irpredict.data.loaders import load_cohort
-    from irpredict.exceptions import OutcomeColumnWarning
+    from irpredict.exceptions import DefaultFeatureWarning
 
     path = Path(data)
     if path.suffix.lower() == ".toml" or path.is_dir() or model.mapping is None:
         with warnings.catch_warnings():
             # the model picks its own features: the cohort's default ones do not matter here
-            warnings.simplefilter("ignore", OutcomeColumnWarning)
+            warnings.simplefilter("ignore", DefaultFeatureWarning)
             return load_cohort(path)
     from irpredict.data._readers import read_table
     from irpredict.data.mapping import map_tables
@@ -47,8 +47,11 @@ def load_external_cohort(model, data):
     table.columns = [str(c) for c in table.columns]
     _require_mapped_columns(model, path, table.columns)
     relaxed = _only_present(mapping, table.columns)
-    cohort = map_tables(table, replace(relaxed, measurements=own_rows, tumor_assessments=tumour),
-                        name=path.stem, source=path)
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", DefaultFeatureWarning)
+        cohort = map_tables(table, replace(relaxed, measurements=own_rows,
+                                           tumor_assessments=tumour),
+                            name=path.stem, source=path)
     if all(c in cohort.patients.columns for c in model.patient_columns):
         # (missing columns are the first thing to fix: frame_from_cohort names them)
         _refuse_missing_sources(model, path, mapping, own_rows, tumour)
