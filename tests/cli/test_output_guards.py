@@ -4,6 +4,7 @@ readable like any file the user writes."""
 import os
 from pathlib import Path
 
+import numpy as np
 import pytest
 
 SCANS = "patient_id,day,target_sld_mm\nP1,-5,50\nP1,42,30\nP1,84,30\n"
@@ -193,3 +194,36 @@ def test_an_output_file_under_a_file_is_refused_before_the_work(cli, tmp_path):
     assert result.returncode == 1
     assert "is a file, not a folder" in result.stderr
     assert sorted(p.name for p in tmp_path.iterdir()) == ["scans.csv"]
+
+
+def test_screen_refuses_scores_and_outcome_scores_known_only_after_enrolment(cli, study,
+                                                                             tmp_path):
+    import shutil
+
+    import pandas as pd
+
+    result = cli("screen", study, "--thresholds", "60,120", "--score-column",
+                 "off_treatment_day", "--therapy-class", "checkpoint_inhibitor", "--p0", "0.2",
+                 "--out", tmp_path / "screen", "--n-bootstrap", "0")
+    assert result.returncode == 1
+    assert "--score-column uses 'off_treatment_day', the day treatment stopped" in " ".join(
+        result.stderr.split())
+    cohort = tmp_path / "cohort"
+    shutil.copytree(study, cohort)
+    patients = pd.read_csv(cohort / "patients.csv")
+    rng = np.random.default_rng(0)
+    patients["RCB.score"] = rng.gamma(1.0, 1.0, len(patients)).round(2)
+    patients["OS_months"] = rng.exponential(20, len(patients)).round(1)
+    patients["pcr_prob"] = rng.random(len(patients)).round(3)
+    patients.to_csv(cohort / "patients.csv", index=False)
+    for args in (("--criteria", "`RCB.score` < 1"),
+                 ("--thresholds", "10,20", "--score-column", "OS_months")):
+        result = cli("screen", cohort, *args, "--p0", "0.2", "--out", tmp_path / "screen",
+                     "--n-bootstrap", "0")
+        assert result.returncode == 1, args
+        assert "reads as an outcome or follow-up" in " ".join(result.stderr.split())
+        assert not (tmp_path / "screen").exists()
+    # a score named after what it predicts is a score
+    result = cli("screen", cohort, "--thresholds", "0.3,0.6", "--score-column", "pcr_prob",
+                 "--p0", "0.2", "--out", tmp_path / "screen", "--n-bootstrap", "0")
+    assert result.returncode == 0, result.stderr

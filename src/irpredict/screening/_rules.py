@@ -123,6 +123,16 @@ def outcome_columns(cohort, frame, mapping=None):
 #: Words that make a column a prediction of the outcome rather than the outcome itself.
 _SCORE_WORDS = frozenset({"prob", "proba", "probability", "score", "pred", "predicted",
                           "prediction", "risk", "oof", "logit"})
+#: Outcomes that are scores themselves: "score" beside them names the outcome, not a prediction.
+_OUTCOME_SCORES = frozenset({"rcb"})
+
+
+def _a_prediction(name):
+    words = set(re.split(r"[^a-z0-9]+", str(name).lower()))
+    predicts = _SCORE_WORDS & words
+    if words & _OUTCOME_SCORES:
+        predicts -= {"score"}
+    return bool(predicts)
 
 
 def follow_up_columns(cohort, frame):
@@ -130,8 +140,8 @@ def follow_up_columns(cohort, frame):
     stopped, and columns whose names read as outcomes (left out of the features).
 
     Scores are not held to the names: they are often named after the outcome they predict
-    (``pcr_prob``), so a name with a word of :data:`_SCORE_WORDS` passes, and
-    ``--score-column`` is not checked against them.
+    (``pcr_prob``), so a name with a word of :data:`_SCORE_WORDS` passes (``RCB.score`` does
+    not: the residual cancer burden score is an outcome).
     """
     features = set(cohort.feature_columns or ())
     reasons = {}
@@ -140,8 +150,7 @@ def follow_up_columns(cohort, frame):
             continue
         if name in TREATMENT_END_COLUMNS:
             reasons[name] = "the day treatment stopped, known only after enrolment"
-        elif looks_like_outcome(name) and not _SCORE_WORDS & set(
-                re.split(r"[^a-z0-9]+", str(name).lower())):
+        elif looks_like_outcome(name) and not _a_prediction(name):
             reasons[name] = ("a column whose name reads as an outcome or follow-up, left out "
                              "of the features (name it in the experiment's features to use it)")
     return reasons
@@ -150,14 +159,16 @@ def follow_up_columns(cohort, frame):
 def refuse_outcome_columns(criteria, score_column, outcome_columns, follow_up=None):
     """Refuse criteria or scores that read the outcome: their enrichment would be fake.
 
-    ``follow_up`` (see :func:`follow_up_columns`) is checked against the criteria only.
+    ``follow_up`` (see :func:`follow_up_columns`) holds the columns known only after
+    enrolment; scores named after what they predict are not among them.
     """
     from irpredict.screening.criteria import parse_criteria
 
-    used = [(name, f"criterion '{text}'", {**(follow_up or {}), **outcome_columns})
+    refused = {**(follow_up or {}), **outcome_columns}
+    used = [(name, f"criterion '{text}'", refused)
             for text in criteria for name in parse_criteria(text).names]
     if score_column is not None:
-        used.append((score_column, "--score-column", outcome_columns))
+        used.append((score_column, "--score-column", refused))
     for name, where, refused in used:
         for column in (name, f"{name}__baseline"):
             if column in refused:
