@@ -201,6 +201,20 @@ def test_a_joblib_backend_chosen_by_the_caller_runs_the_inner_search():
     assert threaded == serial
 
 
+def test_a_training_split_without_responders_is_named_before_fitting():
+    X, y, _ = _cohort(n=30)
+    y[:] = 0
+    y.iloc[[0, 20]] = 1  # 2 responders: some inner training split holds none
+    LOG.clear()
+    with pytest.raises(CohortDataError, match=r"the cohort has 2 "
+                                              r"responder\(s\) and 28 non-responder\(s\): a "
+                                              r"training split of the 3 inner cross-validation "
+                                              r"folds would hold no responder"):
+        nested_cv(X, y, estimator=SpyClassifier(), param_grid={"C": [0.1, 1.0]},
+                  outer_folds=2, inner_folds=3)
+    assert not LOG  # nothing was fitted
+
+
 def test_labels_other_than_zero_or_one_name_the_patients():
     X, y, _ = _cohort()
     y = y.astype(float)

@@ -4,7 +4,8 @@ import numpy as np
 
 from irpredict.exceptions import CohortDataError, ExperimentConfigError
 
-__all__ = ["check_family_grids", "check_frame_and_labels", "check_sites", "first_ids"]
+__all__ = ["check_family_grids", "check_frame_and_labels", "check_sites", "first_ids",
+           "check_every_class_trains", "check_both_outcomes_train", "check_calibration_folds"]
 
 
 def first_ids(ids, k=5):
@@ -127,3 +128,64 @@ def check_family_grids(param_grid, names):
         problems += grid_problems(name, grid)
     if problems:
         raise ExperimentConfigError("; ".join(problems) + ".")
+
+
+def check_every_class_trains(therapy, y, folds, level, all_therapy, all_y):
+    """Refuse folds whose training split lacks a therapy class its test split holds.
+
+    The fold's model could not score those patients (an unknown therapy class),
+    so say which class is too small (counted in the whole cohort) instead of
+    failing at prediction time.
+    """
+    for train, test in folds:
+        missing = sorted(set(therapy[test]) - set(therapy[train]))
+        if missing:
+            cls = missing[0]
+            members = all_therapy == cls
+            raise CohortDataError(
+                f"therapy class '{cls}' has {int(members.sum())} patient(s) "
+                f"({int(np.asarray(all_y)[members].sum())} responder(s)): an {level} "
+                f"cross-validation fold would train without any of them and could not score "
+                f"them. Give each therapy class enough patients to appear in every training "
+                f"split ({len(folds)} {level} folds; with site grouping, in several sites), or "
+                "leave the class out or merge it with another ([data] therapy_rule), or lower "
+                f"[model] {level}_folds.")
+
+
+def check_both_outcomes_train(y, folds, level, all_y):
+    """Refuse folds whose training split holds one outcome only.
+
+    The pooled model learns from every patient of a training split (a class with a model
+    of its own that lacks an outcome there falls back to it), so the split needs both.
+    """
+    for train, _ in folds:
+        outcomes = set(np.asarray(y)[train].tolist())
+        if len(outcomes) == 2:
+            continue
+        lacking = "responder" if 1 not in outcomes else "non-responder"
+        n_resp = int(np.asarray(all_y).sum())
+        raise CohortDataError(
+            f"the cohort has {n_resp} responder(s) and {len(all_y) - n_resp} non-responder(s): "
+            f"a training split of the {len(folds)} {level} cross-validation folds would hold "
+            f"no {lacking} to learn from. Lower [model] {level}_folds (2 is the least), give "
+            "the grids one value each (no inner search), or add patients with the rarer "
+            "outcome.")
+
+
+def check_calibration_folds(therapy, folds, all_therapy, all_y):
+    """Refuse training splits with fewer than two patients of a class when calibrating.
+
+    The calibrator splits each training set again (``CalibratedModel``): a class it holds
+    once would be missing from one of those folds' models.
+    """
+    for train, _ in folds:
+        classes, counts = np.unique(therapy[train], return_counts=True)
+        if (counts < 2).any():
+            cls = classes[counts < 2][0]
+            members = all_therapy == cls
+            raise CohortDataError(
+                f"therapy class '{cls}' has {int(members.sum())} patient(s) "
+                f"({int(np.asarray(all_y)[members].sum())} responder(s)): post-hoc calibration "
+                "splits each training set again and needs at least 2 of them in every training "
+                "split. Set [model] calibration = ['none'], or leave the class out or merge it "
+                "with another ([data] therapy_rule).")

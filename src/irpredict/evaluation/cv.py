@@ -10,6 +10,9 @@ from dataclasses import dataclass, field
 import numpy as np
 
 from irpredict.evaluation._checks import (
+    check_both_outcomes_train,
+    check_calibration_folds,
+    check_every_class_trains,
     check_family_grids,
     check_frame_and_labels,
     check_sites,
@@ -143,51 +146,6 @@ def _shuffled_site_folds(strata, sites, n_splits, seed):
     fold = fold_of_site[site_of]
     positions = np.arange(len(strata))
     return [(positions[fold != k], positions[fold == k]) for k in range(n_splits)]
-
-
-def _check_every_class_trains(therapy, y, folds, level, all_therapy, all_y):
-    """Refuse folds whose training split lacks a therapy class its test split holds.
-
-    The fold's model could not score those patients (an unknown therapy class),
-    so say which class is too small (counted in the whole cohort) instead of
-    failing at prediction time.
-    """
-    from irpredict.exceptions import CohortDataError
-
-    for train, test in folds:
-        missing = sorted(set(therapy[test]) - set(therapy[train]))
-        if missing:
-            cls = missing[0]
-            members = all_therapy == cls
-            raise CohortDataError(
-                f"therapy class '{cls}' has {int(members.sum())} patient(s) "
-                f"({int(np.asarray(all_y)[members].sum())} responder(s)): an {level} "
-                f"cross-validation fold would train without any of them and could not score "
-                f"them. Give each therapy class enough patients to appear in every training "
-                f"split ({len(folds)} {level} folds; with site grouping, in several sites), or "
-                "leave the class out or merge it with another ([data] therapy_rule), or lower "
-                f"[model] {level}_folds.")
-
-
-def _check_calibration_folds(therapy, folds, all_therapy, all_y):
-    """Refuse training splits with fewer than two patients of a class when calibrating.
-
-    The calibrator splits each training set again (``CalibratedModel``): a class it holds
-    once would be missing from one of those folds' models.
-    """
-    from irpredict.exceptions import CohortDataError
-
-    for train, _ in folds:
-        classes, counts = np.unique(therapy[train], return_counts=True)
-        if (counts < 2).any():
-            cls = classes[counts < 2][0]
-            members = all_therapy == cls
-            raise CohortDataError(
-                f"therapy class '{cls}' has {int(members.sum())} patient(s) "
-                f"({int(np.asarray(all_y)[members].sum())} responder(s)): post-hoc calibration "
-                "splits each training set again and needs at least 2 of them in every training "
-                "split. Set [model] calibration = ['none'], or leave the class out or merge it "
-                "with another ([data] therapy_rule).")
 
 
 def _inner_splits(therapy, y, sites, n_splits, seed):
@@ -387,17 +345,19 @@ def nested_cv(X, y, *, estimator="xgboost", sites=None, outer_folds=5, inner_fol
         seed = random_state + repeat
         # the first repeat keeps scikit-learn's site-grouped folds; later ones shuffle the sites
         folds = outer_splits(therapy, y, site_arr, outer_folds, seed, shuffle_sites=repeat > 0)
-        _check_every_class_trains(therapy, y, folds, "outer", therapy, y)
+        check_every_class_trains(therapy, y, folds, "outer", therapy, y)
+        check_both_outcomes_train(y, folds, "outer", y)
         if calibrating:
-            _check_calibration_folds(therapy, folds, therapy, y)
+            check_calibration_folds(therapy, folds, therapy, y)
         for fold, (train, test) in enumerate(folds):
             inner = _inner_splits(therapy[train], y[train],
                                   None if site_arr is None else site_arr[train],
                                   inner_folds, seed)
             if searches_inner:
-                _check_every_class_trains(therapy[train], y[train], inner, "inner", therapy, y)
+                check_every_class_trains(therapy[train], y[train], inner, "inner", therapy, y)
+                check_both_outcomes_train(y[train], inner, "inner", y)
                 if calibrating:
-                    _check_calibration_folds(therapy[train], inner, therapy, y)
+                    check_calibration_folds(therapy[train], inner, therapy, y)
             plan.append((repeat, fold, train, test, inner))
     for repeat, fold, train, test, inner in plan:
         splits.append({"repeat": repeat, "fold": fold, "train": ids[train],
