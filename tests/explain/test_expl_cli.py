@@ -217,6 +217,29 @@ def test_a_value_in_the_wrong_unit_is_named_as_far_outside_the_training_range(re
     assert "far outside the training range" not in other.stderr
 
 
+def test_text_in_a_number_column_is_named_with_its_table_and_patient(registered, cli,
+                                                                       tmp_path):
+    import pandas as pd
+
+    folder, exp, uri = registered
+    built = cli("features", exp, "--model", MODEL, "--tracking-uri", uri,
+                "--out", tmp_path / "features.csv", cwd=folder)
+    assert built.returncode == 0, built.stderr
+    table = pd.read_csv(tmp_path / "features.csv", dtype={"patient_id": str})
+    table["age"] = table["age"].astype(object)
+    table.loc[2, "age"] = "abc"
+    table.to_csv(tmp_path / "with_text.csv", index=False)
+    done = cli("explain", "--model", MODEL, "--data", tmp_path / "with_text.csv",
+               "--patient", table.loc[0, "patient_id"], "--tracking-uri", uri,
+               "--out", tmp_path / "out", cwd=folder)
+    assert done.returncode == 1
+    text = " ".join(done.stderr.split())
+    assert f"with_text: column 'age' must be numeric; patients {table.loc[2, 'patient_id']} " \
+        "hold abc" in text
+    assert "unexpected" not in text
+    assert not (tmp_path / "out").exists()
+
+
 CALIBRATED = simulated_study(
     "calexpl", patients=300, seed=3, class_mix={"checkpoint_inhibitor": 1},
     feature_sets={"mixed": ["age", "ecog", "liver_mets", "ldh_uln", "measurements:*"]},

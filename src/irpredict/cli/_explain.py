@@ -95,12 +95,13 @@ def explain_cohort(model, data, *, tracking_uri=None):
     the patients the model was trained on (their probabilities are in-sample).
     """
     from irpredict.explain import centred_on_explained_rows, explain
-    from irpredict.training.external import model_frame, warn_outside_training
+    from irpredict.training.external import checked_input, model_frame, warn_outside_training
     from irpredict.training.publish import load_response_model
     from irpredict.training.support import far_outside_training
 
     response_model = load_response_model(model, tracking_uri=tracking_uri)
     name, X, _ = model_frame(response_model, data)
+    X = checked_input(response_model, X, name, numbers_only=True)
     warn_outside_training(response_model, X, name)
     from irpredict.training.overlap import training_patients
 

@@ -9,7 +9,7 @@ from irpredict._cache import ObjectCache
 from irpredict.exceptions import CohortDataError, UnknownTherapyError
 from irpredict.training.levels import align_levels
 
-__all__ = ["check_input", "with_therapy_class", "rows_word", "RANGE_FACTOR"]
+__all__ = ["check_input", "check_numbers", "with_therapy_class", "rows_word", "RANGE_FACTOR"]
 
 #: How far beyond the training range a numeric value may lie: up to this factor times the
 #: largest magnitude seen in training. Lab values such as ctDNA span orders of magnitude
@@ -388,6 +388,14 @@ LEVELS_ALIGNED = "irpredict.levels_aligned"
 
 def _therapy_key(name):
     return "_".join(str(name).strip().lower().replace("-", " ").split())
+
+
+def check_numbers(model, frame):
+    """Raise :class:`~irpredict.exceptions.CohortDataError` naming text in ``frame``'s numeric
+    model columns (columns it lacks are left to :func:`check_input`)."""
+    categorical = set(model.categorical_columns)
+    _as_float(frame, [c for c in model.feature_columns
+                      if c not in categorical and c in frame.columns])
 
 
 def check_input(model, frame, notes=None):

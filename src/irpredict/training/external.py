@@ -279,7 +279,6 @@ def score_frame(model, X, y, *, name="external", threshold=0.5, n_bootstrap=1000
         :func:`irpredict.evaluation.summarize_predictions`).
     """
     from irpredict.evaluation.summary import predict_frame, summarize_predictions
-    from irpredict.serving.validation import check_input
 
     if y is None:
         raise CohortDataError(f"{name}: the external cohort has no label; evaluation needs "
@@ -288,10 +287,7 @@ def score_frame(model, X, y, *, name="external", threshold=0.5, n_bootstrap=1000
     if not labelled.any():
         raise CohortDataError(f"{name}: every patient's label is missing.")
     X, y = X.loc[labelled.to_numpy()], y.loc[labelled.to_numpy()].astype(int)
-    try:
-        X = check_input(model, X)
-    except CohortDataError as exc:  # say which file; rows are patients here
-        raise CohortDataError(f"{name}: {exc}".replace(": invalid input:", ":", 1)) from None
+    X = checked_input(model, X, name)
     X, y = _without_training_patients(model, X, y, name)
     _warn_unlike_training(model, X, name)
     absent = [t for t in model.therapies if t not in set(X["therapy_class"])]
@@ -351,6 +347,24 @@ def _warn_unlike_training(model, X, name):
     warn_outside_training(model, X, name, stacklevel=4)
 
 
+def checked_input(model, X, name, *, numbers_only=False):
+    """``X`` checked and coerced for ``model`` (see
+    :func:`irpredict.serving.validation.check_input`), errors prefixed by the cohort's name.
+
+    ``numbers_only`` checks only that numeric columns hold numbers and returns ``X``
+    unchanged (values far outside the training range stay, to be explained).
+    """
+    from irpredict.serving.validation import check_input, check_numbers
+
+    try:
+        if numbers_only:
+            check_numbers(model, X)
+            return X
+        return check_input(model, X)
+    except CohortDataError as exc:  # say which file; rows are patients here
+        raise CohortDataError(f"{name}: {exc}".replace(": invalid input:", ":", 1)) from None
+
+
 def warn_outside_training(model, X, name, *, stacklevel=2):
     """Warn about numeric columns whose values mostly lie outside the training range.
 
@@ -368,12 +382,15 @@ def warn_outside_training(model, X, name, *, stacklevel=2):
     stacklevel : int, default=2
     """
     import numpy as np
+    import pandas as pd
 
     shifted = []
     for col in model.feature_columns:
         if col in model.categorical_columns or col not in X.columns:
             continue
-        values = X[col].to_numpy(dtype=np.float64, na_value=np.nan)
+        # text in a number column is named by the input check that follows
+        values = pd.to_numeric(X[col], errors="coerce").to_numpy(dtype=np.float64,
+                                                                 na_value=np.nan)
         present = values[~np.isnan(values)]
         low, high = model.numeric_ranges.get(col, (np.nan, np.nan))
         outside = (present < low) | (present > high)
