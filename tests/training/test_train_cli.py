@@ -120,6 +120,8 @@ def test_evaluate_scores_another_cohort(trained, tmp_path, cli):
     result = cli("evaluate", "--model", "models:/small@champion", "--data", other,
                      "--out", out, "--tracking-uri", uri, "--n-bootstrap", "50", cwd=folder)
     assert result.returncode == 0, result.stderr
+    # every simulated draw numbers its patients SIM-00001, ...: no reused-id warning
+    assert "ids of the model's training patients" not in " ".join(result.stderr.split())
     payload = json.loads((out / "metrics.json").read_text())
     overall = [m for m in payload["metrics"]
                if m["therapy_class"] == "overall" and m["metric"] == "auc"]

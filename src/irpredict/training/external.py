@@ -404,6 +404,10 @@ def warn_outside_training(model, X, name, *, stacklevel=2):
             DataWarning, stacklevel=stacklevel)
 
 
+#: The ids ``irpredict simulate`` gives (the same in every draw).
+SIMULATED_ID = r"SIM-\d+"
+
+
 def _warn_shared_ids(model, X, seen, name):
     """Say which patients carry a training patient's id though their values differ."""
     import numpy as np
@@ -415,7 +419,9 @@ def _warn_shared_ids(model, X, seen, name):
         return
     if seen is not None:
         same_id = same_id & ~np.asarray(seen, dtype=bool)
-    if not same_id.any():
+    if not same_id.any() or X.index[same_id].astype(str).str.fullmatch(SIMULATED_ID).all():
+        # every simulated cohort numbers its patients SIM-00001, ... whatever its seed: the
+        # same ids with other values are another draw (the same draw is caught by its values)
         return
     ids = ", ".join(map(str, X.index[same_id][:5])) + (" ..." if same_id.sum() > 5 else "")
     most = same_id.mean() >= 0.5
