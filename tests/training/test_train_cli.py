@@ -225,7 +225,7 @@ def test_small_classes_and_ungrouped_sites_are_noted(tmp_path, cli):
     pd.DataFrame({"patient_id": [f"P{i:02d}" for i in range(n)],
                   "therapy_class": ["checkpoint_inhibitor"] * 80 + ["cytokine"] * 10,
                   "site": ["A", "B"] * 45, "age": age, "assay_version": 2,
-                  "il6": [3.0, 4.0] + [None] * (n - 2),
+                  "il6": [3.0, 4.0] + [None] * (n - 2), "ki67_pct": [None] * n,
                   "response": (age + rng.normal(0, 8, n) > 60).astype(int)}).to_csv(
         tmp_path / "patients.csv", index=False)
     (tmp_path / "small.toml").write_text(
@@ -246,6 +246,8 @@ def test_small_classes_and_ungrouped_sites_are_noted(tmp_path, cli):
         in text
     assert "measured in fewer than 5% of patients, so the model reads mostly their " \
         "missingness: il6" in text
+    assert "1 feature(s) of the feature set have no value for any labelled patient and are " \
+        "left out: ki67_pct" in text
     assert "exceeds the" not in text
 
 

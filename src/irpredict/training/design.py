@@ -36,6 +36,8 @@ class Design:
     landmark_days : float
     dropped_unlabelled : list of str
         Patients left out because their label is missing.
+    empty_columns : list of str
+        Patients-table columns of the feature set left out as they hold no value at all.
     """
 
     X: object
@@ -47,6 +49,7 @@ class Design:
     include_tumor: bool
     landmark_days: float
     dropped_unlabelled: list = field(default_factory=list)
+    empty_columns: list = field(default_factory=list)
 
 
 def _where(experiment):
@@ -186,7 +189,9 @@ def design_matrix(cohort, entries, *, landmark_days, baseline_window=(-30, 0)):
             "a model needs both.")
     # columns with no value at all (e.g. kinetics of a biomarker not drawn before the
     # landmark) carry nothing; the same in every fold, so dropping them cannot leak
-    X = X.loc[:, X.notna().any()]
+    filled = X.notna().any()
+    empty = [c for c in columns if c in filled.index and not filled[c]]
+    X = X.loc[:, filled]
     feature_columns = list(X.columns)
     X["therapy_class"] = features.therapy_class.loc[X.index]
     sites = None
@@ -195,7 +200,8 @@ def design_matrix(cohort, entries, *, landmark_days, baseline_window=(-30, 0)):
         sites = site.reindex(X.index).astype(str)
     return Design(X=X, y=y, sites=sites, feature_columns=feature_columns,
                   patient_columns=columns, biomarkers=wanted, include_tumor=include_tumor,
-                  landmark_days=float(landmark_days), dropped_unlabelled=dropped)
+                  landmark_days=float(landmark_days), dropped_unlabelled=dropped,
+                  empty_columns=empty)
 
 
 def cv_sites(design, settings):

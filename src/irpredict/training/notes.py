@@ -59,6 +59,9 @@ def _feature_notes(design):
                 and measured[c] == 1]
     sparse = [c for c in X.columns if measured[c] < SPARSE_FEATURE_SHARE]
     notes = []
+    if design.empty_columns:
+        notes.append(f"{len(design.empty_columns)} feature(s) of the feature set have no value "
+                     f"for any labelled patient and are left out: {_listed(design.empty_columns)}")
     if constant:
         notes.append(f"{len(constant)} feature(s) hold one value for every patient and inform "
                      f"nothing: {_listed(constant)}")
