@@ -261,7 +261,7 @@ def test_more_outer_folds_than_patients_of_an_outcome_is_noted():
     X = pd.DataFrame({"therapy_class": ["checkpoint_inhibitor"] * 60,
                       "age": [(7 * i) % 60 for i in range(60)]})  # unrelated to the label
     design = SimpleNamespace(X=X, y=pd.Series([1] * 25 + [0] * 35), sites=None,
-                             feature_columns=["therapy_class", "age"])
+                             feature_columns=["therapy_class", "age"], empty_columns=[])
     settings = SimpleNamespace(outer_folds=30, group_by_site=True, min_patients=30,
                                min_responders=8)
     notes = _design_notes(design, settings)

@@ -154,6 +154,19 @@ def test_a_table_of_built_features_scores_as_the_raw_table(trained, reference, c
     assert result.returncode == 0, result.stderr
     got = _predictions(tmp_path / "eval")
     pd.testing.assert_series_equal(got["prob"], reference.loc[got.index, "prob"], atol=1e-9)
+    # without therapy_class: derived from the rule's column where the table has it, else named
+    features = pd.read_csv(tmp_path / "features.csv", dtype={"patient_id": str})
+    assert "Arm" in features.columns
+    features.drop(columns="therapy_class").to_csv(tmp_path / "by_arm.csv", index=False)
+    result = _evaluate(cli, trained, tmp_path / "by_arm.csv", tmp_path / "by_arm")
+    assert result.returncode == 0, result.stderr
+    pd.testing.assert_frame_equal(_predictions(tmp_path / "by_arm"), got)
+    features.drop(columns=["therapy_class", "Arm"]).to_csv(tmp_path / "no_class.csv",
+                                                           index=False)
+    result = _evaluate(cli, trained, tmp_path / "no_class.csv", tmp_path / "no_class")
+    assert result.returncode == 1
+    assert "it has no therapy_class column (or the column 'Arm' its therapy rule reads)" in \
+        " ".join(result.stderr.split())
 
 
 def test_a_trained_class_absent_from_the_external_cohort_is_said(trained, cli, tmp_path):

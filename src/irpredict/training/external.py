@@ -200,13 +200,15 @@ def _feature_table(model, path, require_label=True):
     if not built_features and raw_id == "patient_id":
         return None  # the training table itself looks the same: read it through the mapping
     table = read_table(path, table="external cohort", dtype={"patient_id": str})
-    if not {"therapy_class", "patient_id"} <= set(table.columns):
+    if "patient_id" not in table.columns:
         return None
     if not built_features:
         if raw_id in table.columns or not set(model.feature_columns) <= set(table.columns):
             return None
     elif sum(c in table.columns for c in built_features) < len(built_features) / 2:
         return None  # a raw table: its features are built from it
+    if "therapy_class" not in table.columns:
+        table = _with_therapy_class(model, table, path)
     table = _fill_absent_features(model, table, path)
     label = next((c for c in ("response", model.label_col) if c in table.columns), None)
     if label is None and not require_label:
@@ -231,6 +233,22 @@ def _feature_table(model, path, require_label=True):
     X = table[model.feature_columns].copy()
     X["therapy_class"] = table["therapy_class"].astype(str)
     return path.stem, align_levels(model, X), y.astype("Int64"), len(table)
+
+
+def _with_therapy_class(model, table, path):
+    """A feature table without ``therapy_class``: derived as in training where the training
+    data gave it (one class, or a rule on a column the table holds), else named."""
+    from irpredict.serving.validation import with_therapy_class
+
+    table = with_therapy_class(model, table)
+    if "therapy_class" in table.columns:
+        return table
+    rule = getattr(model.mapping, "therapy_rule", None)
+    source = f" (or the column {rule.column!r} its therapy rule reads)" if rule else ""
+    raise CohortDataError(
+        f"{path}: read as a table of the model's features (patient_id and its feature "
+        f"columns), but it has no therapy_class column{source}; add each patient's therapy "
+        f"class, one of {', '.join(model.therapies)}")
 
 
 def _fill_absent_features(model, table, path):
