@@ -169,6 +169,17 @@ def test_a_table_of_built_features_scores_as_the_raw_table(trained, reference, c
         " ".join(result.stderr.split())
 
 
+def test_a_renamed_column_is_matched_to_its_new_name_not_to_a_column_in_use(trained, cli,
+                                                                           tmp_path):
+    _, _, external = trained
+    table = external.rename(columns={"age": "Age_years", "Albumin": "Albumin_gL"})
+    result = _evaluate_table(cli, trained, table, tmp_path)
+    assert result.returncode == 1
+    text = " ".join(result.stderr.split())
+    assert "'age' may be 'Age_years'; 'Albumin' may be 'Albumin_gL'" in text
+    assert "[data.columns] rename" in text
+
+
 def test_a_trained_class_absent_from_the_external_cohort_is_said(trained, cli, tmp_path):
     _, _, external = trained
     result = _evaluate_table(cli, trained, external[external["Arm"] == "chemo"], tmp_path)

@@ -108,18 +108,18 @@ class ResponseModel:
         cohort = in_training_units(cohort, units, f"{self.study}/{self.feature_set}")
         missing = [c for c in self.patient_columns if c not in cohort.patients.columns]
         if missing:
-            from difflib import get_close_matches
-
-            present = [str(c) for c in cohort.patients.columns]
-            close = {c: get_close_matches(c, present, n=1, cutoff=0.6) for c in missing[:10]}
-            hints = "; ".join(f"{c!r} may be {m[0]!r}" for c, m in close.items() if m)
+            # a column the model reads under its own name is no other one's new spelling
+            spare = [str(c) for c in cohort.patients.columns if c not in self.patient_columns]
+            close = {c: _likely_spelling(c, spare) for c in missing[:10]}
+            hints = "; ".join(f"{c!r} may be {m!r}" for c, m in close.items() if m)
             raise CohortDataError(
                 f"cohort {cohort.name!r}: its patients table lacks the columns {missing[:10]}"
                 f"{f' ({len(missing)} in all)' if len(missing) > 10 else ''} "
                 f"that model {self.study}/{self.feature_set} was trained on"
                 f"{f' ({hints})' if hints else ''}. Add them to the patients table under the "
-                "training names (leave cells empty where a value is unknown: the model imputes "
-                "them).")
+                "training names, or map another name to one in an experiment file's "
+                "[data.columns] rename (leave cells empty where a value is unknown: the model "
+                "imputes them).")
         features = build_features(
             cohort, landmark_days=self.landmark_days, baseline_window=self.baseline_window,
             biomarkers=self.biomarkers, include_tumor=self.include_tumor,
@@ -339,3 +339,20 @@ def in_training_units(cohort, units, model_name):
         DataWarning, stacklevel=3)
     return replace(cohort, measurements=measurements,
                    units={**cohort.units, **{b: t for b, (_, _, t) in factors.items()}})
+
+
+def _likely_spelling(column, candidates):
+    """The candidate most likely to be ``column`` under another name: a close spelling, or
+    one word of the other (``Age`` for ``Age.at.diagnosis``, ``Age_years`` for ``age``); None
+    when none is."""
+    import re
+    from difflib import get_close_matches
+
+    close = get_close_matches(column, candidates, n=1, cutoff=0.6)
+    if close:
+        return close[0]
+    def words(name):
+        return {w for w in re.split(r"[^a-z0-9]+", name.lower()) if len(w) >= 3}
+
+    return next((c for c in candidates
+                 if c.lower() in words(column) or column.lower() in words(c)), None)
