@@ -342,17 +342,16 @@ def in_training_units(cohort, units, model_name):
 
 
 def _likely_spelling(column, candidates):
-    """The candidate most likely to be ``column`` under another name: a close spelling, or
-    one word of the other (``Age`` for ``Age.at.diagnosis``, ``Age_years`` for ``age``); None
-    when none is."""
+    """The candidate most likely to be ``column`` under another name: one holding the other as
+    a word (``Age`` for ``Age.at.diagnosis``, ``Age_years`` for ``age``), else a close
+    spelling; None when none is."""
     import re
     from difflib import get_close_matches
 
-    close = get_close_matches(column, candidates, n=1, cutoff=0.6)
-    if close:
-        return close[0]
     def words(name):
         return {w for w in re.split(r"[^a-z0-9]+", name.lower()) if len(w) >= 3}
 
-    return next((c for c in candidates
-                 if c.lower() in words(column) or column.lower() in words(c)), None)
+    shared = next((c for c in candidates
+                   if c.lower() in words(column) or column.lower() in words(c)), None)
+    close = get_close_matches(column, candidates, n=1, cutoff=0.6)
+    return shared or (close[0] if close else None)
