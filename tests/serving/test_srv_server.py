@@ -243,6 +243,9 @@ def test_csv_body_scores_like_json_and_ids_come_back(irpredict_server, in_proces
     (b"age,ecog\n61,1\n70\n", "CSV row 2 has 1 values and the header 2 columns"),
     (b"age,ecog\n61,1,3\n", "CSV row 1 has 3 values"),
     (b"age;ecog\n61;1\n", "semicolon-separated"),
+    (b"age\tecog\tldh\n61\t1\t200\n", "tab-separated"),
+    (b"patient_id,age,ecogP1,61,1P2,70,0", "its line breaks are gone (curl -d drops them)"),
+    (b'{"dataframe_records": [{"age": 61}]}', "the body is JSON, sent as text/csv"),
     (b"age,ecog\n\xff\xfe,1\n", "not a readable CSV table"),
 ])
 def test_bad_csv_bodies_get_400(irpredict_server, body, reason):

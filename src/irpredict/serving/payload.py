@@ -1,6 +1,7 @@
 """Request bodies of ``POST /invocations`` as one DataFrame (MLflow's JSON formats, CSV)."""
 
 import json
+import re
 
 __all__ = ["BadRequest", "parse_payload", "parse_csv"]
 
@@ -94,10 +95,20 @@ def parse_csv(body):
         lines = list(csv.reader(io.StringIO(text)))
     except (UnicodeDecodeError, csv.Error) as exc:
         raise BadRequest(f"{unreadable}: {str(exc).strip()}") from None
+    if text.lstrip()[:1] in ("{", "["):
+        raise BadRequest("the body is JSON, sent as text/csv: send it with the header "
+                         "Content-Type: application/json")
     header = [name.strip() for name in lines[0]]
     if len(header) == 1 and ";" in header[0]:
         raise BadRequest("the CSV header is one column holding ';': the table is semicolon-"
                          "separated; send it comma-separated (decimal points, not commas)")
+    if len(header) == 1 and "\t" in header[0]:
+        raise BadRequest("the CSV header is one column holding tabs: the table is tab-"
+                         "separated; send it comma-separated")
+    numbers = sum(bool(re.fullmatch(r"[+-]?\d+(\.\d*)?", name)) for name in header)
+    if len(lines) == 1 and (numbers or len(set(header)) < len(header)):
+        raise BadRequest("the CSV body is one line: its line breaks are gone (curl -d drops "
+                         "them); send the file as it is, e.g. curl --data-binary @patients.csv")
     uneven = [k for k, row in enumerate(lines[1:], start=1) if row and len(row) != len(header)]
     if uneven:
         k = uneven[0]
