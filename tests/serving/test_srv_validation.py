@@ -75,6 +75,19 @@ def test_text_null_and_unknown_therapy(model, rows):
         check_input(model, rows.head(0))
 
 
+@pytest.mark.parametrize("written", ["", " NA ", "n/a", "NaN", "null", "None", ".", "-"])
+def test_a_number_written_as_missing_is_missing_as_in_a_file(model, rows, written):
+    col = "age"
+    empty = rows.assign(**{col: rows[col].astype(float)})
+    empty.loc[empty.index[1], col] = np.nan
+    sent = rows.assign(**{col: rows[col].astype(object)})
+    sent.loc[sent.index[1], col] = written
+    pd.testing.assert_frame_equal(check_input(model, sent), check_input(model, empty))
+    blank = rows.assign(therapy_class=["", *rows["therapy_class"][1:]])
+    with pytest.raises(UnknownTherapyError, match="therapy_class is missing in rows 0"):
+        check_input(model, blank)
+
+
 def test_compiled_path_equals_explain_path(model, rows, in_process):
     biomarkers = in_process.unwrap_python_model().biomarkers_
     checked = check_input(model, rows).reset_index(drop=True)

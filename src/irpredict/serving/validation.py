@@ -127,8 +127,13 @@ def _refuse_nested_cells(X):
                 f"{_first(X.index[nested])}; send one value per patient and column")
 
 
+#: How a missing number is written in a request, as in a file (empty, NA, a lone dash, ...).
+MISSING_TEXT = frozenset({"", "na", "n/a", "nan", "null", "none", ".", "-", "--"})
+
+
 def _yes_no_as_numbers(X, columns):
-    """A numeric (0/1) feature written as true/false or yes/no reads as 1/0.
+    """A numeric (0/1) feature written as true/false or yes/no reads as 1/0, and a number
+    written as missing (``MISSING_TEXT``) is missing.
 
     Only whole columns of such words are read this way; any other text stays
     for :func:`_as_float` to name.
@@ -143,6 +148,11 @@ def _yes_no_as_numbers(X, columns):
         if pd.api.types.is_numeric_dtype(values) and not pd.api.types.is_bool_dtype(values):
             continue
         text = values.dropna().astype(str).str.strip().str.lower()
+        missing = text.isin(MISSING_TEXT)
+        if missing.any():  # as a file's reader reads them: no value
+            values = values.mask(values.index.isin(text.index[missing]))
+            converted[col] = values
+            text = text[~missing]
         if len(text) and text.isin(BOOLEAN_VALUES.keys()).all():
             converted[col] = values.map(
                 lambda v: v if pd.isna(v) else float(BOOLEAN_VALUES[str(v).strip().lower()]))
@@ -325,10 +335,12 @@ def _note_missing_never_seen(model, X, columns, values, notes):
 
 
 def _check_therapy(model, therapy):
-    null = therapy.index[therapy.isna().to_numpy()]
+    blank = therapy.astype("string").str.strip().str.lower().isin(MISSING_TEXT).fillna(False)
+    null = therapy.index[therapy.isna().to_numpy() | blank.to_numpy(dtype=bool)]
     if len(null):
         raise UnknownTherapyError(
-            f"therapy_class is missing in rows {_first(null)}; give each patient's therapy "
+            f"therapy_class is missing in {rows_word(therapy.index)} {_first(null)}; give each "
+            "patient's therapy "
             f"class (one of {', '.join(model.therapies)})")
     text = therapy.astype(str)
     # written as a person would: ' Chemotherapy ', 'monoclonal antibody', 'adoptive-cell'
