@@ -29,6 +29,8 @@ def test_ping_health_version(irpredict_server):
     status, info = request(irpredict_server, "GET", "/version")
     assert status == 200
     assert info["study"] == "srv"
+    assert info["calibration"] == "none"
+    assert info["shap_adds_up_to"] == "logit(prob_response)"
     assert info["compiled"] is True  # the arrays-only path passed its check against explain
 
 

@@ -254,9 +254,13 @@ class ScoringApp:
         from irpredict import __version__
 
         model = self.python_model.model
+        calibration = getattr(model.classifier, "method", "none")
         return {"irpredict": __version__, "model_uri": self.model_uri, "study": model.study,
                 "feature_set": model.feature_set, "family": model.family,
-                "therapies": list(model.therapies),
+                "therapies": list(model.therapies), "calibration": calibration,
+                "shap_adds_up_to": ("logit(prob_response)" if calibration == "none" else
+                                    f"the log-odds before {calibration} calibration, which "
+                                    "maps them to prob_response"),
                 "compiled": getattr(self.python_model, "compiled_", None) is not None}
 
     def _invocations(self, request, media):
