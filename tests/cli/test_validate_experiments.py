@@ -48,6 +48,10 @@ def test_validate_broken_experiment_is_one_line(cli, tmp_path):
     ('[model]\nfamilies = ["random_forest"]\nfinal_family = "random_forest"\n'
      'grids = { random_forest = { max_dept = [3] } }\n',
      "random_forest has no parameter 'max_dept' (did you mean max_depth"),
+    ('[model]\nfamilies = []\n', "families is empty; list at least one of logistic"),
+    ('[model]\nfamilies = ["logistic"]\nfinal_family = "logistic"\n'
+     'grids = { logistic = { C = [] } }\n', "grids give no value for logistic.C; list at least "
+     "one"),
     ('[model]\nthreshold = "0.3"\n', "threshold must be a number in (0, 1), got '0.3'"),
     ('[model]\nseed = 99999999999999\n', "seed must be a whole number from 0 to 4294967295"),
     ('[model]\ngroup_by_site = "no"\n', "group_by_site must be true or false, got 'no'"),

@@ -105,6 +105,19 @@ def test_unknown_run_is_one_line_error(trained_study, cli):
     assert "is not in the store" in result.stderr
     assert "Traceback" not in result.stderr
     assert not out.exists()
+    result = cli("report", "--run", "models:/repstudy@champion", "--out", out,
+                 "--tracking-uri", uri, cwd=folder)
+    assert result.returncode == 1
+    assert "--run takes the run id `irpredict train` printed" in " ".join(result.stderr.split())
+    assert not out.exists()
+
+
+def test_a_run_id_pasted_with_spaces_is_read(trained_study, cli, tmp_path):
+    folder, _, uri, run_id = trained_study
+    result = cli("report", "--run", f" {run_id} ", "--out", tmp_path / "r.html",
+                 "--tracking-uri", uri, "--no-log", "--n-bootstrap", "0", cwd=folder)
+    assert result.returncode == 0, result.stderr
+    assert (tmp_path / "r.html").stat().st_size > 0
 
 
 def test_unresolvable_data_is_said_in_the_report(trained_study, cli):

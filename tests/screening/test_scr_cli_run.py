@@ -69,6 +69,12 @@ def test_therapy_class_filters_a_table_that_has_its_own_class_column(cli, table_
     table = pd.read_csv(tmp_path / "o" / "screening.csv")
     assert set(table["therapy_class"]) == {"chemotherapy"}
     assert table["n_screened"].iloc[0] == (frame["therapy_class"] == "chemotherapy").sum()
+    # the class written as a person writes it
+    again = cli("screen", path, "--id", "patient_id", "--label", "response", "--therapy-class",
+                " Chemotherapy", "--criteria", "pdl1_cps >= 10", "--p0", "0.2",
+                "--n-bootstrap", "0", "--out", tmp_path / "o2")
+    assert again.returncode == 0, again.stderr
+    pd.testing.assert_frame_equal(pd.read_csv(tmp_path / "o2" / "screening.csv"), table)
 
 
 def test_a_text_column_is_text_whichever_class_is_screened(cli, table_file, tmp_path):

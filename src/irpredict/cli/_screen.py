@@ -240,6 +240,10 @@ def _patient_frame(source, id_col, label, therapy_class, model=None, tracking_ur
     check_rules_on_every_patient(frame, rules)
     if therapy_class is not None:
         present = sorted(frame["therapy_class"].astype(str).unique())
+        # written as a person would: 'Cytokine', 'monoclonal antibody'
+        spelled = {c.casefold().replace(" ", "_").replace("-", "_"): c for c in present}
+        therapy_class = spelled.get(
+            therapy_class.strip().casefold().replace(" ", "_").replace("-", "_"), therapy_class)
         if therapy_class not in present:
             known = "" if therapy_class in THERAPY_CLASSES else " (not a therapy class)"
             raise UnknownTherapyError(

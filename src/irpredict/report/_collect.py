@@ -144,6 +144,11 @@ def collect_run(run_id, workdir, *, tracking_uri=None):
     from irpredict.tracking.store import existing_store_client
 
     client = existing_store_client(tracking_uri)  # a mistyped store is not created
+    run_id = run_id.strip()
+    if run_id.startswith(("models:/", "runs:/")):
+        raise ExperimentConfigError(
+            f"--run takes the run id `irpredict train` printed (32 hexadecimal digits), not a "
+            f"model URI ({run_id})")
     try:
         run = client.get_run(run_id)
     except Exception as exc:  # noqa: BLE001 - mlflow raises MlflowException

@@ -179,8 +179,11 @@ def _check_grids(settings, where):
 
 
 def _check_choices(settings, families, methods, where):
+    if not settings.families:
+        raise ExperimentConfigError(
+            f"{where}: families is empty; list at least one of {', '.join(families)}.")
     bad = [f for f in settings.families if f not in families]
-    if bad or not settings.families:
+    if bad:
         raise ExperimentConfigError(
             f"{where}: unknown model families {bad}; choose from {', '.join(families)}.")
     if settings.final_family not in (*families, "best"):
@@ -197,10 +200,16 @@ def _check_choices(settings, families, methods, where):
             f"{where}: unknown calibration {bad}; choose from {', '.join(methods)}.")
 
     if not isinstance(settings.grids, dict) or not all(
-            isinstance(g, dict) and all(isinstance(v, list) and v for v in g.values())
+            isinstance(g, dict) and all(isinstance(v, list) for v in g.values())
             for g in settings.grids.values()):
         raise ExperimentConfigError(
             f"{where}: grids must be a table of family = {{ parameter = [values] }}.")
+    empty = [f"{family}.{name}" for family, grid in settings.grids.items()
+             for name, values in grid.items() if not values]
+    if empty:
+        raise ExperimentConfigError(
+            f"{where}: grids give no value for {', '.join(empty)}; list at least one "
+            "(one value fixes the parameter, several are searched).")
     bad = [f for f in settings.grids if f not in families]
     if bad:
         raise ExperimentConfigError(
