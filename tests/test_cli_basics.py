@@ -14,6 +14,7 @@ def test_help_lists_commands(cli):
     assert result.returncode == 0
     for name in ("demo", "simulate", "validate"):
         assert name in result.stdout
+    assert "Example: irpredict demo --out out/demo" in result.stdout
 
 
 @pytest.mark.parametrize(("args", "named"), [

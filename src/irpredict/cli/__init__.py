@@ -40,7 +40,6 @@ COMMANDS = (
 )
 
 app = typer.Typer(
-    help="Predict and monitor response to immunotherapy in breast cancer.",
     no_args_is_help=True,
     pretty_exceptions_enable=False,
     add_completion=False,
@@ -64,7 +63,9 @@ def _root(
     """Predict and monitor response to immunotherapy in breast cancer.
 
     Start with 'irpredict demo', or 'irpredict simulate --out cohort/' followed by
-    'irpredict validate cohort/'.
+    'irpredict validate cohort/'. Each command's --help has an example.
+
+    Example: irpredict demo --out out/demo
     """
 
 
