@@ -85,6 +85,10 @@ def _malformed(rows):
         "boolean in a numeric column": ({"dataframe_records": [{**one, "age": True}]},
                                         "column 'age' must be numeric; row 1 holds true/false "
                                         "and it is not a 0/1 flag (training range"),
+        "JSON null": (b"null", "; got null"),
+        "a flat data list": ({"dataframe_split": {"columns": split["columns"][:2],
+                                                  "data": [61, 1, 70, 0]}},
+                             "got one flat list of 4 values"),
         "impossible value in the second record": (
             {"dataframe_records": [one, {**one, "age": 999}]},
             "impossible values in rows 2: 999 (ages are 0-120 years) (rows are numbered "
@@ -97,7 +101,8 @@ def _malformed(rows):
                                         "unknown therapy class", "null therapy class",
                                         "empty data", "split without data", "far out of range",
                                         "a row short of values",
-                                        "boolean in a numeric column",
+                                        "boolean in a numeric column", "JSON null",
+                                        "a flat data list",
                                         "impossible value in the second record"])
 def test_malformed_payload_gets_400_and_server_keeps_serving(irpredict_server, rows, case):
     body, reason = _malformed(rows)[case]

@@ -31,7 +31,9 @@ def parse_payload(body):
         if isinstance(payload, dict):
             got = f"the keys {list(payload)[:5]}" if payload else "an empty object"
         else:
-            got = f"a JSON {type(payload).__name__}"
+            kinds = {list: "an array", str: "a string", bool: "a boolean", int: "a number",
+                     float: "a number", type(None): "null"}
+            got = kinds.get(type(payload), f"a JSON {type(payload).__name__}")
         raise BadRequest(f"the JSON must be an object with exactly one of the keys "
                          f"{', '.join(_PAYLOAD_KEYS)}; got {got}")
     key, value = next(iter(payload.items()))
@@ -172,6 +174,10 @@ def _object_frame(rows, columns):
                          "once")
     if not rows:
         return pd.DataFrame(columns=columns)
+    if not any(isinstance(row, list) for row in rows):
+        raise BadRequest(f"dataframe_split data must be a list of rows, each a list of "
+                         f"{len(columns)} values, one per column (got one flat list of "
+                         f"{len(rows)} values): e.g. \"data\": [[61, 1], [70, 0]]")
     wrong = [(i, len(row) if isinstance(row, list) else None) for i, row in enumerate(rows, 1)
              if not isinstance(row, list) or len(row) != len(columns)]
     if wrong:
