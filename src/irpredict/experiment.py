@@ -107,17 +107,25 @@ class Experiment:
         --------
         >>> cohort = load_experiment("experiments/transneo.toml").load_cohort()  # doctest: +SKIP
         """
-        if self.data.simulate is not None:
-            return self._load_simulated()
-        if self.data.folder is not None:
-            return self._load_folder()
-        from irpredict.data.mapping import load_wide_table
+        from irpredict.exceptions import IRPredictError
 
-        self._check_files()
-        return load_wide_table(
-            self.data.source, self.data.mapping, name=self.name,
-            feature_sets=self.feature_sets, sensitivity_sets=self.sensitivity_sets,
-        )
+        try:
+            if self.data.simulate is not None:
+                return self._load_simulated()
+            if self.data.folder is not None:
+                return self._load_folder()
+            from irpredict.data.mapping import load_wide_table
+
+            self._check_files()
+            return load_wide_table(
+                self.data.source, self.data.mapping, name=self.name,
+                feature_sets=self.feature_sets, sensitivity_sets=self.sensitivity_sets,
+            )
+        except IRPredictError as exc:
+            if not str(exc).startswith("feature set "):
+                raise
+            # the feature sets are this file's: name it, as every other problem of it is
+            raise type(exc)(f"{self.path}: [feature_sets] {exc}") from None
 
     def _check_files(self):
         if self.data.folder is not None:

@@ -49,6 +49,10 @@ def test_validate_broken_experiment_is_one_line(cli, tmp_path):
      'grids = { random_forest = { max_dept = [3] } }\n',
      "random_forest has no parameter 'max_dept' (did you mean max_depth"),
     ('[model]\nfamilies = []\n', "families is empty; list at least one of logistic"),
+    ('[feature_sets]\nc = ["age", "response"]\n',
+     "typo.toml: [feature_sets] feature set 'c' lists the label column 'response'"),
+    ('[feature_sets]\nc = ["age", "measurements:ctdnaa"]\n',
+     "typo.toml: [feature_sets] feature set 'c' asks for 'measurements:ctdnaa'"),
     ('[model]\nfamilies = ["logistic"]\nfinal_family = "logistic"\n'
      'grids = { logistic = { C = [] } }\n', "grids give no value for logistic.C; list at least "
      "one"),
