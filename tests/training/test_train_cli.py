@@ -441,3 +441,23 @@ def test_a_therapy_rule_column_that_is_also_a_feature_trains_and_registers(tmp_p
     assert (example["therapy_class"].to_numpy() == expected).all()
     assert len(pyfunc.predict(example)) == len(example)
     assert model.therapies == ["chemotherapy", "monoclonal_antibody"]
+
+
+def test_an_undefined_figure_prints_n_a_as_evaluate_does():
+    import pandas as pd
+    from rich.console import Console
+
+    from irpredict.cli._train import print_results
+
+    table = pd.DataFrame({
+        "therapy_class": ["cytokine", "chemotherapy", "overall"], "feature_set": "clinical",
+        "model": "logistic", "n": [12, 60, 72], "responders": [0, 20, 20],
+        "auc": [float("nan"), 0.71, 0.70], "auc_low": [float("nan"), 0.6, 0.6],
+        "auc_high": [float("nan"), 0.8, 0.8], "auc_mean_of_folds": [float("nan"), 0.7, 0.7],
+        "brier": [0.05, 0.2, 0.18], "cal_slope": [float("nan"), 1.0, 0.9]})
+    console = Console(record=True, width=200)
+    print_results(console, table, "t")
+    text = console.export_text()
+    assert "nan" not in text
+    assert " n/a │" in text
+    assert "0.710 [0.600-0.800]" in text

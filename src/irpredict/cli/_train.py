@@ -20,12 +20,16 @@ def print_results(console, table, title):
         out.add_column(col, justify=just)
     if table["therapy_class"].nunique() == 2:  # one class: "overall" repeats it
         table = table[table["therapy_class"] != "overall"]
+    def fmt(value, spec):  # an undefined figure (a class with one outcome) reads n/a
+        return "n/a" if value is None or not np.isfinite(float(value)) else f"{value:{spec}}"
+
     for row in table.itertuples():
+        auc = fmt(row.auc, ".3f")
+        if with_ci and auc != "n/a":
+            auc += f" [{fmt(row.auc_low, '.3f')}-{fmt(row.auc_high, '.3f')}]"
         out.add_row(row.therapy_class, row.feature_set, row.model,
-                    f"{row.n} ({row.responders})",
-                    f"{row.auc:.3f} [{row.auc_low:.3f}-{row.auc_high:.3f}]" if with_ci
-                    else f"{row.auc:.3f}",
-                    f"{row.auc_mean_of_folds:.3f}", f"{row.brier:.3f}", f"{row.cal_slope:.2f}")
+                    f"{row.n} ({row.responders})", auc, fmt(row.auc_mean_of_folds, ".3f"),
+                    fmt(row.brier, ".3f"), fmt(row.cal_slope, ".2f"))
     console.print(out)
     console.print("AUC: all out-of-fold predictions pooled (headline, "
                   + ("bootstrap 95% CI" if with_ci else "no CI: n_bootstrap = 0 in \\[model]")
