@@ -43,6 +43,13 @@ class Ctx:
     busy_port: int  # a port something else is listening on
 
 
+
+def _taken_folder(folder):
+    """A folder that holds something (an empty one is taken as made for the export)."""
+    (folder / "taken").mkdir()
+    (folder / "taken" / "notes.txt").write_text("mine\n")
+    return folder / "taken"
+
 def store_uri(folder):
     """Tracking URI of a case's own store (``folder/mlruns/mlflow.db``)."""
     return f"sqlite:///{folder / 'mlruns' / 'mlflow.db'}"
@@ -384,7 +391,7 @@ CASES = [
     Case("screen-model-unknown", "screen", model_uri("screen", "models:/nosuch@champion"),
          r"nosuch", out="scr"),
     Case("export-out-exists", "export",
-         lambda ctx, d: ["export", "--model", MODEL, "--out", (d / "taken").mkdir() or d / "taken",
+         lambda ctx, d: ["export", "--model", MODEL, "--out", _taken_folder(d),
                          "--tracking-uri", ctx.study.uri], r"taken.*--force"),
     # patient ids (explain)
     Case("explain-unknown-patient", "explain", explain("-p", "QZ-99999-RL"), r"QZ-99999-RL",
