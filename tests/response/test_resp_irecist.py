@@ -173,6 +173,12 @@ def test_nontarget_iupd_needs_further_increase():
     assert _codes(ta) == ["iUPD", "iUPD", "iCPD"]
 
 
+def test_a_nontarget_iupd_is_not_reset_by_a_scan_that_did_not_assess_the_nontarget():
+    ta = _ta([56, 112, 168], [100.0, 95.0, 95.0], nontarget=["PD", None, "NON-CR/NON-PD"])
+    ta.loc[0, "nontarget"] = "NON-CR/NON-PD"
+    assert _codes(ta) == ["iUPD", "iUPD", "iSD"]  # reset once it is assessed and not worse
+
+
 def test_new_nontarget_lesions_confirm_by_a_growing_count_not_by_being_there():
     def table(counts):
         frame = _ta([56, 84, 112], [100.0] * 3, new_lesion=[True, True, True])

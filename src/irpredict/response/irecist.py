@@ -23,7 +23,8 @@ patient, on top of the RECIST 1.1 components of each visit
   about once.
 * **Reset**: without further progression, the iUPD is dropped when the
   original disease meets iCR/iPR/iSD/NON-iCR/NON-iUPD criteria (target and
-  non-target, vs baseline/nadir as in RECIST) and either the original disease
+  non-target, vs baseline/nadir as in RECIST; an iUPD of the non-target
+  disease needs it assessed again) and either the original disease
   triggered the iUPD, the new lesions are gone, or the original disease
   improved in category since the iUPD time point. A new lesion that stays
   after a reset is "known" and needs growth (or more lesions) to trigger a
@@ -167,7 +168,10 @@ def _patient_irecist(visits, confirm_min_days, confirm_max_days):
             continue
         improved = _ORIG_RANK[orig] < _ORIG_RANK[iupd["orig"]]
         original_trigger = bool(iupd["trigger"] & {"target", "nontarget"})
-        if orig != "NE" and orig != "PD" and (original_trigger or not v["new"] or improved):
+        # progression of the non-target disease is not undone by a scan that did not assess it
+        unseen = "nontarget" in iupd["trigger"] and v["nt"] in (None, "NE")
+        if orig not in ("NE", "PD") and not unseen and (original_trigger or not v["new"]
+                                                          or improved):
             state, known = "open", (dict(v) if v["new"] else None)
             out.append((_i_code(orig, v["new"], v["measurable"]), "reset", False))
         else:
