@@ -151,6 +151,7 @@ REJECTED = [
     ("PD-L1 CPS >= 10", "written in backticks \\(`PD-L1 CPS`\\)"),
     ("ER status in ('pos')", "written in backticks \\(`ER status`\\)"),
     ("\u00e2ge < 65", "write a column name with such letters in backticks"),
+    ("ecog notin (0, 1)", "did you mean 'not in'\\?"),
 ]
 
 

@@ -231,7 +231,10 @@ class _Parser:
             what = left.name if isinstance(left, Name) else repr(left.value)
             nxt = self.peek()
             hint = ""
-            if isinstance(left, Name) and nxt.kind != "end":
+            operators = {"notin": "not in", "not_in": "not in", "isin": "in", "equals": "=="}
+            if isinstance(left, Name) and nxt.text.lower() in operators:
+                hint = f"; did you mean '{operators[nxt.text.lower()]}'?"
+            elif isinstance(left, Name) and nxt.kind != "end":
                 start = self.tokens[self.i - 1].pos
                 guess = re.split(r"\s*(?:[<>!=]=?|\bin\b)", self.text[start:], maxsplit=1)[0]
                 hint = ("; a column name with spaces or symbols is written in backticks "
