@@ -1,3 +1,5 @@
+import warnings
+
 import pandas as pd
 import pytest
 
@@ -140,6 +142,19 @@ def test_one_decimal_comma_among_decimal_points_is_no_thousands_separator(tmp_pa
     frame = read_table(_write(tmp_path, text))
     # left as written, for validation to name the one odd cell; never 5352
     assert frame["score"].tolist() == ["5.352", "4.871", "2,5", "6.02"]
+
+
+def test_blank_lines_between_rows_are_said_as_they_shift_row_numbers(tmp_path):
+    from irpredict.exceptions import DataWarning
+
+    path = _write(tmp_path, "id,age\na,40\n\nb,50\n  \nc,60\n\n\n")
+    with pytest.warns(DataWarning, match=r"blank line\(s\) 3, 5 skipped; rows named in "
+                                         r"messages are counted without them"):
+        frame = read_table(path)
+    assert frame["id"].tolist() == ["a", "b", "c"]
+    with warnings.catch_warnings():
+        warnings.simplefilter("error", DataWarning)  # trailing blank lines shift nothing
+        read_table(_write(tmp_path, "id,age\na,40\nb,50\n\n\n", name="end.csv"))
 
 
 def test_commas_that_may_group_thousands_stay_text_in_a_comma_separated_file(tmp_path):

@@ -151,6 +151,7 @@ def _read_csv(path, table, dtype):
     delimiter = _sniff_delimiter(header if len(lines) < 2 or any(
         d in header for d in CSV_DELIMITERS) else lines[1])
     text, lines = _without_trailing_empty_rows(text, lines, delimiter)
+    _warn_blank_lines(text, delimiter, path, table)
     _check_title_row([next(csv.reader([ln], delimiter=delimiter)) for ln in lines[:2]],
                      path, table)
     names = next(csv.reader([header], delimiter=delimiter))
@@ -196,6 +197,28 @@ def _check_title_row(rows, path, table):
             f"{table} file {path}: the first row holds only {filled[0][0][:60]!r}, and the "
             f"next one {', '.join(repr(c) for c in filled[1][:4])} ...: the header seems to be "
             "on row 2. Delete the title rows above the header")
+
+
+def _warn_blank_lines(text, delimiter, path, table):
+    """Blank lines between rows are skipped; say so, as rows are numbered without them."""
+    import warnings
+
+    from irpredict.exceptions import DataWarning
+
+    reader = csv.reader(io.StringIO(text), delimiter=delimiter)
+    blank, last = [], 0
+    for record in reader:
+        if any(field.strip() for field in record) or len(record) > 1:
+            last = reader.line_num
+        elif last:  # after the header
+            blank.append(reader.line_num)
+    blank = [n for n in blank if n < last]  # trailing ones change no row number
+    if blank:
+        shown = ", ".join(map(str, blank[:5])) + (" ..." if len(blank) > 5 else "")
+        warnings.warn(
+            f"{table} file {path}: blank line(s) {shown} skipped; rows named in messages are "
+            "counted without them (row 2 is the first data row). Delete the blank lines to "
+            "make row numbers match the file's lines", DataWarning, stacklevel=4)
 
 
 def _without_trailing_empty_rows(text, lines, delimiter):
