@@ -38,9 +38,10 @@ import numpy as np
 import pandas as pd
 
 from irpredict.data._patients import id_text
-from irpredict.data.schema import _DAY_FIX, PLAUSIBLE_MAGNITUDE, canonical_nontarget
+from irpredict.data.schema import canonical_nontarget
 from irpredict.exceptions import CohortDataError
 from irpredict.response._lesions import mark_implied_new_lesions
+from irpredict.response._numbers import file_rows, numeric_column
 
 __all__ = [
     "REL_TOL",
@@ -176,79 +177,10 @@ def _to_bool(series, column, source):
     if bad.any():
         raise CohortDataError(
             f"{source}: column '{column}' must be true/false (or 1/0, yes/no); "
-            f"{int(bad.sum())} rows have other values, e.g. rows {_rows(bad)} with "
+            f"{int(bad.sum())} rows have other values, e.g. rows {file_rows(bad)} with "
             f"{series[bad].astype(str).unique()[:3].tolist()}; fix or blank them"
         )
     return text.isin(_TRUE)
-
-
-def _rows(mask):
-    """File row numbers (the header is row 1) of a boolean Series over the table's rows."""
-    rows = np.asarray(mask.index[np.asarray(mask, dtype=bool)]) + 2
-    return ", ".join(map(str, rows[:5])) + (f" and {len(rows) - 5} more" if len(rows) > 5 else "")
-
-
-#: How a size that could not be measured is written (read as missing: the visit is NE).
-_NOT_EVALUABLE = ("NE", "N/E", "NOT EVALUABLE", "NOT EVALUATED", "UE")
-
-
-def _dates(values):
-    """Whether every value reads as a calendar date (2021-03-01, 01/03/2021)."""
-    import warnings
-
-    with warnings.catch_warnings():
-        warnings.simplefilter("ignore")  # "could not infer format"
-        parsed = pd.to_datetime(values.astype(str), errors="coerce", format="mixed")
-    return bool(parsed.notna().all())
-
-
-def _numeric(frame, column, source, *, required):
-    raw = frame[column]
-    if pd.api.types.is_datetime64_any_dtype(raw) or pd.api.types.is_timedelta64_dtype(raw):
-        # to_numeric would turn them into nanoseconds without a word
-        raise CohortDataError(
-            f"{source}: column '{column}' holds dates, not numbers, e.g. rows "
-            f"{_rows(raw.notna())} with {raw.dropna().astype(str).unique()[:3].tolist()}; "
-            + (f"{_DAY_FIX}" if column == "day" else "write plain numbers")
-        )
-    values = pd.to_numeric(raw, errors="coerce")
-    text = raw.astype("string").str.strip()
-    filled = (text != "").fillna(False).to_numpy(dtype=bool)
-    # radiology exports write a size that could not be measured as NE: a missing size
-    not_evaluable = (text.str.upper().isin(_NOT_EVALUABLE).fillna(False).to_numpy(dtype=bool)
-                     if column != "day" else np.zeros(len(raw), dtype=bool))
-    bad = pd.Series(values.isna().to_numpy() & raw.notna().to_numpy() & filled
-                    & ~not_evaluable, index=raw.index)
-    if bad.any():
-        shown = raw[bad].astype(str).unique()[:3].tolist()
-        where = (f"{int(bad.sum())} rows are not, e.g. rows {_rows(bad)} hold" if bad.sum() > 1
-                 else f"row {_rows(bad)} holds")
-        if column == "day" and _dates(raw[bad]):
-            raise CohortDataError(
-                f"{source}: column 'day' holds dates, not numbers: "
-                f"{'rows' if bad.sum() > 1 else 'row'} {_rows(bad)} "
-                f"{'hold' if bad.sum() > 1 else 'holds'} {shown}; {_DAY_FIX}")
-        raise CohortDataError(
-            f"{source}: column '{column}' must be numeric; {where} {shown}; "
-            + ("write plain numbers: days since the first dose" if column == "day" else
-               "write plain numbers in mm, or leave a size empty (or NE) when it was not "
-               "measured")
-        )
-    huge = np.abs(values.astype(float)) >= PLAUSIBLE_MAGNITUDE
-    if huge.any():
-        raise CohortDataError(
-            f"{source}: column '{column}' holds infinite or implausibly large values "
-            f"(beyond 1e15) in rows {_rows(huge)}: {raw[huge].astype(str).unique()[:3].tolist()}; "
-            "replace them by finite numbers (mm for sizes, days since first dose for day) or "
-            "empty cells"
-        )
-    if required and values.isna().any():
-        miss = values.isna()
-        raise CohortDataError(
-            f"{source}: column '{column}' is empty in {int(miss.sum())} rows (rows {_rows(miss)}); "
-            f"every row needs a {column}"
-        )
-    return values.astype(float)
 
 
 def check_tumor_assessments(tumor_assessments, *, source="tumor_assessments"):
@@ -295,20 +227,21 @@ def check_tumor_assessments(tumor_assessments, *, source="tumor_assessments"):
         )
     if frame["patient_id"].isna().any():
         raise CohortDataError(
-            f"{source}: column 'patient_id' is empty in rows {_rows(frame['patient_id'].isna())}"
+            f"{source}: column 'patient_id' is empty in rows "
+            f"{file_rows(frame['patient_id'].isna())}"
         )
     # ' P 001' is patient 'P 001', and 1001.0 (a float id column) is 1001, as in the cohort
     frame["patient_id"] = id_text(frame["patient_id"]).astype(str)
-    frame["day"] = _numeric(frame, "day", source, required=True)
+    frame["day"] = numeric_column(frame, "day", source, required=True)
     for col in ("target_sld_mm", "new_lesion_sld_mm", "new_lesion_count",
                 "new_nontarget_count"):
         if col in frame.columns:
-            frame[col] = _numeric(frame, col, source, required=False)
+            frame[col] = numeric_column(frame, col, source, required=False)
             neg = frame[col] < 0
             if neg.any():
                 raise CohortDataError(
                     f"{source}: column '{col}' has {int(neg.sum())} negative values "
-                    f"(rows {_rows(neg)}); sizes are >= 0 (0 = all lesions disappeared)"
+                    f"(rows {file_rows(neg)}); sizes are >= 0 (0 = all lesions disappeared)"
                 )
     _check_nontarget(frame, source)
     for col in ("new_lesion", "new_nontarget", "nontarget_increase"):
@@ -323,7 +256,7 @@ def check_tumor_assessments(tumor_assessments, *, source="tumor_assessments"):
         raise CohortDataError(
             f"{source}: {len(ids)} patient{'s have' if len(ids) > 1 else ' has'} two different "
             "assessments on the same day, "
-            f"e.g. {ids[:5].tolist()} (rows {_rows(dup)}); merge them into one row per visit"
+            f"e.g. {ids[:5].tolist()} (rows {file_rows(dup)}); merge them into one row per visit"
         )
     frame = frame.sort_values(["patient_id", "day"], kind="stable").reset_index(drop=True)
     return mark_implied_new_lesions(frame, source)
@@ -354,7 +287,7 @@ def _check_nontarget(frame, source):
     if bad.any():
         raise CohortDataError(
             f"{source}: column 'nontarget' has {int(bad.sum())} unknown values in rows "
-            f"{_rows(bad)}: {text[bad].unique()[:3].tolist()}; use one of "
+            f"{file_rows(bad)}: {text[bad].unique()[:3].tolist()}; use one of "
             f"{list(NONTARGET_VALUES)} or leave it blank"
         )
     frame["nontarget"] = text.astype(object).where(text.notna(), None)

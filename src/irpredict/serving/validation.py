@@ -1,12 +1,18 @@
 """Input checks of the served model: what MLflow's schema enforcement lets through."""
 
 import re
-import sys
 
 import numpy as np
 
 from irpredict._cache import ObjectCache
 from irpredict.exceptions import CohortDataError, UnknownTherapyError
+from irpredict.serving._numbers import (
+    MISSING_TEXT,
+    _as_float,
+    _first,
+    _yes_no_as_numbers,
+    rows_word,
+)
 from irpredict.training.levels import align_levels
 
 __all__ = ["check_input", "check_numbers", "with_therapy_class", "rows_word", "RANGE_FACTOR"]
@@ -18,42 +24,6 @@ RANGE_FACTOR = 1000.0
 
 #: Per model: (numeric columns, lower, upper, possible limits), computed once.
 _BOUNDS = ObjectCache()
-
-
-def rows_word(index):
-    """``rows`` for request rows, ``patients`` where the frame is indexed by patient id."""
-    return "patients" if index.name == "patient_id" else "rows"
-
-
-def _first(values, k=5):
-    values = list(values)
-    more = f" and {len(values) - k} more" if len(values) > k else ""
-    return ", ".join(map(str, values[:k])) + more
-
-
-def _numeric_problems(X, columns):
-    """Per-column reasons why ``X[columns]`` does not convert to float (slow path)."""
-    import pandas as pd
-
-    problems = []
-    for col in columns:
-        try:
-            values = pd.to_numeric(X[col], errors="coerce")
-        except OverflowError:  # an integer beyond the float range (JSON allows any length)
-            huge = X[col].map(lambda v: isinstance(v, int) and abs(v) > sys.float_info.max)
-            problems.append(f"column {col!r} holds integers too large for a number in "
-                            f"{rows_word(X.index)} "
-                            f"{_first(X.index[huge.to_numpy(dtype=bool)])}; check the unit")
-            continue
-        bad = X.index[values.isna() & X[col].notna()]
-        if len(bad):
-            shown = X.loc[bad, col].astype(str).unique()
-            comma = any(re.fullmatch(r"\s*[+-]?\d*,\d+\s*", v) for v in shown)
-            problems.append(f"column {col!r} must be numeric; {rows_word(X.index)} "
-                            f"{_first(bad)} hold {_first(shown, 3)}"
-                            + ("; write one decimal separator for the whole table, a point "
-                               "(2.5, not 2,5)" if comma else ""))
-    return problems
 
 
 def with_therapy_class(model, frame):
@@ -125,50 +95,6 @@ def _refuse_nested_cells(X):
             raise CohortDataError(
                 f"invalid input: column {col!r} holds lists or objects in rows "
                 f"{_first(X.index[nested])}; send one value per patient and column")
-
-
-#: How a missing number is written in a request, as in a file (empty, NA, a lone dash, ...).
-MISSING_TEXT = frozenset({"", "na", "n/a", "nan", "null", "none", ".", "-", "--"})
-
-
-def _yes_no_as_numbers(X, columns):
-    """A numeric (0/1) feature written as true/false or yes/no reads as 1/0, and a number
-    written as missing (``MISSING_TEXT``) is missing.
-
-    Only whole columns of such words are read this way; any other text stays
-    for :func:`_as_float` to name.
-    """
-    import pandas as pd
-
-    from irpredict.data.schema import BOOLEAN_VALUES
-
-    converted = {}
-    for col in columns:
-        values = X[col]
-        if pd.api.types.is_numeric_dtype(values) and not pd.api.types.is_bool_dtype(values):
-            continue
-        text = values.dropna().astype(str).str.strip().str.lower()
-        missing = text.isin(MISSING_TEXT)
-        if missing.any():  # as a file's reader reads them: no value
-            values = values.mask(values.index.isin(text.index[missing]))
-            converted[col] = values
-            text = text[~missing]
-        if len(text) and text.isin(BOOLEAN_VALUES.keys()).all():
-            converted[col] = values.map(
-                lambda v: v if pd.isna(v) else float(BOOLEAN_VALUES[str(v).strip().lower()]))
-    return X.assign(**converted) if converted else X
-
-
-def _as_float(X, columns):
-    """``X[columns]`` as one float matrix, or a :class:`CohortDataError` naming the text."""
-    if not columns:
-        return np.empty((len(X), 0))
-    try:
-        return X[columns].to_numpy(dtype=np.float64, na_value=np.nan)
-    except (TypeError, ValueError, OverflowError):
-        problems = _numeric_problems(X, columns) or [
-            f"columns {_first(columns, 3)} must hold numbers"]
-        raise CohortDataError("invalid input: " + "; ".join(problems)) from None
 
 
 def _range_bounds(model, columns):
