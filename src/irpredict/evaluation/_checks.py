@@ -167,9 +167,9 @@ def check_both_outcomes_train(y, folds, level, all_y):
         raise CohortDataError(
             f"the cohort has {n_resp} responder(s) and {len(all_y) - n_resp} non-responder(s): "
             f"a training split of the {len(folds)} {level} cross-validation folds would hold "
-            f"no {lacking} to learn from. Lower [model] {level}_folds (2 is the least), give "
-            "the grids one value each (no inner search), or add patients with the rarer "
-            "outcome.")
+            f"no {lacking} to learn from. Lower [model] {level}_folds (2 is the least)"
+            + (", give the grids one value each (no inner search)" if level == "inner" else "")
+            + ", or add patients with the rarer outcome.")
 
 
 def check_calibration_folds(therapy, folds, all_therapy, all_y):
