@@ -135,13 +135,10 @@ def tracking_store_files(tracking_uri=None):
     Outputs are checked against it with :func:`refuse_overwriting_inputs`: a report written
     over ``mlruns/mlflow.db`` would lose every run.
     """
-    import os
+    from irpredict.tracking.store import store_file
 
-    uri = tracking_uri or os.environ.get("MLFLOW_TRACKING_URI") or "sqlite:///mlruns/mlflow.db"
-    if not uri.startswith("sqlite:///"):
-        return []
-    path = uri[len("sqlite:///"):].split("?", 1)[0]
-    return [Path(path)] if path and path != ":memory:" else []
+    path = store_file(tracking_uri)
+    return [] if path is None else [path]
 
 
 def cohort_input_files(source):

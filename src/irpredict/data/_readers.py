@@ -205,6 +205,8 @@ def _warn_blank_lines(text, delimiter, path, table):
 
     from irpredict.exceptions import DataWarning
 
+    if not re.search(r"\n[ \t]*\r?\n", text):
+        return  # no blank line at all: no second pass over the file
     reader = csv.reader(io.StringIO(text), delimiter=delimiter)
     blank, last = [], 0
     for record in reader:

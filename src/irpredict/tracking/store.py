@@ -32,6 +32,7 @@ __all__ = [
     "TrackingError",
     "DEFAULT_STORE_DIR",
     "resolve_tracking_uri",
+    "store_file",
     "artifact_root",
     "experiment_name",
     "get_client",
@@ -81,6 +82,16 @@ def resolve_tracking_uri(tracking_uri=None):
     'sqlite:////home/me/study/mlruns/mlflow.db'
     """
     return _resolve(tracking_uri, create_folders=True)[0]
+
+
+def store_file(tracking_uri=None):
+    """The SQLite file of the store ``tracking_uri`` names (as :func:`resolve_tracking_uri`
+    reads it, creating nothing), or None for a server or a URI it refuses."""
+    try:
+        uri, _ = _resolve(tracking_uri, create_folders=False)
+    except TrackingError:
+        return None  # the command that opens the store says what is wrong with it
+    return Path(uri[len("sqlite:///"):]) if uri.startswith("sqlite:///") else None
 
 
 def _resolve(tracking_uri, *, create_folders):
