@@ -3,6 +3,7 @@
 import re
 
 import numpy as np
+import pandas as pd
 import pytest
 
 from sim_study import simulated_study
@@ -259,6 +260,21 @@ def test_a_calibrated_model_says_its_shap_values_are_before_calibration(tmp_path
     assert before == pytest.approx(1 / (1 + np.exp(-margin)), abs=1e-3)
     shown = float(re.search(r"probability of response ([0-9.]+)", text).group(1))
     assert f"calibration maps to {shown:.3f}" in text
+    # the served model gives those log-odds beside the calibrated probability
+    built = cli("features", "cal.toml", "--model", "models:/calexpl@champion", "--tracking-uri",
+                uri, "--out", "features.csv", cwd=tmp_path)
+    assert built.returncode == 0, built.stderr
+    import mlflow
+
+    mlflow.set_tracking_uri(uri)
+    served = mlflow.pyfunc.load_model("models:/calexpl@champion")
+    table = pd.read_csv(tmp_path / "features.csv", dtype={"patient_id": str})
+    out = served.predict(table)
+    shap_sum = out.filter(like="shap__").sum(axis=1)
+    np.testing.assert_allclose(out["base_value"] + shap_sum, out["explained_log_odds"], atol=1e-9)
+    row = out[table["patient_id"].to_numpy() == "SIM-00010"].iloc[0]
+    assert row["explained_log_odds"] == pytest.approx(margin, abs=1e-3)
+    assert row["prob_response"] == pytest.approx(shown, abs=1e-3)
 
 
 def test_all_refuses_to_write_over_its_own_input(registered, explained, cli, tmp_path):

@@ -13,7 +13,7 @@ from srv_helpers import MODEL_URI, free_port, request, server_env, stop, wait_re
 def test_signature_lists_the_explanation_columns(in_process):
     model = in_process.unwrap_python_model()
     outputs = in_process.metadata.get_output_schema().input_names()
-    expected = ["prob_response", "therapy_class", "base_value",
+    expected = ["prob_response", "therapy_class", "base_value", "explained_log_odds",
                 *("shap__" + b for b in model.biomarkers_)]
     assert outputs == expected
 
@@ -25,6 +25,7 @@ def test_in_process_predict_is_additive_with_a_fixed_column_set(in_process, rows
     logit = np.log(out["prob_response"] / (1 - out["prob_response"]))
     np.testing.assert_allclose(out.filter(like="shap__").sum(axis=1) + out["base_value"], logit,
                                atol=1e-5)
+    np.testing.assert_allclose(out["explained_log_odds"], logit, atol=1e-5)  # not calibrated
 
 
 @pytest.mark.slow

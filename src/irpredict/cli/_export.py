@@ -25,8 +25,9 @@ imputation and encoding; categorical: {categorical}):
 On-treatment features (if any) use data up to day {landmark:g} after the first dose only.
 
 ## Outputs
-`prob_response`, `therapy_class`, `base_value` and one `shap__<biomarker>` column per
-original biomarker; for each row the SHAP values plus `base_value` equal the model's log-odds
+`prob_response`, `therapy_class`, `base_value`, `explained_log_odds` and one
+`shap__<biomarker>` column per original biomarker; for each row the SHAP values plus
+`base_value` equal `explained_log_odds`, the model's log-odds
 ({calibration_note}).
 
 ## Performance (out-of-fold, from the training run {run_id})

@@ -3,8 +3,9 @@
 Its ``predict`` takes per-patient rows with a ``landmark`` column (the
 landmark day whose model scores the row) plus that model's feature columns
 and ``therapy_class``, and returns per row ``landmark``, ``prob_response``,
-``therapy_class``, ``base_value`` and one ``shap__<biomarker>`` column per
-original biomarker (0 where a landmark's model does not use it). The
+``therapy_class``, ``base_value``, ``explained_log_odds`` and one
+``shap__<biomarker>`` column per original biomarker (0 where a landmark's
+model does not use it). The
 ``irpredict monitor`` command loads the bundle itself (:attr:`bundle`) to
 build features from a cohort and check landmark populations.
 """

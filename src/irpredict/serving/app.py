@@ -7,8 +7,8 @@ JSON body ``{"dataframe_split": {"columns": [...], "data": [[...], ...]}}``,
 or a ``text/csv`` body (a header row, then one row per patient).
 The answer is
 ``{"predictions": [{"prob_response": ..., "therapy_class": ..., "base_value":
-..., "shap__<biomarker>": ..., ...}, ...]}`` (led by ``"patient_id"`` when the
-request sent the patients' ids), plus ``"warnings": [...]`` when
+..., "explained_log_odds": ..., "shap__<biomarker>": ..., ...}, ...]}`` (led by
+``"patient_id"`` when the request sent the patients' ids), plus ``"warnings": [...]`` when
 an input needs a word (a category level never seen in training). Bad requests get status 400
 and ``{"error_code": "BAD_REQUEST", "message": "..."}`` (415 and
 ``UNSUPPORTED_MEDIA_TYPE`` for any other Content-Type);

@@ -3,9 +3,11 @@
 Its ``predict`` takes the per-patient table (the feature columns used in
 training, before imputation and encoding, plus ``therapy_class``) and
 returns one row per patient with ``prob_response``, ``therapy_class``,
-``base_value`` and one ``shap__<biomarker>`` column per original biomarker
-(exact SHAP values in log-odds, so that their sum plus ``base_value`` is the
-log-odds of ``prob_response``). It checks its input itself: MLflow's schema
+``base_value``, ``explained_log_odds`` and one ``shap__<biomarker>`` column per
+original biomarker (exact SHAP values in log-odds: their sum plus ``base_value``
+is ``explained_log_odds``, the model's log-odds; that is the logit of
+``prob_response`` unless the model is calibrated after training, when
+calibration maps it to ``prob_response``). It checks its input itself: MLflow's schema
 check lets nulls, unknown therapy classes and absurd values through.
 """
 
@@ -70,7 +72,9 @@ def predict_explained(model, frame, biomarkers=None, compiled=None, notes=None):
     Returns
     -------
     pandas.DataFrame
-        ``prob_response``, ``therapy_class``, ``base_value`` and
+        ``prob_response``, ``therapy_class``, ``base_value``,
+        ``explained_log_odds`` (``base_value`` plus the row's SHAP values:
+        the log-odds before any calibration after training) and
         ``shap__<biomarker>`` per input row (index of ``frame``); a
         biomarker the row's route does not use is 0.0.
 
@@ -95,6 +99,7 @@ def predict_explained(model, frame, biomarkers=None, compiled=None, notes=None):
     else:
         values, base, prob = fast
     out = pd.DataFrame(values, index=index, columns=[SHAP_PREFIX + b for b in biomarkers])
+    out.insert(0, "explained_log_odds", base + values.sum(axis=1))
     out.insert(0, "base_value", base)
     out.insert(0, "therapy_class", X["therapy_class"].to_numpy(dtype=object))
     out.insert(0, "prob_response", prob)
@@ -126,9 +131,11 @@ class IRPredictModel(mlflow.pyfunc.PythonModel):
         Returns
         -------
         pandas.DataFrame
-            ``prob_response``, ``therapy_class``, ``base_value`` (log-odds)
-            and one ``shap__<biomarker>`` column per original biomarker
-            (log-odds; ``sum + base_value == logit(prob_response)``).
+            ``prob_response``, ``therapy_class``, ``base_value`` (log-odds),
+            ``explained_log_odds`` and one ``shap__<biomarker>`` column per
+            original biomarker (log-odds; their sum plus ``base_value`` is
+            ``explained_log_odds``, which equals ``logit(prob_response)``
+            unless the model is calibrated after training).
         """
         biomarkers = getattr(self, "biomarkers_", None)
         if biomarkers is None:
