@@ -20,6 +20,11 @@ class CalibratedModel(ClassifierMixin, BaseEstimator):
     with ``cv`` internal folds, so calibration is learnt on data the
     classifier did not see. Because ``method`` is a parameter, a grid
     search can choose it inside the inner loop of nested cross-validation.
+    Isotonic regression gives a probability of exactly 0 or 1 to a score
+    range where every calibration patient had the same outcome; such
+    certainty is not learnt from finite data, so its probabilities are kept
+    half a patient from the ends: within ``[0.5 / n, 1 - 0.5 / n]`` for
+    ``n`` training patients.
 
     Parameters
     ----------
@@ -36,6 +41,9 @@ class CalibratedModel(ClassifierMixin, BaseEstimator):
         The fitted classifier or calibrated classifier.
     classes_ : ndarray
         Labels seen in ``fit``.
+    probability_margin_ : float
+        How far probabilities stay from 0 and 1 (``0.5 / n`` for isotonic
+        calibration, 0.0 otherwise).
 
     Examples
     --------
@@ -77,6 +85,7 @@ class CalibratedModel(ClassifierMixin, BaseEstimator):
                 clone(self.estimator), method=self.method, cv=self._folds(X, y),
             ).fit(X, y)
         self.classes_ = self.estimator_.classes_
+        self.probability_margin_ = 0.5 / len(y) if self.method == "isotonic" else 0.0
         for attr in ("n_features_in_", "feature_names_in_"):
             if hasattr(self.estimator_, attr):
                 setattr(self, attr, getattr(self.estimator_, attr))
@@ -118,9 +127,17 @@ class CalibratedModel(ClassifierMixin, BaseEstimator):
     def predict_proba(self, X):
         """Calibrated class probabilities."""
         check_is_fitted(self, "estimator_")
-        return self.estimator_.predict_proba(X)
+        proba = self.estimator_.predict_proba(X)
+        margin = getattr(self, "probability_margin_", 0.0)
+        if margin > 0 and proba.shape[1] == 2:
+            positive = proba[:, 1].clip(margin, 1 - margin)
+            proba = proba.copy()
+            proba[:, 1], proba[:, 0] = positive, 1 - positive
+        return proba
 
     def predict(self, X):
         """Most probable label."""
-        check_is_fitted(self, "estimator_")
-        return self.estimator_.predict(X)
+        import numpy as np
+
+        proba = self.predict_proba(X)
+        return self.classes_[np.argmax(proba, axis=1)]
