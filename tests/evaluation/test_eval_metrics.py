@@ -58,6 +58,32 @@ def test_calibration_slope_and_intercept_match_direct_maximum_likelihood(seed):
     assert calibration_intercept(y, p) == pytest.approx(ref_a, abs=1e-5)
 
 
+@pytest.mark.parametrize("shift", [-3.0, -2.2, 2.2, 3.0])
+def test_calibration_is_found_for_predictions_off_by_several_log_odds(shift):
+    # a full Newton step from 0 overshoots here and cycles; the maximum still exists
+    rng = np.random.default_rng(5)
+    for _ in range(20):
+        true = expit(rng.normal(0, 0.5, 60))
+        y = (rng.random(60) < true).astype(int)
+        p = expit(logit(true) - shift + 0.3 * rng.normal(size=60))
+        lp = logit(p)
+        ref_a = minimize_scalar(lambda a, y=y, lp=lp: _nll(a, 1.0, y, lp)).x
+        assert calibration_intercept(y, p) == pytest.approx(ref_a, abs=1e-5)
+        ref = minimize(lambda ab, y=y, lp=lp: _nll(ab[0], ab[1], y, lp), x0=[0.0, 1.0],
+                       method="BFGS", options={"gtol": 1e-9})
+        assert calibration_slope(y, p) == pytest.approx(ref.x[1], abs=1e-3)
+
+
+def test_constant_predictions_get_an_intercept_but_no_slope():
+    for y in ([0, 1, 0, 1, 1], [0, 1, 0, 1, 1, 0, 0, 1], [0, 1] * 5):
+        p = np.full(len(y), 0.4 if len(y) != 10 else 0.1)
+        assert np.isnan(calibration_slope(y, p))
+        assert calibration_intercept(y, p) == pytest.approx(logit(np.mean(y)) - logit(p[0]))
+        values, note = compute_metrics(y, p)
+        assert np.isnan(values["calibration_slope"])
+        assert "calibration slope undefined" in note
+
+
 def test_well_calibrated_probabilities_have_slope_one_and_intercept_zero():
     rng = np.random.default_rng(1)
     p = expit(rng.normal(-0.5, 1.2, 20_000))

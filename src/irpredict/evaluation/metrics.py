@@ -135,13 +135,40 @@ def _brier_rows(Y, P):
     return np.mean((P - Y) ** 2, axis=1)
 
 
-def _newton_logistic(Y, LP, *, fit_slope, max_iter=100, tol=1e-8):
-    """Row-wise maximum likelihood of ``y ~ a + b * lp`` (b fixed at 1 unless fit_slope)."""
-    a = np.zeros(Y.shape[0])
-    b = np.zeros(Y.shape[0]) if fit_slope else np.ones(Y.shape[0])
-    converged = np.zeros(Y.shape[0], dtype=bool)
+def _loglik(Y, eta):
+    return (Y * eta).sum(axis=1) - np.logaddexp(0.0, eta).sum(axis=1)
+
+
+def _newton_logistic(Y, LP, *, fit_slope):
+    """Row-wise maximum likelihood of ``y ~ a + b * lp`` (b fixed at 1 unless fit_slope).
+
+    Plain Newton steps first; rows where they did not settle (a full step can
+    overshoot and cycle when the predictions are off by a few log-odds) are
+    solved again with step halving. No maximum (one outcome, separated data,
+    constant ``lp`` for the slope) gives NaN.
+    """
+    a, b, converged = _newton_rows(Y, LP, fit_slope, halving=False)
+    again = np.flatnonzero(~converged & _both_classes(Y))
+    if len(again):
+        a[again], b[again], converged[again] = _newton_rows(Y[again], LP[again], fit_slope,
+                                                            halving=True)
+    ok = converged & _both_classes(Y) & (np.abs(a) < 50) & (np.abs(b) < 50)
+    if fit_slope:
+        spread = np.ptp(LP, axis=1)
+        ok &= spread > 1e-9 * np.maximum(1.0, np.abs(LP).max(axis=1))  # constant: no slope
+    return np.where(ok, a, np.nan), np.where(ok, b, np.nan)
+
+
+def _newton_rows(Y, LP, fit_slope, *, halving, max_iter=100, tol=1e-8):
+    """(a, b, converged) by Newton's method, each step halved until the likelihood rises."""
+    n_rows = Y.shape[0]
+    a = np.zeros(n_rows)
+    b = np.zeros(n_rows) if fit_slope else np.ones(n_rows)
+    converged = np.zeros(n_rows, dtype=bool)
+    eta = a[:, None] + b[:, None] * LP
+    ll = _loglik(Y, eta) if halving else None
     for _ in range(max_iter):
-        mu = expit(a[:, None] + b[:, None] * LP)
+        mu = expit(eta)
         w = mu * (1 - mu)
         r = Y - mu
         g0, h00 = r.sum(axis=1), w.sum(axis=1)
@@ -153,15 +180,27 @@ def _newton_logistic(Y, LP, *, fit_slope, max_iter=100, tol=1e-8):
                 db = (h00 * g1 - h01 * g0) / det
             else:
                 da, db = g0 / h00, np.zeros_like(g0)
-        step = np.nan_to_num(np.abs(da) + np.abs(db), nan=np.inf)
-        da, db = np.clip(da, -5, 5), np.clip(db, -5, 5)  # damp steps on flat likelihoods
-        a = np.where(converged, a, a + np.nan_to_num(da))
-        b = np.where(converged, b, b + np.nan_to_num(db))
-        converged |= step < tol
+        finite = np.isfinite(da) & np.isfinite(db)
+        da, db = np.where(finite, da, 0.0), np.where(finite, db, 0.0)
+        t = np.where(converged | ~finite, 0.0, 1.0)
+        if halving:
+            for _halving in range(40):
+                trial_eta = (a + t * da)[:, None] + (b + t * db)[:, None] * LP
+                trial = _loglik(Y, trial_eta)
+                worse = ~(trial >= ll - 1e-12 * np.abs(ll))
+                if not worse.any():
+                    break
+                t = np.where(worse, t / 2, t)
+            eta, ll = trial_eta, trial
+        else:
+            da, db = np.clip(da, -5, 5), np.clip(db, -5, 5)  # damp steps on flat likelihoods
+        converged |= finite & (t * (np.abs(da) + np.abs(db)) < tol)
+        a, b = a + t * da, b + t * db
+        if not halving:
+            eta = a[:, None] + b[:, None] * LP
         if converged.all():
             break
-    ok = converged & _both_classes(Y) & (np.abs(a) < 50) & (np.abs(b) < 50)
-    return np.where(ok, a, np.nan), np.where(ok, b, np.nan)
+    return a, b, converged
 
 
 def _cal_intercept_rows(Y, P):
