@@ -200,7 +200,7 @@ class Experiment:
             dict.fromkeys([*self.data.mapping.categorical, *text])))
         measurements = getattr(sim, "measurements", None)
         truth = getattr(sim, "truth", None) or {}
-        # the label is read from the simulated tumour measurements: the tumour series and the
+        # the simulated scans follow the response the label records: the tumour series and the
         # note on how response was defined are never features, as for a simulated folder
         derived = list(dict.fromkeys([*mapping.response_derived_biomarkers,
                                       *truth.get("response_derived_biomarkers", []),

@@ -129,8 +129,22 @@ def test_to_cohort_converts_albumin(sim5000):
     alb = cohort.measurements[cohort.measurements["biomarker"] == "albumin"]
     assert set(alb["unit"]) == {"g/L"}
     assert alb["value"].between(15, 55).all()
-    assert cohort.response_derived_biomarkers == ["sld_change_wk9"]
+    # the scans follow the labelled response: the tumour series is never a feature
+    assert cohort.response_derived_biomarkers == ["sld_change_wk9", "tumor_size"]
     assert "response" not in cohort.feature_columns
     assert "off_treatment_day" not in cohort.feature_columns  # known only after baseline
     assert "off_treatment_day" in cohort.excluded_columns
     assert cohort.n_patients == 5000
+
+
+def test_to_cohort_and_a_written_folder_keep_the_same_series_out(tmp_path):
+    from irpredict.data import load_cohort
+    from irpredict.data.simulator import simulate_cohort, write_cohort
+    from irpredict.features import build_features
+
+    sim = simulate_cohort(n_patients=300, seed=0)
+    write_cohort(sim, tmp_path / "cohort")
+    in_memory = build_features(sim.to_cohort(), landmark_days=42).X
+    from_folder = build_features(load_cohort(tmp_path / "cohort"), landmark_days=42).X
+    assert not [c for c in in_memory.columns if c.startswith(("tumor_size", "sld_change"))]
+    assert sorted(in_memory.columns) == sorted(from_folder.columns)

@@ -114,8 +114,9 @@ def load_folder(folder, *, name=None):
 def simulated_leakage(folder, patients):
     """What a folder written by ``irpredict simulate`` declares as never-a-feature.
 
-    Its truth.json lists the response-derived biomarkers; its labels are read from
-    the tumour measurements (so the tumour series is response-derived too), and
+    Its truth.json lists the response-derived biomarkers; its tumour measurements
+    follow the response the label records (so the tumour series is response-derived
+    too), and
     ``response_definition`` describes the label. Other folders declare nothing.
     """
     import json
