@@ -6,6 +6,8 @@ import numpy as np
 from sklearn.base import BaseEstimator, TransformerMixin
 from sklearn.utils.validation import check_is_fitted
 
+from irpredict.models._columns import fitted_values
+
 __all__ = ["FeatureNameSanitizer"]
 
 _UNSAFE = re.compile(r"[\[\]<>,]")
@@ -60,6 +62,7 @@ class FeatureNameSanitizer(TransformerMixin, BaseEstimator):
             f"x{i}" for i in range(np.asarray(X).shape[1])
         ]
         self.feature_names_in_ = np.asarray(names, dtype=object)
+        self.fitted_on_frame_ = hasattr(X, "columns")
         self.n_features_in_ = len(names)
         self.mapping_ = dict(zip(_sanitize_names(names), names, strict=True))
         return self
@@ -77,9 +80,7 @@ class FeatureNameSanitizer(TransformerMixin, BaseEstimator):
         ndarray of shape (n_samples, n_features)
         """
         check_is_fitted(self, "mapping_")
-        if hasattr(X, "to_numpy"):
-            return X.to_numpy(dtype=np.float64, na_value=np.nan)
-        return np.asarray(X, dtype=np.float64)
+        return fitted_values(self, X)
 
     def get_feature_names_out(self, input_features=None):
         """Sanitised names, in input order.

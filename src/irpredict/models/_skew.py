@@ -4,6 +4,8 @@ import numpy as np
 from sklearn.base import BaseEstimator, OneToOneFeatureMixin, TransformerMixin
 from sklearn.utils.validation import check_is_fitted
 
+from irpredict.models._columns import fitted_values
+
 __all__ = ["LogSkewed"]
 
 
@@ -86,6 +88,7 @@ class LogSkewed(OneToOneFeatureMixin, TransformerMixin, BaseEstimator):
         values = self._values(X)
         if hasattr(X, "columns"):
             self.feature_names_in_ = np.asarray([str(c) for c in X.columns], dtype=object)
+        self.fitted_on_frame_ = hasattr(X, "columns")
         self.n_features_in_ = values.shape[1]
         self.log_columns_ = np.zeros(values.shape[1], dtype=bool)
         self.offsets_ = np.zeros(values.shape[1])
@@ -122,7 +125,7 @@ class LogSkewed(OneToOneFeatureMixin, TransformerMixin, BaseEstimator):
         ndarray of shape (n_samples, n_features)
         """
         check_is_fitted(self, "log_columns_")
-        out = self._values(X).copy()
+        out = fitted_values(self, X).copy()
         cols = np.flatnonzero(self.log_columns_)
         if len(cols):
             part = out[:, cols]
