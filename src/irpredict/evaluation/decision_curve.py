@@ -52,7 +52,8 @@ def decision_curve(y, p, thresholds=None, *, n_bootstrap=200, random_state=0, ci
     thresholds : array-like of float in (0, 1) or None, default=None
         ``None`` uses :data:`DEFAULT_THRESHOLDS`.
     n_bootstrap : int, default=200
-        Stratified resamples for the bands; 0 skips them (NaN).
+        Bootstrap resamples for the bands (see ``stratify``); 0 skips them
+        (NaN).
     random_state : int, default=0
     ci : float, default=0.95
     stratify : bool, default=False

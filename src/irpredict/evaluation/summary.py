@@ -110,8 +110,10 @@ def summarize_predictions(oof, *, threshold=0.5, n_bootstrap=1000, random_state=
 
     For every model and group (each therapy class, then ``"overall"``) the
     headline metrics use all pooled out-of-fold predictions of a repeat,
-    averaged over repeats; the bootstrap resamples patients (stratified by
-    label) and applies the same resample to every repeat, so the interval
+    averaged over repeats; the bootstrap resamples patients (within labels for
+    AUC, sensitivity and specificity, freely for the metrics that depend on the
+    response rate: see :mod:`irpredict.evaluation.bootstrap`) and applies the
+    same resample to every repeat, so the interval
     is that of the repeat-averaged estimate. Beside the pooled AUC,
     ``auc_mean_of_folds`` is the mean of per-fold AUCs (no CI; it is
     usually lower and noisier with small folds).

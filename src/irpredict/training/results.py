@@ -60,8 +60,10 @@ def results_markdown(result, experiment, settings, command, table):
         f"95% CIs from {settings.n_bootstrap} bootstrap resamples of patients (within "
         "responders and non-responders for AUC, sensitivity and specificity; freely for the "
         "rest, whose values depend on the response rate). "
-        "AUC is the AUC of all pooled out-of-fold predictions; 'mean fold AUC' is the mean of "
-        "the per-fold AUCs, shown beside it.",
+        "AUC is the AUC of all pooled out-of-fold predictions"
+        + (" of a repeat, averaged over the repeats (every metric is)"
+           if settings.repeats > 1 else "")
+        + "; 'mean fold AUC' is the mean of the per-fold AUCs, shown beside it.",
         "",
         f"Registered model: `{result.registered or result.model_uri}` = feature set "
         f"`{result.final.feature_set}`, family `{result.final.family}`, declared in the "
