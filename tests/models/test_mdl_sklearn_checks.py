@@ -3,8 +3,8 @@
 ``PerTherapyClassifier`` needs a DataFrame with a therapy column, so only
 the parameter checks apply to it (tests/models/test_mdl_per_therapy.py).
 ``AveragingClassifier(average="logit")`` refuses more than two classes by
-design, so the full suite (which uses three-class data) runs on
-``average="probability"``. About 40 s on a busy 2-core machine, hence ``slow``.
+design (its tags say so, and the suite checks it refuses them before fitting).
+About 40 s on a busy 2-core machine, hence ``slow``.
 """
 
 import pytest
@@ -19,6 +19,7 @@ ESTIMATORS = [
     LogisticRegressionWithMean(),
     AveragingClassifier([("lr", LogisticRegression()), ("nb", GaussianNB())],
                         average="probability"),
+    AveragingClassifier([("lr", LogisticRegression()), ("nb", GaussianNB())], average="logit"),
     CalibratedModel(LogisticRegression(), method="sigmoid"),
 ]
 

@@ -105,15 +105,18 @@ class AveragingClassifier(ClassifierMixin, _BaseComposition):
             if weights.shape != (len(names),) or (weights < 0).any() or not weights.sum() > 0:
                 raise ValueError(f"weights must be one non-negative number per member "
                                  f"({len(names)}: {names}), not all zero; got {self.weights!r}.")
+        if self.average == "logit":
+            from sklearn.utils.multiclass import type_of_target
+
+            kind = type_of_target(y, raise_unknown=True)
+            if kind != "binary":  # checked before any member is fitted
+                raise ValueError(
+                    f"Only binary classification is supported with average='logit'; the "
+                    f"labels are {kind}. Use average='probability'.")
         kwargs = {} if sample_weight is None else {"sample_weight": sample_weight}
         self.estimators_ = [clone(est).fit(X, y, **kwargs) for _, est in self.estimators]
         self.named_estimators_ = dict(zip(names, self.estimators_, strict=True))
         self.classes_ = self.estimators_[0].classes_
-        if self.average == "logit" and len(self.classes_) != 2:
-            raise ValueError(
-                f"average='logit' needs binary labels; got {len(self.classes_)} classes. "
-                "Use average='probability'."
-            )
         if hasattr(self.estimators_[0], "n_features_in_"):
             self.n_features_in_ = self.estimators_[0].n_features_in_
         return self
