@@ -639,3 +639,22 @@ def test_one_mapped_column_the_table_lacks_is_one_sentence(tmp_path):
     with pytest.raises(CohortDataError, match=r"^column 'pid' \(from id\) is not in .*Close "
                                               r"matches: 'PID'"):
         load_wide_table(path, replace(BASE, id="pid"))
+
+
+def test_a_rule_reads_y_and_n_as_1_and_0_and_refuses_values_training_never_held():
+    from irpredict.data._therapy_rule import therapy_by_rule, with_known_values
+
+    rule = TherapyRule(column="anti_her2", map={"1": "monoclonal_antibody"},
+                       default="chemotherapy")
+    values = pd.Series(["Y", "n", "1", "0", None, "2"])
+    assert therapy_by_rule(values, rule).tolist()[:5] == [
+        "monoclonal_antibody", "chemotherapy", "monoclonal_antibody", "chemotherapy",
+        "chemotherapy"]
+    assert therapy_by_rule(values, rule).iloc[5] == "chemotherapy"  # any rule: the default
+    training = pd.DataFrame({"anti_her2": [1.0, 0.0, 1.0]})
+    frozen = with_known_values(ColumnMapping(id="PID", therapy_rule=rule), training)
+    assert frozen.therapy_rule.known_values == ("0", "1")
+    got = therapy_by_rule(values, frozen.therapy_rule)
+    assert got.tolist()[:5] == ["monoclonal_antibody", "chemotherapy", "monoclonal_antibody",
+                                "chemotherapy", "chemotherapy"]  # missing: still the default
+    assert pd.isna(got.iloc[5])  # never seen in training: no class

@@ -167,6 +167,39 @@ def test_a_table_of_built_features_scores_as_the_raw_table(trained, reference, c
     assert result.returncode == 1
     assert "it has no therapy_class column (or the column 'Arm' its therapy rule reads)" in \
         " ".join(result.stderr.split())
+    # a therapy_class the rule's column contradicts is refused, as serving refuses it
+    contradicted = features.assign(therapy_class="chemotherapy")
+    contradicted.to_csv(tmp_path / "contradicted.csv", index=False)
+    result = _evaluate(cli, trained, tmp_path / "contradicted.csv", tmp_path / "contradicted")
+    assert result.returncode == 1
+    anti = features.loc[features["Arm"] == "anti_her2", "patient_id"].tolist()
+    text = " ".join(result.stderr.split())
+    assert f"contradicted.csv: therapy_class disagrees with the model's therapy rule on " \
+        f"column 'Arm' in patients {anti[0]}, {anti[1]}" in text
+    assert not (tmp_path / "contradicted").exists()
+
+
+def test_a_rule_value_never_seen_in_training_is_refused_not_given_the_default(
+        trained, reference, cli, tmp_path):
+    from irpredict.exceptions import CohortDataError
+    from irpredict.serving.pyfunc import predict_explained
+    from irpredict.training.publish import load_response_model
+
+    _, uri, external = trained
+    export = external.copy()
+    export.loc[[0, 3], "Arm"] = "anti-HER2 + ICI"  # the default would have made it chemo
+    result = _evaluate_table(cli, trained, export, tmp_path)
+    assert result.returncode == 1
+    text = " ".join(result.stderr.split())
+    assert "column 'Arm', which gives each patient's therapy class, holds values the model's " \
+        "training data never held: 'anti-HER2 + ICI' (patients '05000', '05003'); the " \
+        "training data held 'anti_her2', 'chemo'" in text
+    assert "Traceback" not in result.stderr
+    model = load_response_model("models:/widestudy@champion", tracking_uri=uri)
+    rows = export.head(4).drop(columns=["ORR"]).reset_index(drop=True)
+    with pytest.raises(CohortDataError, match=r"column 'Arm', which gives the therapy class, "
+                                              r"holds values .*: anti-HER2 \+ ICI \(rows 0, 3\)"):
+        predict_explained(model, rows)
 
 
 def test_a_renamed_column_is_matched_to_its_new_name_not_to_a_column_in_use(trained, cli,

@@ -194,7 +194,7 @@ def _label(table, mapping, ids, source):
 def _therapy(table, mapping, ids, source):
     import pandas as pd
 
-    from irpredict.data._therapy_rule import rule_matcher
+    from irpredict.data._therapy_rule import rule_matcher, unseen_values
 
     if mapping.therapy_class is not None:
         return pd.Series(mapping.therapy_class, index=table.index, dtype="string")
@@ -213,6 +213,16 @@ def _therapy(table, mapping, ids, source):
 
     out = text.map(one)
     bad = out.isna()
+    unseen = unseen_values(text[bad], rule)
+    if unseen:
+        rows = bad & text.isin(unseen)
+        raise CohortDataError(
+            f"{source}: column {rule.column!r}, which gives each patient's therapy class, holds "
+            f"values the model's training data never held: {format_ids(unseen)} (patients "
+            f"{format_ids(ids[rows].tolist())}); the training data held "
+            f"{format_ids(list(rule.known_values))}. Write them as in training, or describe "
+            "this table in an experiment file with its own [data.therapy_rule] (or a "
+            "therapy_class column) and pass that file instead.")
     if bad.any():
         values = text[bad].fillna("<missing>").value_counts()
         shown = dict(values.head(_UNMAPPED_SHOWN))

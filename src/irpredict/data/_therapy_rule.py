@@ -4,9 +4,10 @@ import re
 
 from irpredict.data._patients import as_text, text_value
 
-__all__ = ["therapy_by_rule", "rule_matcher"]
+__all__ = ["therapy_by_rule", "rule_matcher", "with_known_values", "unseen_values"]
 
-_BOOLEAN_KEYS = {"true": "1", "false": "0", "yes": "1", "no": "0", "1.0": "1", "0.0": "0"}
+_BOOLEAN_KEYS = {"true": "1", "false": "0", "yes": "1", "no": "0", "y": "1", "n": "0",
+                 "1.0": "1", "0.0": "0"}
 
 
 def _rule_key(value):
@@ -25,9 +26,14 @@ def rule_matcher(rule):
     folded = {_rule_key(k): v for k, v in exact.items()}
     loose = [(re.compile(p, re.IGNORECASE), cls) for p, cls in rule.patterns.items()]
 
+    known = getattr(rule, "known_values", None)  # None in models saved before it existed
+    known = None if known is None else set(known)
+
     def one(value):
         if pd.isna(value):
             return rule.default
+        if known is not None and _rule_key(value) not in known:
+            return None  # the model never saw this value: not the default's to decide
         if value in exact:
             return exact[value]
         for pattern, cls in patterns:
@@ -57,3 +63,44 @@ def therapy_by_rule(values, rule):
     pandas.Series of string dtype
     """
     return as_text(values).map(rule_matcher(rule)).astype("string")
+
+
+def unseen_values(values, rule):
+    """Values of the rule's column that a model's training data never held (text, sorted)."""
+    known = getattr(rule, "known_values", None)
+    if known is None:
+        return []
+    text = as_text(values).dropna()
+    return sorted({v for v in text if _rule_key(v) not in set(known)})
+
+
+def with_known_values(mapping, patients):
+    """``mapping`` with its therapy rule holding the values ``patients`` gives its column.
+
+    A model keeps this mapping: a later cohort's value the training data never held
+    (``Y`` where training had 0 and 1) is then refused, not given the rule's default.
+
+    Parameters
+    ----------
+    mapping : irpredict.data.ColumnMapping or None
+    patients : pandas.DataFrame
+        The training cohort's patients table.
+
+    Returns
+    -------
+    irpredict.data.ColumnMapping or None
+    """
+    from dataclasses import replace
+
+    from irpredict.data._patients import SOURCE_PREFIX
+
+    rule = getattr(mapping, "therapy_rule", None)
+    if rule is None:
+        return mapping
+    column = next((c for c in (SOURCE_PREFIX + rule.column, rule.column)
+                   if c in patients.columns), None)
+    if column is None:
+        return mapping
+    values = as_text(patients[column]).dropna()
+    known = tuple(sorted({_rule_key(v) for v in values}))
+    return replace(mapping, therapy_rule=replace(rule, known_values=known))

@@ -43,12 +43,17 @@ class TherapyRule:
     default : str or None
         Therapy class of every other value (missing values included); ``None``
         makes an unmatched value an error.
+    known_values : tuple of str or None
+        The column's values in a model's training data (set when a model is
+        trained): another value is not given ``default`` but refused, since
+        the model never saw it. ``None`` accepts any value.
     """
 
     column: str
     map: dict = field(default_factory=dict)
     patterns: dict = field(default_factory=dict)
     default: str | None = None
+    known_values: tuple | None = None
 
 
 @dataclass(frozen=True)

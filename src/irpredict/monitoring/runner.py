@@ -233,6 +233,8 @@ def train_landmarks(experiment, *, settings=None, days=None, family=None, tracki
     settings = settings or model_settings(experiment.raw.get("model"),
                                           where=f"{experiment.path} [model]")
     mon = monitoring_settings(experiment, settings, days=days, family=family)
+    from irpredict.data._therapy_rule import with_known_values
+
     cohort = experiment.load_cohort()
     _warn_landmarks_after_follow_up(cohort, mon.days)
     _warn_progression_unknown(cohort, mon.days)
@@ -247,7 +249,8 @@ def train_landmarks(experiment, *, settings=None, days=None, family=None, tracki
         bundle = fit_landmark_models(
             cohort, settings, mon.days, entries=entries, family=mon.family, feature_set=name,
             progress=progress,
-            mapping=experiment.data.mapping if experiment.data.source is not None else None)
+            mapping=with_known_values(experiment.data.mapping, cohort.patients)
+            if experiment.data.source is not None else None)
         bundle.study = experiment.name
         _log_evaluation(study, bundle, settings, mon)
         model_uri = log_landmark_models(bundle, run=study)

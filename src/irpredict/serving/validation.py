@@ -49,7 +49,8 @@ def with_therapy_class(model, frame):
     CohortDataError
         A sent therapy class that the rule contradicts, naming the rows.
     """
-    from irpredict.data._therapy_rule import therapy_by_rule
+    from irpredict.data._patients import as_text
+    from irpredict.data._therapy_rule import therapy_by_rule, unseen_values
 
     mapping = getattr(model, "mapping", None)
     if mapping is None:
@@ -70,6 +71,14 @@ def with_therapy_class(model, frame):
         mixed = sent.astype(object).where(known.to_numpy(), derived.astype(object))
         return frame.assign(therapy_class=mixed.where(mixed.notna(), None))
     derived = therapy_by_rule(frame[rule.column], rule)
+    unseen = unseen_values(frame[rule.column], rule)
+    if unseen:
+        rows = frame.index[as_text(frame[rule.column]).isin(unseen).fillna(False).to_numpy()]
+        raise CohortDataError(
+            f"column {rule.column!r}, which gives the therapy class, holds values the model's "
+            f"training data never held: {_first(unseen, 5)} ({rows_word(frame.index)} "
+            f"{_first(rows)}); it held "
+            f"{_first(list(rule.known_values), 8)}. Send the values as in training")
     if "therapy_class" not in frame.columns:
         return frame.assign(therapy_class=derived.astype(object).where(derived.notna(), None))
     sent = frame["therapy_class"].astype("string").str.strip()
@@ -78,7 +87,8 @@ def with_therapy_class(model, frame):
         rows = frame.index[clash]
         raise CohortDataError(
             f"therapy_class disagrees with the model's therapy rule on column {rule.column!r} "
-            f"in rows {_first(rows)} (sent {_first(sent[clash].unique(), 3)}; the rule gives "
+            f"in {rows_word(frame.index)} {_first(rows)} (sent {_first(sent[clash].unique(), 3)}; "
+            "the rule gives "
             f"{_first(derived[clash].unique(), 3)}); send the rule's column alone, or make "
             "them agree")
     return frame

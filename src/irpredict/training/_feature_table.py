@@ -27,8 +27,7 @@ def feature_table(model, path, require_label=True):
             return None
     elif sum(c in table.columns for c in built_features) < len(built_features) / 2:
         return None  # a raw table: its features are built from it
-    if "therapy_class" not in table.columns:
-        table = _with_therapy_class(model, table, path)
+    table = _with_therapy_class(model, table, path)  # a sent class must agree with the rule
     table = _fill_absent_features(model, table, path)
     label = next((c for c in ("response", model.label_col) if c in table.columns), None)
     if label is None and not require_label:
@@ -58,9 +57,16 @@ def feature_table(model, path, require_label=True):
 def _with_therapy_class(model, table, path):
     """A feature table without ``therapy_class``: derived as in training where the training
     data gave it (one class, or a rule on a column the table holds), else named."""
+    import pandas as pd
+
     from irpredict.serving.validation import with_therapy_class
 
-    table = with_therapy_class(model, table)
+    try:  # indexed by patient: messages name patients, not row positions
+        by_patient = table.set_axis(pd.Index(table["patient_id"].astype(str),
+                                             name="patient_id"))
+        table = with_therapy_class(model, by_patient).reset_index(drop=True)
+    except CohortDataError as exc:
+        raise CohortDataError(f"{path}: {exc}") from None
     if "therapy_class" in table.columns:
         return table
     rule = getattr(model.mapping, "therapy_rule", None)

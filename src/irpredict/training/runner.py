@@ -2,6 +2,7 @@
 
 from dataclasses import dataclass, field
 
+from irpredict.data._therapy_rule import with_known_values
 from irpredict.training.design import cv_sites, design_matrix, feature_sets_to_train
 from irpredict.training.notes import design_notes, result_notes
 from irpredict.training.settings import check_folds, model_settings
@@ -251,7 +252,9 @@ def train_study(experiment, *, settings=None, tracking_uri=None, log_patient_ids
             therapies=sorted(design.X["therapy_class"].astype(str).unique()),
             numeric_ranges=numeric_ranges(design.X, design.feature_columns),
             never_missing=never_missing(design.X, design.feature_columns),
-            mapping=experiment.data.mapping if experiment.data.source is not None else None,
+            # the rule keeps the values training saw: a value it never saw is refused later
+            mapping=with_known_values(experiment.data.mapping, cohort.patients)
+            if experiment.data.source is not None else None,
             training_rows=training_fingerprints(design.X, design.feature_columns,
                                             design.patient_columns),
             units=dict(cohort.units),
