@@ -59,3 +59,34 @@ def test_sigterm_inside_a_finalizer_is_deferred_not_lost():
     Finalized()
     assert seen == {"in __del__": True}
     assert _in_finalizer(sys._getframe()) is False
+
+
+_SWALLOWED = """
+import os, signal, sys, time, weakref
+from irpredict import cli
+signal.signal(signal.SIGTERM, cli._raise_terminated)
+sys.unraisablehook = cli._redeliver_swallowed
+class Node:
+    pass
+node = Node()
+# a library's weakref callback, defined as a lambda outside weakref.py: no frame tells the
+# handler it runs in a callback whose exceptions Python prints and ignores
+ref = weakref.ref(node, lambda _: os.kill(os.getpid(), signal.SIGTERM))
+try:
+    del node
+    time.sleep(5)
+    print("lost")
+except KeyboardInterrupt as exc:
+    print("delivered", type(exc).__name__)
+"""
+
+
+def test_sigterm_swallowed_in_an_unrecognised_callback_is_delivered_again():
+    import subprocess
+    import sys
+
+    done = subprocess.run([sys.executable, "-c", _SWALLOWED], capture_output=True, text=True,
+                          timeout=60)
+    assert done.stdout.strip() == "delivered Terminated", done.stderr
+    assert "Exception ignored" not in done.stderr
+    assert "Traceback" not in done.stderr

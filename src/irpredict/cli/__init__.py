@@ -139,6 +139,21 @@ def _raise_terminated(signum, frame):
     raise Terminated
 
 
+def _redeliver_swallowed(unraisable, default=sys.unraisablehook):
+    """An interrupt raised where Python only prints and ignores it (a weakref callback the
+    handler could not recognise, e.g. one defined by a library as a lambda): deliver it again
+    in 10 ms instead of letting the run go on, and print nothing."""
+    import signal
+
+    if not isinstance(unraisable.exc_value, KeyboardInterrupt):
+        return default(unraisable)
+    signum = signal.SIGTERM if isinstance(unraisable.exc_value, Terminated) else signal.SIGINT
+    _PENDING.append(signum)
+    signal.signal(signal.SIGALRM, _raise_terminated)
+    signal.setitimer(signal.ITIMER_REAL, 0.01)
+    return None
+
+
 def _in_finalizer(frame):
     while frame is not None:
         code = frame.f_code
@@ -171,6 +186,7 @@ def main(argv=None):
     # an MLflow run interrupted by SIGTERM is marked KILLED, as one interrupted by Ctrl+C
     signal.signal(signal.SIGTERM, _raise_terminated)
     signal.signal(signal.SIGINT, _raise_terminated)
+    sys.unraisablehook = _redeliver_swallowed
     try:
         _refuse_empty_arguments(sys.argv[1:] if argv is None else list(argv))
         app(args=argv, prog_name="irpredict", standalone_mode=True)
