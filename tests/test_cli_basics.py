@@ -1,3 +1,5 @@
+from pathlib import Path
+
 import pytest
 
 from irpredict import __version__
@@ -90,3 +92,15 @@ def test_sigterm_swallowed_in_an_unrecognised_callback_is_delivered_again():
     assert done.stdout.strip() == "delivered Terminated", done.stderr
     assert "Exception ignored" not in done.stderr
     assert "Traceback" not in done.stderr
+
+
+@pytest.mark.skipif(not Path("/proc/self").is_dir(), reason="needs Linux /proc")
+def test_an_output_folder_nothing_can_be_created_in_is_refused_before_any_work(tmp_path):
+    from irpredict.cli._outputs import OutputError, check_output_folder
+
+    # os.access reports /proc writable to root; creating anything there still fails
+    with pytest.raises(OutputError, match=r"cannot write /proc/irpredict-out/x: nothing can "
+                                          r"be created in /proc"):
+        check_output_folder("/proc/irpredict-out/x")
+    check_output_folder(tmp_path / "new" / "folder")  # missing parents are fine
+    assert list(tmp_path.iterdir()) == []  # the check leaves nothing behind

@@ -28,6 +28,13 @@ def _require_writable_folder(path, folder):
     if not os.access(folder, os.W_OK):
         raise OutputError(f"cannot write {path}: the folder {folder} is not writable; choose "
                           "another --out")
+    import tempfile
+
+    try:  # os.access says yes to root everywhere; /proc, a read-only mount still refuse
+        os.rmdir(tempfile.mkdtemp(prefix=".irpredict-check-", dir=folder))
+    except OSError as exc:
+        raise OutputError(f"cannot write {path}: nothing can be created in {folder} "
+                          f"({exc.strerror}); choose another --out") from None
 
 
 def _check_parent(path):
