@@ -235,7 +235,7 @@ def test_text_in_a_number_column_is_named_with_its_table_and_patient(registered,
                "--out", tmp_path / "out", cwd=folder)
     assert done.returncode == 1
     text = " ".join(done.stderr.split())
-    assert f"with_text: column 'age' must be numeric; patients {table.loc[2, 'patient_id']} " \
+    assert f"with_text.csv: column 'age' must be numeric; patients {table.loc[2, 'patient_id']} " \
         "hold abc" in text
     assert "unexpected" not in text
     assert not (tmp_path / "out").exists()
@@ -264,12 +264,13 @@ def test_a_calibrated_model_says_its_shap_values_are_before_calibration(tmp_path
     built = cli("features", "cal.toml", "--model", "models:/calexpl@champion", "--tracking-uri",
                 uri, "--out", "features.csv", cwd=tmp_path)
     assert built.returncode == 0, built.stderr
-    import mlflow
+    from irpredict.serving.pyfunc import predict_explained
+    from irpredict.training.publish import load_response_model
 
-    mlflow.set_tracking_uri(uri)
-    served = mlflow.pyfunc.load_model("models:/calexpl@champion")
+    # (mlflow.set_tracking_uri would leak the store into later tests through the environment)
+    model = load_response_model("models:/calexpl@champion", tracking_uri=uri)
     table = pd.read_csv(tmp_path / "features.csv", dtype={"patient_id": str})
-    out = served.predict(table)
+    out = predict_explained(model, table)
     shap_sum = out.filter(like="shap__").sum(axis=1)
     np.testing.assert_allclose(out["base_value"] + shap_sum, out["explained_log_odds"], atol=1e-9)
     row = out[table["patient_id"].to_numpy() == "SIM-00010"].iloc[0]

@@ -428,3 +428,50 @@ def test_a_tiny_external_cohort_is_said_to_be_no_validation(trained, cli, tmp_pa
     assert result.returncode == 0, result.stderr
     assert "3 labelled patients (1 responders): with fewer than 10 of either outcome" in " ".join(
         result.stderr.split())
+
+
+def test_the_training_label_name_is_read_in_a_table_with_patient_id(trained, reference, cli,
+                                                                     tmp_path):
+    _, _, external = trained
+    export = external.rename(columns={"SAMPLE_ID": "patient_id"})
+    result = _evaluate_table(cli, trained, export, tmp_path)
+    assert result.returncode == 0, result.stderr
+    got = _predictions(tmp_path / "export")
+    pd.testing.assert_series_equal(got["y"], reference.loc[got.index, "y"])
+
+
+def test_a_label_column_under_another_name_gets_the_close_name_and_the_fix(trained, cli,
+                                                                         tmp_path):
+    _, _, external = trained
+    result = _evaluate_table(cli, trained, external.rename(columns={"ORR": "ORR_1"}), tmp_path)
+    assert result.returncode == 1
+    text = " ".join(result.stderr.split())
+    assert f"{tmp_path / 'export.csv'}: the external cohort has no label column 'ORR' " \
+        "(close: 'ORR_1')" in text
+    assert "Rename the cohort's label column to the training name" in text
+
+
+def test_a_cohort_of_one_outcome_is_said_to_validate_no_discrimination(trained, cli, tmp_path):
+    _, _, external = trained
+    result = _evaluate_table(cli, trained, external[external["ORR"] == 0], tmp_path)
+    assert result.returncode == 0, result.stderr
+    text = " ".join(result.stderr.split())
+    assert "labelled patients are non-responders, so no AUC, PR AUC, calibration intercept " \
+        "or slope, or sensitivity can be computed" in text
+    assert "1.000 [1.000-1.000]" not in text  # the small-cohort warning is not for this case
+
+
+def test_a_therapy_class_with_few_of_an_outcome_is_said_even_when_the_cohort_has_enough():
+    import warnings
+
+    from irpredict.training.external import _warn_few
+
+    y = pd.Series([1] * 30 + [0] * 30 + [1] * 4 + [0] * 26)
+    therapy = pd.Series(["chemotherapy"] * 60 + ["cytokine"] * 30)
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always")
+        _warn_few(y, "cohort.csv", therapy)
+    assert [str(w.message) for w in caught] == [
+        "cohort.csv: fewer than 10 patients of an outcome in cytokine (30 patients, 4 "
+        "responders): the metrics of that class are rough and their bootstrap CIs too narrow; "
+        "the overall figures are the external validation"]

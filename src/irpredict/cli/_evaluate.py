@@ -105,14 +105,21 @@ def _warn_undefined(predictions, name, unlabelled):
     if unlabelled > 0:
         warnings.warn(f"{unlabelled} patient(s) of {name} have no label and were not "
                       "scored", DataWarning, stacklevel=2)
-    groups = [("every class", predictions)] if predictions["y"].nunique() < 2 else (
-        list(predictions.groupby("therapy_class", sort=True)))
-    for therapy, group in groups:
+    if predictions["y"].nunique() < 2:
+        responders = predictions["y"].iloc[0] == 1
+        warnings.warn(
+            f"{name}: all {len(predictions)} labelled patients are "
+            f"{'responders' if responders else 'non-responders'}, so no AUC, PR AUC, "
+            f"calibration intercept or slope, or {'specificity' if responders else 'sensitivity'}"
+            " can be computed: this cohort cannot validate the model's discrimination (only its "
+            "Brier score and the predicted probabilities are shown)", DataWarning, stacklevel=2)
+        return
+    for therapy, group in predictions.groupby("therapy_class", sort=True):
         if group["y"].nunique() < 2:
             outcome = "responders" if group["y"].iloc[0] == 1 else "non-responders"
-            warnings.warn(f"{therapy}: all {len(group)} labelled patients are {outcome}; AUC, "
-                          "PR AUC and the calibration slope are undefined there",
-                          DataWarning, stacklevel=2)
+            warnings.warn(f"{name}, {therapy}: all {len(group)} labelled patients are "
+                          f"{outcome}; AUC, PR AUC and the calibration slope are undefined "
+                          "there", DataWarning, stacklevel=2)
 
 
 def _write(folder, response_model, predictions, metrics, n_bootstrap, seed, model, data,

@@ -184,9 +184,10 @@ def _label(table, mapping, ids, source):
         raise CohortDataError(
             f"{source}: label column {mapping.label!r} must hold 0/1 (or true/false); found "
             f"{format_ids(raw[bad].unique().tolist())} (patients {format_ids(ids[bad].tolist())}). "
-            "Map each value to 0 or 1 with label_map in an experiment file's [data] (e.g. "
-            'label_map = { CR = 1, PR = 1, SD = 0, PD = 0, NE = nan }; experiments/README.md), '
-            "or write the column as 0/1."
+            "Map each value to 0 or 1 with label_map in the [data] of an experiment file that "
+            'describes this table (e.g. label_map = { CR = 1, PR = 1, SD = 0, PD = 0, NE = nan '
+            "}; experiments/README.md; to evaluate a trained model on it, pass that file as "
+            "--data), or write the column as 0/1."
         )
     return values.astype("Int64")
 

@@ -87,4 +87,6 @@ def _as_float(X, columns):
     except (TypeError, ValueError, OverflowError):
         problems = _numeric_problems(X, columns) or [
             f"columns {_first(columns, 3)} must hold numbers"]
-        raise CohortDataError("invalid input: " + "; ".join(problems)) from None
+        raise CohortDataError("invalid input: " + "; ".join(problems)
+                              + ". Give numbers, coded as in the training data (1/0 where "
+                                "training had 1/0, not words such as Male/Female)") from None

@@ -29,16 +29,27 @@ def feature_table(model, path, require_label=True):
         return None  # a raw table: its features are built from it
     table = _with_therapy_class(model, table, path)  # a sent class must agree with the rule
     table = _fill_absent_features(model, table, path)
-    label = next((c for c in ("response", model.label_col) if c in table.columns), None)
+    training_label = getattr(mapping, "label", None)  # the training table's own name
+    label = next((c for c in ("response", model.label_col, training_label)
+                  if c is not None and c in table.columns), None)
     if label is None and not require_label:
         table = table.set_index(table["patient_id"].astype(str))
         X = table[model.feature_columns].copy()
         X["therapy_class"] = table["therapy_class"].astype(str)
-        return path.stem, align_levels(model, X), None, len(table)
+        return str(path), align_levels(model, X), None, len(table)
     if label is None:
+        from irpredict.data._spec import close_matches
+
+        names = ["response", *([training_label] if training_label not in (None, "response")
+                               else [])]
+        close = [m for n in names for m in close_matches(n, [str(c) for c in table.columns])]
         raise CohortDataError(
-            f"{path}: a table of the model's features needs the label column 'response' "
-            "(the observed response of each patient) to be evaluated.")
+            f"{path}: read as a table of the model's features (it has patient_id and the "
+            f"feature columns), which needs the label column "
+            f"{' or '.join(map(repr, names))} (the observed response of each patient) to be "
+            "evaluated"
+            + (f"; close: {', '.join(map(repr, dict.fromkeys(close)))}" if close else "")
+            + ". Rename the label column to one of those names.")
     import pandas as pd
 
     table = table.set_index(table["patient_id"].astype(str))
@@ -51,7 +62,7 @@ def feature_table(model, path, require_label=True):
             f"{table.index[bad][:5].tolist()})")
     X = table[model.feature_columns].copy()
     X["therapy_class"] = table["therapy_class"].astype(str)
-    return path.stem, align_levels(model, X), y.astype("Int64"), len(table)
+    return str(path), align_levels(model, X), y.astype("Int64"), len(table)
 
 
 def _with_therapy_class(model, table, path):

@@ -51,7 +51,7 @@ def load_external_cohort(model, data):
         warnings.simplefilter("ignore", DefaultFeatureWarning)
         cohort = map_tables(table, replace(relaxed, measurements=own_rows,
                                            tumor_assessments=tumour),
-                            name=path.stem, source=path)
+                            name=str(path), source=path)
     if all(c in cohort.patients.columns for c in model.patient_columns):
         # (missing columns are the first thing to fix: frame_from_cohort names them)
         _refuse_missing_sources(model, path, mapping, own_rows, tumour)
@@ -157,7 +157,7 @@ def external_frame(model, data):
     if built is not None:
         return built
     cohort = load_external_cohort(model, path)
-    _require_label(cohort, model)
+    _require_label(cohort, model, path)
     X, y = model.frame_from_cohort(cohort)
     return cohort.name, X, y, cohort.n_patients
 
@@ -226,7 +226,7 @@ def score_frame(model, X, y, *, name="external", threshold=0.5, n_bootstrap=1000
             f"{name}: no patient of therapy class {', '.join(absent)}, which the model was "
             f"trained on; if that is unexpected, check how the cohort's therapy column is "
             "written", DataWarning, stacklevel=2)
-    _warn_few(y, name)
+    _warn_few(y, name, X["therapy_class"])
     predictions = predict_frame(model, X, y, name="external")
     metrics = summarize_predictions(predictions, threshold=threshold,
                                     n_bootstrap=n_bootstrap, random_state=random_state)
@@ -237,11 +237,27 @@ def score_frame(model, X, y, *, name="external", threshold=0.5, n_bootstrap=1000
 FEW_PER_OUTCOME = 10
 
 
-def _warn_few(y, name):
-    """Say when an external cohort is too small for its metrics and their CIs to mean much."""
+def _warn_few(y, name, therapy=None):
+    """Say when an external cohort, or one of its therapy classes, is too small for its
+    metrics and their CIs to mean much (one outcome only is said where it is scored)."""
     responders = int(y.sum())
     rarer = min(responders, len(y) - responders)
-    if rarer < FEW_PER_OUTCOME:
+    if rarer == 0:
+        return
+    if rarer >= FEW_PER_OUTCOME and therapy is not None:
+        few = []
+        for cls, group in y.groupby(therapy.to_numpy(), sort=True):
+            k = int(group.sum())
+            if 0 < min(k, len(group) - k) < FEW_PER_OUTCOME:
+                few.append(f"{cls} ({len(group)} patients, {k} responders)")
+        if few:
+            warnings.warn(
+                f"{name}: fewer than {FEW_PER_OUTCOME} patients of an outcome in "
+                f"{', '.join(few)}: the metrics of "
+                f"{'that class' if len(few) == 1 else 'those classes'} are rough and their "
+                "bootstrap CIs too narrow; the overall figures are the external validation",
+                DataWarning, stacklevel=3)
+    if 0 < rarer < FEW_PER_OUTCOME:
         warnings.warn(
             f"{name}: {len(y)} labelled patients ({responders} responders): with fewer than "
             f"{FEW_PER_OUTCOME} of either outcome the metrics are unstable and their bootstrap "
@@ -395,10 +411,17 @@ def score_external(model, cohort, *, threshold=0.5, n_bootstrap=1000, random_sta
                        n_bootstrap=n_bootstrap, random_state=random_state)
 
 
-def _require_label(cohort, model=None):
+def _require_label(cohort, model=None, path=None):
     if not cohort.has_label:
+        from irpredict.data._spec import close_matches
+
         mapping = getattr(model, "mapping", None)
         column = mapping.label if mapping is not None and mapping.label else cohort.label_col
+        close = close_matches(column, [str(c) for c in cohort.patients.columns])
+        where = path if path is not None else cohort.name
         raise CohortDataError(
-            f"{cohort.name}: the external cohort has no label column {column!r}; "
-            "evaluation needs the observed response of each patient.")
+            f"{where}: the external cohort has no label column {column!r}"
+            + (f" (close: {', '.join(map(repr, close))})" if close else "")
+            + "; evaluation needs the observed response of each patient. Rename the "
+            "cohort's label column to the training name, or pass an experiment .toml that "
+            "maps this cohort's columns (its [data] label)")
