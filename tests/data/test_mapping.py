@@ -137,12 +137,12 @@ def test_duplicate_and_missing_ids(tmp_path):
     frame = _wide()
     frame.loc[3, "PID"] = "p1"
     path = _write(frame, tmp_path / "c.csv")
-    with pytest.raises(CohortDataError, match=r"repeats patient ids 'p1' \(data rows 1, 4\); "
+    with pytest.raises(CohortDataError, match=r"repeats patient ids 'p1' \(rows 2, 5\); "
                                               r"the patients table needs one row per patient"):
         load_wide_table(path, BASE)
     copied = pd.concat([_wide(), _wide().iloc[[2]]], ignore_index=True)
     path = _write(copied, tmp_path / "copied.csv")
-    with pytest.raises(CohortDataError, match=r"repeats patient ids 'p3' \(data rows 3, 5\); "
+    with pytest.raises(CohortDataError, match=r"repeats patient ids 'p3' \(rows 4, 6\); "
                                               r"the repeated rows are identical copies"):
         load_wide_table(path, BASE)
 
@@ -158,8 +158,8 @@ def test_id_therapy_and_label_problems_are_named_at_once(tmp_path):
         load_wide_table(path, replace(BASE, therapy_rule=rule))
     message = str(err.value)
     assert message.startswith(f"4 problems in {path}:")
-    assert "id column 'PID' is empty in data rows 2;" in message
-    assert "repeats patient ids 'p1' (data rows 1, 4)" in message
+    assert "id column 'PID' is empty in rows 3;" in message
+    assert "repeats patient ids 'p1' (rows 2, 5)" in message
     assert "therapy rule on column 'arm' leaves values unmapped: {'0': 2}" in message
     assert "label column 'best' has values not in label_map: {'NE': 1} (patients 'p3')" \
         in message

@@ -121,22 +121,22 @@ def _ids(table, mapping, source, problems):
     ids = id_text(table[mapping.id])
     missing = ids.isna()
     if missing.any():
-        rows = (ids.index[missing] + 1).tolist()
+        rows = (ids.index[missing] + 2).tolist()  # rows of the file, the header row 1
         problems.append(
-            f"{source}: id column {mapping.id!r} is empty in data rows {format_ids(rows)}; "
+            f"{source}: id column {mapping.id!r} is empty in rows {format_ids(rows)}; "
             "fill in the ids or drop those rows."
         )
     repeated = ids.duplicated(keep=False) & ~missing
     dup = ids[repeated].unique().tolist()
     if dup:
-        rows = (ids.index[repeated] + 1).tolist()
+        rows = (ids.index[repeated] + 2).tolist()
         copies = table.loc[repeated].astype(str).assign(_id=ids[repeated])
         identical = not copies.drop_duplicates()["_id"].duplicated().any()
         why = ("the repeated rows are identical copies: drop the copies" if identical
                else "the patients table needs one row per patient")
         problems.append(
-            f"{source}: id column {mapping.id!r} repeats patient ids {format_ids(dup)} (data "
-            f"rows {format_ids(rows)}); {why}."
+            f"{source}: id column {mapping.id!r} repeats patient ids {format_ids(dup)} (rows "
+            f"{format_ids(rows)}); {why}."
         )
     return ids
 
