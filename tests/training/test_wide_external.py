@@ -475,3 +475,19 @@ def test_a_therapy_class_with_few_of_an_outcome_is_said_even_when_the_cohort_has
         "cohort.csv: fewer than 10 patients of an outcome in cytokine (30 patients, 4 "
         "responders): the metrics of that class are rough and their bootstrap CIs too narrow; "
         "the overall figures are the external validation"]
+
+
+def test_an_untrained_therapy_class_is_named_by_patient_with_the_fix(trained, cli, tmp_path):
+    folder, _, _ = trained
+    rule = ('[data.therapy_rule]\ncolumn = "Arm"\nmap = { "anti_her2" = "monoclonal_antibody" }\n'
+            'default = "chemotherapy"\n')
+    assert rule in EXPERIMENT
+    experiment = tmp_path / "external.toml"
+    experiment.write_text(EXPERIMENT.replace('source = "training.csv"',
+                                             f'source = "{folder / "external.csv"}"\n'
+                                             'therapy_class = "cytokine"').replace(rule, ""))
+    result = _evaluate(cli, trained, experiment, tmp_path / "eval")
+    assert result.returncode == 1
+    text = " ".join(result.stderr.split())
+    assert "therapy classes ['cytokine'] (patients 05000, 05001" in text
+    assert "leave those patients out, or score them with a model trained on their class" in text

@@ -95,7 +95,11 @@ def _refuse(kind, names, reasons, cohort):
         more = f" (and {len(bad) - 5} more)" if len(bad) > 5 else ""
         raise LeakageError(
             f"cohort '{cohort.name}': {len(bad)} {kind} cannot be features because they would leak "
-            f"the outcome: {why}{more}. Remove them from the requested {kind}."
+            f"the outcome: {why}{more}. Remove them from the requested {kind}"
+            + (" (a trained model's own columns: if they are no outcome in this cohort, take "
+               "them out of its [data.columns] exclude or response_derived lists instead)"
+               if any(reasons[n].startswith("the cohort lists it") for n in bad) else "")
+            + "."
         )
 
 

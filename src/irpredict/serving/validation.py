@@ -291,9 +291,11 @@ def _check_therapy(model, therapy):
                  for m in [get_close_matches(_therapy_key(u), list(spelled), n=1, cutoff=0.75)]
                  if m]
         raise UnknownTherapyError(
-            f"therapy classes {unknown} (rows {_first(therapy.index[~known])}) were not seen "
-            f"in training{' (' + '; '.join(hints) + ')' if hints else ''}; this model scores "
-            f"{', '.join(model.therapies)}")
+            f"therapy classes {unknown} ({rows_word(therapy.index)} "
+            f"{_first(therapy.index[~known])}) were not seen in training"
+            f"{' (' + '; '.join(hints) + ')' if hints else ''}; this model scores "
+            f"{', '.join(model.therapies)}: leave those patients out, or score them with a "
+            "model trained on their class")
     return text
 
 
