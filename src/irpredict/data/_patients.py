@@ -195,7 +195,7 @@ def _label(table, mapping, ids, source):
 def _therapy(table, mapping, ids, source):
     import pandas as pd
 
-    from irpredict.data._therapy_rule import rule_matcher, unseen_values
+    from irpredict.data._therapy_rule import therapy_from_rule
 
     if mapping.therapy_class is not None:
         return pd.Series(mapping.therapy_class, index=table.index, dtype="string")
@@ -209,47 +209,7 @@ def _therapy(table, mapping, ids, source):
                 "[data.therapy_rule] that reads it from a column"
             )
         return as_text(table["therapy_class"]).astype("string")
-    text = as_text(table[rule.column])
-    one = rule_matcher(rule)
-
-    out = text.map(one)
-    bad = out.isna()
-    unseen = unseen_values(text[bad], rule)
-    if unseen:
-        rows = bad & text.isin(unseen)
-        raise CohortDataError(
-            f"{source}: column {rule.column!r}, which gives each patient's therapy class, holds "
-            f"values the model's training data never held: {format_ids(unseen)} (patients "
-            f"{format_ids(ids[rows].tolist())}); the training data held "
-            f"{format_ids(list(rule.known_values))}. Write them as in training, or describe "
-            "this table in an experiment file with its own [data.therapy_rule] (or a "
-            "therapy_class column) and pass that file instead.")
-    if bad.any():
-        values = text[bad].fillna("<missing>").value_counts()
-        shown = dict(values.head(_UNMAPPED_SHOWN))
-        more = (f" ({len(values)} values, the {_UNMAPPED_SHOWN} most frequent shown)"
-                if len(values) > _UNMAPPED_SHOWN else "")
-        raise CohortDataError(
-            f"{source}: therapy rule on column {rule.column!r} leaves values unmapped: "
-            f"{shown}{more} (patients {format_ids(ids[bad].tolist())}); "
-            "add them to the rule's map or patterns, or set a default."
-        )
-    missing = text.isna()
-    if rule.default is not None and missing.any():
-        import warnings
-
-        from irpredict.exceptions import DataWarning
-
-        warnings.warn(
-            f"{source}: {int(missing.sum())} patients have no value in column "
-            f"{rule.column!r} (patients {format_ids(ids[missing].tolist())}); the therapy "
-            f"rule's default gives them {rule.default!r}. Fill in their therapy, or leave them "
-            "out if it is unknown.", DataWarning, stacklevel=2)
-    return out.astype("string")
-
-
-#: Unmapped therapy-rule values named in the error (the most frequent first).
-_UNMAPPED_SHOWN = 12
+    return therapy_from_rule(table[rule.column], rule, ids, source)
 
 
 def _require_mapped_columns(table, mapping, source):

@@ -4,7 +4,8 @@ import re
 
 from irpredict.data._patients import as_text, text_value
 
-__all__ = ["therapy_by_rule", "rule_matcher", "with_known_values", "unseen_values"]
+__all__ = ["therapy_by_rule", "therapy_from_rule", "rule_matcher", "with_known_values",
+           "unseen_values"]
 
 _BOOLEAN_KEYS = {"true": "1", "false": "0", "yes": "1", "no": "0", "y": "1", "n": "0",
                  "1.0": "1", "0.0": "0"}
@@ -104,3 +105,56 @@ def with_known_values(mapping, patients):
     values = as_text(patients[column]).dropna()
     known = tuple(sorted({_rule_key(v) for v in values}))
     return replace(mapping, therapy_rule=replace(rule, known_values=known))
+
+
+#: Unmapped therapy-rule values named in the error (the most frequent first).
+_UNMAPPED_SHOWN = 12
+
+
+def therapy_from_rule(column, rule, ids, source):
+    """The therapy class of each patient of a table, read by ``rule`` from its ``column``.
+
+    Values the rule leaves unmapped, or a trained model never saw, are a
+    :class:`CohortDataError` naming them and their patients; missing values
+    given the rule's default are warned about.
+    """
+    from irpredict.data._spec import format_ids
+    from irpredict.exceptions import CohortDataError
+
+    text = as_text(column)
+    one = rule_matcher(rule)
+
+    out = text.map(one)
+    bad = out.isna()
+    unseen = unseen_values(text[bad], rule)
+    if unseen:
+        rows = bad & text.isin(unseen)
+        raise CohortDataError(
+            f"{source}: column {rule.column!r}, which gives each patient's therapy class, holds "
+            f"values the model's training data never held: {format_ids(unseen)} (patients "
+            f"{format_ids(ids[rows].tolist())}); the training data held "
+            f"{format_ids(list(rule.known_values))}. Write them as in training, or describe "
+            "this table in an experiment file with its own [data.therapy_rule] (or a "
+            "therapy_class column) and pass that file instead.")
+    if bad.any():
+        values = text[bad].fillna("<missing>").value_counts()
+        shown = dict(values.head(_UNMAPPED_SHOWN))
+        more = (f" ({len(values)} values, the {_UNMAPPED_SHOWN} most frequent shown)"
+                if len(values) > _UNMAPPED_SHOWN else "")
+        raise CohortDataError(
+            f"{source}: therapy rule on column {rule.column!r} leaves values unmapped: "
+            f"{shown}{more} (patients {format_ids(ids[bad].tolist())}); "
+            "add them to the rule's map or patterns, or set a default."
+        )
+    missing = text.isna()
+    if rule.default is not None and missing.any():
+        import warnings
+
+        from irpredict.exceptions import DataWarning
+
+        warnings.warn(
+            f"{source}: {int(missing.sum())} patients have no value in column "
+            f"{rule.column!r} (patients {format_ids(ids[missing].tolist())}); the therapy "
+            f"rule's default gives them {rule.default!r}. Fill in their therapy, or leave them "
+            "out if it is unknown.", DataWarning, stacklevel=2)
+    return out.astype("string")
