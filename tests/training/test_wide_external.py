@@ -491,3 +491,16 @@ def test_an_untrained_therapy_class_is_named_by_patient_with_the_fix(trained, cl
     text = " ".join(result.stderr.split())
     assert "therapy classes ['cytokine'] (patients 05000, 05001" in text
     assert "leave those patients out, or score them with a model trained on their class" in text
+
+
+def test_an_outcome_column_is_never_offered_as_a_renamed_feature(trained, cli, tmp_path):
+    _, _, external = trained
+    export = external.rename(columns={"Albumin": "Albumin_OS"})  # reads as survival
+    result = _evaluate_table(cli, trained, export, tmp_path)
+    assert result.returncode == 1
+    text = " ".join(result.stderr.split())
+    assert "lacks the columns ['Albumin']" in text
+    assert "Albumin_OS" not in text
+    renamed = external.rename(columns={"Albumin": "Albumin_g_dl"})
+    result = _evaluate_table(cli, trained, renamed, tmp_path, name="renamed")
+    assert "'Albumin' may be 'Albumin_g_dl'" in " ".join(result.stderr.split())

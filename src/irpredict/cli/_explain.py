@@ -146,7 +146,7 @@ def _find_patient(explanation, patient, data):
     hint = (f"close matches: {', '.join(close)}" if close
             else f"e.g. {', '.join(ids[:3])}")
     raise CohortDataError(f"patient {patient!r} is not in {data} ({len(ids)} patients; {hint}); "
-                          "check the id in the patient_id column")
+                          "check the id (as written in the cohort's id column)")
 
 
 def _close_matches(query, ids, n=5):

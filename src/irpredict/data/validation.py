@@ -51,7 +51,7 @@ def validate_tables(patients, measurements=None, tumor_assessments=None, *, sour
         One row per patient: ``patient_id``, ``therapy_class``, optionally the
         label and baseline columns.
     measurements, tumor_assessments : pandas.DataFrame or None, default=None
-        The long tables of the data model (see DESIGN.md).
+        The long tables of the data model (see :mod:`irpredict.data.schema`).
     sources : dict of str to str or None, default=None
         Table name to the file it came from, used in messages.
     name : str, default="cohort"

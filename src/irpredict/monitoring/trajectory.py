@@ -229,7 +229,7 @@ def _find(patient_id, ids, where):
     close = _close(patient_id, ids)
     hint = f"close matches: {', '.join(close)}" if close else f"e.g. {', '.join(ids[:3])}"
     raise CohortDataError(f"patient {patient_id!r} is not in {where} ({len(ids)} patients; "
-                          f"{hint}); check the id in the patient_id column")
+                          f"{hint}); check the id (as written in the cohort's id column)")
 
 
 def _score_landmark(models, cohort, landmark, members):

@@ -109,11 +109,17 @@ class ResponseModel:
         missing = [c for c in self.patient_columns if c not in cohort.patients.columns]
         if missing:
             # a column the model reads under its own name is no other one's new spelling
-            spare = [str(c) for c in cohort.patients.columns if c not in self.patient_columns]
+            # ... nor is an outcome or a column the cohort keeps out of its features
+            from irpredict.data.outcome_names import looks_like_outcome
+
+            kept_out = {*(cohort.excluded_columns or ()), cohort.label_col}
+            spare = [str(c) for c in cohort.patients.columns if c not in self.patient_columns
+                     and c not in kept_out and not looks_like_outcome(c)]
             close = {c: _likely_spelling(c, spare) for c in missing[:10]}
             hints = "; ".join(f"{c!r} may be {m!r}" for c, m in close.items() if m)
+            shown = missing[:10] + (["..."] if len(missing) > 10 else [])
             raise CohortDataError(
-                f"cohort {cohort.name!r}: its patients table lacks the columns {missing[:10]}"
+                f"cohort {cohort.name!r}: its patients table lacks the columns {shown}"
                 f"{f' ({len(missing)} in all)' if len(missing) > 10 else ''} "
                 f"that model {self.study}/{self.feature_set} was trained on"
                 f"{f' ({hints})' if hints else ''}. Add them to the patients table under the "

@@ -193,7 +193,8 @@ def _check_choices(settings, families, methods, where):
     if settings.final_family != "best" and settings.final_family not in settings.families:
         raise ExperimentConfigError(
             f"{where}: final_family {settings.final_family!r} is not among the trained "
-            f"families {list(settings.families)}; add it to families.")
+            f"families {list(settings.families)}; add it to families, or set final_family to "
+            "one of them.")
     bad = [m for m in settings.calibration if m not in methods]
     if bad or not settings.calibration:
         raise ExperimentConfigError(
