@@ -66,8 +66,9 @@ def feature_table(model, path, require_label=True):
 
 
 def _with_therapy_class(model, table, path):
-    """A feature table without ``therapy_class``: derived as in training where the training
-    data gave it (one class, or a rule on a column the table holds), else named."""
+    """The table's ``therapy_class``: when absent, derived as in training where the training
+    data gave it (one class, or a rule on a column the table holds), else named; when sent
+    beside the rule's column, checked against the rule."""
     import pandas as pd
 
     from irpredict.serving.validation import with_therapy_class
