@@ -68,9 +68,31 @@ def test_repeats_are_averaged():
 
 def test_intervals_bracket_the_estimates():
     table = summarize_predictions(_oof(), n_bootstrap=100)
-    with_ci = table[table["metric"] != "auc_mean_of_folds"]
-    assert (with_ci["ci_low"] <= with_ci["estimate"] + 1e-12).all()
-    assert (with_ci["estimate"] <= with_ci["ci_high"] + 1e-12).all()
+    assert table[["ci_low", "ci_high"]].notna().all().all()  # the mean fold AUC's too
+    assert (table["ci_low"] <= table["estimate"] + 1e-12).all()
+    assert (table["estimate"] <= table["ci_high"] + 1e-12).all()
+
+
+def test_the_mean_fold_auc_interval_resamples_within_folds():
+    oof = _oof()
+    table = summarize_predictions(oof, n_bootstrap=200).set_index(["therapy_class", "metric"])
+    row = table.loc[(OVERALL, "auc_mean_of_folds")]
+    # by hand: resample each fold's patients within labels, average the folds' AUCs
+    rng = np.random.default_rng(1)
+    means = []
+    for _ in range(400):
+        aucs = []
+        for _, fold in oof.groupby("fold"):
+            parts = [g.sample(len(g), replace=True, random_state=rng) for _, g in
+                     fold.groupby("y")]
+            both = pd.concat(parts)
+            aucs.append(roc_auc_score(both["y"], both["prob"]))
+        means.append(np.mean(aucs))
+    low, high = np.percentile(means, [2.5, 97.5])
+    assert row["ci_low"] == pytest.approx(low, abs=0.02)
+    assert row["ci_high"] == pytest.approx(high, abs=0.02)
+    assert row["n_bootstrap"] == 200
+    assert "CI: patients resampled within each fold" in row["note"]
 
 
 def test_a_group_with_one_class_gets_nan_and_a_note():

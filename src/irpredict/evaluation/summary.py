@@ -73,6 +73,27 @@ def _mean_fold_auc(sub):
     return mean, len(valid), len(aucs)
 
 
+def _mean_fold_auc_ci(sub, n_bootstrap, random_state):
+    """Percentile CI of the mean per-fold AUC: patients resampled within each fold's labels."""
+    from irpredict.evaluation.bootstrap import percentile_ci, stratified_indices
+    from irpredict.evaluation.metrics import _auc_rows
+
+    if n_bootstrap == 0:
+        return np.nan, np.nan
+    total, count = np.zeros(n_bootstrap), np.zeros(n_bootstrap)
+    for k, (_, fold) in enumerate(sub.groupby(["repeat", "fold"])):
+        y, p = fold["y"].to_numpy(dtype=int), fold["prob"].to_numpy(dtype=float)
+        if y.min() == y.max():
+            continue  # skipped in the estimate too
+        idx = stratified_indices(y, n_bootstrap, random_state + k)
+        aucs = _auc_rows(y[idx], p[idx])
+        total, count = total + np.nan_to_num(aucs), count + np.isfinite(aucs)
+    with np.errstate(invalid="ignore", divide="ignore"):
+        means = np.where(count > 0, total / count, np.nan)
+    low, high = percentile_ci(means)
+    return float(low), float(high)
+
+
 def _group_rows(sub, model, group, threshold, n_bootstrap, random_state):
     y, P, dropped = _patient_matrix(sub)
     table = bootstrap_metrics(y, P, threshold=threshold, n_bootstrap=n_bootstrap,
@@ -86,8 +107,12 @@ def _group_rows(sub, model, group, threshold, n_bootstrap, random_state):
     fold_note = f"mean of {n_valid} per-fold AUCs"
     if n_valid < n_folds:
         fold_note += f" ({n_folds - n_valid} folds with one class skipped)"
-    extra = {"metric": "auc_mean_of_folds", "estimate": fold_auc, "ci_low": np.nan,
-             "ci_high": np.nan, "n_bootstrap": 0, "n_invalid": 0}
+    fold_low, fold_high = (_mean_fold_auc_ci(sub, n_bootstrap, random_state) if n_valid
+                           else (np.nan, np.nan))
+    fold_note += "; CI: patients resampled within each fold"
+    extra = {"metric": "auc_mean_of_folds", "estimate": fold_auc, "ci_low": fold_low,
+             "ci_high": fold_high, "n_bootstrap": n_bootstrap if n_valid else 0,
+             "n_invalid": 0}
     import pandas as pd
 
     table = pd.concat([table.iloc[:1], pd.DataFrame([extra]), table.iloc[1:]],
@@ -115,8 +140,9 @@ def summarize_predictions(oof, *, threshold=0.5, n_bootstrap=1000, random_state=
     response rate: see :mod:`irpredict.evaluation.bootstrap`) and applies the
     same resample to every repeat, so the interval
     is that of the repeat-averaged estimate. Beside the pooled AUC,
-    ``auc_mean_of_folds`` is the mean of per-fold AUCs (no CI; it is
-    usually lower and noisier with small folds).
+    ``auc_mean_of_folds`` is the mean of per-fold AUCs (its CI resamples
+    patients within each fold; it is usually lower and noisier with small
+    folds).
 
     Parameters
     ----------
