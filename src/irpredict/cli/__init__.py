@@ -126,11 +126,8 @@ def _raise_terminated(signum, frame):
         signum = _PENDING[-1] if _PENDING else signal.SIGTERM
     if _in_finalizer(frame) or _in_native_callback(frame):
         # raised inside a weakref callback, __del__ or a callback from XGBoost's C++ code, the
-        # exception would be printed and ignored, and the run would go on: deliver it again
-        # in 10 ms
-        _PENDING.append(signum)
-        signal.signal(signal.SIGALRM, _raise_terminated)
-        signal.setitimer(signal.ITIMER_REAL, 0.01)
+        # exception would be printed and ignored, and the run would go on
+        _deliver_later(signum)
         return
     _PENDING.clear()
     if signum == signal.SIGINT:
@@ -147,11 +144,18 @@ def _redeliver_swallowed(unraisable, default=sys.unraisablehook):
 
     if not isinstance(unraisable.exc_value, KeyboardInterrupt):
         return default(unraisable)
-    signum = signal.SIGTERM if isinstance(unraisable.exc_value, Terminated) else signal.SIGINT
+    _deliver_later(signal.SIGTERM if isinstance(unraisable.exc_value, Terminated)
+                   else signal.SIGINT)
+    return None
+
+
+def _deliver_later(signum):
+    """Raise the interrupt of ``signum`` again in 10 ms, from wherever the run is then."""
+    import signal
+
     _PENDING.append(signum)
     signal.signal(signal.SIGALRM, _raise_terminated)
     signal.setitimer(signal.ITIMER_REAL, 0.01)
-    return None
 
 
 def _in_finalizer(frame):

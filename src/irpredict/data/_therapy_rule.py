@@ -71,8 +71,8 @@ def unseen_values(values, rule):
     known = getattr(rule, "known_values", None)
     if known is None:
         return []
-    text = as_text(values).dropna()
-    return sorted({v for v in text if _rule_key(v) not in set(known)})
+    known = set(known)
+    return sorted({v for v in as_text(values).dropna() if _rule_key(v) not in known})
 
 
 def with_known_values(mapping, patients):
