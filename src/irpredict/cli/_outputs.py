@@ -21,13 +21,17 @@ def _nearest_existing(path):
     return next(p for p in (path, *path.parents) if p.exists())
 
 
-def _require_writable_folder(path, folder):
+def _require_writable_folder(path, folder, *, probe=True):
+    """``folder`` (where ``path`` goes) takes new files; ``probe`` tries creating one, for the
+    checks made before a command's work (writing a file tries it anyway)."""
     if not folder.is_dir():
         raise OutputError(f"cannot write {path}: {folder} is a file, not a folder; choose "
                           "another --out")
     if not os.access(folder, os.W_OK):
         raise OutputError(f"cannot write {path}: the folder {folder} is not writable; choose "
                           "another --out")
+    if not probe:
+        return
     import tempfile
 
     try:  # os.access says yes to root everywhere; /proc, a read-only mount still refuse
@@ -37,10 +41,10 @@ def _require_writable_folder(path, folder):
                           f"({exc.strerror}); choose another --out") from None
 
 
-def _check_parent(path):
+def _check_parent(path, *, probe=True):
     """The folder ``path`` goes in; missing folders above it are fine (they are created)."""
     parent = path.parent if str(path.parent) else Path(".")
-    _require_writable_folder(path, _nearest_existing(parent))
+    _require_writable_folder(path, _nearest_existing(parent), probe=probe)
     return parent
 
 
@@ -60,7 +64,7 @@ def staged_folder(out):
     except OSError as exc:
         raise OutputError(f"cannot create the folder {out.parent}: {exc.strerror or exc}; "
                           "choose another --out") from exc
-    parent = _check_parent(out.absolute())
+    parent = _check_parent(out.absolute(), probe=False)  # mkdtemp below is the probe
     try:
         tmp = Path(tempfile.mkdtemp(prefix=f".{out.name}.", dir=parent))
     except OSError as exc:
@@ -93,8 +97,11 @@ def check_output_file(path):
     not after minutes of computing. Missing folders on the way are fine: they are
     created when the file is written.
     """
-    path = Path(path)
-    parent = _check_parent(path.absolute())
+    return _file_parent(Path(path), probe=True)
+
+
+def _file_parent(path, *, probe):
+    parent = _check_parent(path.absolute(), probe=probe)
     if path.is_dir():
         raise OutputError(f"cannot write {path}: it is a folder; give a file name")
     return parent
@@ -182,7 +189,7 @@ def atomic_path(path):
     The folder of ``path`` is created, with its parents, if it does not exist.
     """
     path = Path(path)
-    parent = check_output_file(path)
+    parent = _file_parent(path, probe=False)  # the temporary file below is the probe
     try:
         parent.mkdir(parents=True, exist_ok=True)
     except OSError as exc:
