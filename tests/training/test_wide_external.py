@@ -245,13 +245,28 @@ def test_an_empty_column_and_a_unit_shift_are_named(trained, cli, tmp_path):
     text = " ".join(result.stderr.split())
     assert "have no value for any patient and are imputed for everyone: TMB" in text
     assert "most values lie outside the training range in Albumin (90 of 90 values" in text
+    assert text.count("Albumin") == 1  # said as a column, not again value by value
     folder, uri, _ = trained
     explained = cli("explain", "--model", "models:/widestudy@champion", "--data",
                     tmp_path / "export.csv", "--patient", "05000", "--tracking-uri", uri,
                     "--out", tmp_path / "explained", cwd=folder)
     assert explained.returncode == 0, explained.stderr
-    assert "most values lie outside the training range in Albumin (90 of 90 values" in " ".join(
-        explained.stderr.split())
+    explained_text = " ".join(explained.stderr.split())
+    assert "most values lie outside the training range in Albumin (90 of 90 values" in (
+        explained_text)
+    assert "far outside" not in explained_text  # patient 05000's Albumin: said as a column
+
+
+def test_a_lone_value_far_out_is_named_with_its_file_and_patient(trained, tmp_path, cli):
+    _, _, external = trained
+    export = external.copy()
+    export.loc[3, "TMB"] = 5000.0
+    result = _evaluate_table(cli, trained, export, tmp_path)
+    assert result.returncode == 0, result.stderr
+    text = " ".join(result.stderr.split())
+    assert (f"{tmp_path / 'export.csv'}: values far outside the training range (beyond it by "
+            f"more than its width)") in text
+    assert f"'TMB' in patients {export.loc[3, 'SAMPLE_ID']}: 5000 (training range" in text
 
 
 def test_a_label_written_true_false_scores_as_1_0(trained, reference, cli, tmp_path):

@@ -102,14 +102,15 @@ def explain_cohort(model, data, *, tracking_uri=None):
     response_model = load_response_model(model, tracking_uri=tracking_uri)
     name, X, _ = model_frame(response_model, data)
     X = checked_input(response_model, X, name, numbers_only=True)
-    warn_outside_training(response_model, X, name)
+    shifted = warn_outside_training(response_model, X, name)
     from irpredict.training.overlap import training_patients
 
     classifier = response_model.classifier
     seen = training_patients(response_model, X)
     trained_on = set() if seen is None else set(X.index[seen])
-    return (explain(classifier, X), centred_on_explained_rows(classifier),
-            far_outside_training(response_model, X), trained_on)
+    far = far_outside_training(response_model, X)
+    far = far[~far["feature"].isin(shifted)]  # said once, for the whole column
+    return (explain(classifier, X), centred_on_explained_rows(classifier), far, trained_on)
 
 
 def _make_folder(folder):

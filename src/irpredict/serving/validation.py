@@ -177,20 +177,27 @@ def _far_bounds(model, columns):
     return lo, hi
 
 
-def _far_outside_note(model, X, columns, values, far_lo, far_hi):
+#: How the note on values far outside the training range begins.
+FAR_VALUES_NOTE = "values far outside the training range"
+
+
+def _far_outside_note(model, X, columns, values, far_lo, far_hi, quiet_columns=()):
     """The served form of :func:`irpredict.training.support.warn_far_outside_training`."""
     with np.errstate(invalid="ignore"):
         far = (values < far_lo) | (values > far_hi)
+    if quiet_columns:
+        far[:, [j for j, col in enumerate(columns) if col in set(quiet_columns)]] = False
     if not far.any():
         return None
     shown = []
     for j in np.flatnonzero(far.any(axis=0)):
         rows = X.index[far[:, j]]
         low, high = model.numeric_ranges[columns[j]]
+        said = dict.fromkeys(values[far[:, j], j].tolist())
         shown.append(f"{columns[j]!r} in {rows_word(X.index)} {_first(rows)}: "
-                     f"{_first(X.loc[rows, columns[j]].astype(str).unique(), 3)} "
+                     f"{_first([f'{v:.4g}' for v in said], 3)} "
                      f"(training range {low:.4g} to {high:.4g})")
-    return ("values far outside the training range (beyond it by more than its width), so "
+    return (f"{FAR_VALUES_NOTE} (beyond it by more than its width), so "
             f"the model extrapolates there and the probability can be extreme: "
             f"{'; '.join(shown[:5])}{' ...' if len(shown) > 5 else ''}. Check the values and "
             "units")
@@ -214,7 +221,7 @@ def _impossible(limits, columns, values, X, named=None):
     return problems
 
 
-def _check_values(model, X, columns, values, notes=None):
+def _check_values(model, X, columns, values, notes=None, quiet_columns=()):
     """Refuse infinite values, impossible values and values beyond :data:`RANGE_FACTOR` times
     the training range; note values merely far outside it (the model extrapolates)."""
     cached = _BOUNDS.get(model, lambda: (
@@ -242,7 +249,7 @@ def _check_values(model, X, columns, values, notes=None):
                             f"{_first(X.loc[rows, col].astype(str).unique(), 3)}{hint}")
     if problems:
         raise CohortDataError("invalid input: " + "; ".join(problems))
-    note = _far_outside_note(model, X, columns, values, cached[4], cached[5])
+    note = _far_outside_note(model, X, columns, values, cached[4], cached[5], quiet_columns)
     if note is not None:
         if notes is None:
             import warnings
@@ -348,7 +355,7 @@ def check_numbers(model, frame):
                       if c not in categorical and c in frame.columns])
 
 
-def check_input(model, frame, notes=None):
+def check_input(model, frame, notes=None, *, quiet_columns=()):
     """Check and coerce a per-patient input frame for ``model``.
 
     Checks the columns the model needs are present, numeric columns hold
@@ -364,6 +371,14 @@ def check_input(model, frame, notes=None):
     ----------
     model : irpredict.training.ResponseModel
     frame : pandas.DataFrame
+    notes : list or None, default=None
+        Where notes on the input go (values far outside the training range,
+        levels not seen in training, missing values in features every
+        training patient had); ``None`` warns about the first two instead
+        and leaves out the third.
+    quiet_columns : collection of str, default=()
+        Columns whose values far outside the training range are not noted,
+        because the caller says so about the whole column.
 
     Returns
     -------
@@ -398,7 +413,7 @@ def check_input(model, frame, notes=None):
     numeric = [c for c in model.feature_columns if c not in categorical]
     X = _yes_no_as_numbers(X, numeric)
     values = _as_float(X, numeric)
-    _check_values(model, X, numeric, values, notes)
+    _check_values(model, X, numeric, values, notes, quiet_columns)
     if notes is not None:
         _note_missing_never_seen(model, X, numeric, values, notes)
     therapy = _check_therapy(model, X["therapy_class"])

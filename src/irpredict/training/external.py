@@ -8,7 +8,7 @@ from irpredict.exceptions import CohortDataError, DataWarning
 from irpredict.training._feature_table import feature_table
 
 __all__ = ["load_external_cohort", "external_frame", "model_frame", "score_external",
-           "score_frame", "warn_outside_training"]
+           "score_frame", "shifted_columns", "warn_outside_training"]
 
 
 def load_external_cohort(model, data):
@@ -217,7 +217,7 @@ def score_frame(model, X, y, *, name="external", threshold=0.5, n_bootstrap=1000
     if not labelled.any():
         raise CohortDataError(f"{name}: every patient's label is missing.")
     X, y = X.loc[labelled.to_numpy()], y.loc[labelled.to_numpy()].astype(int)
-    X = checked_input(model, X, name)
+    X = checked_input(model, X, name, quiet_columns=list(shifted_columns(model, X)))
     X, y = _without_training_patients(model, X, y, name)
     _warn_unlike_training(model, X, name)
     absent = [t for t in model.therapies if t not in set(X["therapy_class"])]
@@ -293,22 +293,64 @@ def _warn_unlike_training(model, X, name):
     warn_outside_training(model, X, name, stacklevel=4)
 
 
-def checked_input(model, X, name, *, numbers_only=False):
+def checked_input(model, X, name, *, numbers_only=False, quiet_columns=()):
     """``X`` checked and coerced for ``model`` (see
-    :func:`irpredict.serving.validation.check_input`), errors prefixed by the cohort's name.
+    :func:`irpredict.serving.validation.check_input`), errors and warnings prefixed by
+    the cohort's name.
 
     ``numbers_only`` checks only that numeric columns hold numbers and returns ``X``
     unchanged (values far outside the training range stay, to be explained).
+    ``quiet_columns`` are not warned about value by value (the caller warns about
+    the whole column).
     """
-    from irpredict.serving.validation import check_input, check_numbers
+    from irpredict.serving.validation import FAR_VALUES_NOTE, check_input, check_numbers
 
+    notes = []
     try:
         if numbers_only:
             check_numbers(model, X)
             return X
-        return check_input(model, X)
+        checked = check_input(model, X, notes, quiet_columns=quiet_columns)
     except CohortDataError as exc:  # say which file; rows are patients here
         raise CohortDataError(f"{name}: {exc}".replace(": invalid input:", ":", 1)) from None
+    # only far values are said here: unseen levels are warned about when the model predicts
+    for note in notes:
+        if note.startswith(FAR_VALUES_NOTE):
+            warnings.warn(f"{name}: {note}", DataWarning, stacklevel=3)
+    return checked
+
+
+def shifted_columns(model, X):
+    """The numeric columns of ``X`` whose values mostly lie outside the training range.
+
+    Parameters
+    ----------
+    model : irpredict.training.ResponseModel
+    X : pandas.DataFrame
+        The model's input frame.
+
+    Returns
+    -------
+    dict of str to str
+        Each such column and how many of its values lie outside which range.
+    """
+    import numpy as np
+    import pandas as pd
+
+    shifted = {}
+    for col in model.feature_columns:
+        if col in model.categorical_columns or col not in X.columns:
+            continue
+        # text in a number column is named by the input check that follows
+        values = pd.to_numeric(X[col], errors="coerce").to_numpy(dtype=np.float64,
+                                                                 na_value=np.nan)
+        present = values[~np.isnan(values)]
+        low, high = model.numeric_ranges.get(col, (np.nan, np.nan))
+        outside = (present < low) | (present > high)
+        if len(present) >= 10 and outside.mean() > 0.5:
+            shifted[col] = (f"{int(outside.sum())} of {len(present)} values outside the "
+                            f"training range {low:g} to {high:g}")
+    return shifted
 
 
 def warn_outside_training(model, X, name, *, stacklevel=2):
@@ -326,28 +368,20 @@ def warn_outside_training(model, X, name, *, stacklevel=2):
     name : str
         The cohort, named in the warning.
     stacklevel : int, default=2
-    """
-    import numpy as np
-    import pandas as pd
 
-    shifted = []
-    for col in model.feature_columns:
-        if col in model.categorical_columns or col not in X.columns:
-            continue
-        # text in a number column is named by the input check that follows
-        values = pd.to_numeric(X[col], errors="coerce").to_numpy(dtype=np.float64,
-                                                                 na_value=np.nan)
-        present = values[~np.isnan(values)]
-        low, high = model.numeric_ranges.get(col, (np.nan, np.nan))
-        outside = (present < low) | (present > high)
-        if len(present) >= 10 and outside.mean() > 0.5:
-            shifted.append(f"{col} ({int(outside.sum())} of {len(present)} values outside the "
-                           f"training range {low:g} to {high:g})")
+    Returns
+    -------
+    list of str
+        The columns warned about (:func:`shifted_columns`).
+    """
+    shifted = shifted_columns(model, X)
     if shifted:
+        described = [f"{col} ({why})" for col, why in shifted.items()]
         warnings.warn(
-            f"{name}: most values lie outside the training range in {'; '.join(shifted[:5])}"
-            f"{' ...' if len(shifted) > 5 else ''}. Check the units against the training data",
+            f"{name}: most values lie outside the training range in {'; '.join(described[:5])}"
+            f"{' ...' if len(described) > 5 else ''}. Check the units against the training data",
             DataWarning, stacklevel=stacklevel)
+    return list(shifted)
 
 
 #: The ids ``irpredict simulate`` gives (the same in every draw).
