@@ -206,6 +206,41 @@ def test_ids_written_with_spaces_are_one_patient(cli, tmp_path):
     assert bool(bor.loc["P 001", "confirmed"])
 
 
+def test_ids_under_another_spelling_of_patient_id_keep_their_leading_zeros(cli, tmp_path):
+    text = "Patient ID,day,target_sld_mm\n007,0,50\n007,42,30\n007,84,30\n7,-3,40\n7,40,60\n"
+    bor, _ = _bor(cli, tmp_path, text)
+    assert bor["bor"].to_dict() == {"007": "PR", "7": "PD"}
+    assert bool(bor.loc["007", "confirmed"])
+
+
+def test_a_timepoints_table_fed_back_is_read_for_its_measurements_only(cli, tmp_path):
+    text = "patient_id,day,target_sld_mm\np,0,50\np,42,62\np,84,67\n"
+    first, _ = _bor(cli, tmp_path, text, "--criteria", "irecist")
+    timepoints = pd.read_csv(tmp_path / "bor_timepoints.csv")
+    assert {"irecist_response", "icpd_late", "overall_response"} <= set(timepoints.columns)
+    # the measurements with the assessment's own columns beside them, baseline included
+    again = pd.concat([pd.read_csv(_write(tmp_path / "m.csv", text)).head(1), timepoints])
+    again.to_csv(tmp_path / "again.csv", index=False)
+    res = cli("assess-response", tmp_path / "again.csv", "--out", tmp_path / "again_bor.csv",
+              "--criteria", "irecist")
+    assert res.returncode == 0, res.stderr
+    text_err = " ".join(res.stderr.split())
+    assert "are results of a response assessment, not measurements" in text_err
+    assert "'irecist_response'" in text_err
+    assert pd.read_csv(tmp_path / "again_bor.csv").equals(pd.read_csv(tmp_path / "bor.csv"))
+
+
+def test_text_in_a_lesion_count_gets_the_count_fix(cli, tmp_path):
+    src = _write(tmp_path / "ta.csv", "patient_id,day,target_sld_mm,new_lesion_count\n"
+                 "a,0,40,0\na,56,20,x\n")
+    res = cli("assess-response", src, "--out", tmp_path / "bor.csv")
+    assert res.returncode == 1
+    assert "column 'new_lesion_count' must be numeric" in res.stderr
+    assert "whole numbers of new lesions" in res.stderr
+    assert "numbers in mm" not in res.stderr
+    assert not (tmp_path / "bor.csv").exists()
+
+
 def test_float_ids_of_a_parquet_file_are_written_as_the_cohort_writes_them(cli, tmp_path):
     frame = pd.DataFrame({"patient_id": [1001.0, 1001.0, 1001.0], "day": [-3, 42, 84],
                           "target_sld_mm": [50.0, 30.0, 30.0]})

@@ -155,7 +155,9 @@ def _read_csv(path, table, dtype):
     _check_title_row([next(csv.reader([ln], delimiter=delimiter)) for ln in lines[:2]],
                      path, table)
     names = next(csv.reader([header], delimiter=delimiter))
-    dtypes = {name: str for name in names if name.strip() == "patient_id"}
+    # Patient_ID or "patient id" is renamed patient_id later: its ids are text from the start
+    dtypes = {name: str for name in names
+              if name.strip().lower().replace(" ", "_") == "patient_id"}
     dtypes.update(dtype or {})
     first_row = next(csv.reader(lines[1:2], delimiter=delimiter), [])
     if len(first_row) > len(names):

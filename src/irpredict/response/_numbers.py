@@ -29,6 +29,15 @@ def _dates(values):
     return bool(parsed.notna().all())
 
 
+_NUMBER_FIX = {
+    "day": "write plain numbers: days since the first dose",
+    "new_lesion_count": "write whole numbers of new lesions (0 for none), or leave it empty "
+                        "when not assessed",
+    "new_nontarget_count": "write whole numbers of new non-target lesions (0 for none), or "
+                           "leave it empty when not assessed",
+}
+
+
 def numeric_column(frame, column, source, *, required):
     raw = frame[column]
     if pd.api.types.is_datetime64_any_dtype(raw) or pd.api.types.is_timedelta64_dtype(raw):
@@ -57,9 +66,8 @@ def numeric_column(frame, column, source, *, required):
                 f"{'hold' if bad.sum() > 1 else 'holds'} {shown}; {_DAY_FIX}")
         raise CohortDataError(
             f"{source}: column '{column}' must be numeric; {where} {shown}; "
-            + ("write plain numbers: days since the first dose" if column == "day" else
-               "write plain numbers in mm, or leave a size empty (or NE) when it was not "
-               "measured")
+            + _NUMBER_FIX.get(column, "write plain numbers in mm, or leave a size empty (or NE) "
+                                      "when it was not measured")
         )
     huge = np.abs(values.astype(float)) >= PLAUSIBLE_MAGNITUDE
     if huge.any():

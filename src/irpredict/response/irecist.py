@@ -333,8 +333,11 @@ def best_overall_iresponse(
     Returns
     -------
     pandas.DataFrame
-        ``patient_id``, ``bor`` (iRECIST codes), ``bor_day``, ``confirmed``,
-        ``pd_day`` (day of iCPD, NaN if none) and ``ipfs_day`` (the iPFS event
+        ``patient_id``, ``bor`` (iRECIST codes), ``bor_day``, ``confirmed``
+        (for iCR/iPR as in :func:`irpredict.response.best_overall_response`;
+        True for iCPD, which is by definition a confirmed iUPD, even when
+        ``confirm=False``), ``pd_day`` (day of iCPD, NaN if none) and
+        ``ipfs_day`` (the iPFS event
         day: the first iUPD of the progression that iCPD confirmed, NaN if none).
     """
     core = itimepoints[["patient_id", "day"]].copy()

@@ -33,13 +33,14 @@ Decisions (DOMAIN.md section 3.1):
 """
 
 import math
+import warnings
 
 import numpy as np
 import pandas as pd
 
 from irpredict.data._patients import id_text
 from irpredict.data.schema import canonical_nontarget
-from irpredict.exceptions import CohortDataError
+from irpredict.exceptions import CohortDataError, DataWarning
 from irpredict.response._lesions import mark_implied_new_lesions
 from irpredict.response._numbers import file_rows, numeric_column
 
@@ -192,7 +193,9 @@ def check_tumor_assessments(tumor_assessments, *, source="tumor_assessments"):
         Columns ``patient_id``, ``day``, ``target_sld_mm`` and optionally
         ``nontarget``, ``new_lesion``, ``target_cr``, ``new_lesion_sld_mm``,
         ``new_nontarget``, ``nontarget_increase``, ``new_lesion_count``,
-        ``new_nontarget_count``.
+        ``new_nontarget_count``. Columns the assessment itself writes
+        (:data:`DERIVED_COLUMNS`, e.g. ``overall_response``) are dropped,
+        with a DataWarning.
     source : str, default="tumor_assessments"
         Name of the table or file, used in error messages (row numbers
         count the header as row 1).
@@ -219,6 +222,14 @@ def check_tumor_assessments(tumor_assessments, *, source="tumor_assessments"):
         )
     frame = tumor_assessments.reset_index(drop=True).copy()
     frame = frame.rename(columns=_known_spellings(frame.columns))
+    derived = [c for c in frame.columns if c in DERIVED_COLUMNS]
+    if derived:
+        warnings.warn(
+            f"{source}: column(s) {derived} are results of a response assessment, not "
+            "measurements; they are ignored and derived again from the measurements (pass the "
+            "tumour measurements with one row per scan, baseline included)", DataWarning,
+            stacklevel=3)
+        frame = frame.drop(columns=derived)
     missing = [c for c in _REQUIRED if c not in frame.columns]
     if missing:
         raise CohortDataError(
@@ -261,6 +272,11 @@ def check_tumor_assessments(tumor_assessments, *, source="tumor_assessments"):
     frame = frame.sort_values(["patient_id", "day"], kind="stable").reset_index(drop=True)
     return mark_implied_new_lesions(frame, source)
 
+
+#: Columns the assessment writes: read from an input, they would be taken for its own.
+DERIVED_COLUMNS = ("baseline_sld_mm", "nadir_sld_mm", "pct_change_baseline", "pct_change_nadir",
+                   "target_response", "nontarget_response", "overall_response",
+                   "irecist_response", "irecist_reason", "icpd_late")
 
 _KNOWN_COLUMNS = (*_REQUIRED, "nontarget", "new_lesion", "target_cr", "new_lesion_sld_mm",
                   "new_nontarget", "nontarget_increase", "new_lesion_count",
