@@ -33,6 +33,14 @@ def test_rule_selecting_nobody_is_a_note_not_a_crash(cli, table_file, tmp_path):
      "/dev/null is a file, not a folder"),
     (["--thresholds", "0.5", "--score-column", "therapy_class"],
      "--score-column 'therapy_class' of"),
+    (["--thresholds", "0.1:0.2:1e-12"], "gives over a billion thresholds; give 1 to 200"),
+    (["--thresholds", "0:1e300:1"], "gives over a billion thresholds"),
+    (["--criteria", "pdl1_cps >= 1", "--cost-screen", "100"],
+     "--cost-screen needs --cost-patient too"),
+    (["--criteria", "pdl1_cps >= 1", "--cost-patient", "100"],
+     "--cost-patient needs --cost-screen too"),
+    (["--criteria", "pdl1_cps >= 1", "--cost-patient", "inf", "--cost-screen", "1"],
+     "--cost-patient must be a finite number"),
 ])
 def test_errors_are_one_line_with_status_1(cli, table_file, tmp_path, args, message):
     path, _ = table_file
@@ -141,3 +149,17 @@ def test_a_tab_inside_a_criterion_is_drawn_as_a_space(cli, table_file, tmp_path)
     assert "cannot be drawn" not in res.stderr
     assert "warning" not in res.stderr.lower()
     assert (tmp_path / "tradeoff.png").is_file()
+
+
+def test_no_finite_trial_costs_none_even_at_a_cost_of_0_per_screen(cli, table_file, tmp_path):
+    path, _ = table_file
+    res = cli("screen", path, "--criteria", "pdl1_cps >= 0", "--p0", "0.99", "--p-comparator",
+              "0.98", "--cost-screen", "0", "--cost-patient", "1000", "--n-bootstrap", "20",
+              "--out", tmp_path)
+    assert res.returncode == 0, res.stderr
+    table = pd.read_csv(tmp_path / "screening.csv")
+    costs = table[table["metric"].str.startswith("cost_")]
+    assert len(costs) == 2 * table[["rule", "therapy_class"]].drop_duplicates().shape[0]
+    # no finite trial: infinite, counted as such, never NaN (0 x inf) or a finite CI
+    assert (costs[["estimate", "ci_low", "ci_high"]] == float("inf")).all().all()
+    assert (costs["n_infinite"] == costs["n_boot"]).all()

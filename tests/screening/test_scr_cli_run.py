@@ -109,6 +109,39 @@ def test_repeated_rules_are_screened_once_and_unknown_eligibility_is_counted(
     assert "counted as not eligible (--missing exclude)" in notes["note"].iloc[0]
 
 
+def test_rules_differing_only_inside_quotes_are_two_rules(cli, tmp_path):
+    frame = pd.DataFrame({"patient_id": [f"P{i}" for i in range(8)],
+                          "therapy_class": "checkpoint_inhibitor",
+                          "response": [1, 0, 1, 0, 1, 0, 1, 0],
+                          "arm": ["A B", "A B", "AB", "AB", "A B", "AB", "C", "C"]})
+    frame.to_csv(tmp_path / "t.csv", index=False)
+    res = cli("screen", tmp_path / "t.csv", "--criteria", "arm == 'A B'", "--criteria",
+              "arm=='AB'", "--criteria", "arm == 'AB'", "--p0", "0.2", "--n-bootstrap", "0",
+              "--out", tmp_path / "o")
+    assert res.returncode == 0, res.stderr
+    assert "screened once: [\"arm == 'AB'\"]" in " ".join(res.stderr.split())
+    table = pd.read_csv(tmp_path / "o" / "screening.csv")
+    assert set(table["rule"]) == {"(no screening)", "arm == 'A B'", "arm=='AB'"}
+
+
+def test_a_threshold_is_applied_as_given_not_as_printed_to_six_digits(cli, tmp_path):
+    scores = [1234560, 1234566, 1234568, 1234569, 1234600, 0.1234565, 0.1234566, 0.1234567]
+    frame = pd.DataFrame({"patient_id": [f"P{i}" for i in range(len(scores))],
+                          "therapy_class": "checkpoint_inhibitor",
+                          "response": [1, 0, 1, 0, 1, 0, 1, 0], "big": scores})
+    frame.to_csv(tmp_path / "t.csv", index=False)
+    res = cli("screen", tmp_path / "t.csv", "--score-column", "big", "--thresholds",
+              "1234567,0.1234565,0.1234567", "--p0", "0.2", "--n-bootstrap", "0",
+              "--out", tmp_path / "o")
+    assert res.returncode == 0, res.stderr
+    table = pd.read_csv(tmp_path / "o" / "screening.csv")
+    eligible = table[(table["metric"] == "n_eligible") & (table["kind"] == "threshold")]
+    got = dict(zip(eligible["threshold"], eligible["estimate"], strict=True))
+    assert got == {t: float(sum(s >= t for s in scores))
+                   for t in (1234567, 0.1234565, 0.1234567)}
+    assert len(got) == 3
+
+
 def test_threshold_ranges_never_pass_their_stop():
     from irpredict.exceptions import ExperimentConfigError
     from irpredict.screening._rules import parse_thresholds
@@ -129,6 +162,11 @@ def test_an_earlier_report_left_in_the_output_folder_is_said(cli, table_file, tm
                 "--markdown", tmp_path / "o" / "report.md")
     assert first.returncode == 0, first.stderr
     assert "earlier run" not in first.stdout
+    report = " ".join((tmp_path / "o" / "report.md").read_text().split())
+    # without resamples the report claims no CIs; the Simon limit is the one in force
+    assert "Point estimates only (no bootstrap was run)" in report
+    assert "Simon n above 100" in report
+    assert "Inside the bootstrap" not in report
     again = cli("screen", path, "--criteria", "pdl1_cps >= 30", *args)
     assert again.returncode == 0, again.stderr
     assert "also holds report.md from an earlier run, which this run did not write" in " ".join(

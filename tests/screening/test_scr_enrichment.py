@@ -104,9 +104,10 @@ def test_property_fraction_and_rates_match_pandas(y, s, t):
     scores = s.draw(st.lists(st.floats(0, 1), min_size=len(y), max_size=len(y)))
     frame = pd.DataFrame({"response": y, "score": scores, "therapy_class": "cytokine"},
                          index=[f"p{i}" for i in range(len(y))])
-    table = enrichment_table(frame, threshold_rules("score", [t]), p0=0.1, n_bootstrap=0)
-    got = estimates(table, f"score >= {t:g}", "cytokine")
-    mask = frame["score"] >= float(f"{t:g}")
+    rules = threshold_rules("score", [t])
+    table = enrichment_table(frame, rules, p0=0.1, n_bootstrap=0)
+    got = estimates(table, rules[0].label, "cytokine")
+    mask = frame["score"] >= t  # the threshold itself, however it prints
     for metric, value in independent(frame, mask).items():
         assert got[metric] == pytest.approx(value, nan_ok=True), metric
 
@@ -314,3 +315,20 @@ def test_thresholds_that_select_the_same_patients_share_one_label():
     assert "0.4-0.6" in texts
     assert "0.2" in texts
     assert not {"0.4", "0.5", "0.6"} & set(texts)
+
+
+def test_an_infinite_share_of_resamples_gives_an_infinite_bound_never_a_huge_number():
+    import numpy as np
+
+    from irpredict.screening.enrichment import _percentiles
+
+    finite = np.arange(195.0)
+    for n_inf in (1, 5, 6, 30):
+        values = np.concatenate([finite, np.full(n_inf, np.inf)])
+        low, high = _percentiles(values, 0.95)
+        expected = np.percentile(np.concatenate([finite, np.full(n_inf, 1e6)]), [2.5, 97.5])
+        assert low == pytest.approx(expected[0])
+        # the upper bound leans on an infinite resample as soon as numpy's would
+        assert high == (np.inf if expected[1] > finite[-1] else pytest.approx(expected[1]))
+    values = np.random.default_rng(0).normal(size=999)
+    assert _percentiles(values, 0.9) == pytest.approx(tuple(np.percentile(values, [5, 95])))

@@ -98,6 +98,7 @@ def command(
     from irpredict.screening.criteria import parse_criteria
     from irpredict.screening.enrichment import enrichment_table, threshold_rules
 
+    _check_costs(cost_screen, cost_patient)
     _check_outputs(out, markdown, source, tracking_uri)
     rules = list(criteria or [])
     for text in rules:
@@ -130,6 +131,21 @@ def command(
                     "cost_patient": cost_patient}
         markdown_text = _markdown_text(table, settings, note or [])
     _write_outputs(table, out, markdown, markdown_text)
+
+
+def _check_costs(cost_screen, cost_patient):
+    import math
+
+    given = {"--cost-screen": cost_screen, "--cost-patient": cost_patient}
+    if (cost_screen is None) != (cost_patient is None):
+        have, lack = sorted(given, key=lambda name: given[name] is None)
+        raise ExperimentConfigError(
+            f"{have} needs {lack} too: a trial's cost is its enrolled patients times the cost "
+            "per patient plus the patients screened times the cost per screen; give both "
+            "(0 for a cost not counted)")
+    for name, value in given.items():
+        if value is not None and not math.isfinite(value):
+            raise ExperimentConfigError(f"{name} must be a finite number; got {value}")
 
 
 def _refuse_text_scores(scores, score_column, source):

@@ -13,9 +13,17 @@ _CAVEATS = (
     "(one-sided alpha); two-arm sizes use Fleiss' formula with continuity correction against "
     "the comparator rate, which assumes the comparator rate is the same among eligible "
     "patients (a prognostic marker breaks that assumption).",
-    "Inside the bootstrap, Simon designs use p1 rounded to 0.01; 'none' means no finite trial "
-    "(p1 at or below p0 or the comparator rate, or Simon n above 100).",
 )
+
+
+def _caveats(n_boot, simon_max_n):
+    none = ("'none' means no finite trial (p1 at or below p0 or the comparator rate, or Simon "
+            f"n above {simon_max_n})")
+    if not n_boot:
+        return [*_CAVEATS, f"No bootstrap was run, so there are no CIs; {none}."]
+    return [*_CAVEATS, "Inside the bootstrap, Simon designs use p1 rounded to 0.01 (the point "
+            "estimate uses p1 itself, so a Simon figure can lie just outside its CI); "
+            f"{none}."]
 
 
 def _num(value, spec):
@@ -140,7 +148,9 @@ def to_markdown(table, *, command, settings, notes=()):
         out += ["Bootstrap resamples where a figure was undefined (left out of its CI) or had "
                 "no finite trial (kept, as 'none'):", ""] + [f"- {c}" for c in counted] + [""]
     n_boot = int(table["n_boot"].max()) if len(table) else 0
-    out += ["## How to read it", "", f"Point estimates with percentile bootstrap 95% CIs "
-            f"({n_boot} resamples). NNS = patients screened per enrolled patient.", ""]
-    out += [f"- {c}" for c in _CAVEATS] + [""]
+    estimates = (f"Point estimates with percentile bootstrap 95% CIs ({n_boot} resamples)."
+                 if n_boot else "Point estimates only (no bootstrap was run).")
+    out += ["## How to read it", "", f"{estimates} NNS = patients screened per enrolled "
+            "patient.", ""]
+    out += [f"- {c}" for c in _caveats(n_boot, settings.get("simon_max_n", 100))] + [""]
     return "\n".join(out)

@@ -95,8 +95,11 @@ def _cost(size, screened, s, kind):
     if s.cost_screen is None or s.cost_patient is None:
         return None
     screen = 0.0 if kind == "none" else float(s.cost_screen)
+    size, screened = np.asarray(size, dtype=float), np.asarray(screened, dtype=float)
     with np.errstate(invalid="ignore"):
-        return size * float(s.cost_patient) + screen * screened
+        cost = size * float(s.cost_patient) + screen * screened
+    # no finite trial costs no finite sum, even at a cost of 0 per patient (0 x inf is NaN)
+    return np.where(np.isposinf(size) | np.isposinf(screened), np.inf, cost)
 
 
 def compute(E, Y, s, kind, grid=None):

@@ -31,8 +31,7 @@ def parse_thresholds(text):
             start, stop, step = (float(x) for x in text.split(":"))
             if not all(map(math.isfinite, (start, stop, step))) or step <= 0 or stop < start:
                 raise ValueError
-            values = np.round(np.arange(start, stop + step / 2, step), 10)
-            values = values[values <= stop + 1e-9 * max(1.0, abs(stop))]
+            values = None
         else:
             values = np.array([float(x) for x in text.split(",") if x.strip()])
             if not np.isfinite(values).all():
@@ -42,17 +41,36 @@ def parse_thresholds(text):
             f"--thresholds '{text}' is not start:stop:step (e.g. 0.1:0.6:0.05, finite numbers, "
             "step > 0, stop >= start) or a comma list of finite numbers (e.g. 0.2,0.3)"
         ) from None
+    if values is None:
+        count = (stop - start) / step + 1  # counted before building them all
+        if count > MAX_THRESHOLDS + 1:  # (the range below drops one past stop)
+            _too_many(text, count)
+        values = np.round(np.arange(start, stop + step / 2, step), 10)
+        values = values[values <= stop + 1e-9 * max(1.0, abs(stop))]
     if not len(values) or len(values) > MAX_THRESHOLDS:
-        raise ExperimentConfigError(f"--thresholds '{text}' gives {len(values)} thresholds; "
-                                    f"give 1 to {MAX_THRESHOLDS}")
+        _too_many(text, len(values))
     return [float(v) for v in values]
 
 
+def _too_many(text, count):
+    raise ExperimentConfigError(
+        f"--thresholds '{text}' gives {f'{count:,.0f}' if count < 1e9 else 'over a billion'} "
+        f"thresholds; give 1 to "
+        f"{MAX_THRESHOLDS} (a larger step or a narrower range)")
+
+
+def _without_spacing(text):
+    """``text`` without the white space outside quotes and backticks."""
+    return "".join(part if i % 2 else "".join(part.split())
+                   for i, part in enumerate(re.split(r"""('[^']*'|"[^"]*"|`[^`]*`)""", text)))
+
+
 def unique_rules(rules):
-    """``rules`` without repeats (spacing ignored), with a warning naming the dropped ones."""
+    """``rules`` without repeats (spacing outside quotes ignored), with a warning naming the
+    dropped ones."""
     seen, kept, dropped = set(), [], []
     for rule in rules:
-        key = "".join(str(getattr(rule, "label", rule)).split())
+        key = _without_spacing(str(getattr(rule, "label", rule)))
         if key in seen:
             dropped.append(rule)
             continue

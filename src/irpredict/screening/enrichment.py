@@ -16,6 +16,7 @@ their fixed eligibility (thresholds stay the given numbers, not quantiles) and
 does not refit the model, so the CIs leave out model-fitting variability.
 """
 
+import math
 import warnings
 from dataclasses import dataclass
 
@@ -70,8 +71,15 @@ def threshold_rules(score_col, thresholds):
     >>> [r.expression for r in threshold_rules("prob_response", [0.2, 0.3])]
     ['`prob_response` >= 0.2', '`prob_response` >= 0.3']
     """
-    return [ScreeningRule(label=f"{score_col} >= {t:g}", expression=f"`{score_col}` >= {t:g}",
+    return [ScreeningRule(label=f"{score_col} >= {_exactly(t)}",
+                          expression=f"`{score_col}` >= {_exactly(t)}",
                           kind="threshold", threshold=float(t)) for t in thresholds]
+
+
+def _exactly(number):
+    """``number`` written short (``0.3``, ``1e-05``) but never rounded (``1234567``)."""
+    short = f"{float(number):g}"
+    return short if float(short) == float(number) else repr(float(number))
 
 
 def _as_rules(rules):
@@ -300,9 +308,18 @@ def _percentiles(values, ci):
     v = values[~np.isnan(values)]
     if not len(v):
         return np.nan, np.nan
-    big = 1e300
-    v = np.where(np.isinf(v), np.sign(v) * big, v)
-    tail = (1 - ci) / 2 * 100
-    low, high = np.percentile(v, [tail, 100 - tail])
-    return tuple(float(np.sign(b) * np.inf) if abs(b) >= big / 10 else float(b)
-                 for b in (low, high))
+    tail = (1 - ci) / 2
+    return tuple(_percentile(np.sort(v), q) for q in (tail, 1 - tail))
+
+
+def _percentile(ordered, q):
+    """numpy's linear percentile of sorted ``ordered``, infinite as soon as it leans on an
+    infinite value (interpolating towards one would give a huge finite number)."""
+    h = (len(ordered) - 1) * q
+    i, j = math.floor(h), math.ceil(h)
+    a, b = float(ordered[i]), float(ordered[j])
+    if i == j or a == b:
+        return a
+    if math.isinf(a) or math.isinf(b):
+        return a if math.isinf(a) else b
+    return a + (h - i) * (b - a)
