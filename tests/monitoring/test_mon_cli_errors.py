@@ -40,3 +40,14 @@ def test_bad_days_on_the_command_line_are_named_as_the_option(cli, tmp_path):
         assert done.returncode == 1, days
         assert "--days must be comma-separated numbers of days >= 0" in done.stderr
         assert "[monitoring]" not in done.stderr
+
+
+def test_a_bad_family_on_the_command_line_is_named_as_the_option(cli, tmp_path):
+    experiment = tmp_path / "study.toml"
+    experiment.write_text(CLI_EXPERIMENT, encoding="utf-8")
+    done = cli("landmarks", experiment, "--family", "foo", "--tracking-uri",
+               f"sqlite:///{tmp_path / 'mlflow.db'}", cwd=tmp_path)
+    assert done.returncode == 1
+    assert "--family must be one of" in done.stderr
+    assert "(got 'foo')" in done.stderr
+    assert "[monitoring]" not in done.stderr.split("must be")[0]

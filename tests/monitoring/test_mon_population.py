@@ -59,6 +59,35 @@ def test_off_treatment_column_defines_the_population_too():
     assert at42.loc["noscan", "in_population"]  # stops on day 100, after the landmark
 
 
+def test_a_landmark_population_of_one_outcome_is_named_by_its_day():
+    from irpredict.exceptions import CohortDataError
+    from irpredict.monitoring import fit_landmark_models
+
+    cohort = _cohort(off_treatment=[np.nan, np.nan, 30.0, 30.0])  # both responders stop early
+    with pytest.raises(CohortDataError, match=r"at landmark day 42 the 1 labelled patients "
+                                              r"still on treatment .* are all non-responders "
+                                              r"\(3 of 4 patients have left by then\).*drop "
+                                              r"day 42 from the landmark days"):
+        fit_landmark_models(cohort, landmarks=(42,), entries=[])
+
+
+def test_a_class_of_one_outcome_at_a_landmark_is_warned_about():
+    from irpredict.exceptions import DataWarning
+    from irpredict.monitoring.landmark import _population_cohort
+
+    cohort = _cohort(off_treatment=[np.nan, np.nan, np.nan, np.nan])
+    mab = cohort.patients.assign(patient_id=lambda p: "m" + p["patient_id"],
+                                 therapy_class="monoclonal_antibody",
+                                 off_treatment_day=[np.nan, np.nan, 30.0, 30.0])
+    scans = cohort.tumor_assessments.assign(patient_id=lambda t: "m" + t["patient_id"])
+    both = Cohort(pd.concat([cohort.patients, mab], ignore_index=True),
+                  tumor_assessments=pd.concat([cohort.tumor_assessments, scans]), name="hand")
+    with pytest.warns(DataWarning, match=r"hand, at landmark day 42: monoclonal_antibody: 0 "
+                                         r"responders among 1 labelled patients"):
+        population = _population_cohort(both, 42)
+    assert set(population.patients["patient_id"]) == {"late", "never", "noscan", "mlate"}
+
+
 def test_population_summary_counts_members_responders_and_left_out():
     table = population_summary(_cohort(), [0, 42, 90]).set_index("landmark")
     assert table.loc[0.0, "n_patients"] == 4

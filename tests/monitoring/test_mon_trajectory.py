@@ -160,6 +160,25 @@ def test_what_changed_labels_do_not_overlap(trajectories, days):
             assert not a.overlaps(b)
 
 
+def test_landmarks_left_after_progression_are_labelled_once_with_the_reason(trajectories):
+    from matplotlib.backends.backend_agg import FigureCanvasAgg
+
+    from irpredict.monitoring.plots import plot_trajectory
+
+    one = trajectories.for_patient(trajectories.patients[0])
+    table = one.table.sort_values("landmark").reset_index(drop=True)
+    later = table.index[1:]  # progressed before the second landmark
+    table.loc[later, "status"] = "not in population: progressed (RECIST PD) on day 18"
+    table.loc[later, "in_population"] = False
+    table.loc[later, "prob_response"] = np.nan
+    fig = plot_trajectory(replace(one, table=table, observed=None))
+    renderer = FigureCanvasAgg(fig).get_renderer()
+    fig.draw(renderer)
+    labels = [t for t in fig.axes[0].texts if "progressed" in t.get_text()]
+    assert len(later) >= 2
+    assert [t.get_text() for t in labels] == ["progressed (RECIST PD) on day 18"]
+
+
 def test_a_move_that_rounds_to_zero_is_no_mover():
     import pandas as pd
 

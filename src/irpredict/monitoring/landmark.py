@@ -132,13 +132,32 @@ def _response_model(design, classifier, cohort, *, study, feature_set, family, m
 
 
 def _population_cohort(cohort, landmark):
+    from irpredict.training.runner import warn_one_outcome_classes
+
     pop = landmark_population(cohort, landmark)
     members = pop.index[pop["in_population"]]
+    drop = (f"drop day {landmark:g} from the landmark days ([monitoring] days in the "
+            "experiment file, or --days)")
     if len(members) == 0:
         raise CohortDataError(
             f"cohort {cohort.name!r}: no patient is still on treatment and free of progression "
-            f"at landmark day {landmark:g}; drop that landmark.")
-    return restrict_cohort(cohort, members)
+            f"at landmark day {landmark:g}; {drop}.")
+    sub = restrict_cohort(cohort, members)
+    if sub.has_label:
+        import pandas as pd
+
+        labels = pd.to_numeric(sub.patients[sub.label_col], errors="coerce").dropna()
+        if labels.nunique() < 2:
+            outcome = "responders" if len(labels) and labels.iloc[0] == 1 else "non-responders"
+            raise CohortDataError(
+                f"cohort {cohort.name!r}: at landmark day {landmark:g} the {len(labels)} labelled "
+                f"patients still on treatment and free of progression are all {outcome} "
+                f"({len(pop) - len(members)} of {len(pop)} patients have left by then), so no "
+                f"model can be fitted or evaluated there; {drop}.")
+        warn_one_outcome_classes(
+            sub, where=f"{cohort.name}, at landmark day {landmark:g}: ",
+            fix=f"Read that class's predictions at day {landmark:g} as uninformative, or {drop}")
+    return sub
 
 
 def fit_landmark_models(cohort, settings=None, landmarks=DEFAULT_LANDMARKS, *, entries=None,

@@ -115,9 +115,15 @@ def _mark_unscored(ax, table):
     """A grey marker at the bottom for each landmark not scored, with the reason."""
     rows = table[table["status"] != "scored"]
     last = table["landmark"].max() if len(table) else None
+    said = None
     for row in rows.itertuples():
-        short = "progressed / off treatment" if row.in_population is False else "not reached"
         ax.scatter([row.landmark], [0.03], marker="x", color="grey")
+        # a run of landmarks unscored for one reason is labelled once, at its first
+        short = (str(row.status).removeprefix("not in population: ")
+                 if row.in_population is False else "not reached")
+        if short == said:
+            continue
+        said = short
         at_end = row.landmark == last  # the last landmark's label extends to the left
         ax.annotate(short, (row.landmark, 0.03), textcoords="offset points",
                     xytext=(-4 if at_end else 4, 4), ha="right" if at_end else "left",

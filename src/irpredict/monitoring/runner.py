@@ -84,11 +84,13 @@ def monitoring_settings(experiment, model_settings, *, days=None, family=None):
         raise ExperimentConfigError(f"{where}: unknown keys {unknown}; allowed: {list(_KEYS)}.")
     chosen = check_landmarks(days if days is not None else raw.get("days", DEFAULT_LANDMARKS),
                              where=where)
+    named_by = ("--family" if family else f"{where}: family" if raw.get("family")
+                else f"{experiment.path} [model]: final_family")
     family = family or raw.get("family") or model_settings.final_family
     if family == "best" or family not in FAMILIES:
         raise ExperimentConfigError(
-            f"{where}: family must be one of {', '.join(FAMILIES)} (got {family!r}); landmark "
-            "models use one family declared in advance.")
+            f"{named_by} must be one of {', '.join(FAMILIES)} (got {family!r}); landmark "
+            "models use one family declared in advance ([monitoring] family, or --family).")
     feature_set = raw.get("feature_set") or model_settings.final_feature_set
     declared = dict(experiment.feature_sets)
     if feature_set and feature_set not in declared:

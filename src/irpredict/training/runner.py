@@ -157,8 +157,19 @@ def _choose_final(settings, sets, metrics):
     return feature_set, family
 
 
-def _warn_one_outcome_classes(cohort):
-    """A class whose labelled patients all share one outcome gets no real model."""
+def warn_one_outcome_classes(cohort, *, where="", fix="Check its labels, or leave the class "
+                                                        "out"):
+    """Warn about each therapy class whose labelled patients all share one outcome: it gets
+    no real model.
+
+    Parameters
+    ----------
+    cohort : irpredict.data.Cohort
+    where : str, default=""
+        Said before the class (e.g. ``"at landmark day 42, "``).
+    fix : str
+        What to do about it.
+    """
     import warnings
 
     from irpredict.exceptions import DataWarning
@@ -171,10 +182,10 @@ def _warn_one_outcome_classes(cohort):
         responders = int(group[cohort.label_col].sum())
         if responders in (0, len(group)):
             warnings.warn(
-                f"{therapy}: {responders} responders among {len(group)} labelled patients; its "
-                "AUC is undefined and no model can learn who responds in this class (its "
-                "patients all get about the same probability). Check its labels, or leave the "
-                "class out", DataWarning, stacklevel=3)
+                f"{where}{therapy}: {responders} responders among {len(group)} labelled "
+                "patients; its AUC is undefined and no model can learn who responds in this "
+                "class (its patients all get about the same probability, and an overall AUC "
+                f"partly measures the class itself). {fix}", DataWarning, stacklevel=3)
 
 
 def train_study(experiment, *, settings=None, tracking_uri=None, log_patient_ids=False,
@@ -215,7 +226,7 @@ def train_study(experiment, *, settings=None, tracking_uri=None, log_patient_ids
     sets = feature_sets_to_train(experiment, settings, cohort)
     _final_feature_set(settings, sets)  # a bad final choice fails before any training
     check_folds(settings, cohort, where=f"{experiment.path} [model]")
-    _warn_one_outcome_classes(cohort)
+    warn_one_outcome_classes(cohort)
     notes, watch, started = [], _Stopwatch(), time.perf_counter()
     # every design is built (and its data refused, if it must be) before a run is opened
     designs = {set_name: design_matrix(cohort, entries,
