@@ -51,3 +51,11 @@ def test_a_bad_family_on_the_command_line_is_named_as_the_option(cli, tmp_path):
     assert "--family must be one of" in done.stderr
     assert "(got 'foo')" in done.stderr
     assert "[monitoring]" not in done.stderr.split("must be")[0]
+
+
+def test_an_infinite_as_of_day_is_refused(cli, tmp_path):
+    done = cli("monitor", "-m", "models:/none@champion", "-d", tmp_path, "-p", "x",
+               "--as-of", "inf", cwd=tmp_path)
+    assert done.returncode == 1
+    assert "--as-of must be a day (a finite number >= 0); got inf" in done.stderr
+    assert "Traceback" not in done.stderr

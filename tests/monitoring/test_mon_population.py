@@ -169,3 +169,21 @@ def test_a_treatment_end_day_counts_as_follow_up_for_reaching_a_landmark():
     assert last["noscan"] == 30.0  # no scan, but on treatment until day 30
     assert last["late"] == 100.0
     assert last["early"] == 80.0
+
+
+def test_a_landmark_model_without_on_treatment_features_is_said(small_cohort):
+    import warnings
+
+    from mon_helpers import ENTRIES, FAST
+
+    from irpredict.exceptions import DataWarning
+    from irpredict.monitoring import fit_landmark_models
+
+    with pytest.warns(DataWarning, match=r"the day-42 landmark model has no on-treatment "
+                                         r"feature"):
+        fit_landmark_models(small_cohort, FAST, (0, 42), entries=["age", "ecog", "ldh_uln"],
+                            evaluate=False)
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always")
+        fit_landmark_models(small_cohort, FAST, (0, 42), entries=ENTRIES, evaluate=False)
+    assert not [w for w in caught if "no on-treatment feature" in str(w.message)]

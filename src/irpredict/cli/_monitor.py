@@ -1,5 +1,6 @@
 """`irpredict monitor`: a patient's predicted response at each landmark, and what changed."""
 
+import math
 from pathlib import Path
 
 import typer
@@ -168,6 +169,8 @@ def command(
     if patient is None and not all_patients:
         raise ExperimentConfigError("give --patient ID to monitor one patient, or --all to "
                                     "write every patient's trajectory")
+    if as_of is not None and not math.isfinite(as_of):
+        raise ExperimentConfigError(f"--as-of must be a day (a finite number >= 0); got {as_of}")
     console = Console(highlight=False)
     if not console.is_terminal:
         console.width = max(console.width, 140)

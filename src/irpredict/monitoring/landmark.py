@@ -160,6 +160,23 @@ def _population_cohort(cohort, landmark):
     return sub
 
 
+def _warn_nothing_on_treatment(design, day, name):
+    """A landmark model after day 0 that reads no on-treatment value is the baseline model
+    on a smaller population; say so rather than let it pass for monitoring."""
+    import warnings
+
+    from irpredict.exceptions import DataWarning
+
+    if day == 0 or any(c.endswith(f"_d{day:g}") for c in design.feature_columns):
+        return
+    warnings.warn(
+        f"{name}: the day-{day:g} landmark model has no on-treatment feature (no biomarker of "
+        "its feature set is drawn after baseline, or the cohort has no measurements table), "
+        f"so it is the baseline model refitted on the patients left at day {day:g}. Check "
+        "that measurements.csv is there and the feature set names on-treatment biomarkers "
+        "(measurements:<biomarker>)", DataWarning, stacklevel=3)
+
+
 def fit_landmark_models(cohort, settings=None, landmarks=DEFAULT_LANDMARKS, *, entries=None,
                         family=None, feature_set="all", evaluate=True, progress=None,
                         mapping=None):
@@ -225,6 +242,7 @@ def fit_landmark_models(cohort, settings=None, landmarks=DEFAULT_LANDMARKS, *, e
     for day in days:
         sub = _population_cohort(cohort, day)
         design = design_matrix(sub, entries, landmark_days=day)
+        _warn_nothing_on_treatment(design, day, cohort.name)
         if evaluate:
             base = None if day == 0 else design_matrix(sub, entries, landmark_days=0)
             parts.append(evaluate_landmark(design, base, family, settings, day,
