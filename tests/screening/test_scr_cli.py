@@ -163,3 +163,23 @@ def test_no_finite_trial_costs_none_even_at_a_cost_of_0_per_screen(cli, table_fi
     # no finite trial: infinite, counted as such, never NaN (0 x inf) or a finite CI
     assert (costs[["estimate", "ci_low", "ci_high"]] == float("inf")).all().all()
     assert (costs["n_infinite"] == costs["n_boot"]).all()
+
+
+@pytest.mark.parametrize(("args", "message"), [
+    (["--label", "resp", "--criteria", "resp == 1"],
+     "criterion 'resp == 1' uses 'resp', the label"),
+    (["--label", "resp", "--thresholds", "0.5", "--score-column", "resp"],
+     "--score-column uses 'resp', the label"),
+    (["--label", "resp", "--thresholds", "0.5", "--score-column", "pid"],
+     "--score-column 'pid' is the patient id column (--id)"),
+    (["--criteria", "x > 0"], "name that column (irpredict screen --label COLUMN)"),
+])
+def test_the_label_and_id_under_their_own_names_are_named_as_such(cli, tmp_path, args, message):
+    table = pd.DataFrame({"pid": [f"P{i}" for i in range(30)], "resp": [0, 1, 1] * 10,
+                          "therapy_class": "cytokine", "x": range(30), "score": 0.5})
+    table.to_csv(tmp_path / "t.csv", index=False)
+    res = cli("screen", tmp_path / "t.csv", "--id", "pid", "--p0", "0.2", "--n-bootstrap", "0",
+              "--out", tmp_path / "o", *args)
+    assert res.returncode == 1
+    assert message in " ".join(res.stderr.split())
+    assert "Traceback" not in res.stderr

@@ -94,7 +94,7 @@ def command(
     if not criteria and thresholds is None:
         raise ExperimentConfigError("nothing to screen: give at least one --criteria or "
                                     "--thresholds")
-    from irpredict.screening._rules import parse_thresholds, refuse_outcome_columns, unique_rules
+    from irpredict.screening._rules import parse_thresholds, unique_rules
     from irpredict.screening.criteria import parse_criteria
     from irpredict.screening.enrichment import enrichment_table, threshold_rules
 
@@ -106,11 +106,12 @@ def command(
     if thresholds is not None:
         rules += threshold_rules(score_column, parse_thresholds(thresholds))
     rules = unique_rules(rules)
+    if thresholds is not None and id_col is not None and score_column == id_col:
+        raise ExperimentConfigError(f"--score-column '{score_column}' is the patient id column "
+                                    "(--id); name a column of out-of-fold scores")
     frame = _patient_frame(source, id_col, label, therapy_class, model, tracking_uri,
-                           score_column, rules=rules)
-    refuse_outcome_columns(list(criteria or []), score_column if thresholds is not None
-                           else None, frame.attrs.pop("outcome_columns", {}),
-                           frame.attrs.pop("follow_up_columns", {}))
+                           score_column, rules=rules, criteria=list(criteria or []),
+                           scored=thresholds is not None)
     if thresholds is not None and model is None and score_column not in frame.columns:
         raise ExperimentConfigError(
             f"--thresholds compare the score column '{score_column}', which {source} does not "
@@ -192,8 +193,9 @@ def _run_with_progress(fn, *args, **kwargs):
 
 
 def _patient_frame(source, id_col, label, therapy_class, model=None, tracking_uri=None,
-                   score_column="prob_response", rules=()):
-    """Patients-table columns plus baseline features (and model scores), by patient_id."""
+                   score_column="prob_response", rules=(), criteria=(), scored=False):
+    """Patients-table columns plus baseline features (and model scores), by patient_id;
+    ``criteria`` (and the score column when ``scored``) may not read the outcome."""
     from irpredict.data import THERAPY_CLASSES
     from irpredict.data.loaders import load_cohort
     from irpredict.exceptions import UnknownTherapyError
@@ -206,6 +208,7 @@ def _patient_frame(source, id_col, label, therapy_class, model=None, tracking_ur
         has_therapy_column,
         on_treatment_only,
         outcome_columns,
+        refuse_outcome_columns,
     )
 
     mapping = None
@@ -250,8 +253,10 @@ def _patient_frame(source, id_col, label, therapy_class, model=None, tracking_ur
         frame = frame.join(scores)
     if cohort.label_col != "response" and cohort.label_col in frame:
         frame = frame.rename(columns={cohort.label_col: "response"})
-    frame.attrs["outcome_columns"] = outcome_columns(cohort, frame, mapping)
-    frame.attrs["follow_up_columns"] = follow_up_columns(cohort, frame)
+    # before the rules are checked: a rule on the label is refused as such, not as unknown
+    refuse_outcome_columns(criteria, score_column if scored else None,
+                           outcome_columns(cohort, frame, mapping),
+                           follow_up_columns(cohort, frame))
     frame.attrs[ON_TREATMENT_ONLY] = on_treatment_only(cohort)
     check_rules_on_every_patient(frame, rules)
     if therapy_class is not None:

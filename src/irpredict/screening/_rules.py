@@ -127,6 +127,8 @@ def on_treatment_only(cohort):
 def outcome_columns(cohort, frame, mapping=None):
     """Columns a screening rule must not use, each with the reason."""
     reasons = {"response": "the label", cohort.label_col: "the label"}
+    if getattr(mapping, "label", None):  # the table's own name of the label column
+        reasons[mapping.label] = "the label"
     for name in cohort.excluded_columns:
         reasons[name] = "excluded from the features in the experiment's [data.columns]"
     for name in getattr(mapping, "response_derived", None) or ():

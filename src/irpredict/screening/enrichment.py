@@ -108,8 +108,11 @@ def _labels(frame, label_col):
     import pandas as pd
 
     if label_col not in frame.columns:
-        raise CohortDataError(f"the per-patient frame has no response column '{label_col}'; "
-                              "screening needs the observed 0/1 response of each patient")
+        shown = ", ".join(map(str, list(frame.columns)[:12]))
+        raise CohortDataError(
+            f"the per-patient frame has no response column '{label_col}' (its columns: "
+            f"{shown}{' ...' if frame.shape[1] > 12 else ''}); screening needs the observed 0/1 "
+            "response of each patient: name that column (irpredict screen --label COLUMN)")
     y = pd.to_numeric(frame[label_col], errors="coerce")
     bad = frame[label_col].notna() & ~y.isin([0, 1])
     if bad.any():
