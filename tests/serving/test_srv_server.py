@@ -93,6 +93,11 @@ def _malformed(rows):
             {"dataframe_records": [one, {**one, "age": 999}]},
             "impossible values in rows 2: 999 (ages are 0-120 years) (rows are numbered "
             "from 1, in the order sent)"),
+        "a list for an id": ({"dataframe_records": [{**one, "patient_id": ["a", "b"]}]},
+                             "column 'patient_id' holds lists or objects in rows 1; send one id"),
+        "a word in a number column that was no flag": (
+            {"dataframe_records": [{**one, "age": "true"}]},
+            "column 'age' must be numeric; rows 1 hold true"),
     }
 
 
@@ -103,7 +108,9 @@ def _malformed(rows):
                                         "a row short of values",
                                         "boolean in a numeric column", "JSON null",
                                         "a flat data list",
-                                        "impossible value in the second record"])
+                                        "impossible value in the second record",
+                                        "a list for an id",
+                                        "a word in a number column that was no flag"])
 def test_malformed_payload_gets_400_and_server_keeps_serving(irpredict_server, rows, case):
     body, reason = _malformed(rows)[case]
     status, answer = request(irpredict_server, "POST", "/invocations", body)
@@ -239,6 +246,20 @@ def test_csv_body_scores_like_json_and_ids_come_back(irpredict_server, in_proces
     assert got["patient_id"].tolist() == sent["patient_id"].tolist()  # as sent, zeros kept
     _check_equal(body["predictions"], expected.assign(patient_id=sent["patient_id"].to_numpy())[
         ["patient_id", *expected.columns]])
+
+
+def test_ids_are_sent_back_as_sent_even_when_they_read_like_missing_values(irpredict_server,
+                                                                          rows):
+    ids = ["NaN-0", "NA", "None", "null", "nan"][:len(rows)]
+    sent = rows.head(len(ids)).assign(patient_id=ids)
+    status, body = request(irpredict_server, "POST", "/invocations",
+                           sent.to_csv(index=False).encode(), content_type="text/csv")
+    assert status == 200, body
+    assert [p["patient_id"] for p in body["predictions"]] == ids
+    status, body = request(irpredict_server, "POST", "/invocations",
+                           {"dataframe_split": _json_rows(sent)})
+    assert status == 200, body
+    assert [p["patient_id"] for p in body["predictions"]] == ids
 
 
 @pytest.mark.parametrize(("body", "reason"), [

@@ -115,6 +115,23 @@ def test_a_0_1_feature_written_as_true_false_or_yes_no_reads_as_1_0(model, rows)
         check_input(model, words)
 
 
+def test_yes_no_words_in_a_column_that_was_no_flag_are_refused(model, rows):
+    low, high = model.numeric_ranges["age"]
+    assert high > 1
+    for word in ("true", "no"):
+        with pytest.raises(CohortDataError, match=rf"'age' must be numeric; .* hold {word}"):
+            check_input(model, rows.assign(age=word))
+
+
+@pytest.mark.parametrize("text", ["4_9", "\u0664\u0661", "6\u00b71"])
+def test_numbers_python_reads_but_a_table_does_not_mean_are_refused(model, rows, text):
+    sent = rows.assign(age=[text] + ["61"] * (len(rows) - 1))
+    with pytest.raises(CohortDataError, match=rf"'age' must be numeric; .* hold {text}"):
+        check_input(model, sent)
+    plain = rows.assign(age=[" 6.1e1", "+61", ".5e2"] + ["61"] * (len(rows) - 3))
+    assert check_input(model, plain)["age"].tolist()[:3] == [61.0, 61.0, 50.0]
+
+
 def test_therapy_classes_written_as_a_person_would_are_read(model, rows):
     therapy = rows["therapy_class"].iloc[0]
     spelled = f"  {therapy.replace('_', ' ').title()} "

@@ -50,12 +50,13 @@ def _numeric_problems(X, columns):
 MISSING_TEXT = frozenset({"", "na", "n/a", "nan", "null", "none", ".", "-", "--"})
 
 
-def _yes_no_as_numbers(X, columns):
+def _yes_no_as_numbers(X, columns, ranges=None):
     """A numeric (0/1) feature written as true/false or yes/no reads as 1/0, and a number
     written as missing (``MISSING_TEXT``) is missing.
 
-    Only whole columns of such words are read this way; any other text stays
-    for :func:`_as_float` to name.
+    Only whole columns of such words are read this way, and, when the training
+    ``ranges`` are given, only in columns that were 0/1 flags in training (``age``
+    written ``true`` is no flag); any other text stays for :func:`_as_float` to name.
     """
     import pandas as pd
 
@@ -72,10 +73,35 @@ def _yes_no_as_numbers(X, columns):
             values = values.mask(values.index.isin(text.index[missing]))
             converted[col] = values
             text = text[~missing]
-        if len(text) and text.isin(BOOLEAN_VALUES.keys()).all():
+        low, high = (ranges or {}).get(col, (0.0, 1.0) if ranges is None else (np.nan, np.nan))
+        if len(text) and low >= 0 and high <= 1 and text.isin(BOOLEAN_VALUES.keys()).all():
             converted[col] = values.map(
                 lambda v: v if pd.isna(v) else float(BOOLEAN_VALUES[str(v).strip().lower()]))
     return X.assign(**converted) if converted else X
+
+
+#: A number written as text: ASCII digits, one decimal point, an exponent (Python's float()
+#: also takes 4_9 and other scripts' digits, which no table means as a number).
+_NUMBER_TEXT = r"\s*[+-]?(\d+\.?\d*|\.\d+)([eE][+-]?\d+)?\s*|\s*[+-]?(inf|infinity|nan)\s*"
+
+
+def _odd_number_text(X, columns):
+    """Columns holding text that float() reads but a table does not mean as a number."""
+    import pandas as pd
+
+    odd = []
+    for col in columns:
+        if pd.api.types.is_numeric_dtype(X[col]):
+            continue
+        text = _text_cells(X[col])
+        if len(text) and not text.str.fullmatch(_NUMBER_TEXT, flags=re.ASCII
+                                                | re.IGNORECASE).all():
+            odd.append(col)
+    return odd
+
+
+def _text_cells(values):
+    return values[values.map(lambda v: isinstance(v, str)).to_numpy(dtype=bool)].astype(str)
 
 
 def _as_float(X, columns):
@@ -83,10 +109,23 @@ def _as_float(X, columns):
     if not columns:
         return np.empty((len(X), 0))
     try:
-        return X[columns].to_numpy(dtype=np.float64, na_value=np.nan)
+        values = X[columns].to_numpy(dtype=np.float64, na_value=np.nan)
     except (TypeError, ValueError, OverflowError):
         problems = _numeric_problems(X, columns) or [
             f"columns {_first(columns, 3)} must hold numbers"]
-        raise CohortDataError("invalid input: " + "; ".join(problems)
-                              + ". Give numbers, coded as in the training data (1/0 where "
-                                "training had 1/0, not words such as Male/Female)") from None
+    else:
+        odd = _odd_number_text(X, columns)
+        if not odd:
+            return values
+        problems = [_odd_problem(X, col) for col in odd]
+    raise CohortDataError("invalid input: " + "; ".join(problems)
+                          + ". Give numbers, coded as in the training data (1/0 where "
+                            "training had 1/0, not words such as Male/Female)")
+
+
+def _odd_problem(X, col):
+    text = _text_cells(X[col])
+    bad = text.index[~text.str.fullmatch(_NUMBER_TEXT, flags=re.ASCII | re.IGNORECASE)]
+    return (f"column {col!r} must be numeric; {rows_word(X.index)} {_first(bad)} hold "
+            f"{_first(X.loc[bad, col].astype(str).unique(), 3)}, which are not plain numbers "
+            "(ASCII digits and one decimal point, no underscores)")

@@ -146,6 +146,11 @@ def _with_ids(model, frame, out, notes=None):
     if column is None or "patient_id" in out.columns:
         return out
     ids = frame[column].reindex(out.index)
+    nested = ids.map(lambda v: isinstance(v, (list, dict))).to_numpy(dtype=bool)
+    if nested.any():
+        raise BadRequest(f"column {column!r} holds lists or objects in rows "
+                         f"{', '.join(map(str, ids.index[nested][:5]))}; send one id (text or "
+                         "a number) per patient")
     repeated = ids[ids.notna() & ids.duplicated(keep=False)]
     if len(repeated) and notes is not None:
         shown = [str(v) for v in dict.fromkeys(repeated)][:5]
@@ -194,13 +199,13 @@ def _refuse_booleans_in_numbers(model, frame):
 def _encode(frame, notes=()):
     """``{"predictions": [...]}`` (and ``"warnings"`` when there are any) as bytes, NaN as null."""
     columns = [str(c) for c in frame.columns]
-    records = [dict(zip(columns, row, strict=True))
-               for row in frame.to_numpy(dtype=object).tolist()]
+    cells = frame.to_numpy(dtype=object)
+    cells[frame.isna().to_numpy()] = None  # null in JSON, never the text NaN
+    records = [dict(zip(columns, row, strict=True)) for row in cells.tolist()]
     answer = {"predictions": records}
     if notes:
         answer["warnings"] = list(notes)
-    text = json.dumps(answer, allow_nan=True)
-    return text.replace("NaN", "null").encode() if "NaN" in text else text.encode()
+    return json.dumps(answer, allow_nan=False).encode()
 
 
 async def _lifespan(receive, send):

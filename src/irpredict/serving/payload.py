@@ -124,7 +124,10 @@ def parse_csv(body):
         raise BadRequest("the CSV header must name every column once; "
                          + (f"it repeats {repeated[:5]}" if repeated else "a column has no name"))
     try:
-        frame = pd.read_csv(io.StringIO(text), dtype=object)
+        # ids are text as written (NA and None are ids too); a number column's missing
+        # words are read by the model's input check
+        frame = pd.read_csv(io.StringIO(text), dtype=object, keep_default_na=False,
+                            na_values=[""])
     except ValueError as exc:  # pandas' ParserError is a ValueError
         raise BadRequest(f"{unreadable}: {str(exc).strip()}") from None
     frame.columns = header

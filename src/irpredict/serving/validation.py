@@ -332,7 +332,8 @@ def as_written_in_training(model, X):
     """
     categorical = set(model.categorical_columns)
     aligned = X.attrs.get(LEVELS_ALIGNED, False)
-    X = _yes_no_as_numbers(X, [c for c in model.feature_columns if c not in categorical])
+    X = _yes_no_as_numbers(X, [c for c in model.feature_columns if c not in categorical],
+                           getattr(model, "numeric_ranges", None))
     therapy = _check_therapy(model, X["therapy_class"])
     if not therapy.equals(X["therapy_class"]):
         X = X.assign(therapy_class=therapy.to_numpy(dtype=object))
@@ -411,7 +412,7 @@ def check_input(model, frame, notes=None, *, quiet_columns=()):
     _refuse_nested_cells(X)
     categorical = set(model.categorical_columns)
     numeric = [c for c in model.feature_columns if c not in categorical]
-    X = _yes_no_as_numbers(X, numeric)
+    X = _yes_no_as_numbers(X, numeric, getattr(model, "numeric_ranges", None))
     values = _as_float(X, numeric)
     _check_values(model, X, numeric, values, notes, quiet_columns)
     if notes is not None:
