@@ -323,6 +323,14 @@ def test_a_feature_that_alone_separates_the_outcomes_is_named():
     assert len(notes) == 1
     assert notes[0].startswith("disease_ctrl (AUC 1.000) alone separate(s) responders")
     assert "age" not in notes[0]
+    assert "list it under [data.columns] exclude;" in notes[0]
+    # a feature built from a series is left out with its series, not by an exclude entry
+    X = X.rename(columns={"disease_ctrl": "tumor_size__pctchg_d42"})
+    design = SimpleNamespace(X=X, y=y, feature_columns=list(X.columns))
+    notes = _proxy_notes(design)
+    assert "exclude" not in notes[0]
+    assert ('[data] response_derived_biomarkers = ["tumor_size"], or response_derived = true '
+            "on the source of the tumour measurements") in notes[0]
 
 
 def test_a_pooled_auc_far_below_the_per_fold_mean_is_named():

@@ -46,9 +46,19 @@ def _proxy_notes(design):
             proxies.append(f"{column} (AUC {max(auc, 1 - auc):.3f})")
     if not proxies:
         return []
+    # a feature built from a measured series (tumour size, a lab) is excluded with its series
+    series = sorted({p.split("__")[0] for p in proxies if "__" in p.split(" ")[0]})
+    fix = ("list it under [data.columns] exclude" if len(series) < len(proxies) else "")
+    if series:
+        toml_list = "[" + ", ".join(f'"{name}"' for name in series) + "]"
+        fix += (" or " if fix else "") + (
+            f"mark its series response-derived ([data] response_derived_biomarkers = "
+            f"{toml_list}, or response_derived = true on the source of "
+            f"{'the tumour measurements' if series == ['tumor_size'] else 'that series'})")
     return [f"{_listed(proxies)} alone separate(s) responders from non-responders: if read from "
-            "the outcome (a response, progression or follow-up column under another name), "
-            "list it under [data.columns] exclude; the CV AUC is not a prediction otherwise"]
+            "the outcome (a response, progression or follow-up column under another name, or "
+            f"scans the response was read from), {fix}; the CV AUC is not a prediction "
+            "otherwise"]
 
 
 def _feature_notes(design):

@@ -137,13 +137,17 @@ def _close(figures):
         fig.clear()
 
 
-def _final_feature_set(settings, sets):
+def _final_feature_set(settings, sets, path=None, *, what="trained"):
     feature_set = settings.final_feature_set or list(sets)[-1]
     if feature_set not in sets:
+        from difflib import get_close_matches
+
         from irpredict.exceptions import ExperimentConfigError
 
+        close = get_close_matches(feature_set, list(sets), n=1)
         raise ExperimentConfigError(
-            f"[model] final_feature_set {feature_set!r} is not trained; trained: {list(sets)}.")
+            f"{f'{path} ' if path else ''}[model]: final_feature_set {feature_set!r} is not "
+            f"{what} ({list(sets)})" + (f"; did you mean {close[0]!r}?" if close else "."))
     return feature_set
 
 
@@ -155,6 +159,25 @@ def _choose_final(settings, sets, metrics):
                       & (metrics["therapy_class"] == "overall")]
         family = str(auc.sort_values("estimate", ascending=False)["model"].iloc[0])
     return feature_set, family
+
+
+def _refuse_uninformative_sets(designs, path):
+    """A feature set none of whose columns varies between patients would be a model of the
+    therapy class alone, registered as if it read the patients' data."""
+    for set_name, design in designs.items():
+        X = design.X[[c for c in design.feature_columns if c != "therapy_class"]]
+        varies = [c for c in X.columns
+                  if X[c].nunique(dropna=True) > 1 or 0 < X[c].isna().sum() < len(X)]
+        if not varies:
+            from irpredict.exceptions import ExperimentConfigError
+
+            columns = [*design.empty_columns, *X.columns]
+            shown = ", ".join(columns[:8]) + (" ..." if len(columns) > 8 else "")
+            raise ExperimentConfigError(
+                f"{path}: feature set {set_name!r} has no feature that varies between "
+                f"patients ({shown or 'no columns'}: each empty or one value for everyone), so "
+                "its models would read the therapy class alone. Give it columns that hold "
+                "the patients' data, or leave the set out")
 
 
 def warn_one_outcome_classes(cohort, *, where="", fix="Check its labels, or leave the class "
@@ -222,9 +245,12 @@ def train_study(experiment, *, settings=None, tracking_uri=None, log_patient_ids
 
     settings = settings or model_settings(experiment.raw.get("model"),
                                           where=f"{experiment.path} [model]")
+    declared = dict(experiment.feature_sets)
+    if settings.final_feature_set and declared:  # said before the data are read
+        _final_feature_set(settings, declared, experiment.path, what="in [feature_sets]")
     cohort = experiment.load_cohort()
     sets = feature_sets_to_train(experiment, settings, cohort)
-    _final_feature_set(settings, sets)  # a bad final choice fails before any training
+    _final_feature_set(settings, sets, experiment.path)  # fails before any training
     check_folds(settings, cohort, where=f"{experiment.path} [model]")
     warn_one_outcome_classes(cohort)
     notes, watch, started = [], _Stopwatch(), time.perf_counter()
@@ -232,6 +258,7 @@ def train_study(experiment, *, settings=None, tracking_uri=None, log_patient_ids
     designs = {set_name: design_matrix(cohort, entries,
                                        landmark_days=settings.landmark_for(set_name))
                for set_name, entries in sets.items()}
+    _refuse_uninformative_sets(designs, experiment.path)
     with start_study_run(experiment.name, tracking_uri=tracking_uri,
                          log_patient_ids=log_patient_ids,
                          tags={"irpredict.kind": "train"}) as study:
