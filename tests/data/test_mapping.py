@@ -562,6 +562,44 @@ def test_text_columns_of_dates_or_near_unique_values_are_no_default_features(tmp
         load_wide_table(path, BASE, feature_sets={"clinical": ["age", "first_dose"]})
 
 
+def test_numbers_written_with_units_are_no_categories(tmp_path):
+    from irpredict.exceptions import DataWarning
+
+    n = 30
+    frame = pd.DataFrame({
+        "Unnamed: 0": range(n), "PID": [f"p{i}" for i in range(n)],
+        "best": ["CR/PR", "SD/PD"] * (n // 2), "arm": [1, 1, 0] * (n // 3),
+        "age": range(40, 40 + n), "size": [f"{20 + i % 17}.5 mm" for i in range(n)],
+        "ldh": [f"{1000 + 37 * i:,}" for i in range(n)], "line": ["1L", "2L", "3L+"] * 10,
+        "os_months": 1.0,
+    })
+    path = _write(frame, tmp_path / "c.csv")
+    with pytest.warns(DataWarning, match=r"left out of the default features, as numbers "
+                                         r"written with a unit or separators would be read as "
+                                         r"categories, one level per value: 'size' \('20.5 mm'"):
+        cohort = load_wide_table(path, BASE)
+    assert {"age", "line"} <= set(cohort.feature_columns)
+    assert not {"size", "ldh"} & set(cohort.feature_columns)
+    with pytest.warns(DataWarning, match=r"feature set 'clinical' uses columns of numbers "
+                                         r"written with a unit .*'ldh' \('1,000'"):
+        load_wide_table(path, BASE, feature_sets={"clinical": ["age", "ldh"]})
+
+
+def test_one_level_in_several_spellings_is_read_as_one(tmp_path):
+    from irpredict.exceptions import DataWarning
+
+    frame = pd.concat([_wide()] * 3, ignore_index=True)
+    frame["PID"] = [f"p{i}" for i in range(len(frame))]
+    n = len(frame)
+    spelled = ["negative", "NEGATIVE", "negative", "positive", "Negative "]
+    frame["er_status"] = [spelled[i % 5] for i in range(n)]
+    path = _write(frame, tmp_path / "c.csv")
+    with pytest.warns(DataWarning, match=r"levels written in several spellings .* 'er_status': "
+                                         r"'negative' \(also 'NEGATIVE', 'Negative '\)"):
+        cohort = load_wide_table(path, replace(BASE, categorical=("er_status",)))
+    assert set(cohort.patients["er_status"]) == {"negative", "positive"}
+
+
 def test_a_name_inside_a_longer_header_is_suggested(tmp_path):
     path = _write(_wide().rename(columns={"age": "Age (years)"}), tmp_path / "c.csv")
     with pytest.raises(CohortDataError, match=r"column 'age' \(from columns.features\) is not "

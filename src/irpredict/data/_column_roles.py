@@ -1,5 +1,6 @@
 """Roles of patients-table columns beyond the mapping's keys: columns renamed on reading,
-and text columns that can only tell patients apart (dates, ids, free text)."""
+and text columns that can only tell patients apart (dates, ids, free text) or hold
+numbers written with units."""
 
 import re
 
@@ -7,7 +8,8 @@ from irpredict.data._patients import as_text
 from irpredict.data._spec import close_matches, format_ids
 from irpredict.exceptions import CohortDataError
 
-__all__ = ["rename_columns", "identifier_like", "drop_identifier_like", "warn_identifier_like"]
+__all__ = ["rename_columns", "identifier_like", "numbers_written_as_text",
+           "drop_identifier_like", "warn_identifier_like"]
 
 
 def rename_columns(table, mapping, *, source):
@@ -72,12 +74,47 @@ def identifier_like(series):
     return None
 
 
+#: A number with a unit or a word after it (45 mm, 12.3 g/dL, <5 %), or with thousands
+#: separators (1,234): a measurement a category would read as a level per value.
+_NUMBER_WITH_TEXT = re.compile(r"[<>~]?\s*[+-]?\d+(?:[.,]\d+)?\s*[^\d\s.,+-][^\d]*"
+                               r"|[+-]?\d{1,3}(?:,\d{3})+(?:\.\d+)?")
+#: Fewer distinct values than this and such a column can be a real category (1L, 2L).
+_NUMBERS_MIN_LEVELS = 10
+
+
+def numbers_written_as_text(series):
+    """A few values of a text column of measurements written with units or separators
+    (``45 mm``, ``1,234``), or ``None``."""
+    import pandas as pd
+
+    if pd.api.types.is_numeric_dtype(series) or pd.api.types.is_bool_dtype(series):
+        return None
+    text = as_text(series).str.strip()
+    text = text[text.notna() & (text != "")]
+    if text.nunique() < _NUMBERS_MIN_LEVELS or text.str.fullmatch(_NUMBER_WITH_TEXT).mean() < 0.8:
+        return None
+    return ", ".join(repr(v) for v in text.unique()[:3])
+
+
+def _numbers_text_note(found):
+    named = "; ".join(f"{c!r} ({examples}, ...)" for c, examples in list(found.items())[:6])
+    return (f"numbers written with a unit or separators would be read as categories, one "
+            f"level per value: {named}. Write plain numbers (one unit, named in the column, "
+            "no thousands separators)")
+
+
 def drop_identifier_like(columns, patients, source):
-    """Default features without text columns of dates or near-unique values (said once)."""
+    """Default features without text columns of dates, near-unique values or numbers
+    written with units (each said once)."""
     import warnings
 
     from irpredict.exceptions import DefaultFeatureWarning
 
+    numbers = {c: ex for c in columns if (ex := numbers_written_as_text(patients[c])) is not None}
+    if numbers:
+        warnings.warn(f"{source}: left out of the default features, as "
+                      f"{_numbers_text_note(numbers)}", DefaultFeatureWarning, stacklevel=3)
+    columns = [c for c in columns if c not in numbers]
     found = {c: why for c in columns if (why := identifier_like(patients[c])) is not None}
     if found:
         named = "; ".join(f"{c!r} ({why})" for c, why in list(found.items())[:6])
@@ -95,6 +132,11 @@ def warn_identifier_like(columns, patients, source, where):
 
     from irpredict.exceptions import DataWarning
 
+    numbers = {c: ex for c in columns if (ex := numbers_written_as_text(patients[c])) is not None}
+    if numbers:
+        warnings.warn(f"{source}: {where} uses columns of {_numbers_text_note(numbers)}",
+                      DataWarning, stacklevel=3)
+    columns = [c for c in columns if c not in numbers]
     found = {c: why for c in columns if (why := identifier_like(patients[c])) is not None}
     if found:
         named = "; ".join(f"{c!r} ({why})" for c, why in list(found.items())[:6])

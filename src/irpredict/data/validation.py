@@ -142,8 +142,11 @@ def validate_tables(patients, measurements=None, tumor_assessments=None, *, sour
             + "\n".join(f"- {p}" for p in problems),
             failure_cases=fc,
         )
+    from irpredict.data._level_spellings import fold_level_spellings
+
     return Cohort(
-        patients=_coerce_patients(frames["patients"], label_col),
+        patients=fold_level_spellings(_coerce_patients(frames["patients"], label_col),
+                                      meta["categorical"], src["patients"]),
         measurements=out["measurements"], tumor_assessments=out["tumor_assessments"],
         name=name, label_col=label_col, feature_columns=meta["features"],
         categorical_columns=meta["categorical"], excluded_columns=list(excluded_columns or []),
