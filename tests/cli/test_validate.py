@@ -127,7 +127,7 @@ def test_what_does_not_invalidate_a_cohort_is_a_warning(cli, small_cohort):
     assert result.returncode == 0, result.stderr
     text = " ".join(result.stderr.split())
     assert "warning: chemotherapy: all 2 labelled patients are non-responders" in text
-    assert "warning: 1 patients have no label" in text
+    assert "warning: 1 patients have no label (A4); train and evaluate leave them out" in text
     assert "1 patients have a target sum above 1000 mm, e.g. ['A1']" in text
     assert "checkpoint_inhibitor: all" not in text
 

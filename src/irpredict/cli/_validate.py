@@ -176,8 +176,12 @@ def _warn_worth_knowing(summary, cohort):
     total = summary.therapy[summary.therapy["therapy_class"] == "all"]
     if len(total) and int(total["labelled"].iloc[0]) < int(total["patients"].iloc[0]):
         missing = int(total["patients"].iloc[0]) - int(total["labelled"].iloc[0])
-        warnings.warn(f"{missing} patients have no label; train and evaluate leave them out",
-                      DataWarning, stacklevel=2)
+        named = ""
+        if cohort.has_label:
+            ids = cohort.patients.loc[cohort.patients[cohort.label_col].isna(), "patient_id"]
+            named = f" ({', '.join(map(str, ids[:5]))}{' ...' if len(ids) > 5 else ''})"
+        warnings.warn(f"{missing} patients have no label{named}; train and evaluate leave them "
+                      "out", DataWarning, stacklevel=2)
     for table in ("measurements", "tumor_assessments"):
         frame = getattr(cohort, table)
         if table in cohort.sources and (frame is None or len(frame) == 0):
