@@ -87,7 +87,18 @@ def test_waterfall_labels_patient_values(explained, tmp_path):
     assert explained.shown_columns["crp"] != "crp"
     margin = explained.margin.loc[pid]
     assert f"{margin:.2f}" in ax.get_xlabel()
+    assert ax.get_xlabel().startswith("log-odds of response (base")
     _saved(fig, tmp_path / "waterfall.png")
+
+
+def test_a_calibrated_models_waterfall_says_its_log_odds_are_before_calibration(explained):
+    from dataclasses import replace
+
+    pid = "P0003"
+    calibrated = replace(explained, prob=explained.prob * 0.5 + 0.25)  # a monotone map
+    label = plot_waterfall(calibrated, pid).axes[0].get_xlabel()
+    assert label.startswith("log-odds of response before calibration (base")
+    assert label.endswith(f"calibrated p = {calibrated.prob.loc[pid]:.2f})")
 
 
 def test_plot_errors_name_the_problem(explained):

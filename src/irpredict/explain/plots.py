@@ -252,6 +252,10 @@ def plot_waterfall(explanation, patient_id, *, max_display=10):
     margin = base + float(np.sum(row))
     prob = explanation.prob.loc[patient_id] if explanation.prob is not None else np.nan
     ax.axvline(margin, color="#444444", lw=0.8)
-    ax.set_xlabel(f"log-odds of response (base {base:.2f} -> {margin:.2f}, p = {prob:.2f})")
+    calibrated = np.isfinite(prob) and abs(1 / (1 + np.exp(-margin)) - prob) > 1e-3
+    # a calibrated model's SHAP values explain the log-odds of the model it calibrates
+    ax.set_xlabel(f"log-odds of response{' before calibration' if calibrated else ''} "
+                  f"(base {base:.2f} -> {margin:.2f}, "
+                  f"{'calibrated p' if calibrated else 'p'} = {prob:.2f})")
     ax.set_title(f"Patient {patient_id}")
     return fig
