@@ -195,3 +195,19 @@ def test_data_changed_since_the_run_is_said_not_analysed(trained_study, cli):
     text = " ".join(result.stdout.split())
     assert "SHAP and subgroup sections missing: the cohort's data changed since the run" in text
     assert "SHAP explanations not computed" in out.read_text(encoding="utf-8")
+
+
+def test_a_calibrated_final_model_is_said_in_the_shap_section(trained_study, report):
+    from dataclasses import replace
+
+    from irpredict.report.build import build_report, render_report
+
+    _, html = report
+    assert "post-hoc calibrated" not in html  # the study's final model is not calibrated
+    folder, exp, uri, run_id = trained_study
+    _, record, analysis = build_report(run_id, tracking_uri=uri, experiment=exp, n_bootstrap=0)
+    assert analysis.available
+    assert not analysis.calibrated
+    calibrated = render_report(record, replace(analysis, calibrated=True))
+    assert "The final model is post-hoc calibrated: its SHAP values explain the log-odds of " \
+           "the model it calibrates" in calibrated

@@ -43,6 +43,9 @@ class CohortAnalysis:
         Columns ``subgroup``, ``level``, ``n``, ``n_responders``, ``auc``,
         ``ci_low``, ``ci_high``.
     n_patients : int
+    calibrated : bool
+        Whether the final model's probabilities are post-hoc calibrated (its
+        SHAP values explain the log-odds before calibration).
     """
 
     available: bool = False
@@ -52,6 +55,7 @@ class CohortAnalysis:
     waterfalls: list = field(default_factory=list)
     subgroups: object = None
     n_patients: int = 0
+    calibrated: bool = False
 
 
 def _png(fig):
@@ -189,7 +193,11 @@ def analyse_cohort(record, *, tracking_uri=None, experiment=None, n_bootstrap=20
     model = load_response_model(record.model_uri, tracking_uri=tracking_uri)
     X, y = model.frame_from_cohort(cohort)
     explanation = explain(model.classifier, X)
-    result = CohortAnalysis(available=True, n_patients=len(X))
+    import numpy as np
+
+    implied = 1 / (1 + np.exp(-explanation.margin.to_numpy(dtype=float)))
+    result = CohortAnalysis(available=True, n_patients=len(X), calibrated=bool(
+        np.abs(implied - explanation.prob.to_numpy(dtype=float)).max() > 1e-3))
     result.importance = global_importance(explanation)
     for therapy in sorted(explanation.therapy_class.unique()):
         result.importance_png[therapy] = _png(plot_importance(explanation, therapy, top=10))
