@@ -479,13 +479,13 @@ def test_a_cohort_of_one_outcome_is_said_to_validate_no_discrimination(trained, 
 def test_a_therapy_class_with_few_of_an_outcome_is_said_even_when_the_cohort_has_enough():
     import warnings
 
-    from irpredict.training.external import _warn_few
+    from irpredict.training._external_warnings import warn_few
 
     y = pd.Series([1] * 30 + [0] * 30 + [1] * 4 + [0] * 26)
     therapy = pd.Series(["chemotherapy"] * 60 + ["cytokine"] * 30)
     with warnings.catch_warnings(record=True) as caught:
         warnings.simplefilter("always")
-        _warn_few(y, "cohort.csv", therapy)
+        warn_few(y, "cohort.csv", therapy)
     assert [str(w.message) for w in caught] == [
         "cohort.csv: fewer than 10 patients of an outcome in cytokine (30 patients, 4 "
         "responders): the metrics of that class are rough and their bootstrap CIs too narrow; "
