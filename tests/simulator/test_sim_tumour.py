@@ -85,6 +85,20 @@ def test_the_day_treatment_stopped_is_recorded_and_follows_the_scans(sim5000):
     assert same_day.mean() > 0.99
 
 
+def test_progression_is_always_scanned_and_nothing_follows_an_early_dropout(sim5000):
+    per = pd.DataFrame(sim5000.truth["patients"]).merge(sim5000.patients, on="patient_id")
+    stopped = per[per["off_treatment_day"].notna() & ~per["early_dropout"]]
+    scans = sim5000.tumor_assessments.merge(stopped[["patient_id", "off_treatment_day"]])
+    scanned = scans.loc[scans["day"] == scans["off_treatment_day"], "patient_id"]
+    # the scan that shows progression is never the one missed: treatment stops on it
+    assert set(scanned) == set(stopped["patient_id"])
+    m = sim5000.measurements
+    biopsy = m[(m["biomarker"] == "stil_pct") & (m["day"] > 0)].merge(per)
+    assert len(biopsy) > 0
+    # the progression biopsy follows a progression scan that took place (not one after death)
+    assert (biopsy["day"] <= biopsy["off_treatment_day"] + 14).all()
+
+
 @pytest.fixture(scope="module")
 def recist(sim5000):
     from irpredict.response.labels import assess_response

@@ -20,8 +20,9 @@ LEAKAGE_TRAPS = (
                     "about day 63; derived from the tumour assessment that defines response"},
     {"name": "stil_pct", "kind": "post_landmark",
      "description": "progression-biopsy sTIL: extra stil_pct rows dated 1-14 days after the "
-                    "first progression scan (the first scan is at day 42 +/- 7, so from about "
-                    "day 36 on: a landmark at or after that day sees those of patients who "
+                    "first progression scan (the first scan is at day 42 +/- 7 for antibodies "
+                    "and adoptive cell therapy, later for the other classes, so from about day "
+                    "36 on: a landmark at or after that day sees those of patients who "
                     "progressed before it); only progressors have them"},
     {"name": "on_treatment_after_landmark", "kind": "post_landmark",
      "description": "routine labs, ctDNA and HER2 ECD drawn after day 42 (C4D1 = day 63, "

@@ -125,10 +125,14 @@ def draw_scans(rng, pop, base, resp, dyn, params):
             new[:] = False
         first = _first_pd(sld, new, nontarget, waived=ps)
         has_pd = first < sld.shape[1]
-        pd_day[rows[has_pd]] = day[has_pd, first[has_pd]]
+        first_day = day[np.arange(len(rows)), np.minimum(first, sld.shape[1] - 1)]
+        has_pd &= first_day <= early_day[rows]  # a scan after an early dropout never happens
+        pd_day[rows[has_pd]] = first_day[has_pd]
         col = np.arange(sld.shape[1])[None, :]
         keep = (col <= first[:, None]) & (day <= early_day[rows, None])
-        keep &= (col == 0) | (rng.random(day.shape) >= params.missed_scan)
+        # a scan may be missed, but not the one that shows progression (treatment stops there)
+        keep &= (col == 0) | (col == first[:, None]) \
+            | (rng.random(day.shape) >= params.missed_scan)
         parts.append((np.broadcast_to(rows[:, None], day.shape)[keep], day[keep],
                       np.round(sld[keep], 1), nontarget[keep], new[keep].astype(int)))
     table = {k: np.concatenate([p[i] for p in parts])
