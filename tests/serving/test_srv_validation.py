@@ -132,6 +132,20 @@ def test_numbers_python_reads_but_a_table_does_not_mean_are_refused(model, rows,
     assert check_input(model, plain)["age"].tolist()[:3] == [61.0, 61.0, 50.0]
 
 
+def test_a_change_is_signed_even_where_training_saw_no_negative_one(model, rows):
+    from dataclasses import replace
+
+    from irpredict.serving.validation import _range_bounds
+
+    level, delta, slope = "crp__baseline", "crp__delta_d42", "crp__slope_d21"
+    ranges = {level: (0.0, 5.0), delta: (0.0, 5.0), slope: (0.0, 5.0)}
+    lo, _ = _range_bounds(replace(model, numeric_ranges=ranges), [level, delta, slope])
+    assert lo[0] == 0.0  # a level never negative in training cannot be negative
+    assert (lo[1:] < 0).all()  # a change or a rate can, whatever training happened to hold
+    constant = replace(model, numeric_ranges={level: (0.0, 0.0)})
+    assert _range_bounds(constant, [level])[0][0] < 0  # one value says nothing of the sign
+
+
 def test_therapy_classes_written_as_a_person_would_are_read(model, rows):
     therapy = rows["therapy_class"].iloc[0]
     spelled = f"  {therapy.replace('_', ' ').title()} "

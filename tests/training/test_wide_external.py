@@ -246,6 +246,11 @@ def test_an_empty_column_and_a_unit_shift_are_named(trained, cli, tmp_path):
     assert "have no value for any patient and are imputed for everyone: TMB" in text
     assert "most values lie outside the training range in Albumin (90 of 90 values" in text
     assert text.count("Albumin") == 1  # said as a column, not again value by value
+    import json
+
+    said = json.loads((tmp_path / "export" / "metrics.json").read_text())["warnings"]
+    assert any("most values lie outside the training range in Albumin" in w for w in said)
+    assert any("imputed for everyone: TMB" in w for w in said)
     folder, uri, _ = trained
     explained = cli("explain", "--model", "models:/widestudy@champion", "--data",
                     tmp_path / "export.csv", "--patient", "05000", "--tracking-uri", uri,
@@ -255,6 +260,22 @@ def test_an_empty_column_and_a_unit_shift_are_named(trained, cli, tmp_path):
     assert "most values lie outside the training range in Albumin (90 of 90 values" in (
         explained_text)
     assert "far outside" not in explained_text  # patient 05000's Albumin: said as a column
+
+
+def test_a_therapy_class_column_that_contradicts_the_rule_is_refused(trained, cli, tmp_path):
+    _, _, external = trained
+    export = external.assign(therapy_class=np.where(external["Arm"] == "chemo", "chemotherapy",
+                                                    "monoclonal_antibody"))
+    result = _evaluate_table(cli, trained, export, tmp_path)  # agreeing: scored
+    assert result.returncode == 0, result.stderr
+    export.loc[[2, 5], "therapy_class"] = "checkpoint_inhibitor"
+    result = _evaluate_table(cli, trained, export, tmp_path, name="clash")
+    assert result.returncode == 1
+    text = " ".join(result.stderr.split())
+    ids = ", ".join(export.loc[[2, 5], "SAMPLE_ID"])
+    assert (f"column 'therapy_class' disagrees with the class the model's training mapping "
+            f"gives in 2 patients ({ids}: written ['checkpoint_inhibitor']") in text
+    assert not (tmp_path / "clash").exists()
 
 
 def test_a_lone_value_far_out_is_named_with_its_file_and_patient(trained, tmp_path, cli):

@@ -1,5 +1,6 @@
 """`irpredict evaluate`: score a trained model on an external cohort."""
 
+from contextlib import contextmanager
 from pathlib import Path
 
 import typer
@@ -35,7 +36,7 @@ def command(
 
     Writes metrics.json (per therapy class and overall: AUC, PR AUC, Brier,
     calibration intercept and slope, sensitivity, specificity and net benefit
-    at --threshold, each with a bootstrap 95% CI), predictions.csv,
+    at --threshold, each with a bootstrap 95% CI, and the warnings shown), predictions.csv,
     decision_curves.csv (net benefit per therapy class at thresholds 0.05 to
     0.95, with CIs), roc.png, calibration.png and decision_curve.png into --out.
 
@@ -57,20 +58,43 @@ def command(
     if not console.is_terminal:
         console.width = max(console.width, 120)
     response_model = load_response_model(model, tracking_uri=tracking_uri)
-    name, X, y, n_patients = external_frame(response_model, data)
-    predictions, metrics = score_frame(response_model, X, y, name=name, threshold=threshold,
-                                       n_bootstrap=n_bootstrap, random_state=seed)
-    _print(console, metrics, response_model, name)
-    _warn_undefined(predictions, name, int(y.isna().sum()) if y is not None else 0)
+    with _recorded_warnings() as said:  # kept in metrics.json beside the figures they qualify
+        name, X, y, n_patients = external_frame(response_model, data)
+        predictions, metrics = score_frame(response_model, X, y, name=name,
+                                           threshold=threshold, n_bootstrap=n_bootstrap,
+                                           random_state=seed)
+        _print(console, metrics, response_model, name)
+        _warn_undefined(predictions, name, int(y.isna().sum()) if y is not None else 0)
     _note_rough_intervals(console, metrics)
     earlier = [n for n in _OUTPUTS if (Path(out) / n).exists()]
     with staged_folder(out) as tmp:
         _write(tmp, response_model, predictions, metrics, n_bootstrap, seed, model, data,
-               threshold=threshold, left_out=_left_out(response_model, X))
+               threshold=threshold, left_out=_left_out(response_model, X), warned=said)
     console.print(f"wrote metrics.json, predictions.csv and plots to {out}/")
     if earlier:
         console.print(f"note: this replaced an earlier evaluation's {', '.join(earlier)} in "
                       f"{out}/", markup=False)
+
+
+@contextmanager
+def _recorded_warnings():
+    """The text of irpredict's warnings shown inside the block, in order."""
+    import warnings
+
+    from irpredict.exceptions import DataWarning, MissingFeatureWarning, SparseTrajectoryWarning
+
+    said, show = [], warnings.showwarning
+
+    def record(message, category, *args, **kwargs):
+        if issubclass(category, (DataWarning, MissingFeatureWarning, SparseTrajectoryWarning)):
+            said.append(str(message))
+        show(message, category, *args, **kwargs)
+
+    warnings.showwarning = record
+    try:
+        yield said
+    finally:
+        warnings.showwarning = show
 
 
 def _left_out(response_model, X):
@@ -123,7 +147,7 @@ def _warn_undefined(predictions, name, unlabelled):
 
 
 def _write(folder, response_model, predictions, metrics, n_bootstrap, seed, model, data,
-           threshold=0.5, left_out=0):
+           threshold=0.5, left_out=0, warned=()):
     import json
 
     import numpy as np
@@ -138,6 +162,7 @@ def _write(folder, response_model, predictions, metrics, n_bootstrap, seed, mode
                # sensitivity, specificity and net benefit are read at this threshold
                "threshold": threshold,
                "training_patients_left_out": left_out,
+               "warnings": list(warned),
                # one external set has no folds: the mean of per-fold AUCs is a CV figure only
                "metrics": json.loads(metrics[metrics["metric"] != "auc_mean_of_folds"]
                                      .to_json(orient="records"))}

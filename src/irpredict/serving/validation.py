@@ -117,9 +117,18 @@ def _range_bounds(model, columns):
             continue
         low, high = (float(v) for v in ranges[col])
         scale = max(abs(low), abs(high), high - low, 1.0)
-        lo[j] = 0.0 if low >= 0 else -RANGE_FACTOR * scale
+        # never negative in training says a value cannot be negative only for a level seen
+        # to vary; a change (delta, slope, log2fc) or a constant of training can take either sign
+        signed = low < 0 or low == high or _a_change(col)
+        lo[j] = -RANGE_FACTOR * scale if signed else 0.0
         hi[j] = RANGE_FACTOR * scale
     return lo, hi
+
+
+def _a_change(column):
+    """Whether a built feature is a change or rate of its biomarker, not a level of it."""
+    _, sep, stat = str(column).partition("__")
+    return bool(sep) and not _LEVEL_STAT.fullmatch(stat)
 
 
 #: Values some columns cannot take, whatever the training data held: name test -> (low, high).

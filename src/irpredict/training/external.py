@@ -58,10 +58,33 @@ def load_external_cohort(model, data):
         cohort = map_tables(table, replace(relaxed, measurements=own_rows,
                                            tumor_assessments=tumour),
                             name=str(path), source=path)
+    _refuse_contradicting_class(cohort, path)
     if all(c in cohort.patients.columns for c in model.patient_columns):
         # (missing columns are the first thing to fix: frame_from_cohort names them)
         _refuse_missing_sources(model, path, mapping, own_rows, tumour)
     return cohort
+
+
+def _refuse_contradicting_class(cohort, path):
+    """A ``therapy_class`` column beside the training mapping's own therapy class must agree
+    with it (the served model refuses the same rows): scored under the mapping's class, a
+    patient the file calls otherwise would count in the wrong class's metrics."""
+    from irpredict.data import THERAPY_CLASSES
+    from irpredict.data._patients import SOURCE_PREFIX
+
+    column = f"{SOURCE_PREFIX}therapy_class"
+    if column not in cohort.patients.columns:
+        return
+    written = cohort.patients[column].astype("string").str.strip()
+    given = cohort.patients["therapy_class"].astype("string")
+    clash = (written.isin(THERAPY_CLASSES) & (written != given)).fillna(False).to_numpy()
+    if clash.any():
+        ids = cohort.patients.loc[clash, "patient_id"].astype(str).tolist()
+        raise CohortDataError(
+            f"{path}: column 'therapy_class' disagrees with the class the model's training "
+            f"mapping gives in {len(ids)} patients ({', '.join(ids[:5])}"
+            f"{' ...' if len(ids) > 5 else ''}: written {sorted(set(written[clash]))[:3]}, the "
+            f"mapping gives {sorted(set(given[clash]))[:3]}); drop the column or make it agree")
 
 
 def _only_present(mapping, columns):
