@@ -696,3 +696,11 @@ def test_a_rule_reads_y_and_n_as_1_and_0_and_refuses_values_training_never_held(
     assert got.tolist()[:5] == ["monoclonal_antibody", "chemotherapy", "monoclonal_antibody",
                                 "chemotherapy", "chemotherapy"]  # missing: still the default
     assert pd.isna(got.iloc[5])  # never seen in training: no class
+    arms = pd.DataFrame({"arm": ["Anti-HER2_ADC", "anti-her2_adc ", "Chemo"]})
+    rule = TherapyRule(column="arm", map={"anti-her2_adc": "monoclonal_antibody"},
+                       default="chemotherapy")
+    frozen = with_known_values(ColumnMapping(id="PID", therapy_rule=rule), arms)
+    # kept as first written (messages quote them), matched in any case
+    assert frozen.therapy_rule.known_values == ("Anti-HER2_ADC", "Chemo")
+    assert therapy_by_rule(pd.Series(["ANTI-HER2_ADC", "chemo"]), frozen.therapy_rule).tolist() \
+        == ["monoclonal_antibody", "chemotherapy"]

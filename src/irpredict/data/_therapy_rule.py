@@ -28,7 +28,7 @@ def rule_matcher(rule):
     loose = [(re.compile(p, re.IGNORECASE), cls) for p, cls in rule.patterns.items()]
 
     known = getattr(rule, "known_values", None)  # None in models saved before it existed
-    known = None if known is None else set(known)
+    known = None if known is None else {_rule_key(v) for v in known}
 
     def one(value):
         if pd.isna(value):
@@ -71,7 +71,7 @@ def unseen_values(values, rule):
     known = getattr(rule, "known_values", None)
     if known is None:
         return []
-    known = set(known)
+    known = {_rule_key(v) for v in known}
     return sorted({v for v in as_text(values).dropna() if _rule_key(v) not in known})
 
 
@@ -102,8 +102,12 @@ def with_known_values(mapping, patients):
                    if c in patients.columns), None)
     if column is None:
         return mapping
-    values = as_text(patients[column]).dropna()
-    known = tuple(sorted({_rule_key(v) for v in values}))
+    # as first written in training (messages show them so), one spelling per value
+    values = as_text(patients[column]).dropna().str.strip()
+    spelled = {}
+    for value in values:
+        spelled.setdefault(_rule_key(value), value)
+    known = tuple(sorted(spelled.values()))
     return replace(mapping, therapy_rule=replace(rule, known_values=known))
 
 
