@@ -29,6 +29,8 @@ def fold_level_spellings(patients, columns, source):
     pandas.DataFrame
         ``patients`` itself when nothing changed, else a copy.
     """
+    import pandas as pd
+
     out, said = patients, []
     for column in columns:
         if column not in patients.columns:
@@ -39,23 +41,22 @@ def fold_level_spellings(patients, columns, source):
             continue
         key = text.str.strip().str.casefold()
         # per level, its spellings from most to least common (first seen on a tie)
-        spellings = {}
-        for level, spelling in zip(key, text, strict=True):
-            spellings.setdefault(level, {}).setdefault(spelling, 0)
-            spellings[level][spelling] += 1
-        several = {level: sorted(seen, key=lambda s, seen=seen: -seen[s])
-                   for level, seen in spellings.items() if len(seen) > 1}
-        if not several:
+        counts = pd.DataFrame({"key": key.to_numpy(), "text": text.to_numpy()}).groupby(
+            ["key", "text"], sort=False).size()
+        ordered = counts.reset_index(name="n").sort_values("n", ascending=False, kind="stable")
+        spellings = ordered.groupby("key", sort=False)["text"].agg(list)
+        several = spellings[spellings.map(len) > 1]
+        if several.empty:
             continue
-        chosen = {level: ordered[0] for level, ordered in several.items()}
-        folded = [chosen.get(level, spelling) for level, spelling in zip(key, text, strict=True)]
+        chosen = several.map(lambda names: names[0])
+        folded = key.map(chosen).fillna(text)
         if out is patients:
             out = patients.copy()
         out[column] = values.astype(object)
-        out.loc[text.index, column] = folded
-        respelt = sum(a != b for a, b in zip(folded, text, strict=True))
-        shown = "; ".join(f"{ordered[0]!r} (also {', '.join(map(repr, ordered[1:]))})"
-                          for ordered in list(several.values())[:4])
+        out.loc[text.index, column] = folded.to_numpy(dtype=object)
+        respelt = int((folded != text).sum())
+        shown = "; ".join(f"{names[0]!r} (also {', '.join(map(repr, names[1:]))})"
+                          for names in list(several)[:4])
         said.append(f"{column!r}: {shown}{' ...' if len(several) > 4 else ''} "
                     f"({respelt} values respelt)")
     if said:
