@@ -132,6 +132,17 @@ def test_numbers_python_reads_but_a_table_does_not_mean_are_refused(model, rows,
     assert check_input(model, plain)["age"].tolist()[:3] == [61.0, 61.0, 50.0]
 
 
+def test_a_2_in_a_column_that_was_0_or_1_is_noted_as_far_outside(model, rows):
+    assert model.numeric_ranges["liver_mets"] == (0.0, 1.0)
+    notes = []
+    check_input(model, rows.assign(liver_mets=[2.0] + [0.0] * (len(rows) - 1)), notes)
+    assert any(note.startswith("values far outside the training range (beyond it by its "
+                               "width or more)") and "'liver_mets'" in note for note in notes)
+    notes = []
+    check_input(model, rows.assign(liver_mets=1.0), notes)
+    assert not [note for note in notes if "far outside" in note]
+
+
 def test_a_change_is_signed_even_where_training_saw_no_negative_one(model, rows):
     from dataclasses import replace
 

@@ -174,7 +174,7 @@ def _possible_limits(columns, units):
 
 
 def _far_bounds(model, columns):
-    """Bounds beyond which a value lies outside the training range by more than its width."""
+    """Bounds from which a value lies outside the training range by its width or more."""
     from irpredict.training.support import far_limits
 
     ranges = getattr(model, "numeric_ranges", None) or {}
@@ -193,7 +193,7 @@ FAR_VALUES_NOTE = "values far outside the training range"
 def _far_outside_note(model, X, columns, values, far_lo, far_hi, quiet_columns=()):
     """The served form of :func:`irpredict.training.support.warn_far_outside_training`."""
     with np.errstate(invalid="ignore"):
-        far = (values < far_lo) | (values > far_hi)
+        far = (values <= far_lo) | (values >= far_hi)
     if quiet_columns:
         far[:, [j for j, col in enumerate(columns) if col in set(quiet_columns)]] = False
     if not far.any():
@@ -206,7 +206,7 @@ def _far_outside_note(model, X, columns, values, far_lo, far_hi, quiet_columns=(
         shown.append(f"{columns[j]!r} in {rows_word(X.index)} {_first(rows)}: "
                      f"{_first([f'{v:.4g}' for v in said], 3)} "
                      f"(training range {low:.4g} to {high:.4g})")
-    return (f"{FAR_VALUES_NOTE} (beyond it by more than its width), so "
+    return (f"{FAR_VALUES_NOTE} (beyond it by its width or more), so "
             f"the model extrapolates there and the probability can be extreme: "
             f"{'; '.join(shown[:5])}{' ...' if len(shown) > 5 else ''}. Check the values and "
             "units")

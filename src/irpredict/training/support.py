@@ -18,13 +18,14 @@ __all__ = ["far_limits", "far_outside_training", "warn_far_outside_training"]
 
 def far_limits(low, high):
     """Values below the first or above the second lie outside the training range ``low`` to
-    ``high`` by more than its width (its magnitude, at least 1, for a constant feature)."""
+    ``high`` by its width or more (its magnitude, at least 1, for a constant feature): a
+    0/1 flag's 2 or -1 lies outside."""
     width = high - low if high > low else max(abs(high), 1.0)
     return low - width, high + width
 
 
 def far_outside_training(model, X):
-    """Values of ``X`` beyond the training range by more than the range's own width.
+    """Values of ``X`` beyond the training range by the range's own width or more.
 
     Parameters
     ----------
@@ -47,7 +48,7 @@ def far_outside_training(model, X):
         far_low, far_high = far_limits(low, high)
         values = pd.to_numeric(X[feature], errors="coerce").to_numpy(dtype=float, na_value=np.nan)
         with np.errstate(invalid="ignore"):
-            far = (values < far_low) | (values > far_high)
+            far = (values <= far_low) | (values >= far_high)
         rows += [(pid, feature, value, low, high)
                  for pid, value in zip(X.index[far], values[far], strict=True)]
     return pd.DataFrame(rows, columns=["patient_id", "feature", "value", "low", "high"])
@@ -75,7 +76,7 @@ def warn_far_outside_training(far, *, where, stacklevel=2):
     more = f"; and {len(far) - 5} more values" if len(far) > 5 else ""
     warnings.warn(
         f"{where}: {patients} patient{'s have' if patients > 1 else ' has'} feature values far "
-        f"outside the training range (beyond it by more than its width), so the model "
+        f"outside the training range (beyond it by its width or more), so the model "
         f"extrapolates there and the probability can be extreme: {'; '.join(shown)}{more}. "
         "Check the values and units; a relative change from a baseline near zero is one cause",
         DataWarning, stacklevel=stacklevel + 1)
