@@ -132,7 +132,7 @@ def _response_model(design, classifier, cohort, *, study, feature_set, family, m
 
 
 def _population_cohort(cohort, landmark):
-    from irpredict.training.runner import warn_one_outcome_classes
+    from irpredict.training.design import warn_one_outcome_classes
 
     pop = landmark_population(cohort, landmark)
     members = pop.index[pop["in_population"]]

@@ -195,7 +195,8 @@ def _far_outside_note(model, X, columns, values, far_lo, far_hi, quiet_columns=(
     with np.errstate(invalid="ignore"):
         far = (values <= far_lo) | (values >= far_hi)
     if quiet_columns:
-        far[:, [j for j, col in enumerate(columns) if col in set(quiet_columns)]] = False
+        quiet = set(quiet_columns)
+        far[:, [j for j, col in enumerate(columns) if col in quiet]] = False
     if not far.any():
         return None
     shown = []

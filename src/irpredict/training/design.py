@@ -4,7 +4,8 @@ from dataclasses import dataclass, field
 
 from irpredict.exceptions import CohortDataError, ExperimentConfigError
 
-__all__ = ["Design", "MEASUREMENT_MARKER", "cv_sites", "design_matrix", "feature_sets_to_train"]
+__all__ = ["Design", "MEASUREMENT_MARKER", "cv_sites", "design_matrix", "feature_sets_to_train",
+           "warn_one_outcome_classes"]
 
 #: Feature-set entries ``measurements:<biomarker>`` (or ``measurements:*``) stand for the
 #: features built from that biomarker's draws up to the landmark.
@@ -221,3 +222,34 @@ def cv_sites(design, settings):
     if not settings.group_by_site or design.sites is None:
         return None
     return design.sites if design.sites.nunique() >= settings.outer_folds else None
+
+
+def warn_one_outcome_classes(cohort, *, where="", fix="Check its labels, or leave the class "
+                                                        "out"):
+    """Warn about each therapy class whose labelled patients all share one outcome: it gets
+    no real model.
+
+    Parameters
+    ----------
+    cohort : irpredict.data.Cohort
+    where : str, default=""
+        Said before the class (e.g. ``"at landmark day 42, "``).
+    fix : str
+        What to do about it.
+    """
+    import warnings
+
+    from irpredict.exceptions import DataWarning
+
+    if not cohort.has_label:
+        return
+    patients = cohort.patients
+    labelled = patients[patients[cohort.label_col].notna()]
+    for therapy, group in labelled.groupby("therapy_class", sort=True, observed=True):
+        responders = int(group[cohort.label_col].sum())
+        if responders in (0, len(group)):
+            warnings.warn(
+                f"{where}{therapy}: {responders} responders among {len(group)} labelled "
+                "patients; its AUC is undefined and no model can learn who responds in this "
+                "class (its patients all get about the same probability, and an overall AUC "
+                f"partly measures the class itself). {fix}", DataWarning, stacklevel=3)

@@ -3,7 +3,12 @@
 from dataclasses import dataclass, field
 
 from irpredict.data._therapy_rule import with_known_values
-from irpredict.training.design import cv_sites, design_matrix, feature_sets_to_train
+from irpredict.training.design import (
+    cv_sites,
+    design_matrix,
+    feature_sets_to_train,
+    warn_one_outcome_classes,
+)
 from irpredict.training.notes import design_notes, result_notes
 from irpredict.training.settings import check_folds, model_settings
 
@@ -178,37 +183,6 @@ def _refuse_uninformative_sets(designs, path):
                 f"patients ({shown or 'no columns'}: each empty or one value for everyone), so "
                 "its models would read the therapy class alone. Give it columns that hold "
                 "the patients' data, or leave the set out")
-
-
-def warn_one_outcome_classes(cohort, *, where="", fix="Check its labels, or leave the class "
-                                                        "out"):
-    """Warn about each therapy class whose labelled patients all share one outcome: it gets
-    no real model.
-
-    Parameters
-    ----------
-    cohort : irpredict.data.Cohort
-    where : str, default=""
-        Said before the class (e.g. ``"at landmark day 42, "``).
-    fix : str
-        What to do about it.
-    """
-    import warnings
-
-    from irpredict.exceptions import DataWarning
-
-    if not cohort.has_label:
-        return
-    patients = cohort.patients
-    labelled = patients[patients[cohort.label_col].notna()]
-    for therapy, group in labelled.groupby("therapy_class", sort=True, observed=True):
-        responders = int(group[cohort.label_col].sum())
-        if responders in (0, len(group)):
-            warnings.warn(
-                f"{where}{therapy}: {responders} responders among {len(group)} labelled "
-                "patients; its AUC is undefined and no model can learn who responds in this "
-                "class (its patients all get about the same probability, and an overall AUC "
-                f"partly measures the class itself). {fix}", DataWarning, stacklevel=3)
 
 
 def train_study(experiment, *, settings=None, tracking_uri=None, log_patient_ids=False,
