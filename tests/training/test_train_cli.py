@@ -281,10 +281,27 @@ def test_a_feature_set_of_patient_columns_is_said_to_read_no_series():
 
     experiment = SimpleNamespace(feature_sets={"clinical": ["age"],
                                                "kinetics": ["age", "measurements:ctdna"]})
-    text = _data_used(experiment, ModelSettings(),
-                      pd.DataFrame({"feature_set": ["clinical", "kinetics"]}))
+    table = pd.DataFrame({"feature_set": ["clinical", "kinetics"]})
+    text = _data_used(experiment, ModelSettings(), table, {"kinetics": True})
     assert "clinical: patients-table columns only" in text
     assert "kinetics up to day 42 (on-treatment kinetics)" in text
+    # the cohort held no draw after day 0 of the set's biomarkers
+    text = _data_used(experiment, ModelSettings(), table, {"kinetics": False})
+    assert "on-treatment kinetics" not in text
+    assert "kinetics up to day 42, though no result after day 0 reached its features" in text
+
+
+def test_a_set_reads_on_treatment_values_only_through_its_landmark_features():
+    from types import SimpleNamespace
+
+    from irpredict.training.runner import _reads_on_treatment
+
+    def design(day, *columns):
+        return SimpleNamespace(landmark_days=day, feature_columns=["age", *columns])
+
+    assert _reads_on_treatment(design(42, "ctdna__baseline", "ctdna__last_d42"))
+    assert not _reads_on_treatment(design(42, "ctdna__baseline"))
+    assert not _reads_on_treatment(design(0, "ctdna__baseline"))
 
 
 def test_an_overall_auc_above_every_class_is_explained():

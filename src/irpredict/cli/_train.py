@@ -109,7 +109,7 @@ def command(
                              register=not no_register)
     table = results_table(result.metrics)
     print_results(console, table, f"{exp.name}: out-of-fold performance per therapy class")
-    console.print(escape(_data_used(exp, settings, table)))
+    console.print(escape(_data_used(exp, settings, table, result.on_treatment)))
     for note in result.notes:
         console.print(f"note: {escape(note)}")
     console.print(f"final model: {result.final.feature_set}/{result.final.family} "
@@ -162,7 +162,7 @@ def _write_results(path, result, exp, settings, table):
         tmp.write_text(text, encoding="utf-8")
 
 
-def _data_used(experiment, settings, table):
+def _data_used(experiment, settings, table, on_treatment):
     """Which data each feature set read: baseline only, or results up to its landmark day."""
     parts = []
     for name in dict.fromkeys(table["feature_set"]):
@@ -172,8 +172,11 @@ def _data_used(experiment, settings, table):
                                           for e in declared)
         if not series:
             parts.append(f"{name}: patients-table columns only")
-        elif day > 0:
+        elif day > 0 and on_treatment.get(name):
             parts.append(f"{name} up to day {day:g} (on-treatment kinetics)")
+        elif day > 0:
+            parts.append(f"{name} up to day {day:g}, though no result after day 0 reached "
+                         "its features (baseline)")
         else:
             parts.append(f"{name} up to day 0 (baseline)")
     return ("data used per feature set: " + "; ".join(parts)

@@ -36,6 +36,8 @@ class TrainResult:
         Registered version.
     notes : list of str
         Things the user should know (dropped patients, fallbacks).
+    on_treatment : dict of str to bool
+        Per feature set, whether any of its features reads a value dated after day 0.
     seconds : dict of str to float
         Wall time of the whole run (``total``) and of the MLflow logging in it
         (``tracking``).
@@ -49,6 +51,7 @@ class TrainResult:
     registered: str = ""
     version: str = ""
     notes: list = field(default_factory=list)
+    on_treatment: dict = field(default_factory=dict)
     seconds: dict = field(default_factory=dict)
 
 
@@ -166,6 +169,11 @@ def _choose_final(settings, sets, metrics):
     return feature_set, family
 
 
+def _reads_on_treatment(design):
+    day = design.landmark_days
+    return day > 0 and any(c.endswith(f"_d{day:g}") for c in design.feature_columns)
+
+
 def _refuse_uninformative_sets(designs, path):
     """A feature set none of whose columns varies between patients would be a model of the
     therapy class alone, registered as if it read the patients' data."""
@@ -275,7 +283,9 @@ def train_study(experiment, *, settings=None, tracking_uri=None, log_patient_ids
             model_uri = log_response_model(final, design.X, run=study)
             study.client.log_param(study.run_id, "final_model", f"{feature_set}/{family}")
         result = TrainResult(study=experiment.name, run_id=study.run_id, metrics=metrics,
-                             final=final, model_uri=model_uri, notes=notes)
+                             final=final, model_uri=model_uri, notes=notes,
+                             on_treatment={name: _reads_on_treatment(d)
+                                           for name, d in designs.items()})
         if progress is not None:
             progress("final model", 1, 1)
         if register:
