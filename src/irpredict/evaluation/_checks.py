@@ -3,6 +3,7 @@
 import numpy as np
 
 from irpredict.exceptions import CohortDataError, ExperimentConfigError
+from irpredict.models._leakage import refuse_labels_among_features
 
 __all__ = ["check_family_grids", "check_frame_and_labels", "check_sites", "first_ids",
            "check_every_class_trains", "check_both_outcomes_train", "check_calibration_folds"]
@@ -33,6 +34,7 @@ def check_frame_and_labels(X, y, therapy_col):
             f"The feature frame has {len(dup)} duplicated patient ids ({first_ids(dup)}); "
             "keep one row per patient."
         )
+    label_name = y.name if isinstance(y, pd.Series) else None
     if isinstance(y, pd.Series):
         y = _aligned(y, X.index)
     try:
@@ -46,10 +48,12 @@ def check_frame_and_labels(X, y, therapy_col):
         )
     bad = ~np.isin(y, (0.0, 1.0))
     if bad.any():
+        where = f"Column {label_name!r}" if label_name is not None else "The labels"
         raise CohortDataError(
-            f"Column 'response': {int(bad.sum())} patients have a label other than 0/1 "
+            f"{where}: {int(bad.sum())} patients have a label other than 0/1 "
             f"({first_ids(X.index[bad])}); drop unlabelled patients before evaluation."
         )
+    refuse_labels_among_features(X, y, label_name, therapy_col=therapy_col)
     return y.astype(int)
 
 

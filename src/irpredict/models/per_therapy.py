@@ -8,6 +8,7 @@ from sklearn.utils._param_validation import HasMethods, Interval
 from sklearn.utils.validation import check_is_fitted
 
 from irpredict.exceptions import CohortDataError, UnknownTherapyError
+from irpredict.models._leakage import refuse_labels_among_features
 
 __all__ = ["PerTherapyClassifier", "own_model_classes"]
 
@@ -146,7 +147,9 @@ class PerTherapyClassifier(ClassifierMixin, BaseEstimator):
         """
         self._validate_params()
         therapy = self._check_X(X)
+        label_name = getattr(y, "name", None)
         y = _binary_labels(y, len(X))
+        refuse_labels_among_features(X, y, label_name, therapy_col=self.therapy_col)
         self.feature_names_in_ = np.asarray(X.columns, dtype=object)
         self.n_features_in_ = X.shape[1]
         self.classes_ = np.unique(y)

@@ -1,0 +1,64 @@
+"""A feature frame holding its own labels or ids is refused before any fit."""
+
+import numpy as np
+import pandas as pd
+import pytest
+
+from irpredict.exceptions import CohortDataError, LeakageError
+
+
+@pytest.fixture
+def frame():
+    rng = np.random.default_rng(0)
+    n = 60
+    X = pd.DataFrame({"therapy_class": ["cytokine"] * n, "age": rng.normal(60, 8, n),
+                      "tmb": rng.gamma(2, 3, n)},
+                     index=pd.Index([f"P{i}" for i in range(n)], name="patient_id"))
+    y = pd.Series(rng.integers(0, 2, n), index=X.index, name="response")
+    return X, y
+
+
+def _fit_per_therapy(X, y):
+    from irpredict.models import PerTherapyClassifier, make_model
+    return PerTherapyClassifier(make_model("logistic")).fit(X, y)
+
+
+def _nested_cv(X, y):
+    from irpredict.evaluation import nested_cv
+    return nested_cv(X, y, estimator="logistic", outer_folds=3, inner_folds=2,
+                     param_grid={"logistic": {"C": [0.5]}})
+
+
+@pytest.mark.parametrize("fit", [_fit_per_therapy, _nested_cv])
+def test_the_label_column_among_the_features_is_refused(frame, fit):
+    X, y = frame
+    with pytest.raises(LeakageError, match="holds the label column 'response'"):
+        fit(X.assign(response=y), y)
+
+
+@pytest.mark.parametrize("fit", [_fit_per_therapy, _nested_cv])
+def test_a_copy_of_the_labels_under_another_name_is_refused(frame, fit):
+    X, y = frame
+    with pytest.raises(LeakageError, match="Column 'pcr_flag' .* equals the labels"):
+        fit(X.assign(pcr_flag=y.to_numpy()), y.to_numpy())
+
+
+@pytest.mark.parametrize("fit", [_fit_per_therapy, _nested_cv])
+def test_an_id_column_is_refused_with_the_fix(frame, fit):
+    X, y = frame
+    with pytest.raises(CohortDataError, match=r"set_index\('patient_id'\)"):
+        fit(X.reset_index(), y.to_numpy())
+
+
+def test_a_feature_that_merely_agrees_with_most_labels_is_kept(frame):
+    X, y = frame
+    near = y.to_numpy().copy()
+    near[0] = 1 - near[0]
+    model = _fit_per_therapy(X.assign(marker=near), y)
+    assert "marker" in model.feature_names_in_
+
+
+def test_labels_named_otherwise_are_named_in_the_error(frame):
+    X, y = frame
+    with pytest.raises(CohortDataError, match="Column 'pcr': 1 patients have a label other"):
+        _nested_cv(X, y.rename("pcr").astype(float).mask(y.index == "P3", 2.0))
