@@ -12,11 +12,16 @@ OUTCOMES = ["OS_Months", "PFS_Event", "os_status", "t.pfs", "pCR", "resp.Chemose
             "RCB.score", "BestResponse", "best_overall_response", "response_definition",
             "Response (1:Responder; 0:Non-responder)", "orr", "cbr", "Living", "date_of_death",
             "off_treatment_day", "treatment_end_day", "reason_off_trial", "interval_recist",
-            "last_contact_day", "follow_up_months", "vital_status", "relapse_free"]
+            "last_contact_day", "follow_up_months", "vital_status", "relapse_free",
+            "pathologic_cr", "path_cr", "complete_response", "ypT0N0", "residual_cancer_burden",
+            "objective_response", "clinical_benefit", "pd_date", "DCR", "tumor_shrinkage",
+            "pct_change_sld", "sld_change", "TumourResponse"]
 BASELINE = ["age", "ecog", "pdl1_cps", "Module3_IFN_response_score", "STAT1.ssgsea.norm",
             "Chemo_before_IO (1:Yes; 0:No)", "Stage at IO start", "HLA_LOH", "tils_pct",
             "neoantigen_reactive", "act_dose_log10", "her2_ihc", "baseline_ctdna", "subtype",
-            "Drug (1:Combo; 0:PD1/PDL1orCTLA4)", "positive_nodes", "cd8_pos_density"]
+            "Drug (1:Combo; 0:PD1/PDL1orCTLA4)", "positive_nodes", "cd8_pos_density",
+            "pd_l1_cps", "PD-L1 (22C3)", "baseline_sld", "cr_umol_l", "interferon_response_score",
+            "creatinine"]
 
 
 @pytest.mark.parametrize("name", OUTCOMES)

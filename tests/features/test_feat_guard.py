@@ -80,7 +80,8 @@ def test_features_do_not_depend_on_other_patients(rows, scans, subset):
 
 def _leaky_cohort():
     pats = pd.DataFrame({"patient_id": ["a", "b"], "therapy_class": "cytokine",
-                         "response": [1, 0], "best_response": ["PR", "PD"], "age": [50, 60]})
+                         "response": [1, 0], "best_response": ["PR", "PD"], "age": [50, 60],
+                         "off_treatment_day": [300.0, 40.0]})
     meas = pd.DataFrame({"patient_id": ["a", "b", "a"], "biomarker": ["ctdna", "ctdna", "recist"],
                          "day": [0.0, 0.0, 42.0], "value": [1.0, 2.0, 1.0]})
     scans = pd.DataFrame({"patient_id": ["a", "a"], "day": [0.0, 42.0],
@@ -94,6 +95,7 @@ def test_leaky_inputs_are_left_out_by_default():
     assert not [c for c in X.columns if c.startswith(("recist", "tumor_size"))]
     assert "response" not in X.columns
     assert "best_response" not in X.columns
+    assert "off_treatment_day" not in X.columns
     assert "ctdna__baseline" in X.columns
     assert "age" in X.columns
 
@@ -103,6 +105,8 @@ def test_leaky_inputs_are_left_out_by_default():
     ({"include_tumor": True}, r"'tumor_size'.*response_derived"),
     ({"patient_columns": ["age", "response"]}, r"'response': it is the response label"),
     ({"patient_columns": ["best_response"]}, r"'best_response'.*excluded_columns"),
+    ({"patient_columns": ["age", "off_treatment_day"]},
+     r"'off_treatment_day': it is the day treatment stopped"),
 ])
 def test_asking_for_leaky_inputs_raises(kwargs, pattern):
     with pytest.raises(LeakageError, match=pattern) as info:

@@ -5,7 +5,8 @@ therapy class, site, label and excluded columns. A column such as ``OS_Months``,
 ``BestResponse`` or ``off_treatment_day`` is known only after treatment: used
 as a feature it would leak the outcome. Such columns are left out of the
 default features with a warning; naming one in ``features`` (or a feature
-set) still uses it.
+set) still uses it, except the treatment-end columns of
+:data:`TREATMENT_END_COLUMNS`, which the landmark guard refuses as features.
 """
 
 import re
@@ -25,7 +26,7 @@ _ANYWHERE = frozenset({
     "os", "pfs", "efs", "dfs", "rfs", "dss", "ttp", "ttf", "orr", "bor", "cbr", "dcb", "pcr",
     "rcb", "recist", "irecist", "survival", "censor", "censored", "death", "died", "dead",
     "living", "alive", "relapse", "recurrence", "progression", "progressed",
-    "responder", "responders", "followup",
+    "responder", "responders", "followup", "dcr", "shrinkage", "ypt0", "ypt0n0", "ypn0",
 })
 #: Words that mark an outcome when they begin a column name (``response``, but not
 #: ``ifn_response_score``, an expression signature).
@@ -35,6 +36,15 @@ _PAIRS = frozenset({
     ("off", "treatment"), ("off", "trial"), ("off", "study"), ("treatment", "end"),
     ("treatment", "stop"), ("end", "of"), ("follow", "up"), ("last", "contact"),
     ("last", "visit"), ("last", "follow"), ("vital", "status"),
+    ("clinical", "benefit"), ("residual", "cancer"), ("residual", "disease"),
+    ("residual", "tumor"), ("residual", "tumour"), ("pd", "date"), ("pd", "day"),
+    ("sld", "change"), ("change", "sld"), ("sld", "nadir"), ("nadir", "sld"),
+})
+#: Words that make a following ``response`` (``complete_response``) or ``cr``
+#: (``pathologic_cr``) an outcome; ``ifn_response_score`` stays a signature.
+_RESPONSE_KINDS = frozenset({
+    "complete", "partial", "objective", "overall", "tumor", "tumour", "pathologic",
+    "pathological", "path", "radiologic", "radiological", "clinical", "treatment", "therapy",
 })
 
 
@@ -62,8 +72,9 @@ def looks_like_outcome(name):
             continue
         if words[0] in _FIRST or any(w in _ANYWHERE for w in words):
             return True
-        if any(pair in _PAIRS for pair in zip(words, words[1:], strict=False)):
-            return True
+        for pair in zip(words, words[1:], strict=False):
+            if pair in _PAIRS or (pair[0] in _RESPONSE_KINDS and pair[1] in ("response", "cr")):
+                return True
     return False
 
 

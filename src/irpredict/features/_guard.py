@@ -10,6 +10,7 @@ when they are asked for, and leaves them out by default.
 
 import numpy as np
 
+from irpredict.data.outcome_names import TREATMENT_END_COLUMNS
 from irpredict.exceptions import CohortDataError, LeakageError
 
 __all__ = ["restrict_to_landmark", "restrict_draws", "resolve_inputs", "TUMOR_SERIES"]
@@ -80,6 +81,9 @@ def _forbidden(cohort):
         columns[cohort.label_col] = "it is the response label"
     for col in cohort.excluded_columns or ():
         columns.setdefault(col, "the cohort lists it in excluded_columns")
+    for col in TREATMENT_END_COLUMNS:
+        columns.setdefault(col, "it is the day treatment stopped, known only at follow-up "
+                                "(the landmark population reads it)")
     biomarkers = {
         b: "the cohort lists it in response_derived_biomarkers "
            "(derived from the response assessment)"
