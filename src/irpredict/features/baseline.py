@@ -16,8 +16,8 @@ ratios, and the patients-table columns passed through.
   Without an ``ldh_uln`` column raw LDH is kept. LDH kinetics are kept in
   both cases: relative and log-fold changes are scale-free.
 * Patients-table feature columns pass through unchanged: numeric as float,
-  categorical as string (encoded later, inside the Pipeline, by
-  :class:`~irpredict.features.CategoricalEncoder`).
+  categorical as string (one-hot encoded later, inside the model's Pipeline;
+  see :func:`irpredict.models.make_model`).
 """
 
 import numpy as np

@@ -23,9 +23,10 @@ biomarker into the columns ``<biomarker>__<stat>_d<L>``:
                           when nothing on treatment is lower)
 ``n_draws``               number of on-treatment draws (0 when none)
 ``cleared``               1 when ``last`` is below the declared detection limit,
-                          else 0; only for biomarkers with a declared limit (the
-                          :class:`~irpredict.features.ClearanceFlagger` learns the
-                          others inside a Pipeline)
+                          else 0; only for biomarkers with a declared limit (in a
+                          Pipeline of your own,
+                          :class:`~irpredict.features.ClearanceFlagger` learns a
+                          limit for the others)
 ========================  =========================================================
 
 Same-day duplicate draws are averaged; rows with a missing value are ignored.
