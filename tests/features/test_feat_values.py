@@ -179,3 +179,26 @@ def test_unknown_patient_in_measurements_is_named():
 def test_bad_parameters_raise_config_error(landmarks, window):
     with pytest.raises(ExperimentConfigError):
         build_features(_cohort(ROWS), landmark_days=landmarks, baseline_window=window)
+
+
+def test_a_misspelt_biomarker_is_warned_about_with_the_close_name():
+    import warnings
+
+    from irpredict.exceptions import DataWarning
+
+    pats = pd.DataFrame({"patient_id": ["p1"], "therapy_class": ["cytokine"]})
+    meas = pd.DataFrame({"patient_id": ["p1"] * 2, "biomarker": ["crp"] * 2,
+                         "day": [-2.0, 21.0], "value": [10.0, 5.0]})
+    with pytest.warns(DataWarning, match=r"'crpp' is never measured in it \(did you mean "
+                                         r"'crp'\?\); its feature columns will be empty"):
+        X = build_features(Cohort(pats, meas), landmark_days=21, biomarkers=["crpp"]).X
+    assert X[["crpp__baseline", "crpp__last_d21"]].isna().all().all()
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        build_features(Cohort(pats, meas), landmark_days=21, biomarkers=["crp"])
+
+
+def test_a_table_in_place_of_a_cohort_is_named():
+    with pytest.raises(TypeError, match="needs an irpredict.data.Cohort; got DataFrame.*"
+                                        "load_cohort"):
+        build_features(pd.DataFrame({"patient_id": ["p1"]}), 0)

@@ -3,8 +3,9 @@
 This is the per-patient reshaping step: every value in a patient's row is
 computed from that patient's own rows only, so it may run before
 cross-validation. Anything learned across patients (category encodings,
-learned detection limits) lives in the fitted transformers of
-:mod:`irpredict.features.transformers`.
+learned detection limits) belongs inside a fitted Pipeline: the model
+families' own encoders, or the transformers of
+:mod:`irpredict.features.transformers` in a Pipeline of your own.
 
 When the patients table has an ``ldh_uln`` column, baseline LDH is given only
 as ``ldh_uln_ratio__baseline`` (LDH / its assay's upper limit of normal), not
@@ -167,6 +168,43 @@ def build_features(cohort, landmark_days=42, baseline_window=(-30, 0), biomarker
     >>> float(fs.X.loc["p1", "crp__log2fc_d42"])
     -2.0
     """
+    if not hasattr(cohort, "patients") or not hasattr(cohort, "label_col"):
+        raise TypeError(
+            f"build_features needs an irpredict.data.Cohort; got {type(cohort).__name__}. "
+            "Load one with irpredict.data.load_cohort(path), or build it from tables with "
+            "irpredict.data.validate_tables(patients, measurements, tumor_assessments)")
+    if biomarkers is not None:
+        _warn_unmeasured(cohort, biomarkers)
+    return _build(cohort, landmark_days, baseline_window, biomarkers, include_tumor,
+                  patient_columns=patient_columns, detection_limits=detection_limits,
+                  log_floor=log_floor)
+
+
+def _warn_unmeasured(cohort, biomarkers):
+    """A requested biomarker the cohort never measured gives empty columns: say so, with
+    the close name when there is one (a misspelling)."""
+    import warnings
+    from difflib import get_close_matches
+
+    from irpredict.exceptions import DataWarning
+
+    meas = cohort.measurements
+    observed = ([] if meas is None or "biomarker" not in meas.columns
+                else sorted(map(str, meas["biomarker"].dropna().unique())))
+    for name in dict.fromkeys(map(str, biomarkers)):
+        if name in observed:
+            continue
+        close = get_close_matches(name, observed, n=1, cutoff=0.75)
+        hint = f" (did you mean {close[0]!r}?)" if close else ""
+        warnings.warn(
+            f"cohort {cohort.name!r}: biomarker {name!r} is never measured in it{hint}; its "
+            "feature columns will be empty", DataWarning, stacklevel=3)
+
+
+def _build(cohort, landmark_days, baseline_window, biomarkers, include_tumor, *,
+           patient_columns, detection_limits, log_floor):
+    """:func:`build_features` without the checks of a caller's request (a trained model's
+    own biomarkers, named in its scoring warnings)."""
     import pandas as pd
 
     marks, window = _check_params(landmark_days, baseline_window)

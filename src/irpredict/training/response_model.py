@@ -98,7 +98,8 @@ class ResponseModel:
         y : pandas.Series or None
             The label when the cohort has one.
         """
-        from irpredict.features import build_features
+        from irpredict.features.build import _build
+        from irpredict.features.longitudinal import DEFAULT_LOG_FLOOR
 
         units = getattr(self, "units", None) or {}
         if self.biomarkers is not None:  # a biomarker the model does not read may be in any unit
@@ -126,10 +127,10 @@ class ResponseModel:
                 "training names, or map another name to one in an experiment file's "
                 "[data.columns] rename (leave cells empty where a value is unknown: the model "
                 "imputes them).")
-        features = build_features(
-            cohort, landmark_days=self.landmark_days, baseline_window=self.baseline_window,
-            biomarkers=self.biomarkers, include_tumor=self.include_tumor,
-            patient_columns=self.patient_columns)
+        features = _build(
+            cohort, self.landmark_days, self.baseline_window, self.biomarkers,
+            self.include_tumor, patient_columns=self.patient_columns, detection_limits=None,
+            log_floor=DEFAULT_LOG_FLOOR)
         absent = [c for c in self.feature_columns if c not in features.X.columns]
         # models saved before day-0 landmarks stopped building on-treatment columns (all
         # empty, draw counts 0) read them as they were
