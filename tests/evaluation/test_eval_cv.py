@@ -230,6 +230,22 @@ def test_fewer_sites_than_folds_is_a_config_error():
                   outer_folds=5)
 
 
+@pytest.mark.parametrize(("kwargs", "error", "pattern"), [
+    ({"outer_folds": "5"}, TypeError, r"outer_folds must be a whole number; got '5'"),
+    ({"outer_folds": 1}, ExperimentConfigError, r"outer_folds must be at least 2"),
+    ({"inner_folds": 1.5}, TypeError, r"inner_folds must be a whole number"),
+    ({"n_repeats": 0}, ExperimentConfigError, r"n_repeats must be at least 1; got 0"),
+    ({"sites": ["a", "b", "c"]}, CohortDataError, r"Got 3 sites for 180 patients"),
+    ({"estimator": ["logistic", GaussianNB()]}, TypeError, r"a list holding \['str', "
+                                                           r"'GaussianNB'\]"),
+    ({"estimator": 3}, TypeError, r"family name or an unfitted estimator; got int"),
+])
+def test_wrong_arguments_are_named_before_any_fit(kwargs, error, pattern):
+    X, y, _ = _cohort()
+    with pytest.raises(error, match=pattern):
+        nested_cv(X, y, **{"estimator": "logistic", **kwargs})
+
+
 def test_unknown_family_is_a_config_error():
     X, y, _ = _cohort()
     with pytest.raises(ExperimentConfigError, match="svm"):
@@ -245,8 +261,11 @@ def test_unknown_calibration_method_is_a_config_error():
 
 @pytest.mark.parametrize(("grid", "pattern"), [
     ({"xgboost": {"min_samples_leaf": [3]}}, r"xgboost has no parameter 'min_samples_leaf'"),
-    ({"max_depth": [2]}, r"param_grid names \['max_depth'\].*keyed by family"),
-    ({"xgbost": {"max_depth": [2]}}, r"param_grid names \['xgbost'\]"),
+    ({"max_depth": [2]}, r"param_grid names \['max_depth'\].*keyed by family, e.g. "
+                         r"\{'xgboost': \{'max_depth': \[...\]\}\}"),
+    ({"xgbost": {"max_depth": [2]}}, r"param_grid names \['xgbost'\].*"
+                                     r"\{'xgboost': \{...\}\} for 'xgbost'"),
+    ({"xgb": {"max_depth": [2]}}, r"\{'xgboost': \{...\}\} for 'xgb'"),
     ({"xgboost": {"max_depth": 2}}, r"single values for \['max_depth'\]"),
     ({"xgboost": {"max_depth": [0]}}, r"max_depth must be a whole number >= 1"),
 ])

@@ -62,3 +62,38 @@ def test_labels_named_otherwise_are_named_in_the_error(frame):
     X, y = frame
     with pytest.raises(CohortDataError, match="Column 'pcr': 1 patients have a label other"):
         _nested_cv(X, y.rename("pcr").astype(float).mask(y.index == "P3", 2.0))
+
+
+def test_text_in_a_column_numeric_in_fit_is_named(frame):
+    X, y = frame
+    model = _fit_per_therapy(X, y)
+    with pytest.raises(ValueError, match="in column 'tmb', which was numeric in fit"):
+        model.predict_proba(X.assign(tmb="high"))
+
+
+def test_an_unfitted_model_or_a_wrong_input_is_named_by_the_api(frame):
+    from sklearn.exceptions import NotFittedError
+
+    from irpredict.evaluation import summarize_predictions
+    from irpredict.explain import explain, global_importance
+    from irpredict.models import PerTherapyClassifier, make_model
+
+    X, _ = frame
+    with pytest.raises(NotFittedError, match="PerTherapyClassifier instance is not fitted"):
+        explain(PerTherapyClassifier(make_model("xgboost")), X)
+    with pytest.raises(TypeError, match=r"got str \(a saved file: read it first"):
+        summarize_predictions("oof.csv")
+    with pytest.raises(TypeError, match="takes the Explanation .* got DataFrame"):
+        global_importance(X)
+
+
+def test_the_ensemble_keeps_the_feature_names_of_its_members(frame):
+    from sklearn.linear_model import LogisticRegression
+    from sklearn.naive_bayes import GaussianNB
+
+    from irpredict.models import AveragingClassifier
+
+    X, y = frame
+    model = AveragingClassifier([("lr", LogisticRegression()), ("nb", GaussianNB())])
+    model.fit(X.drop(columns="therapy_class"), y)
+    assert list(model.feature_names_in_) == ["age", "tmb"]

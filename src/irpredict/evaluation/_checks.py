@@ -93,7 +93,12 @@ def check_sites(sites, X):
                 "give every patient a site."
             )
         sites = sites.loc[X.index]
-    sites = pd.Series(np.asarray(sites), index=X.index)
+    sites = np.asarray(sites)
+    if sites.shape != (len(X),):
+        raise CohortDataError(f"Got {sites.shape[0] if sites.ndim else 1} sites for {len(X)} "
+                              "patients; pass one site per patient (or a Series indexed by "
+                              "patient id).")
+    sites = pd.Series(sites, index=X.index)
     if sites.isna().any():
         raise CohortDataError(
             f"Column 'site' is empty for {int(sites.isna().sum())} patients "
@@ -113,11 +118,16 @@ def check_family_grids(param_grid, names):
                                     f"{{'{names[0]}': {{...}}}}; got {type(param_grid).__name__}")
     stray = [key for key in param_grid if key not in FAMILIES]  # other families' grids: unused
     if stray:
+        from difflib import get_close_matches
+
+        family = next((f for f in FAMILIES if f.startswith(str(stray[0]).lower())), None) \
+            or next(iter(get_close_matches(str(stray[0]).lower(), FAMILIES, n=1)), None)
+        example = (f"{{'{family}': {{...}}}} for {stray[0]!r}" if family else
+                   f"{{'{names[0]}': {{'{stray[0]}': [...]}}}}")
         raise ExperimentConfigError(
             f"param_grid names {stray}, which are not model families ({', '.join(FAMILIES)}); "
-            "with family names the grid is keyed by family, e.g. "
-            f"{{'{names[0]}': {{'{stray[0]}': [...]}}}} (a flat grid is for a custom "
-            "estimator)")
+            f"with family names the grid is keyed by family, e.g. {example} (a flat grid is "
+            "for a custom estimator)")
     problems = []
     for name in names:
         grid = param_grid.get(name) or {}

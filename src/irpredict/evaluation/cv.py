@@ -154,6 +154,19 @@ def _inner_splits(therapy, y, sites, n_splits, seed):
     return outer_splits(therapy, y, sites, n_splits, seed)
 
 
+def _check_counts(**counts):
+    from numbers import Integral
+
+    for name, value in counts.items():
+        if isinstance(value, bool) or not isinstance(value, Integral):
+            raise TypeError(f"{name} must be a whole number; got {value!r}")
+        least = 1 if name == "n_repeats" else 2
+        if value < least:
+            raise ExperimentConfigError(
+                f"{name} must be at least {least}; got {value}"
+                + (" (cross-validation needs a training and a test fold)" if least == 2 else ""))
+
+
 def _candidates(estimator, param_grid, calibration, per_therapy, therapy_col, min_patients,
                 min_responders, random_state, n_jobs, own_classes=None):
     """(name, estimator, grid, scoring) for every model to evaluate."""
@@ -194,6 +207,14 @@ def _candidates(estimator, param_grid, calibration, per_therapy, therapy_col, mi
                                             own_model_classes=own_classes)
                 grid = {f"estimator__{k}": v for k, v in grid.items()}
             specs.append((name, base, grid))
+    elif isinstance(estimator, (list, tuple)):
+        raise TypeError(
+            "estimator must be a family name, a list of family names, or one unfitted "
+            f"estimator; got a list holding {[type(e).__name__ for e in estimator]}. Run "
+            "nested_cv once per custom estimator")
+    elif not hasattr(estimator, "fit"):
+        raise TypeError(f"estimator must be a family name or an unfitted estimator; got "
+                        f"{type(estimator).__name__}")
     else:
         specs = [(type(estimator).__name__, clone(estimator), dict(param_grid or {}))]
     out = []
@@ -324,6 +345,7 @@ def nested_cv(X, y, *, estimator="xgboost", sites=None, outer_folds=5, inner_fol
     """
     import pandas as pd
 
+    _check_counts(outer_folds=outer_folds, inner_folds=inner_folds, n_repeats=n_repeats)
     y = check_frame_and_labels(X, y, therapy_col)
     site_arr = check_sites(sites, X)
     therapy = X[therapy_col].astype(str).to_numpy()

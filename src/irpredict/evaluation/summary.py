@@ -19,6 +19,11 @@ _OOF_COLUMNS = ("patient_id", "repeat", "fold", "therapy_class", "y", "prob")
 
 def _checked_predictions(oof):
     """The predictions frame with a ``model`` column; one row per model, patient and repeat."""
+    if not hasattr(oof, "columns"):
+        raise TypeError(
+            f"pass the predictions as a pandas DataFrame (NestedCVResult.oof); got "
+            f"{type(oof).__name__}" + (" (a saved file: read it first, e.g. pd.read_csv(path))"
+                                      if isinstance(oof, str) or hasattr(oof, "suffix") else ""))
     missing = [c for c in _OOF_COLUMNS if c not in oof.columns]
     if missing:
         raise ValueError(f"The predictions frame lacks columns {missing}; pass "

@@ -402,7 +402,9 @@ def explain(model, X, *, background=None, aliases=None, therapy_col="therapy_cla
     True
     """
     import pandas as pd
+    from sklearn.utils.validation import check_is_fitted
 
+    check_is_fitted(model)  # an unfitted model: sklearn's NotFittedError, naming it
     X = _coerce_input(X, therapy_col)
     if background is not None:
         background = _coerce_input(background, therapy_col)

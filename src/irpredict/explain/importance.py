@@ -39,6 +39,11 @@ def global_importance(explanation, *, by="therapy_class"):
     """
     import pandas as pd
 
+    from irpredict.explain.explanation import Explanation
+
+    if not isinstance(explanation, Explanation):
+        raise TypeError(f"global_importance takes the Explanation that irpredict.explain.explain "
+                        f"returns; got {type(explanation).__name__}")
     values = explanation.values
     if by is None:
         groups = pd.Series("all", index=values.index)

@@ -29,9 +29,25 @@ def fitted_values(step, X):
                         f"missing {missing[:5]}" if missing else "",
                         f"not seen in fit {extra[:5]}" if extra else "") if part))
             X = X.iloc[:, [given.index(c) for c in fitted]]
-    values = (X.to_numpy(dtype=np.float64, na_value=np.nan) if hasattr(X, "to_numpy")
-              else np.asarray(X, dtype=np.float64))
+    try:
+        values = (X.to_numpy(dtype=np.float64, na_value=np.nan) if hasattr(X, "to_numpy")
+                  else np.asarray(X, dtype=np.float64))
+    except (TypeError, ValueError) as exc:
+        if not hasattr(X, "columns"):
+            raise
+        raise ValueError(f"{exc}; in column {_first_non_numeric(X)!r}, which was numeric in "
+                         "fit: write its values as numbers (empty where unknown)") from None
     if values.ndim != 2 or values.shape[1] != step.n_features_in_:
         raise ValueError(f"{type(step).__name__} was fitted on {step.n_features_in_} columns; "
                          f"got an array of shape {values.shape}")
     return values
+
+
+def _first_non_numeric(X):
+    import pandas as pd
+
+    for column in X.columns:
+        values = X[column]
+        if pd.to_numeric(values, errors="coerce").isna().sum() > values.isna().sum():
+            return column
+    return None

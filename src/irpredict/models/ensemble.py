@@ -119,6 +119,8 @@ class AveragingClassifier(ClassifierMixin, _BaseComposition):
         self.classes_ = self.estimators_[0].classes_
         if hasattr(self.estimators_[0], "n_features_in_"):
             self.n_features_in_ = self.estimators_[0].n_features_in_
+        if hasattr(self.estimators_[0], "feature_names_in_"):
+            self.feature_names_in_ = self.estimators_[0].feature_names_in_
         return self
 
     @available_if(lambda self: self.average == "logit")
