@@ -49,6 +49,19 @@ def test_validate_broken_experiment_is_one_line(cli, tmp_path):
      'grids = { random_forest = { max_dept = [3] } }\n',
      "random_forest has no parameter 'max_dept' (did you mean max_depth"),
     ('[model]\nfamilies = []\n', "families is empty; list at least one of logistic"),
+    ('[model]\nfamilies = ["logistic", "logistic"]\nfinal_family = "logistic"\n',
+     "[model]: families names 'logistic' more than once; list each once"),
+    ('[feature_sets]\nclinical = ["age"]\n[feature_sets.full]\nsensitivity = true\n'
+     'columns = ["age", "tmb"]\n[model]\nfinal_feature_set = "full"\n',
+     "final_feature_set 'full' is a sensitivity set (sensitivity = true), which train leaves "
+     "out unless [model] feature_sets names it"),
+    ('[feature_sets]\nclinical = ["age"]\nfull = ["age", "tmb"]\n[model]\n'
+     'feature_sets = ["clinical"]\nfinal_feature_set = "full"\n',
+     "final_feature_set 'full' is not among the sets feature_sets trains (['clinical'])"),
+    ('[model]\ncalibration = ["none", "none"]\n',
+     "[model]: calibration names 'none' more than once"),
+    ('[model]\nfamilies = ["logistic", "xgboost"]\nfinal_family = "best"\n[monitoring]\n'
+     'day = [0, 21]\n', "[monitoring]: unknown keys ['day']"),
     ('[feature_sets]\nc = ["age", "response"]\n',
      "typo.toml: [feature_sets] feature set 'c' lists the label column 'response'"),
     ('[feature_sets]\nc = ["age", "measurements:ctdnaa"]\n',
@@ -102,3 +115,21 @@ def test_validate_lists_every_problem_of_an_experiment_at_once(cli, tmp_path):
     assert "landmark days must be a list of numbers" in text
     assert "missing.csv" in text
     assert "Traceback" not in result.stderr
+
+
+def test_an_experiment_without_monitoring_needs_no_landmark_family(cli, tmp_path):
+    path = tmp_path / "best.toml"
+    path.write_text('[study]\nname = "best"\n[data]\nsimulate = {patients = 60, seed = 1}\n'
+                    '[model]\nfamilies = ["logistic", "xgboost"]\nfinal_family = "best"\n')
+    result = cli("validate", path, cwd=tmp_path)
+    assert result.returncode == 0, result.stderr
+
+
+def test_train_refuses_a_typo_in_monitoring_before_any_run(cli, tmp_path):
+    path = tmp_path / "typo.toml"
+    path.write_text('[study]\nname = "typo"\n[data]\nsimulate = {patients = 60, seed = 1}\n'
+                    '[monitoring]\nday = [0, 21]\n')
+    result = cli("train", path, "--tracking-uri", f"sqlite:///{tmp_path}/m.db", cwd=tmp_path)
+    assert result.returncode == 1
+    assert "[monitoring]: unknown keys ['day']" in result.stderr
+    assert not (tmp_path / "m.db").exists()

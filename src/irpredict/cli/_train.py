@@ -78,6 +78,7 @@ def command(
     from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 
     from irpredict.experiment import load_experiment
+    from irpredict.monitoring.runner import check_monitoring_section
     from irpredict.tracking import quiet_mlflow
     from irpredict.training import default_jobs, model_settings
     from irpredict.training.runner import results_table, train_study
@@ -91,6 +92,7 @@ def command(
     settings = model_settings(exp.raw.get("model"), where=f"{exp.path} [model]",
                               n_bootstrap=n_bootstrap, repeats=repeats, seed=seed,
                               n_jobs=jobs or default_jobs(exp))
+    check_monitoring_section(exp, settings)  # a typo there is refused as validate does
     quiet_mlflow()
     console.print(f"[bold]{escape(exp.name)}[/bold]"
                   + (f": {escape(exp.description)}" if exp.description else ""))

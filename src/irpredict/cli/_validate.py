@@ -69,12 +69,13 @@ def command(
 def _checked_experiment(path):
     """The experiment's cohort, after checking the sections train and landmarks read.
 
-    A typo in [model] or [monitoring] fails here too. Every problem found is reported at
-    once: the [model] and [monitoring] sections and the cohort's data are checked apart.
+    A typo in [model] or [monitoring] (where the file has one) fails here too. Every
+    problem found is reported at once: the [model] and [monitoring] sections and the
+    cohort's data are checked apart.
     """
     from irpredict.exceptions import ExperimentConfigError, IRPredictError
     from irpredict.experiment import load_experiment
-    from irpredict.monitoring.runner import monitoring_settings
+    from irpredict.monitoring.runner import check_monitoring_section
     from irpredict.training.design import check_feature_set_names
     from irpredict.training.settings import ModelSettings, check_folds, model_settings
 
@@ -84,12 +85,13 @@ def _checked_experiment(path):
         settings = model_settings(experiment.raw.get("model"),
                                   where=f"{experiment.path} [model]")
         check_feature_set_names(settings, experiment.feature_sets,
-                                where=f"{experiment.path} [model]")
+                                where=f"{experiment.path} [model]",
+                                sensitivity=experiment.sensitivity_sets or ())
     except ExperimentConfigError as exc:
         problems.append(exc)
         settings = ModelSettings()
     try:
-        monitoring_settings(experiment, settings)
+        check_monitoring_section(experiment, settings)
     except ExperimentConfigError as exc:
         problems.append(exc)
     cohort = None

@@ -18,7 +18,8 @@ from irpredict.exceptions import ExperimentConfigError
 from irpredict.experiment import LANDMARKS_SUFFIX
 from irpredict.monitoring.population import DEFAULT_LANDMARKS, check_landmarks
 
-__all__ = ["MonitoringSettings", "LandmarkResult", "monitoring_settings", "train_landmarks"]
+__all__ = ["MonitoringSettings", "LandmarkResult", "monitoring_settings",
+           "check_monitoring_section", "train_landmarks"]
 
 _KEYS = ("days", "family", "feature_set")
 
@@ -106,6 +107,20 @@ def monitoring_settings(experiment, model_settings, *, days=None, family=None):
     if not feature_set and declared:
         feature_set = list(declared)[-1]
     return MonitoringSettings(days=chosen, family=family, feature_set=feature_set)
+
+
+def check_monitoring_section(experiment, model_settings):
+    """Check an experiment's ``[monitoring]`` section where it has one (``validate`` and
+    ``train`` refuse a typo there, as ``landmarks`` would); a file without one needs no
+    landmark family, so ``[model] final_family = "best"`` stays valid.
+
+    Raises
+    ------
+    ExperimentConfigError
+        As :func:`monitoring_settings`.
+    """
+    if experiment.raw.get("monitoring") is not None:
+        monitoring_settings(experiment, model_settings)
 
 
 def _child_frames(evaluation, day, model):

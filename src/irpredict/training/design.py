@@ -58,8 +58,9 @@ def _where(experiment):
     return f"{path} [model]" if path is not None else "[model]"
 
 
-def check_feature_set_names(settings, declared, *, where="[model]"):
-    """``feature_sets`` and ``feature_set_landmarks`` of ``[model]`` name declared sets.
+def check_feature_set_names(settings, declared, *, where="[model]", sensitivity=()):
+    """``feature_sets``, ``feature_set_landmarks`` and ``final_feature_set`` of ``[model]``
+    name declared sets, and the final set is one the study trains.
 
     Parameters
     ----------
@@ -67,6 +68,8 @@ def check_feature_set_names(settings, declared, *, where="[model]"):
     declared : iterable of str
         The names ``[feature_sets]`` defines.
     where : str
+    sensitivity : iterable of str
+        The sets marked ``sensitivity = true`` (trained only when ``feature_sets`` names them).
 
     Raises
     ------
@@ -94,6 +97,30 @@ def check_feature_set_names(settings, declared, *, where="[model]"):
             raise ExperimentConfigError(
                 f"{where}: {key} names {unknown}, which [feature_sets] does not define; "
                 f"defined: {sorted(declared)}.{hint}")
+    _check_final_set(settings, declared, set(sensitivity), where)
+
+
+def _check_final_set(settings, declared, sensitivity, where):
+    """The final feature set is one the study trains."""
+    from difflib import get_close_matches
+
+    final = settings.final_feature_set
+    if not final or not declared:
+        return
+    if final not in declared:
+        close = get_close_matches(final, declared, n=1)
+        raise ExperimentConfigError(
+            f"{where}: final_feature_set {final!r} is not in [feature_sets] ({declared})"
+            + (f"; did you mean {close[0]!r}?" if close else "."))
+    if settings.feature_sets and final not in settings.feature_sets:
+        raise ExperimentConfigError(
+            f"{where}: final_feature_set {final!r} is not among the sets feature_sets trains "
+            f"({list(settings.feature_sets)}); add it there or choose one of them.")
+    if not settings.feature_sets and final in sensitivity:
+        raise ExperimentConfigError(
+            f"{where}: final_feature_set {final!r} is a sensitivity set (sensitivity = true), "
+            "which train leaves out unless [model] feature_sets names it; name it there "
+            "(feature_sets = [..., " f"{final!r}]) or choose another final set.")
 
 
 def feature_sets_to_train(experiment, settings, cohort):
@@ -111,7 +138,8 @@ def feature_sets_to_train(experiment, settings, cohort):
     """
     declared = dict(experiment.feature_sets) if experiment is not None else {}
     sensitivity = set(getattr(experiment, "sensitivity_sets", ()) or ())
-    check_feature_set_names(settings, declared, where=_where(experiment))
+    check_feature_set_names(settings, declared, where=_where(experiment),
+                            sensitivity=sensitivity)
     if settings.feature_sets:
         return {n: declared[n] for n in settings.feature_sets}
     chosen = {n: cols for n, cols in declared.items() if n not in sensitivity}

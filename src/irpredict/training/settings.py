@@ -142,6 +142,11 @@ def model_settings(raw, *, where="[model]", **overrides):
             value = [value]
         if not isinstance(value, (list, tuple)) or not all(isinstance(v, str) for v in value):
             raise ExperimentConfigError(f"{where}: {key} must be a list of names, got {value!r}.")
+        repeated = sorted({v for v in value if value.count(v) > 1})
+        if repeated:  # a repeat would be trained twice, or change how models are tuned
+            raise ExperimentConfigError(
+                f"{where}: {key} names {', '.join(map(repr, repeated))} more than once; list "
+                "each once.")
         values[key] = tuple(value)
     for key, low in _INTS.items():
         if key in values and (isinstance(values[key], bool) or not isinstance(values[key], int)
