@@ -99,6 +99,10 @@ def test_unknown_key_names_file_and_close_match(study, old, new, pattern):
     ("[model]\n", '[model]\n[study.x]\n', r"unknown key 'x'"),
     ('name = "toy"', 'name = "toy study"', r"may hold only letters"),
     ('name = "toy"', 'name = "toy-landmarks"', r"names the landmark models of study 'toy'"),
+    ('map = { pembro = "checkpoint_inhibitor" }',
+     'map = { pembro = "checkpoint_inhibitor", " PEMBRO" = "cytokine" }',
+     r"map: keys 'pembro' and ' PEMBRO' are the same value written differently .* map to "
+     r"'checkpoint_inhibitor' and 'cytokine'; keep one of them"),
 ])
 def test_wrong_types(study, old, new, pattern):
     with pytest.raises(ExperimentConfigError, match=pattern):

@@ -72,6 +72,19 @@ def test_label_without_map_must_be_binary(tmp_path):
         load_wide_table(path, mapping)
 
 
+def test_label_map_keys_that_clash_are_named_not_called_missing(tmp_path):
+    path = _write(_wide(), tmp_path / "c.csv")
+    mapping = ColumnMapping(id="PID", label="best", therapy_class="cytokine",
+                            label_map={"cr/pr": 1, " Cr/Pr ": 0, "SD/PD": 0})
+    with pytest.raises(CohortDataError, match=r"label_map keys 'cr/pr' and 'Cr/Pr' both match "
+                                              r"the label value 'CR/PR' .* map to 1 and 0"):
+        load_wide_table(path, mapping)
+    # keys written exactly as the data still tell the two apart
+    exact = ColumnMapping(id="PID", label="best", therapy_class="cytokine",
+                          label_map={"CR/PR": 1, "cr/pr": 0, "SD/PD": 0})
+    assert load_wide_table(path, exact).patients["response"].tolist() == [1, 0, 0, 1]
+
+
 def test_label_value_missing_from_map_is_named(tmp_path):
     frame = _wide()
     frame.loc[2, "best"] = "NE"

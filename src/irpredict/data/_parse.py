@@ -110,6 +110,22 @@ def _therapy(value, *, where):
     return value
 
 
+def _refuse_clashing_keys(mapping, *, where):
+    """Values are matched in any case and spacing, so keys that differ only so must agree."""
+    from irpredict.data._therapy_rule import _rule_key
+
+    seen = {}
+    for key, value in mapping.items():
+        seen.setdefault(_rule_key(key), []).append((key, value))
+    for pairs in seen.values():
+        if len({value for _, value in pairs}) > 1:
+            keys = " and ".join(repr(k) for k, _ in pairs)
+            classes = " and ".join(repr(v) for _, v in pairs)
+            raise ExperimentConfigError(
+                f"{where}: keys {keys} are the same value written differently (values match "
+                f"in any case and spacing) but map to {classes}; keep one of them.")
+
+
 def _parse_rule(item, *, where):
     check_keys(item, ("column", "map", "patterns", "default"), where=where)
     column = get(item, "column", "str", where=where, required=True)
@@ -123,6 +139,7 @@ def _parse_rule(item, *, where):
         _compile(key, where=f"{where} patterns")
     if default is not None:
         _therapy(default, where=f"{where} default")
+    _refuse_clashing_keys(mapping, where=f"{where} map")
     if not mapping and not patterns and default is None:
         raise ExperimentConfigError(f"{where} needs 'map', 'patterns' or 'default'.")
     return TherapyRule(column=column, map=dict(mapping), patterns=dict(patterns),

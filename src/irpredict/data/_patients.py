@@ -162,7 +162,15 @@ def _label(table, mapping, ids, source):
                 return pd.NA
             if value in table:
                 return table[value]
-            return loose.get(str(value).strip().casefold(), _UNMAPPED)
+            key = str(value).strip().casefold()
+            if key in folded and key not in loose:
+                keys = [k for k in table if str(k).strip().casefold() == key]
+                raise CohortDataError(
+                    f"{source}: label_map keys {' and '.join(map(repr, keys))} both match the "
+                    f"label value {value!r} (keys match in any case and spacing) but map to "
+                    f"{' and '.join(map(repr, folded[key]))}; keep one of them, or write the "
+                    "key exactly as the data do.")
+            return loose.get(key, _UNMAPPED)
 
         looked_up = [one(v) for v in text]
         bad = pd.Series([v is _UNMAPPED for v in looked_up], index=text.index)
