@@ -52,7 +52,7 @@ def _train(cli, folder, sets, final):
 def test_a_feature_set_of_empty_or_constant_columns_is_refused(cli, folder):
     text = _train(cli, folder, 'useless = ["empty", "same"]\nbase = ["age"]', "base")
     assert "feature set 'useless' has no feature that varies between patients" in text
-    assert "(empty, same: each empty or one value for everyone)" in text
+    assert "(empty, same: each empty, or one value for everyone of a class" in text
     from irpredict.tracking import get_client
 
     client = get_client(f"sqlite:///{folder / 'mlflow.db'}")
@@ -66,3 +66,24 @@ def test_an_unknown_final_feature_set_is_refused_before_the_data_are_read(cli, f
     text = _train(cli, folder, 'base = ["age"]', "bse")
     assert text.startswith(f"error: {folder / 'study.toml'} [model]: final_feature_set 'bse' "
                            "is not in [feature_sets] (['base']); did you mean 'base'?")
+
+
+def test_a_feature_set_of_the_trial_arm_alone_is_refused(cli, tmp_path):
+    rng = np.random.default_rng(1)
+    n = 80
+    arm = np.where(np.arange(n) % 2, "pembro", "chemo")
+    pd.DataFrame({"pid": [f"{i:03d}" for i in range(n)], "resp": rng.integers(0, 2, n),
+                  "arm": arm, "age": rng.normal(60, 10, n).round()}).to_csv(
+        tmp_path / "table.csv", index=False)
+    text = EXPERIMENT.format(sets='arm_only = ["arm"]\nbase = ["age", "arm"]', final="base")
+    text = text.replace('therapy_class = "cytokine"',
+                        '[data.therapy_rule]\ncolumn = "arm"\n'
+                        'map = { pembro = "checkpoint_inhibitor", chemo = "chemotherapy" }')
+    (tmp_path / "study.toml").write_text(text)
+    result = cli("train", tmp_path / "study.toml", "--tracking-uri",
+                 f"sqlite:///{tmp_path / 'mlflow.db'}", cwd=tmp_path)
+    assert result.returncode == 1
+    message = " ".join(result.stderr.split())
+    assert "feature set 'arm_only' has no feature that varies between patients of a therapy " \
+           "class (arm: each empty, or one value for everyone of a class, as a trial-arm " \
+           "column is)" in message

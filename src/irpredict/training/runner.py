@@ -179,8 +179,12 @@ def _refuse_uninformative_sets(designs, path):
     therapy class alone, registered as if it read the patients' data."""
     for set_name, design in designs.items():
         X = design.X[[c for c in design.feature_columns if c != "therapy_class"]]
+        # within a therapy class, as each class's model sees it (a trial arm column is
+        # one value per class: the class again)
+        within = X.groupby(design.X["therapy_class"].astype(str), observed=True)
         varies = [c for c in X.columns
-                  if X[c].nunique(dropna=True) > 1 or 0 < X[c].isna().sum() < len(X)]
+                  if (within[c].nunique(dropna=True) > 1).any()
+                  or ((within[c].count() > 0) & (within[c].count() < within[c].size())).any()]
         if not varies:
             from irpredict.exceptions import ExperimentConfigError
 
@@ -188,9 +192,10 @@ def _refuse_uninformative_sets(designs, path):
             shown = ", ".join(columns[:8]) + (" ..." if len(columns) > 8 else "")
             raise ExperimentConfigError(
                 f"{path}: feature set {set_name!r} has no feature that varies between "
-                f"patients ({shown or 'no columns'}: each empty or one value for everyone), so "
-                "its models would read the therapy class alone. Give it columns that hold "
-                "the patients' data, or leave the set out")
+                f"patients of a therapy class ({shown or 'no columns'}: each empty, or one "
+                "value for everyone of a class, as a trial-arm column is), so its models would "
+                "read the therapy class alone. Give it columns that hold the patients' data, "
+                "or leave the set out")
 
 
 def train_study(experiment, *, settings=None, tracking_uri=None, log_patient_ids=False,
