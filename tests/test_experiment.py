@@ -85,6 +85,14 @@ def test_good_file_loads_relative_to_its_folder(study, tmp_path, monkeypatch):
     ("[model]", "[modle]", r"unknown key 'modle'.*'model'"),
     ("exclude = [", "exclud = [", r"unknown key 'exclud'.*\[data\]\.columns.*'exclude'"),
     ('column = "arm"', 'colum = "arm"', r"unknown key 'colum'.*therapy_rule.*'column'"),
+    ('label = "outcome"', 'label = "outcome"\nthreshold = 0.3',
+     r"unknown key 'threshold' in .*\[data\]\. 'threshold' belongs in \[model\]\."),
+    ('description = "a toy study"', 'description = "a toy study"\nfamilies = ["logistic"]',
+     r"\[study\]\. 'families' belongs in \[model\]\."),
+    ('label = "outcome"', 'label = "outcome"\nexclude = ["os_time"]',
+     r"'exclude' belongs in \[data.columns\]\."),
+    ('exclude = ["os_time"]', 'exclude = ["os_time"]\nlabel = "x"',
+     r"\[data\]\.columns\. 'label' belongs in \[data\]\."),
 ])
 def test_unknown_key_names_file_and_close_match(study, old, new, pattern):
     path = study(GOOD.replace(old, new))

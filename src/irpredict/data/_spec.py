@@ -75,10 +75,37 @@ def check_keys(section, allowed, *, where):
     allowed = list(allowed)
     for key in section:
         if key not in allowed:
+            home = _home_of(key) if where.endswith(_SECTIONS) else None
+            hint = (f" {key!r} belongs in {home}." if home and not where.endswith(home)
+                    else _suggest(key, allowed))
             raise ExperimentConfigError(
-                f"unknown key {key!r} in {where}.{_suggest(key, allowed)} "
-                f"Allowed keys: {', '.join(allowed)}."
+                f"unknown key {key!r} in {where}.{hint} Allowed keys: {', '.join(allowed)}."
             )
+
+
+#: Sections whose stray keys may belong in another (not tables nested in a list).
+_SECTIONS = ("[data]", "[study]", "[evaluation]", "[data].columns", "[monitoring]",
+             "[screening]")
+
+
+def _home_of(key):
+    """The section of an experiment file where ``key`` belongs, if it is one of a section's
+    own keys (``threshold`` under [data] belongs in [model])."""
+    from dataclasses import fields
+
+    from irpredict.training.settings import ModelSettings
+
+    homes = {
+        **dict.fromkeys(("drop", "exclude", "response_derived", "categorical", "features",
+                         "rename"), "[data.columns]"),
+        **dict.fromkeys(("published_auc", "published_note"), "[evaluation]"),
+        **dict.fromkeys(("days",), "[monitoring]"),
+        **dict.fromkeys((f.name for f in fields(ModelSettings)), "[model]"),
+        **dict.fromkeys(("source", "folder", "simulate", "id", "label", "label_map",
+                         "therapy_class", "therapy_rule", "site", "start_date"), "[data]"),
+        **dict.fromkeys(("name", "description"), "[study]"),
+    }
+    return homes.get(key)
 
 
 def _is_number(value):
