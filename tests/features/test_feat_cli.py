@@ -28,6 +28,23 @@ def test_features_csv_with_two_landmarks(cli, cohort_folder, tmp_path):
     assert frame.columns.tolist().count("response") == 1
 
 
+def test_an_experiment_file_gives_its_own_landmark_days(cli, cohort_folder, tmp_path):
+    exp = tmp_path / "study.toml"
+    exp.write_text(f'[study]\nname = "s"\n[data]\nfolder = "{cohort_folder}"\n'
+                   '[feature_sets]\nbase = ["age"]\nkin = ["age", "measurements:ctdna"]\n'
+                   '[model]\nlandmark_days = 28\nfeature_set_landmarks = { base = 0 }\n')
+    out = tmp_path / "feats.csv"
+    result = cli("features", exp, "--out", out)
+    assert result.returncode == 0, result.stderr
+    columns = pd.read_csv(out).columns
+    assert any(c.endswith("__last_d28") for c in columns)
+    assert not any(c.endswith("_d42") for c in columns)
+    assert f"at landmark days 0, 28 of {exp} [model]" in " ".join(result.stdout.split())
+    # the command line still chooses
+    result = cli("features", exp, "--landmark-days", "42", "--out", out)
+    assert any(c.endswith("__last_d42") for c in pd.read_csv(out).columns)
+
+
 def test_features_parquet_by_default_suffix_and_baseline_window(cli, cohort_folder, tmp_path):
     out = tmp_path / "sub" / "feats.parquet"
     result = cli("features", cohort_folder, "--baseline-window", "-14:0", "--out", out)

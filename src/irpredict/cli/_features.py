@@ -49,7 +49,7 @@ def command(
     landmark_days: list[float] = typer.Option(
         None, "--landmark-days", "-L",
         help="Landmark day L: only data up to day L is used. Repeat for several landmarks. "
-             "[default: 42]"),
+             "[default: an experiment file's [model] landmark days, else 42]"),
     out: Path = typer.Option(
         Path("features.parquet"), "--out", "-o",
         help="Output file: CSV (.csv) or Parquet (.parquet)."),
@@ -80,6 +80,7 @@ def command(
     from irpredict.data.loaders import load_cohort
     from irpredict.features import build_features
 
+    note = ""
     if out.suffix.lower() not in _OUT_FORMATS:
         raise OutputError(
             f"--out {out}: write features to a .csv or .parquet file (got "
@@ -96,16 +97,39 @@ def command(
         frame, n_features, what = model_inputs(model, source, tracking_uri=tracking_uri)
     else:
         window = parse_window("-30:0" if baseline_window is None else baseline_window)
+        if not landmark_days:
+            landmark_days = _experiment_landmarks(source)
+            if landmark_days:
+                days = ", ".join(f"{d:g}" for d in landmark_days)
+                what_days = f" at landmark day{'s' if len(landmark_days) > 1 else ''} {days}"
+                note = f"{what_days} of {source} [model] (--landmark-days to choose)"
         cohort = load_cohort(source)
         refuse_overwriting_inputs([out], [source, *cohort.sources.values()])
         features = build_features(cohort, landmark_days=landmark_days or [42.0],
                                   baseline_window=window)
         frame, n_features, what = features.to_frame(), features.X.shape[1], "features"
     _write(frame, out)
-    Console(highlight=False, soft_wrap=True).print(
-        f"{frame.shape[0]} rows x {frame.shape[1]} columns ({n_features} {what}) written "
-        f"to {out}"
-    )
+    from rich.markup import escape
+
+    Console(highlight=False, soft_wrap=True).print(escape(
+        f"{frame.shape[0]} rows x {frame.shape[1]} columns ({n_features} {what}{note}) "
+        f"written to {out}"))
+
+
+def _experiment_landmarks(source):
+    """The landmark days an experiment file's ``[model]`` trains at (``landmark_days`` and
+    ``feature_set_landmarks``), or None for a cohort folder or a file that sets none."""
+    if Path(source).suffix.lower() != ".toml":
+        return None
+    from irpredict.experiment import load_experiment
+    from irpredict.training.settings import model_settings
+
+    experiment = load_experiment(source)
+    raw = experiment.raw.get("model") or {}
+    if "landmark_days" not in raw and not raw.get("feature_set_landmarks"):
+        return None
+    settings = model_settings(raw, where=f"{experiment.path} [model]")
+    return sorted({settings.landmark_days, *settings.feature_set_landmarks.values()})
 
 
 def model_inputs(model, source, *, tracking_uri=None):
