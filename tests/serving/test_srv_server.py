@@ -32,6 +32,9 @@ def test_ping_health_version(irpredict_server):
     assert info["calibration"] == "none"
     assert info["shap_adds_up_to"] == "logit(prob_response)"
     assert info["compiled"] is True  # the arrays-only path passed its check against explain
+    # the alias resolved when the server started: the version and run it serves
+    assert info["model_version"] == "models:/srv/1"
+    assert len(info["run_id"]) == 32
 
 
 def test_dataframe_split_equals_in_process(irpredict_server, in_process, rows):

@@ -13,7 +13,7 @@ def study(name, patients, seed):
                            feature_sets={"baseline": CLINICAL_AND_MEASUREMENTS,
                                          "on_treatment": CLINICAL_AND_MEASUREMENTS},
                            families=("logistic", "xgboost"), n_bootstrap=50,
-                           feature_set_landmarks={"baseline": 0})
+                           feature_set_landmarks={"baseline": 0}, threshold=0.4)
 
 
 @pytest.fixture(scope="module")
@@ -138,7 +138,14 @@ def test_evaluate_scores_another_cohort(trained, tmp_path, cli):
     curves = pd.read_csv(out / "decision_curves.csv")
     assert set(curves["therapy_class"]) == {m["therapy_class"] for m in net}
     assert set(curves["strategy"]) == {"model", "treat_all", "treat_none"}
-    assert payload["threshold"] == 0.5
+    # read at the threshold of training's [model], and tied to the version the alias named
+    assert payload["threshold"] == 0.4
+    run_id = next(line.split()[-1] for line in trained[3].stdout.splitlines()
+                  if line.startswith("run id:"))
+    assert payload["model_version"] == "models:/small/1"
+    assert payload["run_id"] == run_id
+    assert (f"model: models:/small@champion = models:/small/1, run {run_id}; sensitivity, "
+            "specificity and net benefit at threshold 0.4") in " ".join(result.stdout.split())
     assert payload["training_patients_left_out"] == 0
     # the same --out again: the earlier files are replaced, and said so
     again = cli("evaluate", "--model", "models:/small@champion", "--data", other,

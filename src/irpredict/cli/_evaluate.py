@@ -27,9 +27,11 @@ def command(
     tracking_uri: str = typer.Option(None, "--tracking-uri", help="MLflow tracking URI."),
     n_bootstrap: int = typer.Option(1000, "--n-bootstrap", min=0,
                                     help="Bootstrap resamples per CI."),
-    threshold: float = typer.Option(0.5, "--threshold", callback=_open_unit_interval,
+    threshold: float = typer.Option(None, "--threshold", callback=_open_unit_interval,
                                     help="Probability, strictly between 0 and 1, for "
-                                         "sensitivity, specificity and net benefit."),
+                                         "sensitivity, specificity and net benefit. "
+                                         "[default: the threshold the model was trained "
+                                         "with, its experiment's [model] threshold]"),
     seed: int = typer.Option(0, "--seed", min=0, help="Bootstrap seed."),
 ):
     """Score a registered model on an external cohort (never refitting it).
@@ -45,6 +47,7 @@ def command(
     from rich.console import Console
 
     from irpredict.cli._outputs import check_output_folder, staged_folder
+    from irpredict.tracking.resolve import model_provenance
     from irpredict.training.external import external_frame, score_frame
     from irpredict.training.publish import load_response_model
 
@@ -58,18 +61,23 @@ def command(
     if not console.is_terminal:
         console.width = max(console.width, 120)
     response_model = load_response_model(model, tracking_uri=tracking_uri)
+    source = model_provenance(model, tracking_uri=tracking_uri)  # an alias moves on
+    if threshold is None:
+        threshold = float(getattr(response_model, "threshold", 0.5))
     with _recorded_warnings() as said:  # kept in metrics.json beside the figures they qualify
         name, X, y, n_patients = external_frame(response_model, data)
         predictions, metrics = score_frame(response_model, X, y, name=name,
                                            threshold=threshold, n_bootstrap=n_bootstrap,
                                            random_state=seed)
         _print(console, metrics, response_model, name)
+        _print_source(console, model, source, threshold)
         _warn_undefined(predictions, name, int(y.isna().sum()) if y is not None else 0)
     _note_rough_intervals(console, metrics)
     earlier = [n for n in _OUTPUTS if (Path(out) / n).exists()]
     with staged_folder(out) as tmp:
         _write(tmp, response_model, predictions, metrics, n_bootstrap, seed, model, data,
-               threshold=threshold, left_out=_left_out(response_model, X), warned=said)
+               threshold=threshold, left_out=_left_out(response_model, X), warned=said,
+               source=source)
     console.print(f"wrote metrics.json, predictions.csv and plots to {out}/")
     if earlier:
         console.print(f"note: this replaced an earlier evaluation's {', '.join(earlier)} in "
@@ -147,7 +155,7 @@ def _warn_undefined(predictions, name, unlabelled):
 
 
 def _write(folder, response_model, predictions, metrics, n_bootstrap, seed, model, data,
-           threshold=0.5, left_out=0, warned=()):
+           threshold=0.5, left_out=0, warned=(), source=None):
     import json
 
     import numpy as np
@@ -156,7 +164,8 @@ def _write(folder, response_model, predictions, metrics, n_bootstrap, seed, mode
     from irpredict.evaluation.plots import plot_calibration, plot_decision_curve, plot_roc
     from irpredict.training.runner import CURVE_THRESHOLDS
 
-    payload = {"model": model, "data": str(data), "study": response_model.study,
+    payload = {"model": model, **(source or {}), "data": str(data),
+               "study": response_model.study,
                "feature_set": response_model.feature_set, "family": response_model.family,
                "n_bootstrap": n_bootstrap, "seed": seed,
                # sensitivity, specificity and net benefit are read at this threshold
@@ -184,6 +193,17 @@ def _fmt(value, spec):
 
     return "n/a" if value is None or (isinstance(value, float) and math.isnan(value)) else (
         format(value, spec))
+
+
+def _print_source(console, model, source, threshold):
+    from rich.markup import escape
+
+    parts = [source[k] for k in ("model_version", "model_path") if source.get(k)]
+    if source.get("run_id"):
+        parts.append(f"run {source['run_id']}")
+    resolved = f" = {', '.join(parts)}" if parts and parts[0] != model else ""
+    console.print(escape(f"model: {model}{resolved}; sensitivity, specificity and net "
+                         f"benefit at threshold {threshold:g}"))
 
 
 def _print(console, metrics, response_model, name):

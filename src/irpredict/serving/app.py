@@ -248,11 +248,15 @@ class ScoringApp:
         Loaded (``.model`` set), e.g. by :func:`load_served_model`.
     model_uri : str, default=""
         Shown by ``GET /version``.
+    source : dict or None, default=None
+        The registered version and run ``model_uri`` stood for when the server started
+        (:func:`irpredict.tracking.resolve.model_provenance`), shown by ``GET /version``.
     """
 
-    def __init__(self, python_model, model_uri=""):
+    def __init__(self, python_model, model_uri="", source=None):
         self.python_model = python_model
         self.model_uri = model_uri
+        self.source = dict(source or {})
 
     def version_info(self):
         """What ``GET /version`` answers."""
@@ -260,7 +264,8 @@ class ScoringApp:
 
         model = self.python_model.model
         calibration = getattr(model.classifier, "method", "none")
-        return {"irpredict": __version__, "model_uri": self.model_uri, "study": model.study,
+        return {"irpredict": __version__, "model_uri": self.model_uri, **self.source,
+                "study": model.study,
                 "feature_set": model.feature_set, "family": model.family,
                 "therapies": list(model.therapies), "calibration": calibration,
                 "shap_adds_up_to": ("logit(prob_response)" if calibration == "none" else
@@ -386,7 +391,10 @@ def serve(model_uri, *, host="127.0.0.1", port=5055, tracking_uri=None, log_leve
     # taken port fails in a second, and no other process can take it meanwhile
     sock = _bind(host, port)
     try:
-        app = ScoringApp(load_served_model(model_uri, tracking_uri=tracking_uri), model_uri)
+        from irpredict.tracking.resolve import model_provenance
+
+        app = ScoringApp(load_served_model(model_uri, tracking_uri=tracking_uri), model_uri,
+                         model_provenance(model_uri, tracking_uri=tracking_uri))
         if on_ready is not None:
             on_ready()
         config = uvicorn.Config(app, host=host, port=port, workers=1, log_level=log_level,

@@ -6,7 +6,7 @@ from pathlib import Path
 from irpredict.tracking.registry import _get_run, _model_of_run
 from irpredict.tracking.store import TrackingError, get_client, with_retry
 
-__all__ = ["resolve_model_uri", "locate_model"]
+__all__ = ["resolve_model_uri", "locate_model", "model_provenance"]
 
 _RUN_ID = re.compile(r"^[0-9a-f]{32}$")
 _FORMS = ("'models:/<name>@<alias>', 'models:/<name>/<version>', 'models:/m-<id>', "
@@ -86,6 +86,51 @@ def locate_model(ref, *, tracking_uri=None):
         client = existing_store_client(tracking_uri)
         return resolve_model_uri(text, client=client), client.tracking_uri
     return _check_local(text), None
+
+
+def model_provenance(ref, *, tracking_uri=None):
+    """What a model reference stands for now: an alias moves with every ``train``, so a
+    result scored with ``models:/<study>@champion`` records the version and run behind it.
+
+    Parameters
+    ----------
+    ref : str or path-like
+        As for :func:`resolve_model_uri` (already checked to exist).
+    tracking_uri : str or None, default=None
+
+    Returns
+    -------
+    dict
+        ``model_version`` (``models:/<name>/<n>``) for a registered model, ``run_id`` of the
+        training run where the store knows it, or ``model_path`` for a local folder.
+    """
+    from mlflow.exceptions import MlflowException
+
+    from irpredict.tracking.store import existing_store_client
+
+    text = str(ref).strip()
+    if not (text.startswith("models:/") or text.startswith("runs:/") or _RUN_ID.match(text)):
+        return {"model_path": str(Path(text).expanduser().resolve())}
+    if text.startswith("runs:/"):
+        return {"run_id": text[len("runs:/"):].split("/")[0]}
+    if _RUN_ID.match(text):
+        return {"run_id": text}
+    body = text[len("models:/"):].strip("/")
+    client = existing_store_client(tracking_uri)
+    try:
+        if body.startswith("m-") and "/" not in body and "@" not in body:
+            return {"run_id": with_retry(client.get_logged_model, body).source_run_id}
+        if "@" in body:
+            name, alias = body.split("@", 1)
+            version = with_retry(client.get_model_version_by_alias, name, alias)
+        else:
+            name, _, number = body.rpartition("/")
+            version = with_retry(client.get_model_version, name, number)
+    except MlflowException:
+        return {}
+    run_id = version.run_id or (version.tags or {}).get("run_id")
+    return {"model_version": f"models:/{name}/{version.version}",
+            **({"run_id": run_id} if run_id else {})}
 
 
 def _check_models_uri(client, uri):

@@ -58,6 +58,9 @@ class ResponseModel:
         Numeric features every training patient had a value of (a missing
         value there is imputed from patients who all had one; serving says
         so); ``None`` for older models.
+    threshold : float
+        The experiment's ``[model] threshold``, at which its cross-validated sensitivity,
+        specificity and net benefit were read (``evaluate`` reads external ones there too).
     """
 
     classifier: object
@@ -78,6 +81,7 @@ class ResponseModel:
     training_rows: frozenset | None = None
     units: dict = field(default_factory=dict)
     never_missing: frozenset | None = None
+    threshold: float = 0.5
 
     @property
     def input_columns(self):

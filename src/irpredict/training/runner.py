@@ -283,6 +283,7 @@ def train_study(experiment, *, settings=None, tracking_uri=None, log_patient_ids
             training_rows=training_fingerprints(design.X, design.feature_columns,
                                             design.patient_columns),
             units=dict(cohort.units),
+            threshold=settings.threshold,
         )
         with watch:
             model_uri = log_response_model(final, design.X, run=study)
