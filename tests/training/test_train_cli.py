@@ -68,7 +68,15 @@ def test_store_holds_parent_children_metrics_and_hashed_predictions(trained):
     children = [r for r in runs if "mlflow.parentRunId" in r.data.tags]
     assert len(parents) == 1
     assert parents[0].info.status == "FINISHED"
+    # the settings the run used and the command that ran it
+    params, tags = parents[0].data.params, parents[0].data.tags
+    assert params["settings.n_bootstrap"] == "50"
+    assert params["settings.threshold"] == "0.4"
+    assert json.loads(params["settings.families"]) == ["logistic", "xgboost"]
+    assert tags["irpredict.command"].startswith("irpredict train ")
+    assert tags["irpredict.command"].endswith(f"--tracking-uri {uri}")
     assert len(children) == 4  # 2 feature sets x 2 families
+    assert all(c.data.params["n_bootstrap"] == "50" for c in children)
     child = children[0]
     assert child.info.status == "FINISHED"
     for key in ("auc__overall", "auc_ci_low__overall", "auc_ci_high__overall",

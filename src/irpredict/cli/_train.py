@@ -108,7 +108,7 @@ def command(
 
         result = train_study(exp, settings=settings, tracking_uri=tracking_uri,
                              log_patient_ids=log_patient_ids, progress=progress,
-                             register=not no_register)
+                             register=not no_register, command=_command_line())
     table = results_table(result.metrics)
     print_results(console, table, f"{exp.name}: out-of-fold performance per therapy class")
     console.print(escape(_data_used(exp, settings, table, result.on_treatment)))
@@ -150,15 +150,18 @@ def _check_results_path(path, experiment, tracking_uri):
         raise OutputError(f"cannot write --results {path}: it is a folder; give a file name")
 
 
-def _write_results(path, result, exp, settings, table):
+def _command_line():
     import shlex
     import sys
 
+    return "irpredict " + " ".join(shlex.quote(a) for a in sys.argv[1:])
+
+
+def _write_results(path, result, exp, settings, table):
     from irpredict.cli._outputs import atomic_path
     from irpredict.training.results import results_markdown
 
-    command = "irpredict " + " ".join(shlex.quote(a) for a in sys.argv[1:])
-    text = results_markdown(result, exp, settings, command, table)
+    text = results_markdown(result, exp, settings, _command_line(), table)
     path.parent.mkdir(parents=True, exist_ok=True)
     with atomic_path(path) as tmp:
         tmp.write_text(text, encoding="utf-8")

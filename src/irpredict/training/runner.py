@@ -79,12 +79,30 @@ def _child_params(settings, set_name, family, design, cv):
               "repeats": settings.repeats, "calibration": ",".join(settings.calibration),
               "min_patients": settings.min_patients, "min_responders": settings.min_responders,
               "seed": settings.seed, "threshold": settings.threshold,
+              "n_bootstrap": settings.n_bootstrap,
               "grouped_by_site": cv.config["grouped_by_site"]}
     best = cv.best_params[cv.best_params["model"] == family]
     for row in best.itertuples():
         for key, value in (row.params or {}).items():
             params[f"fold{row.repeat}.{row.fold}.{key.split('__')[-1]}"] = value
     return params
+
+
+def _settings_params(settings):
+    """Every setting the study ran with (the file's, with command-line overrides), as the
+    parent run's ``settings.<key>`` parameters."""
+    import json
+    from dataclasses import asdict
+
+    from mlflow.entities import Param
+
+    def text(value):
+        if isinstance(value, (dict, list, tuple)):
+            return json.dumps(value if not isinstance(value, tuple) else list(value),
+                              sort_keys=True)
+        return str(value)
+
+    return [Param(f"settings.{key}", text(value)) for key, value in asdict(settings).items()]
 
 
 def _figures(oof, settings):
@@ -199,7 +217,7 @@ def _refuse_uninformative_sets(designs, path):
 
 
 def train_study(experiment, *, settings=None, tracking_uri=None, log_patient_ids=False,
-                progress=None, register=True):
+                progress=None, register=True, command=None):
     """Train and evaluate every feature set x family of a study; register the final model.
 
     Parameters
@@ -215,6 +233,10 @@ def train_study(experiment, *, settings=None, tracking_uri=None, log_patient_ids
         ``progress(stage, done, total)`` after each outer fit.
     register : bool, default=True
         Register the final model as ``<study>`` and move alias ``champion``.
+    command : str or None
+        The command line that ran the study, kept as the parent run's
+        ``irpredict.command`` tag (the settings it used are logged as
+        ``settings.<key>`` parameters either way, command-line overrides included).
 
     Returns
     -------
@@ -251,6 +273,11 @@ def train_study(experiment, *, settings=None, tracking_uri=None, log_patient_ids
                          tags={"irpredict.kind": "train"}) as study:
         with watch:
             log_provenance(study, cohort=cohort, experiment_file=experiment.path)
+            from mlflow.entities import RunTag
+
+            study.client.log_batch(study.run_id, params=_settings_params(settings),
+                                   tags=[RunTag("irpredict.command", command)]
+                                   if command else [])
         tables = []
         for set_name, design in designs.items():
             tables.append(_train_feature_set(study, design, set_name, settings, progress,
