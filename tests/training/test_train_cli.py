@@ -501,3 +501,9 @@ def test_an_undefined_figure_prints_n_a_as_evaluate_does():
     assert "nan" not in text
     assert " n/a │" in text
     assert "0.710 [0.600-0.800]" in text
+    assert "AUC: all out-of-fold predictions pooled (headline" in text
+    # with repeats the headline is each repeat's pooled AUC, averaged
+    console = Console(record=True, width=200)
+    print_results(console, table, "t", repeats=3)
+    assert ("AUC: all out-of-fold predictions of a repeat pooled, averaged over the 3 repeats"
+            in " ".join(console.export_text().split()))

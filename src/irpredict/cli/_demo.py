@@ -203,5 +203,5 @@ def _train(console, experiment_file, tracking_uri):
         result = train_study(exp, settings=settings, tracking_uri=tracking_uri,
                              progress=progress)
     print_results(console, results_table(result.metrics),
-                  "Out-of-fold performance per therapy class")
+                  "Out-of-fold performance per therapy class", repeats=settings.repeats)
     return result

@@ -7,7 +7,7 @@ import typer
 __all__ = ["command", "print_results"]
 
 
-def print_results(console, table, title):
+def print_results(console, table, title, repeats=1):
     """Print the therapy class x feature set x model results table."""
     import numpy as np
     from rich.table import Table
@@ -31,7 +31,10 @@ def print_results(console, table, title):
                     f"{row.n} ({row.responders})", auc, fmt(row.auc_mean_of_folds, ".3f"),
                     fmt(row.brier, ".3f"), fmt(row.cal_slope, ".2f"))
     console.print(out)
-    console.print("AUC: all out-of-fold predictions pooled (headline, "
+    pooled = ("all out-of-fold predictions pooled" if repeats == 1 else
+              f"all out-of-fold predictions of a repeat pooled, averaged over the {repeats} "
+              "repeats")
+    console.print(f"AUC: {pooled} (headline, "
                   + ("bootstrap 95% CI" if with_ci else "no CI: n_bootstrap = 0 in \\[model]")
                   + "); mean fold AUC: the mean of per-fold AUCs, shown for comparison.")
 
@@ -110,7 +113,8 @@ def command(
                              log_patient_ids=log_patient_ids, progress=progress,
                              register=not no_register, command=_command_line())
     table = results_table(result.metrics)
-    print_results(console, table, f"{exp.name}: out-of-fold performance per therapy class")
+    print_results(console, table, f"{exp.name}: out-of-fold performance per therapy class",
+                  repeats=settings.repeats)
     console.print(escape(_data_used(exp, settings, table, result.on_treatment)))
     for note in result.notes:
         console.print(f"note: {escape(note)}")
