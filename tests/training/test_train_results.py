@@ -30,6 +30,15 @@ def test_results_oracle_column_matches_the_trained_cohort(tmp_path, cli):
         therapy, n_resp, oracle = cells[0].strip(), cells[3].strip(), cells[-1].strip()
         assert oracle == f"{truth[therapy]['oracle_auc']:.3f}"
         assert n_resp.startswith(f"{truth[therapy]['n_patients']} (")
+    assert "Registered model: `models:/mixres@champion` (version 1) = feature set" \
+        in " ".join(results.read_text().split())
+    # --no-register: the file says the model was logged, not registered
+    again = cli("train", exp_path, "--tracking-uri", f"sqlite:///{tmp_path}/mlflow.db",
+                "--results", results, "--no-register", "--n-bootstrap", "0", cwd=tmp_path)
+    assert again.returncode == 0, again.stderr
+    text = " ".join(results.read_text().split())
+    assert "Registered model" not in text
+    assert "Final model (logged, not registered: `--no-register`): `models:/m-" in text
 
 
 def test_results_never_replace_the_experiment_file_or_the_store(tmp_path, cli):

@@ -65,9 +65,11 @@ def results_markdown(result, experiment, settings, command, table):
            if settings.repeats > 1 else "")
         + "; 'mean fold AUC' is the mean of the per-fold AUCs, shown beside it.",
         "",
-        f"Registered model: `{result.registered or result.model_uri}` = feature set "
-        f"`{result.final.feature_set}`, family `{result.final.family}`, declared in the "
-        "experiment file before training and refitted on all patients.",
+        (f"Registered model: `{result.registered}` (version {result.version}) = "
+         if result.registered else
+         f"Final model (logged, not registered: `--no-register`): `{result.model_uri}` = ")
+        + f"feature set `{result.final.feature_set}`, family `{result.final.family}`, "
+        "declared in the experiment file before training and refitted on all patients.",
         "",
     ]
     header = ["therapy class", "feature set", "model", "n (resp.)", "AUC [95% CI]",
