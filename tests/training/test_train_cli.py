@@ -507,3 +507,35 @@ def test_an_undefined_figure_prints_n_a_as_evaluate_does():
     print_results(console, table, "t", repeats=3)
     assert ("AUC: all out-of-fold predictions of a repeat pooled, averaged over the 3 repeats"
             in " ".join(console.export_text().split()))
+
+
+def test_a_child_or_deleted_run_as_a_model_is_named(trained, tmp_path, cli):
+    import shutil
+
+    import mlflow
+
+    folder, exp, uri, result = trained
+    run_id = next(line.split()[-1] for line in result.stdout.splitlines()
+                  if line.startswith("run id:"))
+    client = mlflow.MlflowClient(uri)
+    child = client.search_runs([client.get_run(run_id).info.experiment_id],
+                               filter_string=f"tags.mlflow.parentRunId = '{run_id}'")[0]
+    said = cli("explain", "--model", child.info.run_id, "--data", exp, "--patient",
+               "SIM-00001", "--tracking-uri", uri, "--out", tmp_path / "x", cwd=folder)
+    assert said.returncode == 1
+    assert (f"is a child run ({child.info.run_name}: one feature set and family"
+            in " ".join(said.stderr.split()))
+    assert f"its parent run {run_id} holds the final model" in " ".join(said.stderr.split())
+    # a deleted run, in a copy of the store
+    copy = tmp_path / "copy.db"
+    shutil.copy(uri.removeprefix("sqlite:///"), copy)
+    copy_uri = f"sqlite:///{copy}"
+    mlflow.MlflowClient(copy_uri).delete_run(run_id)
+    for args in (("explain", "--model", run_id, "--data", exp, "--patient", "SIM-00001",
+                  "--out", tmp_path / "y"),
+                 ("report", "--run", run_id, "--out", tmp_path / "r.html", "--no-log")):
+        said = cli(*args, "--tracking-uri", copy_uri, cwd=folder)
+        assert said.returncode == 1, args
+        assert f"run {run_id} was deleted from the store" in " ".join(said.stderr.split())
+        assert "Traceback" not in said.stderr
+    assert not (tmp_path / "r.html").exists()

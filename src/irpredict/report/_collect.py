@@ -155,6 +155,10 @@ def collect_run(run_id, workdir, *, tracking_uri=None):
         raise ExperimentConfigError(
             f"run {run_id!r} is not in the store {client.tracking_uri}; give the run id that "
             "`irpredict train` printed (and the same --tracking-uri)") from exc
+    if run.info.lifecycle_stage == "deleted":
+        raise ExperimentConfigError(
+            f"run {run_id} was deleted from the store {client.tracking_uri}; restore it "
+            "(`mlflow ui`, or MlflowClient().restore_run) to report it, or report another run")
     parent = run.data.tags.get("mlflow.parentRunId")
     kind = run.data.tags.get("irpredict.kind")
     if parent:

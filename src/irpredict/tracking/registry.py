@@ -242,10 +242,15 @@ def _model_of_run(client, run_id):
                         order_by=[{"field_name": "creation_time", "ascending": False}])
     ready = [m for m in models if str(m.status).endswith("READY")]
     if not ready:
+        parent = run.data.tags.get("mlflow.parentRunId")
+        if parent:
+            raise TrackingError(
+                f"run {run_id} is a child run ({run.info.run_name}: one feature set and "
+                f"family, evaluated by cross-validation, no model kept); its parent run "
+                f"{parent} holds the final model: pass that, or 'models:/<study>@champion'.")
         raise TrackingError(
-            f"run {run_id} has no logged model; log one with log_sklearn_model or pass "
-            "'models:/<name>@<alias>'."
-        )
+            f"run {run_id} has no logged model; pass the run id `irpredict train` printed, or "
+            "'models:/<study>@champion'.")
     return f"models:/{ready[0].model_id}"
 
 
@@ -253,9 +258,14 @@ def _get_run(client, run_id):
     from mlflow.exceptions import MlflowException
 
     try:
-        return with_retry(client.get_run, run_id)
+        run = with_retry(client.get_run, run_id)
     except MlflowException as exc:
         raise TrackingError(
             f"run {run_id} does not exist in {client.tracking_uri}; check the id or pass "
             "--tracking-uri for the store it was logged to."
         ) from exc
+    if run.info.lifecycle_stage == "deleted":
+        raise TrackingError(
+            f"run {run_id} was deleted from the store {client.tracking_uri}; restore it "
+            "(`mlflow ui`, or MlflowClient().restore_run) to use its model.")
+    return run
