@@ -55,6 +55,17 @@ def test_sqlite_uri_pointing_at_a_folder_is_refused(tmp_path):
         resolve_tracking_uri(f"sqlite:///{tmp_path}")
 
 
+def test_sqlite_uri_pointing_at_a_file_that_is_no_database_is_refused(tmp_path):
+    text = tmp_path / "notes.db"
+    text.write_text("[study]\nname = 'x'\n")
+    with pytest.raises(TrackingError, match=r"which is not a SQLite database \(an MLflow store\)"):
+        resolve_tracking_uri(f"sqlite:///{text}")
+    assert text.read_text() == "[study]\nname = 'x'\n"
+    empty = tmp_path / "empty.db"  # SQLite starts an empty file as a new database
+    empty.touch()
+    assert resolve_tracking_uri(f"sqlite:///{empty}") == f"sqlite:///{empty.resolve()}"
+
+
 def test_unknown_scheme_is_refused():
     with pytest.raises(TrackingError, match="unsupported scheme 'ftp'"):
         resolve_tracking_uri("ftp://host/store")

@@ -136,6 +136,13 @@ def _absolute_sqlite(uri, source, create_folders=True):
             f"{source} {uri!r} points at the folder {path}, not a database file; "
             f"use 'sqlite:///{path / _DB_NAME}'."
         )
+    if path.is_file() and path.stat().st_size:
+        with path.open("rb") as handle:
+            header = handle.read(16)
+        if header != b"SQLite format 3\x00":
+            raise TrackingError(
+                f"{source} {uri!r} points at {path}, which is not a SQLite database (an MLflow "
+                f"store); point it at the store's .db file, or at a new file to start one.")
     if create_folders:
         path.parent.mkdir(parents=True, exist_ok=True)
     return f"sqlite:///{path.resolve()}"
