@@ -39,11 +39,20 @@ def load_pyfunc(uri, model_uri):
         The model's MLmodel names a module this Python cannot import.
     """
     import mlflow
+    from mlflow.exceptions import MlflowException
 
     from irpredict.tracking.store import TrackingError
 
     try:
         return mlflow.pyfunc.load_model(uri)
+    except MlflowException as exc:
+        if "No such artifact" not in str(exc) and "does not exist" not in str(exc):
+            raise
+        raise TrackingError(
+            f"model {model_uri} cannot be loaded: the store records it, but its files are not "
+            f"where the store says ({str(exc)[:200]}). The store keeps absolute paths to the "
+            "artifact folders beside it: a store moved or copied elsewhere needs them at their "
+            "old place, or the model trained again") from None
     except ImportError as exc:
         raise TrackingError(
             f"model {model_uri} cannot be loaded: {exc}; its MLmodel names code this Python "

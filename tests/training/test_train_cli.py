@@ -539,3 +539,34 @@ def test_a_child_or_deleted_run_as_a_model_is_named(trained, tmp_path, cli):
         assert f"run {run_id} was deleted from the store" in " ".join(said.stderr.split())
         assert "Traceback" not in said.stderr
     assert not (tmp_path / "r.html").exists()
+
+
+def test_a_moved_store_is_said_to_have_lost_its_artifact_folders(tmp_path, cli):
+    from sim_study import simulated_study
+
+    first = tmp_path / "first"
+    first.mkdir()
+    (first / "tiny.toml").write_text(simulated_study("tiny", patients=120, seed=4,
+                                                     n_bootstrap=0))
+    trained = cli("train", first / "tiny.toml", cwd=first)  # the default store, ./mlruns
+    assert trained.returncode == 0, trained.stderr
+    run_id = next(line.split()[-1] for line in trained.stdout.splitlines()
+                  if line.startswith("run id:"))
+    moved = tmp_path / "moved"
+    first.rename(moved)
+    uri = f"sqlite:///{moved / 'mlruns' / 'mlflow.db'}"
+    report = cli("report", "--run", run_id, "--tracking-uri", uri, "--out", moved / "r.html",
+                 "--no-log", cwd=moved)
+    assert report.returncode == 1
+    text = " ".join(report.stderr.split())
+    assert f"artifacts are recorded at {first / 'mlruns'}" in text
+    assert "which does not exist" in text
+    assert not (moved / "r.html").exists()
+    explain = cli("explain", "--model", "models:/tiny@champion", "--tracking-uri", uri,
+                  "--data", moved / "tiny.toml", "--patient", "SIM-00001", "--out",
+                  moved / "x", cwd=moved)
+    assert explain.returncode == 1
+    text = " ".join(explain.stderr.split())
+    assert "cannot be loaded: the store records it, but its files are not where the store " \
+           "says" in text
+    assert "unexpected" not in text

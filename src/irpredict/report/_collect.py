@@ -76,6 +76,24 @@ def _tidy_metrics(metrics):
     return frame
 
 
+def _check_artifact_folder(run):
+    """A run whose local artifact folder is gone (a moved store) is said, rather than
+    reported as a run that recorded nothing."""
+    from urllib.parse import unquote, urlparse
+
+    location = run.info.artifact_uri or ""
+    parsed = urlparse(location)
+    if parsed.scheme not in ("", "file"):
+        return
+    folder = Path(unquote(parsed.path))
+    if not folder.exists():
+        raise ExperimentConfigError(
+            f"run {run.info.run_id}'s artifacts are recorded at {folder}, which does not exist: "
+            "the store keeps absolute paths to the folders beside it, so a store moved or "
+            "copied elsewhere needs them at their old place. Report it from where it was "
+            "trained, or train again")
+
+
 def _download(client, run_id, path, dst):
     try:
         return Path(client.download_artifacts(run_id, path, str(dst)))
@@ -181,6 +199,7 @@ def collect_run(run_id, workdir, *, tracking_uri=None):
         raise ExperimentConfigError(
             f"run {run_id} has status {run.info.status} ({why}); a report needs a finished "
             "`irpredict train` run: run it again and report the run id it prints")
+    _check_artifact_folder(run)
     experiment = client.get_experiment(run.info.experiment_id)
     study = experiment.name.removeprefix("irpredict/")
     record = RunRecord(run_id=run_id, study=study, params=dict(run.data.params),
