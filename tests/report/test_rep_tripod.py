@@ -58,7 +58,7 @@ def test_recorded_run_fills_items_from_toml_fingerprint_and_children():
     assert "'orr'" in items["Outcome definition and timing"]
     assert "12 responders of 50" in items["Outcome definition and timing"]
     predictors = items["Predictors and their timing relative to the landmark"]
-    assert "landmark day 0.0" in predictors
+    assert "clinical: age, pdl1 (patients-table columns only)" in predictors
     assert "extended" not in predictors  # declared in the file, not trained in this run
     assert "5 outer folds x 2 repeat(s), 3 inner folds" in items["Internal validation"]
     assert "models:/demo/1" in items["Model availability"]
@@ -111,3 +111,27 @@ def test_subgroups_of_a_column_with_many_levels_pool_the_small_ones():
     assert site_rows["n"].sum() == n
     tiny = site_rows[site_rows["n"] == 2]
     assert tiny["auc"].isna().all()  # 2 patients: no AUC, not 1.000 [1.000-1.000]
+
+
+def test_predictors_name_the_landmark_of_sets_that_read_measurements_only():
+    toml = TOML + 'kinetics = ["age", "measurements:ctdna"]\n'
+    child = _child()
+    kinetics = {**child, "name": "kinetics/logistic", "feature_set": "kinetics",
+                "params": {**child["params"], "landmark_days": "42.0"}}
+    clinical = {**child, "params": {**child["params"], "landmark_days": "42.0"}}
+    record = RunRecord(run_id="r" * 32, study="demo", params={}, tags={},
+                       children=[clinical, kinetics], experiment_toml=toml)
+    items = {it["topic"]: it["text"] for it in tripod_items(record)}
+    predictors = items["Predictors and their timing relative to the landmark"]
+    assert "clinical: age, pdl1 (patients-table columns only)" in predictors
+    assert "kinetics: age, measurements:ctdna (measurements up to landmark day 42)" in predictors
+
+
+def test_code_versions_say_uncommitted_changes_and_the_experiment_repository():
+    env = {"versions": {"irpredict": "1.0"}, "python": "3.11.9", "git_commit": "a" * 40,
+           "git_dirty": True, "experiment.git_commit": "b" * 40, "experiment.git_dirty": False}
+    record = RunRecord(run_id="r" * 32, study="demo", params={}, tags={}, environment=env)
+    items = {it["topic"]: it["text"] for it in tripod_items(record)}
+    assert items["Code and software versions"] == (
+        f"irpredict 1.0, Python 3.11.9, git {'a' * 40} with uncommitted changes; experiment "
+        f"file's repository: git {'b' * 40}")

@@ -80,11 +80,19 @@ def _predictors(config, children):
     # the sets this run trained (its child runs); the file's other sets were not
     for name in sorted(set(landmarks) or set(sets)):
         entries = sets.get(name)
+        if isinstance(entries, dict):  # a table: columns, sensitivity, description
+            entries = entries.get("columns")
         shown = (", ".join(entries[:12]) + (" ..." if len(entries) > 12 else "")
                  if entries else "")
         day = landmarks.get(name)
-        lines.append(f"{name}: {shown} (measurements up to landmark day {day})" if day
-                     else f"{name}: {shown}")
+        # a set of patients-table columns reads no measurement, whatever its landmark
+        series = entries is None or any(str(e).startswith("measurements:") for e in entries)
+        if day and series and float(day) > 0:
+            lines.append(f"{name}: {shown} (measurements up to landmark day {float(day):g})")
+        elif series and day is not None:
+            lines.append(f"{name}: {shown} (baseline values of measurements)")
+        else:
+            lines.append(f"{name}: {shown} (patients-table columns only)")
     return "; ".join(lines)
 
 
@@ -195,10 +203,7 @@ def tripod_items(record, analysis=None):
         _item("Model availability",
               f"MLflow model {record.model_uri} (run {record.run_id})"
               if record.model_uri else ""),
-        _item("Code and software versions",
-              f"irpredict {env.get('versions', {}).get('irpredict', '?')}, Python "
-              f"{env.get('python', '?')}, git {env.get('git_commit', NOT_RECORDED)}"
-              if env else ""),
+        _item("Code and software versions", _code_versions(env) if env else ""),
         _item("Protocol / registration", ""),
         _item("Patient and public involvement", ""),
         _item("Limitations and generalisability", limitations),
@@ -206,3 +211,20 @@ def tripod_items(record, analysis=None):
     for number, item in enumerate(items, start=1):
         item["item"] = number
     return items
+
+
+def _code_versions(env):
+    """Versions and commits, saying when the code or the experiment file had uncommitted
+    changes (the commit alone would not reproduce the run)."""
+    def commit(prefix):
+        sha = env.get(f"{prefix}git_commit")
+        if not sha:
+            return NOT_RECORDED
+        dirty = env.get(f"{prefix}git_dirty")
+        return sha + (" with uncommitted changes" if dirty in (True, "true") else "")
+
+    text = (f"irpredict {env.get('versions', {}).get('irpredict', '?')}, Python "
+            f"{env.get('python', '?')}, git {commit('')}")
+    if env.get("experiment.git_commit"):
+        text += f"; experiment file's repository: git {commit('experiment.')}"
+    return text
