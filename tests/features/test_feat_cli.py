@@ -79,3 +79,29 @@ def test_help_shows_an_example(cli):
     result = cli("features", "--help")
     assert result.returncode == 0
     assert "Example: irpredict features" in result.stdout
+
+
+def test_a_biomarker_the_model_reads_but_the_cohort_never_measured_is_said(
+        cli, cohort_folder, tmp_path, repo_root):
+    import shutil
+
+    cohort = tmp_path / "no_tmb"
+    shutil.copytree(cohort_folder, cohort)
+    measurements = pd.read_csv(cohort / "measurements.csv")
+    measurements[measurements["biomarker"] != "tmb"].to_csv(cohort / "measurements.csv",
+                                                            index=False)
+    for command in (("features", cohort, "--model", repo_root / "models" / "reference",
+                     "--out", tmp_path / "f.csv"),
+                    ("explain", "--model", repo_root / "models" / "reference", "--data",
+                     cohort, "--patient", "SIM-00001", "--out", tmp_path / "x")):
+        result = cli(*command)
+        assert result.returncode == 0, result.stderr
+        text = " ".join(result.stderr.split())
+        assert "gives no value for 1 of the 17 features model reference/baseline was trained " \
+               "on (tmb__baseline)" in text, command[0]
+    # evaluate says it once, not again as an empty column
+    result = cli("evaluate", "--model", repo_root / "models" / "reference", "--data", cohort,
+                 "--out", tmp_path / "e", "--n-bootstrap", "0")
+    assert result.returncode == 0, result.stderr
+    text = " ".join(result.stderr.split())
+    assert text.count("tmb__baseline") == 1, text

@@ -48,8 +48,9 @@ def warn_few(y, name, therapy=None):
             stacklevel=3)
 
 
-def warn_unlike_training(model, X, name):
-    """Name numeric columns that are empty, or mostly outside the training range (a unit?)."""
+def warn_unlike_training(model, X, name, said=()):
+    """Name numeric columns that are empty (but for those in ``said``, named already), or
+    mostly outside the training range (a unit?)."""
     import numpy as np
 
     empty, numeric = [], 0
@@ -66,7 +67,9 @@ def warn_unlike_training(model, X, name):
             "metrics would measure the imputation, not the model. Check that the cohort's "
             "files and columns carry the training names (measurements.csv, biomarker names), "
             "or pass an experiment .toml that maps them")
-    if empty:
+    said = set(said)
+    if [c for c in empty if c not in said]:
+        empty = [c for c in empty if c not in said]
         warnings.warn(
             f"{name}: {len(empty)} feature column(s) have no value for any patient and are "
             f"imputed for everyone: {', '.join(empty[:10])}{' ...' if len(empty) > 10 else ''}. "

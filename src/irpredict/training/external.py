@@ -12,6 +12,7 @@ from irpredict.training._external_warnings import (
     warn_unlike_training,
 )
 from irpredict.training._feature_table import feature_table
+from irpredict.training.response_model import ABSENT_SAID
 
 __all__ = ["load_external_cohort", "external_frame", "model_frame", "score_external",
            "score_frame", "shifted_columns", "warn_outside_training"]
@@ -239,10 +240,11 @@ def score_frame(model, X, y, *, name="external", threshold=0.5, n_bootstrap=1000
     labelled = y.notna()
     if not labelled.any():
         raise CohortDataError(f"{name}: every patient's label is missing.")
+    said = X.attrs.get(ABSENT_SAID, ())  # columns frame_from_cohort named already
     X, y = X.loc[labelled.to_numpy()], y.loc[labelled.to_numpy()].astype(int)
     X = checked_input(model, X, name, quiet_columns=list(shifted_columns(model, X)))
     X, y = _without_training_patients(model, X, y, name)
-    warn_unlike_training(model, X, name)
+    warn_unlike_training(model, X, name, said=said)
     absent = [t for t in model.therapies if t not in set(X["therapy_class"])]
     if absent:
         warnings.warn(

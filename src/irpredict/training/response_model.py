@@ -10,6 +10,10 @@ from irpredict.training.levels import align_levels
 __all__ = ["ResponseModel", "in_training_units"]
 
 
+#: ``X.attrs`` key: the feature columns the cohort gave no value for, already warned about.
+ABSENT_SAID = "irpredict.absent_said"
+
+
 @dataclass
 class ResponseModel:
     """A fitted per-therapy-class classifier and what its input must look like.
@@ -136,6 +140,12 @@ class ResponseModel:
             self.include_tumor, patient_columns=self.patient_columns, detection_limits=None,
             log_floor=DEFAULT_LOG_FLOOR)
         absent = [c for c in self.feature_columns if c not in features.X.columns]
+        # a biomarker the model names but the cohort never measured: built, but empty
+        measured = (set() if cohort.measurements is None
+                    else set(cohort.measurements["biomarker"].astype(str)))
+        unmeasured = tuple(f"{b}__" for b in (self.biomarkers or ()) if b not in measured)
+        absent += [c for c in self.feature_columns
+                   if c not in absent and unmeasured and c.startswith(unmeasured)]
         # models saved before day-0 landmarks stopped building on-treatment columns (all
         # empty, draw counts 0) read them as they were
         day0 = [c for c in absent if _DAY0_ON_TREATMENT.fullmatch(c)]
@@ -163,6 +173,7 @@ class ResponseModel:
 
         X = align_levels(self, X)
         X.attrs[LEVELS_ALIGNED] = True  # predict_proba need not align (and warn) again
+        X.attrs[ABSENT_SAID] = tuple(absent)  # named above: not again as empty columns
         return X, features.y
 
     def check_frame(self, X):
