@@ -262,6 +262,11 @@ def test_a_small_eligible_group_gets_the_exact_ci_of_its_response_rate():
     assert f"[{exact.low:.0%}, {exact.high:.0%}]" in note
     big = enrichment_table(make_frame(n=120), ["prob_response >= 0"], p0=0.2, n_bootstrap=20)
     assert not big["note"].str.contains("Clopper").any()
+    # without a bootstrap the exact CI is given, with nothing said of bootstrap CIs
+    plain = enrichment_table(frame, ["prob_response >= 0"], p0=0.2, n_bootstrap=0)
+    note = plain.loc[plain["therapy_class"] == "all", "note"].iloc[0]
+    assert f"only {n} eligible patients ({k} responders); the exact (Clopper-Pearson)" in note
+    assert "bootstrap" not in note
 
 
 def test_a_group_where_everyone_or_no_one_responded_gets_the_exact_ci():

@@ -230,7 +230,8 @@ def enrichment_table(frame, rules, *, p0, p_comparator=None, alpha=0.05, power=0
             point = _metrics.compute(e[None, :], y[None, :], settings, rule.kind)
             boot = (_metrics.compute(e[idx], y[idx], settings, rule.kind, grid=simon_grid)
                     if idx is not None and n_bootstrap else None)
-            note = _note(e, y, dropped, rule.kind, int(u.sum()), missing)
+            note = _note(e, y, dropped, rule.kind, int(u.sum()), missing,
+                         bootstrap=bool(n_bootstrap))
             parts.append(_rows(rule, group, len(y), int(y.sum()), point, boot, ci, note))
     if not parts:
         raise CohortDataError("no patients to screen: the frame is empty")
@@ -247,7 +248,7 @@ def _groups(frame, therapy_col):
     return groups + [(c, therapy == c) for c in classes]
 
 
-def _note(e, y, dropped, kind, n_unknown=0, missing="exclude"):
+def _note(e, y, dropped, kind, n_unknown=0, missing="exclude", bootstrap=True):
     notes = []
     if n_unknown:
         counted = "not eligible" if missing == "exclude" else "eligible"
@@ -267,11 +268,13 @@ def _note(e, y, dropped, kind, n_unknown=0, missing="exclude"):
 
         exact = binomtest(responders, eligible).proportion_ci(method="exact")
         why = (f"only {eligible} eligible patients ({responders} "
-               f"responder{'' if responders == 1 else 's'}): bootstrap CIs of so few are too "
-               "narrow" if eligible < SMALL_GROUP else
+               f"responder{'' if responders == 1 else 's'})"
+               + (": bootstrap CIs of so few are too narrow" if bootstrap else "")
+               if eligible < SMALL_GROUP else
                f"{'all' if responders else 'none'} of the {eligible} eligible patients "
-               f"responded: the bootstrap CI of a rate of {responders / eligible:.0%} is that "
-               "rate alone")
+               "responded"
+               + (f": the bootstrap CI of a rate of {responders / eligible:.0%} is that rate "
+                  "alone" if bootstrap else ""))
         notes.append(f"{why}; the exact (Clopper-Pearson) 95% CI of the response rate among "
                      f"eligible is [{exact.low:.0%}, {exact.high:.0%}]")
     if dropped:
