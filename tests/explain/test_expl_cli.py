@@ -94,19 +94,19 @@ def test_all_writes_every_patients_values(explained, in_process):
 
     _, _, tmp_path = explained
     tidy = pd.read_csv(tmp_path / "explanations.csv")
-    assert list(tidy.columns) == ["patient", "therapy_class", "biomarker", "value",
+    assert list(tidy.columns) == ["patient_id", "therapy_class", "biomarker", "value",
                                   "value_column", "shap", "base_value", "explained_log_odds",
                                   "prob_response"]
-    assert tidy["patient"].nunique() == len(in_process.values)
+    assert tidy["patient_id"].nunique() == len(in_process.values)
     # additivity can be checked from the file alone
-    per_patient = tidy.groupby("patient").agg(shap=("shap", "sum"), base=("base_value", "first"),
+    per_patient = tidy.groupby("patient_id").agg(shap=("shap", "sum"), base=("base_value", "first"),
                                               prob=("prob_response", "first"))
     logit = np.log(per_patient["prob"] / (1 - per_patient["prob"]))
     np.testing.assert_allclose(per_patient["shap"] + per_patient["base"], logit, atol=1e-6)
-    explained_log_odds = tidy.groupby("patient")["explained_log_odds"].first()
+    explained_log_odds = tidy.groupby("patient_id")["explained_log_odds"].first()
     np.testing.assert_allclose(per_patient["shap"] + per_patient["base"], explained_log_odds,
                                atol=1e-6)
-    wide = tidy.pivot(index="patient", columns="biomarker", values="shap")
+    wide = tidy.pivot(index="patient_id", columns="biomarker", values="shap")
     expected = in_process.values.copy()
     expected.index = expected.index.astype(str)
     pd.testing.assert_frame_equal(wide.loc[expected.index, expected.columns], expected,

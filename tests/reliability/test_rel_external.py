@@ -69,8 +69,8 @@ def test_a_table_of_built_features_scores_as_the_cohort_does(cli, study, tmp_pat
                    "--out", out, "--tracking-uri", study.uri, cwd=study.folder)
         assert done.returncode == 0, done.stderr
         assert "gives no value" not in done.stderr
-        explained[kind] = (pd.read_csv(out / "explanations.csv", dtype={"patient": str})
-                           .groupby("patient")["prob_response"].first())
+        explained[kind] = (pd.read_csv(out / "explanations.csv", dtype={"patient_id": str})
+                           .groupby("patient_id")["prob_response"].first())
     pd.testing.assert_series_equal(explained["cohort"], explained["table"], atol=1e-6)
 
     table = pd.read_csv(features, dtype={"patient_id": str})

@@ -16,7 +16,7 @@ def command(
                                    "with the training columns."),
     patient: str = typer.Option(None, "--patient", "-p", help="Patient id to explain."),
     all_patients: bool = typer.Option(False, "--all",
-                                      help="Write explanations.csv (patient, biomarker, "
+                                      help="Write explanations.csv (patient_id, biomarker, "
                                            "value, shap, base value, probability) for every "
                                            "patient."),
     out: Path = typer.Option(None, "--out", "-o",
@@ -183,12 +183,12 @@ def _write_waterfall(explanation, pid, path, top):
 def _write_tidy(explanation, path):
     from irpredict.cli._outputs import atomic_path
 
-    tidy = explanation.to_tidy().rename(columns={"patient_id": "patient"})
+    tidy = explanation.to_tidy()
     # base_value + the patient's SHAP values = explained_log_odds; for a model calibrated
     # after training that is the log-odds before calibration, not logit(prob_response)
-    tidy["explained_log_odds"] = tidy["patient"].map(explanation.margin)
+    tidy["explained_log_odds"] = tidy["patient_id"].map(explanation.margin)
     with atomic_path(path) as tmp:
-        tidy[["patient", "therapy_class", "biomarker", "value", "value_column", "shap",
+        tidy[["patient_id", "therapy_class", "biomarker", "value", "value_column", "shap",
               "base_value", "explained_log_odds", "prob_response"]].to_csv(tmp, index=False)
 
 
