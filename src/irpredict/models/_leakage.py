@@ -10,7 +10,8 @@ __all__ = ["refuse_labels_among_features"]
 _MIN_PATIENTS_FOR_COPY = 10
 
 
-def refuse_labels_among_features(X, y, label_name=None, *, therapy_col="therapy_class"):
+def refuse_labels_among_features(X, y, label_name=None, *, therapy_col="therapy_class",
+                                 by_value=True):
     """Raise when ``X`` holds the labels (by name or by value) or a ``patient_id`` column.
 
     A frame such as ``FeatureSet.to_frame()`` keeps the label and the id beside the
@@ -27,6 +28,10 @@ def refuse_labels_among_features(X, y, label_name=None, *, therapy_col="therapy_
         The labels' column name (a Series' ``name``).
     therapy_col : str
         The therapy-class column, never compared with the labels.
+    by_value : bool, default=True
+        Also refuse a numeric column equal to the labels for every patient. For a whole
+        cohort only: in a small cross-validation split a strong 0/1 marker can match every
+        label by chance.
     """
     if label_name is not None and label_name in X.columns:
         raise LeakageError(
@@ -37,7 +42,7 @@ def refuse_labels_among_features(X, y, label_name=None, *, therapy_col="therapy_
             "The feature frame has a 'patient_id' column: an id is no feature. Make it the "
             "index (X.set_index('patient_id')).")
     y = np.asarray(y, dtype=float)
-    if len(y) < _MIN_PATIENTS_FOR_COPY or len(np.unique(y)) < 2:
+    if not by_value or len(y) < _MIN_PATIENTS_FOR_COPY or len(np.unique(y)) < 2:
         return
     numbers = X.drop(columns=[therapy_col], errors="ignore").select_dtypes(
         include=["number", "bool"])
