@@ -16,8 +16,11 @@ def first_ids(ids, k=5):
     return f"{ids[:k]}{more}"
 
 
-def check_frame_and_labels(X, y, therapy_col):
-    """Check the feature frame and labels; return ``y`` as an int array aligned to ``X``."""
+def check_frame_and_labels(X, y, therapy_col, *, fitting=True):
+    """Check the feature frame and labels; return ``y`` as an int array aligned to ``X``.
+
+    For ``fitting``, a frame that holds the labels (by name or by value) is refused too; a
+    fitted model scoring a cohort reads only its own columns."""
     import pandas as pd
 
     if not isinstance(X, pd.DataFrame):
@@ -53,7 +56,8 @@ def check_frame_and_labels(X, y, therapy_col):
             f"{where}: {int(bad.sum())} patients have a label other than 0/1 "
             f"({first_ids(X.index[bad])}); drop unlabelled patients before evaluation."
         )
-    refuse_labels_among_features(X, y, label_name, therapy_col=therapy_col)
+    if fitting:
+        refuse_labels_among_features(X, y, label_name, therapy_col=therapy_col)
     return y.astype(int)
 
 

@@ -252,7 +252,7 @@ def predict_frame(model, X, y, *, therapy_col="therapy_class", name="external"):
     """
     import pandas as pd
 
-    y = check_frame_and_labels(X, y, therapy_col)
+    y = check_frame_and_labels(X, y, therapy_col, fitting=False)
     prob = np.asarray(model.predict_proba(X))[:, 1]
     return pd.DataFrame({
         "patient_id": X.index.astype(str), "repeat": 0, "fold": 0,
