@@ -367,3 +367,20 @@ def test_a_cohort_folder_renames_its_feature_columns(tmp_path):
                                               r"table does not have: 'ECOG' \('ECOG' may be "
                                               r"'ECOG PS'\)"):
         load_experiment(path).load_cohort()
+
+
+def test_a_sheet_of_a_workbook_is_read_by_name(study, tmp_path):
+    book = tmp_path / "data" / "patients.xlsx"
+    with pd.ExcelWriter(book) as writer:
+        PATIENTS.to_excel(writer, sheet_name="Training", index=False)
+        PATIENTS.head(3).to_excel(writer, sheet_name="Test", index=False)
+    path = study(GOOD.replace('source = "data/patients.csv"',
+                              'source = "data/patients.xlsx"\nsheet = "Test"'))
+    cohort = load_experiment(path).load_cohort()
+    assert cohort.n_patients == 3
+    wrong = study(GOOD.replace('source = "data/patients.csv"',
+                               'source = "data/patients.xlsx"\nsheet = "test set"'),
+                  name="wrong.toml")
+    with pytest.raises(CohortDataError, match=r"has no sheet 'test set'; its sheets: "
+                                             r"'Training', 'Test'"):
+        load_experiment(wrong).load_cohort()

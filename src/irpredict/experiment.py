@@ -47,6 +47,8 @@ class DataSpec:
     folder : pathlib.Path or None
         A cohort folder in irpredict's tables (``patients``, ``measurements``,
         ``tumor_assessments``; absolute), as ``irpredict simulate`` writes it.
+    sheet : str or None
+        The sheet of an Excel ``source`` that holds the patients table.
     """
 
     mapping: object
@@ -54,6 +56,7 @@ class DataSpec:
     simulate: dict | None = None
     source_text: str | None = None
     folder: Path | None = None
+    sheet: str | None = None
 
 
 @dataclass(frozen=True)
@@ -118,9 +121,8 @@ class Experiment:
 
             self._check_files()
             return load_wide_table(
-                self.data.source, self.data.mapping, name=self.name,
-                feature_sets=self.feature_sets, sensitivity_sets=self.sensitivity_sets,
-            )
+                self.data.source, self.data.mapping, name=self.name, sheet=self.data.sheet,
+                feature_sets=self.feature_sets, sensitivity_sets=self.sensitivity_sets)
         except IRPredictError as exc:
             if not str(exc).startswith("feature set "):
                 raise
@@ -396,11 +398,12 @@ def _parse_data(data, path, anchor):
         class_mix = _class_mix(sim, where=f"{where} simulate")
         return DataSpec(mapping=_canonical_mapping(data, where, resolve),
                         simulate={"patients": patients, "seed": seed, "class_mix": class_mix})
-    check_keys(data, ("source",) + MAPPING_KEYS, where=where)
+    check_keys(data, ("source", "sheet") + MAPPING_KEYS, where=where)
     text = get(data, "source", "str", where=where, required=True)
-    mapping_keys = {k: v for k, v in data.items() if k != "source"}
+    mapping_keys = {k: v for k, v in data.items() if k not in ("source", "sheet")}
     mapping = ColumnMapping.from_dict(mapping_keys, where=where, resolve=resolve)
-    return DataSpec(mapping=mapping, source=resolve(text), source_text=text)
+    return DataSpec(mapping=mapping, source=resolve(text), source_text=text,
+                    sheet=get(data, "sheet", "str", where=where))
 
 
 def _canonical_mapping(data, where, resolve):

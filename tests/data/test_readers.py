@@ -103,8 +103,18 @@ def test_a_workbook_with_several_filled_sheets_is_refused_naming_them(tmp_path):
         pd.DataFrame({"patient_id": ["B1"], "age": [70]}).to_excel(
             writer, sheet_name="site B", index=False)
         pd.DataFrame().to_excel(writer, sheet_name="empty", index=False)
-    with pytest.raises(CohortDataError, match=r"has 2 sheets with data \('site A', 'site B'\)"):
+    with pytest.raises(CohortDataError, match=r"has 2 sheets with data \('site A', 'site B'\).*"
+                                              r"\[data\] sheet = 'site A'"):
         read_table(path, table="patients")
+    # a sheet named is read alone; a sheet the workbook lacks is named with the ones it has
+    assert read_table(path, table="patients", sheet="site B")["patient_id"].tolist() == ["B1"]
+    with pytest.raises(CohortDataError, match=r"has no sheet 'site C'; its sheets: 'site A', "
+                                              r"'site B', 'empty'"):
+        read_table(path, table="patients", sheet="site C")
+    csv = tmp_path / "p.csv"
+    csv.write_text("patient_id,age\nA1,50\n")
+    with pytest.raises(CohortDataError, match="is no Excel workbook, so it has no sheet"):
+        read_table(csv, table="patients", sheet="site A")
     one = tmp_path / "one.xlsx"
     with pd.ExcelWriter(one) as writer:
         pd.DataFrame().to_excel(writer, sheet_name="notes", index=False)

@@ -79,6 +79,10 @@ def read_table(path, *, table="table", sheet=None, dtype=None, duplicate_columns
     if path.stat().st_size == 0:
         raise CohortDataError(
             f"{table} file {path} is empty (0 bytes); write a header row and data rows")
+    if sheet is not None and ext not in (".xlsx", ".xls"):
+        raise CohortDataError(
+            f"{table} file {path} is no Excel workbook, so it has no sheet {sheet!r}; leave "
+            "out the sheet")
     if ext in (".parquet", ".pq"):
         frame = _read_parquet(path, table)
     elif ext in (".xlsx", ".xls"):
@@ -293,9 +297,24 @@ def _only_sheet(path, table, engine):
         names = ", ".join(repr(str(n)) for n in filled)
         raise CohortDataError(
             f"{table} file {path} has {len(filled)} sheets with data ({names}); irpredict reads "
-            "one table per file. Put the rows in one sheet (one header row), or save each "
-            "sheet as its own file (a README sheet can go in a separate file)")
+            "one table per file. Name the sheet in an experiment file ([data] sheet = "
+            f"{str(filled[0])!r}), or save each sheet as its own file")
     return filled[0] if filled else 0
+
+
+def _check_sheet(path, table, engine, sheet):
+    import pandas as pd
+
+    with pd.ExcelFile(path, engine=engine) as book:
+        names = [str(n) for n in book.sheet_names]
+    if sheet not in names:
+        from irpredict.data._spec import close_matches
+
+        close = close_matches(sheet, names, n=1)
+        raise CohortDataError(
+            f"{table} file {path} has no sheet {sheet!r}; its sheets: "
+            f"{', '.join(map(repr, names))}"
+            + (f". Did you mean {close[0]!r}?" if close else ""))
 
 
 def _read_excel(path, table, sheet):
@@ -308,6 +327,8 @@ def _read_excel(path, table, sheet):
     try:
         if sheet is None:
             sheet = _only_sheet(path, table, engine)
+        else:
+            _check_sheet(path, table, engine, sheet)
         raw = pd.read_excel(path, sheet_name=sheet, header=None, engine=engine, dtype=object)
     except CohortDataError:
         raise

@@ -265,7 +265,8 @@ class ColumnMapping:
         return parse_mapping(cls, data, where=where, resolve=resolve)
 
 
-def load_wide_table(path, mapping, *, name=None, feature_sets=None, sensitivity_sets=()):
+def load_wide_table(path, mapping, *, name=None, feature_sets=None, sensitivity_sets=(),
+                    sheet=None):
     """Read a wide patients table (and its longitudinal sources) into a validated Cohort.
 
     Parameters
@@ -282,6 +283,8 @@ def load_wide_table(path, mapping, *, name=None, feature_sets=None, sensitivity_
         ``measurements:*``) stand for kinetic features of that biomarker.
     sensitivity_sets : iterable of str, default=()
         Names of feature sets allowed to use ``mapping.response_derived`` columns.
+    sheet : str or None, default=None
+        The sheet of an Excel workbook to read (``None``: its one sheet with data).
 
     Returns
     -------
@@ -303,7 +306,7 @@ def load_wide_table(path, mapping, *, name=None, feature_sets=None, sensitivity_
     from irpredict.data._readers import read_table
 
     path = Path(path)
-    table = read_table(path, table="patients", dtype={mapping.id: str})
+    table = read_table(path, table="patients", sheet=sheet, dtype={mapping.id: str})
     return map_tables(
         table, mapping, name=name or path.stem, source=path,
         feature_sets=feature_sets, sensitivity_sets=sensitivity_sets,
