@@ -11,7 +11,8 @@ import re
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from irpredict._paths import SHARED_DATA_ENV, resolve_path
+from irpredict._experiment_data import DataSpec, parse_data, replace_mapping
+from irpredict._paths import SHARED_DATA_ENV
 from irpredict.data._spec import check_keys, get
 from irpredict.exceptions import CohortDataError, ExperimentConfigError
 
@@ -21,42 +22,8 @@ __all__ = ["Experiment", "DataSpec", "load_experiment", "SHARED_DATA_ENV"]
 LANDMARKS_SUFFIX = "-landmarks"
 SECTIONS = ("study", "data", "feature_sets", "model", "evaluation", "screening", "monitoring")
 _STUDY_KEYS = ("name", "description", "reference")
-_SIMULATE_KEYS = ("simulate", "label", "columns", "response_derived_biomarkers")
-_FOLDER_KEYS = ("folder", "label", "columns", "response_derived_biomarkers")
 _SET_KEYS = ("columns", "sensitivity", "description")
 _NAME = re.compile(r"[A-Za-z0-9][A-Za-z0-9_.-]*")
-
-
-@dataclass(frozen=True)
-class DataSpec:
-    """Where an experiment's cohort comes from.
-
-    Parameters
-    ----------
-    mapping : ColumnMapping
-        How the source columns map onto the data model.
-    source : pathlib.Path or None
-        The wide patients table (absolute), or ``None`` for a simulated cohort or a
-        cohort folder.
-    simulate : dict or None
-        ``{"patients": int, "seed": int, "class_mix": dict or None}`` for a
-        simulated cohort (``class_mix``: share of patients per therapy class;
-        ``None`` = the simulator's default mix).
-    source_text : str or None
-        The source (or folder) exactly as written in the file (for messages).
-    folder : pathlib.Path or None
-        A cohort folder in irpredict's tables (``patients``, ``measurements``,
-        ``tumor_assessments``; absolute), as ``irpredict simulate`` writes it.
-    sheet : str or None
-        The sheet of an Excel ``source`` that holds the patients table.
-    """
-
-    mapping: object
-    source: Path | None = None
-    simulate: dict | None = None
-    source_text: str | None = None
-    folder: Path | None = None
-    sheet: str | None = None
 
 
 @dataclass(frozen=True)
@@ -198,7 +165,7 @@ class Experiment:
         # construction, whichever feature sets use them and whatever the class mix.
         text = [c for c in sim.patients.columns
                 if c not in CANONICAL and not is_numeric_dtype(sim.patients[c])]
-        mapping = _replace(self.data.mapping, categorical=list(
+        mapping = replace_mapping(self.data.mapping, categorical=list(
             dict.fromkeys([*self.data.mapping.categorical, *text])))
         measurements = getattr(sim, "measurements", None)
         truth = getattr(sim, "truth", None) or {}
@@ -209,7 +176,7 @@ class Experiment:
                                       TUMOR_SIZE]))
         if "response_definition" in sim.patients.columns \
                 and "response_definition" not in mapping.exclude:
-            mapping = _replace(mapping, exclude=(*mapping.exclude, "response_definition"))
+            mapping = replace_mapping(mapping, exclude=(*mapping.exclude, "response_definition"))
         meta = resolve_columns(
             sim.patients, mapping, source=f"simulated cohort ({self.path})",
             measurements=measurements, response_derived_biomarkers=derived,
@@ -239,7 +206,7 @@ class Experiment:
         excluded = [c for c in truth.get("excluded_columns") or []
                     if c not in mapping.exclude]
         if excluded:
-            mapping = _replace(mapping, exclude=(*mapping.exclude, *excluded))
+            mapping = replace_mapping(mapping, exclude=(*mapping.exclude, *excluded))
         patients = rename_columns(patients, mapping, source=str(files["patients"]))
         meta = resolve_columns(
             patients, mapping, source=str(files["patients"]), measurements=measurements,
@@ -251,21 +218,6 @@ class Experiment:
             sources={table: str(path) for table, path in files.items()},
             name=self.name, label_col="response", response_derived_biomarkers=derived, **meta,
         )
-
-
-def _class_mix(sim, *, where):
-    """The optional ``class_mix`` of ``[data] simulate``: therapy class -> share (> 0 in total)."""
-    mix = get(sim, "class_mix", "dict[str,number]", where=where)
-    if mix is None:
-        return None
-    from irpredict.data.simulator._latent import check_class_mix
-    from irpredict.data.simulator._params import DEFAULT_CLASS_MIX
-    from irpredict.exceptions import IRPredictError
-
-    try:
-        return check_class_mix(mix, DEFAULT_CLASS_MIX)
-    except IRPredictError as exc:
-        raise ExperimentConfigError(f"{where} {exc}.") from None
 
 
 def load_experiment(path, *, folder=None):
@@ -337,7 +289,7 @@ def load_experiment(path, *, folder=None):
             "choose another name.")
     description = get(study, "description", "str", where=where, default="")
     anchor = path if folder is None else Path(folder).resolve() / path.name
-    data = _parse_data(get(raw, "data", "dict", where=str(path), required=True), path, anchor)
+    data = parse_data(get(raw, "data", "dict", where=str(path), required=True), path, anchor)
     sets, sensitivity = _parse_feature_sets(raw.get("feature_sets", {}), path)
     for section in ("model", "evaluation", "screening", "monitoring"):
         get(raw, section, "dict", where=str(path))  # reserved: a table, checked later
@@ -363,66 +315,6 @@ def _check_evaluation(evaluation, feature_sets, path):
         raise ExperimentConfigError(
             f"{where} published_auc {outside}: an AUC lies between 0 and 1 (write 0.87, "
             "not 87).")
-
-
-def _parse_data(data, path, anchor):
-    from irpredict.data._parse import MAPPING_KEYS
-    from irpredict.data.mapping import ColumnMapping
-
-    where = f"{path} [data]"
-
-    def resolve(text):
-        return resolve_path(text, anchor, where)
-
-    given = [key for key in ("source", "simulate", "folder") if key in data]
-    if len(given) > 1:
-        raise ExperimentConfigError(f"{where} sets {'both ' if len(given) == 2 else ''}"
-                                    f"{' and '.join(repr(k) for k in given)}; keep one.")
-    if "folder" in data:
-        check_keys(data, _FOLDER_KEYS, where=where)
-        text = get(data, "folder", "str", where=where)
-        return DataSpec(mapping=_canonical_mapping(data, where, resolve), folder=resolve(text),
-                        source_text=text)
-    if "simulate" in data:
-        check_keys(data, _SIMULATE_KEYS, where=where)
-        sim = get(data, "simulate", "dict", where=where)
-        check_keys(sim, ("patients", "seed", "class_mix"), where=f"{where} simulate")
-        patients = get(sim, "patients", "int", where=f"{where} simulate", required=True)
-        seed = get(sim, "seed", "int", where=f"{where} simulate", default=0)
-        from irpredict.data.cohort import MAX_SIMULATED_PATIENTS
-
-        if not 1 <= patients <= MAX_SIMULATED_PATIENTS:
-            raise ExperimentConfigError(
-                f"{where} simulate.patients must be between 1 and {MAX_SIMULATED_PATIENTS:,} "
-                f"(got {patients:,}).")
-        class_mix = _class_mix(sim, where=f"{where} simulate")
-        return DataSpec(mapping=_canonical_mapping(data, where, resolve),
-                        simulate={"patients": patients, "seed": seed, "class_mix": class_mix})
-    check_keys(data, ("source", "sheet") + MAPPING_KEYS, where=where)
-    text = get(data, "source", "str", where=where, required=True)
-    mapping_keys = {k: v for k, v in data.items() if k not in ("source", "sheet")}
-    mapping = ColumnMapping.from_dict(mapping_keys, where=where, resolve=resolve)
-    return DataSpec(mapping=mapping, source=resolve(text), source_text=text,
-                    sheet=get(data, "sheet", "str", where=where))
-
-
-def _canonical_mapping(data, where, resolve):
-    """The mapping of tables already in irpredict's columns (simulated, or a cohort folder):
-    only ``[data.columns]`` and the response-derived biomarkers are read."""
-    from irpredict.data.mapping import ColumnMapping
-
-    label = get(data, "label", "str", where=where, default="response", choices=["response"])
-    spec = {"id": "patient_id", "therapy_class": "chemotherapy",  # replaced: tables carry it
-            "columns": data.get("columns", {}),
-            "response_derived_biomarkers": data.get("response_derived_biomarkers", [])}
-    mapping = ColumnMapping.from_dict(spec, where=where, resolve=resolve)
-    return _replace(mapping, therapy_class=None, label=label)
-
-
-def _replace(mapping, **changes):
-    from dataclasses import replace
-
-    return replace(mapping, **changes)
 
 
 def _parse_feature_sets(sets, path):
