@@ -9,8 +9,9 @@ from irpredict.exceptions import ExperimentConfigError
 
 __all__ = ["DataSpec", "parse_data", "replace_mapping"]
 
-_SIMULATE_KEYS = ("simulate", "label", "columns", "response_derived_biomarkers")
-_FOLDER_KEYS = ("folder", "label", "columns", "response_derived_biomarkers")
+_SIMULATE_KEYS = ("simulate", "label", "columns", "response_derived_biomarkers",
+                  "response_label")
+_FOLDER_KEYS = ("folder", "label", "columns", "response_derived_biomarkers", "response_label")
 
 
 @dataclass(frozen=True)
@@ -35,6 +36,9 @@ class DataSpec:
         ``tumor_assessments``; absolute), as ``irpredict simulate`` writes it.
     sheet : str or None
         The sheet of an Excel ``source`` that holds the patients table.
+    response_label : dict or None
+        ``[data.response_label]``: the label derived from tumour assessments
+        (:func:`irpredict.response.cohort_label.parse_response_label`).
     """
 
     mapping: object
@@ -43,6 +47,7 @@ class DataSpec:
     source_text: str | None = None
     folder: Path | None = None
     sheet: str | None = None
+    response_label: dict | None = None
 
 
 def _class_mix(sim, *, where):
@@ -69,6 +74,13 @@ def parse_data(data, path, anchor):
     def resolve(text):
         return resolve_path(text, anchor, where)
 
+    from irpredict.response.cohort_label import parse_response_label
+
+    label_rule = parse_response_label(get(data, "response_label", "dict", where=where),
+                                      where=f"{path} [data.response_label]")
+    if label_rule is not None and "source" in data and "label" in data:
+        raise ExperimentConfigError(
+            f"{where} names a label column and derives one ([data.response_label]); keep one.")
     given = [key for key in ("source", "simulate", "folder") if key in data]
     if len(given) > 1:
         raise ExperimentConfigError(f"{where} sets {'both ' if len(given) == 2 else ''}"
@@ -77,7 +89,7 @@ def parse_data(data, path, anchor):
         check_keys(data, _FOLDER_KEYS, where=where)
         text = get(data, "folder", "str", where=where)
         return DataSpec(mapping=_canonical_mapping(data, where, resolve), folder=resolve(text),
-                        source_text=text)
+                        source_text=text, response_label=label_rule)
     if "simulate" in data:
         check_keys(data, _SIMULATE_KEYS, where=where)
         sim = get(data, "simulate", "dict", where=where)
@@ -92,13 +104,15 @@ def parse_data(data, path, anchor):
                 f"(got {patients:,}).")
         class_mix = _class_mix(sim, where=f"{where} simulate")
         return DataSpec(mapping=_canonical_mapping(data, where, resolve),
-                        simulate={"patients": patients, "seed": seed, "class_mix": class_mix})
-    check_keys(data, ("source", "sheet") + MAPPING_KEYS, where=where)
+                        simulate={"patients": patients, "seed": seed, "class_mix": class_mix},
+                        response_label=label_rule)
+    own = ("source", "sheet", "response_label")
+    check_keys(data, own + MAPPING_KEYS, where=where)
     text = get(data, "source", "str", where=where, required=True)
-    mapping_keys = {k: v for k, v in data.items() if k not in ("source", "sheet")}
+    mapping_keys = {k: v for k, v in data.items() if k not in own}
     mapping = ColumnMapping.from_dict(mapping_keys, where=where, resolve=resolve)
     return DataSpec(mapping=mapping, source=resolve(text), source_text=text,
-                    sheet=get(data, "sheet", "str", where=where))
+                    sheet=get(data, "sheet", "str", where=where), response_label=label_rule)
 
 
 def _canonical_mapping(data, where, resolve):

@@ -77,6 +77,15 @@ class Experiment:
         --------
         >>> cohort = load_experiment("experiments/transneo.toml").load_cohort()  # doctest: +SKIP
         """
+        cohort = self._load()
+        if self.data.response_label is None:
+            return cohort
+        from irpredict.response.cohort_label import label_from_assessments
+
+        return label_from_assessments(cohort, self.data.response_label,
+                                      where=f"{self.path} [data.response_label]")
+
+    def _load(self):
         from irpredict.exceptions import IRPredictError
 
         try:

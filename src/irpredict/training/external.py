@@ -359,4 +359,5 @@ def _require_label(cohort, model=None, path=None):
             + (f" (close: {', '.join(map(repr, close))})" if close else "")
             + "; evaluation needs the observed response of each patient. Rename the "
             "cohort's label column to the training name, or pass an experiment .toml that "
-            "maps this cohort's columns (its [data] label)")
+            "maps this cohort's columns (its [data] label, or [data.response_label] to "
+            "derive it from the tumour assessments)")
