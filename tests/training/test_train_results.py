@@ -55,3 +55,19 @@ def test_results_never_replace_the_experiment_file_or_the_store(tmp_path, cli):
         assert f"choose another {option}" in result.stderr
         assert "Traceback" not in result.stderr
         assert target.read_bytes() == before
+
+
+def test_notes_below_the_marker_outlive_a_rerun(tmp_path, cli):
+    from irpredict.cli._train import KEPT_NOTES_MARKER
+
+    exp_path = tmp_path / "mixres.toml"
+    exp_path.write_text(STUDY)
+    results = tmp_path / "mixres.md"
+    results.write_text(f"old table\n\n{KEPT_NOTES_MARKER}\n\n## Notes\n\nwritten by hand\n")
+    result = cli("train", exp_path, "--tracking-uri", f"sqlite:///{tmp_path}/mlflow.db",
+                 "--results", results, "--n-bootstrap", "0", "--no-register", cwd=tmp_path)
+    assert result.returncode == 0, result.stderr
+    text = results.read_text()
+    assert "old table" not in text
+    assert text.index("| therapy class |") < text.index(KEPT_NOTES_MARKER)
+    assert text.endswith(f"{KEPT_NOTES_MARKER}\n\n## Notes\n\nwritten by hand\n")

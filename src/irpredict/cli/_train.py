@@ -161,11 +161,21 @@ def _command_line():
     return "irpredict " + " ".join(shlex.quote(a) for a in sys.argv[1:])
 
 
+#: A line in a results file below which hand-written notes are kept when ``train --results``
+#: writes the file again.
+KEPT_NOTES_MARKER = "<!-- notes below this line are kept when the file is written again -->"
+
+
 def _write_results(path, result, exp, settings, table):
     from irpredict.cli._outputs import atomic_path
     from irpredict.training.results import results_markdown
 
     text = results_markdown(result, exp, settings, _command_line(), table)
+    if path.is_file():  # notes written by hand below the marker outlive a rerun
+        earlier = path.read_text(encoding="utf-8")
+        if KEPT_NOTES_MARKER in earlier:
+            text = (text.rstrip("\n") + "\n\n"
+                    + earlier[earlier.index(KEPT_NOTES_MARKER):].rstrip("\n") + "\n")
     path.parent.mkdir(parents=True, exist_ok=True)
     with atomic_path(path) as tmp:
         tmp.write_text(text, encoding="utf-8")
