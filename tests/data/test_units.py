@@ -97,3 +97,50 @@ def test_g_per_l_of_a_cell_count_is_giga_per_litre():
     assert problems == []
     assert units == {"anc": "10^9/L", "albumin": "g/L"}
     np.testing.assert_allclose(out["value"], [4.1, 3.0, 38.0])
+
+
+def _tables(ldh_uln=None, albumin=None, with_unit=True):
+    patients = pd.DataFrame({"patient_id": ["p1", "p2", "p3"], "therapy_class": "cytokine",
+                             "response": [1, 0, 0]})
+    if ldh_uln is not None:
+        patients["ldh_uln"] = ldh_uln
+    rows = [("p1", "albumin", -2, albumin[0]), ("p1", "albumin", 21, albumin[1]),
+            ("p2", "albumin", -2, albumin[2]), ("p2", "albumin", 21, albumin[3])] \
+        if albumin else [("p1", "ldh", -2, 200.0), ("p2", "ldh", -2, 300.0)]
+    measurements = pd.DataFrame(rows, columns=["patient_id", "biomarker", "day", "value"])
+    if with_unit:
+        measurements["unit"] = "g/L" if albumin else "U/L"
+    return patients, measurements
+
+
+def test_an_ldh_uln_in_another_unit_or_with_its_unit_written_is_refused():
+    from irpredict.data.validation import validate_tables
+    from irpredict.exceptions import CohortDataError
+
+    with pytest.raises(CohortDataError, match=r"column 'ldh_uln': LDH upper limits of normal "
+                                              r"outside 50-2000 U/L at row 2 \(patient p1\).*"
+                                              r"ukat/L times 60"):
+        validate_tables(*_tables(ldh_uln=[3.5, 250.0, 250.0]))
+    with pytest.raises(CohortDataError, match=r"column 'ldh_uln' holds text '250 U/L', '280 U/L'"
+                                              r".*without its unit"):
+        validate_tables(*_tables(ldh_uln=["250 U/L", "280 U/L", "250 U/L"]))
+    cohort = validate_tables(*_tables(ldh_uln=[250.0, 280.0, None]))
+    assert cohort.patients["ldh_uln"].notna().sum() == 2
+
+
+def test_a_lab_without_a_unit_in_two_scales_is_refused_and_in_another_scale_warned():
+    from irpredict.data.validation import validate_tables
+    from irpredict.exceptions import CohortDataError, DataWarning
+
+    with pytest.raises(CohortDataError, match=r"albumin has no unit, and its values mix two "
+                                              r"scales: 2 rows fit g/L, 2 rows \(3.6-3.9\) "
+                                              r"cannot be g/L"):
+        validate_tables(*_tables(albumin=[38.0, 3.6, 3.9, 41.0], with_unit=False))
+    with pytest.warns(DataWarning, match=r"albumin has no unit and none of its values "
+                                         r"\(3.6-4.1\) can be g/L"):
+        validate_tables(*_tables(albumin=[3.8, 3.6, 3.9, 4.1], with_unit=False))
+    # in g/L without a unit nothing is said
+    import warnings
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        validate_tables(*_tables(albumin=[38.0, 36.0, 39.0, 41.0], with_unit=False))

@@ -4,7 +4,11 @@ leakage; and how problems name rows and patients."""
 from irpredict.data._number_text import numbers_with_stray_text
 from irpredict.data.plausibility import PATIENT_RANGES
 
-__all__ = ["LEAKAGE_CHANCE"]
+__all__ = ["LEAKAGE_CHANCE", "check_ldh_uln"]
+
+#: Upper limits of normal of LDH in U/L, the unit LDH is read in (assays: about 190-480);
+#: a limit in ukat/L (3-8) is 60 times smaller.
+LDH_ULN_RANGE = (50, 2000)
 
 
 def _ids(series):
@@ -53,6 +57,33 @@ def _check_range(frame, col, source, ids, problems):
                 problems.append(f"{source}: column '{col}': {what} at {_rows(bad, ids)}. "
                                 f"Fix: {fix}")
             return
+
+
+def check_ldh_uln(frame, source, ids, problems, *, text_checked=False):
+    """``ldh_uln`` divides baseline LDH (in U/L): it must be a number in U/L too (text in it
+    is reported here unless the feature checks did, ``text_checked``)."""
+    import pandas as pd
+
+    if "ldh_uln" not in frame.columns:
+        return
+    raw = frame["ldh_uln"]
+    given = raw.notna() & (raw.astype("string").str.strip() != "")
+    values = pd.to_numeric(raw, errors="coerce")
+    text = given & values.isna() & (not text_checked)
+    low, high = LDH_ULN_RANGE
+    # infinite or absurd values are the plausibility check's to report
+    outside = values.notna() & ((values < low) | (values > high)) & (values.abs() < 1e15)
+    if text.any():
+        shown = ", ".join(repr(v) for v in list(dict.fromkeys(raw[text].astype(str)))[:3])
+        problems.append(
+            f"{source}: column 'ldh_uln' holds text {shown} at {_rows(frame.index[text], ids)}. "
+            "Fix: write the LDH upper limit of normal as a number in U/L (e.g. 250), without "
+            "its unit")
+    if outside.any():
+        problems.append(
+            f"{source}: column 'ldh_uln': LDH upper limits of normal outside {low}-{high} U/L "
+            f"at {_rows(frame.index[outside], ids)}. Fix: give it in U/L, as LDH is read "
+            "(a limit in ukat/L times 60, e.g. 4.1 -> 246)")
 
 
 def _check_text_in_numbers(frame, col, source, ids, problems, extra):

@@ -6,7 +6,8 @@ of 999); unusual but possible values pass.
 
 from irpredict.data.schema import PLAUSIBLE_MAGNITUDE
 
-__all__ = ["PATIENT_RANGES", "LAB_RANGES", "LAB_RANGES_TEXT", "implausible_labs"]
+__all__ = ["PATIENT_RANGES", "LAB_RANGES", "LAB_RANGES_TEXT", "implausible_labs",
+           "unitless_lab_scales"]
 
 #: Plausible ranges of patients-table columns: (name test, low, high, what, fix).
 PATIENT_RANGES = (
@@ -55,4 +56,36 @@ def implausible_labs(m, unit):
         rows = (names == biomarker).fillna(False).astype(bool) & (unit == lab_unit).fillna(
             False).astype(bool)
         out |= rows & ((m["value"] < low) | (m["value"] > high))
+    return out
+
+
+def unitless_lab_scales(m, unit):
+    """Labs given without a unit whose values cannot all be in the lab's canonical unit.
+
+    Parameters
+    ----------
+    m : pandas.DataFrame
+        Columns ``biomarker`` and ``value``.
+    unit : pandas.Series
+        Each row's unit (missing where none is given).
+
+    Returns
+    -------
+    list of (str, str, pandas.Index, pandas.Index)
+        Per lab: its name, canonical unit, the rows inside its plausible range there and
+        the rows outside. Rows inside and outside together are two scales mixed (g/dL among
+        g/L); outside alone, a whole series in another unit.
+    """
+    out = []
+    names = m["biomarker"].str.lower()
+    unitless = unit.isna().to_numpy()
+    for (biomarker, lab_unit), (low, high) in LAB_RANGES.items():
+        rows = (names == biomarker).fillna(False).to_numpy(dtype=bool) & unitless
+        if not rows.any():
+            continue
+        values = m.loc[rows, "value"]
+        inside = values.index[(values >= low) & (values <= high)]
+        outside = values.index[(values < low) | (values > high)]
+        if len(outside):
+            out.append((biomarker, lab_unit, inside, outside))
     return out

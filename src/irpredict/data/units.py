@@ -122,6 +122,13 @@ def conversion_factor(biomarker, from_unit, to_unit):
     return _DIMENSIONS[dim][from_unit] / _DIMENSIONS[dim][to_unit]
 
 
+def has_other_scales(unit):
+    """Whether a value in ``unit`` could as well be written in another unit of its kind
+    (g/L as g/dL, U/L as ukat/L): then a value given without its unit is ambiguous."""
+    dimension = _UNIT_DIMENSION.get(normalize_unit(unit))
+    return dimension is not None and len(_DIMENSIONS[dimension]) > 1
+
+
 def is_count_unit(unit):
     """Whether ``unit`` is a cell-count unit (values can never be negative)."""
     return _UNIT_DIMENSION.get(unit) == "count"

@@ -16,6 +16,7 @@ from irpredict.data._column_checks import (
     _ids,
     _label_values,
     _rows,
+    check_ldh_uln,
 )
 from irpredict.data._patients import is_ordinal_code_column
 from irpredict.data.cohort import Cohort
@@ -221,6 +222,8 @@ def _check_patients(frame, source, label_col, feature_columns, categorical_colum
         categorical = [c for c in categorical_columns if c in frame.columns]
     for col in numeric:
         _check_range(frame, col, source, ids, problems)
+    check_ldh_uln(frame, source, ids, problems,
+                  text_checked=any("column 'ldh_uln' looks numeric" in p for p in problems))
     if label_col in frame.columns and len(frame):
         _check_leakage(frame, features, numeric, label_col, source, problems, extra)
     return {"features": features, "categorical": categorical}
@@ -311,11 +314,38 @@ def _check_measurements(frame, source, known, problems, extra):
                             f"{_rows(m.index[mask], m['patient_id'])}. Fix: {fix}")
             extra.extend(_case("measurements", "value", what, v, i)
                          for i, v in m.loc[mask, "value"].items())
+    _check_unitless_scales(m, unit, source, problems)
     m = m.drop_duplicates(subset=["patient_id", "biomarker", "day", "value"])
     _conflicts(m, ["patient_id", "biomarker", "day"], "value", source, problems, extra,
                "keys have conflicting values",
                "keep one value per draw (e.g. average replicates) or correct the day")
     return m.reset_index(drop=True), units
+
+
+def _check_unitless_scales(m, unit, source, problems):
+    """A lab without a unit is read in irpredict's unit for it; values that cannot be in
+    that unit are refused when mixed with ones that can (two scales in one series), and
+    warned about when the whole series is so (a model trained on it reads it as such)."""
+    import warnings
+
+    from irpredict.data.plausibility import unitless_lab_scales
+    from irpredict.exceptions import DataWarning
+
+    for biomarker, lab_unit, inside, outside in unitless_lab_scales(m, unit):
+        values = m.loc[outside, "value"]
+        shown = f"{values.min():g}-{values.max():g}" if len(values) > 1 else f"{values.min():g}"
+        if len(inside):
+            problems.append(
+                f"{source}: column 'value': {biomarker} has no unit, and its values mix two "
+                f"scales: {len(inside)} rows fit {lab_unit}, {len(outside)} rows ({shown}) "
+                f"cannot be {lab_unit}, at {_rows(outside, m['patient_id'])}. Fix: add a "
+                "'unit' column (irpredict converts, e.g. g/dL to g/L), or convert those rows")
+        else:
+            warnings.warn(
+                f"{source}: {biomarker} has no unit and none of its values ({shown}) can be "
+                f"{lab_unit}, the unit irpredict reads it in: give it a 'unit' column, so that "
+                "a model trained on it scores cohorts in other units correctly", DataWarning,
+                stacklevel=4)
 
 
 def _conflicts(frame, keys, column, source, problems, extra, what, fix):
