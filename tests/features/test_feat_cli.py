@@ -105,3 +105,29 @@ def test_a_biomarker_the_model_reads_but_the_cohort_never_measured_is_said(
     assert result.returncode == 0, result.stderr
     text = " ".join(result.stderr.split())
     assert text.count("tmb__baseline") == 1, text
+    # a model folder records where it was exported from
+    import json
+    payload = json.loads((tmp_path / "e" / "metrics.json").read_text())
+    assert payload["model_version"] == "models:/reference/1"
+    assert "(exported from models:/reference/1)" in " ".join(result.stdout.split())
+
+
+def test_labs_without_a_unit_are_said_to_be_read_in_the_models_units(
+        cli, cohort_folder, tmp_path, repo_root):
+    import shutil
+
+    from irpredict.data import load_cohort
+
+    cohort = tmp_path / "no_units"
+    shutil.copytree(cohort_folder, cohort)
+    # the same values in the canonical units, their unit column dropped
+    load_cohort(cohort_folder).measurements.drop(columns=["unit"]).to_csv(
+        cohort / "measurements.csv", index=False)
+    result = cli("features", cohort, "--model", repo_root / "models" / "reference",
+                 "--out", tmp_path / "f.csv")
+    assert result.returncode == 0, result.stderr
+    text = " ".join(result.stderr.split())
+    assert "gives no unit for albumin, alc, anc, crp, ldh: read as the units model " \
+           "reference/baseline was trained in (albumin g/L" in text
+    # percentages, scores and ratios have one unit only: nothing to say of them
+    assert "pdl1_cps" not in text

@@ -135,3 +135,28 @@ def test_code_versions_say_uncommitted_changes_and_the_experiment_repository():
     assert items["Code and software versions"] == (
         f"irpredict 1.0, Python 3.11.9, git {'a' * 40} with uncommitted changes; experiment "
         f"file's repository: git {'b' * 40}")
+
+
+def test_subgroup_aucs_without_a_bootstrap_show_no_interval():
+    from types import SimpleNamespace
+
+    from irpredict.report.build import _subgroup_rows
+
+    nan = float("nan")
+    analysis = SimpleNamespace(available=True, subgroups=pd.DataFrame({
+        "subgroup": ["all patients", "site", "site"], "level": ["all", "A", "B"],
+        "n": [40, 20, 20], "n_responders": [10, 5, 3], "auc": [0.71, 0.65, nan],
+        "ci_low": [0.6, nan, nan], "ci_high": [0.8, nan, nan]}))
+    shown = [row["auc"] for row in _subgroup_rows(analysis)]
+    assert shown == ["0.710 [0.600-0.800]", "0.650",
+                     "n/a (fewer than 5 responders or non-responders)"]
+
+
+def test_a_derived_label_is_the_outcome_definition():
+    record = RunRecord(run_id="r" * 32, study="demo",
+                       params={"data.label_definition":
+                               "clinical_benefit by irecist, from the tumour assessments"},
+                       tags={}, experiment_toml='[study]\nname = "demo"\n[data]\nfolder = "c"\n')
+    items = {it["topic"]: it["text"] for it in tripod_items(record)}
+    assert items["Outcome definition and timing"].startswith(
+        "binary response: clinical_benefit by irecist, from the tumour assessments")

@@ -78,6 +78,9 @@ def test_train_and_validate_read_the_derived_label(folder, cli):
     ('definition = "pcr"\n', "definition 'pcr' reads a column of the patients table; name it "
                              "with pcr_column"),
     ('confirm_day = 28\n', "unknown key 'confirm_day'"),
+    ('max_nr_ne = -1\n', "max_nr_ne must be 0 or more"),
+    ('min_sd_days = -100\n', "min_sd_days must be 0 or more"),
+    ('pcr_column = "pcr"\n', "pcr_column is read by definition 'pcr' only"),
 ])
 def test_a_wrong_label_definition_is_named(folder, label, message):
     with pytest.raises(ExperimentConfigError, match=message.replace("(", r"\(")
@@ -106,3 +109,65 @@ def test_a_cohort_without_scans_cannot_derive_its_label(tmp_path):
     with pytest.raises(CohortDataError, match="the label is derived from tumour assessments, "
                                               "but the cohort has none"):
         load_experiment(path).load_cohort()
+
+
+def test_the_pcr_column_becomes_the_label_and_no_feature(tmp_path):
+    import numpy as np
+
+    rng = np.random.default_rng(0)
+    n = 40
+    pd.DataFrame({"pid": [f"P{i}" for i in range(n)], "age": rng.normal(55, 9, n).round(),
+                  "q7": np.where(rng.random(n) < 0.4, "yes", "no")}).to_csv(
+        tmp_path / "p.csv", index=False)
+    path = tmp_path / "pcr.toml"
+    path.write_text('[study]\nname = "pcr"\n[data]\nsource = "p.csv"\nid = "pid"\n'
+                    'therapy_class = "chemotherapy"\n[data.response_label]\n'
+                    'definition = "pcr"\npcr_column = "q7"\n')
+    cohort = load_experiment(path).load_cohort()
+    assert cohort.patients["response"].tolist() == (cohort.patients["q7"] == "yes").astype(
+        int).tolist()
+    assert "q7" not in cohort.feature_columns
+    assert "q7" in cohort.excluded_columns
+    assert cohort.label_definition == "pcr from column 'q7'"
+
+
+def test_patients_scanned_at_baseline_only_are_named(folder, tmp_path):
+    import shutil
+
+    from irpredict.exceptions import DataWarning
+
+    copy = tmp_path / "cohort"
+    shutil.copytree(folder / "cohort", copy)
+    scans = pd.read_csv(copy / "tumor_assessments.csv")
+    first = scans["patient_id"].iloc[0]
+    scans = scans[(scans["patient_id"] != first) | (scans["day"] <= 0)]
+    scans.to_csv(copy / "tumor_assessments.csv", index=False)
+    patients = pd.read_csv(copy / "patients.csv")["patient_id"]
+    unfollowed = sorted(set(patients) - set(scans.loc[scans["day"] > 0, "patient_id"]))
+    assert first in unfollowed
+    with pytest.warns(DataWarning, match=rf"{len(unfollowed)} patients have no tumour "
+                                         rf"assessment after baseline \({first}, .* and are "
+                                         "labelled non-responders"):
+        load_experiment(_experiment(tmp_path, "")).load_cohort()
+
+
+def test_evaluate_says_when_the_external_label_is_another_endpoint(folder, cli):
+    path = _experiment(folder, 'definition = "disease_control"\n', name="dcr")
+    path.write_text(path.read_text() + '[model]\nfamilies = ["logistic"]\n'
+                    'final_family = "logistic"\nn_bootstrap = 0\nouter_folds = 3\n'
+                    'inner_folds = 2\n')
+    uri = f"sqlite:///{folder}/dcr.db"
+    trained = cli("train", path, "--tracking-uri", uri, "--results", folder / "dcr.md",
+                  cwd=folder)
+    assert trained.returncode == 0, trained.stderr
+    results = " ".join((folder / "dcr.md").read_text().split())
+    assert "Label: disease_control by recist1.1, from the tumour assessments." in results
+    assert "Oracle AUC" not in results  # the simulator's oracle is of another label
+    other = folder / "other"
+    assert cli("simulate", "--patients", "150", "--seed", "8", "--out", other).returncode == 0
+    evaluated = cli("evaluate", "--model", "models:/dcr@champion", "--tracking-uri", uri,
+                    "--data", other, "--out", folder / "ev", "--n-bootstrap", "0", cwd=folder)
+    assert evaluated.returncode == 0, evaluated.stderr
+    assert ("the model was trained to predict disease_control by recist1.1, from the tumour "
+            "assessments, but this cohort's label is its column 'response'"
+            in " ".join(evaluated.stderr.split()))

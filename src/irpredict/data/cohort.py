@@ -43,6 +43,10 @@ class Cohort:
         Study name, used in messages and as the MLflow experiment name.
     label_col : str
         Column of ``patients`` holding the 0/1 response label.
+    label_definition : str
+        How the label was derived, when it was (``[data.response_label]``: e.g.
+        ``"clinical_benefit by irecist, from the tumour assessments"``); empty for a label
+        read from a column.
     feature_columns : list of str
         Baseline columns of ``patients`` that may be used as model inputs.
     categorical_columns : list of str
@@ -66,6 +70,7 @@ class Cohort:
     tumor_assessments: object = None
     name: str = "cohort"
     label_col: str = "response"
+    label_definition: str = ""
     feature_columns: list = field(default_factory=list)
     categorical_columns: list = field(default_factory=list)
     excluded_columns: list = field(default_factory=list)

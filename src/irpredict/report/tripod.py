@@ -56,9 +56,11 @@ def _eligibility(record):
 def _outcome(config, record):
     data = config.get("data", {})
     label = data.get("label")
-    if not label:
+    derived = record.params.get("data.label_definition")
+    if not label and not derived:
         return ""
-    text = f"binary response from column {label!r}"
+    text = (f"binary response: {derived}" if derived else
+            f"binary response from column {label!r}")
     if data.get("label_map"):
         text += f" mapped {data['label_map']}"
     fp = record.fingerprint or {}

@@ -17,7 +17,7 @@ from dataclasses import replace
 from irpredict.data._spec import check_keys, close_matches, get
 from irpredict.exceptions import CohortDataError, DataWarning, ExperimentConfigError
 
-__all__ = ["parse_response_label", "label_from_assessments"]
+__all__ = ["parse_response_label", "label_from_assessments", "describe_label"]
 
 _OPTIONS = {"confirm_days": "number", "min_sd_days": "number", "benefit_days": "number",
             "max_nr_ne": "int", "accept_sd": "bool", "pcr_column": "str"}
@@ -61,11 +61,26 @@ def parse_response_label(value, *, where):
     for key, kind in _OPTIONS.items():
         if key in value:
             spec[key] = get(value, key, kind, where=where)
+            if kind in ("number", "int") and spec[key] < 0:
+                raise ExperimentConfigError(
+                    f"{where}: {key} must be 0 or more (days, or a count of scans); got "
+                    f"{spec[key]!r}")
+    if definition != "pcr" and "pcr_column" in spec:
+        raise ExperimentConfigError(
+            f"{where}: pcr_column is read by definition 'pcr' only; leave it out, or set "
+            "definition = \"pcr\"")
     if definition == "pcr" and "pcr_column" not in spec:
         raise ExperimentConfigError(
             f"{where}: definition 'pcr' reads a column of the patients table; name it with "
             "pcr_column (or name it as [data] label instead)")
     return spec
+
+
+def describe_label(spec):
+    """The label a ``[data.response_label]`` defines, in words (for runs, models, reports)."""
+    if spec["definition"] == "pcr":
+        return f"pcr from column {spec['pcr_column']!r}"
+    return f"{spec['definition']} by {spec['criteria']}, from the tumour assessments"
 
 
 def label_from_assessments(cohort, spec, *, where):
@@ -108,14 +123,15 @@ def label_from_assessments(cohort, spec, *, where):
                 "none; add them ([data.tumor_assessments], or a tumor_assessments table in "
                 "the folder), or name a label column instead")
         labels = derive_labels(scans, patient_ids=ids, **options)
-        unscanned = sorted(set(ids) - set(scans["patient_id"].astype(str)))
+        followed = set(scans.loc[scans["day"] > 0, "patient_id"].astype(str))
+        unscanned = sorted(set(ids) - followed)
         if unscanned:
             shown = ", ".join(unscanned[:5]) + (" ..." if len(unscanned) > 5 else "")
             warnings.warn(
-                f"{where}: {len(unscanned)} patients have no tumour assessment ({shown}) and "
-                "are labelled non-responders (intention to treat); leave them out of the "
-                "cohort if their response is unknown rather than absent", DataWarning,
-                stacklevel=3)
+                f"{where}: {len(unscanned)} patients have no tumour assessment after baseline "
+                f"({shown}) and are labelled non-responders (intention to treat); leave them "
+                "out of the cohort if their response is unknown rather than absent",
+                DataWarning, stacklevel=3)
     patients = cohort.patients.copy()
     if cohort.label_col in patients.columns:
         warnings.warn(f"{where}: the patients table's own {cohort.label_col!r} column is "
@@ -126,6 +142,13 @@ def label_from_assessments(cohort, spec, *, where):
     derived = list(cohort.response_derived_biomarkers or [])
     if spec["definition"] != "pcr" and TUMOR_SERIES not in derived:
         derived.append(TUMOR_SERIES)
+    consumed = {"response", spec.get("pcr_column")}  # the label's source is no feature
+    excluded = list(cohort.excluded_columns or [])
+    if spec.get("pcr_column") and spec["pcr_column"] not in excluded:
+        excluded.append(spec["pcr_column"])
     return replace(cohort, patients=patients, label_col="response",
-                   feature_columns=[c for c in cohort.feature_columns if c != "response"],
-                   response_derived_biomarkers=derived)
+                   label_definition=describe_label(spec),
+                   feature_columns=[c for c in cohort.feature_columns if c not in consumed],
+                   categorical_columns=[c for c in cohort.categorical_columns
+                                        if c not in consumed],
+                   excluded_columns=excluded, response_derived_biomarkers=derived)

@@ -188,8 +188,24 @@ def external_frame(model, data):
         return built
     cohort = load_external_cohort(model, path)
     _require_label(cohort, model, path)
+    _warn_other_endpoint(model, cohort, path)
     X, y = model.frame_from_cohort(cohort)
     return cohort.name, X, y, cohort.n_patients
+
+
+def _warn_other_endpoint(model, cohort, path):
+    """A label derived otherwise than training's measures the model against another
+    endpoint (disease control for a model of response): say so beside the metrics."""
+    trained = getattr(model, "label_definition", "") or ""
+    here = cohort.label_definition or ""
+    if trained == here:
+        return
+    warnings.warn(
+        f"{path}: the model was trained to predict "
+        f"{trained or f'the label column {model.label_col!r}'}, but this cohort's label is "
+        f"{here or f'its column {cohort.label_col!r}'}: the metrics measure it against that "
+        "endpoint. Derive the same label ([data.response_label] in an experiment file) to "
+        "validate it", DataWarning, stacklevel=3)
 
 
 def model_frame(model, data):

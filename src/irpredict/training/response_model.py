@@ -62,6 +62,9 @@ class ResponseModel:
         Numeric features every training patient had a value of (a missing
         value there is imputed from patients who all had one; serving says
         so); ``None`` for older models.
+    label_definition : str
+        How the training label was derived (``Cohort.label_definition``); empty for a label
+        read from a column. ``evaluate`` warns when an external cohort's differs.
     threshold : float
         The experiment's ``[model] threshold``, at which its cross-validated sensitivity,
         specificity and net benefit were read (``evaluate`` reads external ones there too).
@@ -86,6 +89,7 @@ class ResponseModel:
     units: dict = field(default_factory=dict)
     never_missing: frozenset | None = None
     threshold: float = 0.5
+    label_definition: str = ""
 
     @property
     def input_columns(self):
@@ -327,10 +331,22 @@ def in_training_units(cohort, units, model_name):
     """
     from dataclasses import replace
 
-    from irpredict.data.units import conversion_factor, normalize_unit
+    from irpredict.data.units import conversion_factor, has_other_scales, normalize_unit
     from irpredict.exceptions import DataWarning
 
-    if cohort.measurements is None or not units or not cohort.units:
+    if cohort.measurements is None or not units:
+        return cohort
+    measured = set(cohort.measurements["biomarker"].astype(str))
+    unitless = sorted(b for b in units if b in measured and b not in (cohort.units or {})
+                      and has_other_scales(units[b]))
+    if unitless:
+        warnings.warn(
+            f"cohort {cohort.name!r} gives no unit for {', '.join(unitless)}: read as the units "
+            f"model {model_name} was trained in "
+            f"({', '.join(f'{b} {units[b]}' for b in unitless)}). If they are in another, add "
+            "a 'unit' column to the measurements (irpredict converts)", DataWarning,
+            stacklevel=3)
+    if not cohort.units:
         return cohort
     factors, stuck = {}, []
     for biomarker, unit in cohort.units.items():

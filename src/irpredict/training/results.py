@@ -16,8 +16,8 @@ def _fmt(value, spec=".3f"):
 def _oracle(experiment):
     """Oracle AUC per therapy class of a simulated study (from the simulator's truth)."""
     spec = getattr(experiment.data, "simulate", None) if experiment is not None else None
-    if not spec:
-        return {}
+    if not spec or getattr(experiment.data, "response_label", None):
+        return {}  # the oracle is of the simulator's own label, not one derived otherwise
     truth = experiment.simulate().truth
     return {name: info.get("oracle_auc") for name, info in truth["classes"].items()}
 
@@ -53,6 +53,8 @@ def results_markdown(result, experiment, settings, command, table):
         "",
         f"Produced on {date.today().isoformat()} by `{command}` (MLflow run `{result.run_id}`).",
         "",
+        *([f"Label: {result.final.label_definition}.", ""]
+          if getattr(result.final, "label_definition", "") else []),
         f"Nested cross-validation: {settings.outer_folds} outer x {settings.inner_folds} inner "
         f"folds, {settings.repeats} repeat(s), seed {settings.seed}; families "
         f"{', '.join(settings.families)}; calibration candidates "

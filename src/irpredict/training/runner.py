@@ -273,9 +273,11 @@ def train_study(experiment, *, settings=None, tracking_uri=None, log_patient_ids
                          tags={"irpredict.kind": "train"}) as study:
         with watch:
             log_provenance(study, cohort=cohort, experiment_file=experiment.path)
-            from mlflow.entities import RunTag
+            from mlflow.entities import Param, RunTag
 
-            study.client.log_batch(study.run_id, params=_settings_params(settings),
+            label = ([Param("data.label_definition", cohort.label_definition)]
+                     if cohort.label_definition else [])
+            study.client.log_batch(study.run_id, params=_settings_params(settings) + label,
                                    tags=[RunTag("irpredict.command", command)]
                                    if command else [])
         tables = []
@@ -311,6 +313,7 @@ def train_study(experiment, *, settings=None, tracking_uri=None, log_patient_ids
                                             design.patient_columns),
             units=dict(cohort.units),
             threshold=settings.threshold,
+            label_definition=cohort.label_definition,
         )
         with watch:
             model_uri = log_response_model(final, design.X, run=study)
