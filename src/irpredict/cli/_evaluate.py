@@ -198,10 +198,14 @@ def _fmt(value, spec):
 def _print_source(console, model, source, threshold):
     from rich.markup import escape
 
-    parts = [source[k] for k in ("model_version", "model_path") if source.get(k)]
-    if source.get("run_id"):
-        parts.append(f"run {source['run_id']}")
-    resolved = f" = {', '.join(parts)}" if parts and parts[0] != model else ""
+    if source.get("model_path"):  # a folder: where it was exported from, if it says
+        resolved = (f" (exported from {source['model_version']})"
+                    if source.get("model_version") else "")
+    else:
+        parts = [source[k] for k in ("model_version",) if source.get(k)]
+        if source.get("run_id"):
+            parts.append(f"run {source['run_id']}")
+        resolved = f" = {', '.join(parts)}" if parts else ""
     console.print(escape(f"model: {model}{resolved}; sensitivity, specificity and net "
                          f"benefit at threshold {threshold:g}"))
 

@@ -110,7 +110,7 @@ def model_provenance(ref, *, tracking_uri=None):
 
     text = str(ref).strip()
     if not (text.startswith("models:/") or text.startswith("runs:/") or _RUN_ID.match(text)):
-        return {"model_path": str(Path(text).expanduser().resolve())}
+        return _folder_provenance(Path(text).expanduser().resolve())
     if text.startswith("runs:/"):
         return {"run_id": text[len("runs:/"):].split("/")[0]}
     if _RUN_ID.match(text):
@@ -131,6 +131,24 @@ def model_provenance(ref, *, tracking_uri=None):
     run_id = version.run_id or (version.tags or {}).get("run_id")
     return {"model_version": f"models:/{name}/{version.version}",
             **({"run_id": run_id} if run_id else {})}
+
+
+def _folder_provenance(folder):
+    """A model folder's path, and the registered version and logged model it was exported
+    from (``registered_model_meta`` and ``MLmodel``), when it says."""
+    import yaml
+
+    out = {"model_path": str(folder)}
+    try:
+        meta = yaml.safe_load((folder / "registered_model_meta").read_text()) or {}
+        if meta.get("model_name") and meta.get("model_version") is not None:
+            out["model_version"] = f"models:/{meta['model_name']}/{meta['model_version']}"
+        model_id = (yaml.safe_load((folder / "MLmodel").read_text()) or {}).get("model_id")
+        if model_id:
+            out["logged_model"] = f"models:/{model_id}"
+    except (OSError, yaml.YAMLError, AttributeError):
+        pass  # a folder that says less is still the model given
+    return out
 
 
 def _check_models_uri(client, uri):
