@@ -58,6 +58,9 @@ def test_validate_broken_experiment_is_one_line(cli, tmp_path):
     ('[feature_sets]\nclinical = ["age"]\nfull = ["age", "tmb"]\n[model]\n'
      'feature_sets = ["clinical"]\nfinal_feature_set = "full"\n',
      "final_feature_set 'full' is not among the sets feature_sets trains (['clinical'])"),
+    ('[model]\ndays = [0, 21]\n', "[model]: unknown key 'days'. 'days' belongs in [monitoring]."),
+    ('[monitoring]\nseed = 3\n', "unknown keys ['seed']; allowed: ['days', 'family', "
+     "'feature_set']. 'seed' belongs in [model]."),
     ('[model]\ncalibration = ["none", "none"]\n',
      "[model]: calibration names 'none' more than once"),
     ('[model]\nfamilies = ["logistic", "xgboost"]\nfinal_family = "best"\n[monitoring]\n'

@@ -104,6 +104,7 @@ def test_a_workbook_with_several_filled_sheets_is_refused_naming_them(tmp_path):
             writer, sheet_name="site B", index=False)
         pd.DataFrame().to_excel(writer, sheet_name="empty", index=False)
     with pytest.raises(CohortDataError, match=r"has 2 sheets with data \('site A', 'site B'\).*"
+                                              r"Save each sheet as its own file.*"
                                               r"\[data\] sheet = 'site A'"):
         read_table(path, table="patients")
     # a sheet named is read alone; a sheet the workbook lacks is named with the ones it has

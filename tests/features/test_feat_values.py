@@ -193,6 +193,8 @@ def test_a_misspelt_biomarker_is_warned_about_with_the_close_name():
                                          r"'crp'\?\); its feature columns will be empty"):
         X = build_features(Cohort(pats, meas), landmark_days=21, biomarkers=["crpp"]).X
     assert X[["crpp__baseline", "crpp__last_d21"]].isna().all().all()
+    with pytest.warns(DataWarning, match=r"'CRP' is never measured in it \(did you mean 'crp'"):
+        build_features(Cohort(pats, meas), landmark_days=21, biomarkers=["CRP"])
     with warnings.catch_warnings():
         warnings.simplefilter("error")
         build_features(Cohort(pats, meas), landmark_days=21, biomarkers=["crp"])

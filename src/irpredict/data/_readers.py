@@ -297,8 +297,9 @@ def _only_sheet(path, table, engine):
         names = ", ".join(repr(str(n)) for n in filled)
         raise CohortDataError(
             f"{table} file {path} has {len(filled)} sheets with data ({names}); irpredict reads "
-            "one table per file. Name the sheet in an experiment file ([data] sheet = "
-            f"{str(filled[0])!r}), or save each sheet as its own file")
+            "one table per file. Save each sheet as its own file, or, for the table an "
+            f"experiment file's [data] source names, name the sheet there ([data] sheet = "
+            f"{str(filled[0])!r})")
     return filled[0] if filled else 0
 
 

@@ -88,6 +88,12 @@ _SECTIONS = ("[data]", "[study]", "[evaluation]", "[data].columns", "[monitoring
              "[screening]")
 
 
+def home_hint(key, where):
+    """`` 'x' belongs in [section].`` for a key of another section, else an empty string."""
+    home = _home_of(key)
+    return f" {key!r} belongs in {home}." if home and not where.endswith(home) else ""
+
+
 def _home_of(key):
     """The section of an experiment file where ``key`` belongs, if it is one of a section's
     own keys (``threshold`` under [data] belongs in [model])."""
@@ -104,6 +110,10 @@ def _home_of(key):
         **dict.fromkeys(("source", "folder", "simulate", "id", "label", "label_map",
                          "therapy_class", "therapy_rule", "site", "start_date"), "[data]"),
         **dict.fromkeys(("name", "description"), "[study]"),
+        **dict.fromkeys(("sheet",), "[data]"),
+        **dict.fromkeys(("definition", "criteria", "confirm_days", "min_sd_days",
+                         "benefit_days", "max_nr_ne", "accept_sd", "pcr_column"),
+                        "[data.response_label]"),
     }
     return homes.get(key)
 

@@ -184,8 +184,8 @@ def _warn_unmeasured(cohort, biomarkers):
     """A requested biomarker the cohort never measured gives empty columns: say so, with
     the close name when there is one (a misspelling)."""
     import warnings
-    from difflib import get_close_matches
 
+    from irpredict.data._spec import close_matches
     from irpredict.exceptions import DataWarning
 
     meas = cohort.measurements
@@ -194,7 +194,7 @@ def _warn_unmeasured(cohort, biomarkers):
     for name in dict.fromkeys(map(str, biomarkers)):
         if name in observed:
             continue
-        close = get_close_matches(name, observed, n=1, cutoff=0.75)
+        close = close_matches(name, observed, n=1)
         hint = f" (did you mean {close[0]!r}?)" if close else ""
         warnings.warn(
             f"cohort {cohort.name!r}: biomarker {name!r} is never measured in it{hint}; its "

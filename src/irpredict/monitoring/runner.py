@@ -82,7 +82,11 @@ def monitoring_settings(experiment, model_settings, *, days=None, family=None):
     raw = dict(experiment.raw.get("monitoring") or {})
     unknown = [k for k in raw if k not in _KEYS]
     if unknown:
-        raise ExperimentConfigError(f"{where}: unknown keys {unknown}; allowed: {list(_KEYS)}.")
+        from irpredict.data._spec import home_hint
+
+        hints = "".join(home_hint(k, "[monitoring]") for k in unknown)
+        raise ExperimentConfigError(
+            f"{where}: unknown keys {unknown}; allowed: {list(_KEYS)}.{hints}")
     chosen = check_landmarks(days if days is not None else raw.get("days", DEFAULT_LANDMARKS),
                              where=where)
     named_by = ("--family" if family else f"{where}: family" if raw.get("family")

@@ -89,6 +89,7 @@ def _subgroup_rows(analysis):
     rows = []
     for r in analysis.subgroups.to_dict("records"):
         auc = ("n/a (fewer than 5 responders or non-responders)" if r["auc"] != r["auc"] else
+               f"{r['auc']:.3f}" if r["ci_low"] != r["ci_low"] else  # no bootstrap: no CI
                f"{r['auc']:.3f} [{r['ci_low']:.3f}-{r['ci_high']:.3f}]")
         rows.append({**r, "auc": auc})
     return rows

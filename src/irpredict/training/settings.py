@@ -133,8 +133,11 @@ def model_settings(raw, *, where="[model]", **overrides):
     known = {f.name for f in fields(ModelSettings)}
     for key in values:
         if key not in known:
+            from irpredict.data._spec import home_hint
+
             close = get_close_matches(key, sorted(known), n=3)
-            hint = f" Did you mean {', '.join(close)}?" if close else ""
+            hint = home_hint(key, "[model]") or (
+                f" Did you mean {', '.join(close)}?" if close else "")
             raise ExperimentConfigError(f"{where}: unknown key {key!r}.{hint}")
     for key in _LISTS & values.keys():
         value = values[key]
