@@ -144,3 +144,16 @@ def test_a_lab_without_a_unit_in_two_scales_is_refused_and_in_another_scale_warn
     with warnings.catch_warnings():
         warnings.simplefilter("error")
         validate_tables(*_tables(albumin=[38.0, 36.0, 39.0, 41.0], with_unit=False))
+
+
+def test_columns_a_measurements_table_does_not_read_are_named():
+    from irpredict.data.validation import validate_tables
+    from irpredict.exceptions import DataWarning
+
+    patients, measurements = _tables()
+    measurements["ldh_uln"] = 250.0
+    measurements["comment"] = "ok"
+    with pytest.warns(DataWarning, match=r"columns 'ldh_uln', 'comment' are not read .*"
+                                         r"ldh_uln, LDH's upper limit of normal, is read from "
+                                         r"the patients table"):
+        validate_tables(patients, measurements)

@@ -278,12 +278,32 @@ def _one_spelling(names, source):
     return names.replace(renames)
 
 
+#: The columns of a measurements table; any other is not read.
+MEASUREMENT_COLUMNS = ("patient_id", "biomarker", "day", "value", "unit")
+
+
+def _warn_unread_columns(frame, source):
+    import warnings
+
+    from irpredict.exceptions import DataWarning
+
+    unread = [str(c) for c in frame.columns if c not in MEASUREMENT_COLUMNS]
+    if not unread:
+        return
+    hint = (" (ldh_uln, LDH's upper limit of normal, is read from the patients table: one "
+            "value per patient)" if "ldh_uln" in unread else "")
+    warnings.warn(f"{source}: columns {', '.join(map(repr, unread[:8]))} are not read (a "
+                  f"measurements table is read as {', '.join(MEASUREMENT_COLUMNS)}){hint}",
+                  DataWarning, stacklevel=4)
+
+
 def _check_measurements(frame, source, known, problems, extra):
     import numpy as np
     import pandas as pd
 
     if not {"patient_id", "biomarker", "day", "value"} <= set(frame.columns):
         return None, {}
+    _warn_unread_columns(frame, source)
     m = frame.copy()
     m["patient_id"] = _check_unknown(frame, "measurements", source, known, problems, extra)
     m["biomarker"] = m["biomarker"].astype("string").str.strip()
