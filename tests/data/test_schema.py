@@ -244,3 +244,24 @@ def test_lab_values_impossible_in_their_unit_are_refused():
     with pytest.raises(CohortDataError, match=r"lab values no patient can have in their unit "
                                               r"for albumin, crp at rows 2, 3, 5"):
         validate_tables(_patients(), wrong_unit, name="demo")
+
+
+def test_values_below_a_detection_limit_get_the_fix_that_keeps_them():
+    patients = pd.DataFrame({"patient_id": ["p1", "p2"], "therapy_class": "cytokine",
+                             "response": [1, 0]})
+    measurements = pd.DataFrame({"patient_id": ["p1", "p1", "p2"],
+                                 "biomarker": "ctdna", "day": [-2, 21, 21],
+                                 "value": ["1.2", "<0.1", "ND"]})
+    with pytest.raises(CohortDataError, match=r"'<0.1', 'ND' .* A result below a detection "
+                                              r"limit .* write it as a number"):
+        validate_tables(patients, measurements)
+
+
+def test_ids_that_lost_their_leading_zeros_are_said_so():
+    patients = pd.DataFrame({"patient_id": ["0011", "0012"], "therapy_class": "cytokine",
+                             "response": [1, 0]})
+    measurements = pd.DataFrame({"patient_id": ["11", "12"], "biomarker": "ctdna",
+                                 "day": [-2.0, 21.0], "value": [1.2, 0.1]})
+    with pytest.raises(CohortDataError, match=r"the patients table has '0011' for '11': these "
+                                              r"ids lost \(or gained\) leading zeros"):
+        validate_tables(patients, measurements)

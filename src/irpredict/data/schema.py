@@ -32,7 +32,12 @@ PLAUSIBLE_MAGNITUDE = 1e15
 _LABEL_VALUES = {"0", "1", "0.0", "1.0", "true", "false"}
 _DATE = re.compile(r"^\s*\d{1,4}[-/.]\d{1,2}[-/.]\d{1,4}")
 _DAY_FIX = ("days must be numbers of days since the first dose (day 0; negative = before "
-            "treatment): subtract each patient's first-dose date and write the difference in days")
+            "treatment): subtract each patient's first-dose date and write the difference in "
+            "days, or read the dates through an experiment file (its [data] start_date, the "
+            "first-dose date column, and time_unit = \"date\"; see experiments/README.md)")
+#: Values written below a detection limit, as lab exports write them.
+_BELOW_LIMIT = re.compile(r"^\s*(<|&lt;|≤|<=)\s*\d|^\s*(nd|n\.d\.|neg|negative|bdl|<lod|"
+                          r"below|not detected|undetectable)\s*$", re.IGNORECASE)
 
 
 def _numeric(series):
@@ -247,9 +252,13 @@ def _describe_one(table, column, check, cases, frame, label_col):
                     f"Fix: {_DAY_FIX}")
         if column == "day":
             return f"holds text, not numbers: {_examples(values)} at {where}. Fix: {_DAY_FIX}"
+        below = (" A result below a detection limit ('<0.1', 'ND') is a measured value: "
+                 "write it as a number, as the analysis plan says (the limit, or half of it), "
+                 "not an empty cell (a missing draw)" if any(_BELOW_LIMIT.match(v)
+                                                            for v in text) else "")
         return (f"holds non-numeric values {_examples(values)} at {where}. "
                 "Fix: write plain numbers (decimal point, no units or text) or leave the cell "
-                "empty")
+                f"empty.{below}")
     if check == "label_01":
         counts = cases["failure_case"].astype(str).value_counts()
         listed = ", ".join(f"{k!r} ({v})" for k, v in counts.items())

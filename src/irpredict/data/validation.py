@@ -237,10 +237,16 @@ def _check_unknown(frame, table, source, known, problems, extra):
     if unknown.any():
         names = list(dict.fromkeys(ids[unknown]))
         shown = ", ".join(names[:5]) + (", ..." if len(names) > 5 else "")
+        stripped = {str(k).lstrip("0"): k for k in known}
+        zeros = [(n, stripped[n.lstrip("0")]) for n in names
+                 if n.lstrip("0") in stripped and n != stripped[n.lstrip("0")]]
+        hint = (f"; the patients table has {zeros[0][1]!r} for {zeros[0][0]!r}: these ids lost "
+                "(or gained) leading zeros, as ids stored as numbers do: write them as in the "
+                "patients table" if zeros else "")
         problems.append(
             f"{source}: column 'patient_id': patients not in the patients table: {shown} "
             f"({len(names)} patient{'s' if len(names) > 1 else ''}; "
-            f"at {_rows(frame.index[unknown])}). "
+            f"at {_rows(frame.index[unknown])}){hint}. "
             "Fix: add them to the patients table or drop their rows")
         extra.extend(_case(table, "patient_id", "known_patient", v, i)
                      for i, v in ids[unknown].items())
