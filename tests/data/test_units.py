@@ -157,3 +157,16 @@ def test_columns_a_measurements_table_does_not_read_are_named():
                                          r"ldh_uln, LDH's upper limit of normal, is read from "
                                          r"the patients table"):
         validate_tables(patients, measurements)
+
+
+def test_lab_names_written_out_in_full_are_one_series_with_the_short_name():
+    from irpredict.data.validation import validate_tables
+    from irpredict.exceptions import DataWarning
+
+    patients, _ = _tables()
+    measurements = pd.DataFrame({"patient_id": ["p1", "p1", "p2"],
+                                 "biomarker": ["crp", "C-reactive protein", "crp"],
+                                 "day": [-2.0, 21.0, -2.0], "value": [12.0, 5.0, 3.0]})
+    with pytest.warns(DataWarning, match="'C-reactive protein' as 'crp'"):
+        cohort = validate_tables(patients, measurements)
+    assert set(cohort.measurements["biomarker"]) == {"crp"}

@@ -253,6 +253,35 @@ def _check_unknown(frame, table, source, known, problems, extra):
     return ids
 
 
+#: Lab names written out in full, as hospital exports write them, and the short name
+#: irpredict reads them under (its units, ratios and plausible ranges are keyed by it).
+LAB_SYNONYMS = {
+    "c-reactive protein": "crp", "c reactive protein": "crp",
+    "lactate dehydrogenase": "ldh", "lactic dehydrogenase": "ldh",
+    "absolute neutrophil count": "anc", "neutrophil count": "anc",
+    "absolute lymphocyte count": "alc", "lymphocyte count": "alc",
+    "platelet count": "platelets", "serum albumin": "albumin",
+    "circulating tumour dna": "ctdna", "circulating tumor dna": "ctdna",
+}
+
+
+def _short_lab_names(names, source):
+    """Lab names written out in full read under their short name, said in a warning: a
+    cohort writing ``crp`` at baseline and ``C-reactive protein`` later is one series."""
+    import warnings
+
+    from irpredict.exceptions import DataWarning
+
+    renames = {n: LAB_SYNONYMS[str(n).lower().strip()] for n in names.dropna().unique()
+               if str(n).lower().strip() in LAB_SYNONYMS}
+    if not renames:
+        return names
+    shown = "; ".join(f"'{old}' as '{new}'" for old, new in list(renames.items())[:5])
+    warnings.warn(f"{source}: column 'biomarker': lab names written out in full are read under "
+                  f"their short name: {shown}", DataWarning, stacklevel=4)
+    return names.replace(renames)
+
+
 def _one_spelling(names, source):
     """Biomarker names that differ only in case, read as their most frequent spelling.
 
@@ -313,7 +342,7 @@ def _check_measurements(frame, source, known, problems, extra):
     m = frame.copy()
     m["patient_id"] = _check_unknown(frame, "measurements", source, known, problems, extra)
     m["biomarker"] = m["biomarker"].astype("string").str.strip()
-    m["biomarker"] = _one_spelling(m["biomarker"], source)
+    m["biomarker"] = _one_spelling(_short_lab_names(m["biomarker"], source), source)
     m["day"] = pd.to_numeric(m["day"], errors="coerce").astype(float)
     m["value"] = pd.to_numeric(m["value"], errors="coerce").astype(float)
     m = m[m["value"].notna() & np.isfinite(m["value"]) & m["day"].notna() & m["biomarker"].notna()]
