@@ -45,7 +45,10 @@ def test_results_never_replace_the_experiment_file_or_the_store(tmp_path, cli):
     exp_path = tmp_path / "mixres.toml"
     exp_path.write_text(STUDY)
     store = tmp_path / "mlflow.db"
-    store.write_bytes(b"not touched")
+    import sqlite3
+    with sqlite3.connect(store) as db:  # a database file (its content is not looked at)
+        db.execute("create table kept (x)")
+    db.close()
     for target, option in ((exp_path, "--results"), (store, "--results")):
         before = target.read_bytes()
         result = cli("train", exp_path, "--tracking-uri", f"sqlite:///{store}",
