@@ -2,7 +2,7 @@
 
 from dataclasses import dataclass, field
 
-__all__ = ["THERAPY_CLASSES", "IMMUNOTHERAPY_CLASSES", "Cohort"]
+__all__ = ["THERAPY_CLASSES", "IMMUNOTHERAPY_CLASSES", "Cohort", "require_cohort"]
 
 #: Therapy classes irpredict models; ``chemotherapy`` is the comparator arm.
 IMMUNOTHERAPY_CLASSES = (
@@ -95,3 +95,20 @@ class Cohort:
         if self.measurements is None or len(self.measurements) == 0:
             return []
         return sorted(self.measurements["biomarker"].unique().tolist())
+
+
+def require_cohort(obj, what):
+    """Raise a TypeError naming ``what`` when ``obj`` is no :class:`Cohort` (a table or a
+    path passed where a cohort belongs).
+
+    Parameters
+    ----------
+    obj : object
+    what : str
+        The function or argument, e.g. ``"fit_landmark_models(cohort)"``.
+    """
+    if not isinstance(obj, Cohort):
+        raise TypeError(
+            f"{what} takes an irpredict.data.Cohort; got {type(obj).__name__}. Load one with "
+            "irpredict.data.load_cohort(path) (a cohort folder or an experiment file's "
+            "load_experiment(path).load_cohort())")

@@ -78,6 +78,9 @@ class LandmarkModels:
         pandas.Series
             Indexed by patient id.
         """
+        from irpredict.data.cohort import require_cohort
+
+        require_cohort(cohort, "LandmarkModels.predict_proba(cohort, ...)")
         import pandas as pd
 
         model = self.model_for(landmark)
@@ -225,6 +228,14 @@ def fit_landmark_models(cohort, settings=None, landmarks=DEFAULT_LANDMARKS, *, e
     >>> lm = fit_landmark_models(cohort, landmarks=(0, 42))             # doctest: +SKIP
     >>> lm.evaluation.comparison[["landmark", "auc", "baseline_auc"]]  # doctest: +SKIP
     """
+    from irpredict.data.cohort import require_cohort
+    from irpredict.training.settings import ModelSettings
+
+    require_cohort(cohort, "fit_landmark_models(cohort)")
+    if settings is not None and not isinstance(settings, ModelSettings):
+        raise TypeError("fit_landmark_models(settings=) takes the ModelSettings that "
+                        "irpredict.training.model_settings({...}) builds from a [model] table; "
+                        f"got {type(settings).__name__}")
     import pandas as pd
 
     from irpredict.monitoring.evaluate import LandmarkEvaluation, evaluate_landmark

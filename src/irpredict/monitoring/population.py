@@ -163,6 +163,10 @@ def landmark_population(cohort, landmark_days):
     >>> landmark_population(Cohort(pats, tumor_assessments=scans), 42)["in_population"].tolist()
     [False, True]
     """
+    from irpredict.data.cohort import require_cohort
+
+    require_cohort(cohort, "landmark_population(cohort, ...)")
+    landmark_days = check_landmarks([landmark_days], where="landmark_population")[0]
     landmark = float(landmark_days)
     pd_day = first_progression_day(cohort, landmark)
     progressed = pd_day.notna().to_numpy()

@@ -32,7 +32,9 @@ class Trajectory:
         (NaN when not scored), ``prob_change`` (vs the previous scored
         landmark) and ``base_value`` (the landmark model's log-odds before any
         biomarker: ``base_value`` plus the patient's ``shap`` values at that
-        landmark is the log-odds of ``prob_response``) and
+        landmark is the log-odds of ``prob_response``; for a landmark model
+        calibrated after training, ``[model] calibration``, it is the log-odds
+        before calibration, which calibration maps to ``prob_response``) and
         ``far_outside_training`` (the features whose value lies far outside
         the landmark model's training range, where it extrapolates; empty
         when none).
@@ -83,6 +85,10 @@ class Trajectory:
             ``imputed`` (a measured biomarker the patient has no result of up to
             ``landmark``: the model imputed it).
         """
+        from numbers import Integral
+
+        if isinstance(top, bool) or not isinstance(top, Integral) or top < 1:
+            raise ValueError(f"top must be a whole number of biomarkers, 1 or more; got {top!r}")
         moved = self.shap.dropna(subset=["delta_shap"]).copy()
         moved["size"] = moved["delta_shap"].abs()
         moved = moved[moved["size"] >= MIN_MOVE]  # +0.00 is no mover
@@ -284,8 +290,9 @@ def monitor_cohort(models, cohort, *, as_of=None, patient_ids=None, progress=Non
         ``None`` uses each patient's last observed day (landmark 0 is always
         reached).
     patient_ids : list of str or None, default=None
-        Restrict the output to these patients (every patient is still used
-        as the reference population of linear SHAP values).
+        Restrict the output to these patients (their values are the same as in a run
+        over the whole cohort: linear SHAP values are measured from each landmark
+        model's training mean).
     progress : callable or None, default=None
         ``progress(done, total)`` after each landmark.
 
@@ -293,6 +300,12 @@ def monitor_cohort(models, cohort, *, as_of=None, patient_ids=None, progress=Non
     -------
     Trajectory
     """
+    from irpredict.data.cohort import require_cohort
+
+    _require_bundle(models, "monitor_cohort")
+    require_cohort(cohort, "monitor_cohort(models, cohort)")
+    if as_of is not None and not as_of >= 0:
+        raise ValueError(f"as_of must be a day of treatment (0 or later); got {as_of!r}")
     import pandas as pd
 
     from irpredict.monitoring.population import landmark_population
@@ -401,6 +414,15 @@ def monitor_patient(models, cohort, patient_id, *, as_of=None):
     CohortDataError
         If the patient is not in the cohort (naming close matches).
     """
+    _require_bundle(models, "monitor_patient")
     ids = cohort.patients["patient_id"].astype(str).tolist()
     pid = _find(patient_id, ids, f"cohort {cohort.name!r}")
     return monitor_cohort(models, cohort, as_of=as_of, patient_ids=[pid])
+
+
+def _require_bundle(models, what):
+    if not hasattr(models, "models") or not hasattr(models, "landmarks"):
+        raise TypeError(
+            f"{what} takes the landmark models of fit_landmark_models (or the bundle `irpredict "
+            f"landmarks` registers); got {type(models).__name__}. A ResponseModel of `irpredict "
+            "train` scores one landmark: use its predict_proba")

@@ -83,8 +83,12 @@ def _exactly(number):
 
 
 def _as_rules(rules):
+    from irpredict.screening._rules import unique_rules
+
+    if isinstance(rules, (str, ScreeningRule)):  # one rule, not its characters
+        rules = [rules]
     out = [ScreeningRule(NO_SCREENING, None, "none")]
-    for rule in rules:
+    for rule in unique_rules(rules):
         rule = rule if isinstance(rule, ScreeningRule) else ScreeningRule(str(rule), str(rule))
         if rule.expression is not None:
             parse_criteria(rule.expression)  # fail early, before any work
@@ -212,6 +216,14 @@ def enrichment_table(frame, rules, *, p0, p_comparator=None, alpha=0.05, power=0
                                  power=float(power), sided=sided, cost_screen=cost_screen,
                                  cost_patient=cost_patient, simon_nmax=int(simon_nmax))
     rules = _as_rules(rules)
+    if not len(frame):
+        raise CohortDataError("no patients to screen: the frame is empty")
+    if therapy_col in frame.columns and frame[therapy_col].isna().any():
+        missing_class = frame.index[frame[therapy_col].isna().to_numpy()]
+        raise CohortDataError(
+            f"column {therapy_col!r} is empty for {len(missing_class)} patients (rows "
+            f"{', '.join(map(str, missing_class[:5]))}); fill in their therapy class or drop "
+            "them, so that every patient is screened in a class")
     y_all = _labels(frame, label_col)
     elig_all = _eligibility(frame, rules, missing)
     with warnings.catch_warnings():  # the first evaluation said what there is to say

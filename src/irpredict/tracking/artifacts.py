@@ -54,7 +54,8 @@ def sanitize_key(name):
 
 
 def flatten_metrics(metrics_frame, *, group_col=None):
-    """Flatten a tidy metrics frame into ``{"<metric>__<group>": float}``.
+    """Flatten a wide metrics frame (a row per group, a column per metric) into
+    ``{"<metric>__<group>": float}``.
 
     Parameters
     ----------

@@ -193,7 +193,8 @@ def log_child_run(parent, name, params, metrics_frame, oof_frame, figures=None,
         Hyperparameters and settings; logged in one batch (nested mappings
         become dotted keys).
     metrics_frame : pandas.DataFrame or None
-        Tidy metrics, one row per therapy class plus ``"overall"``; flattened
+        Wide metrics, one row per therapy class plus ``"overall"`` and one column per
+        metric (``auc``, ``auc_ci_low``, ...); flattened
         to ``<metric>__<group>`` (see
         :func:`irpredict.tracking.artifacts.flatten_metrics`) and also
         logged as ``metrics.csv``.

@@ -356,6 +356,9 @@ def _without_training_patients(model, X, y, name):
 
 def score_external(model, cohort, *, threshold=0.5, n_bootstrap=1000, random_state=0):
     """:func:`score_frame` on the input frame of a labelled cohort (same returns)."""
+    from irpredict.data.cohort import require_cohort
+
+    require_cohort(cohort, "score_external(model, cohort)")
     _require_label(cohort)
     X, y = model.frame_from_cohort(cohort)
     return score_frame(model, X, y, name=cohort.name, threshold=threshold,

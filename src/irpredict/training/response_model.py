@@ -110,6 +110,9 @@ class ResponseModel:
         y : pandas.Series or None
             The label when the cohort has one.
         """
+        from irpredict.data.cohort import require_cohort
+
+        require_cohort(cohort, "ResponseModel.frame_from_cohort(cohort)")
         from irpredict.features.build import _build
         from irpredict.features.longitudinal import DEFAULT_LOG_FLOOR
 

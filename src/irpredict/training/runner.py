@@ -242,6 +242,11 @@ def train_study(experiment, *, settings=None, tracking_uri=None, log_patient_ids
     -------
     TrainResult
     """
+    from irpredict.experiment import Experiment
+
+    if not isinstance(experiment, Experiment):
+        raise TypeError("train_study takes an Experiment, irpredict.experiment.load_experiment("
+                        f"path); got {type(experiment).__name__}")
     import time
 
     import pandas as pd

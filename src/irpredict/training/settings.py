@@ -11,6 +11,9 @@ __all__ = ["ModelSettings", "model_settings", "check_folds", "default_jobs"]
 class ModelSettings:
     """How a study is trained and evaluated.
 
+    Build it with :func:`model_settings` (from a ``[model]`` table), which checks every
+    value; the class itself takes them as given.
+
     Parameters
     ----------
     families : tuple of str
