@@ -187,3 +187,19 @@ def test_a_landmark_model_without_on_treatment_features_is_said(small_cohort):
         warnings.simplefilter("always")
         fit_landmark_models(small_cohort, FAST, (0, 42), entries=ENTRIES, evaluate=False)
     assert not [w for w in caught if "no on-treatment feature" in str(w.message)]
+
+
+def test_the_population_summary_says_whether_progression_could_be_seen():
+    from irpredict.monitoring.population import population_summary
+
+    cohort = _cohort()
+    assert population_summary(cohort, [0, 42])["progression_known"].all()
+    bare = Cohort(cohort.patients, name="bare")
+    assert not population_summary(bare, [0, 42])["progression_known"].any()
+
+
+def test_new_result_values_are_never_written_in_exponent_form_below_a_million():
+    from irpredict.monitoring.trajectory import _short
+
+    assert [_short(v) for v in (2.3812, 4000.0, 123456.7, 2.5e7, 0.000123)] == [
+        "2.38", "4000", "123457", "2.5e+07", "0.000123"]

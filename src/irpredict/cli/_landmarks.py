@@ -65,7 +65,8 @@ def print_comparison(console, bundle, title):
         out.add_column(col, justify=just, overflow="fold")
     for row in comp.itertuples():
         pop = pops.loc[row.landmark]
-        left = f"{int(pop['n_progressed'])} PD" + (
+        left = (f"{int(pop['n_progressed'])} PD" if pop.get("progression_known", True)
+                else "PD unknown (no scans)") + (
             f", {int(pop['n_off_treatment'])} off tx" if pop["n_off_treatment"] else "")
         out.add_row(f"{row.landmark:g}", row.therapy_class,
                     f"{row.n_patients} ({row.n_responders})",

@@ -64,8 +64,10 @@ def print_trajectory(console, trajectory, top=3, as_of=None):
                   "then, its last value before and now, in the unit the model was trained on "
                   "(a scan's value is its target sum); a "
                   "move without one comes from the landmark's own model, trained on features up "
-                  "to its day. model baseline: the change of that model's base value (its "
-                  "population's log-odds), the same for every patient.")
+                  "to its day. model baseline: the change of the base value of the model that "
+                  "scores the patient's therapy class (the log-odds it starts from before any "
+                  "biomarker; each class's model has its own, and a class too small for its own "
+                  "model at a landmark is scored by the pooled model).")
     if _calibrated(trajectory):
         console.print("note: the landmark models are calibrated after training: SHAP values add "
                       "up to their log-odds before calibration, so P(response) can move more, "
@@ -347,7 +349,9 @@ def _say_unread_cohort(console, bundle, cohort, as_of):
                       DataWarning, stacklevel=2)
     others = sorted(set(unread.unknown) - set(unread.misspelt()))
     if others:
-        console.print(f"[yellow]note:[/yellow] {len(others)} biomarkers in the data are not "
+        what = ("biomarkers in the data are" if len(others) > 1 else
+                "biomarker in the data is")
+        console.print(f"[yellow]note:[/yellow] {len(others)} {what} not "
                       f"read by the landmark models (they read {', '.join(unread.read)}) and "
                       f"change no prediction: {escape(', '.join(others))}")
     for found, counts, what in (

@@ -180,6 +180,18 @@ def _warn_nothing_on_treatment(design, day, name):
         "(measurements:<biomarker>)", DataWarning, stacklevel=3)
 
 
+def _warn_pooled_classes(design, settings, day, name):
+    """A class too small for its own model at a landmark is scored by the pooled one there
+    (its rows in the table and its trajectories come from that model)."""
+    import warnings
+
+    from irpredict.exceptions import DataWarning
+    from irpredict.training.notes import _routing_notes
+
+    for note in _routing_notes(design, settings):
+        warnings.warn(f"{name}: day {day:g}: {note}", DataWarning, stacklevel=3)
+
+
 def fit_landmark_models(cohort, settings=None, landmarks=DEFAULT_LANDMARKS, *, entries=None,
                         family=None, feature_set="all", evaluate=True, progress=None,
                         mapping=None):
@@ -254,6 +266,7 @@ def fit_landmark_models(cohort, settings=None, landmarks=DEFAULT_LANDMARKS, *, e
         sub = _population_cohort(cohort, day)
         design = design_matrix(sub, entries, landmark_days=day)
         _warn_nothing_on_treatment(design, day, cohort.name)
+        _warn_pooled_classes(design, settings, day, cohort.name)
         if evaluate:
             base = None if day == 0 else design_matrix(sub, entries, landmark_days=0)
             parts.append(evaluate_landmark(design, base, family, settings, day,

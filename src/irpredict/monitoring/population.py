@@ -219,10 +219,12 @@ def population_summary(cohort, landmarks):
     pandas.DataFrame
         One row per landmark: ``landmark``, ``n_patients`` (labelled members),
         ``n_responders``, ``n_progressed``, ``n_off_treatment`` (left out),
-        ``n_unlabelled`` (members without a label).
+        ``n_unlabelled`` (members without a label) and ``progression_known`` (the cohort
+        has tumour scans: without them no progression can be seen, and none is counted).
     """
     import pandas as pd
 
+    scanned = cohort.tumor_assessments is not None and len(cohort.tumor_assessments) > 0
     rows = []
     label = None
     if cohort.has_label:
@@ -240,5 +242,6 @@ def population_summary(cohort, landmarks):
             "n_off_treatment": int((pop["off_treatment_day"].notna()
                                     & pop["first_pd_day"].isna()).sum()),
             "n_unlabelled": int(y.isna().sum()),
+            "progression_known": scanned,
         })
     return pd.DataFrame(rows)

@@ -169,7 +169,7 @@ class Trajectory:
             if pd.isna(n):
                 out.append("")
             else:
-                out.append(f": {n:.3g}" if pd.isna(b) else f": {b:.3g} → {n:.3g}")
+                out.append(f": {_short(n)}" if pd.isna(b) else f": {_short(b)} → {_short(n)}")
         return out
 
     def _baseline_shifts(self):
@@ -426,3 +426,9 @@ def _require_bundle(models, what):
             f"{what} takes the landmark models of fit_landmark_models (or the bundle `irpredict "
             f"landmarks` registers); got {type(models).__name__}. A ResponseModel of `irpredict "
             "train` scores one landmark: use its predict_proba")
+
+
+def _short(value):
+    """A value to 3 significant digits, never in exponent form below a million (4000, not
+    4e+03)."""
+    return f"{value:.3g}" if abs(value) < 1000 or abs(value) >= 1e6 else f"{value:.0f}"
