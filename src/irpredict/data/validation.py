@@ -18,6 +18,7 @@ from irpredict.data._column_checks import (
     _rows,
     check_ldh_uln,
 )
+from irpredict.data._lab_names import one_biomarker_spelling
 from irpredict.data._patients import is_ordinal_code_column
 from irpredict.data.cohort import Cohort
 from irpredict.data.outcome_names import drop_outcome_like
@@ -253,66 +254,6 @@ def _check_unknown(frame, table, source, known, problems, extra):
     return ids
 
 
-#: Lab names written out in full, as hospital exports write them, and the short name
-#: irpredict reads them under (its units, ratios and plausible ranges are keyed by it).
-LAB_SYNONYMS = {
-    "c-reactive protein": "crp", "c reactive protein": "crp",
-    "lactate dehydrogenase": "ldh", "lactic dehydrogenase": "ldh",
-    "absolute neutrophil count": "anc", "neutrophil count": "anc",
-    "absolute lymphocyte count": "alc", "lymphocyte count": "alc",
-    "platelet count": "platelets", "serum albumin": "albumin",
-    "circulating tumour dna": "ctdna", "circulating tumor dna": "ctdna",
-}
-
-
-def _short_lab_names(names, source):
-    """Lab names written out in full read under their short name, said in a warning: a
-    cohort writing ``crp`` at baseline and ``C-reactive protein`` later is one series."""
-    import warnings
-
-    from irpredict.exceptions import DataWarning
-
-    renames = {n: LAB_SYNONYMS[str(n).lower().strip()] for n in names.dropna().unique()
-               if str(n).lower().strip() in LAB_SYNONYMS}
-    if not renames:
-        return names
-    shown = "; ".join(f"'{old}' as '{new}'" for old, new in list(renames.items())[:5])
-    warnings.warn(f"{source}: column 'biomarker': lab names written out in full are read under "
-                  f"their short name: {shown}", DataWarning, stacklevel=4)
-    return names.replace(renames)
-
-
-def _one_spelling(names, source):
-    """Biomarker names that differ only in case, read as their most frequent spelling.
-
-    ``CTDNA`` beside ``ctdna`` would otherwise be two biomarkers (one mostly
-    empty); the rows read under another spelling are said in a warning.
-    """
-    import warnings
-
-    from irpredict.exceptions import DataWarning
-
-    counts = names.dropna().value_counts()
-    if counts.empty:
-        return names
-    frame = counts.rename("n").reset_index().rename(columns={"index": "name"})
-    frame.columns = ["name", "n"]
-    frame["key"] = frame["name"].str.lower()
-    # most rows first; a tie goes to the lower-case spelling, then alphabetical
-    frame = frame.sort_values(["key", "n", "name"], ascending=[True, False, False],
-                              kind="stable")
-    chosen = frame.groupby("key")["name"].first()
-    renames = {n: chosen[k] for n, k in zip(frame["name"], frame["key"], strict=True)
-               if n != chosen[k]}
-    if not renames:
-        return names
-    shown = "; ".join(f"'{old}' ({int(counts[old])} rows) as '{new}'"
-                      for old, new in list(renames.items())[:5])
-    warnings.warn(f"{source}: column 'biomarker': names that differ only in upper/lower case "
-                  f"are one biomarker: read {shown}", DataWarning, stacklevel=4)
-    return names.replace(renames)
-
-
 #: The columns of a measurements table; any other is not read.
 MEASUREMENT_COLUMNS = ("patient_id", "biomarker", "day", "value", "unit")
 
@@ -342,7 +283,7 @@ def _check_measurements(frame, source, known, problems, extra):
     m = frame.copy()
     m["patient_id"] = _check_unknown(frame, "measurements", source, known, problems, extra)
     m["biomarker"] = m["biomarker"].astype("string").str.strip()
-    m["biomarker"] = _one_spelling(_short_lab_names(m["biomarker"], source), source)
+    m["biomarker"] = one_biomarker_spelling(m["biomarker"], source)
     m["day"] = pd.to_numeric(m["day"], errors="coerce").astype(float)
     m["value"] = pd.to_numeric(m["value"], errors="coerce").astype(float)
     m = m[m["value"].notna() & np.isfinite(m["value"]) & m["day"].notna() & m["biomarker"].notna()]
