@@ -49,16 +49,16 @@ def test_a_response_model_where_landmark_models_belong_is_named(cohort):
         monitor_cohort(object(), cohort)
 
 
-def test_a_class_scored_by_the_pooled_model_at_a_landmark_is_said():
+def test_a_class_scored_by_the_pooled_model_at_a_landmark_is_noted():
     from types import SimpleNamespace
 
-    from irpredict.exceptions import DataWarning
-    from irpredict.monitoring.landmark import _warn_pooled_classes
+    from irpredict.monitoring.landmark import _pooled_notes
     from irpredict.training.settings import ModelSettings
 
     therapy = ["cytokine"] * 15 + ["checkpoint_inhibitor"] * 60
     y = [1] * 11 + [0] * 4 + [1, 0] * 30
     design = SimpleNamespace(X=pd.DataFrame({"therapy_class": therapy}), y=pd.Series(y))
-    with pytest.warns(DataWarning, match=r"tiny: day 63: cytokine: fewer than min_patients = "
-                                         r"30 patients .* so the pooled model"):
-        _warn_pooled_classes(design, ModelSettings(), 63, "tiny")
+    notes = _pooled_notes(design, ModelSettings(), 63)
+    assert len(notes) == 1
+    assert notes[0].startswith("day 63: cytokine: fewer than min_patients = 30 patients")
+    assert "so the pooled model" in notes[0]

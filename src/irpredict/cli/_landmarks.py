@@ -159,6 +159,10 @@ def command(
     bundle = result.models
     print_comparison(console, bundle, f"{exp.name}: landmark models ({bundle.family}, feature "
                                       f"set {bundle.feature_set})")
+    from rich.markup import escape
+
+    for note in getattr(bundle, "notes", ()):
+        console.print(f"note: {escape(note)}")
     console.print(f"run id: {result.run_id}")
     console.print(f"model URI: {result.model_uri}")
     if result.registered:

@@ -42,6 +42,8 @@ class LandmarkModels:
         Provenance.
     evaluation : irpredict.monitoring.evaluate.LandmarkEvaluation or None
         Out-of-fold results, when evaluated.
+    notes : list of str
+        Things the user should know, per landmark (a class scored by the pooled model).
     """
 
     models: dict
@@ -51,6 +53,7 @@ class LandmarkModels:
     feature_set: str = ""
     family: str = ""
     evaluation: object = None
+    notes: list = field(default_factory=list)
 
     @property
     def landmarks(self):
@@ -180,16 +183,12 @@ def _warn_nothing_on_treatment(design, day, name):
         "(measurements:<biomarker>)", DataWarning, stacklevel=3)
 
 
-def _warn_pooled_classes(design, settings, day, name):
+def _pooled_notes(design, settings, day):
     """A class too small for its own model at a landmark is scored by the pooled one there
     (its rows in the table and its trajectories come from that model)."""
-    import warnings
-
-    from irpredict.exceptions import DataWarning
     from irpredict.training.notes import _routing_notes
 
-    for note in _routing_notes(design, settings):
-        warnings.warn(f"{name}: day {day:g}: {note}", DataWarning, stacklevel=3)
+    return [f"day {day:g}: {note}" for note in _routing_notes(design, settings)]
 
 
 def fit_landmark_models(cohort, settings=None, landmarks=DEFAULT_LANDMARKS, *, entries=None,
@@ -261,12 +260,12 @@ def fit_landmark_models(cohort, settings=None, landmarks=DEFAULT_LANDMARKS, *, e
             "family (e.g. \"logistic\").")
     days = check_landmarks(landmarks)
     entries = list(entries) if entries is not None else default_entries(cohort)
-    models, parts = {}, []
+    models, parts, notes = {}, [], []
     for day in days:
         sub = _population_cohort(cohort, day)
         design = design_matrix(sub, entries, landmark_days=day)
         _warn_nothing_on_treatment(design, day, cohort.name)
-        _warn_pooled_classes(design, settings, day, cohort.name)
+        notes += _pooled_notes(design, settings, day)
         if evaluate:
             base = None if day == 0 else design_matrix(sub, entries, landmark_days=0)
             parts.append(evaluate_landmark(design, base, family, settings, day,
@@ -286,4 +285,4 @@ def fit_landmark_models(cohort, settings=None, landmarks=DEFAULT_LANDMARKS, *, e
             comparison=pd.concat([p.comparison for p in parts], ignore_index=True))
     return LandmarkModels(models=models, populations=population_summary(cohort, days),
                           entries=entries, study=cohort.name, feature_set=feature_set,
-                          family=family, evaluation=evaluation)
+                          family=family, evaluation=evaluation, notes=notes)
