@@ -66,6 +66,11 @@ def test_sqlite_uri_pointing_at_a_file_that_is_no_database_is_refused(tmp_path):
     assert resolve_tracking_uri(f"sqlite:///{empty}") == f"sqlite:///{empty.resolve()}"
 
 
+def test_postgres_written_short_gets_mlflows_spelling():
+    with pytest.raises(TrackingError, match="PostgreSQL is 'postgresql://'"):
+        resolve_tracking_uri("postgres://host/db")
+
+
 def test_unknown_scheme_is_refused():
     with pytest.raises(TrackingError, match="unsupported scheme 'ftp'"):
         resolve_tracking_uri("ftp://host/store")

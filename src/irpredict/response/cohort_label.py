@@ -86,8 +86,9 @@ def describe_label(spec):
 def label_from_assessments(cohort, spec, *, where):
     """The cohort with its ``response`` label derived from its tumour assessments.
 
-    Patients without any tumour assessment are non-responders (intention to treat), and
-    said in a warning; a ``response`` column the patients table had is replaced, and said.
+    Patients without a tumour assessment after baseline are non-responders (intention to
+    treat), and said in a warning; a ``response`` column the patients table had is
+    replaced, and said.
 
     Parameters
     ----------

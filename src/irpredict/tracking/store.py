@@ -117,7 +117,9 @@ def _resolve(tracking_uri, *, create_folders):
         f"'sqlite:///{DEFAULT_STORE_DIR}/{_DB_NAME}' or a tracking server URL 'http://host:5000'."
         if scheme in ("", "file") or len(scheme) == 1  # len 1: a Windows drive letter
         else f"{source} {uri!r} has the unsupported scheme {scheme!r}; use "
-        f"'sqlite:///{DEFAULT_STORE_DIR}/{_DB_NAME}', 'http(s)://host:port' or a database URL."
+        f"'sqlite:///{DEFAULT_STORE_DIR}/{_DB_NAME}', 'http(s)://host:port' or a database URL "
+        f"({', '.join(sorted(s for s in _REMOTE_SCHEMES if not s.startswith('http')))})"
+        + (": PostgreSQL is 'postgresql://'" if scheme == "postgres" else "") + "."
     )
 
 

@@ -229,7 +229,10 @@ class ResponseModel:
         Values are read as the served model reads them
         (:func:`irpredict.serving.validation.as_written_in_training`): ``yes``/``no`` for
         a 0/1 feature, ``Monoclonal antibody`` for ``monoclonal_antibody``, ``POSITIVE``
-        for a training level ``positive``.
+        for a training level ``positive``. Unlike the served model, it does not refuse
+        values no patient can have (an age of 250) nor warn about values far outside the
+        training range: check a cohort with ``irpredict validate``, or score it through
+        ``irpredict evaluate``, ``explain`` or ``serve``, which do.
         """
         from irpredict.serving.validation import as_written_in_training
 
