@@ -87,6 +87,7 @@ def check_ldh_uln(frame, source, ids, problems, *, text_checked=False):
 
 
 def _check_text_in_numbers(frame, col, source, ids, problems, extra):
+    """Report text among a column's numbers; return whether it did."""
     import pandas as pd
 
     series = frame[col]
@@ -103,6 +104,8 @@ def _check_text_in_numbers(frame, col, source, ids, problems, extra):
             "a number, as the analysis plan says (the limit, or half of it); if the column is "
             "a category, list it under [data.columns] categorical")
         extra.extend(_case("patients", col, "numeric", v, i) for i, v in text[bad].items())
+        return True
+    return False
 
 
 #: A two-valued column matching the label exactly is leakage when chance alone would do that

@@ -211,10 +211,12 @@ def _check_patients(frame, source, label_col, feature_columns, categorical_colum
         features = [c for c in feature_columns if c in frame.columns]
     ids = _ids(frame["patient_id"]) if "patient_id" in frame else None
     declared_categorical = set(categorical_columns or [])
+    text_reported = set()
     for col in features:
         # codes such as HER2 IHC "0", "1+", "2+" are text on purpose
-        if col not in declared_categorical and not is_ordinal_code_column(col, frame[col]):
-            _check_text_in_numbers(frame, col, source, ids, problems, extra)
+        if col not in declared_categorical and not is_ordinal_code_column(col, frame[col]) \
+                and _check_text_in_numbers(frame, col, source, ids, problems, extra):
+            text_reported.add(col)
     numeric = [c for c in features if pd.api.types.is_numeric_dtype(frame[c])
                and not pd.api.types.is_bool_dtype(frame[c])]
     if categorical_columns is None:
@@ -223,8 +225,7 @@ def _check_patients(frame, source, label_col, feature_columns, categorical_colum
         categorical = [c for c in categorical_columns if c in frame.columns]
     for col in numeric:
         _check_range(frame, col, source, ids, problems)
-    check_ldh_uln(frame, source, ids, problems,
-                  text_checked=any("column 'ldh_uln' looks numeric" in p for p in problems))
+    check_ldh_uln(frame, source, ids, problems, text_checked="ldh_uln" in text_reported)
     if label_col in frame.columns and len(frame):
         _check_leakage(frame, features, numeric, label_col, source, problems, extra)
     return {"features": features, "categorical": categorical}
