@@ -51,6 +51,19 @@ def test_values_a_column_cannot_take_are_refused(model, rows, column, value, why
     _assert_refused_in_row_2(model, rows, column, value, why)
 
 
+@pytest.mark.parametrize(("column", "value", "why"), [
+    ("ecog", 7, "ECOG performance status is 0-5"), ("age", 250, "ages are 0-120 years")])
+def test_python_predict_proba_refuses_values_no_patient_can_have(model, rows, column, value,
+                                                                  why):
+    frame = rows.copy()
+    frame[column] = frame[column].astype(float)
+    assert model.predict_proba(frame).shape == (len(frame), 2)
+    frame.loc[2, column] = value
+    with pytest.raises(CohortDataError, match=rf"'{column}' has impossible values in rows 2"
+                                              rf".*{why}"):
+        model.predict_proba(frame)
+
+
 @pytest.mark.parametrize("value", [np.inf, 1e300])
 def test_a_value_is_named_once_by_its_first_problem(model, rows, value):
     frame = rows.copy()

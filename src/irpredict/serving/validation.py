@@ -231,6 +231,17 @@ def _impossible(limits, columns, values, X, named=None):
     return problems
 
 
+def impossible_values(model, X):
+    """Problems for values of ``X``'s numeric model columns that no patient can have (an age
+    of 250, ECOG 7, a percentage of 140, a lab outside its training unit's range); ``X``
+    holds floats there."""
+    categorical = set(model.categorical_columns)
+    columns = [c for c in model.feature_columns if c not in categorical]
+    limits = _possible_limits(columns, getattr(model, "units", None) or {})
+    values = X[columns].to_numpy(dtype=float) if limits else None
+    return _impossible(limits, columns, values, X) if limits else []
+
+
 def _check_values(model, X, columns, values, notes=None, quiet_columns=()):
     """Refuse infinite values, impossible values and values beyond :data:`RANGE_FACTOR` times
     the training range; note values merely far outside it (the model extrapolates)."""

@@ -214,8 +214,10 @@ class ResponseModel:
         TypeError
             ``X`` is not a DataFrame.
         CohortDataError
-            Missing columns, text in a numeric column, or infinite or
-            implausibly large values (named by column and row).
+            Missing columns, text in a numeric column, infinite or
+            implausibly large values, or values no patient can have (an age
+            of 250, ECOG 7, a percentage of 140, a lab outside its unit's
+            range), named by column and row.
         UnknownTherapyError
             A missing therapy class, or one the model was not trained on.
 
@@ -229,15 +231,17 @@ class ResponseModel:
         Values are read as the served model reads them
         (:func:`irpredict.serving.validation.as_written_in_training`): ``yes``/``no`` for
         a 0/1 feature, ``Monoclonal antibody`` for ``monoclonal_antibody``, ``POSITIVE``
-        for a training level ``positive``. Unlike the served model, it does not refuse
-        values no patient can have (an age of 250) nor warn about values far outside the
-        training range: check a cohort with ``irpredict validate``, or score it through
-        ``irpredict evaluate``, ``explain`` or ``serve``, which do.
+        for a training level ``positive``. Unlike the served model, it does not warn about
+        values far outside the training range: score a cohort through ``irpredict
+        evaluate``, ``explain`` or ``serve``, which do.
         """
-        from irpredict.serving.validation import as_written_in_training
+        from irpredict.serving.validation import as_written_in_training, impossible_values
 
-        X = as_written_in_training(self, self.check_frame(X))
-        return self.classifier.predict_proba(self._numeric_checked(X))
+        X = self._numeric_checked(as_written_in_training(self, self.check_frame(X)))
+        problems = impossible_values(self, X)
+        if problems:
+            raise CohortDataError("invalid input: " + "; ".join(problems))
+        return self.classifier.predict_proba(X)
 
     def _numeric_checked(self, X):
         import numpy as np
