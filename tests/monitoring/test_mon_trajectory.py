@@ -153,11 +153,15 @@ def test_what_changed_labels_do_not_overlap(trajectories, days):
     fig = plot_trajectory(one)
     renderer = FigureCanvasAgg(fig).get_renderer()
     fig.draw(renderer)
-    boxes = [t.get_window_extent(renderer) for t in fig.axes[1].texts[1:]]
+    boxes = [t.get_bbox_patch().get_window_extent(renderer) for t in fig.axes[1].texts[1:]]
     assert len(boxes) >= 2
     for i, a in enumerate(boxes):
         for b in boxes[i + 1:]:
             assert not a.overlaps(b)
+        assert fig.bbox.y0 <= a.y0 and a.y1 <= fig.axes[0].get_window_extent(renderer).y0
+    written = " ".join(t.get_text() for t in fig.axes[1].texts)
+    shifts = one.movers_text(top=3)
+    assert all(("model baseline" in text) <= ("model baseline" in written) for text in shifts)
 
 
 def test_landmarks_left_after_progression_are_labelled_once_with_the_reason(trajectories):

@@ -28,11 +28,14 @@ def plot_trajectory(trajectory, *, top=3, title=None):
 
     table = trajectory.table.sort_values("landmark")
     pid = table["patient_id"].iloc[0] if len(table) else ""
-    movers = trajectory.movers_text(top, baseline=False)  # the table says it; room is short
+    movers = trajectory.movers_text(top)
     scored = table[table["status"] == "scored"]
-    n_texts = sum(isinstance(movers.get((r.patient_id, r.landmark)), str)
-                  for r in scored.itertuples())
-    below_height = 1.1 if n_texts <= MAX_MOVER_COLUMNS else 0.45 + 0.14 * n_texts
+    texts = [t for t in (movers.get((r.patient_id, r.landmark)) for r in scored.itertuples())
+             if isinstance(t, str) and t]
+    if len(texts) > MAX_MOVER_COLUMNS:
+        below_height, row_tops = 0.45 + 0.14 * len(texts), None
+    else:
+        below_height, row_tops = _column_rows(scored["landmark"].to_numpy(dtype=float), texts)
     fig = Figure(figsize=(8.0, 4.7 + below_height), layout="constrained")
     ax, below = fig.subplots(2, 1, sharex=True, height_ratios=(3.2, below_height))
     ax.plot(scored["landmark"], scored["prob_response"], marker="o", color="#1f77b4",
@@ -42,7 +45,7 @@ def plot_trajectory(trajectory, *, top=3, title=None):
         ax.annotate(f"{row.prob_response:.2f}", (row.landmark, row.prob_response),
                     textcoords="offset points", xytext=(0, -9 if high else 7), fontsize=8,
                     ha="center", va="top" if high else "bottom")
-    _write_movers(below, scored, movers)
+    _write_movers(below, scored, movers, row_tops)
     _mark_unscored(ax, table)
     _mark_extrapolated(ax, scored)
     ax.set_ylim(0, 1.08)
@@ -63,27 +66,47 @@ def plot_trajectory(trajectory, *, top=3, title=None):
 #: Landmarks with movers written in columns under their days; more are listed one per line.
 MAX_MOVER_COLUMNS = 4
 
+#: Inches: the header line above the mover columns, one line of mover text, a box's padding.
+_HEADER, _LINE, _PAD = 0.3, 0.12, 0.12
 
-def _write_movers(ax, scored, movers):
+
+def _column_text(text, day):
+    """A landmark's movers as a column: one per line, a new result's values on their own line
+    to keep the column narrow."""
+    text = text.replace("; ", "\n").replace(" (new result: ", "\n(new result: ")
+    return f"day {day:g}\n{text}"
+
+
+def _column_rows(days, texts):
+    """Height (inches) of the panel under the chart and the top of each row of mover columns
+    (fraction of that panel): a second row when landmarks are too close for their columns to
+    sit side by side, each row as tall as the longest column."""
+    span = (days.max() - days.min()) if len(days) > 1 else 1.0
+    crowded = len(days) > 1 and np.diff(days).min() < 0.22 * span
+    lines = max((_column_text(t, 0).count("\n") + 1 for t in texts), default=0)
+    row = lines * _LINE + _PAD
+    height = max(1.1, _HEADER + row * (2 if crowded else 1) + 0.05)
+    return height, [1 - _HEADER / height, 1 - (_HEADER + row) / height] if crowded \
+        else [1 - _HEADER / height]
+
+
+def _write_movers(ax, scored, movers, row_tops):
     """Under the chart, each landmark's SHAP movers in a column below its day.
 
     Labels beside the points overlapped when two landmarks had similar
-    probabilities; here columns alternate between two rows when the landmarks
-    are too close for their text to sit side by side. Beyond
-    :data:`MAX_MOVER_COLUMNS` landmarks no columns fit: the movers are listed
-    one landmark per line.
+    probabilities; here columns alternate between two rows (``row_tops``) when
+    the landmarks are too close for their text to sit side by side. Beyond
+    :data:`MAX_MOVER_COLUMNS` landmarks no columns fit (``row_tops`` is None):
+    the movers are listed one landmark per line.
     """
     ax.set_axis_off()
     ax.set_ylim(0, 1)
-    days = scored["landmark"].to_numpy(dtype=float)
-    span = (days.max() - days.min()) if len(days) > 1 else 1.0
-    crowded = len(days) > 1 and np.diff(days).min() < 0.22 * span
     header = ax.text(0.0, 1.0, "what changed since the previous landmark (SHAP, log-odds):",
                      transform=ax.transAxes, fontsize=7.5, va="top", color="#444444")
     lines = [(row.landmark, movers.get((row.patient_id, row.landmark)))
              for row in scored.itertuples()]
     lines = [(day, text) for day, text in lines if isinstance(text, str) and text]
-    if len(lines) > MAX_MOVER_COLUMNS:
+    if row_tops is None:
         ax.annotate("\n".join(f"day {day:g}: {text}" for day, text in lines), (0, 0),
                     xycoords=header, xytext=(0, -4), textcoords="offset points",
                     fontsize=7, ha="left", va="top", linespacing=1.5)
@@ -92,10 +115,7 @@ def _write_movers(ax, scored, movers):
         text = movers.get((row.patient_id, row.landmark))
         if not (isinstance(text, str) and text):
             continue
-        top = 0.78 - (0.42 if crowded and k % 2 else 0.0)
-        # a new result's values go on a line of their own to keep the columns narrow
-        text = text.replace("; ", "\n").replace(" (new result: ", "\n(new result: ")
-        ax.text(row.landmark, top, f"day {row.landmark:g}\n" + text,
+        ax.text(row.landmark, row_tops[k % len(row_tops)], _column_text(text, row.landmark),
                 fontsize=7, ha="center", va="top",
                 bbox={"boxstyle": "round,pad=0.25", "fc": "#f4f7fb", "ec": "#c9d6e6"})
 
