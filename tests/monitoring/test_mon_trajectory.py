@@ -158,7 +158,8 @@ def test_what_changed_labels_do_not_overlap(trajectories, days):
     for i, a in enumerate(boxes):
         for b in boxes[i + 1:]:
             assert not a.overlaps(b)
-        assert fig.bbox.y0 <= a.y0 and a.y1 <= fig.axes[0].get_window_extent(renderer).y0
+        assert fig.bbox.y0 <= a.y0
+        assert a.y1 <= fig.axes[0].get_window_extent(renderer).y0
     written = " ".join(t.get_text() for t in fig.axes[1].texts)
     shifts = one.movers_text(top=3)
     assert all(("model baseline" in text) <= ("model baseline" in written) for text in shifts)
