@@ -84,13 +84,32 @@ def test_calibrated_model_explains_underlying_margin(frame):
     model = CalibratedModel(inner, method="sigmoid", cv=3).fit(X, y)
     ex = explain(model, X)
     np.testing.assert_allclose(ex.values.sum(axis=1) + ex.base_values, ex.margin, atol=1e-5)
-    folds = [c.estimator for c in model.estimator_.calibrated_classifiers_]
-    each = [explain(f, X) for f in folds]
-    np.testing.assert_allclose(ex.margin, np.mean([e.margin for e in each], axis=0), atol=1e-9)
-    for e, f in zip(each, folds, strict=True):
-        _check_additive(e, f.predict_proba(X)[:, 1])
-    # prob is the calibrated probability, not the sigmoid of the explained margin
+    (calibrated,) = model.estimator_.calibrated_classifiers_  # one model, refitted on all
+    refitted = explain(calibrated.estimator, X)
+    np.testing.assert_allclose(ex.margin, refitted.margin, atol=1e-9)
+    _check_additive(refitted, calibrated.estimator.predict_proba(X)[:, 1])
+    # prob is the calibrated probability, not the sigmoid of the explained margin ...
     np.testing.assert_allclose(ex.prob, model.predict_proba(X)[:, 1])
+    assert np.abs(ex.prob - 1 / (1 + np.exp(-ex.margin))).max() > 1e-3
+    # ... but a monotone map of it: a patient with higher log-odds is never less likely
+    order = np.argsort(ex.margin.to_numpy(), kind="stable")
+    assert np.all(np.diff(ex.prob.to_numpy()[order]) >= -1e-12)
+
+
+@pytest.mark.parametrize("method", ["none", "sigmoid"])
+def test_a_calibrated_models_training_levels_are_found(frame, method):
+    from irpredict.training.levels import training_levels
+
+    class Model:  # what training_levels reads of a ResponseModel
+        classifier = CalibratedModel(PerTherapyClassifier(make_model("logistic"),
+                                                          min_patients=60), method=method)
+
+    X, y = frame
+    model = Model()
+    model.classifier.fit(X, y)
+    levels = training_levels(model)
+    assert {"Basal", "Her2", "LumA", "LumB"} <= set(levels["pam50"])
+    assert {"0", "1", "2", "3"} <= set(levels["her2_ihc"])
 
 
 def test_probability_averaging_ensemble_is_refused(frame):

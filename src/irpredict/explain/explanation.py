@@ -13,11 +13,11 @@ rounding for trees) and ``prob == sigmoid(margin)``:
   model, the others by the pooled model (whose therapy indicators appear as
   the biomarker ``"therapy_class"``);
 * a :class:`~irpredict.models.CalibratedModel` is explained through the
-  model it calibrates: ``margin`` is that model's log-odds (the mean over
-  the calibration folds' models), while ``prob`` is the calibrated
-  probability. Post-hoc calibration is a monotone map applied after the
-  margin, so it re-scales but never re-orders patients, and the SHAP values
-  explain the ranking; for calibrated models ``prob != sigmoid(margin)``.
+  model it calibrates: ``margin`` is that model's log-odds (the classifier
+  refitted on all patients), while ``prob`` is the calibrated probability.
+  Post-hoc calibration is a monotone map applied after the margin, so it
+  re-scales but never re-orders patients, and the SHAP values explain the
+  ranking; for calibrated models ``prob != sigmoid(margin)``.
 """
 
 from dataclasses import dataclass, field
@@ -248,7 +248,8 @@ def _explain_per_therapy(model, X, background):
 
 
 def _underlying(model):
-    """Models explained for a CalibratedModel (the fold models it calibrates)."""
+    """Models explained for a CalibratedModel: the one it calibrates (a model saved before
+    calibration refitted on all patients holds one per calibration fold)."""
     inner = model.estimator_
     folds = getattr(inner, "calibrated_classifiers_", None)
     if folds is None:

@@ -17,8 +17,11 @@ class CalibratedModel(ClassifierMixin, BaseEstimator):
 
     ``method="none"`` fits the estimator as is; ``"sigmoid"`` (Platt) and
     ``"isotonic"`` fit :class:`sklearn.calibration.CalibratedClassifierCV`
-    with ``cv`` internal folds, so calibration is learnt on data the
-    classifier did not see. Because ``method`` is a parameter, a grid
+    with ``ensemble=False``: the calibrator is learnt on the classifier's
+    out-of-fold predictions over ``cv`` internal folds (data it did not see),
+    and maps the predictions of one classifier refitted on all patients, so
+    the calibrated probability is a monotone function of that classifier's
+    output (the model explained). Because ``method`` is a parameter, a grid
     search can choose it inside the inner loop of nested cross-validation.
     Isotonic regression gives a probability of exactly 0 or 1 to a score
     range where every calibration patient had the same outcome; such
@@ -79,10 +82,18 @@ class CalibratedModel(ClassifierMixin, BaseEstimator):
         if self.method == "none":
             self.estimator_ = clone(self.estimator).fit(X, y)
         else:
+            import numpy as np
             from sklearn.calibration import CalibratedClassifierCV
+            from sklearn.utils.validation import column_or_1d
 
+            if np.ndim(y) == 2:  # out-of-fold predictions need 1-d labels
+                y = column_or_1d(y, warn=True)
+            # ensemble=False: one classifier refitted on all patients, calibrated on its
+            # out-of-fold predictions, so the probability is a monotone map of the model
+            # that is explained (an ensemble of fold models has no such map)
             self.estimator_ = CalibratedClassifierCV(
                 clone(self.estimator), method=self.method, cv=self._folds(X, y),
+                ensemble=False,
             ).fit(X, y)
         self.classes_ = self.estimator_.classes_
         self.probability_margin_ = 0.5 / len(y) if self.method == "isotonic" else 0.0

@@ -38,7 +38,9 @@ def _encoders(obj, seen):
         if hasattr(obj, "categories_") and hasattr(obj, "feature_names_in_"):
             yield obj
         return
-    if isinstance(obj, BaseEstimator):
+    # scikit-learn's fitted calibration folds (``_CalibratedClassifier``) are no estimators
+    if isinstance(obj, BaseEstimator) or (type(obj).__module__.startswith("sklearn.")
+                                          and hasattr(obj, "__dict__")):
         children = vars(obj).values()
     elif isinstance(obj, dict):
         children = obj.values()
