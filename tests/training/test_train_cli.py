@@ -365,6 +365,31 @@ def test_a_feature_that_alone_separates_the_outcomes_is_named():
             "on the source of the tumour measurements") in notes[0]
 
 
+def test_columns_of_different_biomarkers_with_the_same_values_are_named():
+    from types import SimpleNamespace
+
+    import numpy as np
+    import pandas as pd
+
+    from irpredict.training.notes import _duplicate_notes
+
+    rng = np.random.default_rng(0)
+    ctdna = pd.Series(rng.lognormal(0, 1, 50))
+    ctdna[::7] = np.nan
+    X = pd.DataFrame({"therapy_class": "cytokine", "age": rng.normal(60, 10, 50),
+                      "baseline_ctdna": ctdna, "ctdna__baseline": ctdna * 1.0,
+                      # one biomarker's features after a single draw: explained as one
+                      "crp__last_d42": ctdna + 1, "crp__max_d42": ctdna + 1,
+                      "ldh__baseline": ctdna.fillna(0.5)})  # missing where the other is not
+    design = SimpleNamespace(X=X, feature_columns=list(X.columns))
+    notes = _duplicate_notes(design)
+    assert len(notes) == 1
+    assert "hold the same value for every patient: baseline_ctdna = ctdna__baseline;" in notes[0]
+    assert "crp" not in notes[0]
+    assert "ldh" not in notes[0]
+    assert _duplicate_notes(SimpleNamespace(X=X, feature_columns=["age", "baseline_ctdna"])) == []
+
+
 def test_a_pooled_auc_far_below_the_per_fold_mean_is_named():
     import pandas as pd
 

@@ -82,6 +82,37 @@ def _feature_notes(design):
     return notes
 
 
+def _duplicate_notes(design):
+    """Columns of different biomarkers holding the same values for every patient (a
+    patients-table column that is also a measurement series' day-0 value, two treatment
+    flags that always go together): the model cannot tell them apart."""
+    import hashlib
+
+    import numpy as np
+    from pandas.api.types import is_numeric_dtype
+
+    from irpredict.explain.grouping import biomarker_of
+
+    groups = {}
+    for column in design.feature_columns:
+        values = design.X[column]
+        if column == "therapy_class" or not is_numeric_dtype(values) \
+                or values.nunique(dropna=True) < 2:  # constant or empty: said elsewhere
+            continue
+        rounded = np.round(values.to_numpy(dtype=float), 9) + 0.0  # -0.0 is 0.0
+        rounded[np.isnan(rounded)] = np.nan  # one bit pattern for every missing value
+        groups.setdefault(hashlib.sha1(rounded.tobytes()).digest(), []).append(column)
+    # the same biomarker's features (last = max after one draw) are explained as one
+    twins = [" = ".join(g) for g in groups.values()
+             if len({biomarker_of(c) for c in g}) > 1]
+    if not twins:
+        return []
+    return [f"feature columns of different biomarkers hold the same value for every patient: "
+            f"{_listed(twins)}; the model cannot tell them apart and explanations split their "
+            "effect between them (if they record one measurement, e.g. a patients-table "
+            "column that is also a series' day-0 value, leave one out of the feature set)"]
+
+
 def _overall_notes(metrics, feature_set, family):
     """The overall AUC above every class's AUC: it also rewards telling the classes apart."""
     from irpredict.evaluation import OVERALL
@@ -156,7 +187,7 @@ def design_notes(design, settings):
     -------
     list of str
         Small classes, pooled classes, outer folds beyond the rarer outcome, constant,
-        sparse or label-like features, site grouping not applied.
+        sparse, repeated or label-like features, site grouping not applied.
     """
     notes = []
     counts = design.y.groupby(design.X["therapy_class"].astype(str).to_numpy()).agg(
@@ -173,6 +204,7 @@ def design_notes(design, settings):
                      "is undefined; the pooled AUC still stands (outer_folds = "
                      f"{max(2, min(10, fewest))} would give every fold both outcomes)")
     notes += _feature_notes(design)
+    notes += _duplicate_notes(design)
     notes += _proxy_notes(design)
     if settings.group_by_site and design.sites is not None and design.sites.nunique() > 1 \
             and cv_sites(design, settings) is None:
