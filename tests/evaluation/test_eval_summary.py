@@ -73,26 +73,44 @@ def test_intervals_bracket_the_estimates():
     assert (table["estimate"] <= table["ci_high"] + 1e-12).all()
 
 
-def test_the_mean_fold_auc_interval_resamples_within_folds():
+def test_the_mean_fold_auc_interval_resamples_patients_once_for_every_fold():
     oof = _oof()
     table = summarize_predictions(oof, n_bootstrap=200).set_index(["therapy_class", "metric"])
     row = table.loc[(OVERALL, "auc_mean_of_folds")]
-    # by hand: resample each fold's patients within labels, average the folds' AUCs
+    # by hand: resample patients within labels, then average the folds' AUCs over the resample
     rng = np.random.default_rng(1)
     means = []
     for _ in range(400):
-        aucs = []
-        for _, fold in oof.groupby("fold"):
-            parts = [g.sample(len(g), replace=True, random_state=rng) for _, g in
-                     fold.groupby("y")]
-            both = pd.concat(parts)
-            aucs.append(roc_auc_score(both["y"], both["prob"]))
-        means.append(np.mean(aucs))
+        both = pd.concat([g.sample(len(g), replace=True, random_state=rng)
+                          for _, g in oof.groupby("y")])
+        means.append(np.mean([roc_auc_score(f["y"], f["prob"]) for _, f in both.groupby("fold")
+                              if f["y"].nunique() == 2]))
     low, high = np.percentile(means, [2.5, 97.5])
     assert row["ci_low"] == pytest.approx(low, abs=0.02)
     assert row["ci_high"] == pytest.approx(high, abs=0.02)
     assert row["n_bootstrap"] == 200
-    assert "CI: patients resampled within each fold" in row["note"]
+    assert "CI: patients resampled" in row["note"]
+
+
+def test_repeats_of_the_same_predictions_leave_every_interval_as_it_was():
+    one = _oof()
+    ten = pd.concat([one.assign(repeat=r) for r in range(10)], ignore_index=True)
+    a, b = (summarize_predictions(o, n_bootstrap=200).set_index(["therapy_class", "metric"])
+            for o in (one, ten))
+    for metric in ("auc", "auc_mean_of_folds"):
+        for end in ("ci_low", "ci_high"):
+            assert b.loc[(OVERALL, metric), end] == pytest.approx(a.loc[(OVERALL, metric), end])
+
+
+def test_weighted_auc_rows_match_scikit_learn_with_sample_weights():
+    from irpredict.evaluation.summary import _weighted_auc_rows
+
+    rng = np.random.default_rng(0)
+    y, p = rng.integers(0, 2, 60), np.round(rng.random(60), 1)  # many ties
+    weights = rng.integers(0, 3, (6, 60))
+    expected = [roc_auc_score(y, p, sample_weight=w) for w in weights]
+    np.testing.assert_allclose(_weighted_auc_rows(y, p, weights), expected)
+    assert np.isnan(_weighted_auc_rows(y, p, weights * (y == 1))).all()  # no negatives left
 
 
 def test_a_group_with_one_class_gets_nan_and_a_note():

@@ -79,24 +79,43 @@ def _mean_fold_auc(sub):
 
 
 def _mean_fold_auc_ci(sub, n_bootstrap, random_state):
-    """Percentile CI of the mean per-fold AUC: patients resampled within each fold's labels."""
+    """Percentile CI of the mean per-fold AUC: patients resampled once (within labels) and
+    each resample applied to every repeat's folds, as for the other metrics, so repeats of
+    the same patients do not narrow it."""
     from irpredict.evaluation.bootstrap import percentile_ci, stratified_indices
-    from irpredict.evaluation.metrics import _auc_rows
 
     if n_bootstrap == 0:
         return np.nan, np.nan
+    ids, where = np.unique(sub["patient_id"].astype(str).to_numpy(), return_inverse=True)
+    labels = np.zeros(len(ids), dtype=int)
+    labels[where] = sub["y"].to_numpy(dtype=int)
+    idx = stratified_indices(labels, n_bootstrap, random_state)
+    counts = np.stack([np.bincount(row, minlength=len(ids)) for row in idx])
     total, count = np.zeros(n_bootstrap), np.zeros(n_bootstrap)
-    for k, (_, fold) in enumerate(sub.groupby(["repeat", "fold"])):
+    for _, fold in sub.reset_index(drop=True).assign(_at=where).groupby(["repeat", "fold"]):
         y, p = fold["y"].to_numpy(dtype=int), fold["prob"].to_numpy(dtype=float)
         if y.min() == y.max():
             continue  # skipped in the estimate too
-        idx = stratified_indices(y, n_bootstrap, random_state + k)
-        aucs = _auc_rows(y[idx], p[idx])
+        aucs = _weighted_auc_rows(y, p, counts[:, fold["_at"].to_numpy()])
         total, count = total + np.nan_to_num(aucs), count + np.isfinite(aucs)
     with np.errstate(invalid="ignore", divide="ignore"):
         means = np.where(count > 0, total / count, np.nan)
     low, high = percentile_ci(means)
     return float(low), float(high)
+
+
+def _weighted_auc_rows(y, p, weights):
+    """AUC of ``y`` against ``p`` once per row of ``weights`` (each patient counted that many
+    times; ties count half); NaN where a row leaves one label without weight."""
+    order = np.argsort(p, kind="stable")
+    p, y, weights = p[order], y[order], weights[:, order]
+    starts = np.flatnonzero(np.r_[True, p[1:] != p[:-1]])  # groups of tied scores
+    neg = np.add.reduceat(weights * (y == 0), starts, axis=1).astype(float)
+    pos = np.add.reduceat(weights * (y == 1), starts, axis=1).astype(float)
+    below = np.cumsum(neg, axis=1) - neg
+    with np.errstate(invalid="ignore", divide="ignore"):
+        auc = (pos * (below + 0.5 * neg)).sum(axis=1) / (pos.sum(axis=1) * neg.sum(axis=1))
+    return np.where(np.isfinite(auc), auc, np.nan)
 
 
 def _group_rows(sub, model, group, threshold, n_bootstrap, random_state):
@@ -114,7 +133,7 @@ def _group_rows(sub, model, group, threshold, n_bootstrap, random_state):
         fold_note += f" ({n_folds - n_valid} folds with one class skipped)"
     fold_low, fold_high = (_mean_fold_auc_ci(sub, n_bootstrap, random_state) if n_valid
                            else (np.nan, np.nan))
-    fold_note += "; CI: patients resampled within each fold"
+    fold_note += "; CI: patients resampled (within labels), the same for every fold and repeat"
     extra = {"metric": "auc_mean_of_folds", "estimate": fold_auc, "ci_low": fold_low,
              "ci_high": fold_high, "n_bootstrap": n_bootstrap if n_valid else 0,
              "n_invalid": 0}
@@ -145,9 +164,9 @@ def summarize_predictions(oof, *, threshold=0.5, n_bootstrap=1000, random_state=
     response rate: see :mod:`irpredict.evaluation.bootstrap`) and applies the
     same resample to every repeat, so the interval
     is that of the repeat-averaged estimate. Beside the pooled AUC,
-    ``auc_mean_of_folds`` is the mean of per-fold AUCs (its CI resamples
-    patients within each fold; it is usually lower and noisier with small
-    folds).
+    ``auc_mean_of_folds`` is the mean of per-fold AUCs (its CI applies the
+    same patient resamples to every fold and repeat; it is usually lower and
+    noisier with small folds).
 
     Parameters
     ----------
