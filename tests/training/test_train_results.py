@@ -74,3 +74,25 @@ def test_notes_below_the_marker_outlive_a_rerun(tmp_path, cli):
     assert "old table" not in text
     assert text.index("| therapy class |") < text.index(KEPT_NOTES_MARKER)
     assert text.endswith(f"{KEPT_NOTES_MARKER}\n\n## Notes\n\nwritten by hand\n")
+
+
+def test_a_family_chosen_after_training_is_said_to_be_chosen(tmp_path, cli):
+    text = simulated_study(
+        "bestres", patients=200, seed=5, class_mix={"checkpoint_inhibitor": 1},
+        families=("logistic", "random_forest"),
+        feature_sets={"clinical": ["age", "ecog", "subtype", "measurements:*"]},
+        feature_set_landmarks={"clinical": 0}, grids={"random_forest": {"max_depth": [3]}})
+    assert 'final_family = "logistic"' in text
+    exp_path = tmp_path / "bestres.toml"
+    exp_path.write_text(text.replace('final_family = "logistic"', 'final_family = "best"'))
+    results = tmp_path / "bestres.md"
+    result = cli("train", exp_path, "--tracking-uri", f"sqlite:///{tmp_path}/mlflow.db",
+                 "--results", results, "--no-register", cwd=tmp_path)
+    assert result.returncode == 0, result.stderr
+    out = " ".join(result.stdout.split())
+    assert re.search(r"final model: clinical/(logistic|random_forest) \(chosen by out-of-fold "
+                     r"AUC, refitted on all patients\)", out), out
+    assert 'note: final_family = "best":' in out
+    written = " ".join(results.read_text().split())
+    assert "chosen after training for the highest pooled out-of-fold AUC" in written
+    assert "declared in the experiment file" not in written

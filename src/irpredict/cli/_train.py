@@ -118,8 +118,9 @@ def command(
     console.print(escape(_data_used(exp, settings, table, result.on_treatment)))
     for note in result.notes:
         console.print(f"note: {escape(note)}")
+    chosen = ("chosen by out-of-fold AUC, " if settings.final_family == "best" else "")
     console.print(f"final model: {result.final.feature_set}/{result.final.family} "
-                  "(refitted on all patients)")
+                  f"({chosen}refitted on all patients)")
     seconds = result.seconds
     console.print(f"time: {seconds['total']:.0f} s, of which MLflow logging "
                   f"{seconds['tracking']:.1f} s ({seconds['tracking'] / seconds['total']:.0%})")

@@ -71,7 +71,10 @@ def results_markdown(result, experiment, settings, command, table):
          if result.registered else
          f"Final model (logged, not registered: `--no-register`): `{result.model_uri}` = ")
         + f"feature set `{result.final.feature_set}`, family `{result.final.family}`, "
-        "declared in the experiment file before training and refitted on all patients.",
+        + ("chosen after training for the highest pooled out-of-fold AUC (`final_family = "
+           "\"best\"`: its AUC is optimistic, see the notes)"
+           if settings.final_family == "best" else "declared in the experiment file before "
+           "training") + " and refitted on all patients.",
         "",
     ]
     header = ["therapy class", "feature set", "model", "n (resp.)", "AUC [95% CI]",

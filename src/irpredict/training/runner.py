@@ -297,6 +297,11 @@ def train_study(experiment, *, settings=None, tracking_uri=None, log_patient_ids
                          "out of training")
         notes += design_notes(design, settings)
         notes += result_notes(metrics, feature_set, family)
+        if settings.final_family == "best":
+            notes.append(f"final_family = \"best\": {family} was chosen after training, for "
+                         f"the highest pooled out-of-fold AUC of {feature_set}, so that AUC is "
+                         "optimistic for it (the winner of several); declare the family in "
+                         "[model] final_family for an estimate free of that choice")
         if progress is not None:
             progress("final model", 0, 1)
         classifier, best = fit_final_model(design, family, settings)
