@@ -595,3 +595,25 @@ def test_a_moved_store_is_said_to_have_lost_its_artifact_folders(tmp_path, cli):
     assert "cannot be loaded: the store records it, but its files are not where the store " \
            "says" in text
     assert "unexpected" not in text
+
+
+def test_figures_of_several_repeats_say_which_repeat_they_draw():
+    from types import SimpleNamespace
+
+    import numpy as np
+    import pandas as pd
+
+    from irpredict.training.runner import _figures
+
+    rng = np.random.default_rng(0)
+    y = rng.integers(0, 2, 80)
+    one = pd.DataFrame({"patient_id": [f"P{i}" for i in range(80)], "fold": np.arange(80) % 4,
+                        "therapy_class": "cytokine", "y": y,
+                        "prob": np.clip(0.3 * y + rng.random(80) * 0.7, 0.01, 0.99)})
+    settings = SimpleNamespace(n_bootstrap=20, seed=0)
+    for repeats in (1, 3):
+        oof = pd.concat([one.assign(repeat=r) for r in range(repeats)], ignore_index=True)
+        titles = [f.axes[0].get_title() for f in _figures(oof, settings).values()]
+        assert len(titles) == 3
+        said = [f"repeat 1 of {repeats}; the metrics average all {repeats}" in t for t in titles]
+        assert all(said) if repeats > 1 else not any(said)

@@ -113,9 +113,16 @@ def _figures(oof, settings):
     curve = decision_curve(first["y"].to_numpy(), first["prob"].to_numpy(),
                            n_bootstrap=min(settings.n_bootstrap, 200),
                            random_state=settings.seed)
-    return {"roc": plot_roc(oof),
-            "calibration": plot_calibration(first["y"].to_numpy(), first["prob"].to_numpy()),
-            "decision_curve": plot_decision_curve(curve)}
+    figures = {"roc": plot_roc(oof),
+               "calibration": plot_calibration(first["y"].to_numpy(), first["prob"].to_numpy()),
+               "decision_curve": plot_decision_curve(curve)}
+    repeats = oof["repeat"].nunique()
+    if repeats > 1:  # the figures draw one repeat; the metrics average them all
+        for figure in figures.values():
+            ax = figure.axes[0]
+            ax.set_title(f"{ax.get_title()}\n(repeat 1 of {repeats}; the metrics average all "
+                         f"{repeats})", fontsize=9)
+    return figures
 
 
 #: Thresholds of the decision-curve table logged with every child run.
