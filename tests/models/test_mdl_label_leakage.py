@@ -36,6 +36,21 @@ def test_the_label_column_among_the_features_is_refused(frame, fit):
         fit(X.assign(response=y), y)
 
 
+@pytest.mark.parametrize("coded", [lambda y: 1 - y, lambda y: y.map({0: "SD/PD", 1: "CR/PR"})])
+def test_the_label_column_in_another_coding_is_refused(frame, coded):
+    X, y = frame
+    with pytest.raises(LeakageError, match="holds the label column 'response'"):
+        _fit_per_therapy(X.assign(response=coded(y)), y)
+
+
+def test_labels_named_after_the_measurement_they_were_cut_from_are_no_label_column(frame):
+    X, y = frame
+    y = (X["tmb"] > X["tmb"].median()).astype(int)  # keeps the name 'tmb'
+    assert y.name == "tmb"
+    model = _fit_per_therapy(X, y)
+    assert "tmb" in model.feature_names_in_
+
+
 def test_a_copy_of_the_labels_under_another_name_is_refused_for_a_cohort(frame):
     X, y = frame
     with pytest.raises(LeakageError, match="Column 'pcr_flag' .* equals the labels"):

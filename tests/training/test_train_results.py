@@ -39,6 +39,10 @@ def test_results_oracle_column_matches_the_trained_cohort(tmp_path, cli):
     text = " ".join(results.read_text().split())
     assert "Registered model" not in text
     assert "Final model (logged, not registered: `--no-register`): `models:/m-" in text
+    assert "no CIs (n_bootstrap = 0" in text
+    assert "bootstrap resamples of patients" not in text
+    assert "[---" not in text
+    assert "| AUC [95% CI] |" not in text
 
 
 def test_results_never_replace_the_experiment_file_or_the_store(tmp_path, cli):

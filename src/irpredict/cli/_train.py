@@ -35,7 +35,7 @@ def print_results(console, table, title, repeats=1):
               f"all out-of-fold predictions of a repeat pooled, averaged over the {repeats} "
               "repeats")
     console.print(f"AUC: {pooled} (headline, "
-                  + ("bootstrap 95% CI" if with_ci else "no CI: n_bootstrap = 0 in \\[model]")
+                  + ("bootstrap 95% CI" if with_ci else "no CI: n_bootstrap = 0")
                   + "); mean fold AUC: the mean of per-fold AUCs, shown for comparison.")
 
 

@@ -33,7 +33,8 @@ def refuse_labels_among_features(X, y, label_name=None, *, therapy_col="therapy_
         cohort only: in a small cross-validation split a strong 0/1 marker can match every
         label by chance.
     """
-    if label_name is not None and label_name in X.columns:
+    if label_name is not None and label_name in X.columns and not _a_measurement(
+            X[label_name]):
         raise LeakageError(
             f"The feature frame holds the label column {label_name!r}; drop it from X "
             f"(X.drop(columns={label_name!r})) and pass it as y only.")
@@ -55,3 +56,12 @@ def refuse_labels_among_features(X, y, label_name=None, *, therapy_col="therapy_
             f"Column {column!r} of the feature frame equals the labels for every "
             f"patient: it is the outcome, not a feature. Drop it from X (in an experiment "
             f"file, list it in [data.columns] exclude).")
+
+
+def _a_measurement(column):
+    """A numeric column of more than two values: no label, though the labels share its name
+    (``y = (X.a > 0).rename("a")``); a label in any coding is text or two values."""
+    from pandas.api.types import is_bool_dtype, is_numeric_dtype
+
+    return (is_numeric_dtype(column) and not is_bool_dtype(column)
+            and column.nunique(dropna=True) > 2)

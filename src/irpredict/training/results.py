@@ -59,10 +59,11 @@ def results_markdown(result, experiment, settings, command, table):
         f"folds, {settings.repeats} repeat(s), seed {settings.seed}; families "
         f"{', '.join(settings.families)}; calibration candidates "
         f"{', '.join(settings.calibration)}. Every figure comes from out-of-fold predictions; "
-        f"95% CIs from {settings.n_bootstrap} bootstrap resamples of patients (within "
-        "responders and non-responders for AUC, sensitivity and specificity; freely for the "
-        "rest, whose values depend on the response rate). "
-        "AUC is the AUC of all pooled out-of-fold predictions"
+        + (f"95% CIs from {settings.n_bootstrap} bootstrap resamples of patients (within "
+           "responders and non-responders for AUC, sensitivity and specificity; freely for the "
+           "rest, whose values depend on the response rate). " if settings.n_bootstrap else
+           "no CIs (n_bootstrap = 0: no bootstrap resamples). ")
+        + "AUC is the AUC of all pooled out-of-fold predictions"
         + (" of a repeat, averaged over the repeats (every metric is)"
            if settings.repeats > 1 else "")
         + "; 'mean fold AUC' is the mean of the per-fold AUCs, shown beside it.",
@@ -77,7 +78,8 @@ def results_markdown(result, experiment, settings, command, table):
            "training") + " and refitted on all patients.",
         "",
     ]
-    header = ["therapy class", "feature set", "model", "n (resp.)", "AUC [95% CI]",
+    header = ["therapy class", "feature set", "model", "n (resp.)",
+              "AUC [95% CI]" if settings.n_bootstrap else "AUC",
               "mean fold AUC", "Brier", "cal. slope"]
     if published:
         header.append("published AUC")
@@ -86,7 +88,8 @@ def results_markdown(result, experiment, settings, command, table):
     lines += ["| " + " | ".join(header) + " |", "|" + "---|" * len(header)]
     for row in table.itertuples():
         cells = [row.therapy_class, row.feature_set, row.model, f"{row.n} ({row.responders})",
-                 f"{_fmt(row.auc)} [{_fmt(row.auc_low)}-{_fmt(row.auc_high)}]",
+                 f"{_fmt(row.auc)} [{_fmt(row.auc_low)}-{_fmt(row.auc_high)}]"
+                 if settings.n_bootstrap else _fmt(row.auc),
                  _fmt(row.auc_mean_of_folds), _fmt(row.brier), _fmt(row.cal_slope, ".2f")]
         if published:
             cells.append(_fmt(published.get(row.feature_set)) if row.therapy_class == "overall"
