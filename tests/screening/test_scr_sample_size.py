@@ -66,11 +66,26 @@ def _brute_force_simon(p0, p1, alpha, power, nmax):
 
 
 def test_simon_matches_exhaustive_search_and_no_n15_minimax():
-    optimal, minimax = simon_two_stage(0.05, 0.25, nmax=20)
-    opt, mm = _brute_force_simon(0.05, 0.25, 0.05, 0.8, nmax=20)
+    # up to 30 patients the search can prove no larger design does better
+    optimal, minimax = simon_two_stage(0.05, 0.25, nmax=30)
+    opt, mm = _brute_force_simon(0.05, 0.25, 0.05, 0.8, nmax=30)
     assert (optimal.n1, optimal.r1, optimal.n, optimal.r) == opt[1:]
     assert (minimax.n1, minimax.r1, minimax.n, minimax.r) == mm[1:]
     assert minimax.n == 16
+
+
+def test_an_optimal_design_beyond_the_largest_size_searched_is_not_claimed():
+    # the optimum (12/36, 39/108, EN0 54.97) needs more than 100 patients; the best design
+    # up to 100 (EN0 higher) is no optimal design
+    optimal, minimax = simon_two_stage(0.3, 0.43, nmax=100)
+    assert optimal is None
+    assert (minimax.r1, minimax.n1, minimax.r, minimax.n) == (14, 46, 32, 85)
+    optimal, _ = simon_two_stage(0.3, 0.43, nmax=200)
+    assert (optimal.r1, optimal.n1, optimal.r, optimal.n) == (12, 36, 39, 108)
+    assert optimal.en0 == pytest.approx(54.97, abs=0.01)
+    # within the limit and proven: Simon (1989), p0 0.2, p1 0.4
+    optimal, _ = simon_two_stage(0.2, 0.4, nmax=100)
+    assert (optimal.r1, optimal.n1, optimal.r, optimal.n) == (3, 13, 12, 43)
 
 
 def _brute_single_arm(p0, p1, alpha, power, nmax=300):

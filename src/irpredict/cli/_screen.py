@@ -50,7 +50,8 @@ def command(
                                 "--id: the class of every patient).")] = None,
     simon_max_n: Annotated[int, typer.Option(
         "--simon-max-n", min=10, max=500,
-        help="Largest Simon two-stage trial searched; a rule needing more shows 'none'.")
+        help="Largest Simon two-stage trial searched; a design needing more (or an "
+             "optimal design that might) shows 'none'.")
     ] = 100,
     missing: Annotated[str, typer.Option(
         "--missing", help="Patients whose eligibility is unknown (missing values): exclude "

@@ -174,7 +174,8 @@ def enrichment_table(frame, rules, *, p0, p_comparator=None, alpha=0.05, power=0
     random_state : int, default=0
     ci : float, default=0.95
     simon_nmax : int, default=100
-        Largest Simon design searched; larger needs count as infinite.
+        Largest Simon design searched; larger needs count as infinite (and an optimal
+        design that might need more, too).
     simon_grid : float or None, default=0.01
         Inside the bootstrap, Simon designs are computed at ``p1`` rounded to
         this grid (the point estimate always uses the exact ``p1``); ``None``

@@ -250,6 +250,13 @@ def _simon_search(p0, p1, alpha, power, nmax):
             minimax = SimonDesign("minimax", *list(at_n.__dict__.values())[1:])
         if _better(at_n, optimal):
             optimal = at_n
+    else:
+        # the sizes searched ran out before the bound proved none beyond nmax does better
+        # (n1 = nmax, outside the arrays, would have EN0 >= nmax >= the optimum's n)
+        valid = r1max >= 0
+        bound = n1s + (1 - pet0max) * (nmax + 1 - n1s)
+        if optimal is not None and valid.any() and bound[valid].min() < optimal.en0:
+            optimal = None
     return optimal, minimax
 
 
@@ -274,7 +281,9 @@ def simon_two_stage(p0, p1, alpha=0.05, power=0.8, nmax=100):
     Returns
     -------
     optimal, minimax : SimonDesign or None
-        ``None`` when ``p1 <= p0`` or no design with ``n <= nmax`` exists.
+        ``None`` when ``p1 <= p0`` or no design with ``n <= nmax`` exists; the
+        optimal design is also ``None`` when a design with more than ``nmax``
+        patients might have a smaller EN0 (the search could not rule it out).
 
     Examples
     --------
