@@ -202,6 +202,19 @@ def test_bad_rule_fails_before_any_work():
         enrichment_table(make_frame(20), ["ecgo < 2"], p0=0.2)
 
 
+@pytest.mark.parametrize("rules", [["response == 1"], ["ecog < 2 and response > 0"],
+                                   threshold_rules("response", [0.5])])
+def test_a_rule_on_the_label_is_refused(rules):
+    with pytest.raises(ExperimentConfigError, match="uses 'response', the label"):
+        enrichment_table(make_frame(20), rules, p0=0.2, n_bootstrap=0)
+
+
+def test_a_rule_on_a_label_of_another_name_is_refused():
+    frame = make_frame(20).rename(columns={"response": "orr"})
+    with pytest.raises(ExperimentConfigError, match="uses 'orr', the label"):
+        enrichment_table(frame, ["orr == 1"], p0=0.2, n_bootstrap=0, label_col="orr")
+
+
 def test_label_must_be_binary():
     frame = make_frame(20)
     frame.loc["p001", "response"] = 3

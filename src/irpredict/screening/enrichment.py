@@ -217,6 +217,10 @@ def enrichment_table(frame, rules, *, p0, p_comparator=None, alpha=0.05, power=0
                                  power=float(power), sided=sided, cost_screen=cost_screen,
                                  cost_patient=cost_patient, simon_nmax=int(simon_nmax))
     rules = _as_rules(rules)
+    from irpredict.screening._rules import refuse_outcome_columns
+
+    refuse_outcome_columns([r.expression for r in rules if r.expression is not None], None,
+                           {label_col: "the label"})
     if not len(frame):
         raise CohortDataError("no patients to screen: the frame is empty")
     if therapy_col in frame.columns and frame[therapy_col].isna().any():
