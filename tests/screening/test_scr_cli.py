@@ -183,3 +183,25 @@ def test_the_label_and_id_under_their_own_names_are_named_as_such(cli, tmp_path,
     assert res.returncode == 1
     assert message in " ".join(res.stderr.split())
     assert "Traceback" not in res.stderr
+
+
+def test_quoted_names_brackets_and_pipes_stay_whole_in_the_table_and_the_markdown(
+        cli, table_file, tmp_path):
+    from markdown_it import MarkdownIt
+
+    path, frame = table_file
+    odd = frame.rename(columns={"pdl1_cps": "TILs [pct]"}).assign(
+        grade=["a|b" if i % 2 else "c" for i in range(len(frame))])
+    source = tmp_path / "odd.csv"
+    odd.to_csv(source, index=False)
+    rules = ["`TILs [pct]` >= 10", "grade == 'a|b'"]
+    res = cli("screen", source, *[a for r in rules for a in ("--criteria", r)], "--p0", "0.2",
+              "--n-bootstrap", "0", "--out", tmp_path / "out", "--markdown",
+              tmp_path / "out" / "r.md")
+    assert res.returncode == 0, res.stderr
+    assert "`TILs [pct]` >= 10" in res.stdout  # rich took [pct] for markup before
+    html = MarkdownIt("commonmark").enable("table").render((tmp_path / "out" / "r.md")
+                                                           .read_text())
+    cells = [c.split("</td>")[0] for c in html.split("<td>")[1:]]
+    assert "<code>`TILs [pct]` &gt;= 10</code>" in cells
+    assert "<code>grade == 'a|b'</code>" in cells

@@ -288,6 +288,7 @@ def _fmt(value, spec):
 def _print_table(table, simon_max_n=100):
     import numpy as np
     from rich.console import Console
+    from rich.markup import escape
     from rich.table import Table
 
     from irpredict.screening._metrics import wide
@@ -309,7 +310,7 @@ def _print_table(table, simon_max_n=100):
         out.add_column(name, justify="left" if name in ("rule", "therapy") else "right")
     for (rule, group), row in est.iterrows():
         lo, hi = low.loc[(rule, group)], high.loc[(rule, group)]
-        cells = [rule, group, _fmt(row["eligible_fraction"], ".0%"),
+        cells = [escape(rule), escape(group), _fmt(row["eligible_fraction"], ".0%"),
                  f"{_fmt(row['response_rate_eligible'], '.0%')} "
                  f"[{_fmt(lo['response_rate_eligible'], '.0%')}, "
                  f"{_fmt(hi['response_rate_eligible'], '.0%')}]",

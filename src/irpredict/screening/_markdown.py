@@ -26,6 +26,17 @@ def _caveats(n_boot, simon_max_n):
             f"{none}."]
 
 
+def _code(text):
+    """``text`` as a code span inside a table row: backticks in it (a quoted column name)
+    get a longer fence, a pipe is escaped and a line break becomes a space."""
+    import re
+
+    text = " ".join(str(text).split())
+    fence = "`" * (max((len(run) for run in re.findall("`+", text)), default=0) + 1)
+    pad = " " if text.startswith("`") or text.endswith("`") else ""
+    return f"{fence}{pad}{text}{pad}{fence}".replace("|", "\\|")
+
+
 def _num(value, spec):
     if value is None or (isinstance(value, float) and math.isnan(value)):
         return "-"
@@ -121,7 +132,7 @@ def to_markdown(table, *, command, settings, notes=()):
     for key in est.index:
         e, lo, hi = est.loc[key], low.loc[key], high.loc[key]
         info = first.loc[key]
-        cells = [f"`{key[0]}`", key[1], f"{info['n_screened']} ({info['n_responders']})",
+        cells = [_code(key[0]), key[1], f"{info['n_screened']} ({info['n_responders']})",
                  _ci(e, lo, hi, "eligible_fraction", ".0%"),
                  _ci(e, lo, hi, "response_rate_eligible", ".0%"),
                  _ci(e, lo, hi, "response_rate_excluded", ".0%"),
@@ -142,7 +153,7 @@ def to_markdown(table, *, command, settings, notes=()):
     out += [*(f"{n}\n" for n in notes)]
     out += ["## Screening table", "", *lines, ""]
     if len(noted):
-        out += [f"- `{k[0]}` ({k[1]}): {r['note']}" for k, r in noted.iterrows()] + [""]
+        out += [f"- {_code(k[0])} ({k[1]}): {r['note']}" for k, r in noted.iterrows()] + [""]
     counted = resample_notes(table)
     if counted:
         out += ["Bootstrap resamples where a figure was undefined (left out of its CI) or had "
