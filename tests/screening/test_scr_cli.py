@@ -172,7 +172,7 @@ def test_no_finite_trial_costs_none_even_at_a_cost_of_0_per_screen(cli, table_fi
      "--score-column uses 'resp', the label"),
     (["--label", "resp", "--thresholds", "0.5", "--score-column", "pid"],
      "--score-column 'pid' is the patient id column (--id)"),
-    (["--criteria", "x > 0"], "name that column (irpredict screen --label COLUMN)"),
+    (["--criteria", "x > 0"], "--label COLUMN for one table file; a cohort folder needs"),
 ])
 def test_the_label_and_id_under_their_own_names_are_named_as_such(cli, tmp_path, args, message):
     table = pd.DataFrame({"pid": [f"P{i}" for i in range(30)], "resp": [0, 1, 1] * 10,

@@ -116,7 +116,9 @@ def _labels(frame, label_col):
         raise CohortDataError(
             f"the per-patient frame has no response column '{label_col}' (its columns: "
             f"{shown}{' ...' if frame.shape[1] > 12 else ''}); screening needs the observed 0/1 "
-            "response of each patient: name that column (irpredict screen --label COLUMN)")
+            "response of each patient: pass label_col (irpredict screen: --label COLUMN for "
+            "one table file; a cohort folder needs a 'response' column in patients.csv; an "
+            "experiment file names it in [data] label)")
     y = pd.to_numeric(frame[label_col], errors="coerce")
     bad = frame[label_col].notna() & ~y.isin([0, 1])
     if bad.any():
