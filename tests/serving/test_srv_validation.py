@@ -231,3 +231,19 @@ def test_values_far_outside_the_training_range_are_scored_with_a_note(model, row
     note = next(n for n in notes if "far outside the training range" in n)
     assert f"'{col}' in rows 1, 3" in note
     assert "extrapolates" in note
+
+
+def test_a_single_class_model_fills_an_empty_therapy_class_as_a_missing_one():
+    from types import SimpleNamespace
+
+    from irpredict.serving.validation import with_therapy_class
+
+    model = SimpleNamespace(mapping=SimpleNamespace(therapy_class="checkpoint_inhibitor",
+                                                    therapy_rule=None))
+    sent = pd.DataFrame({"age": [50, 60, 70, 80],
+                         "therapy_class": ["", None, "  ", "checkpoint_inhibitor"]})
+    got = with_therapy_class(model, sent)["therapy_class"].tolist()
+    assert got == ["checkpoint_inhibitor"] * 4
+    assert with_therapy_class(model, sent[["age"]])["therapy_class"].tolist() == got
+    other = with_therapy_class(model, sent.assign(therapy_class="cytokine"))
+    assert set(other["therapy_class"]) == {"cytokine"}  # left for the class check to refuse

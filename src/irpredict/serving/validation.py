@@ -31,14 +31,13 @@ def with_therapy_class(model, frame):
 
     A model whose training table gave one class to every patient, or derived
     it from a column by a rule (a trial arm), derives it the same way when
-    ``therapy_class`` is not sent; a ``therapy_class`` sent beside the rule's
-    column must agree with the rule.
+    ``therapy_class`` is not sent (or sent empty, for one class); a
+    ``therapy_class`` sent beside the rule's column must agree with the rule.
 
     Parameters
     ----------
     model : irpredict.training.ResponseModel
     frame : pandas.DataFrame
-        Rows as sent.
 
     Returns
     -------
@@ -55,8 +54,12 @@ def with_therapy_class(model, frame):
     mapping = getattr(model, "mapping", None)
     if mapping is None:
         return frame
-    if mapping.therapy_class is not None and "therapy_class" not in frame.columns:
-        return frame.assign(therapy_class=mapping.therapy_class)
+    if mapping.therapy_class is not None:  # one class for every training patient
+        if "therapy_class" not in frame.columns:
+            return frame.assign(therapy_class=mapping.therapy_class)
+        sent = frame["therapy_class"].astype(object)
+        empty = sent.isna() | (sent.astype(str).str.strip() == "")
+        return frame.assign(therapy_class=sent.where(~empty, mapping.therapy_class))
     rule = mapping.therapy_rule
     if rule is None or rule.column not in frame.columns:
         return frame
@@ -232,14 +235,11 @@ def _impossible(limits, columns, values, X, named=None):
 
 
 def impossible_values(model, X):
-    """Problems for values of ``X``'s numeric model columns that no patient can have (an age
-    of 250, ECOG 7, a percentage of 140, a lab outside its training unit's range); ``X``
-    holds floats there."""
-    categorical = set(model.categorical_columns)
-    columns = [c for c in model.feature_columns if c not in categorical]
+    """Problems for values of ``X``'s (float) numeric model columns that no patient can have
+    (an age of 250, ECOG 7, a percentage of 140, a lab outside its training unit's range)."""
+    columns = [c for c in model.feature_columns if c not in set(model.categorical_columns)]
     limits = _possible_limits(columns, getattr(model, "units", None) or {})
-    values = X[columns].to_numpy(dtype=float) if limits else None
-    return _impossible(limits, columns, values, X) if limits else []
+    return _impossible(limits, columns, X[columns].to_numpy(dtype=float), X) if limits else []
 
 
 def _check_values(model, X, columns, values, notes=None, quiet_columns=()):
