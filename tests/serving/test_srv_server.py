@@ -181,6 +181,17 @@ def test_a_body_over_the_limit_is_413_and_serving_goes_on(irpredict_server):
     assert request(irpredict_server, "GET", "/ping")[0] == 200
 
 
+def test_a_declared_length_over_the_limit_is_413_before_the_body_arrives(irpredict_server):
+    with socket.create_connection(("127.0.0.1", irpredict_server), timeout=20) as sock:
+        sock.sendall(b"POST /invocations HTTP/1.1\r\nHost: localhost\r\n"
+                     b"Content-Type: application/json\r\nContent-Length: 99999999999\r\n\r\n"
+                     b"{}")  # the rest never comes
+        answer = sock.recv(65536).decode("latin-1")
+    assert answer.startswith("HTTP/1.1 413"), answer[:200]
+    assert "smaller batches" in answer
+    assert request(irpredict_server, "GET", "/ping")[0] == 200
+
+
 def test_binds_loopback_by_default(irpredict_server):
     """The default --host is 127.0.0.1: the server is not reachable on another address."""
     import inspect

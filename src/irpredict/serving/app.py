@@ -231,6 +231,14 @@ async def _read_body(receive):
     return b"".join(chunks) if size <= MAX_BODY_BYTES else None
 
 
+def _declared_length(scope):
+    """The request's Content-Length header as a number (None when absent or not a number)."""
+    for name, value in scope.get("headers", ()):
+        if name.lower() == b"content-length":
+            return int(value) if value.strip().isdigit() else None
+    return None
+
+
 def _media_type(scope):
     """The request's Content-Type without parameters, lower case ('' when absent)."""
     for name, value in scope.get("headers", ()):
@@ -343,7 +351,9 @@ class ScoringApp:
             return
         method, path = scope["method"], scope["path"].rstrip("/") or "/"
         if path == "/invocations" and method == "POST":
-            request = await _read_body(receive)
+            declared = _declared_length(scope)  # too large: refused before it arrives
+            request = (None if declared is not None and declared > MAX_BODY_BYTES
+                       else await _read_body(receive))
             if request is not None and len(request) > THREAD_BODY_BYTES:
                 import asyncio
 
