@@ -63,7 +63,12 @@ def test_report_shows_the_runs_auc_values(report, trained_study):
             low, high = (metrics[f"net_benefit_ci_{b}__{group}"] for b in ("low", "high"))
             sep = " to " if low < 0 else "-"
             assert f"{nb:.3f} [{low:.3f}{sep}{high:.3f}]" in html, group
+            for name in ("sensitivity", "specificity"):  # TRIPOD item 9 points to them
+                value = metrics[f"{name}__{group}"]
+                low, high = (metrics[f"{name}_ci_{b}__{group}"] for b in ("low", "high"))
+                assert f"{value:.3f} [{low:.3f}-{high:.3f}]" in html, (name, group)
     assert f"net benefit at {children[0].data.params['threshold']} [95% CI]" in html
+    assert f"sensitivity at {children[0].data.params['threshold']} [95% CI]" in html
 
 
 def test_report_hides_patient_ids_and_marks_unknown_tripod_items(report):

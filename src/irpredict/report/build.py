@@ -44,6 +44,8 @@ def _performance_rows(metrics):
                      "brier": _ci(row, "brier"),
                      "intercept": _ci(row, "calibration_intercept", 2),
                      "slope": _ci(row, "calibration_slope", 2),
+                     "sensitivity": _ci(row, "sensitivity"),
+                     "specificity": _ci(row, "specificity"),
                      "net_benefit": _ci(row, "net_benefit"),
                      "treat_all": _ci(row, "net_benefit_treat_all")})
     return rows
