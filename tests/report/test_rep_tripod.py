@@ -160,3 +160,23 @@ def test_a_derived_label_is_the_outcome_definition():
     items = {it["topic"]: it["text"] for it in tripod_items(record)}
     assert items["Outcome definition and timing"].startswith(
         "binary response: clinical_benefit by irecist, from the tumour assessments")
+
+
+def test_the_model_type_says_which_classes_the_pooled_model_scores():
+    def model_type(patients, responders):
+        record = RunRecord(run_id="r" * 32, study="demo", params={}, tags={},
+                           children=[_child()], experiment_toml=TOML,
+                           fingerprint={"patients": patients, "responders": responders})
+        items = {it["topic"]: it["text"] for it in tripod_items(record)}
+        return items["Model type and hyperparameter tuning"]
+
+    # min 30 patients, 8 responders and non-responders (_child's params)
+    text = model_type({"checkpoint_inhibitor": 94}, {"checkpoint_inhibitor": 16})
+    assert "one classifier per therapy class for checkpoint_inhibitor;" in text
+    assert "pooled" not in text
+    text = model_type({"checkpoint_inhibitor": 94, "cytokine": 20},
+                      {"checkpoint_inhibitor": 16, "cytokine": 5})
+    assert ("one classifier per therapy class for checkpoint_inhibitor; the pooled model with "
+            "therapy-class indicators for cytokine (min 30 patients") in text
+    text = model_type({"cytokine": 20}, {"cytokine": 5})
+    assert "one pooled model with therapy-class indicators for every class" in text

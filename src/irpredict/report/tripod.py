@@ -112,11 +112,38 @@ def _model_type(record, children):
         return ""
     params = children[0]["params"]
     families = sorted({c["family"] for c in children})
-    return (f"families {', '.join(families)}, one classifier per therapy class (pooled model for "
-            f"small classes: min {params.get('min_patients')} patients, "
-            f"{params.get('min_responders')} responders); hyperparameters tuned in "
+    return (f"families {', '.join(families)}, {_routing(record, params)}; hyperparameters tuned in "
             f"{params.get('inner_folds')}-fold inner CV; post-hoc calibration "
             f"{params.get('calibration')}; final model {record.params.get('final_model', '?')}")
+
+
+def _routing(record, params):
+    """Which classes had a model of their own, from the data fingerprint's counts."""
+    import numpy as np
+
+    from irpredict.models.per_therapy import own_model_classes
+
+    limits = (f"min {params.get('min_patients')} patients, {params.get('min_responders')} "
+              "responders and non-responders")
+    fp = record.fingerprint or {}
+    responders = fp.get("responders") or {}
+    labelled = {k: (fp.get("labelled") or {}).get(k, fp.get("patients", {}).get(k))
+                for k in responders}
+    try:
+        counts = {k: (int(labelled[k]), int(responders[k])) for k in responders}
+        own = own_model_classes(
+            np.repeat(list(counts), [n for n, _ in counts.values()]),
+            np.concatenate([np.r_[np.ones(r), np.zeros(n - r)] for n, r in counts.values()]),
+            min_patients=int(params.get("min_patients")),
+            min_responders=int(params.get("min_responders")))
+    except (TypeError, ValueError):  # counts or limits not recorded
+        return f"one classifier per therapy class (pooled model for small classes: {limits})"
+    pooled = [k for k in counts if k not in own]
+    if not own:
+        return f"one pooled model with therapy-class indicators for every class ({limits})"
+    return (f"one classifier per therapy class for {', '.join(own)}"
+            + (f"; the pooled model with therapy-class indicators for {', '.join(pooled)} "
+               f"({limits})" if pooled else ""))
 
 
 def _validation(children):
