@@ -205,3 +205,17 @@ def test_quoted_names_brackets_and_pipes_stay_whole_in_the_table_and_the_markdow
     cells = [c.split("</td>")[0] for c in html.split("<td>")[1:]]
     assert "<code>`TILs [pct]` &gt;= 10</code>" in cells
     assert "<code>grade == 'a|b'</code>" in cells
+
+
+def test_warnings_of_a_screen_are_kept_in_its_markdown_report(cli, table_file, tmp_path):
+    path, frame = table_file
+    source = tmp_path / "with_subtype.csv"
+    frame.assign(subtype=["TNBC", "HR+"] * (len(frame) // 2)).to_csv(source, index=False)
+    report = tmp_path / "out" / "r.md"
+    res = cli("screen", source, "--criteria", "subtype == 'tnbc'", "--p0", "0.2",
+              "--n-bootstrap", "0", "--out", tmp_path / "out", "--markdown", report)
+    assert res.returncode == 0, res.stderr
+    assert "no patient has subtype = 'tnbc'" in " ".join(res.stderr.split())
+    text = " ".join(report.read_text().split())
+    assert "Warning: criteria 'subtype == 'tnbc'': no patient has subtype = 'tnbc'" in text
+    assert "did you mean 'TNBC'" in text

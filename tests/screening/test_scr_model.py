@@ -35,9 +35,11 @@ def test_model_scores_external_cohort(cli, registered):
     out = folder / "out"
     res = cli("screen", folder / "external.toml", "--model", "models:/small@champion",
               "--tracking-uri", uri, "--thresholds", "0.2,0.4", "--p0", "0.2",
-              "--n-bootstrap", "20", "--out", out, cwd=folder)
+              "--n-bootstrap", "20", "--out", out, "--markdown", out / "r.md", cwd=folder)
     assert res.returncode == 0, res.stderr
     assert "does not exist at enrolment" not in res.stderr  # a baseline model
+    # the report names the version the alias stood for (an alias moves with every train)
+    assert "model = models:/small@champion = models:/small/1 = " in (out / "r.md").read_text()
     table = pd.read_csv(out / "screening.csv")
     assert set(table["therapy_class"]) == {"checkpoint_inhibitor"}  # one class, no "all"
     frac = table[table["metric"] == "eligible_fraction"]

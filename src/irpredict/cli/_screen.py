@@ -1,5 +1,6 @@
 """`irpredict screen`: enrichment and trial-size trade-offs of enrollment rules."""
 
+import contextlib
 from pathlib import Path
 from typing import Annotated
 
@@ -110,9 +111,11 @@ def command(
     if thresholds is not None and id_col is not None and score_column == id_col:
         raise ExperimentConfigError(f"--score-column '{score_column}' is the patient id column "
                                     "(--id); name a column of out-of-fold scores")
-    frame = _patient_frame(source, id_col, label, therapy_class, model, tracking_uri,
-                           score_column, rules=rules, criteria=list(criteria or []),
-                           scored=thresholds is not None)
+    said = []  # warnings go to the markdown report as well as the terminal
+    with _also_into(said):
+        frame = _patient_frame(source, id_col, label, therapy_class, model, tracking_uri,
+                               score_column, rules=rules, criteria=list(criteria or []),
+                               scored=thresholds is not None)
     if thresholds is not None and model is None and score_column not in frame.columns:
         raise ExperimentConfigError(
             f"--thresholds compare the score column '{score_column}', which {source} does not "
@@ -120,10 +123,12 @@ def command(
             "to name a column of out-of-fold scores it holds")
     if thresholds is not None and score_column in frame.columns:
         _refuse_text_scores(frame[score_column], score_column, source)
-    table = _run_with_progress(
-        enrichment_table, frame, rules, p0=p0, p_comparator=p_comparator, alpha=alpha,
-        power=power, sided=sided, cost_screen=cost_screen, cost_patient=cost_patient,
-        missing=missing, n_bootstrap=n_bootstrap, random_state=seed, simon_nmax=simon_max_n)
+    with _also_into(said):
+        table = _run_with_progress(
+            enrichment_table, frame, rules, p0=p0, p_comparator=p_comparator, alpha=alpha,
+            power=power, sided=sided, cost_screen=cost_screen, cost_patient=cost_patient,
+            missing=missing, n_bootstrap=n_bootstrap, random_state=seed,
+            simon_nmax=simon_max_n)
     _print_table(table, simon_max_n)
     markdown_text = None
     if markdown is not None:
@@ -131,8 +136,33 @@ def command(
                     "two-arm sides": sided, "simon_max_n": simon_max_n, "missing": missing,
                     "n_bootstrap": n_bootstrap, "seed": seed, "cost_screen": cost_screen,
                     "cost_patient": cost_patient}
-        markdown_text = _markdown_text(table, settings, note or [])
+        if model is not None:
+            from irpredict.tracking.resolve import model_provenance
+
+            known = model_provenance(model, tracking_uri=tracking_uri)
+            settings["model"] = " = ".join(dict.fromkeys(
+                [model, *(str(known[k]) for k in ("model_version", "run_id") if k in known)]))
+        markdown_text = _markdown_text(table, settings, [*(note or []),
+                                                         *(f"Warning: {w}" for w in said)])
     _write_outputs(table, out, markdown, markdown_text)
+
+
+@contextlib.contextmanager
+def _also_into(said):
+    """Warnings shown while inside also appended (as text) to ``said``."""
+    import warnings
+
+    shown = warnings.showwarning
+
+    def show(message, *args, **kwargs):
+        said.append(str(message))
+        shown(message, *args, **kwargs)
+
+    warnings.showwarning = show
+    try:
+        yield
+    finally:
+        warnings.showwarning = shown
 
 
 def _check_costs(cost_screen, cost_patient):
