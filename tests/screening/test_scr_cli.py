@@ -219,3 +219,21 @@ def test_warnings_of_a_screen_are_kept_in_its_markdown_report(cli, table_file, t
     text = " ".join(report.read_text().split())
     assert "Warning: criteria 'subtype == 'tnbc'': no patient has subtype = 'tnbc'" in text
     assert "did you mean 'TNBC'" in text
+
+
+def test_an_unknown_name_is_never_offered_a_refused_column(cli, tmp_path):
+    table = pd.DataFrame({"patient_id": [f"P{i}" for i in range(30)], "response": [0, 1] * 15,
+                          "therapy_class": "cytokine", "pfs_days": range(30),
+                          "ecog": [0, 1, 2] * 10})
+    table.to_csv(tmp_path / "t.csv", index=False)
+
+    def error(criterion):
+        res = cli("screen", tmp_path / "t.csv", "--criteria", criterion, "--p0", "0.2",
+                  "--n-bootstrap", "0", "--out", tmp_path / "o")
+        assert res.returncode == 1
+        return " ".join(res.stderr.split()).split("error: ", 1)[1]
+
+    assert "closest" not in error("respons == 1")  # the label is no fix
+    assert "pfs_days" not in error("pfs_day > 10")  # nor an outcome
+    assert "closest: ecog" in error("ecgo < 2")
+    assert "pass --model to score the patients" in error("prob_response >= 0.5")

@@ -231,7 +231,7 @@ def _patient_frame(source, id_col, label, therapy_class, model=None, tracking_ur
     from irpredict.data.loaders import load_cohort
     from irpredict.exceptions import UnknownTherapyError
     from irpredict.features import build_features
-    from irpredict.screening._evaluate import ON_TREATMENT_ONLY
+    from irpredict.screening._evaluate import NOT_SCREENABLE, ON_TREATMENT_ONLY
     from irpredict.screening._rules import (
         check_rules_on_every_patient,
         follow_up_columns,
@@ -285,10 +285,10 @@ def _patient_frame(source, id_col, label, therapy_class, model=None, tracking_ur
     if cohort.label_col != "response" and cohort.label_col in frame:
         frame = frame.rename(columns={cohort.label_col: "response"})
     # before the rules are checked: a rule on the label is refused as such, not as unknown
-    refuse_outcome_columns(criteria, score_column if scored else None,
-                           outcome_columns(cohort, frame, mapping),
-                           follow_up_columns(cohort, frame))
+    refused = {**follow_up_columns(cohort, frame), **outcome_columns(cohort, frame, mapping)}
+    refuse_outcome_columns(criteria, score_column if scored else None, refused)
     frame.attrs[ON_TREATMENT_ONLY] = on_treatment_only(cohort)
+    frame.attrs[NOT_SCREENABLE] = tuple(refused)  # never offered as a close name
     check_rules_on_every_patient(frame, rules)
     if therapy_class is not None:
         present = sorted(frame["therapy_class"].astype(str).unique())

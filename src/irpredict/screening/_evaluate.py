@@ -34,7 +34,8 @@ def resolve_column(frame, name, *, text=None):
         return name
     if name + _BASELINE in frame.columns:
         return name + _BASELINE
-    columns = [str(c) for c in frame.columns]
+    refused = set(frame.attrs.get(NOT_SCREENABLE, ()))
+    columns = [str(c) for c in frame.columns if str(c) not in refused]
     short = {c[: -len(_BASELINE)]: c for c in columns if c.endswith(_BASELINE)}
     candidates = sorted(set(columns) | set(short))
     # the derived columns of a biomarker first (ldh -> ldh_uln_ratio), then spelling neighbours
@@ -51,6 +52,9 @@ def resolve_column(frame, name, *, text=None):
         + spelled))[:5]
     hint = (f"closest: {', '.join(close)}" if close
             else f"{len(candidates)} columns available, e.g. {', '.join(candidates[:8])}")
+    if name == "prob_response":
+        hint += ("; a model's predicted probability: pass --model to score the patients, or "
+                 "--score-column with --thresholds for a column of out-of-fold scores")
     where = f"criteria '{text}': " if text else ""
     later = frame.attrs.get(ON_TREATMENT_ONLY, ())
     if name in later or name.split("__")[0] in later:
@@ -64,6 +68,9 @@ def resolve_column(frame, name, *, text=None):
 
 #: ``DataFrame.attrs`` key: biomarkers a cohort measured after the first dose only.
 ON_TREATMENT_ONLY = "irpredict.on_treatment_only"
+
+#: ``frame.attrs`` key: columns a rule may not read (the label, outcomes, follow-up).
+NOT_SCREENABLE = "irpredict.not_screenable"
 
 
 def _fold(name):
