@@ -1,5 +1,6 @@
 """`irpredict screen` run as a user would (subprocess)."""
 
+import numpy as np
 import pandas as pd
 import pytest
 
@@ -237,3 +238,24 @@ def test_an_unknown_name_is_never_offered_a_refused_column(cli, tmp_path):
     assert "pfs_days" not in error("pfs_day > 10")  # nor an outcome
     assert "closest: ecog" in error("ecgo < 2")
     assert "pass --model to score the patients" in error("prob_response >= 0.5")
+
+
+def test_a_baseline_biomarker_is_a_score_column_by_its_own_name(cli, tmp_path):
+    rng = np.random.default_rng(1)
+    cohort = tmp_path / "cohort"
+    cohort.mkdir()
+    ids = [f"P{i}" for i in range(60)]
+    pd.DataFrame({"patient_id": ids, "therapy_class": "cytokine",
+                  "response": rng.integers(0, 2, 60)}).to_csv(cohort / "patients.csv",
+                                                               index=False)
+    pd.DataFrame({"patient_id": ids, "biomarker": "pdl1_cps", "day": 0,
+                  "value": rng.integers(0, 50, 60)}).to_csv(cohort / "measurements.csv",
+                                                            index=False)
+    runs = [cli("screen", cohort, "--thresholds", "1,10", "--score-column", column, "--p0",
+                "0.2", "--n-bootstrap", "0", "--out", tmp_path / column)
+            for column in ("pdl1_cps", "pdl1_cps__baseline")]
+    for res in runs:
+        assert res.returncode == 0, res.stderr
+    tables = [pd.read_csv(tmp_path / c / "screening.csv")
+              for c in ("pdl1_cps", "pdl1_cps__baseline")]
+    np.testing.assert_array_equal(tables[0]["estimate"], tables[1]["estimate"])

@@ -116,6 +116,9 @@ def command(
         frame = _patient_frame(source, id_col, label, therapy_class, model, tracking_uri,
                                score_column, rules=rules, criteria=list(criteria or []),
                                scored=thresholds is not None)
+    if thresholds is not None and score_column not in frame.columns \
+            and f"{score_column}__baseline" in frame.columns:  # a biomarker, as in criteria
+        score_column = f"{score_column}__baseline"
     if thresholds is not None and model is None and score_column not in frame.columns:
         raise ExperimentConfigError(
             f"--thresholds compare the score column '{score_column}', which {source} does not "
