@@ -259,3 +259,24 @@ def test_a_baseline_biomarker_is_a_score_column_by_its_own_name(cli, tmp_path):
     tables = [pd.read_csv(tmp_path / c / "screening.csv")
               for c in ("pdl1_cps", "pdl1_cps__baseline")]
     np.testing.assert_array_equal(tables[0]["estimate"], tables[1]["estimate"])
+
+
+def test_the_unit_a_threshold_is_read_in_is_said_and_a_rule_passing_every_value_noted(
+        cli, tmp_path):
+    rng = np.random.default_rng(1)
+    cohort = tmp_path / "cohort"
+    cohort.mkdir()
+    ids = [f"P{i}" for i in range(60)]
+    pd.DataFrame({"patient_id": ids, "therapy_class": "cytokine",
+                  "response": rng.integers(0, 2, 60)}).to_csv(cohort / "patients.csv",
+                                                               index=False)
+    pd.DataFrame({"patient_id": ids[6:], "biomarker": "albumin", "day": 0,
+                  "value": rng.normal(38, 4, 54).round(1), "unit": "g/L"}).to_csv(
+        cohort / "measurements.csv", index=False)
+    res = cli("screen", cohort, "--criteria", "albumin >= 3.5", "--p0", "0.2", "--n-bootstrap",
+              "0", "--out", tmp_path / "o", "--markdown", tmp_path / "o" / "r.md")
+    assert res.returncode == 0, res.stderr
+    for text in (" ".join(res.stdout.split()), " ".join((tmp_path / "o" / "r.md").read_text()
+                                                        .split())):
+        assert "compared with the cohort's values in these units: albumin in g/L" in text
+        assert "selects every patient with a value (it turns away only missing ones)" in text

@@ -8,6 +8,9 @@ import typer
 
 from irpredict.exceptions import CohortDataError, ExperimentConfigError
 
+#: ``frame.attrs`` key: the unit each biomarker of the cohort is read in.
+UNITS = "irpredict.units"
+
 
 def command(
     source: Annotated[Path, typer.Argument(
@@ -126,6 +129,11 @@ def command(
             "to name a column of out-of-fold scores it holds")
     if thresholds is not None and score_column in frame.columns:
         _refuse_text_scores(frame[score_column], score_column, source)
+    read_in = _units_read(frame, criteria or [],
+                          [score_column] if thresholds is not None else [])
+    if read_in:
+        said.append(read_in)
+        typer.echo(f"note: {read_in}")
     with _also_into(said):
         table = _run_with_progress(
             enrichment_table, frame, rules, p0=p0, p_comparator=p_comparator, alpha=alpha,
@@ -146,8 +154,22 @@ def command(
             settings["model"] = " = ".join(dict.fromkeys(
                 [model, *(str(known[k]) for k in ("model_version", "run_id") if k in known)]))
         markdown_text = _markdown_text(table, settings, [*(note or []),
-                                                         *(f"Warning: {w}" for w in said)])
+                                                         *(w if w == read_in else
+                                                           f"Warning: {w}" for w in said)])
     _write_outputs(table, out, markdown, markdown_text)
+
+
+def _units_read(frame, criteria, scores):
+    """Which unit each biomarker the rules (criteria and score columns) read is compared in
+    (None when none has one)."""
+    from irpredict.screening.criteria import parse_criteria
+
+    units = frame.attrs.get(UNITS, {})
+    names = dict.fromkeys(n.removesuffix("__baseline") for n in
+                          [*(n for t in criteria for n in parse_criteria(t).names), *scores])
+    shown = [f"{n} in {units[n]}" for n in names if units.get(n)]
+    return (f"thresholds are compared with the cohort's values in these units: "
+            f"{', '.join(shown)}") if shown else None
 
 
 @contextlib.contextmanager
@@ -292,6 +314,7 @@ def _patient_frame(source, id_col, label, therapy_class, model=None, tracking_ur
     refuse_outcome_columns(criteria, score_column if scored else None, refused)
     frame.attrs[ON_TREATMENT_ONLY] = on_treatment_only(cohort)
     frame.attrs[NOT_SCREENABLE] = tuple(refused)  # never offered as a close name
+    frame.attrs[UNITS] = dict(cohort.units or {})
     check_rules_on_every_patient(frame, rules)
     if therapy_class is not None:
         present = sorted(frame["therapy_class"].astype(str).unique())

@@ -280,6 +280,10 @@ def _note(e, y, dropped, kind, n_unknown=0, missing="exclude", bootstrap=True):
         notes.append("selects nobody: rates, sizes and costs undefined")
     elif len(y) and e.all() and kind != "none":
         notes.append("selects everyone")
+    elif kind != "none" and missing == "exclude" and 0 < n_unknown < len(y) \
+            and int(np.asarray(e, dtype=bool).sum()) == len(y) - n_unknown:
+        notes.append("selects every patient with a value (it turns away only missing ones): "
+                     "check the threshold and the unit it is read in")
     eligible = int(np.asarray(e, dtype=bool).sum())
     responders = int(np.nansum(np.asarray(y, dtype=float)[np.asarray(e, dtype=bool)]))
     if 0 < eligible < SMALL_GROUP or (eligible and responders in (0, eligible)):
