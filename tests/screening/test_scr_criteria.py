@@ -152,6 +152,11 @@ REJECTED = [
     ("ER status in ('pos')", "written in backticks \\(`ER status`\\)"),
     ("\u00e2ge < 65", "write a column name with such letters in backticks"),
     ("ecog notin (0, 1)", "did you mean 'not in'\\?"),
+    ("stil_pct >= 10%", "a unit after 10: write the number alone"),
+    ("albumin >= 35 g/L", "a unit after 35: write the number alone"),
+    ("albumin >= 35 mg and ecog < 2", "a unit after 35"),
+    ("her2_ihc == 3+", "3\\+ is text, not a number: quote it \\('3\\+'\\)"),
+    ("a >= 3 + 4", "arithmetic is not allowed"),
 ]
 
 

@@ -319,6 +319,17 @@ class _Parser:
         return tuple(values)
 
     def unexpected(self, tok, what):
+        k = self.tokens.index(tok)
+        number = self.tokens[k - 1].text if k and self.tokens[k - 1].kind == "number" else None
+        after = self.tokens[min(k + 1, len(self.tokens) - 1)]
+        unit_word = tok.kind == "name" and (after.kind in ("end", "bad") or after.text in (
+            "and", "or", ")"))  # not 'a > 1 b > 2', a missing 'and'
+        if number is not None and (unit_word or tok.text == "%"):
+            _fail(self.text, tok.pos, f"a unit after {number}: write the number alone (values "
+                  "are compared in the cohort's units, which irpredict screen names; "
+                  "percentages as 0-100)")
+        if number is not None and tok.text == "+" and after.kind != "number":
+            _fail(self.text, tok.pos, f"{number}+ is text, not a number: quote it ('{number}+')")
         if tok.kind == "bad":
             hint = _CHAR_HINTS.get(tok.text, "not part of the criteria language")
             if tok.text.isalpha():  # an accented or non-Latin letter of a column name
