@@ -42,6 +42,8 @@ def test_rule_selecting_nobody_is_a_note_not_a_crash(cli, table_file, tmp_path):
      "--cost-patient needs --cost-screen too"),
     (["--criteria", "pdl1_cps >= 1", "--cost-patient", "inf", "--cost-screen", "1"],
      "--cost-patient must be a finite number"),
+    (["--criteria", "pdl1_cps >= 1", "--missing", "ignore"],
+     "--missing must be exclude or include; got 'ignore'"),
 ])
 def test_errors_are_one_line_with_status_1(cli, table_file, tmp_path, args, message):
     path, _ = table_file
@@ -280,3 +282,11 @@ def test_the_unit_a_threshold_is_read_in_is_said_and_a_rule_passing_every_value_
                                                         .split())):
         assert "compared with the cohort's values in these units: albumin in g/L" in text
         assert "selects every patient with a value (it turns away only missing ones)" in text
+
+
+def test_the_missing_option_is_read_in_any_case(cli, table_file, tmp_path):
+    path, _ = table_file
+    res = cli("screen", path, "--criteria", "pdl1_cps >= 10", "--missing", " Include",
+              "--p0", "0.2", "--n-bootstrap", "0", "--out", tmp_path)
+    assert res.returncode == 0, res.stderr
+    assert "counted as eligible (--missing include)" in " ".join(res.stdout.split())

@@ -104,6 +104,9 @@ def command(
     from irpredict.screening.enrichment import enrichment_table, threshold_rules
 
     _check_costs(cost_screen, cost_patient)
+    missing = missing.strip().lower()
+    if missing not in ("exclude", "include"):
+        raise ExperimentConfigError(f"--missing must be exclude or include; got {missing!r}")
     _check_outputs(out, markdown, source, tracking_uri)
     rules = list(criteria or [])
     for text in rules:
