@@ -5,7 +5,7 @@ import pytest
 
 from irpredict.data.loaders import load_cohort
 from irpredict.data.mapping import ColumnMapping, load_wide_table
-from irpredict.data.outcome_names import looks_like_outcome
+from irpredict.data.outcome_names import looks_like_outcome, on_treatment_time
 from irpredict.exceptions import DataWarning
 
 OUTCOMES = ["OS_Months", "PFS_Event", "os_status", "t.pfs", "pCR", "resp.Chemosensitive",
@@ -32,6 +32,30 @@ def test_outcome_names_are_recognised(name):
 @pytest.mark.parametrize("name", BASELINE)
 def test_baseline_names_are_not(name):
     assert not looks_like_outcome(name)
+
+
+@pytest.mark.parametrize(("name", "time"), [
+    ("ctdna_c3d1", "c3d1"), ("ki67_day14", "day14"), ("ctdna_day_14", "day 14"),
+    ("albumin_week_6", "week 6"), ("C2D15_CRP", "c2d15"), ("stil_pct_on_treatment",
+                                                           "on treatment"),
+    ("cycle2_ldh", "cycle2"), ("ki67_post_treatment", "post treatment")])
+def test_names_dated_after_the_first_dose_are_recognised(name, time):
+    assert on_treatment_time(name) == time
+
+
+@pytest.mark.parametrize("name", [*BASELINE, "ctDNA_C1D1", "ki67_d0", "day_1", "cd8",
+                                  "pdl1_22c3", "Chemo.NumCycles", "Grade.pre.chemotherapy",
+                                  "Module11_Prolif_score", "BP.HER2.2..6", "T3"])
+def test_baseline_names_carry_no_time_after_the_first_dose(name):
+    assert on_treatment_time(name) is None
+
+
+def test_a_column_dated_after_the_first_dose_is_no_default_feature(tmp_path):
+    _patients().assign(ki67_day14=range(8)).to_csv(tmp_path / "patients.csv", index=False)
+    with pytest.warns(DataWarning, match=r"column 'ki67_day14' \(day14\) reads as measured "
+                                         r"after the first dose"):
+        cohort = load_cohort(tmp_path)
+    assert cohort.feature_columns == ["age"]
 
 
 def _patients():

@@ -290,3 +290,14 @@ def test_the_missing_option_is_read_in_any_case(cli, table_file, tmp_path):
               "--p0", "0.2", "--n-bootstrap", "0", "--out", tmp_path)
     assert res.returncode == 0, res.stderr
     assert "counted as eligible (--missing include)" in " ".join(res.stdout.split())
+
+
+def test_a_criterion_on_a_column_dated_after_the_first_dose_is_refused(cli, table_file, tmp_path):
+    path, frame = table_file
+    source = tmp_path / "timed.csv"
+    frame.assign(ki67_day14=range(len(frame))).to_csv(source, index=False)
+    res = cli("screen", source, "--criteria", "ki67_day14 < 10", "--p0", "0.2",
+              "--n-bootstrap", "0", "--out", tmp_path / "o")
+    assert res.returncode == 1
+    assert ("uses 'ki67_day14', a column whose name dates it after the first dose (day14)"
+            in " ".join(res.stderr.split()))

@@ -14,7 +14,8 @@ import warnings
 
 from irpredict.exceptions import OutcomeColumnWarning
 
-__all__ = ["looks_like_outcome", "drop_outcome_like", "TREATMENT_END_COLUMNS"]
+__all__ = ["looks_like_outcome", "on_treatment_time", "drop_outcome_like",
+           "TREATMENT_END_COLUMNS"]
 
 #: Patients-table columns that give the day treatment stopped. The landmark population reads
 #: them (irpredict.monitoring); they are follow-up, so never default features, and being
@@ -78,6 +79,42 @@ def looks_like_outcome(name):
     return False
 
 
+#: A time after the first dose written into a column name: cycle 3 day 1, day 14, week 6.
+_CYCLE_DAY = re.compile(r"c(\d+)d(\d+)")
+_TIME_WORD = re.compile(r"(day|d|week|wk|cycle|cyc)(\d+)")
+_TIME_MIN = {"day": 2, "d": 2, "week": 1, "wk": 1, "cycle": 2, "cyc": 2}
+_AFTER_START = frozenset({("on", "treatment"), ("on", "therapy"), ("post", "treatment"),
+                          ("post", "therapy"), ("post", "dose"), ("during", "treatment")})
+
+
+def on_treatment_time(name):
+    """The part of a column name that dates its value after the first dose (``c3d1`` in
+    ``ctdna_c3d1``, ``day14`` in ``ki67_day14``, ``on treatment``), or None. Cycle 1 day 1,
+    day 0 and day 1 are the first dose: no time after it.
+
+    Parameters
+    ----------
+    name : str
+
+    Returns
+    -------
+    str or None
+    """
+    words = _words(str(name), False)
+    for word, after in zip(words, [*words[1:], ""], strict=True):
+        cycle_day = _CYCLE_DAY.fullmatch(word)
+        if cycle_day and (int(cycle_day[1]), int(cycle_day[2])) != (1, 1):
+            return word
+        timed = _TIME_WORD.fullmatch(word) or (
+            _TIME_WORD.fullmatch(word + after) if word in _TIME_MIN and after.isdigit()
+            else None)
+        if timed and int(timed[2]) >= _TIME_MIN[timed[1]]:
+            return timed[0] if timed[0] == word else f"{word} {after}"
+        if (word, after) in _AFTER_START:
+            return f"{word} {after}"
+    return None
+
+
 def drop_outcome_like(columns, *, source):
     """``columns`` without the outcome-like ones, with an :class:`OutcomeColumnWarning` about
     those (the treatment-end columns of :data:`TREATMENT_END_COLUMNS` go without a warning).
@@ -94,6 +131,19 @@ def drop_outcome_like(columns, *, source):
     list of str
     """
     expected = [c for c in columns if c in TREATMENT_END_COLUMNS]
+    # built features (ctdna__last_d42) name the landmark they were built at: not guessed at
+    later = {c: on_treatment_time(c) for c in columns if "__" not in str(c)
+             and c not in expected and not looks_like_outcome(c) and on_treatment_time(c)}
+    if later:
+        shown = ", ".join(f"{c!r} ({t})" for c, t in list(later.items())[:8])
+        warnings.warn(
+            f"{source}: {'columns' if len(later) > 1 else 'column'} {shown} "
+            f"{'read' if len(later) > 1 else 'reads'} as measured after the first dose and "
+            f"{'are' if len(later) > 1 else 'is'} left out of the default features: a table "
+            "column has no day, so the landmark guard cannot keep it from a baseline model. "
+            "Give such a value as a [[data.measurements]] series with its day (layout "
+            "fixed_day), or name the column in features to use it as a baseline value",
+            OutcomeColumnWarning, stacklevel=3)
     left_out = [c for c in columns if looks_like_outcome(c) and c not in expected]
     if left_out:
         names = ", ".join(repr(str(c)) for c in left_out[:8])
@@ -106,4 +156,4 @@ def drop_outcome_like(columns, *, source):
             f"{'them' if len(left_out) > 1 else 'it'} under [data.columns] exclude; to use "
             f"{'them' if len(left_out) > 1 else 'it'}, name {'them' if len(left_out) > 1 else 'it'}"
             " in features", OutcomeColumnWarning, stacklevel=3)
-    return [c for c in columns if c not in {*left_out, *expected}]
+    return [c for c in columns if c not in {*left_out, *expected, *later}]

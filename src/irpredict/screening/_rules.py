@@ -6,7 +6,11 @@ import warnings
 
 import numpy as np
 
-from irpredict.data.outcome_names import TREATMENT_END_COLUMNS, looks_like_outcome
+from irpredict.data.outcome_names import (
+    TREATMENT_END_COLUMNS,
+    looks_like_outcome,
+    on_treatment_time,
+)
 from irpredict.exceptions import DataWarning, ExperimentConfigError
 
 __all__ = ["parse_thresholds", "unique_rules", "check_rules_on_every_patient",
@@ -173,6 +177,9 @@ def follow_up_columns(cohort, frame):
         elif looks_like_outcome(name) and not _a_prediction(name):
             reasons[name] = ("a column whose name reads as an outcome or follow-up, left out "
                              "of the features (name it in the experiment's features to use it)")
+        elif "__" not in str(name) and on_treatment_time(name) and not _a_prediction(name):
+            reasons[name] = (f"a column whose name dates it after the first dose "
+                             f"({on_treatment_time(name)}), known only after enrolment")
     return reasons
 
 
