@@ -11,7 +11,8 @@ __all__ = ["DataSpec", "parse_data", "replace_mapping"]
 
 _SIMULATE_KEYS = ("simulate", "label", "columns", "response_derived_biomarkers",
                   "response_label")
-_FOLDER_KEYS = ("folder", "label", "columns", "response_derived_biomarkers", "response_label")
+_FOLDER_KEYS = ("folder", "label", "columns", "response_derived_biomarkers", "response_label",
+                "follow_up")
 
 
 @dataclass(frozen=True)
@@ -39,6 +40,8 @@ class DataSpec:
     response_label : dict or None
         ``[data.response_label]``: the label derived from tumour assessments
         (:func:`irpredict.response.cohort_label.parse_response_label`).
+    follow_up : tuple of irpredict.data.follow_up.FollowUp
+        ``[data.follow_up]``: progression and death days from survival columns.
     """
 
     mapping: object
@@ -48,6 +51,7 @@ class DataSpec:
     folder: Path | None = None
     sheet: str | None = None
     response_label: dict | None = None
+    follow_up: tuple = ()
 
 
 def _class_mix(sim, *, where):
@@ -74,7 +78,11 @@ def parse_data(data, path, anchor):
     def resolve(text):
         return resolve_path(text, anchor, where)
 
+    from irpredict.data.follow_up import parse_follow_up
     from irpredict.response.cohort_label import parse_response_label
+
+    follow_up = parse_follow_up(get(data, "follow_up", "dict", where=where),
+                                where=f"{path} [data.follow_up]")
 
     label_rule = parse_response_label(get(data, "response_label", "dict", where=where),
                                       where=f"{path} [data.response_label]")
@@ -89,7 +97,7 @@ def parse_data(data, path, anchor):
         check_keys(data, _FOLDER_KEYS, where=where)
         text = get(data, "folder", "str", where=where)
         return DataSpec(mapping=_canonical_mapping(data, where, resolve), folder=resolve(text),
-                        source_text=text, response_label=label_rule)
+                        source_text=text, response_label=label_rule, follow_up=follow_up)
     if "simulate" in data:
         check_keys(data, _SIMULATE_KEYS, where=where)
         sim = get(data, "simulate", "dict", where=where)
@@ -106,13 +114,14 @@ def parse_data(data, path, anchor):
         return DataSpec(mapping=_canonical_mapping(data, where, resolve),
                         simulate={"patients": patients, "seed": seed, "class_mix": class_mix},
                         response_label=label_rule)
-    own = ("source", "sheet", "response_label")
+    own = ("source", "sheet", "response_label", "follow_up")
     check_keys(data, own + MAPPING_KEYS, where=where)
     text = get(data, "source", "str", where=where, required=True)
     mapping_keys = {k: v for k, v in data.items() if k not in own}
     mapping = ColumnMapping.from_dict(mapping_keys, where=where, resolve=resolve)
     return DataSpec(mapping=mapping, source=resolve(text), source_text=text,
-                    sheet=get(data, "sheet", "str", where=where), response_label=label_rule)
+                    sheet=get(data, "sheet", "str", where=where), response_label=label_rule,
+                    follow_up=follow_up)
 
 
 def _canonical_mapping(data, where, resolve):

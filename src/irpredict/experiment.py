@@ -78,6 +78,11 @@ class Experiment:
         >>> cohort = load_experiment("experiments/transneo.toml").load_cohort()  # doctest: +SKIP
         """
         cohort = self._load()
+        if self.data.follow_up:
+            from irpredict.data.follow_up import with_follow_up_days
+
+            cohort = with_follow_up_days(cohort, self.data.follow_up,
+                                         where=f"{self.path} [data.follow_up]")
         if self.data.response_label is None:
             return cohort
         from irpredict.response.cohort_label import label_from_assessments

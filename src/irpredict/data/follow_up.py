@@ -1,0 +1,104 @@
+"""``[data.follow_up]``: progression and death days from survival columns (time and event).
+
+A published cohort rarely has a day treatment stopped, but often has progression-free and
+overall survival: a time (in days, weeks, months or years) and an event flag. The landmark
+population (:mod:`irpredict.monitoring.population`) needs to know who had progressed or died
+before a landmark; this turns each survival pair into the patients-table column it reads:
+
+* ``progression``: a progression-free-survival event (progression or death) on day t stops
+  treatment: ``off_treatment_day`` = t;
+* ``death``: an overall-survival event: ``death_day`` = t.
+
+A censored patient (event 0) gets no day. Neither column is ever a feature.
+"""
+
+from dataclasses import dataclass
+
+import numpy as np
+
+from irpredict.data._spec import check_keys, get
+from irpredict.exceptions import CohortDataError, ExperimentConfigError
+
+__all__ = ["FollowUp", "parse_follow_up", "with_follow_up_days", "DAYS_PER"]
+
+#: Days per unit of a survival time.
+DAYS_PER = {"days": 1.0, "weeks": 7.0, "months": 365.25 / 12, "years": 365.25}
+
+#: ``[data.follow_up]`` key -> the patients-table column it fills.
+_COLUMNS = {"progression": "off_treatment_day", "death": "death_day"}
+
+
+@dataclass(frozen=True)
+class FollowUp:
+    """One survival pair: its time column, event column and time unit."""
+
+    column: str
+    time: str
+    event: str
+    unit: str
+
+
+def parse_follow_up(spec, *, where):
+    """The ``[data.follow_up]`` table as a tuple of :class:`FollowUp` (empty when absent).
+
+    Raises
+    ------
+    ExperimentConfigError
+        Unknown keys, a missing ``time`` or ``event``, or an unknown unit.
+    """
+    if spec is None:
+        return ()
+    check_keys(spec, tuple(_COLUMNS), where=where)
+    out = []
+    for key, column in _COLUMNS.items():
+        pair = get(spec, key, "dict", where=where)
+        if pair is None:
+            continue
+        here = f"{where} {key}"
+        check_keys(pair, ("time", "event", "unit"), where=here)
+        unit = get(pair, "unit", "str", where=here, default="days").strip().lower()
+        if unit not in DAYS_PER:
+            raise ExperimentConfigError(f"{here}: unit {unit!r} is not one of "
+                                        f"{', '.join(DAYS_PER)}; give the unit of its time")
+        out.append(FollowUp(column, get(pair, "time", "str", where=here, required=True),
+                            get(pair, "event", "str", where=here, required=True), unit))
+    return tuple(out)
+
+
+def with_follow_up_days(cohort, follow_up, *, where):
+    """``cohort`` with ``off_treatment_day`` / ``death_day`` from its survival columns.
+
+    Raises
+    ------
+    CohortDataError
+        A column missing from the patients table, a time that is no number or is negative,
+        an event other than 0/1, or a day column the table already has.
+    """
+    from dataclasses import replace
+
+    import pandas as pd
+
+    if not follow_up:
+        return cohort
+    patients = cohort.patients.copy()
+    ids = patients["patient_id"].astype(str)
+    for item in follow_up:
+        for name in (item.time, item.event):
+            if name not in patients.columns:
+                raise CohortDataError(f"{where}: column {name!r} is not in the patients table; "
+                                      "name the survival time and event columns as written")
+        if item.column in patients.columns:
+            raise CohortDataError(f"{where}: the patients table already has {item.column!r}; "
+                                  "keep one of it and the survival columns that would fill it")
+        time = pd.to_numeric(patients[item.time], errors="coerce")
+        event = pd.to_numeric(patients[item.event], errors="coerce")
+        for bad, what in (((patients[item.time].notna() & time.isna()) | (time < 0),
+                           f"{item.time!r} is not a time of 0 or more"),
+                          (patients[item.event].notna() & ~event.isin([0, 1]),
+                           f"{item.event!r} is not an event flag of 0 or 1")):
+            if bad.any():
+                raise CohortDataError(f"{where}: {what} for {int(bad.sum())} patients "
+                                      f"({', '.join(ids[bad].head(5))}); fix or empty them")
+        days = (time * DAYS_PER[item.unit]).where(event == 1)
+        patients[item.column] = np.round(days.to_numpy(dtype=float), 1)
+    return replace(cohort, patients=patients)

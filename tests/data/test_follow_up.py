@@ -1,0 +1,79 @@
+"""``[data.follow_up]``: survival columns give the landmark population its progression and
+death days."""
+
+import numpy as np
+import pandas as pd
+import pytest
+
+from irpredict.exceptions import CohortDataError, ExperimentConfigError
+from irpredict.experiment import load_experiment
+
+TOML = """
+[study]
+name = "fu"
+
+[data]
+source = "patients.csv"
+id = "pid"
+label = "orr"
+therapy_class = "checkpoint_inhibitor"
+
+[data.columns]
+exclude = ["pfs_months", "pfs_event", "os_months", "os_event"]
+
+[data.follow_up]
+{follow_up}
+
+[feature_sets]
+clinical = ["age"]
+"""
+
+FOLLOW_UP = ('progression = { time = "pfs_months", event = "pfs_event", unit = "months" }\n'
+             'death = { time = "os_months", event = "os_event", unit = "months" }')
+
+
+def _write(tmp_path, follow_up=FOLLOW_UP, **changes):
+    table = pd.DataFrame({"pid": ["A", "B", "C", "D"], "orr": [1, 0, 0, 1],
+                          "age": [50, 60, 70, 55], "pfs_months": [10.0, 0.5, 1.2, 3.0],
+                          "pfs_event": [0, 1, 1, 1], "os_months": [20.0, 0.5, 9.0, 12.0],
+                          "os_event": [0, 1, 0, 1]})
+    table.assign(**changes).to_csv(tmp_path / "patients.csv", index=False)
+    (tmp_path / "fu.toml").write_text(TOML.format(follow_up=follow_up))
+    return tmp_path / "fu.toml"
+
+
+def test_survival_events_become_treatment_end_and_death_days(tmp_path):
+    from irpredict.monitoring.population import landmark_population
+
+    cohort = load_experiment(_write(tmp_path)).load_cohort()
+    days = cohort.patients.set_index("patient_id")
+    month = 365.25 / 12
+    np.testing.assert_allclose(days["off_treatment_day"].to_numpy(),
+                               [np.nan, round(0.5 * month, 1), round(1.2 * month, 1),
+                                round(3.0 * month, 1)])
+    np.testing.assert_allclose(days["death_day"].to_numpy(),
+                               [np.nan, round(0.5 * month, 1), np.nan, round(12 * month, 1)])
+    assert cohort.feature_columns == ["age"]  # never features
+    population = landmark_population(cohort, 42)
+    assert population["in_population"].to_dict() == {"A": True, "B": False, "C": False,
+                                                     "D": True}
+
+
+@pytest.mark.parametrize(("follow_up", "changes", "error", "message"), [
+    ('progression = { time = "pfs_months", event = "pfs_event", unit = "fortnights" }', {},
+     ExperimentConfigError, "unit 'fortnights' is not one of days, weeks, months, years"),
+    ('progression = { time = "pfs_months" }', {}, ExperimentConfigError, "event"),
+    ('relapse = { time = "pfs_months", event = "pfs_event" }', {}, ExperimentConfigError,
+     "relapse"),
+    ('progression = { time = "pfs_mnths", event = "pfs_event" }', {}, CohortDataError,
+     "column 'pfs_mnths' is not in the patients table"),
+    (FOLLOW_UP, {"pfs_event": ["yes", 1, 1, 0]}, CohortDataError,
+     "'pfs_event' is not an event flag of 0 or 1 for 1 patients \\(A\\)"),
+    (FOLLOW_UP, {"os_months": [20.0, -1.0, 9.0, 12.0]}, CohortDataError,
+     "'os_months' is not a time of 0 or more for 1 patients \\(B\\)"),
+    (FOLLOW_UP, {"death_day": [1, 2, 3, 4]}, CohortDataError,
+     "already has 'death_day'"),
+])
+def test_bad_follow_up_is_refused_with_the_fix(tmp_path, follow_up, changes, error, message):
+    with pytest.raises(error, match=message):
+        load_experiment(_write(tmp_path, follow_up, **changes)).load_cohort()
