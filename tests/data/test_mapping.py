@@ -246,6 +246,27 @@ def test_measurement_layouts(tmp_path):
     assert ("p2", "ctdna", 42.0) not in got
 
 
+def test_a_log10_change_from_a_baseline_of_0_is_left_missing_with_a_warning(tmp_path):
+    from irpredict.exceptions import DataWarning
+
+    _write(_wide(), tmp_path / "c.csv")
+    pd.DataFrame({"pid": ["p1", "p2", "p3"], "lchg": [1.0, 3.6, 0.0]}
+                 ).to_csv(tmp_path / "chg.csv", index=False)
+    mapping = ColumnMapping(id="PID", therapy_class="checkpoint_inhibitor", measurements=(
+        MeasurementSource(layout="fixed_day", biomarker="ctdna", value="ctdna_base", day=0),
+        MeasurementSource(layout="fixed_day", biomarker="ctdna", file="chg.csv", id="pid",
+                          value="lchg", day=42, change="log10"),
+    ))
+    _write(_wide().assign(ctdna_base=[10.0, 0.0, 0.0, 2.0]), tmp_path / "c.csv")
+    with pytest.warns(DataWarning, match=r"'ctdna' at day 42 is a log10 change from a day-0 "
+                                         r"value of 0 for 1 patients \(p2\)"):
+        m = load_wide_table(tmp_path / "c.csv", mapping).measurements
+    got = {(r.patient_id, r.day): r.value for r in m.itertuples()}
+    assert math.isclose(got[("p1", 42.0)], 100.0)
+    assert ("p2", 42.0) not in got
+    assert got[("p3", 42.0)] == 0.0  # no change from 0 stays 0
+
+
 def test_fixed_day_values_must_agree(tmp_path):
     _write(_wide(), tmp_path / "c.csv")
     pd.DataFrame({"pid": ["p1", "p1"], "lchg": [1.0, 2.0]}).to_csv(tmp_path / "chg.csv",
@@ -317,7 +338,11 @@ def test_tumour_percent_change(tmp_path):
     mapping = ColumnMapping(id="PID", therapy_class="cytokine", tumor_assessments=TumorSource(
         file="t.csv", id="pid", time="wk", time_unit="weeks", percent_change="pct",
         baseline="sld", response_derived=True))
-    cohort = load_wide_table(tmp_path / "c.csv", mapping)
+    from irpredict.exceptions import DataWarning
+
+    with pytest.warns(DataWarning, match=r"1 dated row\(s\) have no tumour size and are left "
+                                         r"out \(patients 'p1'\): they count as no scan"):
+        cohort = load_wide_table(tmp_path / "c.csv", mapping)
     t = cohort.tumor_assessments
     rows = {(r.patient_id, r.day): r.target_sld_mm for r in t.itertuples()}
     assert rows == {("p1", 0.0): 100.0, ("p1", 42.0): 50.0, ("p2", 0.0): 40.0,

@@ -156,7 +156,21 @@ def _from_log10_change(spec, change, earlier):
             f"from day {spec.baseline_day:g}, but no earlier source gives {spec.biomarker!r} at "
             f"day {spec.baseline_day:g}; list the baseline source first."
         )
-    return (base.reindex(change.index) * 10.0 ** change).dropna()
+    base = base.reindex(change.index)
+    zero = (base == 0) & change.notna() & (change != 0)
+    if zero.any():
+        import warnings
+
+        from irpredict.exceptions import DataWarning
+
+        shown = ", ".join(map(str, zero.index[zero][:5]))
+        warnings.warn(
+            f"{spec.biomarker!r} at day {spec.day:g} is a log10 change from a day-"
+            f"{spec.baseline_day:g} value of 0 for {int(zero.sum())} patients ({shown}): no "
+            "value follows from it (any change of 0 is 0), so it is left missing; give the "
+            "value itself, or the baseline above the detection limit", DataWarning,
+            stacklevel=4)
+    return (base.where(~zero) * 10.0 ** change).dropna()
 
 
 def read_measurements(mapping, table, patients, *, base_dir, source):
@@ -328,6 +342,17 @@ def read_tumor_assessments(mapping, table, patients, *, base_dir, source):
     if spec.new_lesion:
         out["new_lesion"] = _flags(frame, spec.new_lesion, where, ids)
     _warn_undated(out, "target_sld_mm", where, spec.time)
+    sizeless = out[out["target_sld_mm"].isna() & out["day"].notna() & out["patient_id"].notna()]
+    if len(sizeless):
+        import warnings
+
+        from irpredict.exceptions import DataWarning
+
+        warnings.warn(
+            f"{where}: {len(sizeless)} dated row(s) have no tumour size and are left out "
+            f"(patients {format_ids(sizeless['patient_id'].astype(str).unique().tolist())}): "
+            "they count as no scan, not as a not-evaluable (NE) one; give their size to use "
+            "them", DataWarning, stacklevel=3)
     out = out.dropna(subset=["patient_id", "day", "target_sld_mm"])
     if baseline is not None and spec.add_baseline:
         seen = pd.unique(ids.dropna())
