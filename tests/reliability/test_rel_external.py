@@ -120,6 +120,24 @@ def test_the_training_patients_under_new_ids_are_still_recognised(cli, study, tm
     assert not (tmp_path / "eval").exists()
 
 
+@pytest.mark.parametrize("rounding", ["%.6g", "%.4f"])
+def test_the_training_patients_rounded_under_new_ids_are_still_recognised(cli, study, tmp_path,
+                                                                         rounding):
+    import shutil
+
+    folder = tmp_path / "rounded"
+    (folder / "cohort").mkdir(parents=True)
+    shutil.copy(study.experiment, folder / study.experiment.name)
+    for table in ("patients", "measurements", "tumor_assessments"):
+        frame = pd.read_csv(study.cohort / f"{table}.csv", dtype={"patient_id": str})
+        frame["patient_id"] = "R" + frame["patient_id"].str.replace("-", "")
+        frame.to_csv(folder / "cohort" / f"{table}.csv", index=False, float_format=rounding)
+    done = _evaluate(cli, study, folder / study.experiment.name, tmp_path / "eval")
+    assert done.returncode == 1
+    assert "own training patients" in " ".join(done.stderr.split())
+    assert not (tmp_path / "eval").exists()
+
+
 def test_a_feature_table_without_some_columns_is_still_read_as_features(cli, study, tmp_path):
     # `irpredict features` leaves out columns empty for every patient: such a table is a
     # table of features all the same, not a raw patients table to rebuild features from.

@@ -11,7 +11,9 @@ cohort's patient by chance, so that second kind is kept only with at least
 matches. A third hash covers the feature values alone, so that the training patients
 under new ids (a pseudonymised re-export, ids that lost their leading zeros) are still
 recognised; it is kept only for rows with at least :data:`MIN_MEASURED_VALUES` measured
-non-integer values, which no other patient shares by chance. A fourth hash covers the id
+non-integer values, which no other patient shares by chance, and again with every number
+rounded to :data:`COARSE_DIGITS` significant digits, so that a re-export that rounds its
+values (to 4 decimals, or 6 significant digits) is still recognised. A fourth hash covers the id
 alone: ids can be recycled between cohorts, so a shared id is only said
 (:func:`shared_ids`), never taken for proof.
 Scoring the training patients again would measure the model on data it has
@@ -28,13 +30,15 @@ __all__ = ["row_fingerprints", "training_fingerprints", "training_patients", "sh
 MIN_PATIENT_COLUMNS = 3
 #: Non-integer feature values needed before the values alone identify a patient.
 MIN_MEASURED_VALUES = 4
+#: Significant digits of the coarse value hash (a rounded re-export of the training rows).
+COARSE_DIGITS = 3
 
 
-def _text(value):
+def _text(value, digits=9):
     if value is None or (isinstance(value, float) and math.isnan(value)):
         return ""
     if isinstance(value, int | float) and not isinstance(value, bool):
-        return format(float(value), ".9g")
+        return format(float(value), f".{digits}g")
     try:
         import pandas as pd
 
@@ -45,7 +49,7 @@ def _text(value):
     return str(value).strip()
 
 
-def row_fingerprints(X, feature_columns, *, with_id=True):
+def row_fingerprints(X, feature_columns, *, with_id=True, digits=9):
     """One hash per row of ``X`` (index = patient id) over its id and feature values.
 
     Parameters
@@ -54,6 +58,8 @@ def row_fingerprints(X, feature_columns, *, with_id=True):
     feature_columns : list of str
     with_id : bool, default=True
         Hash the id too; ``False`` hashes the values alone.
+    digits : int, default=9
+        Significant digits numbers are written with before hashing.
 
     Returns
     -------
@@ -64,7 +70,7 @@ def row_fingerprints(X, feature_columns, *, with_id=True):
     out = []
     for pid, row in zip(X.index, values, strict=True):
         parts = [str(pid).strip()] if with_id else []
-        text = "\x1f".join([*parts, *map(_text, row)])
+        text = "\x1f".join([*parts, *(_text(v, digits) for v in row)])
         out.append(hashlib.blake2b(text.encode("utf-8"), digest_size=10).hexdigest())
     return out
 
@@ -84,11 +90,14 @@ def _distinctive(X, feature_columns):
     return measured.sum(axis=1) >= MIN_MEASURED_VALUES
 
 
-def _value_fingerprints(X, feature_columns):
-    """``"v:"`` hashes of the feature values alone, None for rows too plain to identify."""
+def _value_fingerprints(X, feature_columns, *, coarse=False):
+    """``"v:"`` hashes of the feature values alone (``"c:"`` with numbers rounded to
+    :data:`COARSE_DIGITS` significant digits), None for rows too plain to identify."""
     keep = _distinctive(X, feature_columns)
-    hashes = row_fingerprints(X, feature_columns, with_id=False)
-    return ["v:" + h if k else None for h, k in zip(hashes, keep, strict=True)]
+    hashes = row_fingerprints(X, feature_columns, with_id=False,
+                              digits=COARSE_DIGITS if coarse else 9)
+    tag = "c:" if coarse else "v:"
+    return [tag + h if k else None for h, k in zip(hashes, keep, strict=True)]
 
 
 def _patient_part(model_or_columns, feature_columns):
@@ -104,7 +113,9 @@ def training_fingerprints(X, feature_columns, patient_columns):
     frozenset of str
     """
     known = {"f:" + h for h in row_fingerprints(X, feature_columns)}
-    known |= {h for h in _value_fingerprints(X, feature_columns) if h is not None}
+    for coarse in (False, True):
+        known |= {h for h in _value_fingerprints(X, feature_columns, coarse=coarse)
+                  if h is not None}
     known |= {"i:" + h for h in row_fingerprints(X, [])}
     columns = _patient_part(patient_columns, feature_columns)
     if columns is not None:
@@ -134,8 +145,10 @@ def training_patients(model, X):
     seen = np.array(["f:" + h in known for h in row_fingerprints(X, model.feature_columns)],
                     dtype=bool)
     # the same patients under other ids: their measured values alone give them away
-    seen |= np.array([h is not None and h in known
-                      for h in _value_fingerprints(X, model.feature_columns)], dtype=bool)
+    for coarse in (False, True):  # also written back with its numbers rounded
+        seen |= np.array([h is not None and h in known for h in
+                          _value_fingerprints(X, model.feature_columns, coarse=coarse)],
+                         dtype=bool)
     columns = _patient_part(model.patient_columns, model.feature_columns)
     if columns is not None:
         by_patient = np.array(["p:" + h in known for h in row_fingerprints(X, columns)],
