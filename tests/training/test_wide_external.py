@@ -432,6 +432,23 @@ def test_an_external_experiment_renames_its_columns_to_the_training_names(
     pd.testing.assert_series_equal(got["prob"], reference["prob"], atol=1e-9)
 
 
+def test_an_external_experiment_whose_classes_contradict_the_rule_is_refused(
+        trained, cli, tmp_path):
+    _, _, external = trained
+    external.to_csv(tmp_path / "other_centre.csv", index=False)
+    swapped = (EXPERIMENT.replace('source = "training.csv"', 'source = "other_centre.csv"')
+               .replace('map = { "anti_her2" = "monoclonal_antibody" }',
+                        'map = { "anti_her2" = "chemotherapy" }')
+               .replace('default = "chemotherapy"', 'default = "monoclonal_antibody"'))
+    (tmp_path / "swapped.toml").write_text(swapped)
+    result = _evaluate(cli, trained, tmp_path / "swapped.toml", tmp_path / "out")
+    assert result.returncode == 1
+    text = " ".join(result.stderr.split())
+    assert "the therapy classes disagree with the model's therapy rule on column 'Arm'" in text
+    assert "Traceback" not in result.stderr
+    assert not (tmp_path / "out").exists()
+
+
 def test_an_output_folder_is_created_with_its_parents(trained, cli, tmp_path):
     folder, _, _ = trained
     deep = tmp_path / "a" / "b" / "eval"

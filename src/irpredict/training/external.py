@@ -41,7 +41,9 @@ def load_external_cohort(model, data):
         with warnings.catch_warnings():
             # the model picks its own features: the cohort's default ones do not matter here
             warnings.simplefilter("ignore", DefaultFeatureWarning)
-            return load_cohort(path)
+            cohort = load_cohort(path)
+        _refuse_classes_against_the_rule(model, cohort, path)
+        return cohort
     from irpredict.data._readers import read_table
     from irpredict.data.mapping import map_tables
 
@@ -64,6 +66,30 @@ def load_external_cohort(model, data):
         # (missing columns are the first thing to fix: frame_from_cohort names them)
         _refuse_missing_sources(model, path, mapping, own_rows, tumour)
     return cohort
+
+
+def _refuse_classes_against_the_rule(model, cohort, path):
+    """An experiment file or folder gives its own therapy classes; where the model derived
+    them from a column by a rule (a trial arm) and the cohort has that column, they must
+    agree with the rule (the served model refuses the same rows): a patient scored under
+    another class's model would count in the wrong class's metrics."""
+    from irpredict.data._therapy_rule import therapy_by_rule
+
+    rule = getattr(getattr(model, "mapping", None), "therapy_rule", None)
+    if rule is None or rule.column not in cohort.patients.columns:
+        return
+    derived = therapy_by_rule(cohort.patients[rule.column], rule).astype("string")
+    given = cohort.patients["therapy_class"].astype("string")
+    clash = (derived.notna() & (derived != given)).fillna(False).to_numpy()
+    if clash.any():
+        ids = cohort.patients.loc[clash, "patient_id"].astype(str).tolist()
+        raise CohortDataError(
+            f"{path}: the therapy classes disagree with the model's therapy rule on column "
+            f"{rule.column!r} in {len(ids)} patients ({', '.join(ids[:5])}"
+            f"{' ...' if len(ids) > 5 else ''}: the file gives "
+            f"{sorted(set(given[clash].dropna()))[:3]}, the rule "
+            f"{sorted(set(derived[clash]))[:3]}); map the classes as the training data did "
+            "(its [data.therapy_rule]), or score the table itself")
 
 
 def _refuse_contradicting_class(cohort, path):
