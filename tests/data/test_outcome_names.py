@@ -45,7 +45,7 @@ def test_names_dated_after_the_first_dose_are_recognised(name, time):
 
 @pytest.mark.parametrize("name", [*BASELINE, "ctDNA_C1D1", "ki67_d0", "day_1", "cd8",
                                   "pdl1_22c3", "Chemo.NumCycles", "Grade.pre.chemotherapy",
-                                  "Module11_Prolif_score", "BP.HER2.2..6", "T3"])
+                                  "Module11_Prolif_score", "BP.HER2.2..6", "T3", "年龄", ""])
 def test_baseline_names_carry_no_time_after_the_first_dose(name):
     assert on_treatment_time(name) is None
 

@@ -467,7 +467,7 @@ def test_without_resamples_the_table_claims_no_interval(tmp_path, cli):
     assert result.returncode == 0, result.stderr
     text = " ".join(result.stdout.split())
     assert "AUC [95% CI]" not in text
-    assert "no CI: n_bootstrap = 0 in [model]" in text
+    assert "no CI: n_bootstrap = 0)" in text
 
 
 def test_a_therapy_rule_column_that_is_also_a_feature_trains_and_registers(tmp_path, cli):

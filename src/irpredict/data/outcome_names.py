@@ -101,7 +101,7 @@ def on_treatment_time(name):
     str or None
     """
     words = _words(str(name), False)
-    for word, after in zip(words, [*words[1:], ""], strict=True):
+    for word, after in zip(words, [*words[1:], ""], strict=False):  # no words: no time
         cycle_day = _CYCLE_DAY.fullmatch(word)
         if cycle_day and (int(cycle_day[1]), int(cycle_day[2])) != (1, 1):
             return word

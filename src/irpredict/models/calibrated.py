@@ -86,8 +86,8 @@ class CalibratedModel(ClassifierMixin, BaseEstimator):
             from sklearn.calibration import CalibratedClassifierCV
             from sklearn.utils.validation import column_or_1d
 
-            if np.ndim(y) == 2:  # out-of-fold predictions need 1-d labels
-                y = column_or_1d(y, warn=True)
+            if np.asarray(y).ndim == 2:  # out-of-fold predictions need 1-d labels
+                y = column_or_1d(np.asarray(y), warn=True)
             # ensemble=False: one classifier refitted on all patients, calibrated on its
             # out-of-fold predictions, so the probability is a monotone map of the model
             # that is explained (an ensemble of fold models has no such map)
