@@ -77,3 +77,22 @@ def test_survival_events_become_treatment_end_and_death_days(tmp_path):
 def test_bad_follow_up_is_refused_with_the_fix(tmp_path, follow_up, changes, error, message):
     with pytest.raises(error, match=message):
         load_experiment(_write(tmp_path, follow_up, **changes)).load_cohort()
+
+
+def test_patients_without_scans_are_said_to_leave_only_by_their_treatment_end(tmp_path):
+    from dataclasses import replace
+
+    from irpredict.exceptions import DataWarning
+    from irpredict.monitoring.runner import _warn_progression_unknown
+
+    cohort = load_experiment(_write(tmp_path)).load_cohort()
+    scans = pd.DataFrame({"patient_id": ["A", "A"], "day": [0.0, 42.0],
+                          "target_sld_mm": [50.0, 40.0]})
+    cohort = replace(cohort, tumor_assessments=scans)
+    with pytest.warns(DataWarning, match=r"3 patients have no tumour scan \(B, C, D\): only the "
+                                         r"treatment-end columns \(off_treatment_day\) can take"):
+        _warn_progression_unknown(cohort, [0, 42])
+    without = replace(cohort, patients=cohort.patients.drop(
+        columns=["off_treatment_day", "death_day"]))
+    with pytest.warns(DataWarning, match="their progression is unknown"):
+        _warn_progression_unknown(without, [0, 42])

@@ -214,7 +214,17 @@ def _warn_progression_unknown(cohort, days):
         return
     scanned = set(scans["patient_id"].astype(str))
     unscanned = [p for p in cohort.patients["patient_id"].astype(str) if p not in scanned]
-    if unscanned:
+    from irpredict.monitoring.population import _off_treatment
+
+    which, _ = _off_treatment(cohort)
+    if unscanned and which is not None:  # a PFS event or a death still tells
+        columns = sorted(set(which.dropna()))
+        warnings.warn(
+            f"{len(unscanned)} patients have no tumour scan ({', '.join(unscanned[:5])}"
+            f"{' ...' if len(unscanned) > 5 else ''}): only the treatment-end columns "
+            f"({', '.join(columns) or 'empty for them'}) can take them out of a landmark "
+            "population", DataWarning, stacklevel=3)
+    elif unscanned:
         warnings.warn(
             f"{len(unscanned)} patients have no tumour scan ({', '.join(unscanned[:5])}"
             f"{' ...' if len(unscanned) > 5 else ''}): their progression is unknown, so they "
