@@ -242,7 +242,9 @@ def test_an_unknown_name_is_never_offered_a_refused_column(cli, tmp_path):
     assert "pass --model to score the patients" in error("prob_response >= 0.5")
 
 
-def test_a_baseline_biomarker_is_a_score_column_by_its_own_name(cli, tmp_path):
+def _cohort_folder(tmp_path, measured, biomarker, values, unit=None):
+    """A cohort folder of 60 cytokine patients, the first ``measured`` of them measured at
+    baseline."""
     rng = np.random.default_rng(1)
     cohort = tmp_path / "cohort"
     cohort.mkdir()
@@ -250,9 +252,14 @@ def test_a_baseline_biomarker_is_a_score_column_by_its_own_name(cli, tmp_path):
     pd.DataFrame({"patient_id": ids, "therapy_class": "cytokine",
                   "response": rng.integers(0, 2, 60)}).to_csv(cohort / "patients.csv",
                                                                index=False)
-    pd.DataFrame({"patient_id": ids, "biomarker": "pdl1_cps", "day": 0,
-                  "value": rng.integers(0, 50, 60)}).to_csv(cohort / "measurements.csv",
-                                                            index=False)
+    pd.DataFrame({"patient_id": ids[60 - measured:], "biomarker": biomarker, "day": 0,
+                  "value": values(rng, measured), "unit": unit}).to_csv(
+        cohort / "measurements.csv", index=False)
+    return cohort
+
+
+def test_a_baseline_biomarker_is_a_score_column_by_its_own_name(cli, tmp_path):
+    cohort = _cohort_folder(tmp_path, 60, "pdl1_cps", lambda rng, n: rng.integers(0, 50, n))
     runs = [cli("screen", cohort, "--thresholds", "1,10", "--score-column", column, "--p0",
                 "0.2", "--n-bootstrap", "0", "--out", tmp_path / column)
             for column in ("pdl1_cps", "pdl1_cps__baseline")]
@@ -265,16 +272,8 @@ def test_a_baseline_biomarker_is_a_score_column_by_its_own_name(cli, tmp_path):
 
 def test_the_unit_a_threshold_is_read_in_is_said_and_a_rule_passing_every_value_noted(
         cli, tmp_path):
-    rng = np.random.default_rng(1)
-    cohort = tmp_path / "cohort"
-    cohort.mkdir()
-    ids = [f"P{i}" for i in range(60)]
-    pd.DataFrame({"patient_id": ids, "therapy_class": "cytokine",
-                  "response": rng.integers(0, 2, 60)}).to_csv(cohort / "patients.csv",
-                                                               index=False)
-    pd.DataFrame({"patient_id": ids[6:], "biomarker": "albumin", "day": 0,
-                  "value": rng.normal(38, 4, 54).round(1), "unit": "g/L"}).to_csv(
-        cohort / "measurements.csv", index=False)
+    cohort = _cohort_folder(tmp_path, 54, "albumin",
+                            lambda rng, n: rng.normal(38, 4, n).round(1), unit="g/L")
     res = cli("screen", cohort, "--criteria", "albumin >= 3.5", "--p0", "0.2", "--n-bootstrap",
               "0", "--out", tmp_path / "o", "--markdown", tmp_path / "o" / "r.md")
     assert res.returncode == 0, res.stderr
