@@ -26,7 +26,8 @@ def command(
     out: Path = typer.Option(..., "--out", "-o", help="Folder for metrics.json and plots."),
     tracking_uri: str = typer.Option(None, "--tracking-uri", help="MLflow tracking URI."),
     n_bootstrap: int = typer.Option(1000, "--n-bootstrap", min=0,
-                                    help="Bootstrap resamples per CI."),
+                                    help="Bootstrap resamples per CI (at most 200 for "
+                                         "the decision-curve bands)."),
     threshold: float = typer.Option(None, "--threshold", callback=_open_unit_interval,
                                     help="Probability, strictly between 0 and 1, for "
                                          "sensitivity, specificity and net benefit. "

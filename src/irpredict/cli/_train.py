@@ -50,7 +50,8 @@ def command(
         False, "--log-patient-ids",
         help="Log raw patient ids in MLflow artifacts (default: salted hashes)."),
     n_bootstrap: int = typer.Option(None, "--n-bootstrap", min=0,
-                                    help="Bootstrap resamples per CI (default from the file)."),
+                                    help="Bootstrap resamples per CI (default from the "
+                                         "file; at most 200 for the decision-curve bands)."),
     repeats: int = typer.Option(None, "--repeats", min=1,
                                 help="Repeats of the nested CV (default from the file)."),
     seed: int = typer.Option(None, "--seed", min=0, help="Seed (default from the file)."),
