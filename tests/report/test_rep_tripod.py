@@ -117,14 +117,16 @@ def test_predictors_name_the_landmark_of_sets_that_read_measurements_only():
     toml = TOML + 'kinetics = ["age", "measurements:ctdna"]\n'
     child = _child()
     kinetics = {**child, "name": "kinetics/logistic", "feature_set": "kinetics",
-                "params": {**child["params"], "landmark_days": "42.0"}}
+                "params": {**child["params"], "landmark_days": "42.0", "n_features": "14"}}
     clinical = {**child, "params": {**child["params"], "landmark_days": "42.0"}}
     record = RunRecord(run_id="r" * 32, study="demo", params={}, tags={},
                        children=[clinical, kinetics], experiment_toml=toml)
     items = {it["topic"]: it["text"] for it in tripod_items(record)}
     predictors = items["Predictors and their timing relative to the landmark"]
     assert "clinical: age, pdl1 (patients-table columns only)" in predictors
-    assert "kinetics: age, measurements:ctdna (measurements up to landmark day 42)" in predictors
+    # the set as declared, and how many input columns the model read from it
+    assert ("kinetics: age, measurements:ctdna (measurements up to landmark day 42; 14 input "
+            "columns)") in predictors
 
 
 def test_code_versions_say_uncommitted_changes_and_the_experiment_repository():

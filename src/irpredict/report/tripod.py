@@ -78,6 +78,7 @@ def _predictors(config, children):
     if not sets and not children:
         return ""
     landmarks = {c["feature_set"]: c["params"].get("landmark_days") for c in children}
+    widths = {c["feature_set"]: c["params"].get("n_features") for c in children}
     lines = []
     # the sets this run trained (its child runs); the file's other sets were not
     for name in sorted(set(landmarks) or set(sets)):
@@ -89,12 +90,14 @@ def _predictors(config, children):
         day = landmarks.get(name)
         # a set of patients-table columns reads no measurement, whatever its landmark
         series = entries is None or any(str(e).startswith("measurements:") for e in entries)
+        width = f"; {widths[name]} input columns" if widths.get(name) else ""
         if day and series and float(day) > 0:
-            lines.append(f"{name}: {shown} (measurements up to landmark day {float(day):g})")
+            lines.append(f"{name}: {shown} (measurements up to landmark day {float(day):g}"
+                         f"{width})")
         elif series and day is not None:
-            lines.append(f"{name}: {shown} (baseline values of measurements)")
+            lines.append(f"{name}: {shown} (baseline values of measurements{width})")
         else:
-            lines.append(f"{name}: {shown} (patients-table columns only)")
+            lines.append(f"{name}: {shown} (patients-table columns only{width})")
     return "; ".join(lines)
 
 
