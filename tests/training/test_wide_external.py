@@ -502,6 +502,23 @@ def test_a_label_column_under_another_name_gets_the_close_name_and_the_fix(train
     assert f"{tmp_path / 'export.csv'}: the external cohort has no label column 'ORR' " \
         "(close: 'ORR_1')" in text
     assert "Rename the cohort's label column to the training name" in text
+    assert "To score patients without a label, use irpredict explain --all" in text
+
+
+def test_a_label_shortened_to_its_first_word_is_offered_as_the_close_name():
+    from types import SimpleNamespace
+
+    import pytest
+
+    from irpredict.exceptions import CohortDataError
+    from irpredict.training.external import _require_label
+
+    cohort = SimpleNamespace(has_label=False, label_col="Response (1:Responder; 0:Non-responder)",
+                             name="ext", patients=pd.DataFrame(columns=["ID", "Response", "Age"]))
+    with pytest.raises(CohortDataError, match=r"\(close: 'Response'\)"):
+        _require_label(cohort, path="ext.csv")
+    with pytest.raises(CohortDataError, match=r"Name the label column in its \[data\] label"):
+        _require_label(cohort, path="ext.toml")
 
 
 def test_a_cohort_of_one_outcome_is_said_to_validate_no_discrimination(trained, cli, tmp_path):

@@ -397,12 +397,19 @@ def _require_label(cohort, model=None, path=None):
 
         mapping = getattr(model, "mapping", None)
         column = mapping.label if mapping is not None and mapping.label else cohort.label_col
-        close = close_matches(column, [str(c) for c in cohort.patients.columns])
+        columns = [str(c) for c in cohort.patients.columns]
+        head = str(column).split("(")[0].split()[0].lower() if str(column).split() else ""
+        close = list(dict.fromkeys(close_matches(column, columns) + [
+            c for c in columns if head and c.lower().split("(")[0].strip() == head]))
         where = path if path is not None else cohort.name
+        toml = path is not None and str(path).lower().endswith(".toml")
         raise CohortDataError(
             f"{where}: the external cohort has no label column {column!r}"
             + (f" (close: {', '.join(map(repr, close))})" if close else "")
-            + "; evaluation needs the observed response of each patient. Rename the "
-            "cohort's label column to the training name, or pass an experiment .toml that "
-            "maps this cohort's columns (its [data] label, or [data.response_label] to "
-            "derive it from the tumour assessments)")
+            + "; evaluation needs the observed response of each patient. "
+            + ("Name the label column in its [data] label (or derive the label with "
+               "[data.response_label])" if toml else
+               "Rename the cohort's label column to the training name, or pass an experiment "
+               ".toml that maps this cohort's columns (its [data] label, or "
+               "[data.response_label] to derive it from the tumour assessments)")
+            + ". To score patients without a label, use irpredict explain --all")
