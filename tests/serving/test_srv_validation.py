@@ -247,3 +247,13 @@ def test_a_single_class_model_fills_an_empty_therapy_class_as_a_missing_one():
     assert with_therapy_class(model, sent[["age"]])["therapy_class"].tolist() == got
     other = with_therapy_class(model, sent.assign(therapy_class="cytokine"))
     assert set(other["therapy_class"]) == {"cytokine"}  # left for the class check to refuse
+
+
+def test_numbers_with_thousands_separators_get_their_own_fix():
+    from irpredict.serving._numbers import _as_float
+
+    with pytest.raises(CohortDataError, match=r"holds? 23,579.386.*without thousands "
+                                              r"separators"):
+        _as_float(pd.DataFrame({"x": ["1.5", "23,579.386"]}), ["x"])
+    with pytest.raises(CohortDataError, match="not words such as Male/Female"):
+        _as_float(pd.DataFrame({"x": ["1.5", "abc"]}), ["x"])

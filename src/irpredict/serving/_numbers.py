@@ -118,9 +118,16 @@ def _as_float(X, columns):
         if not odd:
             return values
         problems = [_odd_problem(X, col) for col in odd]
+    grouped = any(_text_cells(X[c]).str.fullmatch(_GROUPED).any() for c in columns)
     raise CohortDataError("invalid input: " + "; ".join(problems)
-                          + ". Give numbers, coded as in the training data (1/0 where "
-                            "training had 1/0, not words such as Male/Female)")
+                          + (". Write numbers without thousands separators (23579.4, not "
+                             "23,579.4)" if grouped else
+                             ". Give numbers, coded as in the training data (1/0 where "
+                             "training had 1/0, not words such as Male/Female)"))
+
+
+#: A number written with thousands separators (23,579.386).
+_GROUPED = r"\s*[+-]?\d{1,3}(,\d{3})+(\.\d+)?\s*"
 
 
 def _odd_problem(X, col):
