@@ -96,8 +96,10 @@ def parse_data(data, path, anchor):
     if "folder" in data:
         check_keys(data, _FOLDER_KEYS, where=where)
         text = get(data, "folder", "str", where=where)
-        return DataSpec(mapping=_canonical_mapping(data, where, resolve), folder=resolve(text),
-                        source_text=text, response_label=label_rule, follow_up=follow_up)
+        return DataSpec(mapping=_exclude_follow_up(_canonical_mapping(data, where, resolve),
+                                                   follow_up),
+                        folder=resolve(text), source_text=text, response_label=label_rule,
+                        follow_up=follow_up)
     if "simulate" in data:
         check_keys(data, _SIMULATE_KEYS, where=where)
         sim = get(data, "simulate", "dict", where=where)
@@ -118,10 +120,18 @@ def parse_data(data, path, anchor):
     check_keys(data, own + MAPPING_KEYS, where=where)
     text = get(data, "source", "str", where=where, required=True)
     mapping_keys = {k: v for k, v in data.items() if k not in own}
-    mapping = ColumnMapping.from_dict(mapping_keys, where=where, resolve=resolve)
+    mapping = _exclude_follow_up(ColumnMapping.from_dict(mapping_keys, where=where,
+                                                         resolve=resolve), follow_up)
     return DataSpec(mapping=mapping, source=resolve(text), source_text=text,
                     sheet=get(data, "sheet", "str", where=where), response_label=label_rule,
                     follow_up=follow_up)
+
+
+def _exclude_follow_up(mapping, follow_up):
+    """The survival columns of ``[data.follow_up]`` are outcomes: never features or criteria."""
+    named = [c for item in follow_up for c in (item.time, item.event)]
+    extra = tuple(c for c in dict.fromkeys(named) if c not in mapping.exclude)
+    return replace_mapping(mapping, exclude=tuple(mapping.exclude) + extra) if extra else mapping
 
 
 def _canonical_mapping(data, where, resolve):

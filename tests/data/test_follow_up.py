@@ -66,7 +66,7 @@ def test_survival_events_become_treatment_end_and_death_days(tmp_path):
     ('relapse = { time = "pfs_months", event = "pfs_event" }', {}, ExperimentConfigError,
      "relapse"),
     ('progression = { time = "pfs_mnths", event = "pfs_event" }', {}, CohortDataError,
-     "column 'pfs_mnths' is not in the patients table"),
+     "column 'pfs_mnths' .*is not in .*Close matches: 'pfs_months'"),
     (FOLLOW_UP, {"pfs_event": ["yes", 1, 1, 0]}, CohortDataError,
      "'pfs_event' is not an event flag of 0 or 1 for 1 patients \\(A\\)"),
     (FOLLOW_UP, {"os_months": [20.0, -1.0, 9.0, 12.0]}, CohortDataError,
@@ -96,3 +96,41 @@ def test_patients_without_scans_are_said_to_leave_only_by_their_treatment_end(tm
         columns=["off_treatment_day", "death_day"]))
     with pytest.warns(DataWarning, match="their progression is unknown"):
         _warn_progression_unknown(without, [0, 42])
+
+
+def test_survival_columns_are_never_default_features_nor_criteria(tmp_path):
+    path = _write(tmp_path)
+    text = path.read_text().replace(
+        'exclude = ["pfs_months", "pfs_event", "os_months", "os_event"]', "")
+    text = text.replace('clinical = ["age"]', 'clinical = ["age", "pfs_months"]')
+    path.write_text(text)
+    from irpredict.exceptions import LeakageError
+
+    with pytest.raises(LeakageError, match="pfs_months"):
+        load_experiment(path).load_cohort()
+    path.write_text(text.replace('clinical = ["age", "pfs_months"]', 'clinical = ["age"]'))
+    cohort = load_experiment(path).load_cohort()
+    assert cohort.feature_columns == ["age"]
+    assert {"pfs_months", "pfs_event", "os_months", "os_event"} <= set(cohort.excluded_columns)
+
+
+def test_patients_table_columns_read_as_later_draws_are_no_baseline_features(tmp_path):
+    from irpredict.exceptions import LeakageError
+
+    pd.DataFrame({"pid": ["A", "B", "C", "D"], "orr": [1, 0, 0, 1], "age": [50, 60, 70, 55],
+                  "ct0": [1.0, 2.0, 3.0, 4.0], "ct42": [0.5, 2.5, 3.5, 1.0]}).to_csv(
+        tmp_path / "patients.csv", index=False)
+    toml = ('[study]\nname = "draws"\n[data]\nsource = "patients.csv"\nid = "pid"\n'
+            'label = "orr"\ntherapy_class = "cytokine"\n[[data.measurements]]\n'
+            'layout = "wide"\nbiomarker = "ctdna"\ndays = { ct0 = 0, ct42 = 42 }\n'
+            "[feature_sets]\nSETS\n")
+    path = tmp_path / "draws.toml"
+    path.write_text(toml.replace("SETS", 'all = ["age", "measurements:ctdna"]'))
+    cohort = load_experiment(path).load_cohort()
+    assert cohort.feature_columns == ["age"]  # ct0 and ct42 come in through the series
+    path.write_text(toml.replace("SETS", 'later = ["age", "ct42"]'))
+    with pytest.raises(LeakageError, match=r"lists 'ct42', read by \[\[data.measurements\]\] "
+                                           r"as draws after the first dose"):
+        load_experiment(path).load_cohort()
+    path.write_text(toml.replace("SETS", 'day0 = ["age", "ct0"]'))  # a day-0 value may be named
+    assert load_experiment(path).load_cohort().feature_sets["day0"] == ["age", "ct0"]

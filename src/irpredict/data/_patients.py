@@ -300,7 +300,13 @@ def map_patients(table, mapping, *, source):
     return pd.DataFrame(out)
 
 
-def _check_leaks(columns, *, what, label, exclude, derived, allow_derived):
+def _check_leaks(columns, *, what, label, exclude, derived, allow_derived, timed=None):
+    later = [c for c in columns if (timed or {}).get(c, 0) > 0]
+    if later:
+        raise LeakageError(
+            f"{what} lists {format_ids(later)}, read by [[data.measurements]] as draws after the "
+            "first dose: they come in through their series at a landmark "
+            "(measurements:<biomarker>), never as baseline columns; remove them.")
     if label is not None and (label in columns or "response" in columns):
         raise LeakageError(
             f"{what} lists the label column {label!r}; remove it (the label is never a feature)."
@@ -372,7 +378,12 @@ def resolve_columns(patients, mapping, *, source, measurements=None,
     exclude = _resolve_optional(cols, requested, source, "columns.exclude", renamed)
     derived = _resolve_optional(cols, mapping.response_derived, source,
                                 "columns.response_derived", renamed)
-    leak = {"label": mapping.label, "exclude": set(exclude), "derived": set(derived)}
+    # patients-table columns a measurement source reads as draws: the series carries them
+    timed = {col: float(day) for m in getattr(mapping, "measurements", ()) if m.file is None
+             for col, day in ({m.value: m.day} if m.layout == "fixed_day" else
+                              dict(m.days or {})).items() if col is not None and day is not None}
+    leak = {"label": mapping.label, "exclude": set(exclude), "derived": set(derived),
+            "timed": timed}
     if mapping.features is not None:
         what = f"{source} columns.features"
         _check_leaks(list(mapping.features), what=what, allow_derived=False, **leak)
@@ -383,7 +394,7 @@ def resolve_columns(patients, mapping, *, source, measurements=None,
     else:
         features = drop_outcome_like(
             [c for c in cols if c not in leak["exclude"] and c not in leak["derived"]
-             and not c.startswith(SOURCE_PREFIX)], source=source)
+             and c not in timed and not c.startswith(SOURCE_PREFIX)], source=source)
         features = drop_identifier_like(features, patients, source)
     biomarkers = []
     if measurements is not None and len(measurements):
