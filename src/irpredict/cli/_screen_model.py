@@ -1,6 +1,8 @@
 """``irpredict screen --model``: a registered model's scores of the screened cohort, out of
 fold when the cohort is the model's own training cohort (cross-fitted)."""
 
+from irpredict.training.overlap import MOSTLY_TRAINING
+
 __all__ = ["model_scores", "MOSTLY_TRAINING"]
 
 
@@ -90,8 +92,3 @@ def _is_training_cohort(response_model, X, cohort, model_uri):
                 "too few measured values to tell). The cohort is read as the training cohort: "
                 f"every patient's score is {cross}", DataWarning, stacklevel=2)
     return bool(seen.any())
-
-
-#: Share of recognised training patients above which a cohort is read as the training cohort
-#: (cross-fitting scores every patient out of fold, whichever the rest are).
-MOSTLY_TRAINING = 0.9

@@ -12,8 +12,9 @@ matches. A third hash covers the feature values alone, so that the training pati
 under new ids (a pseudonymised re-export, ids that lost their leading zeros) are still
 recognised; it is kept only for rows with at least :data:`MIN_MEASURED_VALUES` measured
 non-integer values, which no other patient shares by chance, and again with every number
-rounded to :data:`COARSE_DIGITS` significant digits, so that a re-export that rounds its
-values (to 4 decimals, or 6 significant digits) is still recognised. A fourth hash covers the id
+rounded to :data:`COARSE_DIGITS` significant digits (and, counted only when most of a
+cohort matches, one digit fewer), so that a re-export that rounds its values (to 4 decimals,
+or 6 significant digits) is still recognised. A fourth hash covers the id
 alone: ids can be recycled between cohorts, so a shared id is only said
 (:func:`shared_ids`), never taken for proof.
 Scoring the training patients again would measure the model on data it has
@@ -24,12 +25,15 @@ import hashlib
 import math
 
 __all__ = ["row_fingerprints", "training_fingerprints", "training_patients", "shared_ids",
-           "MIN_PATIENT_COLUMNS", "MIN_MEASURED_VALUES"]
+           "MIN_PATIENT_COLUMNS", "MIN_MEASURED_VALUES", "MOSTLY_TRAINING"]
 
 #: Patients-table columns needed before an id and those columns identify a patient.
 MIN_PATIENT_COLUMNS = 3
 #: Non-integer feature values needed before the values alone identify a patient.
 MIN_MEASURED_VALUES = 4
+#: Share of recognised training patients above which a cohort is read as the training cohort
+#: (cross-fitting scores every patient out of fold, whichever the rest are).
+MOSTLY_TRAINING = 0.9
 #: Significant digits of the coarse value hash (a rounded re-export of the training rows).
 COARSE_DIGITS = 3
 
@@ -85,18 +89,25 @@ def _distinctive(X, feature_columns):
     if not numeric:
         return np.zeros(len(X), dtype=bool)
     values = X[numeric].to_numpy(dtype=float, na_value=np.nan)
-    with np.errstate(invalid="ignore"):
-        measured = np.isfinite(values) & (values != np.round(values))
+    # a value identifies only with 3 significant digits or more (3.7, 0.85 are common to many)
+    with np.errstate(invalid="ignore", divide="ignore"):
+        finite = np.isfinite(values) & (values != 0)
+        scale = 10.0 ** (np.floor(np.log10(np.abs(np.where(finite, values, 1.0)))) - 1)
+        measured = finite & (values != np.round(values)) & (
+            np.abs(values - np.round(values / scale) * scale) > 1e-9 * np.abs(values))
     return measured.sum(axis=1) >= MIN_MEASURED_VALUES
 
 
-def _value_fingerprints(X, feature_columns, *, coarse=False):
-    """``"v:"`` hashes of the feature values alone (``"c:"`` with numbers rounded to
-    :data:`COARSE_DIGITS` significant digits), None for rows too plain to identify."""
+#: Value hashes: tag -> significant digits. ``k:`` (one digit fewer than ``c:``) catches the
+#: rows a rounding moved across a ``c:`` boundary, and counts only for most of a cohort.
+_VALUE_DIGITS = {"v:": 9, "c:": COARSE_DIGITS, "k:": COARSE_DIGITS - 1}
+
+
+def _value_fingerprints(X, feature_columns, *, tag="v:"):
+    """Hashes of the feature values alone, written with the significant digits of ``tag``
+    (:data:`_VALUE_DIGITS`), None for rows too plain to identify."""
     keep = _distinctive(X, feature_columns)
-    hashes = row_fingerprints(X, feature_columns, with_id=False,
-                              digits=COARSE_DIGITS if coarse else 9)
-    tag = "c:" if coarse else "v:"
+    hashes = row_fingerprints(X, feature_columns, with_id=False, digits=_VALUE_DIGITS[tag])
     return [tag + h if k else None for h, k in zip(hashes, keep, strict=True)]
 
 
@@ -113,9 +124,12 @@ def training_fingerprints(X, feature_columns, patient_columns):
     frozenset of str
     """
     known = {"f:" + h for h in row_fingerprints(X, feature_columns)}
-    for coarse in (False, True):
-        known |= {h for h in _value_fingerprints(X, feature_columns, coarse=coarse)
-                  if h is not None}
+    from collections import Counter
+
+    for tag in _VALUE_DIGITS:  # a combination two training patients share identifies none
+        counts = Counter(h for h in _value_fingerprints(X, feature_columns, tag=tag)
+                         if h is not None)
+        known |= {h for h, n in counts.items() if n == 1}
     known |= {"i:" + h for h in row_fingerprints(X, [])}
     columns = _patient_part(patient_columns, feature_columns)
     if columns is not None:
@@ -145,10 +159,15 @@ def training_patients(model, X):
     seen = np.array(["f:" + h in known for h in row_fingerprints(X, model.feature_columns)],
                     dtype=bool)
     # the same patients under other ids: their measured values alone give them away
-    for coarse in (False, True):  # also written back with its numbers rounded
-        seen |= np.array([h is not None and h in known for h in
-                          _value_fingerprints(X, model.feature_columns, coarse=coarse)],
-                         dtype=bool)
+    def matched(tag):
+        return np.array([h is not None and h in known
+                         for h in _value_fingerprints(X, model.feature_columns, tag=tag)],
+                        dtype=bool)
+
+    seen |= matched("v:") | matched("c:")  # also written back with its numbers rounded
+    coarser = matched("k:")
+    if coarser.mean() >= 0.5:  # two digits can match by chance: only for most of a cohort
+        seen |= coarser
     columns = _patient_part(model.patient_columns, model.feature_columns)
     if columns is not None:
         by_patient = np.array(["p:" + h in known for h in row_fingerprints(X, columns)],
