@@ -38,14 +38,19 @@ def test_baseline_names_are_not(name):
     ("ctdna_c3d1", "c3d1"), ("ki67_day14", "day14"), ("ctdna_day_14", "day 14"),
     ("albumin_week_6", "week 6"), ("C2D15_CRP", "c2d15"), ("stil_pct_on_treatment",
                                                            "on treatment"),
-    ("cycle2_ldh", "cycle2"), ("ki67_post_treatment", "post treatment")])
+    ("cycle2_ldh", "cycle2"), ("ki67_post_treatment", "post treatment"),
+    ("Ki67Day14", "day14"), ("ctdnaC3D1", "c3d1"), ("alb_month3", "month3"),
+    ("ki67_2wk", "2wk"), ("ctdna_on_tx", "on tx"), ("ctdna_eot", "eot")])
 def test_names_dated_after_the_first_dose_are_recognised(name, time):
     assert on_treatment_time(name) == time
 
 
 @pytest.mark.parametrize("name", [*BASELINE, "ctDNA_C1D1", "ki67_d0", "day_1", "cd8",
                                   "pdl1_22c3", "Chemo.NumCycles", "Grade.pre.chemotherapy",
-                                  "Module11_Prolif_score", "BP.HER2.2..6", "T3", "年龄", ""])
+                                  "Module11_Prolif_score", "BP.HER2.2..6", "T3", "年龄", "",
+                                  "vitamin_d3", "25_oh_d3", "d2_40_lvi", "cyclin_d2",
+                                  "ldh_day_-14", "screening_day-28", "ctdna_d-7",
+                                  "month_of_birth", "tumour_3d_volume"])
 def test_baseline_names_carry_no_time_after_the_first_dose(name):
     assert on_treatment_time(name) is None
 

@@ -79,18 +79,23 @@ def looks_like_outcome(name):
     return False
 
 
-#: A time after the first dose written into a column name: cycle 3 day 1, day 14, week 6.
+#: A time after the first dose written into a column name: cycle 3 day 1, day 14, week 6,
+#: month 3, 6wk. A bare ``d`` is no day (vitamin D3, cyclin D2, the D2-40 clone).
 _CYCLE_DAY = re.compile(r"c(\d+)d(\d+)")
-_TIME_WORD = re.compile(r"(day|d|week|wk|cycle|cyc)(\d+)")
-_TIME_MIN = {"day": 2, "d": 2, "week": 1, "wk": 1, "cycle": 2, "cyc": 2}
-_AFTER_START = frozenset({("on", "treatment"), ("on", "therapy"), ("post", "treatment"),
-                          ("post", "therapy"), ("post", "dose"), ("during", "treatment")})
+_TIME_WORD = re.compile(r"(day|week|wk|cycle|cyc|month|mo)(\d+)")
+_TIME_AFTER = re.compile(r"(\d+)(days|day|weeks|week|wks|wk|months|month|mo)")
+_TIME_MIN = {"day": 2, "days": 2, "week": 1, "weeks": 1, "wk": 1, "wks": 1, "cycle": 2,
+             "cyc": 2, "month": 1, "months": 1, "mo": 1}
+_AFTER_START = frozenset({("on", "treatment"), ("on", "therapy"), ("on", "tx"),
+                          ("post", "treatment"), ("post", "therapy"), ("post", "dose"),
+                          ("during", "treatment"), ("end", "treatment"), ("eot", "")})
 
 
 def on_treatment_time(name):
     """The part of a column name that dates its value after the first dose (``c3d1`` in
-    ``ctdna_c3d1``, ``day14`` in ``ki67_day14``, ``on treatment``), or None. Cycle 1 day 1,
-    day 0 and day 1 are the first dose: no time after it.
+    ``ctdna_c3d1``, ``day14`` in ``ki67_day14``, ``6wk``, ``on treatment``), or None. Cycle 1
+    day 1, day 0 and day 1 are the first dose, and a negative day (``day_-14``) comes before
+    it: no time after it.
 
     Parameters
     ----------
@@ -100,18 +105,24 @@ def on_treatment_time(name):
     -------
     str or None
     """
-    words = _words(str(name), False)
-    for word, after in zip(words, [*words[1:], ""], strict=False):  # no words: no time
-        cycle_day = _CYCLE_DAY.fullmatch(word)
-        if cycle_day and (int(cycle_day[1]), int(cycle_day[2])) != (1, 1):
-            return word
-        timed = _TIME_WORD.fullmatch(word) or (
-            _TIME_WORD.fullmatch(word + after) if word in _TIME_MIN and after.isdigit()
-            else None)
-        if timed and int(timed[2]) >= _TIME_MIN[timed[1]]:
-            return timed[0] if timed[0] == word else f"{word} {after}"
-        if (word, after) in _AFTER_START:
-            return f"{word} {after}"
+    text = re.sub(r"-\s*(?=\d)", "minus", str(name))  # day-28, day_-14: before the first dose
+    for camel in (False, True):  # ki67_day14, Ki67Day14, ctdnaC3D1
+        words = _words(text, camel)
+        for word, after in zip(words, [*words[1:], ""], strict=False):  # no words: no time
+            cycle_day = _CYCLE_DAY.fullmatch(word) or (
+                _CYCLE_DAY.fullmatch(word + after) if re.fullmatch(r"c\d+", word) else None)
+            if cycle_day and (int(cycle_day[1]), int(cycle_day[2])) != (1, 1):
+                return cycle_day[0]
+            timed = _TIME_WORD.fullmatch(word) or (
+                _TIME_WORD.fullmatch(word + after) if word in _TIME_MIN and after.isdigit()
+                else None)
+            if timed and int(timed[2]) >= _TIME_MIN[timed[1]]:
+                return timed[0] if timed[0] == word else f"{word} {after}"
+            later = _TIME_AFTER.fullmatch(word)
+            if later and int(later[1]) >= _TIME_MIN[later[2]]:
+                return word
+            if (word, after) in _AFTER_START or (word, "") in _AFTER_START:
+                return f"{word} {after}".strip() if (word, after) in _AFTER_START else word
     return None
 
 
