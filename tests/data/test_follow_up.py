@@ -48,7 +48,7 @@ def test_survival_events_become_treatment_end_and_death_days(tmp_path):
     cohort = load_experiment(_write(tmp_path)).load_cohort()
     days = cohort.patients.set_index("patient_id")
     month = 365.25 / 12
-    np.testing.assert_allclose(days["off_treatment_day"].to_numpy(),
+    np.testing.assert_allclose(days["progression_day"].to_numpy(),
                                [np.nan, round(0.5 * month, 1), round(1.2 * month, 1),
                                 round(3.0 * month, 1)])
     np.testing.assert_allclose(days["death_day"].to_numpy(),
@@ -57,6 +57,8 @@ def test_survival_events_become_treatment_end_and_death_days(tmp_path):
     population = landmark_population(cohort, 42)
     assert population["in_population"].to_dict() == {"A": True, "B": False, "C": False,
                                                      "D": True}
+    assert population.loc["C", "reason"] == (f"progressed or died (PFS event) on day "
+                                              f"{round(1.2 * month, 1):g} (progression_day)")
 
 
 @pytest.mark.parametrize(("follow_up", "changes", "error", "message"), [
@@ -71,8 +73,8 @@ def test_survival_events_become_treatment_end_and_death_days(tmp_path):
      "'pfs_event' is not an event flag of 0 or 1 for 1 patients \\(A\\)"),
     (FOLLOW_UP, {"os_months": [20.0, -1.0, 9.0, 12.0]}, CohortDataError,
      "'os_months' is not a time of 0 or more for 1 patients \\(B\\)"),
-    (FOLLOW_UP, {"death_day": [1, 2, 3, 4]}, CohortDataError,
-     "already has 'death_day'"),
+    (FOLLOW_UP, {"progression_day": [1, 2, 3, 4]}, CohortDataError,
+     "already has 'progression_day'"),
 ])
 def test_bad_follow_up_is_refused_with_the_fix(tmp_path, follow_up, changes, error, message):
     with pytest.raises(error, match=message):
@@ -86,14 +88,17 @@ def test_patients_without_scans_are_said_to_leave_only_by_their_treatment_end(tm
     from irpredict.monitoring.runner import _warn_progression_unknown
 
     cohort = load_experiment(_write(tmp_path)).load_cohort()
+    with pytest.warns(DataWarning, match=r"has no tumour assessments: only its treatment-end "
+                                         r"columns \(progression_day\) take patients out"):
+        _warn_progression_unknown(cohort, [0, 42])
     scans = pd.DataFrame({"patient_id": ["A", "A"], "day": [0.0, 42.0],
                           "target_sld_mm": [50.0, 40.0]})
     cohort = replace(cohort, tumor_assessments=scans)
     with pytest.warns(DataWarning, match=r"3 patients have no tumour scan \(B, C, D\): only the "
-                                         r"treatment-end columns \(off_treatment_day\) can take"):
+                                         r"treatment-end columns \(progression_day\) can take"):
         _warn_progression_unknown(cohort, [0, 42])
     without = replace(cohort, patients=cohort.patients.drop(
-        columns=["off_treatment_day", "death_day"]))
+        columns=["progression_day", "death_day"]))
     with pytest.warns(DataWarning, match="their progression is unknown"):
         _warn_progression_unknown(without, [0, 42])
 

@@ -248,9 +248,17 @@ def _warn_thin_data(cohort, pid, trajectory):
                           "rests on baseline values and imputed on-treatment features",
                           DataWarning, stacklevel=2)
     if t is None or not (t["patient_id"].astype(str) == pid).any():
-        warnings.warn(f"patient {pid} has no tumour assessments: progression cannot be seen, "
-                      "so the patient counts as not progressed at every landmark",
-                      DataWarning, stacklevel=2)
+        from irpredict.monitoring.population import _off_treatment
+
+        which, ended = _off_treatment(cohort)
+        day = None if ended is None else ended.get(pid)
+        if day is not None and day == day:  # a treatment-end day (e.g. a PFS event) tells
+            warnings.warn(f"patient {pid} has no tumour assessments: progression is read from "
+                          f"{which.get(pid)} (day {day:g}) only", DataWarning, stacklevel=2)
+        else:
+            warnings.warn(f"patient {pid} has no tumour assessments: progression cannot be "
+                          "seen, so the patient counts as not progressed at every landmark",
+                          DataWarning, stacklevel=2)
 
 
 def _unread(bundle, measurements, as_of):

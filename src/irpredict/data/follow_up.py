@@ -5,8 +5,8 @@ overall survival: a time (in days, weeks, months or years) and an event flag. Th
 population (:mod:`irpredict.monitoring.population`) needs to know who had progressed or died
 before a landmark; this turns each survival pair into the patients-table column it reads:
 
-* ``progression``: a progression-free-survival event (progression or death) on day t stops
-  treatment: ``off_treatment_day`` = t;
+* ``progression``: a progression-free-survival event (progression or death) on day t:
+  ``progression_day`` = t;
 * ``death``: an overall-survival event: ``death_day`` = t.
 
 A censored patient (event 0) gets no day. Neither column is ever a feature.
@@ -25,7 +25,7 @@ __all__ = ["FollowUp", "parse_follow_up", "with_follow_up_days", "DAYS_PER"]
 DAYS_PER = {"days": 1.0, "weeks": 7.0, "months": 365.25 / 12, "years": 365.25}
 
 #: ``[data.follow_up]`` key -> the patients-table column it fills.
-_COLUMNS = {"progression": "off_treatment_day", "death": "death_day"}
+_COLUMNS = {"progression": "progression_day", "death": "death_day"}
 
 
 @dataclass(frozen=True)
@@ -66,7 +66,7 @@ def parse_follow_up(spec, *, where):
 
 
 def with_follow_up_days(cohort, follow_up, *, where):
-    """``cohort`` with ``off_treatment_day`` / ``death_day`` from its survival columns.
+    """``cohort`` with ``progression_day`` / ``death_day`` from its survival columns.
 
     Raises
     ------

@@ -20,7 +20,8 @@ __all__ = ["looks_like_outcome", "on_treatment_time", "drop_outcome_like",
 #: Patients-table columns that give the day treatment stopped. The landmark population reads
 #: them (irpredict.monitoring); they are follow-up, so never default features, and being
 #: expected they are left out without a warning.
-TREATMENT_END_COLUMNS = ("off_treatment_day", "treatment_end_day", "death_day")
+TREATMENT_END_COLUMNS = ("off_treatment_day", "treatment_end_day", "progression_day",
+                         "death_day")
 
 #: Words that mark an outcome or follow-up wherever they stand in a column name.
 _ANYWHERE = frozenset({

@@ -182,6 +182,8 @@ def landmark_population(cohort, landmark_days):
     for i in np.flatnonzero(stopped):
         col = which.iloc[i]
         reason[i] = (f"died on day {stop.iloc[i]:g} ({col})" if col == "death_day" else
+                     f"progressed or died (PFS event) on day {stop.iloc[i]:g} ({col})"
+                     if col == "progression_day" else
                      f"off treatment since day {stop.iloc[i]:g} ({col})")
     for i in np.flatnonzero(progressed):
         reason[i] = f"progressed (RECIST PD) on day {pd_day.iloc[i]:g}"

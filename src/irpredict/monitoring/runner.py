@@ -205,6 +205,16 @@ def _warn_progression_unknown(cohort, days):
     if not any(d > 0 for d in days):
         return
     scans = cohort.tumor_assessments
+    from irpredict.monitoring.population import _off_treatment
+
+    which, _ = _off_treatment(cohort)
+    if (scans is None or not len(scans)) and which is not None:
+        warnings.warn(
+            f"cohort {cohort.name!r} has no tumour assessments: only its treatment-end columns "
+            f"({', '.join(sorted(set(which.dropna()))) or 'empty'}) take patients out of a "
+            "landmark population; a RECIST progression without such a day is not seen",
+            DataWarning, stacklevel=3)
+        return
     if scans is None or not len(scans):
         warnings.warn(
             f"cohort {cohort.name!r} has no tumour assessments, so no progression can be read: "
@@ -214,9 +224,6 @@ def _warn_progression_unknown(cohort, days):
         return
     scanned = set(scans["patient_id"].astype(str))
     unscanned = [p for p in cohort.patients["patient_id"].astype(str) if p not in scanned]
-    from irpredict.monitoring.population import _off_treatment
-
-    which, _ = _off_treatment(cohort)
     if unscanned and which is not None:  # a PFS event or a death still tells
         columns = sorted(set(which.dropna()))
         warnings.warn(
