@@ -139,3 +139,13 @@ def test_patients_table_columns_read_as_later_draws_are_no_baseline_features(tmp
         load_experiment(path).load_cohort()
     path.write_text(toml.replace("SETS", 'day0 = ["age", "ct0"]'))  # a day-0 value may be named
     assert load_experiment(path).load_cohort().feature_sets["day0"] == ["age", "ct0"]
+
+
+def test_an_event_without_a_time_is_said(tmp_path):
+    from irpredict.exceptions import DataWarning
+
+    path = _write(tmp_path, pfs_months=[10.0, None, 1.2, 3.0])
+    with pytest.warns(DataWarning, match=r"1 patients have an event in 'pfs_event' but no time "
+                                         r"in 'pfs_months' \(B\)"):
+        cohort = load_experiment(path).load_cohort()
+    assert np.isnan(cohort.patients.set_index("patient_id").loc["B", "progression_day"])

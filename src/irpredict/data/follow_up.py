@@ -99,6 +99,17 @@ def with_follow_up_days(cohort, follow_up, *, where):
             if bad.any():
                 raise CohortDataError(f"{where}: {what} for {int(bad.sum())} patients "
                                       f"({', '.join(ids[bad].head(5))}); fix or empty them")
+        untimed = (event == 1) & time.isna()
+        if untimed.any():
+            import warnings
+
+            from irpredict.exceptions import DataWarning
+
+            warnings.warn(f"{where}: {int(untimed.sum())} patients have an event in "
+                          f"{item.event!r} but no time in {item.time!r} "
+                          f"({', '.join(ids[untimed].head(5))}): their day is unknown, so they "
+                          "stay in every landmark population; give the time", DataWarning,
+                          stacklevel=3)
         days = (time * DAYS_PER[item.unit]).where(event == 1)
         patients[item.column] = np.round(days.to_numpy(dtype=float), 1)
     return replace(cohort, patients=patients)
