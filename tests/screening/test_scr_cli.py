@@ -93,7 +93,7 @@ def test_no_finite_trial_size_is_explained(cli, table_file, tmp_path):
     text = " ".join(res.stdout.split())
     assert "none / none" in text
     assert "'none' = no finite trial size" in text
-    assert "or the design needs more patients than the search allows" in text
+    assert "or no Simon design was found or proven optimal up to 100 patients" in text
     table = pd.read_csv(tmp_path / "screening.csv")
     pet0 = table[table["metric"].str.endswith("_pet0")]
     assert len(pet0)
@@ -137,7 +137,7 @@ def test_the_simon_search_limit_is_an_option_and_is_named(cli, table_file, tmp_p
     table = pd.read_csv(tmp_path / "o" / "screening.csv")
     simon = table[(table["metric"] == "simon_optimal_n") & (table["therapy_class"] == "all")]
     assert simon["estimate"].apply(lambda v: v == float("inf") or v <= 20).all()
-    assert "20 Simon: --simon-max-n" in " ".join(res.stdout.split())
+    assert "proven optimal up to 20 patients (--simon-max-n)" in " ".join(res.stdout.split())
     refused = cli("screen", path, "--criteria", "pdl1_cps >= 1", "--p0", "0.45",
                   "--simon-max-n", "5", "--out", tmp_path / "r")
     assert refused.returncode != 0

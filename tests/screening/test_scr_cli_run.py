@@ -165,7 +165,7 @@ def test_an_earlier_report_left_in_the_output_folder_is_said(cli, table_file, tm
     report = " ".join((tmp_path / "o" / "report.md").read_text().split())
     # without resamples the report claims no CIs; the Simon limit is the one in force
     assert "Point estimates only (no bootstrap was run)" in report
-    assert "Simon n above 100" in report
+    assert "no Simon design found or proven optimal up to 100 patients" in report
     assert "Inside the bootstrap" not in report
     again = cli("screen", path, "--criteria", "pdl1_cps >= 30", *args)
     assert again.returncode == 0, again.stderr

@@ -408,8 +408,9 @@ def _print_table(table, simon_max_n=100):
     if np.isinf(est[[c for c in sizes if c in est.columns]].to_numpy(dtype=float)).any():
         console.print("note: 'none' = no finite trial size: the response rate among eligible is "
                       "at or below p0 (or the comparator's rate), or the design needs more "
-                      f"patients than the search allows (1,000 exact, {simon_max_n} Simon: "
-                      "--simon-max-n)", markup=False)
+                      "patients than the search allows (1,000 exact), or no Simon design was "
+                      f"found or proven optimal up to {simon_max_n} patients (--simon-max-n)",
+                      markup=False)
 
 
 def _markdown_text(table, settings, notes):

@@ -17,8 +17,8 @@ _CAVEATS = (
 
 
 def _caveats(n_boot, simon_max_n):
-    none = ("'none' means no finite trial (p1 at or below p0 or the comparator rate, or Simon "
-            f"n above {simon_max_n})")
+    none = ("'none' means no finite trial (p1 at or below p0 or the comparator rate), or no "
+            f"Simon design found or proven optimal up to {simon_max_n} patients (--simon-max-n)")
     if not n_boot:
         return [*_CAVEATS, f"No bootstrap was run, so there are no CIs; {none}."]
     return [*_CAVEATS, "Inside the bootstrap, Simon designs use p1 rounded to 0.01 (the point "
@@ -65,9 +65,8 @@ _WATCHED = {
                      "the response rate among eligible was at or below p0, or the exact design "
                      "needs more than 1,000 patients"),
     "simon_optimal_n": ("Simon two-stage size",
-                        "the response rate among eligible was at or below p0, or Simon's design "
-                        "needs more than the search limit of patients (--simon-max-n, 100 by "
-                        "default)"),
+                        "the response rate among eligible was at or below p0, or no Simon "
+                        "design was found or proven optimal within --simon-max-n patients"),
     "two_arm_n_total": ("two-arm (Fleiss) size",
                         "the response rate among eligible was at or below the comparator's"),
 }
