@@ -380,11 +380,14 @@ def test_columns_of_different_biomarkers_with_the_same_values_are_named():
                       "baseline_ctdna": ctdna, "ctdna__baseline": ctdna * 1.0,
                       # one biomarker's features after a single draw: explained as one
                       "crp__last_d42": ctdna + 1, "crp__max_d42": ctdna + 1,
-                      "ldh__baseline": ctdna.fillna(0.5)})  # missing where the other is not
+                      "ldh__baseline": ctdna.fillna(0.5),  # missing where the other is not
+                      "her2_ihc": ["0", "1+", "2+", "3+", None] * 10,
+                      "her2_copy": ["0", "1+", "2+", "3+", None] * 10})
     design = SimpleNamespace(X=X, feature_columns=list(X.columns))
     notes = _duplicate_notes(design)
     assert len(notes) == 1
-    assert "hold the same value for every patient: baseline_ctdna = ctdna__baseline;" in notes[0]
+    assert ("hold the same value for every patient: baseline_ctdna = ctdna__baseline, "
+            "her2_ihc = her2_copy;") in notes[0]
     assert "crp" not in notes[0]
     assert "ldh" not in notes[0]
     assert _duplicate_notes(SimpleNamespace(X=X, feature_columns=["age", "baseline_ctdna"])) == []

@@ -96,12 +96,16 @@ def _duplicate_notes(design):
     groups = {}
     for column in design.feature_columns:
         values = design.X[column]
-        if column == "therapy_class" or not is_numeric_dtype(values) \
-                or values.nunique(dropna=True) < 2:  # constant or empty: said elsewhere
-            continue
-        rounded = np.round(values.to_numpy(dtype=float), 9) + 0.0  # -0.0 is 0.0
-        rounded[np.isnan(rounded)] = np.nan  # one bit pattern for every missing value
-        groups.setdefault(hashlib.sha1(rounded.tobytes()).digest(), []).append(column)
+        if column == "therapy_class" or values.nunique(dropna=True) < 2:
+            continue  # constant or empty: said elsewhere
+        if is_numeric_dtype(values):
+            rounded = np.round(values.to_numpy(dtype=float), 9) + 0.0  # -0.0 is 0.0
+            rounded[np.isnan(rounded)] = np.nan  # one bit pattern for every missing value
+            key = rounded.tobytes()
+        else:  # a category column: the same text for every patient
+            key = "\x1f".join("" if v != v or v is None else str(v).strip()
+                               for v in values.tolist()).encode("utf-8")
+        groups.setdefault(hashlib.sha1(key).digest(), []).append(column)
     # the same biomarker's features (last = max after one draw) are explained as one
     twins = [" = ".join(g) for g in groups.values()
              if len({biomarker_of(c) for c in g}) > 1]
