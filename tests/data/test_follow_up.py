@@ -70,7 +70,8 @@ def test_survival_events_become_treatment_end_and_death_days(tmp_path):
     ('progression = { time = "pfs_mnths", event = "pfs_event" }', {}, CohortDataError,
      "column 'pfs_mnths' .*is not in .*Close matches: 'pfs_months'"),
     (FOLLOW_UP, {"pfs_event": ["yes", 1, 1, 0]}, CohortDataError,
-     "'pfs_event' is not an event flag of 0 or 1 for 1 patients \\(A\\)"),
+     "'pfs_event' is not an event flag of 0 or 1 \\(map other codes with event_map\\) for 1 "
+     "patients \\(A\\)"),
     (FOLLOW_UP, {"os_months": [20.0, -1.0, 9.0, 12.0]}, CohortDataError,
      "'os_months' is not a time of 0 or more for 1 patients \\(B\\)"),
     (FOLLOW_UP, {"progression_day": [1, 2, 3, 4]}, CohortDataError,
@@ -149,3 +150,17 @@ def test_an_event_without_a_time_is_said(tmp_path):
                                          r"in 'pfs_months' \(B\)"):
         cohort = load_experiment(path).load_cohort()
     assert np.isnan(cohort.patients.set_index("patient_id").loc["B", "progression_day"])
+
+
+def test_event_codes_other_than_0_1_are_read_through_an_event_map(tmp_path):
+    follow_up = ('progression = { time = "pfs_months", event = "pfs_event", unit = "months", '
+                 'event_map = { "Progressed" = 1, "Censored" = 0 } }')
+    path = _write(tmp_path, follow_up, pfs_event=["Censored", "Progressed", "Progressed", None])
+    days = load_experiment(path).load_cohort().patients.set_index("patient_id")
+    assert days["progression_day"].notna().tolist() == [False, True, True, False]
+    path = _write(tmp_path, follow_up, pfs_event=["Censored", "Progressed", "Dead", None])
+    with pytest.raises(CohortDataError, match="nor a value of its event_map for 1 patients "
+                                              "\\(C\\)"):
+        load_experiment(path).load_cohort()
+    with pytest.raises(CohortDataError, match="map other codes with event_map"):
+        load_experiment(_write(tmp_path, FOLLOW_UP, pfs_event=[1, 2, 2, 1])).load_cohort()

@@ -30,12 +30,14 @@ _COLUMNS = {"progression": "progression_day", "death": "death_day"}
 
 @dataclass(frozen=True)
 class FollowUp:
-    """One survival pair: its time column, event column and time unit."""
+    """One survival pair: its time column, event column, time unit and, when the event is not
+    written 0/1, how its values read (``(("Progressed", 1), ("Censored", 0))``)."""
 
     column: str
     time: str
     event: str
     unit: str
+    event_codes: tuple = ()
 
 
 def parse_follow_up(spec, *, where):
@@ -55,13 +57,18 @@ def parse_follow_up(spec, *, where):
         if pair is None:
             continue
         here = f"{where} {key}"
-        check_keys(pair, ("time", "event", "unit"), where=here)
+        check_keys(pair, ("time", "event", "unit", "event_map"), where=here)
+        codes = get(pair, "event_map", "dict", where=here) or {}
+        if any(v not in (0, 1) or isinstance(v, bool) for v in codes.values()):
+            raise ExperimentConfigError(f"{here}: event_map maps each written value to 1 (the "
+                                        f"event) or 0 (censored); got {codes}")
         unit = get(pair, "unit", "str", where=here, default="days").strip().lower()
         if unit not in DAYS_PER:
             raise ExperimentConfigError(f"{here}: unit {unit!r} is not one of "
                                         f"{', '.join(DAYS_PER)}; give the unit of its time")
         out.append(FollowUp(column, get(pair, "time", "str", where=here, required=True),
-                            get(pair, "event", "str", where=here, required=True), unit))
+                            get(pair, "event", "str", where=here, required=True), unit,
+                            tuple((str(k).strip(), int(v)) for k, v in codes.items())))
     return tuple(out)
 
 
@@ -91,11 +98,18 @@ def with_follow_up_days(cohort, follow_up, *, where):
             raise CohortDataError(f"{where}: the patients table already has {item.column!r}; "
                                   "keep one of it and the survival columns that would fill it")
         time = pd.to_numeric(patients[item.time], errors="coerce")
-        event = pd.to_numeric(patients[item.event], errors="coerce")
+        written = patients[item.event]
+        if item.event_codes:
+            codes = dict(item.event_codes)
+            written = written.map(lambda v, codes=codes: v if v is None or v != v
+                                  else codes.get(str(v).strip(), v))
+        event = pd.to_numeric(written, errors="coerce")
         for bad, what in (((patients[item.time].notna() & time.isna()) | (time < 0),
                            f"{item.time!r} is not a time of 0 or more"),
-                          (patients[item.event].notna() & ~event.isin([0, 1]),
-                           f"{item.event!r} is not an event flag of 0 or 1")):
+                          (written.notna() & ~event.isin([0, 1]),
+                           f"{item.event!r} is not an event flag of 0 or 1"
+                           + (" nor a value of its event_map" if item.event_codes else
+                              " (map other codes with event_map)"))):
             if bad.any():
                 raise CohortDataError(f"{where}: {what} for {int(bad.sum())} patients "
                                       f"({', '.join(ids[bad].head(5))}); fix or empty them")
