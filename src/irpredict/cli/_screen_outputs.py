@@ -3,17 +3,9 @@ report, and the output files (all or none of them)."""
 
 from pathlib import Path
 
+from irpredict.screening._markdown import figure_text as _fmt
+
 __all__ = ["print_table", "markdown_text", "write_outputs", "inside"]
-
-
-def _fmt(value, spec):
-    import math
-
-    if value is None or (isinstance(value, float) and math.isnan(value)):
-        return "-"
-    if isinstance(value, float) and math.isinf(value):
-        return "none"
-    return format(value, spec)
 
 
 def print_table(table, simon_max_n=100):

@@ -2,7 +2,7 @@
 
 import math
 
-__all__ = ["to_markdown", "resample_notes"]
+__all__ = ["to_markdown", "resample_notes", "figure_text"]
 
 _CAVEATS = (
     "Eligibility is evaluated once per patient; the bootstrap resamples patients within each "
@@ -37,7 +37,8 @@ def _code(text):
     return f"{fence}{pad}{text}{pad}{fence}".replace("|", "\\|")
 
 
-def _num(value, spec):
+def figure_text(value, spec):
+    """A screening figure as shown: ``-`` when undefined, ``none`` for no finite trial."""
     if value is None or (isinstance(value, float) and math.isnan(value)):
         return "-"
     if isinstance(value, float) and math.isinf(value):
@@ -46,14 +47,14 @@ def _num(value, spec):
 
 
 def _ci(est, low, high, metric, spec):
-    return (f"{_num(est[metric], spec)} [{_num(low[metric], spec)}, "
-            f"{_num(high[metric], spec)}]")
+    return (f"{figure_text(est[metric], spec)} [{figure_text(low[metric], spec)}, "
+            f"{figure_text(high[metric], spec)}]")
 
 
 def _design(est, kind):
     n = est.get(f"simon_{kind}_n", float("nan"))
     if not isinstance(n, float) or not math.isfinite(n):
-        return _num(n, ".0f")
+        return figure_text(n, ".0f")
     return (f"{est[f'simon_{kind}_r1']:.0f}/{est[f'simon_{kind}_n1']:.0f}, "
             f"{est[f'simon_{kind}_r']:.0f}/{n:.0f}")
 
